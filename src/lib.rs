@@ -1,0 +1,18 @@
+//! oauthscope: explore OAuth 2.0 and OpenID Connect one visible request at a time.
+//!
+//! The crate has four rooms, and arrows only point one way
+//! (`tui -> oauth`, `mcp -> oauth`, `cli -> oauth`; `mock` stands alone):
+//!
+//! - [`wire`]: the JSON shapes both sides must agree on (metadata, token response, errors).
+//! - [`oauth`]: the protocol engine. Everything a client does; no terminal, no axum.
+//! - [`mock`]: the built-in authorization server. No terminal.
+//! - [`tui`]: the terminal app, which reaches the mock over HTTP like any other server.
+//! - [`mcp`]: the MCP stdio server, thin adapters over [`oauth`].
+//! - [`cli`]: the headless command line (`discover`, `run`, `decode`, ...), over [`oauth`].
+
+pub mod cli;
+pub mod mcp;
+pub mod mock;
+pub mod oauth;
+pub mod tui;
+pub mod wire;

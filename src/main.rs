@@ -1,0 +1,80 @@
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+/// Explore OAuth 2.0 and OpenID Connect in the terminal, one visible request at a time.
+///
+/// With no command, opens the terminal app on the built-in mock authorization server.
+#[derive(Parser)]
+#[command(name = "oauthscope", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    tui: oauthscope::tui::TuiArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the built-in authorization server on its own.
+    Mock(oauthscope::mock::MockArgs),
+    /// Fetch and check a server's metadata (RFC 8414, OIDC Discovery).
+    Discover(oauthscope::cli::DiscoverArgs),
+    /// Run a flow step by step: code, par, device, client-credentials, refresh.
+    Run(oauthscope::cli::RunArgs),
+    /// Ask the server whether a token is active (RFC 7662).
+    Introspect(oauthscope::cli::TokenArgs),
+    /// Revoke a token (RFC 7009).
+    Revoke(oauthscope::cli::TokenArgs),
+    /// Fetch the user's claims with an access token (OIDC Core §5.3).
+    Userinfo(oauthscope::cli::TokenArgs),
+    /// Register a client dynamically (RFC 7591).
+    Register(oauthscope::cli::RegisterArgs),
+    /// Read, update or delete a registered client (RFC 7592).
+    Client(oauthscope::cli::ClientArgs),
+    /// Decode a JWT and verify its signature and claims.
+    Decode(oauthscope::cli::DecodeArgs),
+    /// Serve the OAuth tools over the Model Context Protocol on stdio.
+    Mcp(oauthscope::mcp::McpArgs),
+    /// Print shell completions.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::Completions { shell }) = cli.command {
+        clap_complete::generate(
+            shell,
+            &mut Cli::command(),
+            "oauthscope",
+            &mut std::io::stdout(),
+        );
+        return ExitCode::SUCCESS;
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("oauthscope: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        match cli.command {
+            None => oauthscope::tui::run(cli.tui).await,
+            Some(Command::Mock(args)) => oauthscope::mock::run_standalone(args).await,
+            Some(Command::Discover(args)) => oauthscope::cli::discover(args).await,
+            Some(Command::Run(args)) => oauthscope::cli::run_flow(args).await,
+            Some(Command::Introspect(args)) => oauthscope::cli::introspect(args).await,
+            Some(Command::Revoke(args)) => oauthscope::cli::revoke(args).await,
+            Some(Command::Userinfo(args)) => oauthscope::cli::userinfo(args).await,
+            Some(Command::Register(args)) => oauthscope::cli::register(args).await,
+            Some(Command::Client(args)) => oauthscope::cli::client(args).await,
+            Some(Command::Decode(args)) => oauthscope::cli::decode(args).await,
+            Some(Command::Mcp(args)) => oauthscope::mcp::serve(args).await,
+            Some(Command::Completions { .. }) => unreachable!("handled before the runtime starts"),
+        }
+    })
+}

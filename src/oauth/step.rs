@@ -1,0 +1,140 @@
+//! A flow is a list of visible steps. A [`Step`] is what the user sees of one of them: what it
+//! is for, the request it will send (editable before sending), its status and, once sent,
+//! the [`Exchange`] it produced.
+
+use serde::Serialize;
+
+use super::exchange::Exchange;
+
+/// Where a step stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", content = "detail", rename_all = "snake_case")]
+pub enum StepStatus {
+    /// Not reachable yet: an earlier step must finish first.
+    Pending,
+    /// Its request is built and may be edited; it goes when the user says so.
+    Ready,
+    /// Waiting on something outside: the browser, the user at the device page, a poll timer.
+    Waiting(String),
+    Done,
+    /// Failed, with the reason in words (the server's error and description where there was one).
+    Failed(String),
+}
+
+impl StepStatus {
+    /// A glyph that carries the status without colour (NO_COLOR, screen readers, logs).
+    pub fn glyph(&self) -> &'static str {
+        match self {
+            StepStatus::Pending => "·",
+            StepStatus::Ready => "▶",
+            StepStatus::Waiting(_) => "…",
+            StepStatus::Done => "✓",
+            StepStatus::Failed(_) => "✗",
+        }
+    }
+}
+
+/// The request a step will send, as editable data. For a GET the params go in the query,
+/// for a POST in a form body (or JSON for registration, see `json_body`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RequestDraft {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub params: Vec<(String, String)>,
+    /// A JSON body (dynamic client registration) instead of form params.
+    pub json_body: Option<serde_json::Value>,
+    /// Names of params and headers whose values are secret (masked in the UI).
+    #[serde(skip)]
+    pub secret_names: Vec<String>,
+}
+
+impl RequestDraft {
+    pub fn new(method: &str, url: &str) -> Self {
+        RequestDraft {
+            method: method.to_string(),
+            url: url.to_string(),
+            headers: Vec::new(),
+            params: Vec::new(),
+            json_body: None,
+            secret_names: Vec::new(),
+        }
+    }
+
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Sets `name` to `value`, replacing an existing value (params never repeat, RFC 6749 §3.1).
+    pub fn set_param(&mut self, name: &str, value: impl Into<String>) {
+        let value = value.into();
+        match self.params.iter_mut().find(|(k, _)| k == name) {
+            Some(slot) => slot.1 = value,
+            None => self.params.push((name.to_string(), value)),
+        }
+    }
+
+    pub fn remove_param(&mut self, name: &str) {
+        self.params.retain(|(k, _)| k != name);
+    }
+
+    pub fn is_secret(&self, name: &str) -> bool {
+        self.secret_names
+            .iter()
+            .any(|s| s.eq_ignore_ascii_case(name))
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    pub title: String,
+    /// Why this step exists, in a sentence or two, with the RFC section it follows.
+    pub explanation: String,
+    pub request: Option<RequestDraft>,
+    pub status: StepStatus,
+    pub exchange: Option<Exchange>,
+}
+
+impl Step {
+    pub fn new(title: &str, explanation: &str) -> Self {
+        Step {
+            title: title.to_string(),
+            explanation: explanation.to_string(),
+            request: None,
+            status: StepStatus::Pending,
+            exchange: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_param_replaces_instead_of_repeating() {
+        let mut draft = RequestDraft::new("POST", "http://as/token");
+        draft.set_param("scope", "openid");
+        draft.set_param("scope", "openid profile");
+        assert_eq!(draft.params.len(), 1);
+        assert_eq!(draft.param("scope"), Some("openid profile"));
+        draft.remove_param("scope");
+        assert_eq!(draft.param("scope"), None);
+    }
+
+    #[test]
+    fn every_status_has_a_glyph() {
+        for s in [
+            StepStatus::Pending,
+            StepStatus::Ready,
+            StepStatus::Waiting("browser".into()),
+            StepStatus::Done,
+            StepStatus::Failed("x".into()),
+        ] {
+            assert!(!s.glyph().is_empty());
+        }
+    }
+}
