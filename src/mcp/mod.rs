@@ -1,7 +1,27 @@
 //! The MCP stdio server: five OAuth tools, thin adapters over the protocol engine.
-//! Built by the MCP issue.
+//!
+//! `oauthscope mcp [--mock] [--config FILE]` serves `oauth2_authorize`,
+//! `oauth2_exchange_token`, `oauth2_validate_token`, `oauth2_revoke_token` and
+//! `oauth2_register_client` over stdio. Every tool resolves its issuer (the one it is given,
+//! else the default server), calls the engine in [`crate::oauth`], and shapes the answer for a
+//! model to read. No protocol logic lives here.
+
+mod authorize;
+mod errors;
+mod exchange_token;
+mod logging;
+mod profiles;
+mod register_client;
+mod revoke_token;
+mod server;
+mod validate_token;
 
 use std::process::ExitCode;
+
+use rmcp::ServiceExt;
+
+pub use errors::{ReportedBy, ToolError};
+pub use server::OAuthTools;
 
 #[derive(Debug, clap::Args)]
 pub struct McpArgs {
@@ -13,7 +33,50 @@ pub struct McpArgs {
     pub config: Option<std::path::PathBuf>,
 }
 
-pub async fn serve(_args: McpArgs) -> ExitCode {
-    eprintln!("oauthscope mcp: not built yet");
-    ExitCode::FAILURE
+pub async fn serve(args: McpArgs) -> ExitCode {
+    logging::init();
+    let default_issuer = saved_default_issuer(args.config.as_deref());
+    let tools = OAuthTools::new(default_issuer);
+    match serve_on(tools, rmcp::transport::stdio()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(reason) => {
+            tracing::error!("{reason}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Serves the tools on any MCP transport until the client goes away.
+pub async fn serve_on<T, E, A>(tools: OAuthTools, transport: T) -> Result<(), String>
+where
+    T: rmcp::transport::IntoTransport<rmcp::RoleServer, E, A>,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let running = tools
+        .serve(transport)
+        .await
+        .map_err(|err| format!("the MCP session did not start: {err}"))?;
+    running
+        .waiting()
+        .await
+        .map(|_| ())
+        .map_err(|err| format!("the MCP session ended abnormally: {err}"))
+}
+
+/// The saved server marked default, if any. A profiles file that cannot be read is reported
+/// on stderr and otherwise ignored: the tools still work with an explicit `issuer`.
+fn saved_default_issuer(config: Option<&std::path::Path>) -> Option<String> {
+    let path = config
+        .map(std::path::Path::to_path_buf)
+        .or_else(profiles::default_path)?;
+    if config.is_some() && !path.exists() {
+        tracing::warn!("profiles file {} does not exist", path.display());
+    }
+    match profiles::default_issuer(&path) {
+        Ok(issuer) => issuer,
+        Err(err) => {
+            tracing::warn!("{err}; no default server");
+            None
+        }
+    }
 }
