@@ -1,4 +1,4 @@
-//! `oauth2_register_client`.
+//! `oauth2_register_client`: dynamic client registration (RFC 7591).
 
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::{schemars, tool, tool_router};
@@ -9,22 +9,46 @@ use super::server::OAuthTools;
 
 /// Arguments of `oauth2_register_client`.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
-pub struct Args {
+pub struct RegisterClientArgs {
     /// Issuer URL of the authorization server. Leave it out to use the default server.
     pub issuer: Option<String>,
+    /// The redirect URIs the client will use, absolute and without fragment, e.g.
+    /// ["http://127.0.0.1/callback"]. A loopback http://127.0.0.1 URI may be used with any port.
+    pub redirect_uris: Vec<String>,
+    /// A human-readable name shown on the server's consent page.
+    pub client_name: Option<String>,
+    /// How the client authenticates at the token endpoint: "client_secret_basic" (the default
+    /// at most servers), "client_secret_post", or "none" for a public client (no secret; PKCE
+    /// protects its code exchange).
+    pub token_endpoint_auth_method: Option<String>,
+    /// Grants the client may use, e.g. ["authorization_code", "refresh_token"]. The server's
+    /// default is usually ["authorization_code"].
+    pub grant_types: Option<Vec<String>>,
+    /// Space-separated scopes the client may ask for, e.g. "openid profile email".
+    pub scope: Option<String>,
 }
 
 #[tool_router(router = register_client_router, vis = "pub(super)")]
 impl OAuthTools {
     #[tool(
         name = "oauth2_register_client",
-        description = "placeholder placeholder placeholder placeholder placeholder"
+        description = "Register a new OAuth client at the server's registration endpoint \
+            (RFC 7591 dynamic client registration). Returns what the server accepted: \
+            client_id, client_secret (unless token_endpoint_auth_method is none), \
+            registration_access_token and registration_client_uri (keep both to read, update or \
+            delete the client later, RFC 7592), and the registered metadata. Use the client_id \
+            and client_secret with the other tools."
     )]
-    pub async fn oauth2_register_client(&self, Parameters(args): Parameters<Args>) -> ToolResult {
+    pub async fn oauth2_register_client(
+        &self,
+        Parameters(args): Parameters<RegisterClientArgs>,
+    ) -> ToolResult {
+        let issuer = args.issuer.clone();
         self.run_tool(
             "oauth2_register_client",
-            args.issuer.as_deref(),
+            issuer.as_deref(),
             move |_issuer| async move {
+                let _ = args;
                 Err(ToolError::local(
                     "not_available",
                     "the engine is not wired yet",

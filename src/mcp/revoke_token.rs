@@ -1,4 +1,4 @@
-//! `oauth2_revoke_token`.
+//! `oauth2_revoke_token`: RFC 7009 revocation.
 
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::{schemars, tool, tool_router};
@@ -9,22 +9,42 @@ use super::server::OAuthTools;
 
 /// Arguments of `oauth2_revoke_token`.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
-pub struct Args {
-    /// Issuer URL of the authorization server. Leave it out to use the default server.
+pub struct RevokeTokenArgs {
+    /// Issuer URL of the authorization server that issued the token. Leave it out to use the
+    /// default server.
     pub issuer: Option<String>,
+    /// The access token or refresh token to revoke.
+    pub token: String,
+    /// The client the token was issued to.
+    pub client_id: String,
+    /// The secret of a confidential client. Leave it out for a public client.
+    pub client_secret: Option<String>,
+    /// "access_token" or "refresh_token": a hint that helps the server find the token faster
+    /// (RFC 7009 section 2.1). Optional; the server searches all tokens anyway.
+    pub token_type_hint: Option<String>,
 }
 
 #[tool_router(router = revoke_token_router, vis = "pub(super)")]
 impl OAuthTools {
     #[tool(
         name = "oauth2_revoke_token",
-        description = "placeholder placeholder placeholder placeholder placeholder"
+        description = "Revoke an access token or a refresh token at the server's revocation \
+            endpoint (RFC 7009). Revoking a refresh token usually revokes the access tokens \
+            issued with it too. The server answers success also for tokens that are unknown or \
+            already invalid (RFC 7009 section 2.2), so success means the token is no longer \
+            usable, not that it was live. Use oauth2_validate_token afterwards to see the \
+            server's view."
     )]
-    pub async fn oauth2_revoke_token(&self, Parameters(args): Parameters<Args>) -> ToolResult {
+    pub async fn oauth2_revoke_token(
+        &self,
+        Parameters(args): Parameters<RevokeTokenArgs>,
+    ) -> ToolResult {
+        let issuer = args.issuer.clone();
         self.run_tool(
             "oauth2_revoke_token",
-            args.issuer.as_deref(),
+            issuer.as_deref(),
             move |_issuer| async move {
+                let _ = args;
                 Err(ToolError::local(
                     "not_available",
                     "the engine is not wired yet",
