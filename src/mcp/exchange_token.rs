@@ -8,8 +8,8 @@ use serde::Deserialize;
 use super::errors::{ToolError, ToolResult};
 use super::server::OAuthTools;
 
-/// The grant to use at the token endpoint. Inlined in the schema: some MCP clients do not
-/// follow `$ref`.
+/// The grant to use at the token endpoint.
+// Inlined in the schema: some MCP clients do not follow `$ref`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[schemars(inline)]
