@@ -161,7 +161,6 @@ pub async fn discover(client: &RecordingClient, issuer: &str) -> Result<Discover
             vec![first, second],
         )),
         Err(err @ EngineError::Protocol { .. }) => Err(err),
-        Err(second_error) if first_error == second_error => Err(second_error),
         Err(second_error) => Err(EngineError::Transport(format!(
             "no metadata for {issuer}: {first_error}; then {second_error}"
         ))),
