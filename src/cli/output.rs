@@ -140,11 +140,23 @@ impl Out {
         }
         if let Some(exchange) = &step.exchange {
             self.print_exchange(exchange);
-        } else if let Some(draft) = &step.request
-            && draft.method == "GET"
-            && step.title.contains("authorization endpoint")
+        } else if let Some(draft) = &step.request {
+            // A front-channel step: the browser sent it, so there is no exchange to show.
+            println!("   → {} {} (through the browser)", draft.method, draft.url);
+            for (name, value) in &draft.params {
+                println!("     {name}={}", self.param_value(draft, name, value));
+            }
+        }
+    }
+
+    /// A parameter's value as shown: masked when secret, unless `--show-secrets`.
+    pub fn param_value(&self, draft: &RequestDraft, name: &str, value: &str) -> String {
+        if !self.reveal
+            && (draft.is_secret(name) || SECRET_PARAMS.iter().any(|s| s.eq_ignore_ascii_case(name)))
         {
-            println!("   → GET {} (opened in the browser)", draft.url);
+            mask(value)
+        } else {
+            value.to_string()
         }
     }
 

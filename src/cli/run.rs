@@ -228,7 +228,8 @@ fn show_device(device: &DeviceAuthorizationResponse) {
     );
 }
 
-/// Prints the steps that finished since the last call.
+/// Prints the steps that finished since the last call; after the browser step, what came back
+/// on the redirect (the code masked).
 pub fn print_new_steps(out: &Out, flow: &Flow, printed: &mut usize) {
     while let Some(step) = flow.steps().get(*printed) {
         if !matches!(step.status, StepStatus::Done | StepStatus::Failed(_)) {
@@ -236,6 +237,19 @@ pub fn print_new_steps(out: &Out, flow: &Flow, printed: &mut usize) {
         }
         *printed += 1;
         out.print_step(*printed, step);
+        if step.exchange.is_none()
+            && let Some(response) = &flow.outcome().authorization_response
+        {
+            out.line("   ← redirected back with");
+            for (name, value) in &response.params {
+                let shown = if name == "code" {
+                    out.secret(value)
+                } else {
+                    value.clone()
+                };
+                out.line(format!("     {name}={shown}"));
+            }
+        }
     }
 }
 
