@@ -71,7 +71,10 @@ pub fn authenticate(
 fn lookup(store: &SharedStore, id: &str, used_basic: bool) -> Result<Arc<Client>, OAuthError> {
     store.lock().client(id).ok_or_else(|| {
         OAuthError::invalid_client(
-            format!("unknown client `{id}`: no client with this client_id is registered"),
+            format!(
+                "unknown client `{id}`: no client with this client_id is registered \
+                 (RFC 6749 section 2.3)"
+            ),
             used_basic,
         )
     })

@@ -150,7 +150,10 @@ impl OAuthError {
         Self::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "invalid_request",
-            format!("the request body is larger than this server's limit of {limit_bytes} bytes"),
+            format!(
+                "the request body is larger than this server's limit of {limit_bytes} bytes \
+                 (RFC 9110 section 15.5.14)"
+            ),
         )
     }
 

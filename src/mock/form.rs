@@ -76,7 +76,7 @@ async fn read_body(request: Request) -> Result<Bytes, OAuthError> {
                 OAuthError::payload_too_large(BODY_LIMIT)
             } else {
                 OAuthError::invalid_request(format!(
-                    "the request body could not be read: {}",
+                    "the request body could not be read: {} (RFC 9110 section 6.4)",
                     rejection.body_text()
                 ))
             }
