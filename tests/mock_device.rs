@@ -48,7 +48,10 @@ async fn verify(mock: &Mock, user_code: &str, user: &str, decision: &str) -> Rep
         .post_form("/device", &[("user_code", user_code)], None)
         .await;
     assert_eq!(login.status, StatusCode::OK, "{}", login.text);
-    assert!(login.text.contains("Device code"), "the page shows the code");
+    assert!(
+        login.text.contains("Device code"),
+        "the page shows the code"
+    );
     let tx = tx_of(&login);
     mock.post_form("/login", &[("tx", &tx), ("username", user)], None)
         .await;
@@ -68,7 +71,10 @@ async fn device_authorization_response_has_every_field() {
             .all(|c| c == '-' || "BCDFGHJKLMNPQRSTVWXZ".contains(c)),
         "{user_code}"
     );
-    assert_eq!(body["verification_uri"], format!("{}/device", mock.issuer()));
+    assert_eq!(
+        body["verification_uri"],
+        format!("{}/device", mock.issuer())
+    );
     assert_eq!(
         body["verification_uri_complete"],
         format!("{}/device?user_code={user_code}", mock.issuer())
@@ -118,16 +124,22 @@ async fn polling_faster_than_the_interval_is_slow_down_and_adds_5_seconds() {
     let mock = start_with(|_| {}).await;
     let body = device_authorization(&mock, "openid").await;
     let device_code = body["device_code"].as_str().unwrap();
-    poll(&mock, device_code).await.expect_error(400, "authorization_pending");
+    poll(&mock, device_code)
+        .await
+        .expect_error(400, "authorization_pending");
     mock.advance(4);
     let fast = poll(&mock, device_code).await;
     let description = fast.expect_error(400, "slow_down");
     assert!(description.contains("now 10 s"), "{description}");
     // The interval is now 10 s: 6 s later is still too fast, 10 s later is fine.
     mock.advance(6);
-    poll(&mock, device_code).await.expect_error(400, "slow_down");
+    poll(&mock, device_code)
+        .await
+        .expect_error(400, "slow_down");
     mock.advance(15);
-    poll(&mock, device_code).await.expect_error(400, "authorization_pending");
+    poll(&mock, device_code)
+        .await
+        .expect_error(400, "authorization_pending");
 }
 
 #[tokio::test]
@@ -152,7 +164,11 @@ async fn an_expired_device_code_is_expired_token() {
         .expect_error(400, "expired_token");
     // Its user code no longer works either.
     let page = mock
-        .post_form("/device", &[("user_code", body["user_code"].as_str().unwrap())], None)
+        .post_form(
+            "/device",
+            &[("user_code", body["user_code"].as_str().unwrap())],
+            None,
+        )
         .await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
 }
@@ -175,7 +191,11 @@ async fn auto_approve_completes_on_submitting_the_code() {
     let mock = start().await;
     let body = device_authorization(&mock, "openid").await;
     let page = mock
-        .post_form("/device", &[("user_code", body["user_code"].as_str().unwrap())], None)
+        .post_form(
+            "/device",
+            &[("user_code", body["user_code"].as_str().unwrap())],
+            None,
+        )
         .await;
     assert_eq!(page.status, StatusCode::OK);
     let tokens = poll(&mock, body["device_code"].as_str().unwrap()).await;
@@ -236,7 +256,11 @@ async fn device_authorization_needs_a_client_allowed_the_grant() {
         .await;
     unknown.expect_error(400, "invalid_client");
     let bad_scope = mock
-        .post_form("/device/code", &[("client_id", PUBLIC), ("scope", "root")], None)
+        .post_form(
+            "/device/code",
+            &[("client_id", PUBLIC), ("scope", "root")],
+            None,
+        )
         .await;
     bad_scope.expect_error(400, "invalid_scope");
 }

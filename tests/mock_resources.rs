@@ -40,7 +40,11 @@ async fn introspection_describes_an_active_access_token() {
     let tokens = mock.code_flow("openid profile").await;
     let access = tokens["access_token"].as_str().unwrap();
     let reply = mock
-        .post_form("/introspect", &[("token", access)], Some((CONFIDENTIAL, SECRET)))
+        .post_form(
+            "/introspect",
+            &[("token", access)],
+            Some((CONFIDENTIAL, SECRET)),
+        )
         .await;
     assert_eq!(reply.header("cache-control"), "no-store");
     let body = reply.json();
@@ -54,7 +58,9 @@ async fn introspection_describes_an_active_access_token() {
     for field in ["exp", "iat", "sub", "jti"] {
         assert!(body.get(field).is_some(), "{field}");
     }
-    let refresh = mock.introspect(tokens["refresh_token"].as_str().unwrap()).await;
+    let refresh = mock
+        .introspect(tokens["refresh_token"].as_str().unwrap())
+        .await;
     assert_eq!(refresh["active"], true);
     assert_eq!(refresh["token_type"], "refresh_token");
 }
@@ -83,15 +89,25 @@ async fn introspection_requires_client_authentication() {
     let mock = start().await;
     let tokens = mock.client_credentials().await;
     let access = tokens["access_token"].as_str().unwrap();
-    let anonymous = mock.post_form("/introspect", &[("token", access)], None).await;
+    let anonymous = mock
+        .post_form("/introspect", &[("token", access)], None)
+        .await;
     anonymous.expect_error(400, "invalid_client");
     let public = mock
-        .post_form("/introspect", &[("token", access), ("client_id", PUBLIC)], None)
+        .post_form(
+            "/introspect",
+            &[("token", access), ("client_id", PUBLIC)],
+            None,
+        )
         .await;
     let description = public.expect_error(400, "invalid_client");
     assert!(description.contains("RFC 7662 section 2.1"));
     let wrong = mock
-        .post_form("/introspect", &[("token", access)], Some((CONFIDENTIAL, "x")))
+        .post_form(
+            "/introspect",
+            &[("token", access)],
+            Some((CONFIDENTIAL, "x")),
+        )
         .await;
     wrong.expect_error(401, "invalid_client");
     let no_token = mock
@@ -104,11 +120,19 @@ async fn introspection_requires_client_authentication() {
 async fn revocation_answers_200_even_for_unknown_tokens() {
     let mock = start().await;
     let reply = mock
-        .post_form("/revoke", &[("token", "never-issued")], Some((CONFIDENTIAL, SECRET)))
+        .post_form(
+            "/revoke",
+            &[("token", "never-issued")],
+            Some((CONFIDENTIAL, SECRET)),
+        )
         .await;
     assert_eq!(reply.status, StatusCode::OK);
     let public = mock
-        .post_form("/revoke", &[("token", "never-issued"), ("client_id", PUBLIC)], None)
+        .post_form(
+            "/revoke",
+            &[("token", "never-issued"), ("client_id", PUBLIC)],
+            None,
+        )
         .await;
     assert_eq!(public.status, StatusCode::OK);
 }
@@ -128,7 +152,8 @@ async fn revoking_a_refresh_token_revokes_its_access_tokens() {
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(mock.introspect(refresh).await["active"], false);
     assert_eq!(
-        mock.introspect(tokens["access_token"].as_str().unwrap()).await["active"],
+        mock.introspect(tokens["access_token"].as_str().unwrap())
+            .await["active"],
         false
     );
     let use_it = mock
@@ -153,7 +178,8 @@ async fn token_type_hint_is_a_hint_not_a_filter() {
     assert_eq!(mock.introspect(access).await["active"], false);
     // Only the access token went; the refresh token still works.
     assert_eq!(
-        mock.introspect(tokens["refresh_token"].as_str().unwrap()).await["active"],
+        mock.introspect(tokens["refresh_token"].as_str().unwrap())
+            .await["active"],
         true
     );
 }
@@ -164,7 +190,11 @@ async fn a_client_may_revoke_only_its_own_tokens() {
     let tokens = mock.client_credentials().await;
     let access = tokens["access_token"].as_str().unwrap();
     let reply = mock
-        .post_form("/revoke", &[("token", access)], Some(("other", "other-secret")))
+        .post_form(
+            "/revoke",
+            &[("token", access)],
+            Some(("other", "other-secret")),
+        )
         .await;
     reply.expect_error(400, "unauthorized_client");
     assert_eq!(mock.introspect(access).await["active"], true);
@@ -239,7 +269,10 @@ async fn userinfo_rejects_missing_bad_and_expired_tokens_with_a_bearer_challenge
     let mock = start().await;
     let none = mock.get("/userinfo").await;
     assert_eq!(none.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(none.header("www-authenticate"), r#"Bearer realm="oauthscope mock""#);
+    assert_eq!(
+        none.header("www-authenticate"),
+        r#"Bearer realm="oauthscope mock""#
+    );
 
     let bad = userinfo(&mock, "garbage").await;
     bad.expect_error(401, "invalid_token");
@@ -251,7 +284,9 @@ async fn userinfo_rejects_missing_bad_and_expired_tokens_with_a_bearer_challenge
     let tokens = mock.code_flow("openid").await;
     let access = tokens["access_token"].as_str().unwrap();
     mock.advance(3600);
-    userinfo(&mock, access).await.expect_error(401, "invalid_token");
+    userinfo(&mock, access)
+        .await
+        .expect_error(401, "invalid_token");
 }
 
 #[tokio::test]
@@ -260,7 +295,11 @@ async fn userinfo_needs_the_openid_scope_and_a_user() {
     let service = mock.client_credentials().await;
     let reply = userinfo(&mock, service["access_token"].as_str().unwrap()).await;
     reply.expect_error(403, "insufficient_scope");
-    assert!(reply.header("www-authenticate").contains("insufficient_scope"));
+    assert!(
+        reply
+            .header("www-authenticate")
+            .contains("insufficient_scope")
+    );
     let api_only = mock.code_flow("api:read").await;
     userinfo(&mock, api_only["access_token"].as_str().unwrap())
         .await
@@ -270,13 +309,22 @@ async fn userinfo_needs_the_openid_scope_and_a_user() {
 #[tokio::test]
 async fn browser_endpoints_answer_cors_preflights() {
     let mock = start().await;
-    for path in ["/token", "/userinfo", "/jwks", "/.well-known/openid-configuration", "/register"] {
+    for path in [
+        "/token",
+        "/userinfo",
+        "/jwks",
+        "/.well-known/openid-configuration",
+        "/register",
+    ] {
         let preflight = mock
             .http
             .request(reqwest::Method::OPTIONS, mock.url(path))
             .header("origin", "http://localhost:3000")
             .header("access-control-request-method", "POST")
-            .header("access-control-request-headers", "authorization, content-type")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type",
+            )
             .send()
             .await
             .unwrap();
