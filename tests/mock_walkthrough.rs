@@ -73,8 +73,9 @@ async fn shutdown_stops_the_server() {
 async fn standalone_command_prints_issuer_and_credentials_and_serves() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_oauthscope"))
         .args(["mock", "--port", "0", "--auto-approve", "alice"])
+        .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
@@ -109,8 +110,29 @@ async fn standalone_command_prints_issuer_and_credentials_and_serves() {
         .await
         .unwrap();
     assert_eq!(meta["issuer"], issuer.as_str());
+    let token = http
+        .post(format!("{issuer}/token"))
+        .basic_auth(CONFIDENTIAL, Some(SECRET))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(token.status(), StatusCode::OK);
+    let access_token = token.json::<serde_json::Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     child.kill().unwrap();
-    child.wait().unwrap();
+    let output = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&output.stderr);
+    // One line per request with method, path, status and client, and no secret.
+    let token_line = log
+        .lines()
+        .find(|l| l.contains("path=\"/token\""))
+        .unwrap_or_else(|| panic!("no log line for /token in {log}"));
+    assert!(token_line.contains("method=POST") && token_line.contains("status=200"));
+    assert!(token_line.contains("client_id=\"demo-confidential\""));
+    assert!(!log.contains(SECRET) && !log.contains(&access_token));
 }
 
 #[tokio::test]

@@ -68,6 +68,12 @@ impl App {
         self.clock.now_secs()
     }
 
+    /// The moment something living `lifetime` seconds from now expires. Saturating, so a
+    /// huge lifetime in a config file means "practically never", not an overflow.
+    pub fn expires_after(&self, lifetime: u64) -> u64 {
+        self.now().saturating_add(lifetime)
+    }
+
     /// A configured user, or an ad-hoc one for a name typed on the login page.
     pub fn user(&self, username: &str) -> User {
         self.users

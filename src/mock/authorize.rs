@@ -372,7 +372,7 @@ pub fn finish(
         CodeRecord {
             request,
             signed_in,
-            expires_at: app.now() + app.lifetimes.authorization_code,
+            expires_at: app.expires_after(app.lifetimes.authorization_code),
             grant,
             redeemed: false,
         },

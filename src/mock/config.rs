@@ -499,6 +499,64 @@ mod tests {
         );
     }
 
+    /// The example in the README, kept here so it cannot rot.
+    #[test]
+    fn readme_example_parses() {
+        let config = MockConfig::from_toml_str(
+            r#"
+            signing_alg = "ES256"
+            include_demo = true
+
+            [lifetimes]
+            access_token = 300
+            refresh_token = 3600
+            authorization_code = 60
+            id_token = 300
+            device_code = 600
+            device_poll_interval = 1
+            par_request_uri = 60
+            interaction = 600
+
+            [[users]]
+            username = "carol"
+            sub = "c-0001"
+            name = "Carol Danvers"
+            given_name = "Carol"
+            family_name = "Danvers"
+            email = "carol@example.com"
+            email_verified = true
+            picture = "https://example.com/carol.png"
+            locale = "en-US"
+            zoneinfo = "America/Chicago"
+
+            [[clients]]
+            client_id = "reports-service"
+            client_secret = "s3cret"
+            grant_types = ["client_credentials"]
+            scope = "api:read"
+
+            [[clients]]
+            client_id = "spa"
+            redirect_uris = ["http://localhost:5173/callback", "http://127.0.0.1/callback"]
+            client_name = "My single-page app"
+            "#,
+        )
+        .unwrap();
+        assert_eq!(config.users.len(), 3);
+        assert_eq!(config.clients.len(), 4);
+        let spa = config
+            .clients
+            .iter()
+            .find(|c| c.client_id == "spa")
+            .unwrap();
+        assert_eq!(spa.token_endpoint_auth_methods, vec![AuthMethod::None]);
+        assert!(
+            !spa.grant_types
+                .iter()
+                .any(|g| g == GRANT_CLIENT_CREDENTIALS)
+        );
+    }
+
     #[test]
     fn include_demo_false_starts_empty() {
         let config = MockConfig::from_toml_str("include_demo = false").unwrap();

@@ -53,7 +53,7 @@ pub async fn authorization(
                     client_id: client.client_id.clone(),
                     scopes,
                     user_code: user_code.clone(),
-                    expires_at: app.now() + expires_in,
+                    expires_at: app.expires_after(expires_in),
                     interval,
                     last_poll_ms: None,
                     status: DeviceStatus::Pending,

@@ -78,7 +78,7 @@ pub fn begin(app: &AppState, purpose: Purpose, login_hint: Option<&str>) -> Resp
         Interaction {
             purpose,
             signed_in: None,
-            expires_at: app.now() + app.lifetimes.interaction,
+            expires_at: app.expires_after(app.lifetimes.interaction),
         },
     );
     let Some(client) = shown.client else {

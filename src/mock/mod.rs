@@ -172,7 +172,7 @@ impl RunningMock {
         let now = self.app.now();
         let lifetimes = self.app.lifetimes;
         let longest = lifetimes.access_token.max(lifetimes.id_token);
-        self.app.keys.rotate(now, now + longest).await
+        self.app.keys.rotate(now, now.saturating_add(longest)).await
     }
 
     /// Stops accepting connections, lets requests in flight finish, and waits for the server.
@@ -265,10 +265,17 @@ fn banner(config: &MockConfig) -> String {
         };
         lines.push(format!("  client     {}  ({auth})", client.client_id));
     }
-    lines.push(format!(
-        "  redirect   {} (any port on loopback)",
-        DEMO_REDIRECT_URIS.join(", ")
-    ));
+    let demo_redirects = config
+        .clients
+        .iter()
+        .flat_map(|c| &c.redirect_uris)
+        .any(|uri| DEMO_REDIRECT_URIS.contains(&uri.as_str()));
+    if demo_redirects {
+        lines.push(format!(
+            "  redirect   {} (any port on loopback)",
+            DEMO_REDIRECT_URIS.join(", ")
+        ));
+    }
     lines.join("\n") + "\n"
 }
 

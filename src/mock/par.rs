@@ -39,7 +39,7 @@ pub async fn push(
             request_uri.clone(),
             ParRecord {
                 request,
-                expires_at: app.now() + expires_in,
+                expires_at: app.expires_after(expires_in),
             },
         );
         Ok(PushedAuthorizationResponse {

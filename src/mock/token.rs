@@ -341,9 +341,9 @@ async fn device_code(
             DeviceStatus::Pending => {
                 if let Some(previous) = previous_poll {
                     let waited = now_ms.saturating_sub(previous);
-                    if waited < device.interval * 1000 {
+                    if waited < device.interval.saturating_mul(1000) {
                         let asked = device.interval;
-                        device.interval += SLOW_DOWN_STEP;
+                        device.interval = device.interval.saturating_add(SLOW_DOWN_STEP);
                         return Err(OAuthError::device(
                             "slow_down",
                             format!(

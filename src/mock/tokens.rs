@@ -33,6 +33,7 @@ pub async fn issue(app: &App, request: Issue<'_>) -> Result<TokenResponse, OAuth
     let signer = ring.signer();
     let now = app.now();
     let lifetimes = app.lifetimes;
+    let access_expires = now.saturating_add(lifetimes.access_token);
     let client_id = request.client.client_id.as_str();
     let scope = scopes::join(request.scopes);
     let jti = random_id();
@@ -42,7 +43,7 @@ pub async fn issue(app: &App, request: Issue<'_>) -> Result<TokenResponse, OAuth
         "iss": app.issuer,
         "sub": user.map_or(client_id, |u| u.sub.as_str()),
         "aud": app.issuer,
-        "exp": now + lifetimes.access_token,
+        "exp": access_expires,
         "iat": now,
         "jti": jti,
         "client_id": client_id,
@@ -59,7 +60,7 @@ pub async fn issue(app: &App, request: Issue<'_>) -> Result<TokenResponse, OAuth
             claims.insert("iss".into(), app.issuer.clone().into());
             claims.insert("aud".into(), client_id.into());
             claims.insert("azp".into(), client_id.into());
-            claims.insert("exp".into(), (now + lifetimes.id_token).into());
+            claims.insert("exp".into(), now.saturating_add(lifetimes.id_token).into());
             claims.insert("iat".into(), now.into());
             claims.insert("auth_time".into(), signed_in.auth_time.into());
             claims.insert("at_hash".into(), at_hash(&access_token).into());
@@ -79,7 +80,7 @@ pub async fn issue(app: &App, request: Issue<'_>) -> Result<TokenResponse, OAuth
                 signed_in: signed_in.clone(),
                 scopes: refresh_scopes.to_vec(),
                 issued_at: now,
-                expires_at: now + lifetimes.refresh_token,
+                expires_at: now.saturating_add(lifetimes.refresh_token),
                 grant,
                 rotated: false,
             },
@@ -96,7 +97,7 @@ pub async fn issue(app: &App, request: Issue<'_>) -> Result<TokenResponse, OAuth
             audience: app.issuer.clone(),
             jti,
             issued_at: now,
-            expires_at: now + lifetimes.access_token,
+            expires_at: access_expires,
             grant: request.grant,
         };
         store.insert_access_token(&access_token, record, now);
