@@ -11,6 +11,8 @@ use rmcp::handler::server::tool::IntoCallToolResult;
 use rmcp::model::{CallToolResponse, CallToolResult};
 use serde::Serialize;
 
+use crate::oauth::EngineError;
+
 /// Who produced the error: the authorization server's own answer, or oauthscope's checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -32,18 +34,23 @@ pub struct ToolError {
 }
 
 impl ToolError {
-    /// A refusal worded by the authorization server (RFC 6749 §5.2).
-    pub fn from_server(status: u16, error: &str, description: Option<&str>) -> Self {
+    /// A refusal worded by the authorization server (RFC 6749 §5.2, or §4.1.2.1 when it came
+    /// back through the browser and so has no HTTP status).
+    pub fn from_server(status: Option<u16>, error: &str, description: Option<&str>) -> Self {
+        let fallback = || match status {
+            Some(status) => {
+                format!("the server answered {status} with `{error}` and no description")
+            }
+            None => format!("the server sent `{error}` with no description"),
+        };
         ToolError {
             error: error.to_string(),
             error_description: description
                 .filter(|d| !d.trim().is_empty())
                 .map(str::to_string)
-                .unwrap_or_else(|| {
-                    format!("the server answered {status} with `{error}` and no description")
-                }),
+                .unwrap_or_else(fallback),
             reported_by: ReportedBy::AuthorizationServer,
-            http_status: Some(status),
+            http_status: status,
         }
     }
 
@@ -70,6 +77,41 @@ impl ToolError {
     }
 }
 
+/// An engine failure as a model should read it: the server's refusal in its own words, or one
+/// readable sentence under a stable code of ours.
+impl From<EngineError> for ToolError {
+    fn from(err: EngineError) -> Self {
+        let code = match &err {
+            EngineError::OAuth {
+                status,
+                error,
+                description,
+            } => return ToolError::from_server(Some(*status), error, description.as_deref()),
+            EngineError::Authorization { error, description } => {
+                return ToolError::from_server(None, error, description.as_deref());
+            }
+            EngineError::Transport(_) => "transport_error",
+            EngineError::Redirect { .. } => "unexpected_redirect",
+            EngineError::Status { .. } => "unexpected_response",
+            EngineError::NotJson { .. } | EngineError::WrongShape { .. } => "invalid_response",
+            EngineError::Protocol { .. } => "protocol_violation",
+            EngineError::Config(_) => "invalid_request",
+            EngineError::Jwt(_) => "invalid_token",
+            EngineError::Local(_) => "local_error",
+        };
+        let status = match &err {
+            EngineError::Redirect { status, .. } | EngineError::Status { status, .. } => {
+                Some(*status)
+            }
+            _ => None,
+        };
+        ToolError {
+            http_status: status,
+            ..ToolError::local(code, err.to_string())
+        }
+    }
+}
+
 impl std::fmt::Display for ToolError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.error, self.error_description)
@@ -85,14 +127,26 @@ impl IntoCallToolResult for ToolError {
 /// What every tool returns: a structured success, or a [`ToolError`] shown as a tool error.
 pub type ToolResult = Result<CallToolResult, ToolError>;
 
+/// A structured success result from any serializable value.
+pub fn success(value: &impl Serialize) -> ToolResult {
+    serde_json::to_value(value)
+        .map(CallToolResult::structured)
+        .map_err(|err| {
+            ToolError::local("internal_error", format!("cannot encode the result: {err}"))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn server_refusal_keeps_the_servers_words() {
-        let err =
-            ToolError::from_server(401, "invalid_client", Some("client secret does not match"));
+        let err = ToolError::from_server(
+            Some(401),
+            "invalid_client",
+            Some("client secret does not match"),
+        );
         let result = err.into_call_result();
         assert_eq!(result.is_error, Some(true));
         let body = result.structured_content.unwrap();
@@ -104,12 +158,12 @@ mod tests {
 
     #[test]
     fn a_refusal_without_description_still_reads_as_a_sentence() {
-        let err = ToolError::from_server(400, "invalid_grant", None);
+        let err = ToolError::from_server(Some(400), "invalid_grant", None);
         assert_eq!(
             err.error_description,
             "the server answered 400 with `invalid_grant` and no description"
         );
-        let blank = ToolError::from_server(400, "invalid_grant", Some("  "));
+        let blank = ToolError::from_server(Some(400), "invalid_grant", Some("  "));
         assert_eq!(blank.error_description, err.error_description);
     }
 
@@ -121,6 +175,53 @@ mod tests {
             .unwrap();
         assert_eq!(body["reported_by"], "oauthscope");
         assert!(body.get("http_status").is_none());
+    }
+
+    #[test]
+    fn engine_errors_keep_the_servers_words_or_get_a_stable_code() {
+        let refused: ToolError = EngineError::OAuth {
+            status: 401,
+            error: "invalid_client".into(),
+            description: Some("client authentication failed".into()),
+        }
+        .into();
+        assert_eq!(
+            refused,
+            ToolError::from_server(
+                Some(401),
+                "invalid_client",
+                Some("client authentication failed")
+            )
+        );
+        let mismatch: ToolError = EngineError::protocol(
+            "RFC 8414 §3.3",
+            "the metadata's issuer is not the issuer asked for",
+        )
+        .into();
+        assert_eq!(mismatch.error, "protocol_violation");
+        assert_eq!(mismatch.reported_by, ReportedBy::Oauthscope);
+        assert!(mismatch.error_description.contains("RFC 8414"));
+        let html: ToolError = EngineError::Status {
+            status: 502,
+            reason: "Bad Gateway".into(),
+            snippet: "<h1>oops</h1>".into(),
+        }
+        .into();
+        assert_eq!(
+            (html.error.as_str(), html.http_status),
+            ("unexpected_response", Some(502))
+        );
+        let denied: ToolError = EngineError::Authorization {
+            error: "access_denied".into(),
+            description: None,
+        }
+        .into();
+        assert_eq!(denied.reported_by, ReportedBy::AuthorizationServer);
+        assert_eq!(denied.http_status, None);
+        assert_eq!(
+            denied.error_description,
+            "the server sent `access_denied` with no description"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! model to read. No protocol logic lives here.
 
 mod authorize;
+mod connection;
 mod errors;
 mod exchange_token;
 mod logging;
@@ -19,6 +20,8 @@ mod validate_token;
 use std::process::ExitCode;
 
 use rmcp::ServiceExt;
+
+use crate::mock::{MockConfig, MockServer, RunningMock};
 
 pub use errors::{ReportedBy, ToolError};
 pub use server::OAuthTools;
@@ -33,17 +36,57 @@ pub struct McpArgs {
     pub config: Option<std::path::PathBuf>,
 }
 
+/// The user the built-in mock signs in as under `--mock`: the assistant has no browser.
+pub const MOCK_USER: &str = "alice";
+
 pub async fn serve(args: McpArgs) -> ExitCode {
     logging::init();
-    let default_issuer = saved_default_issuer(args.config.as_deref());
+    // Kept alive for the whole session: dropping it stops the mock.
+    let mock = if args.mock {
+        match start_mock().await {
+            Ok(mock) => Some(mock),
+            Err(reason) => {
+                tracing::error!("{reason}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        None
+    };
+    let default_issuer = match &mock {
+        Some(mock) => Some(mock.issuer().to_string()),
+        None => saved_default_issuer(args.config.as_deref()),
+    };
+    match &default_issuer {
+        Some(issuer) => tracing::info!("default server: {issuer}"),
+        None => tracing::info!("no default server: every call must name its issuer"),
+    }
     let tools = OAuthTools::new(default_issuer);
-    match serve_on(tools, rmcp::transport::stdio()).await {
+    let served = serve_on(tools, rmcp::transport::stdio()).await;
+    if let Some(mock) = mock {
+        mock.shutdown().await;
+    }
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(reason) => {
             tracing::error!("{reason}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// The built-in mock on an ephemeral 127.0.0.1 port, approving every sign-in as [`MOCK_USER`].
+async fn start_mock() -> Result<RunningMock, String> {
+    let mut config = MockConfig::demo();
+    config.auto_approve = Some(MOCK_USER.to_string());
+    let mock = MockServer::start(config)
+        .await
+        .map_err(|err| format!("cannot start the built-in mock: {err}"))?;
+    tracing::info!(
+        "built-in mock serving at {} (sign-in auto-approved as {MOCK_USER})",
+        mock.issuer()
+    );
+    Ok(mock)
 }
 
 /// Serves the tools on any MCP transport until the client goes away.

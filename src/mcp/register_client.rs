@@ -2,10 +2,12 @@
 
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::{schemars, tool, tool_router};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use super::errors::{ToolError, ToolResult};
+use super::connection::{Connection, ExchangeSummary, given};
+use super::errors::{ToolError, ToolResult, success};
 use super::server::OAuthTools;
+use crate::oauth::registration::{RegisteredClient, client_metadata, register};
 
 /// Arguments of `oauth2_register_client`.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -28,6 +30,15 @@ pub struct RegisterClientArgs {
     pub scope: Option<String>,
 }
 
+/// What `oauth2_register_client` returns: the server's registration response, whole.
+#[derive(Debug, Serialize)]
+struct Registration {
+    issuer: String,
+    #[serde(flatten)]
+    client: RegisteredClient,
+    exchanges: Vec<ExchangeSummary>,
+}
+
 #[tool_router(router = register_client_router, vis = "pub(super)")]
 impl OAuthTools {
     #[tool(
@@ -44,17 +55,39 @@ impl OAuthTools {
         Parameters(args): Parameters<RegisterClientArgs>,
     ) -> ToolResult {
         let issuer = args.issuer.clone();
-        self.run_tool(
-            "oauth2_register_client",
-            issuer.as_deref(),
-            move |_issuer| async move {
-                let _ = args;
-                Err(ToolError::local(
-                    "not_available",
-                    "the engine is not wired yet",
-                ))
-            },
-        )
+        self.run_tool("oauth2_register_client", issuer.as_deref(), |issuer| {
+            register_client(issuer, args)
+        })
         .await
     }
+}
+
+async fn register_client(issuer: String, args: RegisterClientArgs) -> ToolResult {
+    let connection = Connection::open(&issuer).await?;
+    let endpoint = connection
+        .metadata
+        .registration_endpoint
+        .clone()
+        .ok_or_else(|| {
+            ToolError::invalid_request(format!(
+                "{issuer} does not offer dynamic client registration (its metadata has no \
+                 registration_endpoint): register the client in the server's console instead"
+            ))
+        })?;
+    let auth_method = given(args.token_endpoint_auth_method);
+    let scope = given(args.scope);
+    let client_name = given(args.client_name);
+    let metadata = client_metadata(
+        &args.redirect_uris,
+        auth_method.as_deref(),
+        scope.as_deref(),
+        &args.grant_types.unwrap_or_default(),
+        client_name.as_deref(),
+    );
+    let client = register(&connection.http, &endpoint, &metadata).await?;
+    success(&Registration {
+        issuer,
+        client,
+        exchanges: connection.exchanges(),
+    })
 }

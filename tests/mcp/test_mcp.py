@@ -290,10 +290,11 @@ async def flow(run: Run, session: ClientSession) -> None:
         ("register a client (RFC 7591)", register),
         ("authorize: URL with PKCE, auto-approved redirect with code and state", authorize),
         ("exchange the code with its code_verifier", exchange_code),
-        ("a reused code is invalid_grant", code_reuse_is_refused),
         ("validate: active, signature verified", validate_active),
         ("revoke the access token (RFC 7009)", revoke),
         ("validate after revocation: inactive", validate_revoked),
+        # Last in the code's life: a replayed code also revokes what it issued (RFC 6749 4.1.2).
+        ("a reused code is invalid_grant", code_reuse_is_refused),
         ("client_credentials with demo-confidential", client_credentials),
         ("wrong client secret: invalid_client with a description", wrong_secret_is_a_readable_error),
         ("bad calls come back as tool errors and the server goes on", bad_calls_do_not_end_the_server),
