@@ -1,87 +1,11 @@
 //! The MCP server spoken to in raw JSON-RPC over an in-memory pipe: what any client sees,
 //! without a client library in between.
 
-use std::time::Duration;
+mod mcp_support;
 
-use oauthscope::mcp::{OAuthTools, serve_on};
-use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream, Lines};
-
-/// A bare JSON-RPC client over newline-delimited JSON.
-struct RawClient {
-    lines: Lines<BufReader<tokio::io::ReadHalf<DuplexStream>>>,
-    writer: tokio::io::WriteHalf<DuplexStream>,
-    next_id: u64,
-}
-
-impl RawClient {
-    /// Starts the server on one end of a pipe and completes the MCP handshake on the other.
-    async fn connect(tools: OAuthTools) -> (Self, Value) {
-        let (client_end, server_end) = tokio::io::duplex(1 << 20);
-        tokio::spawn(async move {
-            let (read, write) = tokio::io::split(server_end);
-            let _ = serve_on(tools, (read, write)).await;
-        });
-        let (read, writer) = tokio::io::split(client_end);
-        let mut client = RawClient {
-            lines: BufReader::new(read).lines(),
-            writer,
-            next_id: 0,
-        };
-        let info = client
-            .request(
-                "initialize",
-                json!({
-                    "protocolVersion": "2025-06-18",
-                    "capabilities": {},
-                    "clientInfo": {"name": "raw-test", "version": "0"}
-                }),
-            )
-            .await;
-        client
-            .send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
-            .await;
-        (client, info)
-    }
-
-    async fn send(&mut self, message: Value) {
-        let mut line = message.to_string();
-        line.push('\n');
-        self.writer.write_all(line.as_bytes()).await.unwrap();
-    }
-
-    /// Sends a request and returns its `result` (panics on a JSON-RPC error: tests want one).
-    async fn request(&mut self, method: &str, params: Value) -> Value {
-        let response = self.raw_request(method, params).await;
-        match response.get("result") {
-            Some(result) => result.clone(),
-            None => panic!("{method} failed: {response}"),
-        }
-    }
-
-    async fn raw_request(&mut self, method: &str, params: Value) -> Value {
-        self.next_id += 1;
-        let id = self.next_id;
-        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
-            .await;
-        loop {
-            let line = tokio::time::timeout(Duration::from_secs(20), self.lines.next_line())
-                .await
-                .expect("the server answered in time")
-                .unwrap()
-                .expect("the server kept the pipe open");
-            let message: Value = serde_json::from_str(&line).unwrap();
-            if message.get("id") == Some(&json!(id)) {
-                return message;
-            }
-        }
-    }
-
-    async fn call(&mut self, tool: &str, arguments: Value) -> Value {
-        self.request("tools/call", json!({"name": tool, "arguments": arguments}))
-            .await
-    }
-}
+use mcp_support::RawClient;
+use oauthscope::mcp::OAuthTools;
+use serde_json::json;
 
 #[tokio::test]
 async fn initialize_names_the_server_and_offers_tools() {
