@@ -15,6 +15,11 @@
 //! The device flow's poll step returns [`Advance::Poll`] with how long to wait before the next
 //! `advance`. Nothing here touches a terminal.
 //!
+//! Requests are built here rather than by the `oauth2` crate's request builders because those
+//! build and send in one call: an explorer must show and let the user edit each request first.
+//! The crate remains usable over the same recording client (it implements
+//! `oauth2::AsyncHttpClient`).
+//!
 //! What a step sends is what is checked: `state` and `nonce` are read back from the request as
 //! sent, so a user who edits them sees the check that follows fail or pass accordingly.
 
