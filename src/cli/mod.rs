@@ -157,7 +157,7 @@ pub struct RunArgs {
     pub scope: Option<String>,
     /// The client's registered redirect URI. A loopback http URI (port optional) is listened
     /// on; anything else means pasting the URL the browser ends on.
-    /// [default: http://127.0.0.1:<ephemeral port>/callback]
+    /// [default: http://127.0.0.1:PORT/callback on an ephemeral PORT]
     #[arg(long)]
     pub redirect_uri: Option<String>,
     /// Paste the redirect URL instead of listening for it.

@@ -496,9 +496,15 @@ impl Flow {
     }
 
     pub fn is_failed(&self) -> bool {
-        self.steps
-            .iter()
-            .any(|s| matches!(s.status, StepStatus::Failed(_)))
+        self.failure().is_some()
+    }
+
+    /// Why the flow stopped, when a step failed.
+    pub fn failure(&self) -> Option<&str> {
+        self.steps.iter().find_map(|s| match &s.status {
+            StepStatus::Failed(reason) => Some(reason.as_str()),
+            _ => None,
+        })
     }
 
     /// Every exchange the steps made, in order.
@@ -526,6 +532,11 @@ impl Flow {
 
     /// Sends the current step's request and processes the response.
     pub async fn advance(&mut self, http: &RecordingClient) -> Result<Advance, EngineError> {
+        if let Some(reason) = self.failure() {
+            return Err(EngineError::config(format!(
+                "the flow stopped on a failed step ({reason}); retry it or start over"
+            )));
+        }
         let Some(i) = self.current() else {
             return Ok(Advance::Finished);
         };
