@@ -75,10 +75,15 @@ async fn denial_ends_the_flow_with_the_servers_words() {
     assert!(err.to_string().contains("scripted access_denied"), "{err}");
     assert!(matches!(flow.steps()[1].status, StepStatus::Failed(_)));
     assert_eq!(polls.load(Ordering::SeqCst), 2);
+    let again = flow.advance(&http).await.unwrap_err();
+    assert!(
+        again.to_string().contains("retry it or start over"),
+        "{again}"
+    );
     assert_eq!(
-        flow.advance(&http).await.unwrap(),
-        Advance::Finished,
-        "a failed flow goes nowhere"
+        polls.load(Ordering::SeqCst),
+        2,
+        "a failed flow sends nothing more"
     );
 }
 
