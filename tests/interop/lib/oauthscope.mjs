@@ -128,3 +128,70 @@ export async function startMock({ autoApprove = 'alice', extraArgs = [] } = {}) 
       }),
   };
 }
+
+/**
+ * Start `oauthscope ARGS...` and hand back the live process: `waitFor(regex)` resolves with
+ * the first match in stderr+stdout seen so far or later (for prompts such as the device
+ * user_code), `done` resolves like `runCli`.
+ */
+export function spawnCli(args, { env = {}, timeoutMs = 90_000 } = {}) {
+  const child = spawn(OAUTHSCOPE_BIN, args, { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const watchers = [];
+  const notify = () => {
+    for (const watcher of [...watchers]) {
+      const match = `${stderr}\n${stdout}`.match(watcher.regex);
+      if (match) {
+        watchers.splice(watchers.indexOf(watcher), 1);
+        watcher.resolve(match);
+      }
+    }
+  };
+  child.stdout.on('data', (d) => {
+    stdout += d;
+    notify();
+  });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+    notify();
+  });
+  const done = new Promise((resolveRun, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`oauthscope ${args.join(' ')} timed out after ${timeoutMs} ms\nstderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      for (const watcher of watchers.splice(0)) watcher.reject(new Error(`oauthscope exited before printing ${watcher.regex}\nstdout: ${stdout}\nstderr: ${stderr}`));
+      let json;
+      try {
+        json = JSON.parse(stdout);
+      } catch {
+        json = undefined;
+      }
+      resolveRun({ code: code ?? `signal ${signal}`, stdout, stderr, json });
+    });
+  });
+  return {
+    child,
+    done,
+    waitFor: (regex) =>
+      new Promise((resolveMatch, reject) => {
+        watchers.push({ regex, resolve: resolveMatch, reject });
+        notify();
+      }),
+  };
+}
+
+/** Every value stored under `key` anywhere in a JSON document (output shapes stay free). */
+export function findValues(doc, key, found = []) {
+  if (doc === null || typeof doc !== 'object') return found;
+  if (!Array.isArray(doc) && Object.hasOwn(doc, key)) found.push(doc[key]);
+  for (const value of Object.values(doc)) findValues(value, key, found);
+  return found;
+}

@@ -1,0 +1,235 @@
+// The oauthscope CLI against npm oidc-provider 9 (OpenID Certified) on loopback: discovery,
+// client credentials, authorization code + PKCE with a scripted person at the "browser",
+// refresh, device flow, introspection, revocation and userinfo, asserting on --json output
+// and cross-checking the results with openid-client and jose.
+
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import * as client from 'openid-client';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { assertBinaryExists, describeRun, findValues, runCli, spawnCli } from './lib/oauthscope.mjs';
+import { actAsUser } from './lib/browser.mjs';
+import { BASIC_CLIENT, POST_CLIENT, USER, startOidcProvider } from './lib/oidc-provider-server.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const BROWSER_AGENT = join(here, 'browser-agent.mjs');
+const insecure = { execute: [client.allowInsecureRequests] };
+
+/** The single value under `key` in a CLI JSON document (first one found). */
+function the(run, key) {
+  const values = findValues(run.json, key).filter((v) => v !== null && v !== undefined);
+  assert.ok(values.length > 0, `"${key}" in the --json output\n${describeRun(run)}`);
+  return values[0];
+}
+
+describe('oauthscope CLI against oidc-provider', () => {
+  let op;
+  let work;
+  let referenceClient;
+  let jwks;
+
+  before(async () => {
+    assertBinaryExists();
+    op = await startOidcProvider();
+    work = await mkdtemp(join(tmpdir(), 'oauthscope-op-'));
+    referenceClient = await client.discovery(new URL(op.issuer), BASIC_CLIENT.id, undefined, client.ClientSecretBasic(BASIC_CLIENT.secret), insecure);
+    jwks = createRemoteJWKSet(new URL(referenceClient.serverMetadata().jwks_uri));
+  });
+
+  after(async () => {
+    await op?.stop();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  const credentials = (c = BASIC_CLIENT) => ['--client-id', c.id, '--client-secret', c.secret];
+
+  /** oidc-provider's own view of a token, through a certified client: the cross-check. */
+  const introspectWithReference = (token) => client.tokenIntrospection(referenceClient, token);
+
+  /** `oauthscope run code` with the browser agent as $BROWSER; returns the run and the agent log. */
+  async function runCode(extraArgs = [], agentEnv = {}) {
+    const logFile = join(work, `agent-${Date.now()}-${Math.random().toString(16).slice(2)}.log`);
+    const run = await runCli(
+      ['run', 'code', '--issuer', op.issuer, ...credentials(), '--scope', 'openid profile email', ...extraArgs, '--json'],
+      { env: { BROWSER: BROWSER_AGENT, BROWSER_AGENT_LOG: logFile, ...agentEnv }, timeoutMs: 60_000 },
+    );
+    const agentLog = await readFile(logFile, 'utf8').catch(() => '(the browser agent was never started)');
+    return { run, agentLog };
+  }
+
+  test('the scripted browser completes oidc-provider login and consent for a certified client (harness check)', async () => {
+    const verifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const redirectUri = 'http://127.0.0.1:45999/callback';
+    const url = client.buildAuthorizationUrl(referenceClient, {
+      redirect_uri: redirectUri,
+      scope: 'openid',
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+    });
+    const { redirect } = await actAsUser(url, { stopPrefix: redirectUri });
+    const tokens = await client.authorizationCodeGrant(referenceClient, redirect, { pkceCodeVerifier: verifier, expectedState: state });
+    assert.equal(tokens.claims().sub, USER.login);
+  });
+
+  describe('discover', () => {
+    test('falls back to OIDC discovery and reports the endpoints', async () => {
+      const run = await runCli(['discover', op.issuer, '--json']);
+      assert.equal(run.code, 0, describeRun(run));
+      assert.equal(the(run, 'issuer'), op.issuer);
+      const metadata = referenceClient.serverMetadata();
+      assert.equal(the(run, 'token_endpoint'), metadata.token_endpoint);
+      assert.equal(the(run, 'device_authorization_endpoint'), metadata.device_authorization_endpoint);
+      assert.equal(the(run, 'introspection_endpoint'), metadata.introspection_endpoint);
+    });
+
+    test('metadata whose issuer differs from the one asked for is rejected (RFC 8414 §3.3)', async () => {
+      const other = op.issuer.replace('127.0.0.1', 'localhost');
+      const run = await runCli(['discover', other, '--json']);
+      assert.notEqual(run.code, 0, `issuer mismatch must fail\n${describeRun(run)}`);
+      assert.match(`${run.stderr}${run.stdout}`, /issuer/i);
+    });
+  });
+
+  describe('client credentials', () => {
+    for (const [method, c] of [['client_secret_basic', BASIC_CLIENT], ['client_secret_post', POST_CLIENT]]) {
+      test(`run client-credentials over ${method}`, async () => {
+        const run = await runCli(['run', 'client-credentials', '--issuer', op.issuer, ...credentials(c), '--auth-method', method, '--scope', 'api:read', '--json']);
+        assert.equal(run.code, 0, describeRun(run));
+        const token = the(run, 'access_token');
+        const info = await client.tokenIntrospection(
+          await client.discovery(new URL(op.issuer), c.id, undefined, method === 'client_secret_basic' ? client.ClientSecretBasic(c.secret) : client.ClientSecretPost(c.secret), insecure),
+          token,
+        );
+        assert.equal(info.active, true, 'oidc-provider knows the token the CLI obtained');
+        assert.equal(info.client_id, c.id);
+        assert.equal(info.scope, 'api:read');
+        const basic = Buffer.from(`${encodeURIComponent(c.id)}:${encodeURIComponent(c.secret)}`).toString('base64');
+        for (const secret of [c.secret, encodeURIComponent(c.secret), basic]) {
+          assert.ok(!`${run.stdout}${run.stderr}`.includes(secret), `the client secret is masked in the output (${secret})`);
+        }
+      });
+    }
+
+    test('a secret with reserved characters survives client_secret_basic encoding (RFC 6749 §2.3.1)', async () => {
+      assert.match(BASIC_CLIENT.secret, /[ :~+]/, 'the fixture secret has characters form-urlencoding changes');
+      const run = await runCli(['run', 'client-credentials', '--issuer', op.issuer, ...credentials(), '--auth-method', 'client_secret_basic', '--json']);
+      assert.equal(run.code, 0, describeRun(run));
+    });
+
+    test('a wrong secret fails with the server\'s invalid_client in one readable line', async () => {
+      const run = await runCli(['run', 'client-credentials', '--issuer', op.issuer, '--client-id', BASIC_CLIENT.id, '--client-secret', 'wrong', '--json']);
+      assert.notEqual(run.code, 0, describeRun(run));
+      assert.match(`${run.stderr}${run.stdout}`, /invalid_client/);
+    });
+  });
+
+  describe('authorization code + PKCE, refresh, introspection, revocation, userinfo', () => {
+    let tokens;
+
+    test('run code: $BROWSER logs in and consents, the loopback listener gets the code', async () => {
+      const { run, agentLog } = await runCode();
+      assert.equal(run.code, 0, `${describeRun(run)}\n--- browser agent ---\n${agentLog}`);
+      tokens = {
+        access: the(run, 'access_token'),
+        id: the(run, 'id_token'),
+        refresh: the(run, 'refresh_token'),
+      };
+      const { payload } = await jwtVerify(tokens.id, jwks, { issuer: op.issuer, audience: BASIC_CLIENT.id });
+      assert.equal(payload.sub, USER.login);
+      assert.equal((await introspectWithReference(tokens.access)).active, true);
+      assert.match(agentLog, /127\.0\.0\.1:\d+\//, 'the agent reached the loopback redirect');
+    });
+
+    test('the authorization request carried PKCE S256, state and nonce', async () => {
+      const { run, agentLog } = await runCode();
+      assert.equal(run.code, 0, describeRun(run));
+      const opened = new URL(agentLog.match(/^open (\S+)/m)[1]);
+      assert.equal(opened.searchParams.get('code_challenge_method'), 'S256');
+      assert.match(opened.searchParams.get('code_challenge') ?? '', /^[A-Za-z0-9_-]{43}$/);
+      assert.ok((opened.searchParams.get('state') ?? '').length >= 16, 'a random state');
+      assert.ok((opened.searchParams.get('nonce') ?? '').length >= 16, 'a random nonce');
+      assert.match(opened.searchParams.get('redirect_uri'), /^http:\/\/127\.0\.0\.1:\d+\//, 'a loopback redirect with an ephemeral port (RFC 8252 §7.3)');
+    });
+
+    test('a denied consent ends the run non-zero with access_denied', async () => {
+      const { run } = await runCode([], { BROWSER_AGENT_DECISION: 'deny' });
+      assert.notEqual(run.code, 0, describeRun(run));
+      assert.match(`${run.stderr}${run.stdout}`, /access_denied/);
+    });
+
+    test('userinfo with the access token', async () => {
+      assert.ok(tokens, 'needs the code flow test');
+      const run = await runCli(['userinfo', '--issuer', op.issuer, '--token', tokens.access, '--json']);
+      assert.equal(run.code, 0, describeRun(run));
+      assert.equal(the(run, 'sub'), USER.login);
+      assert.equal(the(run, 'email'), USER.email);
+    });
+
+    test('introspect reports an active token', async () => {
+      assert.ok(tokens, 'needs the code flow test');
+      const run = await runCli(['introspect', '--issuer', op.issuer, '--token', tokens.access, ...credentials(), '--json']);
+      assert.equal(run.code, 0, describeRun(run));
+      assert.equal(the(run, 'active'), true);
+      assert.equal(the(run, 'client_id'), BASIC_CLIENT.id);
+    });
+
+    test('run refresh: new tokens, and oidc-provider rotated the refresh token', async () => {
+      assert.ok(tokens, 'needs the code flow test');
+      const run = await runCli(['run', 'refresh', '--issuer', op.issuer, ...credentials(), '--refresh-token', tokens.refresh, '--json']);
+      assert.equal(run.code, 0, describeRun(run));
+      const access = findValues(run.json, 'access_token').filter((t) => t !== tokens.access);
+      assert.ok(access.length > 0, `a new access token\n${describeRun(run)}`);
+      assert.equal((await introspectWithReference(access[0])).active, true);
+      const refresh = findValues(run.json, 'refresh_token').filter((t) => t && t !== tokens.refresh);
+      if (refresh.length > 0) tokens.refresh = refresh[0];
+    });
+
+    test('revoke the refresh token, then introspect says inactive', async () => {
+      assert.ok(tokens, 'needs the code flow test');
+      const revoke = await runCli(['revoke', '--issuer', op.issuer, '--token', tokens.refresh, ...credentials(), '--json']);
+      assert.equal(revoke.code, 0, describeRun(revoke));
+      assert.equal((await introspectWithReference(tokens.refresh)).active, false, 'oidc-provider revoked it');
+      const run = await runCli(['introspect', '--issuer', op.issuer, '--token', tokens.refresh, ...credentials(), '--json']);
+      assert.equal(run.code, 0, `an inactive token is an answer, not an error\n${describeRun(run)}`);
+      assert.equal(the(run, 'active'), false);
+    });
+
+    test('decode verifies an oidc-provider ID token against its JWKS', async () => {
+      assert.ok(tokens, 'needs the code flow test');
+      const run = await runCli(['decode', tokens.id, '--issuer', op.issuer, '--json']);
+      assert.equal(run.code, 0, describeRun(run));
+      assert.equal(the(run, 'sub'), USER.login);
+    });
+  });
+
+  describe('device authorization', () => {
+    test('run device: the person enters the code on oidc-provider\'s page, the CLI polls to tokens', async () => {
+      const cli = spawnCli(['run', 'device', '--issuer', op.issuer, ...credentials(), '--scope', 'openid profile', '--json'], { timeoutMs: 90_000 });
+      const [url] = await cli.waitFor(/http:\/\/127\.0\.0\.1:\d+\/device\?user_code=[A-Z0-9-]+/);
+      const [userCode] = await cli.waitFor(/\b[A-Z]{4}-[A-Z]{4}\b/);
+      assert.ok(url.includes(userCode), 'the printed verification_uri_complete carries the printed user_code');
+      await actAsUser(url.replace(/\?user_code=.*$/, ''), { userCode });
+      const run = await cli.done;
+      assert.equal(run.code, 0, describeRun(run));
+      const access = the(run, 'access_token');
+      assert.equal((await introspectWithReference(access)).active, true);
+      const { payload } = await jwtVerify(the(run, 'id_token'), jwks, { issuer: op.issuer, audience: BASIC_CLIENT.id });
+      assert.equal(payload.sub, USER.login);
+    });
+
+    test('run device: denial on the verification page ends the run non-zero', async () => {
+      const cli = spawnCli(['run', 'device', '--issuer', op.issuer, ...credentials(), '--scope', 'openid', '--json'], { timeoutMs: 90_000 });
+      const [url] = await cli.waitFor(/http:\/\/127\.0\.0\.1:\d+\/device\?user_code=[A-Z0-9-]+/);
+      await actAsUser(url, { decision: 'deny' });
+      const run = await cli.done;
+      assert.notEqual(run.code, 0, describeRun(run));
+      assert.match(`${run.stderr}${run.stdout}`, /access_denied|denied/i);
+    });
+  });
+});
