@@ -5,6 +5,8 @@
 // one server's markup beyond standard <form>, <input>, <select> and <button> elements.
 
 const MAX_STEPS = 25;
+// The score of a button that says no, when the person means to say no.
+const DENY_CHOICE = 3;
 
 /** Cookie jar keyed by cookie name (all traffic is one loopback origin). */
 export class CookieJar {
@@ -103,6 +105,15 @@ function submitButtons(html) {
   return buttons;
 }
 
+/** A link a person would click to say no ("[ Cancel ]", "Deny"), when no form offers it. */
+function denyLink(html) {
+  for (const m of html.matchAll(/<a\b([^>]*)>([\s\S]*?)<\/a>/gi)) {
+    const { href } = attributes(`<a ${m[1]}>`);
+    if (href && DENY.test(m[2].replace(/<[^>]+>/g, ' '))) return href;
+  }
+  return undefined;
+}
+
 const APPROVE = /approve|allow|accept|authori[sz]e|yes|confirm|continue|sign[\s-]?in|log[\s-]?in|submit|next|verify|grant|ok\b/i;
 const DENY = /deny|decline|reject|cancel|abort|refuse|\bno\b/i;
 
@@ -116,7 +127,7 @@ function buttonScore(button, decision) {
   const approve = APPROVE.test(text);
   const deny = DENY.test(text);
   // Denying still means signing in first: a deny button wins wherever there is one.
-  if (decision === 'deny' && deny) return 3;
+  if (decision === 'deny' && deny) return DENY_CHOICE;
   return deny ? -2 : approve ? 2 : 1;
 }
 
@@ -178,6 +189,7 @@ export async function actAsUser(startUrl, person) {
   const who = { user: 'alice', password: 'any-password', decision: 'approve', ...person };
   const jar = who.jar ?? new CookieJar();
   const visited = [];
+  let denied = false;
   let request = { url: new URL(startUrl), method: 'GET', body: undefined };
   for (let step = 0; step < MAX_STEPS; step++) {
     visited.push(`${request.method} ${request.url}`);
@@ -195,8 +207,16 @@ export async function actAsUser(startUrl, person) {
     if (response.status >= 400) {
       throw new Error(`${request.method} ${request.url} answered ${response.status}: ${page.slice(0, 500)}\nvisited: ${visited.join(' -> ')}`);
     }
-    const submission = chooseSubmission(parseForms(page), who.decision);
+    // Once the person has said no, they read the result and stop: no more forms.
+    const submission = denied ? undefined : chooseSubmission(parseForms(page), who.decision);
+    const cancel = who.decision === 'deny' && !denied && submission?.score !== DENY_CHOICE ? denyLink(page) : undefined;
+    if (cancel) {
+      denied = true;
+      request = { url: new URL(cancel, request.url), method: 'GET', body: undefined };
+      continue;
+    }
     if (!submission) return { redirect: undefined, page, pages: visited };
+    if (submission.score === DENY_CHOICE) denied = true;
     const { form, button } = submission;
     const method = (form.method ?? 'GET').toUpperCase();
     const action = new URL(form.action || request.url.href, request.url);
