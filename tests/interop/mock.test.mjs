@@ -16,12 +16,34 @@ const CONFIDENTIAL_SECRET = 'demo-secret';
 const REDIRECT_URI = 'http://127.0.0.1/callback';
 const insecure = { execute: [client.allowInsecureRequests] };
 
-/** Expect `promise` to reject with an OAuth error response whose `error` is `code`. */
+/**
+ * Expect `promise` to reject with an OAuth error response whose `error` is `code`. A 401 with
+ * `WWW-Authenticate` surfaces in openid-client as a challenge error; its body is read here.
+ */
 async function rejectsWithOAuthError(promise, code, message) {
-  await assert.rejects(promise, (err) => {
+  let err;
+  try {
+    await promise;
+  } catch (caught) {
+    err = caught;
+  }
+  assert.ok(err, `${message}: expected the server to refuse`);
+  let body = err;
+  if (err instanceof client.WWWAuthenticateChallengeError) {
+    body = await err.response.json();
+  } else {
     assert.ok(err instanceof client.ResponseBodyError, `${message}: expected an OAuth error response, got ${err}`);
-    assert.equal(err.error, code, `${message}: ${err.error}: ${err.error_description}`);
-    assert.ok(err.error_description, `${message}: error_description explains the failure`);
+  }
+  assert.equal(body.error, code, `${message}: ${body.error}: ${body.error_description}`);
+  assert.ok(body.error_description, `${message}: error_description explains the failure`);
+}
+
+/** Expect a rejection whose message, or the message of one of its causes, matches `pattern`. */
+async function rejectsMentioning(promise, pattern) {
+  await assert.rejects(promise, (err) => {
+    const messages = [];
+    for (let e = err; e; e = e.cause) messages.push(e.message ?? String(e));
+    assert.match(messages.join(' <- '), pattern);
     return true;
   });
 }
@@ -170,13 +192,13 @@ describe('oauthscope mock with openid-client and jose', () => {
       assert.equal(redirect.searchParams.get('iss'), mock.issuer);
       const forged = new URL(redirect);
       forged.searchParams.set('iss', 'http://127.0.0.1:1/attacker');
-      await assert.rejects(client.authorizationCodeGrant(publicClient, forged, { pkceCodeVerifier: codeVerifier, expectedState: state }), /iss/);
+      await rejectsMentioning(client.authorizationCodeGrant(publicClient, forged, { pkceCodeVerifier: codeVerifier, expectedState: state }), /unexpected "iss"/);
       const missing = new URL(redirect);
       missing.searchParams.delete('iss');
-      await assert.rejects(client.authorizationCodeGrant(publicClient, missing, { pkceCodeVerifier: codeVerifier, expectedState: state }), /iss/);
+      await rejectsMentioning(client.authorizationCodeGrant(publicClient, missing, { pkceCodeVerifier: codeVerifier, expectedState: state }), /"iss" \(issuer\) missing/);
       const wrongState = new URL(redirect);
       wrongState.searchParams.set('state', client.randomState());
-      await assert.rejects(client.authorizationCodeGrant(publicClient, wrongState, { pkceCodeVerifier: codeVerifier, expectedState: state }), /state/);
+      await rejectsMentioning(client.authorizationCodeGrant(publicClient, wrongState, { pkceCodeVerifier: codeVerifier, expectedState: state }), /unexpected "state"/);
     });
 
     test('a wrong PKCE verifier is invalid_grant (RFC 7636 §4.6)', async () => {
@@ -364,9 +386,9 @@ describe('oauthscope mock with openid-client and jose', () => {
   describe('client credentials', () => {
     for (const [method, config] of [['client_secret_basic', () => basicClient], ['client_secret_post', () => postClient]]) {
       test(`demo-confidential over ${method}`, async () => {
-        const tokens = await client.clientCredentialsGrant(config(), { scope: 'openid' });
+        const tokens = await client.clientCredentialsGrant(config(), { scope: 'api:read' });
         assert.equal(tokens.refresh_token, undefined, 'no refresh token for client credentials (RFC 6749 §4.4.3)');
-        const access = await jwt.accessToken(tokens.access_token, { clientId: CONFIDENTIAL_CLIENT });
+        const access = await jwt.accessToken(tokens.access_token, { clientId: CONFIDENTIAL_CLIENT, scope: 'api:read' });
         assert.equal(access.client_id, CONFIDENTIAL_CLIENT);
       });
     }
@@ -430,8 +452,10 @@ describe('oauthscope mock with openid-client and jose', () => {
     test('unknown tokens are {active:false} with 200; introspection needs client authentication', async () => {
       const info = await client.tokenIntrospection(basicClient, 'not-a-token');
       assert.deepEqual(info, { active: false });
+      // RFC 7662 §2.1 requires authorization; RFC 6749 §5.2 allows 400 or 401 for invalid_client.
       const anonymous = await postForm(metadata.introspection_endpoint, { token: 'not-a-token' });
-      assert.equal(anonymous.status, 401);
+      assert.ok([400, 401].includes(anonymous.status), `refused, got ${anonymous.status}`);
+      assert.equal((await anonymous.json()).error, 'invalid_client');
     });
 
     test('userinfo returns the claims the scopes grant; GET and POST (OIDC Core §5.3)', async () => {
@@ -443,7 +467,7 @@ describe('oauthscope mock with openid-client and jose', () => {
       const posted = await postForm(metadata.userinfo_endpoint, { access_token: tokens.access_token });
       assert.equal(posted.status, 200);
       assert.equal((await posted.json()).sub, sub);
-      await assert.rejects(client.fetchUserInfo(publicClient, tokens.access_token, 'somebody-else'), /sub/);
+      await rejectsMentioning(client.fetchUserInfo(publicClient, tokens.access_token, 'somebody-else'), /"sub"/);
     });
 
     test('userinfo claims follow the scopes: openid alone gives no email', async () => {
@@ -454,17 +478,23 @@ describe('oauthscope mock with openid-client and jose', () => {
 
     test('revocation: the access token stops working; unknown tokens still get 200 (RFC 7009 §2.2)', async () => {
       const { tokens } = await codeFlow(publicClient);
-      await client.tokenRevocation(basicClient, tokens.access_token, { token_type_hint: 'refresh_token' });
+      await client.tokenRevocation(publicClient, tokens.access_token, { token_type_hint: 'refresh_token' });
       assert.equal((await client.tokenIntrospection(basicClient, tokens.access_token)).active, false, 'token_type_hint is a hint, not a filter');
       const userinfo = await fetch(metadata.userinfo_endpoint, { headers: { authorization: `Bearer ${tokens.access_token}` } });
       assert.equal(userinfo.status, 401);
       assert.match(userinfo.headers.get('www-authenticate') ?? '', /^Bearer .*error="invalid_token"/i);
-      await client.tokenRevocation(basicClient, 'never-issued');
+      await client.tokenRevocation(publicClient, 'never-issued');
+    });
+
+    test("a client cannot revoke another client's token (RFC 7009 §2.1)", async () => {
+      const { tokens } = await codeFlow(publicClient);
+      await rejectsWithOAuthError(client.tokenRevocation(basicClient, tokens.access_token), 'unauthorized_client', 'revoking a token of demo-public as demo-confidential');
+      assert.equal((await client.tokenIntrospection(basicClient, tokens.access_token)).active, true, 'the token still works');
     });
 
     test('revoking a refresh token also revokes its access tokens', async () => {
       const { tokens } = await codeFlow(publicClient);
-      await client.tokenRevocation(basicClient, tokens.refresh_token);
+      await client.tokenRevocation(publicClient, tokens.refresh_token);
       assert.equal((await client.tokenIntrospection(basicClient, tokens.refresh_token)).active, false);
       assert.equal((await client.tokenIntrospection(basicClient, tokens.access_token)).active, false);
       await rejectsWithOAuthError(client.refreshTokenGrant(publicClient, tokens.refresh_token), 'invalid_grant', 'a revoked refresh token');
@@ -492,7 +522,7 @@ describe('oauthscope mock with openid-client and jose', () => {
           grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
           response_types: ['code'],
           token_endpoint_auth_method: 'client_secret_basic',
-          scope: 'openid profile',
+          scope: 'openid profile email api:read',
         },
         client.ClientSecretBasic(),
         insecure,
@@ -506,7 +536,7 @@ describe('oauthscope mock with openid-client and jose', () => {
       assert.deepEqual(created.redirect_uris, [REDIRECT_URI]);
 
       // The registered client works at once, through the certified client's auth code.
-      const tokens = await client.clientCredentialsGrant(registered, { scope: 'openid' });
+      const tokens = await client.clientCredentialsGrant(registered, { scope: 'api:read' });
       await jwt.accessToken(tokens.access_token, { clientId: created.client_id });
       const { tokens: codeTokens, nonce } = await codeFlow(registered);
       await jwt.idToken(codeTokens.id_token, { clientId: created.client_id, nonce, accessToken: codeTokens.access_token });
@@ -596,7 +626,7 @@ describe('oauthscope mock pages, driven like a browser (no auto-approve)', () =>
   let config;
 
   before(async () => {
-    mock = await startMock({ autoApprove: undefined });
+    mock = await startMock({ autoApprove: null });
     config = await client.discovery(new URL(mock.issuer), CONFIDENTIAL_CLIENT, undefined, client.ClientSecretBasic(CONFIDENTIAL_SECRET), insecure);
   });
 
