@@ -3,13 +3,14 @@
 // refuse each tampered one (non-zero exit, with a reason a person can read).
 
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT, exportJWK, exportSPKI, generateKeyPair } from 'jose';
-import { assertBinaryExists, describeRun, runCli } from './lib/oauthscope.mjs';
+import { OAUTHSCOPE_BIN, assertBinaryExists, describeRun, runCli } from './lib/oauthscope.mjs';
 
 const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA'];
 const SYMMETRIC = ['HS256', 'HS384', 'HS512'];
@@ -175,6 +176,17 @@ describe('oauthscope decode against tokens made by jose', () => {
       await expectRefused('not.a.jwt', withJwks(), /base64|json|jwt|decode|invalid|header/i);
       await expectRefused('onlyonepart', withJwks(), /jwt|part|segment|compact|invalid|format/i);
     });
+  });
+
+  test('output into a closed pipe (as in `| head`) ends without a panic', async () => {
+    const token = await sign('RS256');
+    const child = spawn(OAUTHSCOPE_BIN, ['decode', token, '--jwks', jwksFile, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The reader goes away before oauthscope writes, as `head` does after its lines.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise((resolve) => child.on('close', (c, signal) => resolve(c ?? signal)));
+    assert.doesNotMatch(stderr, /panicked/, `a closed stdout is not a crash (exit ${code})\n${stderr.slice(0, 600)}`);
   });
 
   describe('RFC 8037 Appendix A.4: the Ed25519 example signature', () => {

@@ -19,11 +19,16 @@ const here = dirname(fileURLToPath(import.meta.url));
 const BROWSER_AGENT = join(here, 'browser-agent.mjs');
 const insecure = { execute: [client.allowInsecureRequests] };
 
-/** The single value under `key` in a CLI JSON document (first one found). */
-function the(run, key) {
-  const values = findValues(run.json, key).filter((v) => v !== null && v !== undefined);
-  assert.ok(values.length > 0, `"${key}" in the --json output\n${describeRun(run)}`);
+/** The first value under `key` in a CLI JSON document; `type` filters (e.g. the token string, not its decoded form). */
+function the(run, key, type) {
+  const values = findValues(run.json, key).filter((v) => v !== null && v !== undefined && (!type || typeof v === type));
+  assert.ok(values.length > 0, `"${key}"${type ? ` (${type})` : ''} in the --json output\n${describeRun(run)}`);
   return values[0];
+}
+
+/** The CLI's own verdicts on a token: every `checks` list in the output, flattened. */
+function verdicts(run) {
+  return findValues(run.json, 'checks').flat();
 }
 
 describe('oauthscope CLI against oidc-provider', () => {
@@ -78,7 +83,7 @@ describe('oauthscope CLI against oidc-provider', () => {
   });
 
   describe('discover', () => {
-    test('falls back to OIDC discovery and reports the endpoints', async () => {
+    test('reads the metadata and reports the endpoints', async () => {
       const run = await runCli(['discover', op.issuer, '--json']);
       assert.equal(run.code, 0, describeRun(run));
       assert.equal(the(run, 'issuer'), op.issuer);
@@ -101,7 +106,7 @@ describe('oauthscope CLI against oidc-provider', () => {
       test(`run client-credentials over ${method}`, async () => {
         const run = await runCli(['run', 'client-credentials', '--issuer', op.issuer, ...credentials(c), '--auth-method', method, '--scope', 'api:read', '--json']);
         assert.equal(run.code, 0, describeRun(run));
-        const token = the(run, 'access_token');
+        const token = the(run, 'access_token', 'string');
         const info = await client.tokenIntrospection(
           await client.discovery(new URL(op.issuer), c.id, undefined, method === 'client_secret_basic' ? client.ClientSecretBasic(c.secret) : client.ClientSecretPost(c.secret), insecure),
           token,
@@ -136,10 +141,15 @@ describe('oauthscope CLI against oidc-provider', () => {
       const { run, agentLog } = await runCode();
       assert.equal(run.code, 0, `${describeRun(run)}\n--- browser agent ---\n${agentLog}`);
       tokens = {
-        access: the(run, 'access_token'),
-        id: the(run, 'id_token'),
-        refresh: the(run, 'refresh_token'),
+        access: the(run, 'access_token', 'string'),
+        id: the(run, 'id_token', 'string'),
+        refresh: the(run, 'refresh_token', 'string'),
       };
+      const signature = verdicts(run).find((c) => c.check === 'signature');
+      assert.equal(signature?.verdict, 'pass', `the CLI verified the ID token signature against oidc-provider's JWKS\n${describeRun(run)}`);
+      for (const check of ['iss', 'aud', 'nonce', 'exp']) {
+        assert.equal(verdicts(run).find((c) => c.check === check)?.verdict, 'pass', `the CLI checked ${check}`);
+      }
       const { payload } = await jwtVerify(tokens.id, jwks, { issuer: op.issuer, audience: BASIC_CLIENT.id });
       assert.equal(payload.sub, USER.login);
       assert.equal((await introspectWithReference(tokens.access)).active, true);
@@ -183,10 +193,10 @@ describe('oauthscope CLI against oidc-provider', () => {
       assert.ok(tokens, 'needs the code flow test');
       const run = await runCli(['run', 'refresh', '--issuer', op.issuer, ...credentials(), '--refresh-token', tokens.refresh, '--json']);
       assert.equal(run.code, 0, describeRun(run));
-      const access = findValues(run.json, 'access_token').filter((t) => t !== tokens.access);
+      const access = findValues(run.json, 'access_token').filter((t) => typeof t === 'string' && t !== tokens.access);
       assert.ok(access.length > 0, `a new access token\n${describeRun(run)}`);
       assert.equal((await introspectWithReference(access[0])).active, true);
-      const refresh = findValues(run.json, 'refresh_token').filter((t) => t && t !== tokens.refresh);
+      const refresh = findValues(run.json, 'refresh_token').filter((t) => typeof t === 'string' && t !== tokens.refresh);
       if (refresh.length > 0) tokens.refresh = refresh[0];
     });
 
@@ -217,9 +227,9 @@ describe('oauthscope CLI against oidc-provider', () => {
       await actAsUser(url.replace(/\?user_code=.*$/, ''), { userCode });
       const run = await cli.done;
       assert.equal(run.code, 0, describeRun(run));
-      const access = the(run, 'access_token');
+      const access = the(run, 'access_token', 'string');
       assert.equal((await introspectWithReference(access)).active, true);
-      const { payload } = await jwtVerify(the(run, 'id_token'), jwks, { issuer: op.issuer, audience: BASIC_CLIENT.id });
+      const { payload } = await jwtVerify(the(run, 'id_token', 'string'), jwks, { issuer: op.issuer, audience: BASIC_CLIENT.id });
       assert.equal(payload.sub, USER.login);
     });
 
