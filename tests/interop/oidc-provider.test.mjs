@@ -218,6 +218,65 @@ describe('oauthscope CLI against oidc-provider', () => {
     });
   });
 
+  describe('pushed authorization requests (RFC 9126)', () => {
+    test('run par over client_secret_post: only client_id and request_uri go through the browser', async () => {
+      const logFile = join(work, 'agent-par.log');
+      const run = await runCli(
+        ['run', 'par', '--issuer', op.issuer, ...credentials(POST_CLIENT), '--auth-method', 'client_secret_post', '--scope', 'openid profile', '--json'],
+        { env: { BROWSER: BROWSER_AGENT, BROWSER_AGENT_LOG: logFile } },
+      );
+      const agentLog = await readFile(logFile, 'utf8').catch(() => '(the browser agent was never started)');
+      assert.equal(run.code, 0, `${describeRun(run)}\n--- browser agent ---\n${agentLog}`);
+      const opened = new URL(agentLog.match(/^open (\S+)/m)[1]);
+      assert.match(opened.searchParams.get('request_uri') ?? '', /^urn:ietf:params:oauth:request_uri:/);
+      assert.deepEqual([...opened.searchParams.keys()].sort(), ['client_id', 'request_uri']);
+      const { payload } = await jwtVerify(the(run, 'id_token', 'string'), jwks, { issuer: op.issuer, audience: POST_CLIENT.id });
+      assert.equal(payload.sub, USER.login);
+    });
+  });
+
+  describe('dynamic client registration (RFC 7591, RFC 7592)', () => {
+    test('register, use, get, update, delete', async () => {
+      const created = await runCli([
+        'register', '--issuer', op.issuer, '--redirect-uri', 'http://127.0.0.1/callback',
+        '--grant-type', 'client_credentials', '--grant-type', 'authorization_code',
+        '--auth-method', 'client_secret_basic', '--scope', 'openid api:read', '--client-name', 'oauthscope interop', '--json',
+      ]);
+      assert.equal(created.code, 0, describeRun(created));
+      const clientId = the(created, 'client_id', 'string');
+      const secret = the(created, 'client_secret', 'string');
+      const uri = the(created, 'registration_client_uri', 'string');
+      let token = the(created, 'registration_access_token', 'string');
+      assert.ok(uri.startsWith(op.issuer));
+
+      const used = await runCli(['run', 'client-credentials', '--issuer', op.issuer, '--client-id', clientId, '--client-secret', secret, '--scope', 'api:read', '--json']);
+      assert.equal(used.code, 0, `the registered client works at once\n${describeRun(used)}`);
+
+      const read = await runCli(['client', 'get', '--registration-client-uri', uri, '--registration-access-token', token, '--json']);
+      assert.equal(read.code, 0, describeRun(read));
+      assert.equal(the(read, 'client_name'), 'oauthscope interop');
+
+      const updated = await runCli(['client', 'update', '--registration-client-uri', uri, '--registration-access-token', token, '--redirect-uri', 'http://127.0.0.1/elsewhere', '--json']);
+      assert.equal(updated.code, 0, describeRun(updated));
+      assert.deepEqual(the(updated, 'redirect_uris'), ['http://127.0.0.1/elsewhere']);
+      assert.equal(the(updated, 'client_name'), 'oauthscope interop', 'fields not changed are sent back as read');
+      // oidc-provider rotates the registration access token on update (RFC 7592 §2.2 allows it).
+      token = the(updated, 'registration_access_token', 'string');
+
+      const deleted = await runCli(['client', 'delete', '--registration-client-uri', uri, '--registration-access-token', token, '--json']);
+      assert.equal(deleted.code, 0, describeRun(deleted));
+      const gone = await runCli(['client', 'get', '--registration-client-uri', uri, '--registration-access-token', token, '--json']);
+      assert.notEqual(gone.code, 0, `a deleted client cannot be read\n${describeRun(gone)}`);
+      assert.match(`${gone.stderr}${gone.stdout}`, /401|invalid_token/);
+    });
+
+    test('oidc-provider refuses a redirect URI with a fragment; the CLI says so and exits non-zero', async () => {
+      const run = await runCli(['register', '--issuer', op.issuer, '--redirect-uri', 'http://127.0.0.1/callback#fragment', '--json']);
+      assert.notEqual(run.code, 0, describeRun(run));
+      assert.match(`${run.stderr}${run.stdout}`, /invalid_redirect_uri|fragment/);
+    });
+  });
+
   describe('device authorization', () => {
     test('run device: the person enters the code on oidc-provider\'s page, the CLI polls to tokens', async () => {
       const cli = spawnCli(['run', 'device', '--issuer', op.issuer, ...credentials(), '--scope', 'openid profile', '--json'], { timeoutMs: 90_000 });

@@ -1,6 +1,7 @@
 // npm oidc-provider (OpenID Certified) on 127.0.0.1, configured as a typical real-world
 // authorization server: confidential clients, PKCE required, refresh tokens, device flow,
-// introspection and revocation, and its development login/consent pages for the user.
+// introspection and revocation, PAR, dynamic registration and management, and its
+// development login/consent pages for the user.
 
 import { generateKeyPair, exportJWK } from 'jose';
 import Provider from 'oidc-provider';
@@ -55,6 +56,10 @@ export async function startOidcProvider() {
       introspection: { enabled: true },
       revocation: { enabled: true },
       clientCredentials: { enabled: true },
+      pushedAuthorizationRequests: { enabled: true },
+      // Open dynamic registration (RFC 7591) with management (RFC 7592).
+      registration: { enabled: true },
+      registrationManagement: { enabled: true },
     },
     pkce: { required: () => true },
     // Issue refresh tokens whenever the client may use them, so the refresh flow is testable
