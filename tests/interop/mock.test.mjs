@@ -3,9 +3,13 @@
 // to verify every JWT the mock signs against its published JWKS.
 
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import * as client from 'openid-client';
-import { decodeJwt } from 'jose';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { startMock } from './lib/oauthscope.mjs';
 import { actAsUser } from './lib/browser.mjs';
 import { JwtChecker } from './lib/jwt-checks.mjs';
@@ -55,6 +59,52 @@ async function postForm(url, params, { basic, bearer } = {}) {
   return fetch(url, { method: 'POST', headers, body: new URLSearchParams(params), redirect: 'manual' });
 }
 
+/**
+ * Authorization code + PKCE with openid-client: build the URL (or push it, for PAR), let the
+ * user agent follow /authorize to the redirect, then authorizationCodeGrant with its state,
+ * nonce, PKCE and iss checks. Returns everything a later step needs.
+ */
+async function codeFlowWith(config, { scope, redirectUri = REDIRECT_URI, extra = {}, par = false }) {
+  const codeVerifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const nonce = client.randomNonce();
+  const params = {
+    redirect_uri: redirectUri,
+    scope,
+    code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+    code_challenge_method: 'S256',
+    state,
+    nonce,
+    ...extra,
+  };
+  const url = par ? await client.buildAuthorizationUrlWithPAR(config, params) : client.buildAuthorizationUrl(config, params);
+  const { redirect } = await actAsUser(url, { stopPrefix: redirectUri });
+  assert.ok(redirect, `/authorize ended on ${redirectUri}`);
+  const tokens = await client.authorizationCodeGrant(config, redirect, {
+    pkceCodeVerifier: codeVerifier,
+    expectedState: state,
+    expectedNonce: nonce,
+    idTokenExpected: true,
+  });
+  return { tokens, redirect, codeVerifier, state, nonce, url };
+}
+
+/** Only the front channel: /authorize to the redirect carrying the code; the verifier for later. */
+async function authorizeOnly(config, { scope = 'openid', redirectUri = REDIRECT_URI } = {}) {
+  const codeVerifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: redirectUri,
+    scope,
+    code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+    code_challenge_method: 'S256',
+    state,
+  });
+  const { redirect } = await actAsUser(url, { stopPrefix: redirectUri });
+  assert.ok(redirect?.searchParams.get('code'), `a code on the redirect: ${redirect}`);
+  return { redirect, codeVerifier, state, code: redirect.searchParams.get('code') };
+}
+
 describe('oauthscope mock with openid-client and jose', () => {
   let mock;
   let metadata;
@@ -79,35 +129,8 @@ describe('oauthscope mock with openid-client and jose', () => {
     await mock?.stop();
   });
 
-  /**
-   * Authorization code + PKCE with openid-client: build the URL, let the user agent follow
-   * /authorize to the redirect, then authorizationCodeGrant with its state, nonce, PKCE and
-   * iss checks. Returns everything a later step needs.
-   */
-  async function codeFlow(config, { extra = {}, par = false } = {}) {
-    const codeVerifier = client.randomPKCECodeVerifier();
-    const state = client.randomState();
-    const nonce = client.randomNonce();
-    const params = {
-      redirect_uri: REDIRECT_URI,
-      scope,
-      code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
-      code_challenge_method: 'S256',
-      state,
-      nonce,
-      ...extra,
-    };
-    const url = par ? await client.buildAuthorizationUrlWithPAR(config, params) : client.buildAuthorizationUrl(config, params);
-    const { redirect } = await actAsUser(url, { stopPrefix: REDIRECT_URI });
-    assert.ok(redirect, `/authorize ended on ${REDIRECT_URI}`);
-    const tokens = await client.authorizationCodeGrant(config, redirect, {
-      pkceCodeVerifier: codeVerifier,
-      expectedState: state,
-      expectedNonce: nonce,
-      idTokenExpected: true,
-    });
-    return { tokens, redirect, codeVerifier, state, nonce, url };
-  }
+  /** The code flow with this suite's default scope (see codeFlow below). */
+  const codeFlow = (config, options = {}) => codeFlowWith(config, { scope, ...options });
 
   describe('discovery', () => {
     test('OIDC discovery and RFC 8414 metadata agree and name the issuer exactly', async () => {
@@ -254,6 +277,71 @@ describe('oauthscope mock with openid-client and jose', () => {
       }
     });
 
+    test('a loopback redirect_uri may use any port (RFC 8252 §7.3)', async () => {
+      const { tokens } = await codeFlow(publicClient, { redirectUri: 'http://127.0.0.1:54321/callback' });
+      await jwt.accessToken(tokens.access_token, { clientId: PUBLIC_CLIENT });
+    });
+
+    test('PKCE plain is honoured where advertised (RFC 7636 §4.2)', async () => {
+      assert.ok(metadata.code_challenge_methods_supported.includes('plain'));
+      const verifier = client.randomPKCECodeVerifier();
+      const state = client.randomState();
+      const url = client.buildAuthorizationUrl(publicClient, {
+        redirect_uri: REDIRECT_URI,
+        scope: 'openid',
+        code_challenge: verifier,
+        code_challenge_method: 'plain',
+        state,
+      });
+      const { redirect } = await actAsUser(url, { stopPrefix: REDIRECT_URI });
+      const tokens = await client.authorizationCodeGrant(publicClient, redirect, { pkceCodeVerifier: verifier, expectedState: state });
+      await jwt.accessToken(tokens.access_token, { clientId: PUBLIC_CLIENT });
+    });
+
+    test('the code is bound to its redirect_uri and to its client (RFC 6749 §4.1.3)', async () => {
+      const other = await authorizeOnly(publicClient);
+      const wrongRedirect = await postForm(metadata.token_endpoint, {
+        grant_type: 'authorization_code',
+        code: other.code,
+        redirect_uri: 'http://127.0.0.1/other-callback',
+        client_id: PUBLIC_CLIENT,
+        code_verifier: other.codeVerifier,
+      });
+      assert.equal(wrongRedirect.status, 400);
+      assert.equal((await wrongRedirect.json()).error, 'invalid_grant', 'a different redirect_uri than at /authorize');
+
+      const stolen = await authorizeOnly(publicClient);
+      const wrongClient = await postForm(
+        metadata.token_endpoint,
+        { grant_type: 'authorization_code', code: stolen.code, redirect_uri: REDIRECT_URI, code_verifier: stolen.codeVerifier },
+        { basic: [CONFIDENTIAL_CLIENT, CONFIDENTIAL_SECRET] },
+      );
+      assert.equal(wrongClient.status, 400);
+      assert.equal((await wrongClient.json()).error, 'invalid_grant', 'a code issued to demo-public, redeemed by demo-confidential');
+    });
+
+    test('the token endpoint takes form bodies only (RFC 6749 §3.2)', async () => {
+      const response = await fetch(metadata.token_endpoint, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Basic ${Buffer.from(`${CONFIDENTIAL_CLIENT}:${CONFIDENTIAL_SECRET}`).toString('base64')}`,
+        },
+        body: JSON.stringify({ grant_type: 'client_credentials' }),
+      });
+      assert.equal(response.status, 400);
+      assert.equal((await response.json()).error, 'invalid_request');
+    });
+
+    test('browser apps get CORS on the token endpoint', async () => {
+      const preflight = await fetch(metadata.token_endpoint, {
+        method: 'OPTIONS',
+        headers: { origin: 'http://127.0.0.1:3000', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      });
+      assert.ok(preflight.status >= 200 && preflight.status < 300, `preflight answered ${preflight.status}`);
+      assert.ok(preflight.headers.get('access-control-allow-origin'), 'Access-Control-Allow-Origin on the preflight');
+    });
+
     test('authorization errors go back to the redirect_uri with error, state and iss (RFC 9207 §2)', async () => {
       const state = client.randomState();
       const url = new URL(metadata.authorization_endpoint);
@@ -306,6 +394,22 @@ describe('oauthscope mock with openid-client and jose', () => {
       assert.ok(refused, `a second use of the request_uri is refused, got ${second.status} ${location}`);
     });
 
+    test('a request_uri is bound to the client that pushed it (RFC 9126 §4)', async () => {
+      const url = await client.buildAuthorizationUrlWithPAR(basicClient, {
+        redirect_uri: REDIRECT_URI,
+        scope: 'openid',
+        code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
+        code_challenge_method: 'S256',
+        state: client.randomState(),
+      });
+      const hijacked = new URL(url);
+      hijacked.searchParams.set('client_id', PUBLIC_CLIENT);
+      const response = await fetch(hijacked, { redirect: 'manual' });
+      const location = response.headers.get('location');
+      const code = location ? new URL(location).searchParams.get('code') : null;
+      assert.equal(code, null, `no code for another client's request_uri, got ${response.status} ${location}`);
+    });
+
     test('a request_uri inside the PAR body is refused', async () => {
       const response = await postForm(
         metadata.pushed_authorization_request_endpoint,
@@ -340,6 +444,22 @@ describe('oauthscope mock with openid-client and jose', () => {
       assert.equal(access.sub, (await jwt.idToken(tokens.id_token, { clientId: CONFIDENTIAL_CLIENT, accessToken: tokens.access_token })).sub);
       const claims = await client.fetchUserInfo(basicClient, tokens.access_token, access.sub);
       assert.equal(claims.sub, access.sub);
+    });
+
+    test('polling faster than the interval gets slow_down (RFC 8628 §3.5)', async () => {
+      const device = await client.initiateDeviceAuthorization(basicClient, { scope: 'openid' });
+      const poll = async () => {
+        const response = await postForm(
+          metadata.token_endpoint,
+          { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: device.device_code },
+          { basic: [CONFIDENTIAL_CLIENT, CONFIDENTIAL_SECRET] },
+        );
+        assert.equal(response.status, 400);
+        return (await response.json()).error;
+      };
+      const first = await poll();
+      assert.ok(['authorization_pending', 'slow_down'].includes(first), first);
+      assert.equal(await poll(), 'slow_down', `a second poll at once, inside the ${device.interval ?? 5} s interval`);
     });
 
     test('an unknown device_code is invalid_grant', async () => {
@@ -685,5 +805,97 @@ describe('oauthscope mock pages, driven like a browser (no auto-approve)', () =>
       'access_denied',
       'the user denied the device',
     );
+  });
+});
+
+describe('oauthscope mock --config: ES256 signing, short lifetimes, a configured client', () => {
+  // RFC 6749 §2.3.1: Basic credentials are form-urlencoded first; a secret with these
+  // characters is where clients and servers that skip that step stop understanding each other.
+  const SERVICE = { id: 'svc:reports', secret: 'p@ss word+/~:%' };
+  let dir;
+  let mock;
+  let metadata;
+  let jwt;
+  let service;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'oauthscope-mock-config-'));
+    const file = join(dir, 'mock.toml');
+    await writeFile(
+      file,
+      [
+        'signing_alg = "ES256"',
+        '[lifetimes]',
+        'authorization_code = 1',
+        'device_poll_interval = 1',
+        '[[clients]]',
+        `client_id = ${JSON.stringify(SERVICE.id)}`,
+        `client_secret = ${JSON.stringify(SERVICE.secret)}`,
+        'token_endpoint_auth_methods = ["client_secret_basic"]',
+        'redirect_uris = ["http://127.0.0.1/callback"]',
+        '',
+      ].join('\n'),
+    );
+    mock = await startMock({ autoApprove: 'alice', extraArgs: ['--config', file] });
+    service = await client.discovery(new URL(mock.issuer), SERVICE.id, undefined, client.ClientSecretBasic(SERVICE.secret), insecure);
+    metadata = service.serverMetadata();
+    jwt = new JwtChecker(metadata);
+  });
+
+  after(async () => {
+    await mock?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test('tokens are signed ES256 with the published EC key; jose verifies them', async () => {
+    const { tokens, nonce } = await codeFlowWith(service, { scope: 'openid profile' });
+    for (const token of [tokens.access_token, tokens.id_token]) {
+      const header = decodeProtectedHeader(token);
+      assert.equal(header.alg, 'ES256');
+      const { keys } = await (await fetch(metadata.jwks_uri)).json();
+      const key = keys.find((k) => k.kid === header.kid);
+      assert.equal(key?.kty, 'EC', 'the kid names the EC key');
+    }
+    await jwt.accessToken(tokens.access_token, { clientId: SERVICE.id });
+    await jwt.idToken(tokens.id_token, { clientId: SERVICE.id, nonce, accessToken: tokens.access_token });
+    assert.ok((metadata.id_token_signing_alg_values_supported ?? []).includes('ES256'));
+  });
+
+  test('a secret with reserved characters over client_secret_basic (RFC 6749 §2.3.1)', async () => {
+    const tokens = await client.clientCredentialsGrant(service, { scope: 'api:read' });
+    await jwt.accessToken(tokens.access_token, { clientId: SERVICE.id });
+    // The same secret without the form-urlencoding step is a different secret.
+    const raw = await fetch(metadata.token_endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${SERVICE.id}:${SERVICE.secret}`).toString('base64')}`,
+      },
+      body: 'grant_type=client_credentials',
+    });
+    assert.equal(raw.status, 401, 'unencoded credentials do not match');
+  });
+
+  test('client_secret_post is refused for a client registered for Basic only', async () => {
+    const post = await client.discovery(new URL(mock.issuer), SERVICE.id, undefined, client.ClientSecretPost(SERVICE.secret), insecure);
+    await rejectsWithOAuthError(client.clientCredentialsGrant(post), 'invalid_client', 'an auth method the client is not registered for');
+  });
+
+  test('an expired authorization code is invalid_grant', async () => {
+    const { redirect, codeVerifier, state } = await authorizeOnly(service);
+    await sleep(2500);
+    await rejectsWithOAuthError(
+      client.authorizationCodeGrant(service, redirect, { pkceCodeVerifier: codeVerifier, expectedState: state }),
+      'invalid_grant',
+      'a code past its 1 s lifetime',
+    );
+  });
+
+  test('the configured poll interval reaches the client (RFC 8628 §3.2)', async () => {
+    const device = await client.initiateDeviceAuthorization(service, { scope: 'openid' });
+    assert.equal(device.interval, 1);
+    await actAsUser(device.verification_uri, { userCode: device.user_code });
+    const tokens = await client.pollDeviceAuthorizationGrant(service, device, undefined, { signal: AbortSignal.timeout(15_000) });
+    await jwt.accessToken(tokens.access_token, { clientId: SERVICE.id });
   });
 });
