@@ -277,6 +277,31 @@ describe('oauthscope mock with openid-client and jose', () => {
       }
     });
 
+    test('a public client without PKCE is sent back with invalid_request (RFC 9700 §2.1.1)', async () => {
+      const state = client.randomState();
+      const url = client.buildAuthorizationUrl(publicClient, { redirect_uri: REDIRECT_URI, scope: 'openid', state });
+      const { redirect } = await actAsUser(url, { stopPrefix: REDIRECT_URI });
+      assert.equal(redirect.searchParams.get('code'), null);
+      await assert.rejects(
+        client.authorizationCodeGrant(publicClient, redirect, { expectedState: state }),
+        (err) => err instanceof client.AuthorizationResponseError && err.error === 'invalid_request',
+      );
+    });
+
+    test('a repeated /authorize parameter gets no code (RFC 6749 §3.1)', async () => {
+      const url = client.buildAuthorizationUrl(publicClient, {
+        redirect_uri: REDIRECT_URI,
+        scope: 'openid',
+        code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
+        code_challenge_method: 'S256',
+        state: 'first',
+      });
+      url.searchParams.append('state', 'second');
+      const response = await fetch(url, { redirect: 'manual' });
+      const location = response.headers.get('location');
+      assert.equal(location ? new URL(location).searchParams.get('code') : null, null, `refused, got ${response.status} ${location}`);
+    });
+
     test('a loopback redirect_uri may use any port (RFC 8252 §7.3)', async () => {
       const { tokens } = await codeFlow(publicClient, { redirectUri: 'http://127.0.0.1:54321/callback' });
       await jwt.accessToken(tokens.access_token, { clientId: PUBLIC_CLIENT });
@@ -460,6 +485,14 @@ describe('oauthscope mock with openid-client and jose', () => {
       const first = await poll();
       assert.ok(['authorization_pending', 'slow_down'].includes(first), first);
       assert.equal(await poll(), 'slow_down', `a second poll at once, inside the ${device.interval ?? 5} s interval`);
+    });
+
+    test('the user code is read without case or dash (RFC 8628 §6.1)', async () => {
+      const device = await client.initiateDeviceAuthorization(basicClient, { scope: 'openid' });
+      const typed = device.user_code.replace(/-/g, '').toLowerCase();
+      await actAsUser(device.verification_uri, { userCode: typed });
+      const tokens = await client.pollDeviceAuthorizationGrant(basicClient, device, undefined, { signal: AbortSignal.timeout(30_000) });
+      await jwt.accessToken(tokens.access_token, { clientId: CONFIDENTIAL_CLIENT });
     });
 
     test('an unknown device_code is invalid_grant', async () => {
@@ -772,6 +805,24 @@ describe('oauthscope mock pages, driven like a browser (no auto-approve)', () =>
     const tokens = await client.authorizationCodeGrant(config, redirect, { pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
     const claims = await client.fetchUserInfo(config, tokens.access_token, tokens.claims().sub);
     assert.match(JSON.stringify(claims).toLowerCase(), /bob/, `the user picked on the login page: ${JSON.stringify(claims)}`);
+  });
+
+  test('prompt=none with nobody signed in is login_required, with no page shown (OIDC Core §3.1.2.6)', async () => {
+    const state = client.randomState();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT_URI,
+      scope: 'openid',
+      code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
+      code_challenge_method: 'S256',
+      state,
+      prompt: 'none',
+    });
+    const response = await fetch(url, { redirect: 'manual' });
+    assert.ok([302, 303].includes(response.status), `a redirect, not a page: ${response.status}`);
+    const location = new URL(response.headers.get('location'));
+    assert.ok(['login_required', 'interaction_required', 'consent_required'].includes(location.searchParams.get('error')), location.href);
+    assert.equal(location.searchParams.get('state'), state);
+    assert.equal(location.searchParams.get('iss'), mock.issuer);
   });
 
   test('denying consent redirects with access_denied, state and iss', async () => {
