@@ -97,7 +97,7 @@ describe('oauthscope CLI against oidc-provider', () => {
       const other = op.issuer.replace('127.0.0.1', 'localhost');
       const run = await runCli(['discover', other, '--json']);
       assert.notEqual(run.code, 0, `issuer mismatch must fail\n${describeRun(run)}`);
-      assert.match(`${run.stderr}${run.stdout}`, /issuer/i);
+      assert.match(run.stderr, /issuer/i);
     });
   });
 
@@ -130,7 +130,7 @@ describe('oauthscope CLI against oidc-provider', () => {
     test('a wrong secret fails with the server\'s invalid_client in one readable line', async () => {
       const run = await runCli(['run', 'client-credentials', '--issuer', op.issuer, '--client-id', BASIC_CLIENT.id, '--client-secret', 'wrong', '--json']);
       assert.notEqual(run.code, 0, describeRun(run));
-      assert.match(`${run.stderr}${run.stdout}`, /invalid_client/);
+      assert.match(run.stderr, /invalid_client/);
     });
   });
 
@@ -170,7 +170,37 @@ describe('oauthscope CLI against oidc-provider', () => {
     test('a denied consent ends the run non-zero with access_denied', async () => {
       const { run } = await runCode([], { BROWSER_AGENT_DECISION: 'deny' });
       assert.notEqual(run.code, 0, describeRun(run));
-      assert.match(`${run.stderr}${run.stdout}`, /access_denied/);
+      assert.match(run.stderr, /access_denied/);
+    });
+
+    for (const [tamper, reason] of [['state', /state/i], ['iss', /iss/i], ['drop-iss', /iss/i]]) {
+      test(`a forged authorization response (${tamper}) is rejected by the CLI (RFC 6749 §10.12, RFC 9207 §2.4)`, async () => {
+        const { run, agentLog } = await runCode([], { BROWSER_AGENT_TAMPER: tamper });
+        assert.notEqual(run.code, 0, `${describeRun(run)}\n--- browser agent ---\n${agentLog}`);
+        assert.match(run.stderr, reason);
+        assert.equal(findValues(run.json, 'access_token').filter((t) => typeof t === 'string').length, 0, 'no tokens were fetched');
+      });
+    }
+
+    test('an explicit loopback --redirect-uri with a port is listened on', async () => {
+      const port = 40000 + Math.floor(Math.random() * 20000);
+      const { run, agentLog } = await runCode(['--redirect-uri', `http://127.0.0.1:${port}/callback`]);
+      assert.equal(run.code, 0, `${describeRun(run)}\n--- browser agent ---\n${agentLog}`);
+      assert.match(agentLog, new RegExp(`127\\.0\\.0\\.1:${port}/callback`));
+    });
+
+    test('--paste: the person pastes the URL the browser ended on', async () => {
+      const cli = spawnCli(['run', 'code', '--issuer', op.issuer, ...credentials(), '--scope', 'openid', '--paste', '--json'], {
+        env: { BROWSER: '/bin/true' },
+        stdin: true,
+      });
+      const [url] = await cli.waitFor(/http:\/\/127\.0\.0\.1:\d+\/auth\?\S+/);
+      const redirectUri = new URL(url).searchParams.get('redirect_uri');
+      const { redirect } = await actAsUser(url, { stopPrefix: redirectUri });
+      cli.child.stdin.end(`${redirect.href}\n`);
+      const run = await cli.done;
+      assert.equal(run.code, 0, describeRun(run));
+      assert.equal((await introspectWithReference(the(run, 'access_token', 'string'))).active, true);
     });
 
     test('userinfo with the access token', async () => {
@@ -208,6 +238,30 @@ describe('oauthscope CLI against oidc-provider', () => {
       const run = await runCli(['introspect', '--issuer', op.issuer, '--token', tokens.refresh, ...credentials(), '--json']);
       assert.equal(run.code, 0, `an inactive token is an answer, not an error\n${describeRun(run)}`);
       assert.equal(the(run, 'active'), false);
+    });
+
+    test('a revoked refresh token: run refresh fails with invalid_grant', async () => {
+      assert.ok(tokens, 'needs the code flow test');
+      const run = await runCli(['run', 'refresh', '--issuer', op.issuer, ...credentials(), '--refresh-token', tokens.refresh, '--json']);
+      assert.notEqual(run.code, 0, describeRun(run));
+      assert.match(run.stderr, /invalid_grant/);
+    });
+
+    test('userinfo with a token oidc-provider does not know fails with invalid_token', async () => {
+      const run = await runCli(['userinfo', '--issuer', op.issuer, '--token', 'not-a-token', '--json']);
+      assert.notEqual(run.code, 0, describeRun(run));
+      assert.match(run.stderr, /invalid_token|401/);
+    });
+
+    test('decode --issuer checks iss against the issuer it was given', async () => {
+      assert.ok(tokens, 'needs the code flow test');
+      const other = await startOidcProvider();
+      try {
+        const run = await runCli(['decode', tokens.id, '--issuer', other.issuer, '--json']);
+        assert.notEqual(run.code, 0, `an ID token from another issuer (whose JWKS lacks its kid or whose iss differs)\n${describeRun(run)}`);
+      } finally {
+        await other.stop();
+      }
     });
 
     test('decode verifies an oidc-provider ID token against its JWKS', async () => {
@@ -267,13 +321,13 @@ describe('oauthscope CLI against oidc-provider', () => {
       assert.equal(deleted.code, 0, describeRun(deleted));
       const gone = await runCli(['client', 'get', '--registration-client-uri', uri, '--registration-access-token', token, '--json']);
       assert.notEqual(gone.code, 0, `a deleted client cannot be read\n${describeRun(gone)}`);
-      assert.match(`${gone.stderr}${gone.stdout}`, /401|invalid_token/);
+      assert.match(gone.stderr, /401|invalid_token/);
     });
 
     test('oidc-provider refuses a redirect URI with a fragment; the CLI says so and exits non-zero', async () => {
       const run = await runCli(['register', '--issuer', op.issuer, '--redirect-uri', 'http://127.0.0.1/callback#fragment', '--json']);
       assert.notEqual(run.code, 0, describeRun(run));
-      assert.match(`${run.stderr}${run.stdout}`, /invalid_redirect_uri|fragment/);
+      assert.match(run.stderr, /invalid_redirect_uri|fragment/);
     });
   });
 
@@ -298,7 +352,7 @@ describe('oauthscope CLI against oidc-provider', () => {
       await actAsUser(url, { decision: 'deny' });
       const run = await cli.done;
       assert.notEqual(run.code, 0, describeRun(run));
-      assert.match(`${run.stderr}${run.stdout}`, /access_denied|denied/i);
+      assert.match(run.stderr, /access_denied|denied/i);
     });
   });
 });

@@ -183,7 +183,9 @@ function formBody(form, button, person) {
  * Walk from `startUrl` through redirects and forms until a redirect to `stopPrefix` (the
  * client's redirect_uri), or a page with nothing left to submit. Returns
  * `{ redirect, page, pages }`: `redirect` is the final Location (undefined if none),
- * `page` the last HTML body, `pages` the URLs visited (for error messages).
+ * `page` the last HTML body, `pages` the URLs visited (for error messages). `person` may
+ * carry user, password, userCode, decision ('approve' | 'deny'), stopPrefix, and tamper: a
+ * function that rewrites the redirect back to the client (to play the attacker).
  */
 export async function actAsUser(startUrl, person) {
   const who = { user: 'alice', password: 'any-password', decision: 'approve', ...person };
@@ -198,7 +200,9 @@ export async function actAsUser(startUrl, person) {
     const response = await fetch(request.url, { method: request.method, body: request.body, headers, redirect: 'manual' });
     jar.store(response);
     if (response.status >= 300 && response.status < 400) {
-      const location = new URL(response.headers.get('location'), request.url);
+      let location = new URL(response.headers.get('location'), request.url);
+      // Leaving the server for the client's redirect_uri: where an attacker would meddle.
+      if (who.tamper && location.origin !== new URL(startUrl).origin) location = who.tamper(new URL(location));
       if (who.stopPrefix && location.href.startsWith(who.stopPrefix)) return { redirect: location, pages: visited };
       request = { url: location, method: 'GET', body: undefined };
       continue;

@@ -132,10 +132,10 @@ export async function startMock({ autoApprove = 'alice', extraArgs = [] } = {}) 
 /**
  * Start `oauthscope ARGS...` and hand back the live process: `waitFor(regex)` resolves with
  * the first match in stderr+stdout seen so far or later (for prompts such as the device
- * user_code), `done` resolves like `runCli`.
+ * user_code), `done` resolves like `runCli`. With `stdin: true`, `child.stdin` is open for input.
  */
-export function spawnCli(args, { env = {}, timeoutMs = 90_000 } = {}) {
-  const child = spawn(OAUTHSCOPE_BIN, args, { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnCli(args, { env = {}, timeoutMs = 90_000, stdin = false } = {}) {
+  const child = spawn(OAUTHSCOPE_BIN, args, { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const watchers = [];
