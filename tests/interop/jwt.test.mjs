@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -176,6 +177,46 @@ describe('oauthscope decode against tokens made by jose', () => {
     test('a string that is not a JWT', async () => {
       await expectRefused('not.a.jwt', withJwks(), /base64|json|jwt|decode|invalid|header/i);
       await expectRefused('onlyonepart', withJwks(), /jwt|part|segment|compact|invalid|format/i);
+    });
+  });
+
+  describe('a JWKS served over HTTP', () => {
+    let server;
+    let jwksUrl;
+    let served;
+    let fresh;
+
+    before(async () => {
+      // The first answer is the set without the newest key, as a cache would hold it before a
+      // rotation; every later answer has it (RFC 7517; refetch once on an unknown kid).
+      fresh = await generateKeyPair('ES256', { extractable: true });
+      const freshJwk = { ...(await exportJWK(fresh.publicKey)), kid: 'rotated-in', alg: 'ES256', use: 'sig' };
+      const old = JSON.parse(await readFile(jwksFile, 'utf8'));
+      served = 0;
+      server = createServer((_req, res) => {
+        served += 1;
+        const keys = served === 1 ? old.keys : [...old.keys, freshJwk];
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ keys }));
+      });
+      await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+      jwksUrl = `http://127.0.0.1:${server.address().port}/jwks`;
+    });
+
+    after(() => new Promise((resolve) => server.close(resolve)));
+
+    test('a kid the first fetch lacked is found by fetching the JWKS once more', async () => {
+      const token = await sign('ES256', { key: fresh.privateKey, header: { kid: 'rotated-in' } });
+      await expectAccepted(token, ['--jwks', jwksUrl]);
+      assert.equal(served, 2, 'one fetch, then exactly one refetch');
+    });
+
+    test('a kid missing after the refetch is refused, without fetching in a loop', async () => {
+      served = 1;
+      const stranger = await generateKeyPair('ES256', { extractable: true });
+      const token = await sign('ES256', { key: stranger.privateKey, header: { kid: 'never-published' } });
+      await expectRefused(token, ['--jwks', jwksUrl], /kid|key/i);
+      assert.ok(served <= 3, `at most one refetch (${served - 1} requests)`);
     });
   });
 
