@@ -153,7 +153,8 @@ function fillField(field, person) {
   if (field.type === 'hidden') return field.value;
   if (/user_?code/.test(name) && person.userCode) return person.userCode;
   if (field.type === 'password') return field.value || person.password;
-  if (/login|user|email|subject|\bsub\b|account|name/.test(name)) return field.value || person.user;
+  // The person types their own name over whatever the page suggested.
+  if (/login|user|email|subject|\bsub\b|account|name/.test(name)) return person.user;
   if (/\bcode\b/.test(name) && person.userCode) return person.userCode;
   return field.value;
 }
