@@ -77,8 +77,16 @@ struct Authorization {
 
 #[tool_router(router = authorize_router, vis = "pub(super)")]
 impl OAuthTools {
+    // Not read-only: under PAR it creates a pushed request at the server.
     #[tool(
         name = "oauth2_authorize",
+        annotations(
+            title = "Start an authorization code flow",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = true
+        ),
         description = "Start an authorization code flow with PKCE (RFC 6749 section 4.1, RFC 7636). \
             Runs discovery on the issuer, then builds the authorization URL with a fresh PKCE S256 \
             code_verifier, a random state, and a nonce when scope includes openid (pushed through \

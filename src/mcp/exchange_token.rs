@@ -192,8 +192,16 @@ struct Tokens {
 
 #[tool_router(router = exchange_token_router, vis = "pub(super)")]
 impl OAuthTools {
+    // Destructive: it consumes one-time codes and rotates refresh tokens out.
     #[tool(
         name = "oauth2_exchange_token",
+        annotations(
+            title = "Get tokens from the token endpoint",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = false,
+            open_world_hint = true
+        ),
         description = "Send one token request to the server's token endpoint (RFC 6749 section \
             3.2) and return the token response with its JWTs decoded: header and claims of the \
             access token and the ID token, each with its signature verified against the server's \

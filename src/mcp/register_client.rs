@@ -43,6 +43,13 @@ struct Registration {
 impl OAuthTools {
     #[tool(
         name = "oauth2_register_client",
+        annotations(
+            title = "Register an OAuth client",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = true
+        ),
         description = "Register a new OAuth client at the server's registration endpoint \
             (RFC 7591 dynamic client registration). Returns what the server accepted: \
             client_id, client_secret (unless token_endpoint_auth_method is none), \

@@ -43,6 +43,13 @@ struct Revocation {
 impl OAuthTools {
     #[tool(
         name = "oauth2_revoke_token",
+        annotations(
+            title = "Revoke a token",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true,
+            open_world_hint = true
+        ),
         description = "Revoke an access token or a refresh token at the server's revocation \
             endpoint (RFC 7009). Revoking a refresh token usually revokes the access tokens \
             issued with it too. The server answers success also for tokens that are unknown or \

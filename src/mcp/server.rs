@@ -34,13 +34,13 @@ impl OAuthTools {
         self.default_issuer.as_deref()
     }
 
-    /// The issuer a call talks to: the one it names, else the default server.
+    /// The issuer a call talks to: the one it names, else the default server. Kept exactly as
+    /// written (a trailing `/` included): the metadata's issuer must match it character for
+    /// character (RFC 8414 §3.3), and some servers' issuers do end in `/`.
     pub(super) fn resolve_issuer(&self, given: Option<&str>) -> Result<String, ToolError> {
         let given = given.map(str::trim).filter(|issuer| !issuer.is_empty());
         match (given, self.default_issuer()) {
-            (Some(issuer), _) | (None, Some(issuer)) => {
-                Ok(issuer.trim_end_matches('/').to_string())
-            }
+            (Some(issuer), _) | (None, Some(issuer)) => Ok(issuer.to_string()),
             (None, None) => Err(ToolError::invalid_request(
                 "no issuer given and no default server is set: pass `issuer` (the authorization \
                  server's issuer URL), or start `oauthscope mcp --mock`, or mark a saved server \
@@ -122,8 +122,8 @@ mod tests {
     fn a_named_issuer_wins_over_the_default() {
         let tools = OAuthTools::new(Some("http://127.0.0.1:9000".into()));
         assert_eq!(
-            tools.resolve_issuer(Some("https://as.example/")).unwrap(),
-            "https://as.example"
+            tools.resolve_issuer(Some(" https://as.example/ ")).unwrap(),
+            "https://as.example/"
         );
         assert_eq!(
             tools.resolve_issuer(Some("  ")).unwrap(),

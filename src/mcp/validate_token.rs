@@ -98,9 +98,15 @@ impl JwtReport {
 impl OAuthTools {
     #[tool(
         name = "oauth2_validate_token",
+        annotations(
+            title = "Validate a token",
+            read_only_hint = true,
+            open_world_hint = true
+        ),
         description = "Check whether a token is valid, two ways. (1) Introspection (RFC 7662): \
             asks the server, which knows about revocation; runs when the server has an \
-            introspection endpoint and client_id and client_secret are given. (2) Local JWT \
+            introspection endpoint and client_id and client_secret are given (a refused \
+            introspection, e.g. invalid_client, fails the call). (2) Local JWT \
             verification: decodes the token and verifies its signature against the server's \
             JWKS, then checks exp, nbf, iat and iss; runs when the token is a JWT. Returns \
             `active` (the server's answer when it introspected, else whether every local check \
