@@ -21,7 +21,10 @@ use std::process::ExitCode;
 
 use rmcp::ServiceExt;
 
-use crate::mock::{MockConfig, MockServer, RunningMock};
+use crate::mock::{
+    DEMO_CONFIDENTIAL_CLIENT, DEMO_PUBLIC_CLIENT, DEMO_REDIRECT_URIS, DEMO_SECRET, MockConfig,
+    MockServer, RunningMock,
+};
 
 pub use errors::{ReportedBy, ToolError};
 pub use server::OAuthTools;
@@ -61,7 +64,10 @@ pub async fn serve(args: McpArgs) -> ExitCode {
         Some(issuer) => tracing::info!("default server: {issuer}"),
         None => tracing::info!("no default server: every call must name its issuer"),
     }
-    let tools = OAuthTools::new(default_issuer);
+    let mut tools = OAuthTools::new(default_issuer);
+    if mock.is_some() {
+        tools = tools.with_default_note(mock_note());
+    }
     let served = serve_on(tools, rmcp::transport::stdio()).await;
     if let Some(mock) = mock {
         mock.shutdown().await;
@@ -87,6 +93,18 @@ async fn start_mock() -> Result<RunningMock, String> {
         mock.issuer()
     );
     Ok(mock)
+}
+
+/// What a model needs to practise on the built-in mock without asking the user.
+fn mock_note() -> String {
+    format!(
+        "It is oauthscope's built-in mock authorization server. Registered clients: \
+         {DEMO_PUBLIC_CLIENT} (public: no secret, PKCE) and {DEMO_CONFIDENTIAL_CLIENT} (secret \
+         {DEMO_SECRET}), both with redirect URIs {} (a loopback URI may use any port). Sign-in \
+         is approved at once as {MOCK_USER}: fetching the authorization URL answers with a \
+         redirect to redirect_uri carrying the code, no browser needed.",
+        DEMO_REDIRECT_URIS.join(" and ")
+    )
 }
 
 /// Serves the tools on any MCP transport until the client goes away.

@@ -15,6 +15,8 @@ use super::logging;
 pub struct OAuthTools {
     /// Used when a call leaves `issuer` out: the built-in mock, or the saved default server.
     default_issuer: Option<String>,
+    /// What a model should know about the default server (the demo clients of the mock...).
+    default_note: Option<String>,
     tool_router: ToolRouter<Self>,
 }
 
@@ -22,12 +24,19 @@ impl OAuthTools {
     pub fn new(default_issuer: Option<String>) -> Self {
         OAuthTools {
             default_issuer,
+            default_note: None,
             tool_router: Self::authorize_router()
                 + Self::exchange_token_router()
                 + Self::validate_token_router()
                 + Self::revoke_token_router()
                 + Self::register_client_router(),
         }
+    }
+
+    /// Adds what a model should know about the default server to the instructions.
+    pub fn with_default_note(mut self, note: impl Into<String>) -> Self {
+        self.default_note = Some(note.into());
+        self
     }
 
     pub fn default_issuer(&self) -> Option<&str> {
@@ -80,9 +89,10 @@ impl OAuthTools {
 
     fn instructions(&self) -> String {
         let default = match self.default_issuer() {
-            Some(issuer) => {
-                format!("Calls that leave `issuer` out use the default server {issuer}.")
-            }
+            Some(issuer) => format!(
+                "Calls that leave `issuer` out use the default server {issuer}. {}",
+                self.default_note.as_deref().unwrap_or_default()
+            ),
             None => "No default server is set: pass `issuer` on every call.".to_string(),
         };
         format!(
@@ -141,10 +151,14 @@ mod tests {
 
     #[test]
     fn reports_its_own_name_and_the_default_server() {
-        let info = OAuthTools::new(Some("http://127.0.0.1:9000".into())).get_info();
+        let info = OAuthTools::new(Some("http://127.0.0.1:9000".into()))
+            .with_default_note("Client demo-public is registered.")
+            .get_info();
         assert_eq!(info.server_info.name, "oauthscope");
         assert!(info.capabilities.tools.is_some());
-        assert!(info.instructions.unwrap().contains("http://127.0.0.1:9000"));
+        let instructions = info.instructions.unwrap();
+        assert!(instructions.contains("default server http://127.0.0.1:9000"));
+        assert!(instructions.contains("Client demo-public is registered."));
     }
 
     #[test]

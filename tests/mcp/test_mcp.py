@@ -107,6 +107,8 @@ async def flow(run: Run, session: ClientSession) -> None:
     async def initialize() -> None:
         info = await session.initialize()
         check(info.server_info.name == "oauthscope", f"server name {info.server_info.name!r}")
+        instructions = info.instructions or ""
+        check("demo-confidential" in instructions, f"--mock instructions name no demo client: {instructions}")
 
     async def list_tools() -> None:
         tools = (await session.list_tools()).tools
@@ -285,7 +287,7 @@ async def flow(run: Run, session: ClientSession) -> None:
         check(len(tools) == 5, "the server stopped answering after bad calls")
 
     steps = [
-        ("initialize reports oauthscope", initialize),
+        ("initialize: named oauthscope, instructions name the mock's demo clients", initialize),
         ("tools/list: five tools, every argument described", list_tools),
         ("register a client (RFC 7591)", register),
         ("authorize: URL with PKCE, auto-approved redirect with code and state", authorize),
