@@ -363,3 +363,58 @@ async fn the_binary_uses_the_saved_default_server() {
         .unwrap();
     assert!(status.success(), "{status}");
 }
+
+/// A server whose metadata requires PAR (RFC 9126 §5) gets a pushed request without asking.
+#[tokio::test]
+async fn a_server_that_requires_par_gets_a_pushed_request_by_default() {
+    use axum::routing::{get, post};
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let issuer = format!("http://{}", listener.local_addr().unwrap());
+    let metadata = json!({
+        "issuer": issuer,
+        "authorization_endpoint": format!("{issuer}/authorize"),
+        "token_endpoint": format!("{issuer}/token"),
+        "pushed_authorization_request_endpoint": format!("{issuer}/par"),
+        "require_pushed_authorization_requests": true,
+        "code_challenge_methods_supported": ["S256"],
+    });
+    let app = axum::Router::new()
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(move || async move { axum::Json(metadata) }),
+        )
+        .route(
+            "/par",
+            post(|| async {
+                (
+                    axum::http::StatusCode::CREATED,
+                    axum::Json(json!({
+                        "request_uri": "urn:ietf:params:oauth:request_uri:pushed-1",
+                        "expires_in": 60
+                    })),
+                )
+            }),
+        );
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let (mut client, _) = RawClient::connect(OAuthTools::new(None)).await;
+    let started = client
+        .call(
+            "oauth2_authorize",
+            json!({"issuer": issuer, "client_id": "c", "redirect_uri": REDIRECT_URI}),
+        )
+        .await;
+    let started = ok(&started);
+    assert_eq!(
+        started["par_request_uri"],
+        "urn:ietf:params:oauth:request_uri:pushed-1"
+    );
+    let url = started["authorization_url"].as_str().unwrap();
+    assert!(
+        url.contains("request_uri=urn%3Aietf%3Aparams%3Aoauth%3Arequest_uri%3Apushed-1"),
+        "{url}"
+    );
+    assert!(!url.contains("code_challenge"), "{url}");
+    server.abort();
+}

@@ -29,8 +29,8 @@ pub struct AuthorizeArgs {
     /// server's default scopes.
     pub scope: Option<String>,
     /// true to push the request to the server's PAR endpoint first (RFC 9126): the returned URL
-    /// then carries only client_id and request_uri. Needed when the server requires PAR.
-    /// Default false.
+    /// then carries only client_id and request_uri. Default: false, unless the server's
+    /// metadata says it requires PAR.
     pub use_par: Option<bool>,
     /// The client secret, used only to authenticate the PAR request of a confidential client.
     pub client_secret: Option<String>,
@@ -117,10 +117,12 @@ async fn authorize(issuer: String, args: AuthorizeArgs) -> ToolResult {
         args.client_auth_method.as_deref(),
     )?;
     let connection = Connection::open(&issuer).await?;
+    let use_par = args
+        .use_par
+        .unwrap_or(connection.metadata.require_pushed_authorization_requests == Some(true));
     let mut config = connection.flow_config(client);
     config.redirect_uri = Some(args.redirect_uri.clone());
     config.scope = given(args.scope);
-    let use_par = args.use_par.unwrap_or(false);
     let mut flow = if use_par {
         Flow::par(config)?
     } else {
