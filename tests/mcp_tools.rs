@@ -139,6 +139,7 @@ async fn refresh_rotates_and_the_old_refresh_token_is_refused() {
         .unwrap()
         .to_string();
     assert_ne!(first, second, "the refresh token rotated");
+    assert_eq!(ok(&refreshed)["refresh_token_rotated"], true);
     let replayed = client.call("oauth2_exchange_token", refresh).await;
     let replayed = tool_error(&replayed);
     assert_eq!(replayed["error"], "invalid_grant");

@@ -12,7 +12,7 @@ use crate::oauth::flow::FlowConfig;
 use crate::oauth::flow::authorization_code::code_token_request;
 use crate::oauth::flow::client_credentials::client_credentials_request;
 use crate::oauth::flow::device::{PollOutcome, poll_request, process_poll};
-use crate::oauth::flow::refresh::refresh_request;
+use crate::oauth::flow::refresh::{refresh_request, rotation};
 use crate::oauth::flow::tokens::{DecodedToken, process_token_response, verify_tokens};
 use crate::oauth::jwks::KeyStore;
 use crate::oauth::{Exchange, RequestDraft};
@@ -187,6 +187,10 @@ struct Tokens {
     decoded_access_token: Option<DecodedToken>,
     /// The ID token's header and claims, with its verification (OIDC Core section 3.1.3.7).
     decoded_id_token: Option<DecodedToken>,
+    /// refresh_token grant only: true when a new refresh token came back (use it from now on:
+    /// the old one is retired), false when the same one came back, null when none did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token_rotated: Option<Option<bool>>,
     exchanges: Vec<ExchangeSummary>,
 }
 
@@ -237,6 +241,10 @@ async fn exchange_token(issuer: String, args: ExchangeTokenArgs) -> ToolResult {
     let draft = grant.request(&mut config)?;
     let exchange = connection.send(&draft).await;
     let tokens = grant.tokens(&exchange)?;
+    let refresh_token_rotated = match &grant {
+        Grant::RefreshToken(old) => Some(rotation(old, None, &tokens).refresh_token_rotated),
+        _ => None,
+    };
     let (decoded_id_token, decoded_access_token) = match &connection.metadata.jwks_uri {
         Some(jwks_uri) => {
             let mut keys = KeyStore::from_url(jwks_uri.clone());
@@ -254,6 +262,7 @@ async fn exchange_token(issuer: String, args: ExchangeTokenArgs) -> ToolResult {
         token_response: tokens,
         decoded_access_token,
         decoded_id_token,
+        refresh_token_rotated,
         exchanges: connection.exchanges(),
     })
 }
