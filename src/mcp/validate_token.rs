@@ -237,12 +237,14 @@ fn verdict(
                 .to_string(),
         ),
         Some(jwt) => {
+            // A failed check, or a signature that was not verified (skipped counts: a token
+            // is not valid until its signature is).
             let failed: Vec<String> = jwt
                 .checks
                 .iter()
                 .filter(|c| {
-                    c.verdict != Verdict::Pass
-                        && (c.check == "signature" || c.verdict == Verdict::Fail)
+                    c.verdict == Verdict::Fail
+                        || (c.check == "signature" && c.verdict != Verdict::Pass)
                 })
                 .map(|c| format!("{}: {}", c.check, c.detail))
                 .collect();
