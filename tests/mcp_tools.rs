@@ -218,10 +218,11 @@ async fn validation_without_a_client_runs_the_local_jwt_checks() {
     assert!(verdict["introspection_skipped"].is_string());
     assert_eq!(verdict["jwt"]["signature"]["verified"], true);
 
-    // One changed character in the signature: the signature check fails, in words.
-    let mut tampered = token.clone();
-    let last = tampered.pop().unwrap();
-    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    // One changed character inside the signature (not its last one, whose spare bits would
+    // make it invalid base64url): the signature check fails, in words.
+    let at = token.rfind('.').unwrap() + 10;
+    let swapped = if &token[at..=at] == "A" { "B" } else { "A" };
+    let tampered = format!("{}{swapped}{}", &token[..at], &token[at + 1..]);
     let verdict = client
         .call("oauth2_validate_token", json!({"token": tampered}))
         .await;
