@@ -71,8 +71,11 @@ fn shown(app: &AppState, purpose: &Purpose) -> Shown {
 
 /// Starts the sign-in pages for a purpose: records the interaction, shows the login page.
 pub fn begin(app: &AppState, purpose: Purpose, login_hint: Option<&str>) -> Response {
-    let tx = super::secrets::random_token();
     let shown = shown(app, &purpose);
+    let Some(client) = shown.client else {
+        return expired_page();
+    };
+    let tx = super::secrets::random_token();
     app.store.lock().interactions.insert(
         tx.clone(),
         Interaction {
@@ -81,9 +84,6 @@ pub fn begin(app: &AppState, purpose: Purpose, login_hint: Option<&str>) -> Resp
             expires_at: app.expires_after(app.lifetimes.interaction),
         },
     );
-    let Some(client) = shown.client else {
-        return expired_page();
-    };
     let context = pages::Context {
         client_name: client_label(&client),
         scopes: &shown.scopes,

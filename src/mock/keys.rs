@@ -26,7 +26,8 @@ enum KeyMaterial {
     Ec(EcdsaKeyPair),
 }
 
-/// One private key with its public JWK.
+/// One private key with its public JWK: what the mock signs tokens with. Public so benchmarks
+/// and tests can mint tokens the same way the server does.
 pub struct SigningKey {
     alg: SigningAlg,
     kid: String,
@@ -82,7 +83,7 @@ impl SigningKey {
         })
     }
 
-    #[cfg(test)]
+    /// The key id: its RFC 7638 thumbprint.
     pub fn kid(&self) -> &str {
         &self.kid
     }
