@@ -147,7 +147,7 @@ async fn other_errors_go_back_to_the_client_with_state_and_iss() {
             ("code_challenge_method", "S512"),
         ]))
         .await;
-    assert_redirect_error(&method, &mock, "invalid_request", "RFC 7636 section 4.3");
+    assert_redirect_error(&method, &mock, "invalid_request", "RFC 7636 section 4.4.1");
 
     let short = mock.authorize(&case(&[("code_challenge", "abc")])).await;
     assert_redirect_error(&short, &mock, "invalid_request", "RFC 7636 section 4.2");

@@ -261,7 +261,7 @@ fn pkce(params: &Params, client: &Client) -> Result<Option<Pkce>, String> {
         if client.is_public() {
             return Err(format!(
                 "client `{}` is public, so it must use PKCE: send code_challenge and \
-                 code_challenge_method=S256 (RFC 9700 section 2.1.1, RFC 7636 section 4.3)",
+                 code_challenge_method=S256 (RFC 9700 section 2.1.1, RFC 7636 section 4.4.1)",
                 client.client_id
             ));
         }
@@ -273,7 +273,7 @@ fn pkce(params: &Params, client: &Client) -> Result<Option<Pkce>, String> {
         Some(other) => {
             return Err(format!(
                 "code_challenge_method `{other}` is not supported; use S256 \
-                 (RFC 7636 section 4.3)"
+                 (RFC 7636 section 4.4.1)"
             ));
         }
     };
