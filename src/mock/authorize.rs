@@ -206,6 +206,15 @@ pub fn validate(params: &Params, client: &Client) -> Result<AuthorizationRequest
             ));
         }
     }
+    if let Some(mode) = params.get("response_mode").filter(|m| *m != "query") {
+        return Err(fail(
+            "invalid_request",
+            format!(
+                "response_mode `{mode}` is not supported; this server answers in the query \
+                 (OAuth 2.0 Multiple Response Type Encoding Practices section 2.1)"
+            ),
+        ));
+    }
     if !client.allows_grant(GRANT_AUTHORIZATION_CODE) {
         return Err(fail(
             "unauthorized_client",
