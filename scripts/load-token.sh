@@ -26,18 +26,38 @@ cleanup() {
 trap cleanup EXIT
 
 printf 'signing_alg = "%s"\n' "$alg" > "$workdir/mock.toml"
+# Microseconds from bash itself: forking `date` or `curl` would blur a few milliseconds.
+now_us() { local t=${EPOCHREALTIME/./}; echo "$t"; }
+port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+issuer="http://127.0.0.1:$port"
+
+# Start-up time: from launching the process to the first answered request (metadata needs no
+# keys), then to the first issued token (which waits for the background key generation).
+started=$(now_us)
 # Logging every request to a terminal would measure the terminal; keep warnings only.
-RUST_LOG=warn ./target/release/oauthscope mock --port 0 --config "$workdir/mock.toml" \
+RUST_LOG=warn ./target/release/oauthscope mock --port "$port" --config "$workdir/mock.toml" \
     > "$workdir/stdout" 2> "$workdir/stderr" &
 server_pid=$!
 
-issuer=""
-for _ in $(seq 1 200); do
-    issuer="$(awk '/^  issuer/ {print $2}' "$workdir/stdout")"
-    [[ -n "$issuer" ]] && break
-    sleep 0.01
+# Connect with bash's /dev/tcp (no process per attempt) until the socket accepts, then ask.
+status=""
+attempts=0
+until { exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null; do
+    (( ++attempts < 1000000 )) || { echo "the mock did not open its port" >&2; exit 1; }
 done
-[[ -n "$issuer" ]] || { echo "the mock did not start:" >&2; cat "$workdir/stderr" >&2; exit 1; }
+printf 'GET /.well-known/oauth-authorization-server HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' >&3
+read -r _ status _ <&3 || true
+exec 3<&-
+first_answer=$(now_us)
+[[ "$status" == "200" ]] || { echo "the mock did not start:" >&2; cat "$workdir/stderr" >&2; exit 1; }
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+printf 'POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic ZGVtby1jb25maWRlbnRpYWw6ZGVtby1zZWNyZXQ=\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 29\r\nConnection: close\r\n\r\ngrant_type=client_credentials' >&3
+read -r _ status _ <&3 || true
+exec 3<&-
+first_token=$(now_us)
+[[ "$status" == "200" ]] || { echo "the first token request failed ($status)" >&2; exit 1; }
+echo "start-up: first answered request after $(( (first_answer - started) / 1000 )).$(( (first_answer - started) % 1000 / 100 )) ms," \
+     "first token after $(( (first_token - started) / 1000 )) ms"
 
 # demo-confidential:demo-secret, form-urlencoded then base64 (RFC 6749 section 2.3.1).
 cat > "$workdir/token.lua" <<'LUA'
@@ -51,9 +71,6 @@ done = function(summary, latency, requests)
     + summary.errors.write + summary.errors.timeout))
 end
 LUA
-
-# Warm-up request: also confirms the credentials work before measuring.
-curl -sf -u demo-confidential:demo-secret -d grant_type=client_credentials "$issuer/token" > /dev/null
 
 echo "POST $issuer/token client_credentials, $alg, $connections connections, $threads threads, $duration"
 wrk -t"$threads" -c"$connections" -d"$duration" --latency -s "$workdir/token.lua" "$issuer/token"
