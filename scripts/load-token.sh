@@ -3,9 +3,11 @@
 #
 #   scripts/load-token.sh [DURATION] [THREADS]      (defaults: 20s, 2)
 #
-# Builds the release binary, starts `oauthscope mock` on a free port, waits for it, runs wrk
-# and stops the server. Set SIGNING_ALG=ES256 to measure ES256 instead of the default RS256.
-# Needs wrk (Debian: apt-get install -y wrk).
+# Builds the release binary, starts `oauthscope mock` on a free port, prints the time from
+# process start to the first answered request and to the first token, runs wrk and stops the
+# server. Set SIGNING_ALG=ES256 to measure ES256 instead of the default RS256.
+# Needs wrk (Debian: apt-get install -y wrk), python3 (to pick a free port) and bash 5.
+# Times are read from bash's $EPOCHREALTIME: forking `date` or `curl` would blur milliseconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,14 +28,12 @@ cleanup() {
 trap cleanup EXIT
 
 printf 'signing_alg = "%s"\n' "$alg" > "$workdir/mock.toml"
-# Microseconds from bash itself: forking `date` or `curl` would blur a few milliseconds.
-now_us() { local t=${EPOCHREALTIME/./}; echo "$t"; }
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 issuer="http://127.0.0.1:$port"
 
 # Start-up time: from launching the process to the first answered request (metadata needs no
 # keys), then to the first issued token (which waits for the background key generation).
-started=$(now_us)
+started=${EPOCHREALTIME/./}
 # Logging every request to a terminal would measure the terminal; keep warnings only.
 RUST_LOG=warn ./target/release/oauthscope mock --port "$port" --config "$workdir/mock.toml" \
     > "$workdir/stdout" 2> "$workdir/stderr" &
@@ -48,13 +48,13 @@ done
 printf 'GET /.well-known/oauth-authorization-server HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' >&3
 read -r _ status _ <&3 || true
 exec 3<&-
-first_answer=$(now_us)
+first_answer=${EPOCHREALTIME/./}
 [[ "$status" == "200" ]] || { echo "the mock did not start:" >&2; cat "$workdir/stderr" >&2; exit 1; }
 exec 3<>"/dev/tcp/127.0.0.1/$port"
 printf 'POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic ZGVtby1jb25maWRlbnRpYWw6ZGVtby1zZWNyZXQ=\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 29\r\nConnection: close\r\n\r\ngrant_type=client_credentials' >&3
 read -r _ status _ <&3 || true
 exec 3<&-
-first_token=$(now_us)
+first_token=${EPOCHREALTIME/./}
 [[ "$status" == "200" ]] || { echo "the first token request failed ($status)" >&2; exit 1; }
 echo "start-up: first answered request after $(( (first_answer - started) / 1000 )).$(( (first_answer - started) % 1000 / 100 )) ms," \
      "first token after $(( (first_token - started) / 1000 )) ms"
