@@ -23,8 +23,11 @@ async fn mock() -> RunningMock {
 fn browser_script(dir: &tempfile::TempDir) -> String {
     let path = dir.path().join("browser.sh");
     let mut file = std::fs::File::create(&path).unwrap();
-    file.write_all(b"#!/bin/sh\nexec curl -s -L -o /dev/null \"$1\"\n")
-        .unwrap();
+    // python3 is one of the tools .ci/run installs; urllib follows redirects like a browser.
+    file.write_all(
+        b"#!/bin/sh\nexec python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=10).read()' \"$1\"\n",
+    )
+    .unwrap();
     drop(file);
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
     path.to_string_lossy().into_owned()
