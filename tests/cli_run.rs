@@ -587,3 +587,55 @@ async fn missing_client_id_and_unknown_server_are_one_line_errors() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("connection refused"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn human_run_shows_each_step_and_the_redirect_with_the_code_masked() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let browser = browser_script(&dir);
+    // A fixed loopback port, as a client registered with an exact redirect URI would use.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let redirect = format!("http://127.0.0.1:{port}/callback");
+    let out = run(
+        &[
+            "run",
+            "code",
+            "--issuer",
+            mock.issuer(),
+            "--client-id",
+            DEMO_PUBLIC_CLIENT,
+            "--scope",
+            "openid",
+            "--redirect-uri",
+            &redirect,
+        ],
+        Some(&browser),
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    for expected in [
+        "✓ 1. Send the user to the authorization endpoint",
+        "(through the browser)",
+        &format!("redirect_uri={redirect}"),
+        "← redirected back with",
+        "✓ 2. Exchange the code for tokens",
+        "✓ 3. Verify the tokens",
+        "✓ nonce",
+    ] {
+        assert!(text.contains(expected), "{expected:?} in:\n{text}");
+    }
+    let code_line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("code="))
+        .unwrap();
+    assert!(code_line.ends_with("…•••"), "{code_line}");
+}
