@@ -1,6 +1,37 @@
-//! The terminal app. Built by the terminal app issue.
+//! The terminal app. It renders state and never blocks on the network: input becomes an
+//! `Action`, `App::update` changes state and may start background work, and `view::render`
+//! draws the state. The loop is generic over the backend and the input stream, so tests
+//! replay keys into this same loop and read the screen from a test backend.
+
+pub mod action;
+pub mod app;
+pub mod clipboard;
+pub mod keymap;
+pub mod layout;
+pub mod model;
+pub mod outcome;
+pub mod pane;
+pub mod profile;
+pub mod task;
+pub mod terminal;
+pub mod theme;
+pub mod view;
+pub mod widgets;
 
 use std::process::ExitCode;
+use std::time::Duration;
+
+use crossterm::event::{Event, EventStream};
+use futures_util::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use self::action::Action;
+use self::app::{App, Settings};
+use self::profile::Profile;
+use self::task::TaskResult;
+use self::theme::Theme;
 
 /// Options of the terminal app (`oauthscope` with no command).
 #[derive(Debug, clap::Args)]
@@ -13,7 +44,137 @@ pub struct TuiArgs {
     pub config: Option<std::path::PathBuf>,
 }
 
-pub async fn run(_args: TuiArgs) -> ExitCode {
-    eprintln!("oauthscope: the terminal app is not built yet");
-    ExitCode::FAILURE
+/// How often the screen redraws while something animates (spinner, countdowns): 8 per second.
+const ANIMATION_TICK: Duration = Duration::from_millis(125);
+
+pub async fn run(args: TuiArgs) -> ExitCode {
+    let settings = settings_from(&args);
+    let (app, rx) = App::new(settings);
+    let mut terminal = match terminal::enter() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("oauthscope: cannot open the terminal: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = run_app(&mut terminal, EventStream::new(), app, rx).await;
+    terminal::leave();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("oauthscope: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Reads the profile and user themes. Problems become messages, never a refusal to start.
+fn settings_from(args: &TuiArgs) -> Settings {
+    let mut errors = Vec::new();
+    let profile_path = match args.config.clone().map_or_else(profile::default_path, Ok) {
+        Ok(path) => Some(path),
+        Err(e) => {
+            errors.push(e.to_string());
+            None
+        }
+    };
+    let profile = match profile_path.as_deref().map(Profile::load) {
+        Some(Ok(profile)) => profile,
+        Some(Err(e)) => {
+            errors.push(e.to_string());
+            Profile::default()
+        }
+        None => Profile::default(),
+    };
+    let mut user_themes = Vec::new();
+    if let Some(dir) = profile_path
+        .as_deref()
+        .and_then(|p| p.parent())
+        .map(|d| d.join("themes"))
+        && let Ok(entries) = std::fs::read_dir(dir)
+    {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                match Theme::load_user_file(&path) {
+                    Ok(theme) => user_themes.push(theme),
+                    Err(e) => errors.push(e.to_string()),
+                }
+            }
+        }
+    }
+    Settings {
+        profile,
+        profile_path,
+        built_in: None,
+        open_issuer: args.issuer.clone(),
+        user_themes,
+        no_color: theme::no_color_requested(),
+        startup_errors: errors,
+        osc52_out: Box::new(std::io::stdout()),
+        fixed_now: None,
+    }
+}
+
+/// The event loop: draw when something changed, then wait for input, a background result,
+/// or (only while something animates) the next tick. Ends on quit or when input ends.
+pub async fn run_app<B, S>(
+    terminal: &mut Terminal<B>,
+    mut events: S,
+    mut app: App,
+    mut results: UnboundedReceiver<TaskResult>,
+) -> Result<(), B::Error>
+where
+    B: Backend,
+    S: Stream<Item = std::io::Result<Event>> + Unpin,
+{
+    let size = terminal.size()?;
+    app.update(Action::Resize(size.width, size.height));
+    app.start();
+    let mut ticker = tokio::time::interval(ANIMATION_TICK);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut dirty = true;
+    loop {
+        // Drain finished work before drawing, so one frame shows all of it.
+        while let Ok(result) = results.try_recv() {
+            dispatch(&mut app, Action::Task(result));
+            dirty = true;
+        }
+        if app.should_quit() {
+            return Ok(());
+        }
+        if dirty {
+            terminal.draw(|frame| view::render(&app, frame))?;
+            dirty = false;
+        }
+        let animating = app.is_animating();
+        tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(event)) => {
+                    if let Some(action) = app.action_for(event) {
+                        dispatch(&mut app, action);
+                        dirty = true;
+                    }
+                }
+                // Input is gone (terminal closed, or a test script ended): leave.
+                Some(Err(_)) | None => return Ok(()),
+            },
+            Some(result) = results.recv() => {
+                dispatch(&mut app, Action::Task(result));
+                dirty = true;
+            }
+            _ = ticker.tick(), if animating => {
+                dispatch(&mut app, Action::Tick);
+                dirty = true;
+            }
+        }
+    }
+}
+
+/// Runs an action and every follow-up it returns.
+fn dispatch(app: &mut App, action: Action) {
+    let mut next = Some(action);
+    while let Some(action) = next {
+        next = app.update(action);
+    }
 }

@@ -1,0 +1,690 @@
+//! The app's state and its one way to change: `App::update(action)`, which may start
+//! background work and returns a follow-up action, Elm style. Rendering only reads it.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEventKind};
+use ratatui::layout::{Rect, Size};
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use crate::oauth::{Exchange, Step};
+
+use super::action::{Action, Command};
+use super::clipboard::{self, SystemClipboard};
+use super::keymap::{Context, Keymap};
+use super::layout::{self, Areas};
+use super::model::{
+    Cursor, Discovery, ExchangeLog, FlowKind, FlowRun, FlowView, Form, FormPurpose, Overlay,
+    ServerEntry, Status, StatusKind, TokenEntry, TokenKind,
+};
+use super::outcome::Outcome;
+use super::pane::{self, Pane};
+use super::profile::{ClientProfile, Profile, ServerProfile};
+use super::task::{TaskResult, Tasks};
+use super::theme::Theme;
+
+/// Everything the app needs to start; `run` builds it from the command line and the profile.
+pub struct Settings {
+    pub profile: Profile,
+    /// Where the profile is saved; `None` keeps everything in memory (tests).
+    pub profile_path: Option<PathBuf>,
+    /// The built-in mock's issuer and demo clients, when it runs in this process.
+    pub built_in: Option<(String, Vec<ClientProfile>)>,
+    /// `--issuer URL`: open on this server and discover it at once.
+    pub open_issuer: Option<String>,
+    /// User themes (already parsed) that join the built-in ones.
+    pub user_themes: Vec<Theme>,
+    pub no_color: bool,
+    /// Problems found while starting (bad theme file, bad profile), shown in the status line.
+    pub startup_errors: Vec<String>,
+    /// Where OSC 52 clipboard escapes go: the terminal.
+    pub osc52_out: Box<dyn Write + Send>,
+    /// A fixed "now" for reproducible screens; `None` uses the system clock.
+    pub fixed_now: Option<SystemTime>,
+}
+
+impl Settings {
+    /// Settings with nothing in them: no profile file, no mock, OSC 52 to nowhere.
+    pub fn in_memory() -> Settings {
+        Settings {
+            profile: Profile::default(),
+            profile_path: None,
+            built_in: None,
+            open_issuer: None,
+            user_themes: Vec::new(),
+            no_color: false,
+            startup_errors: Vec::new(),
+            osc52_out: Box::new(std::io::sink()),
+            fixed_now: None,
+        }
+    }
+}
+
+/// Screen state that belongs to no pane.
+pub struct Ui {
+    pub focus: Pane,
+    /// Which of the two log panes shows at the bottom of the wide layout.
+    pub bottom: Pane,
+    pub overlay: Option<Overlay>,
+    pub themes: Vec<Theme>,
+    pub theme_index: usize,
+    pub no_color: bool,
+    /// Secrets shown in full (`r`).
+    pub reveal: bool,
+    /// Raw metadata JSON instead of the capability matrix (`x`).
+    pub raw_metadata: bool,
+    pub status: Option<Status>,
+    /// Animation frame, advanced by ticks while something animates.
+    pub frame: usize,
+    pub size: Size,
+    pub quit: bool,
+}
+
+pub struct App {
+    pub keymap: Keymap,
+    pub ui: Ui,
+    pub servers: Vec<ServerEntry>,
+    pub server_cursor: Cursor,
+    pub flow: FlowView,
+    pub exchanges: ExchangeLog,
+    pub tokens: Vec<TokenEntry>,
+    pub token_cursor: Cursor,
+    tasks: Tasks,
+    profile_path: Option<PathBuf>,
+    /// False when the profile file could not be read: saving would overwrite what the user has.
+    profile_writable: bool,
+    clipboard: SystemClipboard,
+    osc52_out: Box<dyn Write + Send>,
+    fixed_now: Option<SystemTime>,
+}
+
+impl App {
+    /// A new app, and the receiver on which its background tasks report.
+    pub fn new(settings: Settings) -> (App, UnboundedReceiver<TaskResult>) {
+        let (tasks, rx) = Tasks::new();
+        let mut servers = Vec::new();
+        if let Some((issuer, clients)) = settings.built_in {
+            servers.push(ServerEntry {
+                name: "Built-in mock".into(),
+                issuer,
+                built_in: true,
+                endpoints: Default::default(),
+                discovery: Discovery::NotRun,
+                clients,
+                client_cursor: Cursor::default(),
+            });
+        }
+        servers.extend(
+            settings
+                .profile
+                .servers
+                .iter()
+                .map(ServerEntry::from_profile),
+        );
+        let mut server_cursor = Cursor::default();
+        if let Some(issuer) = settings.open_issuer {
+            match servers.iter().position(|s| s.issuer == issuer) {
+                Some(index) => server_cursor.index = index,
+                None => {
+                    servers.push(ServerEntry::from_profile(&ServerProfile {
+                        name: issuer.clone(),
+                        issuer,
+                        ..ServerProfile::default()
+                    }));
+                    server_cursor.index = servers.len() - 1;
+                }
+            }
+        }
+
+        let mut themes = Theme::all_built_in();
+        themes.extend(settings.user_themes);
+        let theme_index = settings
+            .profile
+            .theme
+            .as_deref()
+            .and_then(|name| themes.iter().position(|t| t.name == name))
+            .unwrap_or(0);
+
+        let status = (!settings.startup_errors.is_empty()).then(|| Status {
+            text: settings.startup_errors.join(" · "),
+            kind: StatusKind::Error,
+        });
+        let app = App {
+            keymap: Keymap::default_keymap(),
+            ui: Ui {
+                focus: Pane::Flow,
+                bottom: Pane::Exchanges,
+                overlay: None,
+                themes,
+                theme_index,
+                no_color: settings.no_color,
+                reveal: false,
+                raw_metadata: false,
+                status,
+                frame: 0,
+                size: Size::new(80, 24),
+                quit: false,
+            },
+            servers,
+            server_cursor,
+            flow: FlowView::Picking(Cursor::default()),
+            exchanges: ExchangeLog::default(),
+            tokens: Vec::new(),
+            token_cursor: Cursor::default(),
+            tasks,
+            profile_path: settings.profile_path,
+            profile_writable: settings
+                .startup_errors
+                .iter()
+                .all(|e| !e.starts_with("profile")),
+            clipboard: SystemClipboard::default(),
+            osc52_out: settings.osc52_out,
+            fixed_now: settings.fixed_now,
+        };
+        (app, rx)
+    }
+
+    pub fn now(&self) -> SystemTime {
+        self.fixed_now.unwrap_or_else(SystemTime::now)
+    }
+
+    pub fn theme(&self) -> Theme {
+        let theme = &self.ui.themes[self.ui.theme_index % self.ui.themes.len()];
+        if self.ui.no_color {
+            theme.without_color()
+        } else {
+            theme.clone()
+        }
+    }
+
+    pub fn selected_server(&self) -> Option<&ServerEntry> {
+        self.servers.get(self.server_cursor.index)
+    }
+
+    pub fn selected_client(&self) -> Option<&ClientProfile> {
+        self.selected_server()
+            .and_then(ServerEntry::selected_client)
+    }
+
+    /// The label of the background work in flight, for the spinner.
+    pub fn busy_with(&self) -> Option<&str> {
+        self.tasks.current_label()
+    }
+
+    /// True while something on screen moves (spinner, countdown): the loop ticks only then.
+    pub fn is_animating(&self) -> bool {
+        self.tasks.is_busy()
+    }
+
+    pub fn should_quit(&self) -> bool {
+        self.ui.quit
+    }
+
+    /// Where keys go now: a form, or the focused pane.
+    pub fn context(&self) -> Context {
+        match &self.ui.overlay {
+            Some(Overlay::Form(_)) => Context::Form,
+            Some(Overlay::Help) | None => self.ui.focus.context(),
+        }
+    }
+
+    /// Work to do before the first frame: discover the server the app opens on.
+    pub fn start(&mut self) {
+        self.discover_selected();
+    }
+
+    /// Turns a terminal event into an action, through the keymap.
+    pub fn action_for(&self, event: Event) -> Option<Action> {
+        match event {
+            Event::Key(key) if key.kind != KeyEventKind::Release => Some(
+                self.keymap
+                    .lookup(self.context(), &key)
+                    .map_or(Action::Key(key), Action::Run),
+            ),
+            Event::Mouse(mouse) => Some(Action::Mouse(mouse)),
+            Event::Resize(w, h) => Some(Action::Resize(w, h)),
+            Event::Paste(text) => Some(Action::Paste(text)),
+            _ => None,
+        }
+    }
+
+    /// The one place state changes. Returns an action to run next, if any.
+    pub fn update(&mut self, action: Action) -> Option<Action> {
+        match action {
+            Action::Run(command) => self.run_command(command),
+            Action::Key(key) => {
+                self.key_to_overlay(key);
+                None
+            }
+            Action::Paste(text) => {
+                if let Some(Overlay::Form(form)) = &mut self.ui.overlay
+                    && let Some((_, area)) = form.fields.get_mut(form.focused)
+                {
+                    area.insert_str(text);
+                }
+                None
+            }
+            Action::Mouse(mouse) => {
+                self.mouse(mouse);
+                None
+            }
+            Action::Resize(w, h) => {
+                self.ui.size = Size::new(w, h);
+                None
+            }
+            Action::Task(result) => {
+                if self.tasks.finish(result.id) {
+                    self.task_done(result.outcome);
+                }
+                None
+            }
+            Action::Tick => {
+                self.ui.frame = self.ui.frame.wrapping_add(1);
+                None
+            }
+        }
+    }
+
+    fn run_command(&mut self, command: Command) -> Option<Action> {
+        if matches!(self.ui.overlay, Some(Overlay::Form(_))) {
+            return self.form_command(command);
+        }
+        if matches!(self.ui.overlay, Some(Overlay::Help)) {
+            // Help is read-only: anything but quit closes it.
+            self.ui.overlay = None;
+            if command != Command::Quit {
+                return None;
+            }
+        }
+        match command {
+            Command::Quit => self.ui.quit = true,
+            Command::NextPane => self.focus(self.ui.focus.next()),
+            Command::PrevPane => self.focus(self.ui.focus.prev()),
+            Command::FocusServers => self.focus(Pane::Servers),
+            Command::FocusClients => self.focus(Pane::Clients),
+            Command::FocusFlow => self.focus(Pane::Flow),
+            Command::FocusExchanges => self.focus(Pane::Exchanges),
+            Command::FocusTokens => self.focus(Pane::Tokens),
+            Command::Up | Command::Down | Command::Top | Command::Bottom => {
+                self.move_cursor(command)
+            }
+            Command::NextTheme => self.next_theme(),
+            Command::Reveal => {
+                self.ui.reveal = !self.ui.reveal;
+                let what = if self.ui.reveal { "shown" } else { "masked" };
+                self.info(format!("secrets {what}"));
+            }
+            Command::Help => self.ui.overlay = Some(Overlay::Help),
+            Command::Cancel => self.cancel(),
+            Command::ToggleRaw => self.ui.raw_metadata = !self.ui.raw_metadata,
+            _ => self.pane_command(command),
+        }
+        None
+    }
+
+    /// Commands whose meaning depends on the focused pane.
+    fn pane_command(&mut self, command: Command) {
+        match (self.ui.focus, command) {
+            (Pane::Servers, Command::Activate) => self.discover_selected(),
+            (Pane::Servers, Command::New) => {
+                self.open_form(Form::new(
+                    FormPurpose::AddServer,
+                    "Add a server by issuer URL",
+                    &[("Name", ""), ("Issuer URL", "https://")],
+                ));
+            }
+            (Pane::Servers, Command::Delete) => self.remove_server(),
+            (Pane::Clients, Command::Activate) => {
+                if let Some(client) = self.selected_client() {
+                    let id = client.client_id.clone();
+                    self.info(format!("flows now use client {id}"));
+                }
+            }
+            (Pane::Clients, Command::Copy) => {
+                if let Some(secret) = self.selected_client().and_then(|c| c.client_secret.clone()) {
+                    self.copy(secret, "client secret");
+                }
+            }
+            (Pane::Flow, Command::Activate) => self.flow_activate(),
+            (Pane::Flow, Command::New) => self.flow = FlowView::Picking(Cursor::default()),
+            (Pane::Exchanges, Command::CopyCurl) => {
+                if let Some(exchange) = self.exchanges.selected() {
+                    let curl = exchange.to_curl(true);
+                    self.copy(curl, "curl command");
+                }
+            }
+            (Pane::Exchanges, Command::Copy) => {
+                if let Some(body) = self
+                    .exchanges
+                    .selected()
+                    .and_then(|e| e.response_body.clone())
+                {
+                    self.copy(body, "response body");
+                }
+            }
+            (Pane::Tokens, Command::Copy) => {
+                if let Some(token) = self.tokens.get(self.token_cursor.index) {
+                    let (value, what) =
+                        (token.value.clone(), format!("{} token", token.kind.label()));
+                    self.copy(value, &what);
+                }
+            }
+            (Pane::Tokens, Command::PasteToken) => self.open_form(Form::new(
+                FormPurpose::PasteToken,
+                "Paste a JWT to inspect",
+                &[("JWT", "")],
+            )),
+            (pane, command) => {
+                self.info(format!("{command:?} does nothing in {}", pane.title()));
+            }
+        }
+    }
+
+    fn focus(&mut self, pane: Pane) {
+        self.ui.focus = pane;
+        if matches!(pane, Pane::Exchanges | Pane::Tokens) {
+            self.ui.bottom = pane;
+        }
+    }
+
+    fn move_cursor(&mut self, command: Command) {
+        let len = pane::list_len(self, self.ui.focus);
+        let Some(cursor) = self.cursor_mut(self.ui.focus) else {
+            return;
+        };
+        match command {
+            Command::Up => cursor.up(),
+            Command::Down => cursor.down(len),
+            Command::Top => cursor.top(),
+            _ => cursor.bottom(len),
+        }
+    }
+
+    /// The cursor of a pane's list (for the flow pane: its picker or its steps).
+    pub fn cursor_mut(&mut self, pane: Pane) -> Option<&mut Cursor> {
+        match pane {
+            Pane::Servers => Some(&mut self.server_cursor),
+            Pane::Clients => self
+                .servers
+                .get_mut(self.server_cursor.index)
+                .map(|s| &mut s.client_cursor),
+            Pane::Flow => Some(match &mut self.flow {
+                FlowView::Picking(cursor) => cursor,
+                FlowView::Running(run) => &mut run.cursor,
+            }),
+            Pane::Exchanges => Some(&mut self.exchanges.cursor),
+            Pane::Tokens => Some(&mut self.token_cursor),
+        }
+    }
+
+    fn next_theme(&mut self) {
+        self.ui.theme_index = (self.ui.theme_index + 1) % self.ui.themes.len();
+        let name = self.theme().name;
+        self.info(format!("theme: {name}"));
+        self.save_profile();
+    }
+
+    fn cancel(&mut self) {
+        let cancelled = self.tasks.cancel_all();
+        for server in &mut self.servers {
+            if matches!(server.discovery, Discovery::Running) {
+                server.discovery = Discovery::Failed("cancelled".into());
+            }
+        }
+        if !cancelled.is_empty() {
+            self.info(format!("cancelled: {}", cancelled.join(", ")));
+        }
+    }
+
+    fn flow_activate(&mut self) {
+        if let FlowView::Picking(cursor) = &self.flow {
+            let kind = FlowKind::ALL[cursor.index.min(FlowKind::ALL.len() - 1)];
+            self.info(format!("{} needs the protocol engine", kind.title()));
+        }
+    }
+
+    /// Shows `steps` of a `kind` flow in the flow pane.
+    pub fn show_flow(&mut self, kind: FlowKind, steps: Vec<Step>) {
+        self.flow = FlowView::Running(FlowRun::new(kind, steps));
+    }
+
+    /// Records an exchange in the session log.
+    pub fn record(&mut self, exchange: Exchange) {
+        self.exchanges.push(exchange);
+    }
+
+    /// Adds a token to the tokens pane and selects it.
+    pub fn add_token(
+        &mut self,
+        kind: TokenKind,
+        value: String,
+        source: &str,
+        expires_at: Option<SystemTime>,
+    ) {
+        self.tokens.push(TokenEntry {
+            kind,
+            value,
+            source: source.to_string(),
+            obtained_at: self.now(),
+            expires_at,
+        });
+        self.token_cursor.bottom(self.tokens.len());
+    }
+
+    fn discover_selected(&mut self) {
+        // Discovery arrives with the protocol engine; until then the server is listed as is.
+        if let Some(server) = self.servers.get(self.server_cursor.index) {
+            let issuer = server.issuer.clone();
+            self.info(format!("selected {issuer}"));
+        }
+    }
+
+    fn remove_server(&mut self) {
+        let index = self.server_cursor.index;
+        match self.servers.get(index) {
+            Some(server) if server.built_in => {
+                self.error("the built-in mock cannot be removed".into());
+            }
+            Some(_) => {
+                let removed = self.servers.remove(index);
+                self.server_cursor.clamp(self.servers.len());
+                self.info(format!("removed {}", removed.name));
+                self.save_profile();
+            }
+            None => {}
+        }
+    }
+
+    fn open_form(&mut self, form: Form) {
+        self.ui.overlay = Some(Overlay::Form(form));
+    }
+
+    fn form_command(&mut self, command: Command) -> Option<Action> {
+        match command {
+            Command::Quit => self.ui.quit = true,
+            Command::Cancel => self.ui.overlay = None,
+            Command::Activate => self.submit_form(),
+            _ => {}
+        }
+        None
+    }
+
+    /// Keys the keymap leaves alone go to the open form (typing, Tab between fields,
+    /// Enter to submit a single-line form).
+    fn key_to_overlay(&mut self, key: KeyEvent) {
+        let Some(Overlay::Form(form)) = &mut self.ui.overlay else {
+            return;
+        };
+        match key.code {
+            KeyCode::Enter if !form.multiline => self.submit_form(),
+            KeyCode::Tab | KeyCode::Down if !form.multiline => {
+                form.focused = (form.focused + 1) % form.fields.len().max(1);
+            }
+            KeyCode::BackTab | KeyCode::Up if !form.multiline => {
+                form.focused =
+                    (form.focused + form.fields.len().max(1) - 1) % form.fields.len().max(1);
+            }
+            _ => {
+                if let Some((_, area)) = form.fields.get_mut(form.focused) {
+                    area.input(key);
+                }
+            }
+        }
+    }
+
+    fn submit_form(&mut self) {
+        let Some(Overlay::Form(form)) = self.ui.overlay.take() else {
+            return;
+        };
+        let result = match form.purpose {
+            FormPurpose::AddServer => self.add_server(form.value(0), form.value(1)),
+            FormPurpose::PasteToken => self.paste_token(form.value(0)),
+        };
+        if let Err(message) = result {
+            // Keep the form open with what the user typed, and say what is wrong.
+            self.ui.overlay = Some(Overlay::Form(Form {
+                error: Some(message),
+                ..form
+            }));
+        }
+    }
+
+    fn add_server(&mut self, name: String, issuer: String) -> Result<(), String> {
+        let url = url::Url::parse(&issuer).map_err(|e| format!("`{issuer}` is not a URL: {e}"))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+            return Err(format!("`{issuer}` must be an http(s) URL with a host"));
+        }
+        let issuer = issuer.trim_end_matches('/').to_string();
+        let name = if name.is_empty() {
+            issuer.clone()
+        } else {
+            name
+        };
+        self.servers.push(ServerEntry::from_profile(&ServerProfile {
+            name,
+            issuer,
+            ..ServerProfile::default()
+        }));
+        self.server_cursor.bottom(self.servers.len());
+        self.save_profile();
+        self.discover_selected();
+        Ok(())
+    }
+
+    fn paste_token(&mut self, value: String) -> Result<(), String> {
+        if value.split('.').count() != 3 {
+            return Err(
+                "a JWT has three parts separated by dots (header.payload.signature)".into(),
+            );
+        }
+        self.add_token(TokenKind::Pasted, value, "pasted", None);
+        self.focus(Pane::Tokens);
+        Ok(())
+    }
+
+    fn mouse(&mut self, mouse: crossterm::event::MouseEvent) {
+        match mouse.kind {
+            MouseEventKind::Down(MouseButton::Left) => {}
+            MouseEventKind::ScrollDown => return self.move_cursor(Command::Down),
+            MouseEventKind::ScrollUp => return self.move_cursor(Command::Up),
+            _ => return,
+        }
+        if self.ui.overlay.is_some() {
+            return;
+        }
+        let areas = self.areas();
+        if let Some(pane) = areas.tab_at(mouse.column, mouse.row) {
+            return self.focus(pane);
+        }
+        let Some((pane, area)) = areas.pane_at(mouse.column, mouse.row) else {
+            return;
+        };
+        self.focus(pane);
+        let row = usize::from(mouse.row.saturating_sub(area.y + 1));
+        let len = pane::list_len(self, pane);
+        let first = pane::list_window_start(self, pane, area);
+        if let Some(cursor) = self.cursor_mut(pane)
+            && first + row < len
+        {
+            cursor.index = first + row;
+        }
+    }
+
+    /// The screen layout at the current size (the same one `render` draws).
+    pub fn areas(&self) -> Areas {
+        layout::compute(
+            Rect::new(0, 0, self.ui.size.width, self.ui.size.height),
+            self.ui.focus,
+            self.ui.bottom,
+        )
+    }
+
+    /// Copies `text`: the system clipboard first (in a blocking task), OSC 52 if that fails.
+    fn copy(&mut self, text: String, what: &str) {
+        let clipboard = self.clipboard.clone();
+        let what = what.to_string();
+        self.tasks.spawn(format!("copying the {what}"), async move {
+            let attempt = text.clone();
+            let result = tokio::task::spawn_blocking(move || clipboard.set_text(&attempt))
+                .await
+                .unwrap_or_else(|e| Err(e.to_string()));
+            Outcome::Copied { text, what, result }
+        });
+    }
+
+    fn task_done(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Copied { text, what, result } => match result {
+                Ok(()) => self.success(format!("copied the {what} to the clipboard")),
+                Err(why) => match clipboard::write_osc52(&mut self.osc52_out, &text) {
+                    Ok(()) => self.success(format!(
+                        "copied the {what} through the terminal (OSC 52); system clipboard: {why}"
+                    )),
+                    Err(e) => self.error(format!("could not copy: {why}; OSC 52: {e}")),
+                },
+            },
+        }
+    }
+
+    fn save_profile(&mut self) {
+        let Some(path) = self.profile_path.clone() else {
+            return;
+        };
+        if !self.profile_writable {
+            return;
+        }
+        let profile = Profile {
+            theme: Some(self.ui.themes[self.ui.theme_index].name.clone()),
+            servers: self
+                .servers
+                .iter()
+                .filter(|s| !s.built_in)
+                .map(ServerEntry::to_profile)
+                .collect(),
+        };
+        if let Err(e) = profile.save(&path) {
+            self.error(e.to_string());
+        }
+    }
+
+    fn info(&mut self, text: String) {
+        self.ui.status = Some(Status {
+            text,
+            kind: StatusKind::Info,
+        });
+    }
+    fn success(&mut self, text: String) {
+        self.ui.status = Some(Status {
+            text,
+            kind: StatusKind::Success,
+        });
+    }
+    fn error(&mut self, text: String) {
+        self.ui.status = Some(Status {
+            text,
+            kind: StatusKind::Error,
+        });
+    }
+}

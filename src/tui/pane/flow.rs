@@ -1,0 +1,213 @@
+//! The flow: pick one, then walk its steps. The selected step shows the request it will send
+//! (before sending) and the response it got (after), with why the step exists.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+
+use crate::oauth::{Exchange, RequestDraft, Step, StepStatus};
+use crate::tui::app::App;
+use crate::tui::model::{FlowKind, FlowView};
+use crate::tui::theme::Theme;
+use crate::tui::widgets;
+
+pub fn list_len(app: &App) -> usize {
+    match &app.flow {
+        FlowView::Picking(_) => FlowKind::ALL.len(),
+        FlowView::Running(run) => run.steps.len(),
+    }
+}
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
+    let theme = app.theme();
+    match &app.flow {
+        FlowView::Picking(cursor) => {
+            let rows = FlowKind::ALL
+                .iter()
+                .map(|kind| {
+                    Line::from(vec![
+                        Span::styled(format!(" {:<36}", kind.title()), theme.text()),
+                        Span::styled(kind.summary(), theme.hint()),
+                    ])
+                })
+                .collect();
+            let block = widgets::block(" 3 Flow · choose one (enter) ", focused, &theme);
+            widgets::list(frame, area, block, rows, Some(cursor.index), &theme);
+        }
+        FlowView::Running(run) => {
+            let block = widgets::block(format!(" 3 {} ", run.kind.title()), focused, &theme);
+            let inner = block.inner(area);
+            frame.render_widget(block, area);
+            let steps_height = u16::try_from(run.steps.len())
+                .unwrap_or(u16::MAX)
+                .min(inner.height / 2);
+            let [steps_area, detail_area] =
+                Layout::vertical([Constraint::Length(steps_height), Constraint::Min(0)])
+                    .areas(inner);
+            let rows = run
+                .steps
+                .iter()
+                .enumerate()
+                .map(|(i, step)| step_row(i, i == run.cursor.index, step, app.ui.frame, &theme))
+                .collect();
+            widgets::list(
+                frame,
+                steps_area,
+                ratatui::widgets::Block::new(),
+                rows,
+                Some(run.cursor.index),
+                &theme,
+            );
+            if let Some(step) = run.selected_step() {
+                let lines = step_detail(step, app.ui.reveal, &theme);
+                frame.render_widget(
+                    ratatui::widgets::Paragraph::new(lines)
+                        .wrap(ratatui::widgets::Wrap { trim: false }),
+                    detail_area,
+                );
+            }
+        }
+    }
+}
+
+fn status_style(status: &StepStatus, theme: &Theme) -> Style {
+    match status {
+        StepStatus::Pending => theme.hint(),
+        StepStatus::Ready => theme.accent(),
+        StepStatus::Waiting(_) => theme.waiting(),
+        StepStatus::Done => theme.success(),
+        StepStatus::Failed(_) => theme.failure(),
+    }
+}
+
+fn step_row<'a>(
+    index: usize,
+    selected: bool,
+    step: &Step,
+    frame: usize,
+    theme: &Theme,
+) -> Line<'a> {
+    let glyph = match step.status {
+        StepStatus::Waiting(_) => widgets::spinner(frame),
+        ref other => other.glyph(),
+    };
+    let note = match &step.status {
+        StepStatus::Waiting(what) | StepStatus::Failed(what) => what.clone(),
+        _ => step
+            .request
+            .as_ref()
+            .map(|r| format!("{} {}", r.method, path_of(&r.url)))
+            .unwrap_or_default(),
+    };
+    // The marker shows the selection without colour too (NO_COLOR, screen captures).
+    let marker = if selected { "▸" } else { " " };
+    Line::from(vec![
+        Span::raw(marker),
+        Span::styled(
+            format!("{glyph} {} ", index + 1),
+            status_style(&step.status, theme),
+        ),
+        Span::styled(format!("{:<24}", step.title), theme.text()),
+        Span::styled(note, status_style(&step.status, theme)),
+    ])
+}
+
+/// The path of a URL, for compact rows ("/token").
+fn path_of(url: &str) -> String {
+    url::Url::parse(url).map_or_else(|_| url.to_string(), |u| u.path().to_string())
+}
+
+fn step_detail<'a>(step: &Step, reveal: bool, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = vec![Line::raw("")];
+    if let StepStatus::Failed(reason) = &step.status {
+        lines.push(Line::styled(format!("✗ {reason}"), theme.failure()));
+    }
+    if let Some(request) = &step.request {
+        lines.extend(request_lines(request, reveal, theme));
+    }
+    if let Some(exchange) = &step.exchange {
+        lines.push(Line::raw(""));
+        lines.extend(response_lines(exchange, reveal, theme));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        Span::styled("Why: ", theme.title()),
+        Span::styled(step.explanation.clone(), theme.hint()),
+    ]));
+    lines
+}
+
+/// The request a step will send: method, URL, then each parameter (secrets masked).
+pub fn request_lines<'a>(request: &RequestDraft, reveal: bool, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = vec![Line::from(vec![
+        Span::styled("Request  ", theme.title()),
+        Span::styled(
+            format!("{} {}", request.method, request.url),
+            theme.accent(),
+        ),
+    ])];
+    let width = request
+        .params
+        .iter()
+        .chain(request.headers.iter())
+        .map(|(k, _)| k.len())
+        .max()
+        .unwrap_or(0);
+    for (name, value) in request.headers.iter().chain(request.params.iter()) {
+        let shown = if request.is_secret(name) {
+            widgets::secret(value, reveal, theme)
+        } else {
+            Span::styled(value.clone(), theme.text())
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {name:<width$}  "), theme.hint()),
+            shown,
+        ]));
+    }
+    if let Some(json) = &request.json_body {
+        let pretty = serde_json::to_string_pretty(json).unwrap_or_default();
+        lines.extend(widgets::styled_lines(&pretty, theme.text()));
+    }
+    lines
+}
+
+/// What came back: status and timing, then the body as pretty JSON (secrets masked).
+pub fn response_lines<'a>(exchange: &Exchange, reveal: bool, theme: &Theme) -> Vec<Line<'a>> {
+    let shown = if reveal {
+        exchange.clone()
+    } else {
+        exchange.redacted()
+    };
+    let (status, style) = match shown.status {
+        Some(code) if shown.is_success() || (300..400).contains(&code) => {
+            (code.to_string(), theme.success())
+        }
+        Some(code) => (code.to_string(), theme.failure()),
+        None => ("no response".to_string(), theme.failure()),
+    };
+    let mut lines = vec![Line::from(vec![
+        Span::styled("Response ", theme.title()),
+        Span::styled(status, style),
+        Span::styled(
+            format!("  {}", widgets::millis(shown.duration)),
+            theme.hint(),
+        ),
+    ])];
+    if let Some(location) = shown.response_header("location") {
+        lines.push(Line::from(vec![
+            Span::styled("  location  ", theme.hint()),
+            Span::styled(location.to_string(), theme.text()),
+        ]));
+    }
+    if let Some(error) = &shown.error {
+        lines.push(Line::styled(format!("  {error}"), theme.failure()));
+    }
+    if let Some(body) = &shown.response_body {
+        lines.extend(widgets::styled_lines(
+            &widgets::pretty_json(body),
+            theme.text(),
+        ));
+    }
+    lines
+}

@@ -1,0 +1,126 @@
+//! The event loop itself, driven by replayed keys: panes, help, themes, forms, profile saving,
+//! mouse. Flows against the built-in mock are in tui_flows.rs.
+
+mod tui_support;
+
+use crossterm::event::{Event, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use oauthscope::tui::app::Settings;
+use oauthscope::tui::profile::Profile;
+use tui_support::Harness;
+
+fn settings() -> Settings {
+    Settings::in_memory()
+}
+
+#[tokio::test]
+async fn q_quits_and_ends_the_loop() {
+    let harness = Harness::start(settings(), 80, 24);
+    harness.wait_for("oauthscope").await;
+    harness.press("q");
+    let result = tokio::time::timeout(std::time::Duration::from_secs(5), harness.loop_task).await;
+    assert!(matches!(result, Ok(Ok(Ok(())))), "{result:?}");
+}
+
+#[tokio::test]
+async fn help_lists_the_keymap_and_any_key_closes_it() {
+    let harness = Harness::start(settings(), 100, 30);
+    harness.wait_for("choose one").await;
+    harness.press("?");
+    let screen = harness.wait_for("Help").await;
+    assert!(screen.contains("copy as curl"), "{screen}");
+    harness.press("j");
+    harness
+        .wait_until("help closed", |s| !s.contains("any key closes"))
+        .await;
+    harness.finish().await;
+}
+
+#[tokio::test]
+async fn t_cycles_through_the_themes() {
+    let harness = Harness::start(settings(), 80, 24);
+    harness.wait_for("theme: dark").await;
+    for name in ["light", "high-contrast", "workshop", "dark"] {
+        harness.press("t");
+        harness.wait_for(&format!("theme: {name}")).await;
+    }
+    harness.finish().await;
+}
+
+#[tokio::test]
+async fn a_server_added_by_url_is_saved_privately_without_secrets_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("profile.toml");
+    let harness = Harness::start(
+        Settings {
+            profile_path: Some(path.clone()),
+            ..settings()
+        },
+        80,
+        24,
+    );
+    harness.wait_for("oauthscope").await;
+    harness.press("1");
+    harness.press("n");
+    harness.wait_for("Add a server by issuer URL").await;
+    harness.type_text("Local");
+    harness.press("tab");
+    harness.type_text("not a url");
+    harness.press("enter");
+    harness.wait_for("is not a URL").await;
+    for _ in 0.."not a url".len() {
+        harness.press("backspace");
+    }
+    harness.type_text("127.0.0.1:9/");
+    harness.press("enter");
+    harness.wait_for("Local").await;
+    harness.press("t");
+    harness.wait_for("theme: light").await;
+    harness.finish().await;
+
+    let saved = Profile::load(&path).unwrap();
+    assert_eq!(saved.theme.as_deref(), Some("light"));
+    assert_eq!(saved.servers.len(), 1);
+    assert_eq!(saved.servers[0].issuer, "https://127.0.0.1:9");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
+
+#[tokio::test]
+async fn a_pasted_non_jwt_is_refused_in_words() {
+    let harness = Harness::start(settings(), 80, 24);
+    harness.wait_for("oauthscope").await;
+    harness.press("5");
+    harness.press("p");
+    harness.wait_for("Paste a JWT").await;
+    harness.send(Event::Paste("hello".into()));
+    harness.press("enter");
+    harness.wait_for("three parts").await;
+    harness.press("esc");
+    harness
+        .wait_until("form closed", |s| !s.contains("Paste a JWT"))
+        .await;
+    harness.finish().await;
+}
+
+#[tokio::test]
+async fn clicking_a_tab_focuses_its_pane() {
+    let harness = Harness::start(settings(), 80, 24);
+    harness.wait_for("choose one").await;
+    // The tab bar is the second row; "5 Tokens" is its last tab.
+    let screen = harness.screen();
+    let tab_row = screen.lines().nth(1).unwrap();
+    let column = tab_row.find("5 Tokens").unwrap();
+    let column = tab_row[..column].chars().count() as u16;
+    harness.send(Event::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column,
+        row: 1,
+        modifiers: KeyModifiers::NONE,
+    }));
+    harness.wait_for("No tokens yet").await;
+    harness.finish().await;
+}
