@@ -12,6 +12,8 @@ pub mod model;
 pub mod outcome;
 pub mod pane;
 pub mod profile;
+pub mod request_text;
+pub mod sign_in;
 pub mod task;
 pub mod terminal;
 pub mod theme;

@@ -196,6 +196,16 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     )
 }
 
+/// A QR code of `data` as text lines (two modules per character cell), for a phone to scan
+/// the device flow's verification URI. Draw it black on white: scanners need the contrast
+/// whatever the theme. `None` when the data is too long for a QR code.
+pub fn qr_lines(data: &str) -> Option<Vec<String>> {
+    use qrcode::render::unicode::Dense1x2;
+    let code = qrcode::QrCode::with_error_correction_level(data, qrcode::EcLevel::L).ok()?;
+    let text = code.render::<Dense1x2>().quiet_zone(true).build();
+    Some(text.lines().map(str::to_string).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,6 +227,19 @@ mod tests {
         assert_eq!(
             date_time(UNIX_EPOCH + Duration::from_secs(1_709_210_096)),
             "2024-02-29 12:34:56 UTC"
+        );
+    }
+
+    #[test]
+    fn qr_codes_are_square_blocks_of_text() {
+        let lines = qr_lines("http://127.0.0.1:9000/device?user_code=BCDF-GHJK").unwrap();
+        let width = lines[0].chars().count();
+        assert!(lines.iter().all(|l| l.chars().count() == width));
+        // Two modules per row: about half as many lines as columns.
+        assert!(
+            lines.len() * 2 >= width && lines.len() * 2 <= width + 2,
+            "{}",
+            lines.join("\n")
         );
     }
 
