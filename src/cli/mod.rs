@@ -1,50 +1,350 @@
 //! The headless command line over the protocol engine: `discover`, `run`, `introspect`,
-//! `revoke`, `userinfo`, `register`, `client`, `decode`. Built by the protocol engine issue.
+//! `revoke`, `userinfo`, `register`, `client`, `decode`.
+//!
+//! Scripts and CI pipelines depend on these names, flags and JSON shapes: keep them stable.
+//!
+//! # Conventions
+//!
+//! - Human output goes to stdout; secrets (tokens, client secrets, codes, verifiers,
+//!   registration access tokens) are masked unless `--show-secrets`.
+//! - `--json` prints exactly one JSON document on stdout, success or failure. Every document
+//!   has `"ok": bool` and `"error": null | "one-line reason"`. Recorded exchanges in it are
+//!   masked unless `--show-secrets`; the *results* (tokens, a registered client's secret and
+//!   registration access token) are always in clear, since a script needs them.
+//! - Progress and prompts (the URL to open, the device user code, verification URI and QR
+//!   code, the paste prompt) go to stderr.
+//! - Exit status 0 on success; 1 with a one-line reason on stderr otherwise; 2 for usage
+//!   errors. `decode` exits 1 when the signature or any claim check fails.
+//!
+//! # `decode --json`
+//!
+//! ```json
+//! {
+//!   "header":  { "alg": "RS256", "kid": "…", … },        // unverified JOSE header
+//!   "claims":  { "iss": "…", "exp": 1764086700, … },     // unverified; {} if the payload is not a JSON object
+//!   "payload": "…",                                      // only when the payload is not a JSON object (as UTF-8, lossy)
+//!   "key_source": "jwks_file" | "jwks_url" | "issuer" | "secret" | "none",
+//!   "signature_verified": true,
+//!   "valid": true,                                       // signature verified and no check failed
+//!   "checks": [ { "check": "signature" | "exp" | "nbf" | "iat" | "iss" | "aud" | "azp" | "nonce" | "at_hash",
+//!                 "verdict": "pass" | "fail" | "skipped",
+//!                 "detail": "in words" } ],
+//!   "exchanges": [ … ],                                  // JWKS / metadata requests made, if any
+//!   "ok": true, "error": null
+//! }
+//! ```
+//! Without a key (`--issuer`, `--jwks` or `--secret`) the signature check is `skipped`, and
+//! `ok` then only reflects the claim checks; `valid` stays false.
+//!
+//! # `run --json`
+//!
+//! ```json
+//! {
+//!   "flow": "authorization_code" | "par" | "device" | "refresh" | "client_credentials",
+//!   "issuer": "http://127.0.0.1:9000",
+//!   "discovery": { "source": "oauth" | "openid_connect", "warnings": [ { "code": "…", "message": "…" } ] },
+//!   "steps": [ { "title": "…", "explanation": "…",
+//!                "status": { "status": "done" } | { "status": "failed", "detail": "reason" } | …,
+//!                "request": { "method", "url", "headers": [[k, v]], "params": [[k, v]], "json_body" } | null,
+//!                "exchange": { "method", "url", "request_headers", "request_body", "status",
+//!                              "response_headers", "response_body", "duration": { "secs", "nanos" },
+//!                              "error", "started_at" } | null } ],
+//!   "outcome": {
+//!     "authorization_url": "…", "authorization_response": { "code", "state", "iss", … },
+//!     "device": { "user_code", "verification_uri", "verification_uri_complete", … },
+//!     "tokens": { "access_token", "token_type", "expires_in", "refresh_token", "scope", "id_token" },
+//!     "id_token":     { "header": {…}, "claims": {…}, "verification": { "checks": [ … ] } },
+//!     "access_token": { "header": {…}, "claims": {…}, "verification": { "checks": [ … ] } },
+//!     "rotation": { "refresh_token_rotated": true, "access_token_changes": [ { "claim", "before", "after" } ], "id_token_changes": [ … ] },
+//!     "notes": [ "…" ]
+//!   },                                                   // members absent when not produced
+//!   "exchanges": [ … ],                                  // every request made, discovery included
+//!   "ok": true, "error": null
+//! }
+//! ```
+//!
+//! `discover --json` prints `{ metadata, source, capabilities, warnings, exchanges, ok, error }`;
+//! `introspect` / `revoke` / `userinfo --json` print `{ steps, outcome, exchanges, ok, error }`
+//! (`outcome.introspection`, `outcome.revoked`, `outcome.userinfo`); `register` and
+//! `client get|update --json` print `{ client: { client_id, client_secret,
+//! registration_access_token, registration_client_uri, …metadata }, exchanges, ok, error }`;
+//! `client delete --json` prints `{ deleted: true, exchanges, ok, error }`.
+
+mod decode;
+mod discover;
+mod output;
+mod register;
+mod run;
+mod token;
 
 use std::process::ExitCode;
 
+pub use output::OutputArgs;
+
+use crate::oauth::client_auth::{AuthMethod, ClientCredentials};
+use crate::oauth::discovery::{self, Discovery};
+use crate::oauth::flow::FlowConfig;
+use crate::oauth::{EngineError, RecordingClient};
+
+/// `oauthscope discover ISSUER`
 #[derive(Debug, clap::Args)]
 pub struct DiscoverArgs {
+    /// The issuer URL (RFC 8414 metadata is tried first, then OIDC discovery).
     pub issuer: String,
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
-#[derive(Debug, clap::Args)]
-pub struct RunArgs {}
-#[derive(Debug, clap::Args)]
-pub struct TokenArgs {}
-#[derive(Debug, clap::Args)]
-pub struct RegisterArgs {}
-#[derive(Debug, clap::Args)]
-pub struct ClientArgs {}
-#[derive(Debug, clap::Args)]
-pub struct DecodeArgs {}
 
-fn not_built(what: &str) -> ExitCode {
-    eprintln!("oauthscope {what}: not built yet");
-    ExitCode::FAILURE
+/// Which flow `run` drives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FlowName {
+    /// Authorization code with PKCE (S256), state and nonce.
+    Code,
+    /// Pushed authorization request (RFC 9126), then the code flow.
+    Par,
+    /// Device authorization grant (RFC 8628).
+    Device,
+    /// Client credentials grant (RFC 6749 §4.4).
+    ClientCredentials,
+    /// Refresh a token (needs --refresh-token).
+    Refresh,
 }
-pub async fn discover(_: DiscoverArgs) -> ExitCode {
-    not_built("discover")
+
+/// The client identity shared by `run`, `introspect`, `revoke`, `userinfo`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ClientArgsCommon {
+    /// The client's id.
+    #[arg(long)]
+    pub client_id: Option<String>,
+    /// The client's secret (or set OAUTHSCOPE_CLIENT_SECRET).
+    #[arg(long, env = "OAUTHSCOPE_CLIENT_SECRET", hide_env_values = true)]
+    pub client_secret: Option<String>,
+    /// How the client authenticates [default: client_secret_basic with a secret, else none].
+    #[arg(long, value_parser = ["client_secret_basic", "client_secret_post", "none"])]
+    pub auth_method: Option<String>,
 }
-pub async fn run_flow(_: RunArgs) -> ExitCode {
-    not_built("run")
+
+impl ClientArgsCommon {
+    fn credentials(&self) -> Result<Option<ClientCredentials>, EngineError> {
+        let Some(client_id) = &self.client_id else {
+            return Ok(None);
+        };
+        let method = match &self.auth_method {
+            Some(m) => m.parse()?,
+            None if self.client_secret.is_some() => AuthMethod::ClientSecretBasic,
+            None => AuthMethod::None,
+        };
+        Ok(Some(ClientCredentials {
+            client_id: client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            auth_method: method,
+        }))
+    }
 }
-pub async fn introspect(_: TokenArgs) -> ExitCode {
-    not_built("introspect")
+
+/// `oauthscope run FLOW --issuer URL --client-id ID ...`
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    #[arg(value_enum)]
+    pub flow: FlowName,
+    /// The authorization server's issuer URL.
+    #[arg(long)]
+    pub issuer: String,
+    #[command(flatten)]
+    pub client: ClientArgsCommon,
+    /// Space-separated scopes, e.g. "openid profile".
+    #[arg(long)]
+    pub scope: Option<String>,
+    /// The client's registered redirect URI. A loopback http URI (port optional) is listened
+    /// on; anything else means pasting the URL the browser ends on.
+    /// [default: http://127.0.0.1:<ephemeral port>/callback]
+    #[arg(long)]
+    pub redirect_uri: Option<String>,
+    /// Paste the redirect URL instead of listening for it.
+    #[arg(long)]
+    pub paste: bool,
+    /// Do not open a browser; only print the URL (on stderr).
+    #[arg(long)]
+    pub no_browser: bool,
+    /// The refresh token (flow `refresh`).
+    #[arg(long)]
+    pub refresh_token: Option<String>,
+    /// Seconds to wait for the browser redirect.
+    #[arg(long, default_value_t = 300)]
+    pub wait: u64,
+    /// Allowed clock skew in seconds when checking token times.
+    #[arg(long, default_value_t = 60)]
+    pub skew: u64,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
-pub async fn revoke(_: TokenArgs) -> ExitCode {
-    not_built("revoke")
+
+/// `oauthscope introspect | revoke | userinfo --issuer URL --token T`
+#[derive(Debug, clap::Args)]
+pub struct TokenArgs {
+    /// The authorization server's issuer URL.
+    #[arg(long)]
+    pub issuer: String,
+    /// The token to introspect, revoke, or present to UserInfo.
+    #[arg(long)]
+    pub token: String,
+    /// access_token or refresh_token (introspect, revoke).
+    #[arg(long)]
+    pub token_type_hint: Option<String>,
+    #[command(flatten)]
+    pub client: ClientArgsCommon,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
-pub async fn userinfo(_: TokenArgs) -> ExitCode {
-    not_built("userinfo")
+
+/// `oauthscope register --issuer URL [--redirect-uri U]...`
+#[derive(Debug, clap::Args)]
+pub struct RegisterArgs {
+    /// The authorization server's issuer URL.
+    #[arg(long)]
+    pub issuer: String,
+    /// A redirect URI to register (repeat for several).
+    #[arg(long = "redirect-uri")]
+    pub redirect_uris: Vec<String>,
+    /// token_endpoint_auth_method to ask for.
+    #[arg(long, value_parser = ["client_secret_basic", "client_secret_post", "none"])]
+    pub auth_method: Option<String>,
+    /// Space-separated scopes the client may ask for.
+    #[arg(long)]
+    pub scope: Option<String>,
+    /// A grant type to ask for (repeat for several).
+    #[arg(long = "grant-type")]
+    pub grant_types: Vec<String>,
+    /// A human-readable client name.
+    #[arg(long)]
+    pub client_name: Option<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
-pub async fn register(_: RegisterArgs) -> ExitCode {
-    not_built("register")
+
+/// `oauthscope client get | update | delete`
+#[derive(Debug, clap::Args)]
+pub struct ClientArgs {
+    #[command(subcommand)]
+    pub action: ClientAction,
 }
-pub async fn client(_: ClientArgs) -> ExitCode {
-    not_built("client")
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ClientAction {
+    /// Read the client's registration (RFC 7592 §2.1).
+    Get(ClientTarget),
+    /// Replace the client's metadata (RFC 7592 §2.2); unchanged fields are sent back as read.
+    Update(ClientTarget),
+    /// Delete the client (RFC 7592 §2.3).
+    Delete(ClientTarget),
 }
-pub async fn decode(_: DecodeArgs) -> ExitCode {
-    not_built("decode")
+
+#[derive(Debug, clap::Args)]
+pub struct ClientTarget {
+    /// The registration_client_uri returned at registration.
+    #[arg(long)]
+    pub registration_client_uri: String,
+    /// The registration_access_token returned at registration.
+    #[arg(
+        long,
+        env = "OAUTHSCOPE_REGISTRATION_ACCESS_TOKEN",
+        hide_env_values = true
+    )]
+    pub registration_access_token: String,
+    /// New redirect URIs (update; repeat for several).
+    #[arg(long = "redirect-uri")]
+    pub redirect_uris: Vec<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `oauthscope decode JWT [--issuer URL | --jwks URL-or-FILE | --secret S]`
+#[derive(Debug, clap::Args)]
+pub struct DecodeArgs {
+    /// The token (`-` reads it from stdin).
+    pub jwt: String,
+    /// Verify with this issuer's keys (discovered jwks_uri) and expect it as `iss`.
+    #[arg(long, group = "key")]
+    pub issuer: Option<String>,
+    /// Verify with this JWKS: an http(s) URL or a file (a JWK Set or a single JWK).
+    #[arg(long, group = "key")]
+    pub jwks: Option<String>,
+    /// Verify an HS256/384/512 token with this shared secret (or set OAUTHSCOPE_JWT_SECRET).
+    #[arg(
+        long,
+        group = "key",
+        env = "OAUTHSCOPE_JWT_SECRET",
+        hide_env_values = true
+    )]
+    pub secret: Option<String>,
+    /// Expected `aud` (and `azp`, for ID tokens).
+    #[arg(long)]
+    pub audience: Option<String>,
+    /// Expected `nonce`.
+    #[arg(long)]
+    pub nonce: Option<String>,
+    /// Expected `iss` (defaults to --issuer).
+    #[arg(long)]
+    pub expect_issuer: Option<String>,
+    /// The access token issued with this ID token, to check `at_hash`.
+    #[arg(long)]
+    pub access_token: Option<String>,
+    /// Allowed clock skew in seconds for exp, nbf and iat.
+    #[arg(long, default_value_t = 60)]
+    pub skew: u64,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+pub async fn discover(args: DiscoverArgs) -> ExitCode {
+    discover::run(args).await
+}
+pub async fn run_flow(args: RunArgs) -> ExitCode {
+    run::run(args).await
+}
+pub async fn introspect(args: TokenArgs) -> ExitCode {
+    token::run(token::TokenCommand::Introspect, args).await
+}
+pub async fn revoke(args: TokenArgs) -> ExitCode {
+    token::run(token::TokenCommand::Revoke, args).await
+}
+pub async fn userinfo(args: TokenArgs) -> ExitCode {
+    token::run(token::TokenCommand::Userinfo, args).await
+}
+pub async fn register(args: RegisterArgs) -> ExitCode {
+    register::register(args).await
+}
+pub async fn client(args: ClientArgs) -> ExitCode {
+    register::client(args).await
+}
+pub async fn decode(args: DecodeArgs) -> ExitCode {
+    decode::run(args).await
+}
+
+/// A recording client with default limits; the error is already one line.
+fn http_client() -> Result<RecordingClient, String> {
+    RecordingClient::new().map_err(|e| e.to_string())
+}
+
+/// Discovers `issuer`, printing the warnings on stderr (they matter, but are not the result).
+async fn discover_server(http: &RecordingClient, issuer: &str) -> Result<Discovery, String> {
+    let found = discovery::discover(http, issuer)
+        .await
+        .map_err(|e| e.to_string())?;
+    for warning in &found.warnings {
+        eprintln!("warning: {}", warning.message);
+    }
+    Ok(found)
+}
+
+/// The flow configuration from the discovered server and the client arguments.
+fn flow_config(
+    found: &Discovery,
+    client: Option<ClientCredentials>,
+    scope: Option<String>,
+) -> FlowConfig {
+    let client = client.unwrap_or_else(|| ClientCredentials::public(""));
+    let mut config = FlowConfig::new(found.metadata.clone(), client);
+    config.scope = scope;
+    config
 }

@@ -1,0 +1,231 @@
+//! How the CLI speaks: human text on stdout (secrets masked unless `--show-secrets`), or one
+//! JSON document on stdout with `--json`; progress and prompts on stderr; the exit code and a
+//! one-line reason at the end.
+
+use std::process::ExitCode;
+
+use serde_json::{Value, json};
+
+use crate::oauth::exchange::mask;
+use crate::oauth::http::SECRET_PARAMS;
+use crate::oauth::jwt::{Check, Verdict, Verification};
+use crate::oauth::{Exchange, RequestDraft, Step, StepStatus};
+
+/// `--json` and `--show-secrets`, shared by every command.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct OutputArgs {
+    /// Print one JSON document on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Show secrets (tokens, client secrets, codes) in full instead of masked.
+    #[arg(long)]
+    pub show_secrets: bool,
+}
+
+/// The output side of one command run.
+pub struct Out {
+    pub json: bool,
+    pub reveal: bool,
+}
+
+impl Out {
+    pub fn new(args: &OutputArgs) -> Self {
+        Out {
+            json: args.json,
+            reveal: args.show_secrets,
+        }
+    }
+
+    /// A line of human output (nothing in JSON mode).
+    pub fn line(&self, text: impl AsRef<str>) {
+        if !self.json {
+            println!("{}", text.as_ref());
+        }
+    }
+
+    /// A secret as shown to a human.
+    pub fn secret(&self, value: &str) -> String {
+        if self.reveal {
+            value.to_string()
+        } else {
+            mask(value)
+        }
+    }
+
+    /// Ends the command: prints the JSON document (with `ok` and `error` set) in JSON mode, the
+    /// one-line reason on stderr on failure, and returns the exit code.
+    pub fn finish(&self, command: &str, mut doc: Value, result: Result<(), String>) -> ExitCode {
+        if self.json {
+            if let Value::Object(map) = &mut doc {
+                map.insert("ok".into(), Value::Bool(result.is_ok()));
+                map.insert(
+                    "error".into(),
+                    result
+                        .as_ref()
+                        .err()
+                        .map_or(Value::Null, |e| Value::String(e.clone())),
+                );
+            }
+            match serde_json::to_string_pretty(&doc) {
+                Ok(text) => println!("{text}"),
+                Err(e) => eprintln!("oauthscope {command}: cannot print JSON: {e}"),
+            }
+        }
+        match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(reason) => {
+                eprintln!("oauthscope {command}: {reason}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+
+    /// An exchange as JSON, masked unless `--show-secrets`.
+    pub fn exchange_json(&self, exchange: &Exchange) -> Value {
+        let shown = if self.reveal {
+            exchange.clone()
+        } else {
+            exchange.redacted()
+        };
+        serde_json::to_value(&shown).unwrap_or(Value::Null)
+    }
+
+    pub fn exchanges_json(&self, exchanges: &[Exchange]) -> Value {
+        Value::Array(exchanges.iter().map(|e| self.exchange_json(e)).collect())
+    }
+
+    /// A step as JSON: title, explanation, status, the request (secret params masked) and the
+    /// exchange.
+    pub fn step_json(&self, step: &Step) -> Value {
+        json!({
+            "title": step.title,
+            "explanation": step.explanation,
+            "status": step.status,
+            "request": step.request.as_ref().map(|d| self.draft_json(d)),
+            "exchange": step.exchange.as_ref().map(|e| self.exchange_json(e)),
+        })
+    }
+
+    fn draft_json(&self, draft: &RequestDraft) -> Value {
+        let hide = |name: &str, value: &str| {
+            if !self.reveal
+                && (draft.is_secret(name)
+                    || SECRET_PARAMS.iter().any(|s| s.eq_ignore_ascii_case(name)))
+            {
+                mask(value)
+            } else {
+                value.to_string()
+            }
+        };
+        json!({
+            "method": draft.method,
+            "url": draft.url,
+            "headers": draft.headers.iter().map(|(k, v)| (k.clone(), hide(k, v))).collect::<Vec<_>>(),
+            "params": draft.params.iter().map(|(k, v)| (k.clone(), hide(k, v))).collect::<Vec<_>>(),
+            "json_body": draft.json_body,
+        })
+    }
+
+    /// A step for humans: its title and status, why it exists, then the exchange.
+    pub fn print_step(&self, number: usize, step: &Step) {
+        if self.json {
+            return;
+        }
+        println!("\n{} {number}. {}", step.status.glyph(), step.title);
+        println!("   {}", step.explanation);
+        match &step.status {
+            StepStatus::Failed(reason) => println!("   ✗ {reason}"),
+            StepStatus::Waiting(why) => println!("   … waiting for {why}"),
+            _ => {}
+        }
+        if let Some(exchange) = &step.exchange {
+            self.print_exchange(exchange);
+        } else if let Some(draft) = &step.request {
+            // A front-channel step: the browser sent it, so there is no exchange to show.
+            println!("   → {} {} (through the browser)", draft.method, draft.url);
+            for (name, value) in &draft.params {
+                println!("     {name}={}", self.param_value(draft, name, value));
+            }
+        }
+    }
+
+    /// A parameter's value as shown: masked when secret, unless `--show-secrets`.
+    pub fn param_value(&self, draft: &RequestDraft, name: &str, value: &str) -> String {
+        if !self.reveal
+            && (draft.is_secret(name) || SECRET_PARAMS.iter().any(|s| s.eq_ignore_ascii_case(name)))
+        {
+            mask(value)
+        } else {
+            value.to_string()
+        }
+    }
+
+    /// An exchange for humans: request line, headers and body, then the response.
+    pub fn print_exchange(&self, exchange: &Exchange) {
+        if self.json {
+            return;
+        }
+        let shown = if self.reveal {
+            exchange.clone()
+        } else {
+            exchange.redacted()
+        };
+        println!("   → {} {}", shown.method, shown.url);
+        for (name, value) in &shown.request_headers {
+            println!("     {name}: {value}");
+        }
+        if let Some(body) = &shown.request_body {
+            println!("     {body}");
+        }
+        match shown.status {
+            Some(status) => println!("   ← {status} ({} ms)", shown.duration.as_millis()),
+            None => println!("   ← no response ({} ms)", shown.duration.as_millis()),
+        }
+        if let Some(body) = shown.response_body.as_deref().filter(|b| !b.is_empty()) {
+            for line in pretty_body(body).lines() {
+                println!("     {line}");
+            }
+        }
+        if let Some(error) = &shown.error {
+            println!("   ✗ {error}");
+        }
+    }
+
+    /// Per-check verdicts for humans.
+    pub fn print_verification(&self, title: &str, verification: &Verification) {
+        if self.json {
+            return;
+        }
+        println!("\n{title}");
+        for check in &verification.checks {
+            println!("   {}", check_line(check));
+        }
+    }
+}
+
+/// `✓ exp      expires at ...` — a verdict as one aligned line.
+pub fn check_line(check: &Check) -> String {
+    let glyph = match check.verdict {
+        Verdict::Pass => "✓",
+        Verdict::Fail => "✗",
+        Verdict::Skipped => "·",
+    };
+    format!("{glyph} {:<9} {}", check.check, check.detail)
+}
+
+/// JSON bodies pretty-printed, anything else as is (cut when long).
+pub fn pretty_body(body: &str) -> String {
+    match serde_json::from_str::<Value>(body) {
+        Ok(value) => serde_json::to_string_pretty(&value).unwrap_or_else(|_| body.to_string()),
+        Err(_) if body.chars().count() > 2000 => {
+            let cut: String = body.chars().take(2000).collect();
+            format!("{cut}\n… ({} more bytes)", body.len() - cut.len())
+        }
+        Err(_) => body.to_string(),
+    }
+}
+
+/// Claims as indented JSON for humans.
+pub fn pretty_json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_default()
+}

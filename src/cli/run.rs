@@ -1,0 +1,336 @@
+//! `oauthscope run FLOW`: drive a flow step by step, showing each request and response, with
+//! the browser leg through a loopback listener or a pasted URL, and device polling.
+
+use std::io::BufRead as _;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::output::{Out, check_line, pretty_json};
+use super::{FlowName, RunArgs, discover_server, flow_config, http_client};
+use crate::oauth::RecordingClient;
+use crate::oauth::browser;
+use crate::oauth::flow::tokens::DecodedToken;
+use crate::oauth::flow::{Advance, Flow, FlowOutcome};
+use crate::oauth::redirect::{LoopbackListener, is_loopback_redirect};
+use crate::oauth::step::StepStatus;
+use crate::wire::DeviceAuthorizationResponse;
+
+/// How the browser's redirect comes back to us.
+pub enum FrontChannel {
+    Listener(LoopbackListener),
+    Paste,
+}
+
+/// What `drive` needs besides the flow.
+pub struct Driver<'a> {
+    pub out: &'a Out,
+    pub http: &'a RecordingClient,
+    pub front: Option<FrontChannel>,
+    pub wait: Duration,
+    pub open_browser: bool,
+}
+
+pub async fn run(args: RunArgs) -> ExitCode {
+    let out = Out::new(&args.output);
+    let http = match http_client() {
+        Ok(h) => h,
+        Err(e) => return out.finish("run", json!({}), Err(e)),
+    };
+    let mut doc = json!({ "flow": flow_kind_name(args.flow), "issuer": args.issuer });
+    let result = run_flow(&args, &out, &http, &mut doc).await;
+    doc["exchanges"] = out.exchanges_json(&http.log().snapshot());
+    out.finish("run", doc, result)
+}
+
+fn flow_kind_name(flow: FlowName) -> &'static str {
+    match flow {
+        FlowName::Code => "authorization_code",
+        FlowName::Par => "par",
+        FlowName::Device => "device",
+        FlowName::ClientCredentials => "client_credentials",
+        FlowName::Refresh => "refresh",
+    }
+}
+
+async fn run_flow(
+    args: &RunArgs,
+    out: &Out,
+    http: &RecordingClient,
+    doc: &mut serde_json::Value,
+) -> Result<(), String> {
+    let client = args
+        .client
+        .credentials()
+        .map_err(|e| e.to_string())?
+        .ok_or("--client-id is required")?;
+    let found = discover_server(http, &args.issuer).await?;
+    doc["discovery"] = json!({ "source": found.source, "warnings": found.warnings });
+    let mut config = flow_config(&found, Some(client), args.scope.clone());
+    config.skew = Duration::from_secs(args.skew);
+    let mut front = None;
+    let built = match args.flow {
+        FlowName::Code | FlowName::Par => {
+            let (redirect_uri, channel) = front_channel(args).await?;
+            config.redirect_uri = Some(redirect_uri);
+            front = Some(channel);
+            if args.flow == FlowName::Code {
+                Flow::authorization_code(config)
+            } else {
+                Flow::par(config)
+            }
+        }
+        FlowName::Device => Flow::device(config),
+        FlowName::ClientCredentials => Flow::client_credentials(config),
+        FlowName::Refresh => {
+            let token = args
+                .refresh_token
+                .as_deref()
+                .ok_or("the refresh flow needs --refresh-token")?;
+            Flow::refresh(config, token, None)
+        }
+    };
+    let mut flow = built.map_err(|e| e.to_string())?;
+    let driver = Driver {
+        out,
+        http,
+        front,
+        wait: Duration::from_secs(args.wait),
+        open_browser: !args.no_browser,
+    };
+    let result = drive(driver, &mut flow).await;
+    doc["steps"] = flow.steps().iter().map(|s| out.step_json(s)).collect();
+    doc["outcome"] = serde_json::to_value(flow.outcome()).unwrap_or_default();
+    if result.is_ok() {
+        print_outcome(out, flow.outcome());
+    }
+    result
+}
+
+/// Listens on the loopback redirect URI, or falls back to pasting for any other URI.
+async fn front_channel(args: &RunArgs) -> Result<(String, FrontChannel), String> {
+    let requested = args.redirect_uri.as_deref();
+    let must_paste = args.paste || requested.is_some_and(|uri| !is_loopback_redirect(uri));
+    if must_paste {
+        let uri = requested.unwrap_or("http://127.0.0.1/callback").to_string();
+        return Ok((uri, FrontChannel::Paste));
+    }
+    let listener = LoopbackListener::bind(requested)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((
+        listener.redirect_uri().to_string(),
+        FrontChannel::Listener(listener),
+    ))
+}
+
+/// Advances `flow` to its end, printing each step as it finishes.
+pub async fn drive(mut driver: Driver<'_>, flow: &mut Flow) -> Result<(), String> {
+    let mut printed = 0;
+    let mut device_shown = false;
+    loop {
+        let advanced = flow.advance(driver.http).await;
+        print_new_steps(driver.out, flow, &mut printed);
+        match advanced.map_err(|e| e.to_string())? {
+            Advance::Finished => return Ok(()),
+            Advance::Next => {
+                if let (false, Some(device)) = (device_shown, &flow.outcome().device) {
+                    show_device(device);
+                    device_shown = true;
+                }
+            }
+            Advance::Poll { wait } => {
+                if let Some(StepStatus::Waiting(why)) =
+                    flow.current().map(|i| &flow.steps()[i].status)
+                {
+                    eprintln!("… {why}");
+                }
+                tokio::time::sleep(wait).await;
+            }
+            Advance::Browser { url } => {
+                let redirect = browser_leg(&mut driver, &url).await?;
+                let completed = flow.complete_redirect(&redirect);
+                print_new_steps(driver.out, flow, &mut printed);
+                completed.map_err(|e| e.to_string())?;
+            }
+        }
+    }
+}
+
+/// Shows the URL, opens the browser, and gets the redirect back.
+async fn browser_leg(driver: &mut Driver<'_>, url: &str) -> Result<String, String> {
+    eprintln!("Open this URL to sign in and consent:\n\n  {url}\n");
+    if driver.open_browser {
+        match browser::open(url) {
+            Ok(command) => eprintln!("(opened with {command})"),
+            Err(e) => eprintln!("{e}"),
+        }
+    }
+    match driver.front.take() {
+        Some(FrontChannel::Listener(listener)) => {
+            eprintln!("Waiting for the redirect to {} …", listener.redirect_uri());
+            tokio::time::timeout(driver.wait, listener.wait())
+                .await
+                .map_err(|_| {
+                    format!(
+                        "no redirect arrived within {} s (use --paste to paste it instead)",
+                        driver.wait.as_secs()
+                    )
+                })?
+                .map_err(|e| e.to_string())
+        }
+        Some(FrontChannel::Paste) => prompt_paste().await,
+        None => Err("this flow has no way to receive the browser's redirect".into()),
+    }
+}
+
+async fn prompt_paste() -> Result<String, String> {
+    eprint!("Paste the full URL your browser ended on, then Enter: ");
+    tokio::task::spawn_blocking(|| {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the pasted URL: {e}"))?;
+        let line = line.trim().to_string();
+        if line.is_empty() {
+            Err("no URL was pasted".to_string())
+        } else {
+            Ok(line)
+        }
+    })
+    .await
+    .map_err(|e| e.to_string())?
+}
+
+/// The device code for the user, on stderr: user code, URI, and a QR code of the complete URI.
+fn show_device(device: &DeviceAuthorizationResponse) {
+    eprintln!(
+        "\nOn another device, visit  {}\nand enter the code        {}\n",
+        device.verification_uri, device.user_code
+    );
+    if let Some(complete) = &device.verification_uri_complete {
+        eprintln!("or open {complete}");
+        if let Ok(code) = qrcode::QrCode::new(complete.as_bytes()) {
+            let qr = code
+                .render::<qrcode::render::unicode::Dense1x2>()
+                .dark_color(qrcode::render::unicode::Dense1x2::Light)
+                .light_color(qrcode::render::unicode::Dense1x2::Dark)
+                .build();
+            eprintln!("{qr}");
+        }
+    }
+    eprintln!(
+        "The code expires in {} s; polling every {} s.",
+        device.expires_in,
+        device.interval.unwrap_or(5)
+    );
+}
+
+/// Prints the steps that finished since the last call; after the browser step, what came back
+/// on the redirect (the code masked).
+pub fn print_new_steps(out: &Out, flow: &Flow, printed: &mut usize) {
+    while let Some(step) = flow.steps().get(*printed) {
+        if !matches!(step.status, StepStatus::Done | StepStatus::Failed(_)) {
+            break;
+        }
+        *printed += 1;
+        out.print_step(*printed, step);
+        if step.exchange.is_none()
+            && let Some(response) = &flow.outcome().authorization_response
+        {
+            out.line("   ← redirected back with");
+            for (name, value) in &response.params {
+                let shown = if name == "code" {
+                    out.secret(value)
+                } else {
+                    value.clone()
+                };
+                out.line(format!("     {name}={shown}"));
+            }
+        }
+    }
+}
+
+/// The results for humans: tokens (masked unless --show-secrets), decoded tokens and checks.
+pub fn print_outcome(out: &Out, outcome: &FlowOutcome) {
+    if out.json {
+        return;
+    }
+    if let Some(tokens) = &outcome.tokens {
+        out.line("\nTokens");
+        out.line(format!(
+            "   access_token   {}",
+            out.secret(&tokens.access_token)
+        ));
+        out.line(format!("   token_type     {}", tokens.token_type));
+        if let Some(expires_in) = tokens.expires_in {
+            out.line(format!("   expires_in     {expires_in} s"));
+        }
+        if let Some(scope) = &tokens.scope {
+            out.line(format!("   scope          {scope}"));
+        }
+        if let Some(refresh) = &tokens.refresh_token {
+            out.line(format!("   refresh_token  {}", out.secret(refresh)));
+        }
+        if let Some(id_token) = &tokens.id_token {
+            out.line(format!("   id_token       {}", out.secret(id_token)));
+        }
+    }
+    print_decoded(out, "ID token", outcome.id_token.as_ref());
+    print_decoded(out, "Access token (JWT)", outcome.access_token.as_ref());
+    if let Some(rotation) = &outcome.rotation {
+        out.line("\nRotation");
+        out.line(format!(
+            "   refresh token {}",
+            match rotation.refresh_token_rotated {
+                Some(true) => "rotated: a new one replaces the old",
+                Some(false) => "returned unchanged",
+                None => "not returned: keep using the old one",
+            }
+        ));
+        for change in &rotation.access_token_changes {
+            out.line(format!(
+                "   access_token.{}: {} → {}",
+                change.claim,
+                change.before.as_ref().map_or("∅".into(), |v| v.to_string()),
+                change.after.as_ref().map_or("∅".into(), |v| v.to_string())
+            ));
+        }
+    }
+    for (title, value) in [
+        ("Introspection", &outcome.introspection),
+        ("UserInfo", &outcome.userinfo),
+    ] {
+        if let Some(value) = value {
+            out.line(format!("\n{title}"));
+            out.line(indent(&pretty_json(value)));
+        }
+    }
+    if outcome.revoked {
+        out.line("\nThe server accepted the revocation.");
+    }
+    for note in &outcome.notes {
+        out.line(format!("\nNote: {note}"));
+    }
+}
+
+fn print_decoded(out: &Out, title: &str, token: Option<&DecodedToken>) {
+    let Some(token) = token else { return };
+    out.line(format!("\n{title} claims"));
+    out.line(indent(&pretty_json(&token.claims)));
+    if let Some(verification) = &token.verification {
+        out.line(format!("{title} checks"));
+        for check in &verification.checks {
+            out.line(format!("   {}", check_line(check)));
+        }
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("   {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

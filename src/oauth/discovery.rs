@@ -1,0 +1,394 @@
+//! Discovery: RFC 8414 authorization server metadata, falling back to OpenID Connect
+//! Discovery 1.0, with the issuer check of RFC 8414 §3.3, a summary of what the server
+//! supports and warnings for what is risky or missing. Servers with no discovery (GitHub, for
+//! one) are described by hand with [`Discovery::manual`].
+
+use serde::Serialize;
+
+use super::error::EngineError;
+use super::exchange::Exchange;
+use super::http::RecordingClient;
+use super::response::expect_json;
+use super::step::RequestDraft;
+use crate::wire::{DEVICE_CODE_GRANT, OAUTH_METADATA_PATH, OIDC_METADATA_PATH, ServerMetadata};
+
+/// Where the metadata came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MetadataSource {
+    /// `/.well-known/oauth-authorization-server` (RFC 8414 §3).
+    Oauth,
+    /// `/.well-known/openid-configuration` (OpenID Connect Discovery 1.0 §4).
+    OpenidConnect,
+    /// Endpoints typed in by the user.
+    Manual,
+}
+
+/// A server as the engine knows it: its checked metadata and what that says.
+#[derive(Debug, Clone, Serialize)]
+pub struct Discovery {
+    pub metadata: ServerMetadata,
+    pub source: MetadataSource,
+    pub capabilities: Capabilities,
+    pub warnings: Vec<Warning>,
+    /// Each metadata request made, in order (the RFC 8414 one, then the OIDC fallback).
+    pub exchanges: Vec<Exchange>,
+}
+
+/// What the server says it supports, reduced to what a user decides on.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Capabilities {
+    pub authorization_code: bool,
+    pub pushed_authorization_requests: bool,
+    pub device_authorization: bool,
+    pub client_credentials: bool,
+    pub refresh_token: bool,
+    pub dynamic_registration: bool,
+    pub introspection: bool,
+    pub revocation: bool,
+    pub userinfo: bool,
+    pub openid_connect: bool,
+    pub pkce_methods: Vec<String>,
+    pub iss_parameter: bool,
+    pub token_endpoint_auth_methods: Vec<String>,
+    pub id_token_signing_algs: Vec<String>,
+}
+
+/// Something risky or missing in the metadata, with a stable code for scripts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Discovery {
+    /// A server with no discovery document: the user supplies the endpoints in `metadata`.
+    pub fn manual(metadata: ServerMetadata) -> Self {
+        Self::from_metadata(metadata, MetadataSource::Manual, Vec::new())
+    }
+
+    fn from_metadata(
+        metadata: ServerMetadata,
+        source: MetadataSource,
+        exchanges: Vec<Exchange>,
+    ) -> Self {
+        Discovery {
+            capabilities: Capabilities::of(&metadata),
+            warnings: warnings(&metadata),
+            metadata,
+            source,
+            exchanges,
+        }
+    }
+}
+
+/// The two metadata URLs for an issuer, in the order they are tried. RFC 8414 §3.1 inserts the
+/// well-known segment *before* the issuer's path; OIDC Discovery §4 appends it after.
+pub fn metadata_urls(issuer: &str) -> Result<(String, String), EngineError> {
+    let url = url::Url::parse(issuer)
+        .map_err(|e| EngineError::config(format!("invalid issuer URL {issuer:?}: {e}")))?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(EngineError::protocol(
+            "RFC 8414 §2",
+            format!("an issuer has no query or fragment: {issuer:?}"),
+        ));
+    }
+    let origin = url.origin().ascii_serialization();
+    let path = url.path().trim_end_matches('/');
+    Ok((
+        format!("{origin}{OAUTH_METADATA_PATH}{path}"),
+        format!("{origin}{path}{OIDC_METADATA_PATH}"),
+    ))
+}
+
+/// The GET request a discovery attempt sends, as a draft.
+pub fn metadata_request(url: &str) -> RequestDraft {
+    RequestDraft::new("GET", url)
+}
+
+/// Reads one metadata response and applies the issuer check.
+pub fn process_metadata(exchange: &Exchange, issuer: &str) -> Result<ServerMetadata, EngineError> {
+    let metadata: ServerMetadata = expect_json(exchange, "server metadata", &[200])?;
+    check_issuer(issuer, &metadata)?;
+    Ok(metadata)
+}
+
+/// RFC 8414 §3.3: the `issuer` in the document must be identical to the issuer asked for,
+/// or an attacker's metadata could impersonate another server.
+pub fn check_issuer(requested: &str, metadata: &ServerMetadata) -> Result<(), EngineError> {
+    if metadata.issuer == requested {
+        return Ok(());
+    }
+    let hint = if metadata.issuer.trim_end_matches('/') == requested.trim_end_matches('/') {
+        format!(
+            " (they differ by a trailing slash: ask for {:?})",
+            metadata.issuer
+        )
+    } else {
+        String::new()
+    };
+    Err(EngineError::protocol(
+        "RFC 8414 §3.3",
+        format!(
+            "the metadata's issuer {:?} is not the issuer asked for {requested:?}{hint}",
+            metadata.issuer
+        ),
+    ))
+}
+
+/// Fetches and checks the metadata of `issuer`: RFC 8414 first, then OIDC Discovery when the
+/// first is missing or unreadable. An issuer mismatch stops at once (it is an attack signal,
+/// not a missing document).
+pub async fn discover(client: &RecordingClient, issuer: &str) -> Result<Discovery, EngineError> {
+    let (oauth_url, oidc_url) = metadata_urls(issuer)?;
+    let first = client.send(&metadata_request(&oauth_url)).await;
+    let first_error = match process_metadata(&first, issuer) {
+        Ok(metadata) => {
+            return Ok(Discovery::from_metadata(
+                metadata,
+                MetadataSource::Oauth,
+                vec![first],
+            ));
+        }
+        Err(err @ EngineError::Protocol { .. }) => return Err(err),
+        Err(err) => err,
+    };
+    let second = client.send(&metadata_request(&oidc_url)).await;
+    match process_metadata(&second, issuer) {
+        Ok(metadata) => Ok(Discovery::from_metadata(
+            metadata,
+            MetadataSource::OpenidConnect,
+            vec![first, second],
+        )),
+        Err(err @ EngineError::Protocol { .. }) => Err(err),
+        Err(second_error) => Err(EngineError::Transport(format!(
+            "no metadata for {issuer}: {first_error}; then {second_error}"
+        ))),
+    }
+}
+
+impl Capabilities {
+    pub fn of(m: &ServerMetadata) -> Self {
+        let grants = effective_grants(m);
+        let has_grant = |g: &str| grants.iter().any(|x| x == g);
+        Capabilities {
+            authorization_code: m.authorization_endpoint.is_some()
+                && has_grant("authorization_code"),
+            pushed_authorization_requests: m.pushed_authorization_request_endpoint.is_some(),
+            device_authorization: m.device_authorization_endpoint.is_some()
+                && has_grant(DEVICE_CODE_GRANT),
+            client_credentials: has_grant("client_credentials"),
+            refresh_token: has_grant("refresh_token"),
+            dynamic_registration: m.registration_endpoint.is_some(),
+            introspection: m.introspection_endpoint.is_some(),
+            revocation: m.revocation_endpoint.is_some(),
+            userinfo: m.userinfo_endpoint.is_some(),
+            openid_connect: m.scopes_supported.iter().any(|s| s == "openid")
+                || !m.id_token_signing_alg_values_supported.is_empty(),
+            pkce_methods: m.code_challenge_methods_supported.clone(),
+            iss_parameter: m.authorization_response_iss_parameter_supported == Some(true),
+            token_endpoint_auth_methods: if m.token_endpoint_auth_methods_supported.is_empty() {
+                // RFC 8414 §2: omitted means client_secret_basic.
+                vec!["client_secret_basic".to_string()]
+            } else {
+                m.token_endpoint_auth_methods_supported.clone()
+            },
+            id_token_signing_algs: m.id_token_signing_alg_values_supported.clone(),
+        }
+    }
+}
+
+/// RFC 8414 §2: an omitted `grant_types_supported` means authorization_code and implicit.
+fn effective_grants(m: &ServerMetadata) -> Vec<String> {
+    if m.grant_types_supported.is_empty() {
+        vec!["authorization_code".into(), "implicit".into()]
+    } else {
+        m.grant_types_supported.clone()
+    }
+}
+
+/// True for `http` URLs on a loopback host, where plain HTTP is acceptable (RFC 8252 §8.3).
+pub fn is_loopback_http(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// What is risky or missing, in words, each with the rule it comes from.
+pub fn warnings(m: &ServerMetadata) -> Vec<Warning> {
+    let mut out = Vec::new();
+    let mut warn = |code: &'static str, message: String| out.push(Warning { code, message });
+
+    let endpoints = [
+        ("issuer", Some(&m.issuer)),
+        ("authorization_endpoint", m.authorization_endpoint.as_ref()),
+        ("token_endpoint", m.token_endpoint.as_ref()),
+        ("jwks_uri", m.jwks_uri.as_ref()),
+        ("userinfo_endpoint", m.userinfo_endpoint.as_ref()),
+    ];
+    for (name, value) in endpoints {
+        if let Some(Ok(url)) = value.map(|v| url::Url::parse(v))
+            && url.scheme() == "http"
+            && !is_loopback_http(&url)
+        {
+            warn(
+                "plain_http",
+                format!(
+                    "{name} uses plain http on a non-loopback host: {url} (RFC 8414 §2, RFC 6749 §3.1)"
+                ),
+            );
+        }
+    }
+    if m.authorization_endpoint.is_some() {
+        if m.code_challenge_methods_supported.is_empty() {
+            warn(
+                "pkce_not_advertised",
+                "the server does not advertise PKCE (code_challenge_methods_supported is missing); \
+                 PKCE will be sent anyway (RFC 9700 §2.1.1)"
+                    .into(),
+            );
+        } else if !m
+            .code_challenge_methods_supported
+            .iter()
+            .any(|s| s == "S256")
+        {
+            warn(
+                "no_s256",
+                "PKCE S256 is not supported, only plain: the code verifier travels in clear (RFC 7636 §4.2)"
+                    .into(),
+            );
+        }
+        if m.authorization_response_iss_parameter_supported != Some(true) {
+            warn(
+                "no_iss_parameter",
+                "the server does not say it sends `iss` in authorization responses, so mix-up \
+                 attacks cannot be detected (RFC 9207)"
+                    .into(),
+            );
+        }
+    }
+    if m.response_types_supported
+        .iter()
+        .any(|r| r.split(' ').any(|t| t == "token"))
+    {
+        warn(
+            "implicit_offered",
+            "the implicit grant (response_type token) is offered; it should not be used (RFC 9700 §2.1.2)"
+                .into(),
+        );
+    }
+    if m.grant_types_supported.iter().any(|g| g == "password") {
+        warn(
+            "password_grant_offered",
+            "the resource owner password grant is offered; it must not be used (RFC 9700 §2.4)"
+                .into(),
+        );
+    }
+    if m.id_token_signing_alg_values_supported
+        .iter()
+        .any(|a| a.eq_ignore_ascii_case("none"))
+    {
+        warn(
+            "alg_none_offered",
+            "unsigned ID tokens (alg none) are offered (OIDC Core §3.1.3.7)".into(),
+        );
+    }
+    if m.jwks_uri.is_none() && !m.id_token_signing_alg_values_supported.is_empty() {
+        warn(
+            "no_jwks_uri",
+            "ID tokens are signed but no jwks_uri is published, so they cannot be verified".into(),
+        );
+    }
+    if m.token_endpoint.is_none() {
+        warn(
+            "no_token_endpoint",
+            "no token_endpoint: no grant can complete".into(),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_urls_follow_both_specs() {
+        let (oauth, oidc) = metadata_urls("https://as.example/tenant/1").unwrap();
+        assert_eq!(
+            oauth,
+            "https://as.example/.well-known/oauth-authorization-server/tenant/1"
+        );
+        assert_eq!(
+            oidc,
+            "https://as.example/tenant/1/.well-known/openid-configuration"
+        );
+        let (oauth, _) = metadata_urls("http://127.0.0.1:9000").unwrap();
+        assert_eq!(
+            oauth,
+            "http://127.0.0.1:9000/.well-known/oauth-authorization-server"
+        );
+    }
+
+    #[test]
+    fn issuer_mismatch_is_rejected_with_the_rule() {
+        let m = ServerMetadata {
+            issuer: "https://evil.example".into(),
+            ..Default::default()
+        };
+        let err = check_issuer("https://as.example", &m).unwrap_err();
+        assert!(err.to_string().contains("RFC 8414 §3.3"), "{err}");
+        let slash = ServerMetadata {
+            issuer: "https://as.example/".into(),
+            ..Default::default()
+        };
+        assert!(
+            check_issuer("https://as.example", &slash)
+                .unwrap_err()
+                .to_string()
+                .contains("trailing slash")
+        );
+    }
+
+    #[test]
+    fn risky_metadata_gets_warnings() {
+        let m = ServerMetadata {
+            issuer: "http://as.example".into(),
+            authorization_endpoint: Some("http://as.example/authorize".into()),
+            token_endpoint: Some("http://as.example/token".into()),
+            code_challenge_methods_supported: vec!["plain".into()],
+            response_types_supported: vec!["code".into(), "token".into()],
+            ..Default::default()
+        };
+        let codes: Vec<_> = warnings(&m).iter().map(|w| w.code).collect();
+        assert!(codes.contains(&"plain_http"));
+        assert!(codes.contains(&"no_s256"));
+        assert!(codes.contains(&"no_iss_parameter"));
+        assert!(codes.contains(&"implicit_offered"));
+    }
+
+    #[test]
+    fn loopback_http_is_fine() {
+        let m = ServerMetadata {
+            issuer: "http://127.0.0.1:9000".into(),
+            token_endpoint: Some("http://127.0.0.1:9000/token".into()),
+            ..Default::default()
+        };
+        assert!(warnings(&m).iter().all(|w| w.code != "plain_http"));
+    }
+
+    #[test]
+    fn capabilities_default_auth_method_is_basic() {
+        let m = ServerMetadata {
+            issuer: "https://as".into(),
+            authorization_endpoint: Some("https://as/a".into()),
+            ..Default::default()
+        };
+        let caps = Capabilities::of(&m);
+        assert!(caps.authorization_code);
+        assert_eq!(caps.token_endpoint_auth_methods, ["client_secret_basic"]);
+    }
+}

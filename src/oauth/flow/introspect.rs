@@ -1,0 +1,39 @@
+//! Token introspection (RFC 7662): ask the server whether a token is active and what it
+//! carries.
+
+use super::FlowConfig;
+use crate::oauth::error::EngineError;
+use crate::oauth::exchange::Exchange;
+use crate::oauth::response::expect_json;
+use crate::oauth::step::RequestDraft;
+
+/// The introspection request with the client's authentication (RFC 7662 §2.1).
+pub fn introspection_request(
+    config: &FlowConfig,
+    token: &str,
+    token_type_hint: Option<&str>,
+) -> Result<RequestDraft, EngineError> {
+    let endpoint = config.endpoint(
+        "introspection_endpoint",
+        &config.metadata.introspection_endpoint,
+    )?;
+    let mut draft = RequestDraft::new("POST", endpoint);
+    draft.set_param("token", token);
+    if let Some(hint) = token_type_hint {
+        draft.set_param("token_type_hint", hint);
+    }
+    config.client.apply(&mut draft)?;
+    Ok(draft)
+}
+
+/// Reads the introspection response: a JSON object whose `active` is a boolean (RFC 7662 §2.2).
+pub fn process_introspection(exchange: &Exchange) -> Result<serde_json::Value, EngineError> {
+    let value: serde_json::Value = expect_json(exchange, "introspection response", &[200])?;
+    match value.get("active") {
+        Some(serde_json::Value::Bool(_)) => Ok(value),
+        _ => Err(EngineError::WrongShape {
+            what: "introspection response".into(),
+            detail: "\"active\" must be a boolean (RFC 7662 §2.2)".into(),
+        }),
+    }
+}

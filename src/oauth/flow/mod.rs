@@ -1,0 +1,914 @@
+//! Every flow as an explicit state machine over visible [`Step`]s.
+//!
+//! A [`Flow`] holds one step per stage. The current step's request is built as a
+//! [`RequestDraft`] as soon as the step becomes current, so the user can read and edit it
+//! ([`Flow::draft_mut`]) before [`Flow::advance`] sends it, records the [`Exchange`] on the step
+//! and processes the response. Each step is the pair *build request → process response*; the
+//! pairs live in one file per flow (`authorization_code`, `par`, `device`, `refresh`,
+//! `client_credentials`, `introspect`, `revoke`, `userinfo`) as plain functions that callers
+//! may also use on their own.
+//!
+//! The browser leg is the caller's: `advance` on the authorization step returns
+//! [`Advance::Browser`] with the URL; the caller opens it (see [`crate::oauth::browser`]),
+//! gets the redirect URL from a [`crate::oauth::redirect::LoopbackListener`] or the user's
+//! paste, and hands it to [`Flow::complete_redirect`], which checks `iss`, `state` and errors.
+//! The device flow's poll step returns [`Advance::Poll`] with how long to wait before the next
+//! `advance`. Nothing here touches a terminal.
+//!
+//! What a step sends is what is checked: `state` and `nonce` are read back from the request as
+//! sent, so a user who edits them sees the check that follows fail or pass accordingly.
+
+pub mod authorization_code;
+pub mod client_credentials;
+pub mod device;
+pub mod introspect;
+pub mod par;
+pub mod refresh;
+pub mod revoke;
+pub mod tokens;
+pub mod userinfo;
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::oauth::client_auth::ClientCredentials;
+use crate::oauth::error::EngineError;
+use crate::oauth::exchange::Exchange;
+use crate::oauth::http::RecordingClient;
+use crate::oauth::jwks::KeyStore;
+use crate::oauth::pkce::{Pkce, PkceMethod, random_token};
+use crate::oauth::redirect::{
+    AuthorizationResponse, ExpectedResponse, check_authorization_response, parse_redirect_url,
+};
+use crate::oauth::step::{RequestDraft, Step, StepStatus};
+use crate::wire::{DeviceAuthorizationResponse, ServerMetadata, TokenResponse};
+
+use self::device::PollOutcome;
+use self::refresh::Rotation;
+use self::tokens::DecodedToken;
+
+/// What a flow runs against and as whom.
+#[derive(Debug, Clone)]
+pub struct FlowConfig {
+    pub metadata: ServerMetadata,
+    pub client: ClientCredentials,
+    pub scope: Option<String>,
+    /// The redirect URI registered for the client (code and PAR flows).
+    pub redirect_uri: Option<String>,
+    /// PKCE method; `None` sends no PKCE (to see how a server reacts).
+    pub pkce: Option<PkceMethod>,
+    /// Clock skew allowed when checking token times.
+    pub skew: Duration,
+}
+
+impl FlowConfig {
+    pub fn new(metadata: ServerMetadata, client: ClientCredentials) -> Self {
+        FlowConfig {
+            metadata,
+            client,
+            scope: None,
+            redirect_uri: None,
+            pkce: Some(PkceMethod::S256),
+            skew: Duration::from_secs(60),
+        }
+    }
+
+    fn endpoint<'a>(&self, name: &str, value: &'a Option<String>) -> Result<&'a str, EngineError> {
+        value.as_deref().ok_or_else(|| {
+            EngineError::config(format!(
+                "the server {} has no {name} (not in its metadata; give it by hand)",
+                self.metadata.issuer
+            ))
+        })
+    }
+
+    fn wants_openid(&self) -> bool {
+        self.scope
+            .as_deref()
+            .is_some_and(|s| s.split(' ').any(|x| x == "openid"))
+    }
+}
+
+/// The values a flow generates and learns. Secret: `Debug` redacts them.
+#[derive(Clone, Default, Serialize)]
+pub struct FlowSecrets {
+    pub state: Option<String>,
+    pub nonce: Option<String>,
+    pub pkce: Option<Pkce>,
+    pub request_uri: Option<String>,
+    pub code: Option<String>,
+    pub device_code: Option<String>,
+    /// The token an introspect / revoke / userinfo / refresh flow works on.
+    pub subject_token: Option<String>,
+}
+
+impl std::fmt::Debug for FlowSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = |v: &Option<String>| v.as_ref().map(|_| "[redacted]");
+        f.debug_struct("FlowSecrets")
+            .field("state", &self.state)
+            .field("nonce", &self.nonce)
+            .field("pkce", &self.pkce)
+            .field("request_uri", &self.request_uri)
+            .field("code", &shown(&self.code))
+            .field("device_code", &shown(&self.device_code))
+            .field("subject_token", &shown(&self.subject_token))
+            .finish()
+    }
+}
+
+/// Which flow this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlowKind {
+    AuthorizationCode,
+    Par,
+    Device,
+    Refresh,
+    ClientCredentials,
+    Introspect,
+    Revoke,
+    Userinfo,
+}
+
+/// What a flow produced so far. Tokens are in clear here: masking is the view's job.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FlowOutcome {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorization_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorization_response: Option<AuthorizationResponse>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device: Option<DeviceAuthorizationResponse>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tokens: Option<TokenResponse>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<DecodedToken>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<DecodedToken>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotation: Option<Rotation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub introspection: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub userinfo: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub revoked: bool,
+    /// Things worth knowing that are not failures.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// What the caller does next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Advance {
+    /// The next step is ready: its draft can be read and edited, then `advance` again.
+    Next,
+    /// Open `url` in a browser, then call [`Flow::complete_redirect`] with where it ended.
+    Browser { url: String },
+    /// Device flow: the user has not approved yet; `advance` again after `wait`.
+    Poll { wait: Duration },
+    /// Every step is done.
+    Finished,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    PushAuthorization,
+    Authorize,
+    ExchangeCode,
+    DeviceAuthorize,
+    PollDevice,
+    RefreshToken,
+    ClientCredentials,
+    Introspect,
+    Revoke,
+    Userinfo,
+    VerifyTokens,
+}
+
+impl Stage {
+    fn step(self) -> Step {
+        let (title, explanation) = match self {
+            Stage::PushAuthorization => (
+                "Push the authorization request",
+                "The client POSTs the authorization parameters to the server with its \
+                 credentials and gets a short-lived request_uri back, so the parameters never \
+                 travel through the browser (RFC 9126 §2).",
+            ),
+            Stage::Authorize => (
+                "Send the user to the authorization endpoint",
+                "The browser carries the request to the server, where the user signs in and \
+                 consents; the server redirects back with a code, the state and iss, which the \
+                 client checks (RFC 6749 §4.1.1–4.1.2, RFC 7636 §4.3, RFC 9207).",
+            ),
+            Stage::ExchangeCode => (
+                "Exchange the code for tokens",
+                "The client trades the one-time code and the PKCE verifier for tokens at the \
+                 token endpoint (RFC 6749 §4.1.3, RFC 7636 §4.5).",
+            ),
+            Stage::DeviceAuthorize => (
+                "Ask for a device code",
+                "The device asks the server for a user code and a verification URI to show \
+                 the user (RFC 8628 §3.1–3.2).",
+            ),
+            Stage::PollDevice => (
+                "Poll the token endpoint",
+                "While the user approves on another device, the client polls at the interval \
+                 the server gave, 5 s slower after each slow_down, until approval, denial or \
+                 expiry (RFC 8628 §3.4–3.5).",
+            ),
+            Stage::RefreshToken => (
+                "Refresh the tokens",
+                "The client presents its refresh token for fresh tokens; a server that rotates \
+                 refresh tokens returns a new one and retires the old (RFC 6749 §6, RFC 9700 \
+                 §4.14.2).",
+            ),
+            Stage::ClientCredentials => (
+                "Get a token as the client",
+                "A confidential client authenticates and gets a token for itself, no user \
+                 involved (RFC 6749 §4.4).",
+            ),
+            Stage::Introspect => (
+                "Introspect the token",
+                "The client asks the server whether the token is active and what it carries \
+                 (RFC 7662 §2).",
+            ),
+            Stage::Revoke => (
+                "Revoke the token",
+                "The client tells the server the token is no longer needed; 200 even for an \
+                 unknown token (RFC 7009 §2).",
+            ),
+            Stage::Userinfo => (
+                "Fetch the user's claims",
+                "The client presents the access token to the UserInfo endpoint (OIDC Core \
+                 §5.3).",
+            ),
+            Stage::VerifyTokens => (
+                "Verify the tokens",
+                "The client fetches the server's keys from jwks_uri and checks the ID token's \
+                 signature, then iss, aud, azp, exp, iat, nonce and at_hash (OIDC Core \
+                 §3.1.3.7); a JWT access token gets its signature, iss and times checked \
+                 (RFC 9068).",
+            ),
+        };
+        Step::new(title, explanation)
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Polling {
+    interval: Duration,
+    deadline: Option<Instant>,
+    count: u32,
+}
+
+/// One run of one flow.
+#[derive(Debug, Clone)]
+pub struct Flow {
+    kind: FlowKind,
+    config: FlowConfig,
+    stages: Vec<Stage>,
+    steps: Vec<Step>,
+    cursor: usize,
+    secrets: FlowSecrets,
+    outcome: FlowOutcome,
+    polling: Polling,
+    previous: Option<TokenResponse>,
+}
+
+impl Flow {
+    /// Authorization code + PKCE, with fresh state, nonce (scope openid) and verifier.
+    pub fn authorization_code(config: FlowConfig) -> Result<Self, EngineError> {
+        let secrets = Self::front_channel_secrets(&config)?;
+        Self::start(
+            FlowKind::AuthorizationCode,
+            config,
+            vec![Stage::Authorize, Stage::ExchangeCode],
+            secrets,
+        )
+    }
+
+    /// PAR + authorization code: the parameters are pushed first (RFC 9126).
+    pub fn par(config: FlowConfig) -> Result<Self, EngineError> {
+        let secrets = Self::front_channel_secrets(&config)?;
+        Self::start(
+            FlowKind::Par,
+            config,
+            vec![
+                Stage::PushAuthorization,
+                Stage::Authorize,
+                Stage::ExchangeCode,
+            ],
+            secrets,
+        )
+    }
+
+    /// The device authorization grant.
+    pub fn device(config: FlowConfig) -> Result<Self, EngineError> {
+        Self::start(
+            FlowKind::Device,
+            config,
+            vec![Stage::DeviceAuthorize, Stage::PollDevice],
+            FlowSecrets::default(),
+        )
+    }
+
+    /// A refresh. `previous` (the tokens being refreshed) lets the outcome show a claims diff.
+    pub fn refresh(
+        config: FlowConfig,
+        refresh_token: &str,
+        previous: Option<TokenResponse>,
+    ) -> Result<Self, EngineError> {
+        let mut flow = Self::start(
+            FlowKind::Refresh,
+            config,
+            vec![Stage::RefreshToken],
+            Self::subject(refresh_token),
+        )?;
+        flow.previous = previous;
+        Ok(flow)
+    }
+
+    pub fn client_credentials(config: FlowConfig) -> Result<Self, EngineError> {
+        Self::start(
+            FlowKind::ClientCredentials,
+            config,
+            vec![Stage::ClientCredentials],
+            FlowSecrets::default(),
+        )
+    }
+
+    /// Introspection of `token`; `token_type_hint` is `access_token` or `refresh_token`.
+    pub fn introspect(
+        config: FlowConfig,
+        token: &str,
+        token_type_hint: Option<&str>,
+    ) -> Result<Self, EngineError> {
+        let mut flow = Self::start(
+            FlowKind::Introspect,
+            config,
+            vec![Stage::Introspect],
+            Self::subject(token),
+        )?;
+        flow.set_hint(token_type_hint);
+        Ok(flow)
+    }
+
+    pub fn revoke(
+        config: FlowConfig,
+        token: &str,
+        token_type_hint: Option<&str>,
+    ) -> Result<Self, EngineError> {
+        let mut flow = Self::start(
+            FlowKind::Revoke,
+            config,
+            vec![Stage::Revoke],
+            Self::subject(token),
+        )?;
+        flow.set_hint(token_type_hint);
+        Ok(flow)
+    }
+
+    pub fn userinfo(config: FlowConfig, access_token: &str) -> Result<Self, EngineError> {
+        Self::start(
+            FlowKind::Userinfo,
+            config,
+            vec![Stage::Userinfo],
+            Self::subject(access_token),
+        )
+    }
+
+    fn subject(token: &str) -> FlowSecrets {
+        FlowSecrets {
+            subject_token: Some(token.to_string()),
+            ..FlowSecrets::default()
+        }
+    }
+
+    fn set_hint(&mut self, hint: Option<&str>) {
+        if let (Some(hint), Some(draft)) = (hint, self.draft_mut()) {
+            draft.set_param("token_type_hint", hint);
+        }
+    }
+
+    fn front_channel_secrets(config: &FlowConfig) -> Result<FlowSecrets, EngineError> {
+        Ok(FlowSecrets {
+            state: Some(random_token(16)?),
+            nonce: if config.wants_openid() {
+                Some(random_token(16)?)
+            } else {
+                None
+            },
+            pkce: config.pkce.map(Pkce::generate).transpose()?,
+            ..FlowSecrets::default()
+        })
+    }
+
+    fn start(
+        kind: FlowKind,
+        config: FlowConfig,
+        stages: Vec<Stage>,
+        secrets: FlowSecrets,
+    ) -> Result<Self, EngineError> {
+        let mut flow = Flow {
+            kind,
+            steps: stages.iter().map(|s| s.step()).collect(),
+            stages,
+            config,
+            cursor: 0,
+            secrets,
+            outcome: FlowOutcome::default(),
+            polling: Polling {
+                interval: device::DEFAULT_INTERVAL,
+                deadline: None,
+                count: 0,
+            },
+            previous: None,
+        };
+        flow.prepare_current()?;
+        Ok(flow)
+    }
+
+    pub fn kind(&self) -> FlowKind {
+        self.kind
+    }
+
+    pub fn config(&self) -> &FlowConfig {
+        &self.config
+    }
+
+    pub fn steps(&self) -> &[Step] {
+        &self.steps
+    }
+
+    /// The index of the step `advance` works on, or `None` when the flow is over.
+    pub fn current(&self) -> Option<usize> {
+        (self.cursor < self.steps.len() && !self.is_failed()).then_some(self.cursor)
+    }
+
+    /// The current step's request, to edit before it is sent.
+    pub fn draft_mut(&mut self) -> Option<&mut RequestDraft> {
+        let i = self.current()?;
+        self.steps[i].request.as_mut()
+    }
+
+    pub fn outcome(&self) -> &FlowOutcome {
+        &self.outcome
+    }
+
+    /// The generated and learned values (PKCE verifier, state, nonce, code...).
+    pub fn secrets(&self) -> &FlowSecrets {
+        &self.secrets
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.cursor >= self.steps.len()
+    }
+
+    pub fn is_failed(&self) -> bool {
+        self.steps
+            .iter()
+            .any(|s| matches!(s.status, StepStatus::Failed(_)))
+    }
+
+    /// Every exchange the steps made, in order.
+    pub fn exchanges(&self) -> Vec<&Exchange> {
+        self.steps
+            .iter()
+            .filter_map(|s| s.exchange.as_ref())
+            .collect()
+    }
+
+    /// Sends the current step's request and processes the response.
+    pub async fn advance(&mut self, http: &RecordingClient) -> Result<Advance, EngineError> {
+        let Some(i) = self.current() else {
+            return Ok(Advance::Finished);
+        };
+        let draft = self.steps[i]
+            .request
+            .clone()
+            .ok_or_else(|| EngineError::config("this step has no request"))?;
+        let result = match self.stages[i] {
+            Stage::Authorize => return self.open_authorization(i, &draft),
+            Stage::PollDevice => return self.poll(http, i, &draft).await,
+            Stage::VerifyTokens => self.verify(http, i, &draft).await,
+            stage => {
+                let exchange = http.send(&draft).await;
+                self.steps[i].exchange = Some(exchange.clone());
+                self.process(stage, &draft, &exchange)
+            }
+        };
+        match result {
+            Ok(()) => self.finish_step(i),
+            Err(err) => Err(self.fail(i, err)),
+        }
+    }
+
+    /// Completes the browser step with the URL the browser was redirected to (from the
+    /// loopback listener, or pasted by the user).
+    pub fn complete_redirect(&mut self, redirect_url: &str) -> Result<Advance, EngineError> {
+        let i = self
+            .current()
+            .filter(|i| self.stages[*i] == Stage::Authorize)
+            .ok_or_else(|| EngineError::config("no authorization is waiting for a redirect"))?;
+        let response = match parse_redirect_url(redirect_url) {
+            Ok(r) => r,
+            Err(err) => return Err(self.fail(i, err)),
+        };
+        self.outcome.authorization_response = Some(response.clone());
+        let expected = ExpectedResponse {
+            state: self.secrets.state.clone(),
+            issuer: self.config.metadata.issuer.clone(),
+            iss_required: self
+                .config
+                .metadata
+                .authorization_response_iss_parameter_supported
+                == Some(true),
+        };
+        match check_authorization_response(&response, &expected) {
+            Ok(code) => {
+                self.secrets.code = Some(code);
+                self.finish_step(i)
+            }
+            Err(err) => Err(self.fail(i, err)),
+        }
+    }
+
+    /// How long the device flow waits between polls now.
+    pub fn poll_interval(&self) -> Duration {
+        self.polling.interval
+    }
+
+    fn open_authorization(
+        &mut self,
+        i: usize,
+        draft: &RequestDraft,
+    ) -> Result<Advance, EngineError> {
+        let url = match authorization_code::authorization_url(draft) {
+            Ok(url) => url,
+            Err(err) => return Err(self.fail(i, err)),
+        };
+        // Check against what is actually sent (for PAR, what was pushed).
+        if self.kind != FlowKind::Par {
+            self.secrets.state = draft.param("state").map(str::to_string);
+            self.secrets.nonce = draft.param("nonce").map(str::to_string);
+        }
+        self.outcome.authorization_url = Some(url.clone());
+        self.steps[i].status = StepStatus::Waiting("the browser: sign in and consent".into());
+        Ok(Advance::Browser { url })
+    }
+
+    async fn poll(
+        &mut self,
+        http: &RecordingClient,
+        i: usize,
+        draft: &RequestDraft,
+    ) -> Result<Advance, EngineError> {
+        if self.polling.deadline.is_some_and(|d| Instant::now() >= d) {
+            let err = EngineError::protocol(
+                "RFC 8628 §3.5",
+                "the device code expired before the user approved",
+            );
+            return Err(self.fail(i, err));
+        }
+        let exchange = http.send(draft).await;
+        self.steps[i].exchange = Some(exchange.clone());
+        self.polling.count += 1;
+        let outcome = match device::process_poll(&exchange) {
+            Ok(o) => o,
+            Err(err) => return Err(self.fail(i, err)),
+        };
+        let waiting = |flow: &mut Flow, why: &str| {
+            flow.steps[i].status = StepStatus::Waiting(format!(
+                "{why} (poll {}, next in {} s)",
+                flow.polling.count,
+                flow.polling.interval.as_secs()
+            ));
+            Ok(Advance::Poll {
+                wait: flow.polling.interval,
+            })
+        };
+        match outcome {
+            PollOutcome::Pending => {
+                waiting(self, "authorization_pending: the user has not approved yet")
+            }
+            PollOutcome::SlowDown => {
+                self.polling.interval += device::SLOW_DOWN_STEP;
+                waiting(self, "slow_down: polling 5 s less often")
+            }
+            PollOutcome::Denied(why) => {
+                let err = EngineError::Authorization {
+                    error: "access_denied".into(),
+                    description: why.or_else(|| Some("the user denied the request".into())),
+                };
+                Err(self.fail(i, err))
+            }
+            PollOutcome::Expired(why) => {
+                let err = EngineError::Authorization {
+                    error: "expired_token".into(),
+                    description: why.or_else(|| Some("the device code expired".into())),
+                };
+                Err(self.fail(i, err))
+            }
+            PollOutcome::Tokens(tokens) => {
+                self.take_tokens(i, *tokens);
+                self.finish_step(i)
+            }
+        }
+    }
+
+    fn process(
+        &mut self,
+        stage: Stage,
+        draft: &RequestDraft,
+        exchange: &Exchange,
+    ) -> Result<(), EngineError> {
+        let i = self.cursor;
+        match stage {
+            Stage::PushAuthorization => {
+                let pushed = par::process_par_response(exchange)?;
+                self.secrets.state = draft.param("state").map(str::to_string);
+                self.secrets.nonce = draft.param("nonce").map(str::to_string);
+                self.secrets.request_uri = Some(pushed.request_uri);
+            }
+            Stage::ExchangeCode | Stage::RefreshToken | Stage::ClientCredentials => {
+                let tokens = tokens::process_token_response(exchange)?;
+                if stage == Stage::RefreshToken {
+                    let old = self.secrets.subject_token.as_deref().unwrap_or_default();
+                    self.outcome.rotation =
+                        Some(refresh::rotation(old, self.previous.as_ref(), &tokens));
+                }
+                if stage == Stage::ExchangeCode
+                    && self.config.wants_openid()
+                    && tokens.id_token.is_none()
+                {
+                    self.outcome.notes.push(
+                        "scope openid was requested but no id_token came back (OIDC Core §3.1.3.3)"
+                            .into(),
+                    );
+                }
+                self.take_tokens(i, tokens);
+            }
+            Stage::DeviceAuthorize => {
+                let device = device::process_device_authorization(exchange)?;
+                self.secrets.device_code = Some(device.device_code.clone());
+                self.polling.interval = device
+                    .interval
+                    .map_or(device::DEFAULT_INTERVAL, Duration::from_secs);
+                self.polling.deadline =
+                    Some(Instant::now() + Duration::from_secs(device.expires_in));
+                self.outcome.device = Some(device);
+            }
+            Stage::Introspect => {
+                self.outcome.introspection = Some(introspect::process_introspection(exchange)?);
+            }
+            Stage::Revoke => {
+                revoke::process_revocation(exchange)?;
+                self.outcome.revoked = true;
+            }
+            Stage::Userinfo => {
+                self.outcome.userinfo = Some(userinfo::process_userinfo(exchange)?);
+            }
+            Stage::Authorize | Stage::PollDevice | Stage::VerifyTokens => {}
+        }
+        Ok(())
+    }
+
+    /// Keeps the tokens and, when there is something to verify and keys to verify it with,
+    /// adds a verification step right after step `i`.
+    fn take_tokens(&mut self, i: usize, tokens: TokenResponse) {
+        self.outcome.id_token = tokens.id_token.as_deref().and_then(DecodedToken::decode);
+        self.outcome.access_token = DecodedToken::decode(&tokens.access_token);
+        let verifiable = self.outcome.id_token.is_some() || self.outcome.access_token.is_some();
+        if verifiable && self.config.metadata.jwks_uri.is_some() {
+            self.stages.insert(i + 1, Stage::VerifyTokens);
+            self.steps.insert(i + 1, Stage::VerifyTokens.step());
+        } else if tokens.id_token.is_some() {
+            self.outcome
+                .notes
+                .push("the server publishes no jwks_uri: the ID token cannot be verified".into());
+        }
+        self.outcome.tokens = Some(tokens);
+    }
+
+    async fn verify(
+        &mut self,
+        http: &RecordingClient,
+        i: usize,
+        draft: &RequestDraft,
+    ) -> Result<(), EngineError> {
+        let Some(tokens) = self.outcome.tokens.clone() else {
+            return Ok(());
+        };
+        let mut keys = KeyStore::from_url(&draft.url);
+        let (id_token, access_token) = tokens::verify_tokens(
+            http,
+            &mut keys,
+            &self.config,
+            &tokens,
+            self.secrets.nonce.as_deref(),
+        )
+        .await;
+        self.steps[i].exchange = keys.exchanges.last().cloned();
+        let id_failure = id_token
+            .as_ref()
+            .and_then(|t| t.verification.as_ref())
+            .and_then(|v| v.failure_summary());
+        if let Some(summary) = access_token
+            .as_ref()
+            .and_then(|t| t.verification.as_ref())
+            .and_then(|v| v.failure_summary())
+        {
+            self.outcome
+                .notes
+                .push(format!("the access token did not verify: {summary}"));
+        }
+        self.outcome.id_token = id_token;
+        self.outcome.access_token = access_token;
+        match id_failure {
+            Some(summary) => Err(EngineError::Jwt(format!(
+                "the ID token failed verification: {summary}"
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    fn finish_step(&mut self, i: usize) -> Result<Advance, EngineError> {
+        self.steps[i].status = StepStatus::Done;
+        self.cursor = i + 1;
+        if self.is_finished() {
+            return Ok(Advance::Finished);
+        }
+        self.prepare_current()?;
+        Ok(Advance::Next)
+    }
+
+    /// Builds the current step's draft from what the earlier steps learned.
+    fn prepare_current(&mut self) -> Result<(), EngineError> {
+        let i = self.cursor;
+        match self.build_draft(self.stages[i]) {
+            Ok(draft) => {
+                self.steps[i].request = Some(draft);
+                self.steps[i].status = StepStatus::Ready;
+                Ok(())
+            }
+            Err(err) => Err(self.fail(i, err)),
+        }
+    }
+
+    fn build_draft(&self, stage: Stage) -> Result<RequestDraft, EngineError> {
+        let c = &self.config;
+        let s = &self.secrets;
+        let subject = || {
+            s.subject_token
+                .as_deref()
+                .ok_or_else(|| EngineError::config("no token given"))
+        };
+        match stage {
+            Stage::PushAuthorization => {
+                par::par_request(c, &authorization_code::authorization_params(c, s)?)
+            }
+            Stage::Authorize => match &s.request_uri {
+                Some(request_uri) => par::authorize_with_request_uri(c, request_uri),
+                None => authorization_code::authorization_request(c, s),
+            },
+            Stage::ExchangeCode => {
+                let code = s
+                    .code
+                    .as_deref()
+                    .ok_or_else(|| EngineError::config("no authorization code yet"))?;
+                authorization_code::code_token_request(
+                    c,
+                    code,
+                    s.pkce.as_ref().map(|p| p.verifier.as_str()),
+                )
+            }
+            Stage::DeviceAuthorize => device::device_authorization_request(c),
+            Stage::PollDevice => {
+                let code = s
+                    .device_code
+                    .as_deref()
+                    .ok_or_else(|| EngineError::config("no device code yet"))?;
+                device::poll_request(c, code)
+            }
+            Stage::RefreshToken => refresh::refresh_request(c, subject()?),
+            Stage::ClientCredentials => client_credentials::client_credentials_request(c),
+            Stage::Introspect => introspect::introspection_request(c, subject()?, None),
+            Stage::Revoke => revoke::revocation_request(c, subject()?, None),
+            Stage::Userinfo => userinfo::userinfo_request(c, subject()?),
+            Stage::VerifyTokens => {
+                let jwks_uri = c.endpoint("jwks_uri", &c.metadata.jwks_uri)?;
+                Ok(RequestDraft::new("GET", jwks_uri))
+            }
+        }
+    }
+
+    fn fail(&mut self, i: usize, err: EngineError) -> EngineError {
+        self.steps[i].status = StepStatus::Failed(err.to_string());
+        err
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oauth::client_auth::AuthMethod;
+
+    fn metadata() -> ServerMetadata {
+        ServerMetadata {
+            issuer: "http://127.0.0.1:1".into(),
+            authorization_endpoint: Some("http://127.0.0.1:1/authorize".into()),
+            token_endpoint: Some("http://127.0.0.1:1/token".into()),
+            authorization_response_iss_parameter_supported: Some(true),
+            ..Default::default()
+        }
+    }
+
+    fn code_flow() -> Flow {
+        let mut config = FlowConfig::new(metadata(), ClientCredentials::public("spa"));
+        config.scope = Some("openid profile".into());
+        config.redirect_uri = Some("http://127.0.0.1:2/callback".into());
+        Flow::authorization_code(config).unwrap()
+    }
+
+    #[test]
+    fn code_flow_starts_with_an_editable_authorization_request() {
+        let mut flow = code_flow();
+        assert_eq!(flow.current(), Some(0));
+        assert_eq!(flow.steps()[0].status, StepStatus::Ready);
+        assert_eq!(flow.steps()[1].status, StepStatus::Pending);
+        let draft = flow.draft_mut().unwrap();
+        assert_eq!(draft.param("code_challenge_method"), Some("S256"));
+        assert!(draft.param("nonce").is_some());
+        draft.set_param("state", "edited");
+        assert_eq!(
+            flow.steps()[0].request.as_ref().unwrap().param("state"),
+            Some("edited")
+        );
+    }
+
+    #[tokio::test]
+    async fn redirect_checks_the_state_that_was_actually_sent() {
+        let http = RecordingClient::new().unwrap();
+        let mut flow = code_flow();
+        flow.draft_mut().unwrap().set_param("state", "edited");
+        let Advance::Browser { url } = flow.advance(&http).await.unwrap() else {
+            panic!("expected the browser step");
+        };
+        assert!(url.contains("state=edited"));
+        assert!(matches!(flow.steps()[0].status, StepStatus::Waiting(_)));
+        let back =
+            "http://127.0.0.1:2/callback?code=c1&state=edited&iss=http%3A%2F%2F127.0.0.1%3A1";
+        assert_eq!(flow.complete_redirect(back).unwrap(), Advance::Next);
+        let token_draft = flow.steps()[1].request.as_ref().unwrap();
+        assert_eq!(token_draft.param("code"), Some("c1"));
+        assert_eq!(
+            token_draft.param("code_verifier"),
+            flow.secrets().pkce.as_ref().map(|p| p.verifier.as_str())
+        );
+        assert_eq!(token_draft.param("client_id"), Some("spa"));
+    }
+
+    #[tokio::test]
+    async fn a_forged_state_fails_the_step() {
+        let http = RecordingClient::new().unwrap();
+        let mut flow = code_flow();
+        flow.advance(&http).await.unwrap();
+        let err = flow
+            .complete_redirect(
+                "http://127.0.0.1:2/callback?code=c1&state=forged&iss=http%3A%2F%2F127.0.0.1%3A1",
+            )
+            .unwrap_err();
+        assert!(err.to_string().contains("CSRF"));
+        assert!(flow.is_failed());
+        assert_eq!(flow.current(), None);
+    }
+
+    #[test]
+    fn missing_endpoint_is_a_readable_config_error() {
+        let config = FlowConfig::new(metadata(), ClientCredentials::public("tv"));
+        let err = Flow::device(config).unwrap_err();
+        assert!(
+            err.to_string().contains("device_authorization_endpoint"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn confidential_basic_client_sends_no_secret_in_the_body() {
+        let client =
+            ClientCredentials::confidential("app", "s3cret", AuthMethod::ClientSecretBasic);
+        let flow = Flow::client_credentials(FlowConfig::new(metadata(), client)).unwrap();
+        let draft = flow.steps()[0].request.as_ref().unwrap();
+        assert_eq!(draft.param("grant_type"), Some("client_credentials"));
+        assert!(draft.param("client_secret").is_none());
+        assert!(
+            draft
+                .headers
+                .iter()
+                .any(|(k, v)| k == "Authorization" && v.starts_with("Basic "))
+        );
+    }
+}

@@ -1,0 +1,182 @@
+//! What every grant shares: the token request (RFC 6749 §3.2), the token response
+//! (RFC 6749 §5.1), and the verification of the tokens it carries (OIDC Core §3.1.3.7,
+//! RFC 9068).
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::FlowConfig;
+use crate::oauth::error::EngineError;
+use crate::oauth::exchange::Exchange;
+use crate::oauth::http::RecordingClient;
+use crate::oauth::jwks::KeyStore;
+use crate::oauth::jwt::{self, ClaimRules, Jwt, Verification};
+use crate::oauth::response::expect_json;
+use crate::oauth::step::RequestDraft;
+use crate::wire::TokenResponse;
+
+/// A POST to the token endpoint with `params` and the client's authentication.
+pub fn token_request(
+    config: &FlowConfig,
+    params: &[(&str, &str)],
+) -> Result<RequestDraft, EngineError> {
+    let endpoint = config.endpoint("token_endpoint", &config.metadata.token_endpoint)?;
+    let mut draft = RequestDraft::new("POST", endpoint);
+    for (name, value) in params {
+        draft.set_param(name, *value);
+    }
+    config.client.apply(&mut draft)?;
+    Ok(draft)
+}
+
+/// Reads a token response: 200 with at least access_token and token_type (RFC 6749 §5.1).
+pub fn process_token_response(exchange: &Exchange) -> Result<TokenResponse, EngineError> {
+    let tokens: TokenResponse = expect_json(exchange, "token response", &[200])?;
+    if tokens.access_token.is_empty() {
+        return Err(EngineError::WrongShape {
+            what: "token response".into(),
+            detail: "access_token is empty".into(),
+        });
+    }
+    Ok(tokens)
+}
+
+/// A token as the user sees it: its decoded parts and, once checked, its verification.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DecodedToken {
+    pub header: Map<String, Value>,
+    pub claims: Map<String, Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<Verification>,
+}
+
+impl DecodedToken {
+    /// Decodes a token if it is a JWT; opaque tokens give `None`.
+    pub fn decode(token: &str) -> Option<Self> {
+        let jwt = Jwt::decode(token).ok()?;
+        jwt.has_claims().then(|| DecodedToken {
+            header: jwt.unverified_header().clone(),
+            claims: jwt.unverified_claims().clone(),
+            verification: None,
+        })
+    }
+}
+
+/// The ID token (if any) and the access token (if it is a JWT), verified against the server's
+/// keys. The ID token follows OIDC Core §3.1.3.7; a JWT access token is checked for signature,
+/// issuer and times only, since its audience is a resource server, not this client.
+pub async fn verify_tokens(
+    http: &RecordingClient,
+    keys: &mut KeyStore,
+    config: &FlowConfig,
+    tokens: &TokenResponse,
+    nonce: Option<&str>,
+) -> (Option<DecodedToken>, Option<DecodedToken>) {
+    let issuer = &config.metadata.issuer;
+    let id_token = match &tokens.id_token {
+        Some(raw) => Some(
+            decode_and_verify(
+                http,
+                keys,
+                raw,
+                ClaimRules {
+                    nonce: nonce.map(str::to_string),
+                    access_token: Some(tokens.access_token.clone()),
+                    skew: config.skew,
+                    ..ClaimRules::id_token(issuer, &config.client.client_id)
+                },
+            )
+            .await,
+        ),
+        None => None,
+    };
+    let access_token = if Jwt::decode(&tokens.access_token).is_ok_and(|j| j.has_claims()) {
+        Some(
+            decode_and_verify(
+                http,
+                keys,
+                &tokens.access_token,
+                ClaimRules {
+                    issuer: Some(issuer.clone()),
+                    skew: config.skew,
+                    ..ClaimRules::default()
+                },
+            )
+            .await,
+        )
+    } else {
+        None
+    };
+    (id_token, access_token)
+}
+
+async fn decode_and_verify(
+    http: &RecordingClient,
+    keys: &mut KeyStore,
+    raw: &str,
+    rules: ClaimRules,
+) -> DecodedToken {
+    match Jwt::decode(raw) {
+        Ok(jwt) => DecodedToken {
+            header: jwt.unverified_header().clone(),
+            claims: jwt.unverified_claims().clone(),
+            verification: Some(jwt::verify(&jwt, keys, http, &rules).await),
+        },
+        Err(err) => DecodedToken {
+            header: Map::new(),
+            claims: Map::new(),
+            verification: Some(Verification {
+                checks: vec![jwt::Check {
+                    check: "signature",
+                    verdict: jwt::Verdict::Fail,
+                    detail: err.to_string(),
+                }],
+            }),
+        },
+    }
+}
+
+/// One claim that changed between two tokens.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClaimChange {
+    pub claim: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+/// The claims that differ between `before` and `after`, in name order.
+pub fn claims_diff(before: &Map<String, Value>, after: &Map<String, Value>) -> Vec<ClaimChange> {
+    let mut names: Vec<&String> = before.keys().chain(after.keys()).collect();
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .filter(|n| before.get(*n) != after.get(*n))
+        .map(|n| ClaimChange {
+            claim: n.clone(),
+            before: before.get(n).cloned(),
+            after: after.get(n).cloned(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn diff_lists_added_removed_and_changed_claims() {
+        let before = json!({"exp": 1, "jti": "a", "sub": "x"});
+        let after = json!({"exp": 2, "sub": "x", "scope": "openid"});
+        let diff = claims_diff(before.as_object().unwrap(), after.as_object().unwrap());
+        let names: Vec<_> = diff.iter().map(|c| c.claim.as_str()).collect();
+        assert_eq!(names, ["exp", "jti", "scope"]);
+        assert_eq!(diff[1].after, None);
+    }
+
+    #[test]
+    fn opaque_tokens_are_not_decoded() {
+        assert!(DecodedToken::decode("2YotnFZFEjr1zCsicMWpAA").is_none());
+    }
+}

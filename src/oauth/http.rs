@@ -1,0 +1,532 @@
+//! The recording HTTP client: every request and response the engine makes becomes an
+//! [`Exchange`] in a shared [`ExchangeLog`], with its secret values marked.
+//!
+//! Redirects are never followed (an OAuth endpoint answers directly; following redirects is an
+//! SSRF and credential-leak risk, RFC 9700 §4.11), every request has a timeout, and response
+//! bodies are cut at a size limit. A transport failure does not raise: it is recorded on the
+//! exchange (`error`), so the step that sent it can show what happened and why.
+//!
+//! The same client implements [`oauth2::AsyncHttpClient`], so requests the `oauth2` crate sends
+//! are recorded like every other.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::error::EngineError;
+use super::exchange::Exchange;
+use super::step::RequestDraft;
+
+/// Form parameters whose values are secrets wherever they appear.
+pub const SECRET_PARAMS: &[&str] = &[
+    "client_secret",
+    "code",
+    "code_verifier",
+    "refresh_token",
+    "access_token",
+    "token",
+    "device_code",
+    "password",
+    "client_assertion",
+    "assertion",
+    "id_token_hint",
+    "registration_access_token",
+];
+
+/// JSON response fields whose values are secrets.
+pub const SECRET_FIELDS: &[&str] = &[
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "device_code",
+    "registration_access_token",
+    "client_secret",
+];
+
+/// Limits for every request the client sends.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Whole-request timeout, from connect to the last body byte.
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    /// Bodies larger than this are cut and the exchange marked failed.
+    pub max_body_bytes: usize,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            timeout: Duration::from_secs(15),
+            connect_timeout: Duration::from_secs(5),
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// The shared record of every exchange, in the order they were sent. Cheap to clone: clones
+/// share one log. An optional listener channel receives each exchange as it is recorded (the
+/// TUI uses it to refresh its exchange pane without polling).
+#[derive(Debug, Clone, Default)]
+pub struct ExchangeLog {
+    entries: Arc<Mutex<Vec<Exchange>>>,
+    listener: Option<UnboundedSender<Exchange>>,
+}
+
+impl ExchangeLog {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A log that also sends each recorded exchange on `listener`.
+    pub fn with_listener(listener: UnboundedSender<Exchange>) -> Self {
+        ExchangeLog {
+            entries: Arc::default(),
+            listener: Some(listener),
+        }
+    }
+
+    pub fn record(&self, exchange: Exchange) {
+        if let Some(tx) = &self.listener {
+            // A closed listener only means nobody watches any more; the log still keeps it.
+            let _ = tx.send(exchange.clone());
+        }
+        self.lock().push(exchange);
+    }
+
+    /// A copy of every exchange so far.
+    pub fn snapshot(&self) -> Vec<Exchange> {
+        self.lock().clone()
+    }
+
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Vec<Exchange>> {
+        // A poisoned lock means a panic elsewhere while pushing; the Vec itself is still sound.
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A request at the byte level: what [`RecordingClient::execute`] sends.
+#[derive(Debug, Clone)]
+pub struct RawRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+    /// Values to mask in the recorded exchange.
+    pub secrets: Vec<String>,
+}
+
+impl RawRequest {
+    /// Lowers an editable draft to bytes: GET params go in the query, POST params in a
+    /// form body (or the JSON body when the draft has one).
+    pub fn from_draft(draft: &RequestDraft) -> Result<Self, EngineError> {
+        let mut url = url::Url::parse(&draft.url)
+            .map_err(|e| EngineError::config(format!("invalid URL {:?}: {e}", draft.url)))?;
+        let mut headers = draft.headers.clone();
+        let mut body = None;
+        let is_get =
+            draft.method.eq_ignore_ascii_case("GET") || draft.method.eq_ignore_ascii_case("DELETE");
+        if let Some(json) = &draft.json_body {
+            body = Some(json.to_string().into_bytes());
+            set_default_header(&mut headers, "Content-Type", "application/json");
+        } else if is_get {
+            if !draft.params.is_empty() {
+                url.query_pairs_mut().extend_pairs(&draft.params);
+            }
+        } else {
+            let form = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(&draft.params)
+                .finish();
+            body = Some(form.into_bytes());
+            set_default_header(
+                &mut headers,
+                "Content-Type",
+                "application/x-www-form-urlencoded",
+            );
+        }
+        set_default_header(&mut headers, "Accept", "application/json");
+
+        let mut secrets = Vec::new();
+        for (name, value) in draft.params.iter().chain(draft.headers.iter()) {
+            if draft.is_secret(name) || is_secret_param(name) {
+                secrets.push(value.clone());
+            }
+        }
+        if let Some(json) = &draft.json_body {
+            collect_secret_fields(json, &mut secrets);
+        }
+        Ok(RawRequest {
+            method: draft.method.to_ascii_uppercase(),
+            url: url.to_string(),
+            headers,
+            body,
+            secrets,
+        })
+    }
+}
+
+fn set_default_header(headers: &mut Vec<(String, String)>, name: &str, value: &str) {
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name)) {
+        headers.push((name.to_string(), value.to_string()));
+    }
+}
+
+fn is_secret_param(name: &str) -> bool {
+    SECRET_PARAMS.iter().any(|s| s.eq_ignore_ascii_case(name))
+}
+
+fn collect_secret_fields(json: &serde_json::Value, out: &mut Vec<String>) {
+    if let Some(object) = json.as_object() {
+        for field in SECRET_FIELDS {
+            if let Some(serde_json::Value::String(value)) = object.get(*field) {
+                out.push(value.clone());
+            }
+        }
+    }
+}
+
+/// The recording client. Cheap to clone; clones share the connection pool and the log.
+#[derive(Debug, Clone)]
+pub struct RecordingClient {
+    http: reqwest::Client,
+    log: ExchangeLog,
+    settings: HttpSettings,
+}
+
+impl RecordingClient {
+    /// A client with default limits and a fresh log.
+    pub fn new() -> Result<Self, EngineError> {
+        Self::with_settings(HttpSettings::default(), ExchangeLog::new())
+    }
+
+    pub fn with_settings(settings: HttpSettings, log: ExchangeLog) -> Result<Self, EngineError> {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(settings.timeout)
+            .connect_timeout(settings.connect_timeout)
+            .user_agent(concat!("oauthscope/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| EngineError::Local(format!("cannot build the HTTP client: {e}")))?;
+        Ok(RecordingClient {
+            http,
+            log,
+            settings,
+        })
+    }
+
+    pub fn log(&self) -> &ExchangeLog {
+        &self.log
+    }
+
+    pub fn settings(&self) -> &HttpSettings {
+        &self.settings
+    }
+
+    /// Sends a step's draft and records the exchange. An invalid draft (a malformed URL) is
+    /// recorded as a failed exchange too, so the user sees why nothing went out.
+    pub async fn send(&self, draft: &RequestDraft) -> Exchange {
+        match RawRequest::from_draft(draft) {
+            Ok(raw) => self.execute(raw).await,
+            Err(err) => {
+                let mut exchange = Exchange::new(draft.method.clone(), draft.url.clone());
+                exchange.error = Some(err.to_string());
+                self.log.record(exchange.clone());
+                exchange
+            }
+        }
+    }
+
+    /// Sends a raw request and records the exchange, whatever happens.
+    pub async fn execute(&self, raw: RawRequest) -> Exchange {
+        let mut exchange = Exchange::new(raw.method.clone(), raw.url.clone());
+        exchange.request_headers = raw.headers.clone();
+        exchange.request_body = raw
+            .body
+            .as_deref()
+            .map(|b| String::from_utf8_lossy(b).into_owned());
+        for secret in &raw.secrets {
+            exchange.mark_secret(secret);
+        }
+        mark_authorization(&mut exchange);
+
+        let started = Instant::now();
+        let outcome = self.perform(&raw, &mut exchange).await;
+        exchange.duration = started.elapsed();
+        if let Err(reason) = outcome {
+            exchange.error = Some(reason);
+        }
+        if let Some(body) = &exchange.response_body
+            && let Ok(json) = serde_json::from_str::<serde_json::Value>(body)
+        {
+            let mut found = Vec::new();
+            collect_secret_fields(&json, &mut found);
+            for secret in found {
+                exchange.mark_secret(&secret);
+            }
+        }
+        tracing::debug!(
+            method = %exchange.method,
+            url = %exchange.redact(&exchange.url),
+            status = ?exchange.status,
+            error = ?exchange.error.as_deref().map(|e| exchange.redact(e)),
+            "exchange"
+        );
+        self.log.record(exchange.clone());
+        exchange
+    }
+
+    /// Does the I/O, filling the response side of `exchange`; returns the failure in words.
+    async fn perform(&self, raw: &RawRequest, exchange: &mut Exchange) -> Result<(), String> {
+        let method = reqwest::Method::from_bytes(raw.method.as_bytes())
+            .map_err(|_| format!("invalid HTTP method {:?}", raw.method))?;
+        let mut builder = self.http.request(method, &raw.url);
+        for (name, value) in &raw.headers {
+            builder = builder.header(name, value);
+        }
+        if let Some(body) = &raw.body {
+            builder = builder.body(body.clone());
+        }
+        let mut response = builder.send().await.map_err(|e| describe(&e, &raw.url))?;
+        exchange.status = Some(response.status().as_u16());
+        exchange.response_headers = response
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let mut body: Vec<u8> = Vec::new();
+        let limit = self.settings.max_body_bytes;
+        let result = loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() + chunk.len() > limit {
+                        let room = limit - body.len();
+                        body.extend_from_slice(&chunk[..room]);
+                        break Err(format!(
+                            "the response body is larger than the {} limit; it was cut",
+                            human_bytes(limit)
+                        ));
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(describe(&e, &raw.url)),
+            }
+        };
+        exchange.response_body = Some(String::from_utf8_lossy(&body).into_owned());
+        result
+    }
+}
+
+fn human_bytes(n: usize) -> String {
+    if n >= 1024 * 1024 && n.is_multiple_of(1024 * 1024) {
+        format!("{} MiB", n / (1024 * 1024))
+    } else if n >= 1024 && n.is_multiple_of(1024) {
+        format!("{} KiB", n / 1024)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// Marks the credential in an `Authorization` header (Basic or Bearer) as secret.
+fn mark_authorization(exchange: &mut Exchange) {
+    let credentials: Vec<String> = exchange
+        .request_headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+        .map(|(_, v)| v.split_once(' ').map_or(v.as_str(), |(_, c)| c).to_string())
+        .collect();
+    for credential in credentials {
+        exchange.mark_secret(&credential);
+        // The decoded Basic pair may be shown elsewhere (a curl -u, a debug view).
+        if let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(credential.trim())
+            && let Ok(pair) = String::from_utf8(decoded)
+            && let Some((_, secret)) = pair.split_once(':')
+        {
+            exchange.mark_secret(secret);
+        }
+    }
+}
+
+/// Turns a reqwest error into one readable line: what failed, not reqwest's internals.
+fn describe(err: &reqwest::Error, url: &str) -> String {
+    let chain = error_chain(err);
+    if err.is_timeout() {
+        return format!("no answer from {url} within the time limit (timed out)");
+    }
+    if err.is_connect() {
+        if chain.contains("refused") {
+            return format!("connection refused by {url} (is the server running?)");
+        }
+        if chain.contains("certificate") || chain.contains("tls") || chain.contains("TLS") {
+            return format!("TLS handshake with {url} failed: {chain}");
+        }
+        return format!("cannot connect to {url}: {chain}");
+    }
+    if err.is_body() || err.is_decode() {
+        if chain.contains("IncompleteMessage")
+            || chain.contains("end of file")
+            || chain.contains("incomplete")
+            || chain.contains("closed")
+        {
+            return format!("the response from {url} was truncated: the connection closed early");
+        }
+        return format!("reading the response from {url} failed: {chain}");
+    }
+    if chain.contains("IncompleteMessage") || chain.contains("connection closed") {
+        return format!("the connection to {url} closed before a complete response arrived");
+    }
+    format!("request to {url} failed: {chain}")
+}
+
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(inner) = source {
+        let text = inner.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = inner.source();
+    }
+    parts.join(": ")
+}
+
+/// The error the `oauth2` crate sees when a request it sent through us failed.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct TransportError(pub String);
+
+impl<'c> oauth2::AsyncHttpClient<'c> for RecordingClient {
+    type Error = TransportError;
+    type Future =
+        Pin<Box<dyn Future<Output = Result<oauth2::HttpResponse, TransportError>> + Send + 'c>>;
+
+    fn call(&'c self, request: oauth2::HttpRequest) -> Self::Future {
+        Box::pin(async move {
+            let raw = raw_from_http(&request);
+            let exchange = self.execute(raw).await;
+            if let Some(error) = exchange.error {
+                return Err(TransportError(error));
+            }
+            let mut builder =
+                oauth2::http::Response::builder().status(exchange.status.unwrap_or(500));
+            for (name, value) in &exchange.response_headers {
+                builder = builder.header(name, value);
+            }
+            builder
+                .body(exchange.response_body.unwrap_or_default().into_bytes())
+                .map_err(|e| TransportError(e.to_string()))
+        })
+    }
+}
+
+fn raw_from_http(request: &oauth2::HttpRequest) -> RawRequest {
+    let headers: Vec<(String, String)> = request
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let body = request.body();
+    // oauth2 sends form bodies; mark the secret params in them.
+    let secrets = url::form_urlencoded::parse(body)
+        .filter(|(k, _)| is_secret_param(k))
+        .map(|(_, v)| v.into_owned())
+        .collect();
+    RawRequest {
+        method: request.method().as_str().to_string(),
+        url: request.uri().to_string(),
+        headers,
+        body: (!body.is_empty()).then(|| body.clone()),
+        secrets,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn post_draft_becomes_a_form_with_secrets_marked() {
+        let mut draft = RequestDraft::new("POST", "http://127.0.0.1:1/token");
+        draft.set_param("grant_type", "authorization_code");
+        draft.set_param("code", "the-code-value");
+        let raw = RawRequest::from_draft(&draft).unwrap();
+        assert_eq!(
+            raw.body.as_deref(),
+            Some(&b"grant_type=authorization_code&code=the-code-value"[..])
+        );
+        assert!(raw.secrets.contains(&"the-code-value".to_string()));
+        assert!(
+            raw.headers
+                .contains(&("Accept".into(), "application/json".into()))
+        );
+    }
+
+    #[test]
+    fn get_draft_puts_params_in_the_query() {
+        let mut draft = RequestDraft::new("GET", "http://127.0.0.1:1/authorize?x=1");
+        draft.set_param("scope", "openid profile");
+        let raw = RawRequest::from_draft(&draft).unwrap();
+        assert_eq!(
+            raw.url,
+            "http://127.0.0.1:1/authorize?x=1&scope=openid+profile"
+        );
+        assert!(raw.body.is_none());
+    }
+
+    #[test]
+    fn invalid_url_is_a_config_error() {
+        let draft = RequestDraft::new("GET", "not a url");
+        assert!(matches!(
+            RawRequest::from_draft(&draft),
+            Err(EngineError::Config(_))
+        ));
+    }
+
+    #[test]
+    fn basic_credentials_and_their_secret_are_marked() {
+        let mut ex = Exchange::new("POST", "http://x/token");
+        // "client:s3cr3t-value"
+        ex.request_headers.push((
+            "Authorization".into(),
+            "Basic Y2xpZW50OnMzY3IzdC12YWx1ZQ==".into(),
+        ));
+        mark_authorization(&mut ex);
+        assert!(ex.secrets.contains(&"s3cr3t-value".to_string()));
+        assert!(
+            !ex.redacted().request_headers[0]
+                .1
+                .contains("Y2xpZW50OnMzY3IzdC12YWx1ZQ==")
+        );
+    }
+
+    #[test]
+    fn log_listener_sees_each_exchange() {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let log = ExchangeLog::with_listener(tx);
+        log.record(Exchange::new("GET", "http://x/"));
+        assert_eq!(log.len(), 1);
+        assert_eq!(rx.try_recv().unwrap().url, "http://x/");
+    }
+}

@@ -1,0 +1,347 @@
+use std::time::{Duration, UNIX_EPOCH};
+
+use serde_json::json;
+
+use super::*;
+
+#[path = "../../../tests/support/keys.rs"]
+mod keys;
+use keys::{TestKey, jwks};
+
+// RFC 7520 §4: the JWS examples' payload and the RSA key of §3.4 (public part).
+const RFC7520_RSA_JWK: &str = r#"{"kty":"RSA","kid":"bilbo.baggins@hobbiton.example","use":"sig","n":"n4EPtAOCc9AlkeQHPzHStgAbgs7bTZLwUBZdR8_KuKPEHLd4rHVTeT-O-XV2jRojdNhxJWTDvNd7nqQ0VEiZQHz_AJmSCpMaJMRBSFKrKb2wqVwGU_NsYOYL-QtiWN2lbzcEe6XC0dApr5ydQLrHqkHHig3RBordaZ6Aj-oBHqFEHYpPe7Tpe-OfVfHd1E6cS6M1FZcD1NNLYD5lFHpPI9bTwJlsde3uhGqC0ZCuEHg8lhzwOHrtIQbS0FVbb9k3-tVTU4fg_3L_vniUFAKwuCLqKnS2BYwdq_mzSnbLY7h_qixoR7jig3__kRhuaxwUkRz5iaiQkqgc5gHdrNP5zw","e":"AQAB"}"#;
+const RFC7520_PAYLOAD: &str = "SXTigJlzIGEgZGFuZ2Vyb3VzIGJ1c2luZXNzLCBGcm9kbywgZ29pbmcgb3V0IHlvdXIgZG9vci4gWW91IHN0ZXAgb250byB0aGUgcm9hZCwgYW5kIGlmIHlvdSBkb24ndCBrZWVwIHlvdXIgZmVldCwgdGhlcmXigJlzIG5vIGtub3dpbmcgd2hlcmUgeW91IG1pZ2h0IGJlIHN3ZXB0IG9mZiB0by4";
+// RFC 7520 §4.1 (RS256).
+const RFC7520_RS256: (&str, &str) = (
+    "eyJhbGciOiJSUzI1NiIsImtpZCI6ImJpbGJvLmJhZ2dpbnNAaG9iYml0b24uZXhhbXBsZSJ9",
+    "MRjdkly7_-oTPTS3AXP41iQIGKa80A0ZmTuV5MEaHoxnW2e5CZ5NlKtainoFmKZopdHM1O2U4mwzJdQx996ivp83xuglII7PNDi84wnB-BDkoBwA78185hX-Es4JIwmDLJK3lfWRa-XtL0RnltuYv746iYTh_qHRD68BNt1uSNCrUCTJDt5aAE6x8wW1Kt9eRo4QPocSadnHXFxnt8Is9UzpERV0ePPQdLuW3IS_de3xyIrDaLGdjluPxUAhb6L2aXic1U12podGU0KLUQSE_oI-ZnmKJ3F4uOZDnd6QZWJushZ41Axf_fcIe8u9ipH84ogoree7vjbU5y18kDquDg",
+);
+// RFC 7520 §4.2 (PS384).
+const RFC7520_PS384: (&str, &str) = (
+    "eyJhbGciOiJQUzM4NCIsImtpZCI6ImJpbGJvLmJhZ2dpbnNAaG9iYml0b24uZXhhbXBsZSJ9",
+    "cu22eBqkYDKgIlTpzDXGvaFfz6WGoz7fUDcfT0kkOy42miAh2qyBzk1xEsnk2IpN6-tPid6VrklHkqsGqDqHCdP6O8TTB5dDDItllVo6_1OLPpcbUrhiUSMxbbXUvdvWXzg-UD8biiReQFlfz28zGWVsdiNAUf8ZnyPEgVFn442ZdNqiVJRmBqrYRXe8P_ijQ7p8Vdz0TTrxUeT3lm8d9shnr2lfJT8ImUjvAA2Xez2Mlp8cBE5awDzT0qI0n6uiP1aCN_2_jLAeQTlqRHtfa64QQSUmFAAjVKPbByi7xho0uTOcbH510a6GYmJUAfmWjwZ6oD4ifKo8DYM-X72Eaw",
+);
+// RFC 7520 §4.4 (HS256) and its symmetric key.
+const RFC7520_HS256: (&str, &str) = (
+    "eyJhbGciOiJIUzI1NiIsImtpZCI6IjAxOGMwYWU1LTRkOWItNDcxYi1iZmQ2LWVlZjMxNGJjNzAzNyJ9",
+    "s0h6KThzkfBBBkLspW1h84VsJZFTsPPqMDA7g1Md7p0",
+);
+const RFC7520_OCT_JWK: &str = r#"{"kty":"oct","kid":"018c0ae5-4d9b-471b-bfd6-eef314bc7037","use":"sig","alg":"HS256","k":"hJtXIZ2uSN5kbQfbtTNWbpdmhkV8FJG-Onbc6mxCcYg"}"#;
+// RFC 8037 §A.4: Ed25519 signature over "Example of Ed25519 signing".
+const RFC8037_JWS: &str = "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc.hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg";
+
+fn rfc7520(parts: (&str, &str)) -> Jwt {
+    Jwt::decode(&format!("{}.{RFC7520_PAYLOAD}.{}", parts.0, parts.1)).unwrap()
+}
+
+fn set(json: &str) -> JwkSet {
+    JwkSet::parse(json).unwrap()
+}
+
+fn tamper(token: &str) -> String {
+    // Flip one payload character (the signature then covers different bytes).
+    let mut parts: Vec<String> = token.split('.').map(str::to_string).collect();
+    let payload = &mut parts[1];
+    let last = payload.pop().unwrap();
+    payload.push(if last == 'A' { 'B' } else { 'A' });
+    parts.join(".")
+}
+
+#[test]
+fn rfc7520_rs256_example_verifies_by_kid() {
+    let check = check_signature_with_set(&rfc7520(RFC7520_RS256), &set(RFC7520_RSA_JWK));
+    assert_eq!(check.verdict, Verdict::Pass, "{}", check.detail);
+    assert!(check.detail.contains("bilbo.baggins@hobbiton.example"));
+}
+
+#[test]
+fn rfc7520_ps384_example_verifies() {
+    let check = check_signature_with_set(&rfc7520(RFC7520_PS384), &set(RFC7520_RSA_JWK));
+    assert_eq!(check.verdict, Verdict::Pass, "{}", check.detail);
+}
+
+#[test]
+fn rfc7520_hs256_example_verifies_with_the_jwk_and_with_the_secret() {
+    let jwt = rfc7520(RFC7520_HS256);
+    let check = check_signature_with_set(&jwt, &set(RFC7520_OCT_JWK));
+    assert_eq!(check.verdict, Verdict::Pass, "{}", check.detail);
+    let secret = b64url_decode("hJtXIZ2uSN5kbQfbtTNWbpdmhkV8FJG-Onbc6mxCcYg").unwrap();
+    assert_eq!(
+        check_signature_with_secret(&jwt, &secret).verdict,
+        Verdict::Pass
+    );
+    assert_eq!(
+        check_signature_with_secret(&jwt, b"another secret").verdict,
+        Verdict::Fail
+    );
+}
+
+#[test]
+fn rfc7520_tampered_payload_fails() {
+    let jwt = Jwt::decode(&tamper(&rfc7520(RFC7520_RS256).raw)).unwrap();
+    let check = check_signature_with_set(&jwt, &set(RFC7520_RSA_JWK));
+    assert_eq!(check.verdict, Verdict::Fail);
+    assert!(check.detail.contains("does not verify"), "{}", check.detail);
+}
+
+#[test]
+fn rfc8037_ed25519_example_verifies_and_signing_reproduces_it() {
+    let key = TestKey::rfc8037_ed25519();
+    let jwt = Jwt::decode(RFC8037_JWS).unwrap();
+    assert!(!jwt.has_claims());
+    assert_eq!(jwt.unverified_payload(), b"Example of Ed25519 signing");
+    let keys = JwkSet::from_value(key.jwk.clone()).unwrap();
+    let check = check_signature_with_set(&jwt, &keys);
+    assert_eq!(check.verdict, Verdict::Pass, "{}", check.detail);
+    // Ed25519 is deterministic: our test signer must give the RFC's bytes.
+    let input = RFC8037_JWS.rsplit_once('.').unwrap().0;
+    let sig = key.sign_bytes(input.as_bytes());
+    assert_eq!(
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sig),
+        RFC8037_JWS.rsplit_once('.').unwrap().1
+    );
+}
+
+#[test]
+fn every_algorithm_round_trips_and_rejects_tampering() {
+    for alg in Algorithm::ALL {
+        let key = TestKey::generate(alg.name(), &format!("k-{}", alg.name()));
+        let token = key.sign(&json!({"sub": "alice"}));
+        let keys = JwkSet::from_value(jwks(&[&key])).unwrap();
+        let good = check_signature_with_set(&Jwt::decode(&token).unwrap(), &keys);
+        assert_eq!(
+            good.verdict,
+            Verdict::Pass,
+            "{}: {}",
+            alg.name(),
+            good.detail
+        );
+        let bad = check_signature_with_set(&Jwt::decode(&tamper(&token)).unwrap(), &keys);
+        assert_eq!(bad.verdict, Verdict::Fail, "{} tampered", alg.name());
+    }
+}
+
+#[test]
+fn alg_none_is_refused_whatever_its_case() {
+    for alg in ["none", "None", "NONE"] {
+        let header = URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"{alg}"}}"#));
+        let payload = URL_SAFE_NO_PAD.encode(r#"{"sub":"admin"}"#);
+        let jwt = Jwt::decode(&format!("{header}.{payload}.")).unwrap();
+        let check = check_signature_with_set(&jwt, &set(RFC7520_RSA_JWK));
+        assert_eq!(check.verdict, Verdict::Fail);
+        assert!(check.detail.contains("RFC 8725"), "{}", check.detail);
+        let with_secret = check_signature_with_secret(&jwt, b"secret");
+        assert_eq!(with_secret.verdict, Verdict::Fail);
+    }
+}
+
+#[test]
+fn hs256_signed_with_the_rsa_public_key_is_refused() {
+    // The classic confusion attack: HMAC keyed with the bytes of the server's public key.
+    let rsa = set(RFC7520_RSA_JWK);
+    let public_bytes = RFC7520_RSA_JWK.as_bytes();
+    let forged = TestKey::hmac("HS256", "bilbo.baggins@hobbiton.example", public_bytes)
+        .sign(&json!({"sub": "admin"}));
+    let check = check_signature_with_set(&Jwt::decode(&forged).unwrap(), &rsa);
+    assert_eq!(check.verdict, Verdict::Fail);
+    assert!(
+        check.detail.contains("key/alg mismatch"),
+        "{}",
+        check.detail
+    );
+}
+
+#[test]
+fn a_secret_never_verifies_an_asymmetric_alg() {
+    let check = check_signature_with_secret(&rfc7520(RFC7520_RS256), b"whatever");
+    assert_eq!(check.verdict, Verdict::Fail);
+    assert!(
+        check.detail.contains("key/alg mismatch"),
+        "{}",
+        check.detail
+    );
+}
+
+#[test]
+fn key_published_for_another_alg_is_refused() {
+    let key = TestKey::generate("ES256", "ec");
+    let keys = JwkSet::from_value(jwks(&[&key])).unwrap();
+    // Same key, but the header claims ES384.
+    let token = key.sign_with_header(json!({"alg": "ES384", "kid": "ec"}), &json!({}));
+    let check = check_signature_with_set(&Jwt::decode(&token).unwrap(), &keys);
+    assert_eq!(check.verdict, Verdict::Fail);
+    assert!(check.detail.contains("P-256"), "{}", check.detail);
+}
+
+#[test]
+fn unknown_kid_fails_with_the_kid_named() {
+    let key = TestKey::generate("EdDSA", "present");
+    let other = TestKey::generate("EdDSA", "absent");
+    let keys = JwkSet::from_value(jwks(&[&key])).unwrap();
+    let token = other.sign(&json!({}));
+    let check = check_signature_with_set(&Jwt::decode(&token).unwrap(), &keys);
+    assert_eq!(check.verdict, Verdict::Fail);
+    assert!(check.detail.contains("\"absent\""), "{}", check.detail);
+}
+
+#[test]
+fn token_without_kid_is_tried_against_compatible_keys() {
+    let key = TestKey::generate("EdDSA", "only");
+    let rsa = set(RFC7520_RSA_JWK);
+    let mut keys = JwkSet::from_value(jwks(&[&key])).unwrap();
+    keys.keys.extend(rsa.keys);
+    let token = key.sign_with_header(json!({"alg": "EdDSA"}), &json!({}));
+    let check = check_signature_with_set(&Jwt::decode(&token).unwrap(), &keys);
+    assert_eq!(check.verdict, Verdict::Pass, "{}", check.detail);
+}
+
+fn rules_at(now: i64) -> ClaimRules {
+    ClaimRules {
+        now: UNIX_EPOCH + Duration::from_secs(now as u64),
+        ..ClaimRules::default()
+    }
+}
+
+fn verdict_of(checks: &[Check], name: &str) -> (Verdict, String) {
+    let c = checks.iter().find(|c| c.check == name).unwrap();
+    (c.verdict, c.detail.clone())
+}
+
+fn token(claims: serde_json::Value) -> Jwt {
+    Jwt::decode(&TestKey::rfc8037_ed25519().sign(&claims)).unwrap()
+}
+
+const NOW: i64 = 1_800_000_000;
+
+#[test]
+fn expired_token_fails_beyond_the_skew_only() {
+    let jwt = token(json!({"exp": NOW - 30}));
+    assert_eq!(
+        verdict_of(&check_claims(&jwt, &rules_at(NOW)), "exp").0,
+        Verdict::Pass
+    );
+    let jwt = token(json!({"exp": NOW - 120}));
+    let (verdict, detail) = verdict_of(&check_claims(&jwt, &rules_at(NOW)), "exp");
+    assert_eq!(verdict, Verdict::Fail);
+    assert!(
+        detail.contains("expired at 2027-01-15T07:58:00Z (2m 0s ago"),
+        "{detail}"
+    );
+}
+
+#[test]
+fn not_yet_valid_and_future_iat_fail() {
+    let jwt = token(json!({"nbf": NOW + 600, "iat": NOW + 600}));
+    let checks = check_claims(&jwt, &rules_at(NOW));
+    assert_eq!(verdict_of(&checks, "nbf").0, Verdict::Fail);
+    assert_eq!(verdict_of(&checks, "iat").0, Verdict::Fail);
+    let mut lenient = rules_at(NOW);
+    lenient.skew = Duration::from_secs(900);
+    let checks = check_claims(&jwt, &lenient);
+    assert_eq!(verdict_of(&checks, "nbf").0, Verdict::Pass);
+}
+
+#[test]
+fn missing_exp_fails_only_when_required() {
+    let jwt = token(json!({"sub": "x"}));
+    assert_eq!(
+        verdict_of(&check_claims(&jwt, &rules_at(NOW)), "exp").0,
+        Verdict::Skipped
+    );
+    let mut rules = rules_at(NOW);
+    rules.require_exp = true;
+    assert_eq!(
+        verdict_of(&check_claims(&jwt, &rules), "exp").0,
+        Verdict::Fail
+    );
+}
+
+#[test]
+fn wrong_issuer_audience_nonce_and_azp_fail() {
+    let jwt = token(json!({
+        "iss": "https://evil.example", "aud": ["other", "me"], "azp": "other", "nonce": "n-1"
+    }));
+    let rules = ClaimRules {
+        nonce: Some("n-2".into()),
+        ..ClaimRules::id_token("https://as.example", "me")
+    };
+    let checks = check_claims(&jwt, &rules);
+    assert_eq!(verdict_of(&checks, "iss").0, Verdict::Fail);
+    assert_eq!(verdict_of(&checks, "aud").0, Verdict::Pass);
+    assert_eq!(verdict_of(&checks, "azp").0, Verdict::Fail);
+    let (nonce, detail) = verdict_of(&checks, "nonce");
+    assert_eq!(nonce, Verdict::Fail);
+    assert!(detail.contains("n-2"), "{detail}");
+
+    let jwt = token(json!({"aud": "someone-else"}));
+    let (aud, detail) = verdict_of(&check_claims(&jwt, &rules), "aud");
+    assert_eq!(aud, Verdict::Fail);
+    assert!(detail.contains("someone-else"), "{detail}");
+}
+
+#[test]
+fn several_audiences_need_azp() {
+    let jwt = token(json!({"aud": ["me", "api"]}));
+    let rules = ClaimRules::id_token("https://as", "me");
+    assert_eq!(
+        verdict_of(&check_claims(&jwt, &rules), "azp").0,
+        Verdict::Fail
+    );
+}
+
+#[test]
+fn at_hash_binds_the_access_token() {
+    // OIDC Core §3.1.3.6 with EdDSA: left half of SHA-512.
+    let jwt = token(json!({"at_hash": at_hash(Algorithm::EdDSA, "the-access-token")}));
+    let mut rules = rules_at(NOW);
+    rules.access_token = Some("the-access-token".into());
+    assert_eq!(
+        verdict_of(&check_claims(&jwt, &rules), "at_hash").0,
+        Verdict::Pass
+    );
+    rules.access_token = Some("a-substituted-token".into());
+    assert_eq!(
+        verdict_of(&check_claims(&jwt, &rules), "at_hash").0,
+        Verdict::Fail
+    );
+    assert_eq!(at_hash(Algorithm::RS256, "x").len(), 22);
+}
+
+#[test]
+fn verification_is_valid_only_with_a_verified_signature_and_no_failure() {
+    let key = TestKey::rfc8037_ed25519();
+    let keys = JwkSet::from_value(key.jwk.clone()).unwrap();
+    let good = key.sign(&json!({"exp": NOW + 60, "iss": "https://as"}));
+    let rules = ClaimRules {
+        issuer: Some("https://as".into()),
+        ..rules_at(NOW)
+    };
+    let v = verify_with_set(&Jwt::decode(&good).unwrap(), &keys, &rules);
+    assert!(v.is_valid(), "{:?}", v.failure_summary());
+    let v = verify_with_set(&Jwt::decode(&tamper(&good)).unwrap(), &keys, &rules);
+    assert!(!v.is_valid());
+    assert!(v.failure_summary().unwrap().starts_with("signature: "));
+}
+
+#[test]
+fn malformed_tokens_are_readable_errors() {
+    let cases = [
+        ("a.b", "3 dot-separated parts, found 2"),
+        ("a.b.c.d.e", "encrypted JWT"),
+        ("%%%.e30.", "header is not base64url"),
+        ("bm90IGpzb24.e30.", "header is not JSON"),
+        ("WzFd.e30.", "header is JSON but not an object"),
+    ];
+    for (input, expected) in cases {
+        let err = Jwt::decode(input).unwrap_err().to_string();
+        assert!(err.contains(expected), "{input}: {err}");
+    }
+}
+
+#[test]
+fn times_are_formatted_in_utc() {
+    assert_eq!(format_time(0), "1970-01-01T00:00:00Z");
+    assert_eq!(format_time(951_782_400), "2000-02-29T00:00:00Z");
+    assert_eq!(format_span(125), "2m 5s");
+    assert_eq!(format_span(90_000), "1d 1h");
+}

@@ -1,0 +1,331 @@
+//! The end of the browser leg of the code flow: a loopback listener on 127.0.0.1 with an
+//! ephemeral port (RFC 8252 §7.3, §8.3), or a redirect URL pasted by the user, and the checks
+//! the client must make on what came back: `state` (RFC 6749 §10.12), `iss` (RFC 9207) and
+//! the error response (RFC 6749 §4.1.2.1).
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+use super::discovery::is_loopback_http;
+use super::error::EngineError;
+
+/// The parameters the authorization server sent back on the redirect.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AuthorizationResponse {
+    pub code: Option<String>,
+    pub state: Option<String>,
+    pub iss: Option<String>,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+    /// Every parameter as received, in order.
+    pub params: Vec<(String, String)>,
+}
+
+/// Reads the parameters of a redirect URL (query, or fragment when the query has none).
+pub fn parse_redirect_url(url: &str) -> Result<AuthorizationResponse, EngineError> {
+    let parsed = url::Url::parse(url.trim()).map_err(|e| {
+        EngineError::config(format!("that is not a URL ({e}): paste the whole address"))
+    })?;
+    let mut params: Vec<(String, String)> = parsed.query_pairs().into_owned().collect();
+    if params.is_empty()
+        && let Some(fragment) = parsed.fragment()
+    {
+        params = url::form_urlencoded::parse(fragment.as_bytes())
+            .into_owned()
+            .collect();
+    }
+    let get = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    Ok(AuthorizationResponse {
+        code: get("code"),
+        state: get("state"),
+        iss: get("iss"),
+        error: get("error"),
+        error_description: get("error_description"),
+        params,
+    })
+}
+
+/// What the client expects back from the authorization server.
+#[derive(Debug, Clone)]
+pub struct ExpectedResponse {
+    /// The state sent, if one was (the user may have removed it to see what happens).
+    pub state: Option<String>,
+    pub issuer: String,
+    /// The server advertised `authorization_response_iss_parameter_supported`: `iss` is then
+    /// mandatory (RFC 9207 §2.4).
+    pub iss_required: bool,
+}
+
+/// Applies the client-side checks and returns the code.
+///
+/// The order matters: `iss` first (a mix-up attack must not even look at the rest, RFC 9207
+/// §2.4), then `state` (CSRF, RFC 6749 §10.12), then an error, then the code.
+pub fn check_authorization_response(
+    response: &AuthorizationResponse,
+    expected: &ExpectedResponse,
+) -> Result<String, EngineError> {
+    match &response.iss {
+        Some(iss) if iss != &expected.issuer => {
+            return Err(EngineError::protocol(
+                "RFC 9207 §2.4",
+                format!(
+                    "the response came from issuer {iss:?}, not {:?}: possible mix-up attack",
+                    expected.issuer
+                ),
+            ));
+        }
+        None if expected.iss_required => {
+            return Err(EngineError::protocol(
+                "RFC 9207 §2.4",
+                "the server promises an iss parameter but the response has none",
+            ));
+        }
+        _ => {}
+    }
+    match (&response.state, &expected.state) {
+        (_, None) => {}
+        (Some(state), Some(sent)) if state == sent => {}
+        (Some(_), Some(_)) => {
+            return Err(EngineError::protocol(
+                "RFC 6749 §10.12",
+                "the state that came back is not the one sent: possible CSRF, the response is discarded",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(EngineError::protocol(
+                "RFC 6749 §4.1.2",
+                "the response carries no state, but one was sent",
+            ));
+        }
+    }
+    if let Some(error) = &response.error {
+        return Err(EngineError::Authorization {
+            error: error.clone(),
+            description: response.error_description.clone(),
+        });
+    }
+    response.code.clone().ok_or_else(|| {
+        EngineError::protocol("RFC 6749 §4.1.2", "the response has neither code nor error")
+    })
+}
+
+/// True when a redirect URI is `http` on a loopback address: it can be listened on.
+pub fn is_loopback_redirect(uri: &str) -> bool {
+    url::Url::parse(uri).is_ok_and(|u| u.scheme() == "http" && is_loopback_http(&u))
+}
+
+/// A one-shot HTTP listener for the redirect, bound to 127.0.0.1 only.
+#[derive(Debug)]
+pub struct LoopbackListener {
+    listener: TcpListener,
+    redirect_uri: String,
+    path: String,
+}
+
+impl LoopbackListener {
+    /// Binds for `redirect_uri`, or for `http://127.0.0.1:<ephemeral>/callback` when `None`.
+    /// A loopback URI without a port (or with port 0) gets an ephemeral one (RFC 8252 §7.3).
+    pub async fn bind(redirect_uri: Option<&str>) -> Result<Self, EngineError> {
+        let requested = redirect_uri.unwrap_or("http://127.0.0.1/callback");
+        let mut url = url::Url::parse(requested)
+            .map_err(|e| EngineError::config(format!("invalid redirect URI {requested:?}: {e}")))?;
+        if !is_loopback_redirect(requested) {
+            return Err(EngineError::config(format!(
+                "{requested} is not an http loopback URI; it cannot be listened on (paste the redirect instead)"
+            )));
+        }
+        let port = url.port().unwrap_or(0);
+        // Always 127.0.0.1, even for "localhost": never listen beyond the loopback (RFC 8252 §8.3).
+        let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
+            .await
+            .map_err(|e| EngineError::Local(format!("cannot listen on 127.0.0.1:{port}: {e}")))?;
+        let actual = listener
+            .local_addr()
+            .map_err(|e| EngineError::Local(e.to_string()))?
+            .port();
+        if port == 0 {
+            // `set_port` only fails for URLs that cannot have a port; http always can.
+            let _ = url.set_port(Some(actual));
+        }
+        Ok(LoopbackListener {
+            listener,
+            path: url.path().to_string(),
+            redirect_uri: url.to_string(),
+        })
+    }
+
+    /// The redirect URI to send in the authorization request.
+    pub fn redirect_uri(&self) -> &str {
+        &self.redirect_uri
+    }
+
+    /// Waits for the browser to arrive on the redirect path and returns the full URL it was
+    /// sent to. Other paths (a favicon request) get a 404 and the wait goes on.
+    pub async fn wait(self) -> Result<String, EngineError> {
+        loop {
+            let (stream, _) =
+                self.listener.accept().await.map_err(|e| {
+                    EngineError::Local(format!("the redirect listener failed: {e}"))
+                })?;
+            if let Some(target) = self.serve(stream).await {
+                let base = self.redirect_uri.split('?').next().unwrap_or_default();
+                let query = target.split_once('?').map(|(_, q)| q).unwrap_or_default();
+                return Ok(format!("{base}?{query}"));
+            }
+        }
+    }
+
+    /// Answers one connection; returns the request target when it is the redirect.
+    async fn serve(&self, mut stream: TcpStream) -> Option<String> {
+        let target = read_request_target(&mut stream).await?;
+        let path = target.split('?').next().unwrap_or_default();
+        let (status, body, hit) = if path == self.path {
+            ("200 OK", DONE_PAGE, true)
+        } else {
+            ("404 Not Found", "Not found", false)
+        };
+        let response = format!(
+            "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\
+             Cache-Control: no-store\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        // A browser that went away early changes nothing: the parameters arrived.
+        let _ = stream.write_all(response.as_bytes()).await;
+        let _ = stream.shutdown().await;
+        hit.then_some(target)
+    }
+}
+
+const DONE_PAGE: &str = "<!doctype html><meta charset=utf-8><title>oauthscope</title>\
+<p>The authorization response reached oauthscope. You can close this tab.</p>";
+
+/// Reads the request line of one HTTP request (`GET /path?query HTTP/1.1`).
+async fn read_request_target(stream: &mut TcpStream) -> Option<String> {
+    let mut buf = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 1024];
+    let read = async {
+        while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 16 * 1024 {
+            let n = stream.read(&mut chunk).await.ok()?;
+            if n == 0 {
+                break;
+            }
+            buf.extend_from_slice(&chunk[..n]);
+        }
+        Some(())
+    };
+    tokio::time::timeout(Duration::from_secs(10), read)
+        .await
+        .ok()??;
+    let text = String::from_utf8_lossy(&buf);
+    let mut parts = text.lines().next()?.split_whitespace();
+    let _method = parts.next()?;
+    parts.next().map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expected() -> ExpectedResponse {
+        ExpectedResponse {
+            state: Some("s-1".into()),
+            issuer: "https://as.example".into(),
+            iss_required: true,
+        }
+    }
+
+    fn response(url: &str) -> AuthorizationResponse {
+        parse_redirect_url(url).unwrap()
+    }
+
+    #[test]
+    fn good_response_yields_the_code() {
+        let r = response("http://127.0.0.1:1/cb?code=c-1&state=s-1&iss=https%3A%2F%2Fas.example");
+        assert_eq!(
+            check_authorization_response(&r, &expected()).unwrap(),
+            "c-1"
+        );
+    }
+
+    #[test]
+    fn state_mismatch_is_refused() {
+        let r = response("http://127.0.0.1:1/cb?code=c&state=other&iss=https%3A%2F%2Fas.example");
+        let err = check_authorization_response(&r, &expected()).unwrap_err();
+        assert!(err.to_string().contains("RFC 6749 §10.12"), "{err}");
+    }
+
+    #[test]
+    fn iss_mismatch_and_missing_iss_are_refused() {
+        let r = response("http://127.0.0.1:1/cb?code=c&state=s-1&iss=https%3A%2F%2Fevil.example");
+        let err = check_authorization_response(&r, &expected()).unwrap_err();
+        assert!(err.to_string().contains("mix-up"), "{err}");
+        let r = response("http://127.0.0.1:1/cb?code=c&state=s-1");
+        assert!(check_authorization_response(&r, &expected()).is_err());
+        let lenient = ExpectedResponse {
+            iss_required: false,
+            ..expected()
+        };
+        assert_eq!(check_authorization_response(&r, &lenient).unwrap(), "c");
+    }
+
+    #[test]
+    fn error_response_is_reported_after_the_state_check() {
+        let r = response(
+            "http://127.0.0.1:1/cb?error=access_denied&error_description=User+said+no&state=s-1&iss=https%3A%2F%2Fas.example",
+        );
+        let err = check_authorization_response(&r, &expected()).unwrap_err();
+        assert_eq!(err.oauth_code(), Some("access_denied"));
+        assert!(err.to_string().contains("User said no"));
+    }
+
+    #[test]
+    fn fragment_parameters_are_read_too() {
+        let r = response("https://app.example/cb#code=c&state=s");
+        assert_eq!(r.code.as_deref(), Some("c"));
+        assert!(parse_redirect_url("not a url").is_err());
+    }
+
+    #[tokio::test]
+    async fn listener_binds_an_ephemeral_port_and_receives_the_redirect() {
+        let listener = LoopbackListener::bind(None).await.unwrap();
+        let uri = listener.redirect_uri().to_string();
+        assert!(
+            uri.starts_with("http://127.0.0.1:") && uri.ends_with("/callback"),
+            "{uri}"
+        );
+        assert!(!uri.contains(":0/"));
+        let waiting = tokio::spawn(listener.wait());
+        let client = reqwest::Client::new();
+        let miss = client
+            .get(uri.replace("/callback", "/favicon.ico"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(miss.status(), 404);
+        let hit = client
+            .get(format!("{uri}?code=abc&state=xyz"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(hit.status(), 200);
+        let url = waiting.await.unwrap().unwrap();
+        assert_eq!(url, format!("{uri}?code=abc&state=xyz"));
+    }
+
+    #[tokio::test]
+    async fn non_loopback_redirect_cannot_be_listened_on() {
+        let err = LoopbackListener::bind(Some("https://app.example/cb"))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("paste"));
+    }
+}
