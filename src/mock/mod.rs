@@ -1,7 +1,66 @@
-//! The built-in authorization server (axum). No terminal in here.
-//! Built by the mock server issue; this file holds the entry points `main.rs` calls.
+//! The built-in authorization server (axum). No terminal in here, and nothing from `oauth`:
+//! the server stands alone, and shares only JSON shapes (`crate::wire`) with the client side.
+//!
+//! Embedded use (tests, the terminal app):
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), oauthscope::mock::MockError> {
+//! use oauthscope::mock::{MockConfig, MockServer};
+//! let mut config = MockConfig::demo(); // 127.0.0.1, free port, alice/bob, demo clients
+//! config.auto_approve = Some("alice".into());
+//! let mock = MockServer::start(config).await?; // returns once the socket is bound
+//! println!("issuer: {}", mock.issuer());
+//! mock.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! Standalone use: `oauthscope mock [--port N] [--bind ADDR] [--issuer URL] [--config FILE]
+//! [--auto-approve USER]`.
 
+mod app;
+mod authorize;
+mod client_auth;
+mod clock;
+mod config;
+mod device;
+mod errors;
+mod form;
+mod http;
+mod interaction;
+mod introspect;
+mod jwks;
+mod keys;
+mod metadata;
+mod pages;
+mod par;
+mod redirect;
+mod register;
+mod revoke;
+mod scopes;
+mod secrets;
+mod state;
+mod token;
+mod tokens;
+mod userinfo;
+
+use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::{
+    AuthMethod, ClientConfig, DEMO_CONFIDENTIAL_CLIENT, DEMO_PUBLIC_CLIENT, DEMO_REDIRECT_URIS,
+    DEMO_SECRET, Lifetimes, MockConfig, SigningAlg, User,
+};
+pub use errors::MockError;
+pub use form::BODY_LIMIT;
+
+use app::App;
+use keys::Keys;
 
 /// `oauthscope mock` options.
 #[derive(Debug, clap::Args)]
@@ -23,7 +82,215 @@ pub struct MockArgs {
     pub auto_approve: Option<String>,
 }
 
-pub async fn run_standalone(_args: MockArgs) -> ExitCode {
-    eprintln!("oauthscope mock: not built yet");
-    ExitCode::FAILURE
+/// Starts the mock.
+pub struct MockServer;
+
+impl MockServer {
+    /// Binds the socket and starts serving; returns as soon as the socket is bound. Signing keys
+    /// are generated in the background, and requests that need them wait for them.
+    pub async fn start(config: MockConfig) -> Result<RunningMock, MockError> {
+        let config = config.validate()?;
+        let requested = SocketAddr::new(config.bind, config.port);
+        let listener = TcpListener::bind(requested)
+            .await
+            .map_err(|source| MockError::Bind {
+                addr: requested,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| MockError::Bind {
+            addr: requested,
+            source,
+        })?;
+        let issuer = match &config.issuer {
+            Some(issuer) => normalize_issuer(issuer)?,
+            None => format!("http://{addr}"),
+        };
+        let keys = Keys::generate_in_background(config.signing_alg);
+        let app = Arc::new(App::new(&config, issuer.clone(), keys));
+        let router = app::router(Arc::clone(&app));
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async {
+                    // Either an explicit shutdown or the handle being dropped stops the server.
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        Ok(RunningMock {
+            addr,
+            issuer,
+            app,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+}
+
+/// The issuer must be an http(s) URL without query or fragment (RFC 8414 §2); a trailing `/`
+/// is dropped so endpoint URLs are `issuer + path`.
+fn normalize_issuer(issuer: &str) -> Result<String, MockError> {
+    let parsed = url::Url::parse(issuer)
+        .map_err(|err| MockError::Config(format!("issuer `{issuer}` is not a URL: {err}")))?;
+    if !matches!(parsed.scheme(), "http" | "https")
+        || parsed.query().is_some()
+        || parsed.fragment().is_some()
+    {
+        return Err(MockError::Config(format!(
+            "issuer `{issuer}` must be an http(s) URL with no query or fragment (RFC 8414 section 2)"
+        )));
+    }
+    Ok(issuer.trim_end_matches('/').to_owned())
+}
+
+/// A running mock. Dropping it stops the server too; `shutdown` also waits for it to finish.
+pub struct RunningMock {
+    addr: SocketAddr,
+    issuer: String,
+    app: Arc<App>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl RunningMock {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// Waits until the signing keys exist (normally a few tens of milliseconds after start).
+    pub async fn keys_ready(&self) -> Result<(), MockError> {
+        self.app.keys.ring().await.map(|_| ())
+    }
+
+    /// Replaces the signing keys. The old public keys stay in /jwks until every token they
+    /// signed has expired, so verifiers holding such a token still find its `kid`.
+    pub async fn rotate_keys(&self) -> Result<(), MockError> {
+        let now = self.app.now();
+        let lifetimes = self.app.lifetimes;
+        let longest = lifetimes.access_token.max(lifetimes.id_token);
+        self.app.keys.rotate(now, now.saturating_add(longest)).await
+    }
+
+    /// Stops accepting connections, lets requests in flight finish, and waits for the server.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            match task.await {
+                Ok(Ok(())) => {}
+                Ok(Err(err)) => tracing::warn!("the mock server stopped with an error: {err}"),
+                Err(err) => tracing::warn!("the mock server task failed: {err}"),
+            }
+        }
+    }
+}
+
+impl Drop for RunningMock {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// `oauthscope mock`: serve until Ctrl-C.
+pub async fn run_standalone(args: MockArgs) -> ExitCode {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+    let config = match &args.config {
+        Some(path) => MockConfig::from_toml_file(path),
+        None => Ok(MockConfig::demo()),
+    };
+    let mut config = match config {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("oauthscope mock: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    config.bind = args.bind;
+    config.port = args.port;
+    config.issuer = args.issuer;
+    config.auto_approve = args.auto_approve;
+    let summary = banner(&config);
+    let mock = match MockServer::start(config).await {
+        Ok(mock) => mock,
+        Err(err) => {
+            eprintln!("oauthscope mock: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("oauthscope mock authorization server\n");
+    println!("  issuer     {}", mock.issuer());
+    println!(
+        "  discovery  {}{}",
+        mock.issuer(),
+        crate::wire::OIDC_METADATA_PATH
+    );
+    println!("{summary}");
+    println!("Press Ctrl-C to stop.");
+    if let Err(err) = tokio::signal::ctrl_c().await {
+        eprintln!("oauthscope mock: cannot listen for Ctrl-C ({err}); stopping");
+    }
+    eprintln!("oauthscope mock: shutting down");
+    mock.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+/// Users and clients for the start-up banner. Only the well-known demo secret is printed.
+fn banner(config: &MockConfig) -> String {
+    let users: Vec<&str> = config.users.iter().map(|u| u.username.as_str()).collect();
+    let mut lines = vec![format!("  users      {}", users.join(", "))];
+    if let Some(user) = &config.auto_approve {
+        lines.push(format!(
+            "  auto-approve as {user} (no login or consent pages)"
+        ));
+    }
+    for client in &config.clients {
+        let auth = match client.client_secret.as_deref() {
+            None => "public, PKCE required".to_owned(),
+            Some(DEMO_SECRET) => format!("client_secret {DEMO_SECRET}"),
+            Some(_) => "client_secret from the config file".to_owned(),
+        };
+        lines.push(format!("  client     {}  ({auth})", client.client_id));
+    }
+    let demo_redirects = config
+        .clients
+        .iter()
+        .flat_map(|c| &c.redirect_uris)
+        .any(|uri| DEMO_REDIRECT_URIS.contains(&uri.as_str()));
+    if demo_redirects {
+        lines.push(format!(
+            "  redirect   {} (any port on loopback)",
+            DEMO_REDIRECT_URIS.join(", ")
+        ));
+    }
+    lines.join("\n") + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issuer_override_is_checked_and_trimmed() {
+        assert_eq!(
+            normalize_issuer("http://localhost:9000/").unwrap(),
+            "http://localhost:9000"
+        );
+        assert!(normalize_issuer("ftp://x").is_err());
+        assert!(normalize_issuer("http://x/?a=b").is_err());
+        assert!(normalize_issuer("not a url").is_err());
+    }
 }

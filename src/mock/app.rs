@@ -1,0 +1,120 @@
+//! The shared application state handed to every handler, and the router that maps paths to
+//! the endpoint modules.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
+use axum::routing::{get, post};
+
+use super::clock::Clock;
+use super::config::{Lifetimes, MockConfig, User};
+use super::form::BODY_LIMIT;
+use super::keys::Keys;
+use super::state::{Client, SharedStore, Store};
+use super::{
+    authorize, device, http, interaction, introspect, jwks, metadata, par, register, revoke, token,
+    userinfo,
+};
+use crate::wire::{OAUTH_METADATA_PATH, OIDC_METADATA_PATH};
+
+pub const AUTHORIZE_PATH: &str = "/authorize";
+pub const TOKEN_PATH: &str = "/token";
+pub const INTROSPECT_PATH: &str = "/introspect";
+pub const REVOKE_PATH: &str = "/revoke";
+pub const USERINFO_PATH: &str = "/userinfo";
+pub const DEVICE_AUTHORIZATION_PATH: &str = "/device/code";
+pub const DEVICE_VERIFICATION_PATH: &str = "/device";
+pub const JWKS_PATH: &str = "/jwks";
+pub const PAR_PATH: &str = "/par";
+pub const REGISTER_PATH: &str = "/register";
+pub const LOGIN_PATH: &str = "/login";
+pub const CONSENT_PATH: &str = "/consent";
+
+/// Everything a handler needs.
+pub struct App {
+    pub issuer: String,
+    pub users: Vec<User>,
+    pub lifetimes: Lifetimes,
+    pub auto_approve: Option<String>,
+    pub clock: Arc<dyn Clock>,
+    pub store: SharedStore,
+    pub keys: Keys,
+}
+
+pub type AppState = Arc<App>;
+
+impl App {
+    pub fn new(config: &MockConfig, issuer: String, keys: Keys) -> Self {
+        let clients = config.clients.iter().map(Client::from_config);
+        App {
+            issuer,
+            users: config.users.clone(),
+            lifetimes: config.lifetimes,
+            auto_approve: config.auto_approve.clone(),
+            clock: Arc::clone(&config.clock),
+            store: SharedStore::new(Store::new(clients)),
+            keys,
+        }
+    }
+
+    /// Absolute URL of one of this server's paths.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.issuer)
+    }
+
+    pub fn now(&self) -> u64 {
+        self.clock.now_secs()
+    }
+
+    /// The moment something living `lifetime` seconds from now expires. Saturating, so a
+    /// huge lifetime in a config file means "practically never", not an overflow.
+    pub fn expires_after(&self, lifetime: u64) -> u64 {
+        self.now().saturating_add(lifetime)
+    }
+
+    /// A configured user, or an ad-hoc one for a name typed on the login page.
+    pub fn user(&self, username: &str) -> User {
+        self.users
+            .iter()
+            .find(|u| u.username == username)
+            .cloned()
+            .unwrap_or_else(|| User::ad_hoc(username))
+    }
+}
+
+/// All routes. Endpoints a browser app calls with `fetch` get CORS headers; the pages a person
+/// navigates to (authorize, login, consent, device verification) do not need them.
+pub fn router(app: AppState) -> Router {
+    let api = Router::new()
+        .route(OAUTH_METADATA_PATH, get(metadata::document))
+        .route(OIDC_METADATA_PATH, get(metadata::document))
+        .route(JWKS_PATH, get(jwks::jwks))
+        .route(TOKEN_PATH, post(token::token))
+        .route(INTROSPECT_PATH, post(introspect::introspect))
+        .route(REVOKE_PATH, post(revoke::revoke))
+        .route(USERINFO_PATH, get(userinfo::get).post(userinfo::post))
+        .route(DEVICE_AUTHORIZATION_PATH, post(device::authorization))
+        .route(PAR_PATH, post(par::push))
+        .route(REGISTER_PATH, post(register::create))
+        .route(
+            "/register/{client_id}",
+            get(register::read)
+                .put(register::update)
+                .delete(register::delete),
+        )
+        .layer(middleware::from_fn(http::cors));
+    let pages = Router::new()
+        .route(AUTHORIZE_PATH, get(authorize::authorize))
+        .route(LOGIN_PATH, post(interaction::login))
+        .route(CONSENT_PATH, post(interaction::consent))
+        .route(
+            DEVICE_VERIFICATION_PATH,
+            get(device::verification_page).post(device::submit_user_code),
+        );
+    api.merge(pages)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn(http::log_request))
+        .with_state(app)
+}

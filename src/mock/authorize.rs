@@ -1,0 +1,395 @@
+//! `GET /authorize` (RFC 6749 §4.1.1, RFC 7636, OIDC Core §3.1.2, RFC 9126 §4): validates the
+//! request, then signs the user in (auto-approve, or the login and consent pages) and sends
+//! the code back with `state` and `iss` (RFC 9207).
+
+use std::sync::Arc;
+
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::app::AppState;
+use super::config::GRANT_AUTHORIZATION_CODE;
+use super::errors::OAuthError;
+use super::form::Params;
+use super::http::{for_client, redirect};
+use super::interaction;
+use super::pages;
+use super::redirect as redirect_uri;
+use super::scopes::{self, Subject};
+use super::secrets::random_token;
+use super::state::{AuthorizationRequest, Client, CodeRecord, Pkce, PkceMethod, Purpose, SignedIn};
+use crate::wire::PAR_REQUEST_URI_PREFIX;
+
+/// Why an authorization request fails, and so where the error goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthorizeError {
+    /// The client or its redirect URI cannot be trusted: an error page, never a redirect
+    /// (RFC 6749 §4.1.2.1).
+    Untrusted {
+        error: &'static str,
+        description: String,
+    },
+    /// Everything else goes back to the client's redirect URI (RFC 6749 §4.1.2.1).
+    Redirect {
+        redirect_uri: String,
+        state: Option<String>,
+        error: &'static str,
+        description: String,
+    },
+}
+
+impl AuthorizeError {
+    fn untrusted(description: impl Into<String>) -> Self {
+        AuthorizeError::Untrusted {
+            error: "invalid_request",
+            description: description.into(),
+        }
+    }
+
+    /// The same failure as a JSON error, for the PAR endpoint (RFC 9126 §2.3).
+    pub fn into_oauth_error(self) -> OAuthError {
+        match self {
+            AuthorizeError::Untrusted { error, description }
+            | AuthorizeError::Redirect {
+                error, description, ..
+            } => OAuthError::bad_request(error, description),
+        }
+    }
+}
+
+pub async fn authorize(State(app): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let params = match Params::parse(query.unwrap_or_default().as_bytes()) {
+        Ok(params) => params,
+        Err(err) => return pages::error(StatusCode::BAD_REQUEST, err.error, &err.description),
+    };
+    let (client, request) = match resolve(&app, &params) {
+        Ok(found) => found,
+        Err(err) => return error_response(&app, err),
+    };
+    let response = if let Some(username) = app.auto_approve.clone() {
+        let signed_in = SignedIn {
+            user: app.user(&username),
+            auth_time: app.now(),
+        };
+        finish(&app, request, signed_in, StatusCode::FOUND)
+    } else if params.get("prompt") == Some("none") {
+        error_response(
+            &app,
+            redirect_error(
+                &request,
+                "login_required",
+                "prompt=none was sent, but nobody is signed in at this server and it keeps no \
+                 sessions (OIDC Core section 3.1.2.6)",
+            ),
+        )
+    } else {
+        let hint = request.login_hint.clone();
+        interaction::begin(&app, Purpose::Authorize(request), hint.as_deref())
+    };
+    for_client(response, &client.client_id)
+}
+
+/// The client and the request, from the query or from a pushed request (RFC 9126 §4).
+fn resolve(
+    app: &AppState,
+    params: &Params,
+) -> Result<(Arc<Client>, AuthorizationRequest), AuthorizeError> {
+    let client = find_client(app, params)?;
+    let Some(request_uri) = params.get("request_uri") else {
+        let request = validate(params, &client)?;
+        return Ok((client, request));
+    };
+    if !request_uri.starts_with(PAR_REQUEST_URI_PREFIX) {
+        return Err(AuthorizeError::Untrusted {
+            error: "invalid_request_uri",
+            description: format!(
+                "request_uri must be one this server issued at /par, starting with \
+                 `{PAR_REQUEST_URI_PREFIX}` (RFC 9126 section 4)"
+            ),
+        });
+    }
+    // Single use: taken out of the store whether or not it is still valid.
+    let pushed = app.store.lock().par.remove(request_uri);
+    let invalid = |why: &str| AuthorizeError::Untrusted {
+        error: "invalid_request_uri",
+        description: format!("request_uri {why} (RFC 9126 section 4)"),
+    };
+    let pushed =
+        pushed.ok_or_else(|| invalid("is unknown or was already used; it is single use"))?;
+    if pushed.expires_at <= app.now() {
+        return Err(invalid(&format!(
+            "expired; it lives {} s",
+            app.lifetimes.par_request_uri
+        )));
+    }
+    if pushed.request.client_id != client.client_id {
+        return Err(invalid(
+            "was pushed by another client; it is bound to its client",
+        ));
+    }
+    Ok((client, pushed.request))
+}
+
+fn find_client(app: &AppState, params: &Params) -> Result<Arc<Client>, AuthorizeError> {
+    let client_id = params.get("client_id").ok_or_else(|| {
+        AuthorizeError::untrusted("parameter `client_id` is missing (RFC 6749 section 4.1.1)")
+    })?;
+    app.store.lock().client(client_id).ok_or_else(|| {
+        AuthorizeError::untrusted(format!(
+            "unknown client `{client_id}`: the server cannot verify where to send you back, \
+             so it does not redirect (RFC 6749 section 4.1.2.1)"
+        ))
+    })
+}
+
+/// Validates an authorization request for an already identified client. Shared with /par.
+pub fn validate(params: &Params, client: &Client) -> Result<AuthorizationRequest, AuthorizeError> {
+    let (redirect_uri, redirect_uri_sent) = match params.get("redirect_uri") {
+        Some(uri) => {
+            if !client
+                .redirect_uris
+                .iter()
+                .any(|registered| redirect_uri::matches(registered, uri))
+            {
+                return Err(AuthorizeError::untrusted(format!(
+                    "redirect_uri `{uri}` is not registered for client `{}`; it must match \
+                     exactly (RFC 6749 section 3.1.2.3), only a loopback IP's port may vary \
+                     (RFC 8252 section 7.3)",
+                    client.client_id
+                )));
+            }
+            (uri.to_owned(), true)
+        }
+        None => match client.redirect_uris.as_slice() {
+            [only] => (only.clone(), false),
+            _ => {
+                return Err(AuthorizeError::untrusted(format!(
+                    "parameter `redirect_uri` is missing, and client `{}` does not have exactly \
+                     one registered redirect URI to default to (RFC 6749 section 3.1.2.3)",
+                    client.client_id
+                )));
+            }
+        },
+    };
+    let state = params.get("state").map(str::to_owned);
+    let fail = |error: &'static str, description: String| AuthorizeError::Redirect {
+        redirect_uri: redirect_uri.clone(),
+        state: state.clone(),
+        error,
+        description,
+    };
+
+    if params.contains("request") {
+        return Err(fail(
+            "request_not_supported",
+            "request objects (the `request` parameter) are not supported; push the parameters \
+             to /par instead (OIDC Core section 6, RFC 9126)"
+                .into(),
+        ));
+    }
+    match params.get("response_type") {
+        None => {
+            return Err(fail(
+                "invalid_request",
+                "parameter `response_type` is missing (RFC 6749 section 4.1.1)".into(),
+            ));
+        }
+        Some("code") => {}
+        Some(other) => {
+            return Err(fail(
+                "unsupported_response_type",
+                format!(
+                    "response_type `{other}` is not supported; use `code` (RFC 6749 section \
+                     4.1.1; RFC 9700 section 2.1.2 retires the implicit grant)"
+                ),
+            ));
+        }
+    }
+    if !client.allows_grant(GRANT_AUTHORIZATION_CODE) {
+        return Err(fail(
+            "unauthorized_client",
+            format!(
+                "client `{}` is not registered for the authorization_code grant \
+                 (RFC 6749 section 4.1.2.1)",
+                client.client_id
+            ),
+        ));
+    }
+    let scopes = scopes::resolve(params.get("scope"), client, Subject::User)
+        .map_err(|err| fail(err.error, err.description))?;
+    if scopes::has(&scopes, "openid") && !redirect_uri_sent {
+        return Err(fail(
+            "invalid_request",
+            "OpenID Connect requests must send `redirect_uri` (OIDC Core section 3.1.2.1)".into(),
+        ));
+    }
+    let pkce = pkce(params, client).map_err(|description| fail("invalid_request", description))?;
+    if let Some(prompt) = params.get("prompt") {
+        let values: Vec<&str> = prompt.split(' ').collect();
+        if values.contains(&"none") && values.len() > 1 {
+            return Err(fail(
+                "invalid_request",
+                "prompt=none cannot be combined with other prompt values \
+                 (OIDC Core section 3.1.2.1)"
+                    .into(),
+            ));
+        }
+    }
+    Ok(AuthorizationRequest {
+        client_id: client.client_id.clone(),
+        redirect_uri,
+        redirect_uri_sent,
+        scopes,
+        state,
+        nonce: params.get("nonce").map(str::to_owned),
+        pkce,
+        login_hint: params.get("login_hint").map(str::to_owned),
+    })
+}
+
+/// RFC 7636 §4.3 and RFC 9700 §2.1.1: public clients must send a challenge.
+fn pkce(params: &Params, client: &Client) -> Result<Option<Pkce>, String> {
+    let method = params.get("code_challenge_method");
+    let Some(challenge) = params.get("code_challenge") else {
+        if method.is_some() {
+            return Err(
+                "code_challenge_method was sent without code_challenge (RFC 7636 section 4.3)"
+                    .into(),
+            );
+        }
+        if client.is_public() {
+            return Err(format!(
+                "client `{}` is public, so it must use PKCE: send code_challenge and \
+                 code_challenge_method=S256 (RFC 9700 section 2.1.1, RFC 7636 section 4.3)",
+                client.client_id
+            ));
+        }
+        return Ok(None);
+    };
+    let method = match method {
+        None | Some("plain") => PkceMethod::Plain,
+        Some("S256") => PkceMethod::S256,
+        Some(other) => {
+            return Err(format!(
+                "code_challenge_method `{other}` is not supported; use S256 \
+                 (RFC 7636 section 4.3)"
+            ));
+        }
+    };
+    if !is_pkce_string(challenge) {
+        return Err(
+            "code_challenge must be 43 to 128 characters from A-Z a-z 0-9 - . _ ~ \
+             (RFC 7636 section 4.2)"
+                .into(),
+        );
+    }
+    Ok(Some(Pkce {
+        challenge: challenge.to_owned(),
+        method,
+    }))
+}
+
+/// RFC 7636 §4.1: 43 to 128 unreserved characters (the same shape for verifier and challenge).
+pub fn is_pkce_string(value: &str) -> bool {
+    (43..=128).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+}
+
+fn redirect_error(
+    request: &AuthorizationRequest,
+    error: &'static str,
+    description: &str,
+) -> AuthorizeError {
+    AuthorizeError::Redirect {
+        redirect_uri: request.redirect_uri.clone(),
+        state: request.state.clone(),
+        error,
+        description: description.to_owned(),
+    }
+}
+
+/// The user refused on the consent page (RFC 6749 §4.1.2.1 `access_denied`).
+pub fn denied(app: &AppState, request: &AuthorizationRequest) -> Response {
+    error_response(
+        app,
+        redirect_error(
+            request,
+            "access_denied",
+            "the user denied the request on the consent page (RFC 6749 section 4.1.2.1)",
+        ),
+    )
+}
+
+/// An error page, or a redirect carrying `error`, `error_description`, `state` and `iss`.
+fn error_response(app: &AppState, err: AuthorizeError) -> Response {
+    match err {
+        AuthorizeError::Untrusted { error, description } => {
+            pages::error(StatusCode::BAD_REQUEST, error, &description)
+        }
+        AuthorizeError::Redirect {
+            redirect_uri: uri,
+            state,
+            error,
+            description,
+        } => {
+            let mut params = vec![
+                ("error", error),
+                ("error_description", description.as_str()),
+            ];
+            if let Some(state) = state.as_deref() {
+                params.push(("state", state));
+            }
+            params.push(("iss", app.issuer.as_str()));
+            redirect(StatusCode::FOUND, &redirect_uri::with_params(&uri, &params))
+        }
+    }
+}
+
+/// Issues a code for an approved request and redirects to the client with `code`, `state`
+/// and `iss` (RFC 6749 §4.1.2, RFC 9207).
+pub fn finish(
+    app: &AppState,
+    request: AuthorizationRequest,
+    signed_in: SignedIn,
+    status: StatusCode,
+) -> Response {
+    let code = random_token();
+    let location = {
+        let mut params = vec![("code", code.as_str())];
+        if let Some(state) = request.state.as_deref() {
+            params.push(("state", state));
+        }
+        params.push(("iss", app.issuer.as_str()));
+        redirect_uri::with_params(&request.redirect_uri, &params)
+    };
+    let mut store = app.store.lock();
+    let grant = store.new_grant();
+    store.codes.insert(
+        code.clone(),
+        CodeRecord {
+            request,
+            signed_in,
+            expires_at: app.expires_after(app.lifetimes.authorization_code),
+            grant,
+            redeemed: false,
+        },
+    );
+    redirect(status, &location)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pkce_strings_follow_rfc7636() {
+        assert!(is_pkce_string(&"a".repeat(43)));
+        assert!(is_pkce_string(&"~._-".repeat(32)));
+        assert!(!is_pkce_string(&"a".repeat(42)));
+        assert!(!is_pkce_string(&"a".repeat(129)));
+        assert!(!is_pkce_string(&format!("{}+", "a".repeat(43))));
+    }
+}

@@ -1,0 +1,582 @@
+//! What the mock serves: users, clients, token lifetimes, signing algorithm, where it listens.
+//!
+//! A config file is merged over the built-in demo data: its users and clients are added to
+//! `alice`, `bob`, `demo-public` and `demo-confidential` (an entry with the same username or
+//! client_id replaces the demo one), and its `[lifetimes]` override only the fields it names.
+//! `include_demo = false` starts from nothing instead.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::clock::{Clock, SystemClock};
+use super::errors::MockError;
+use super::redirect;
+
+/// Grant types the mock implements (RFC 6749 §4.1, §4.4, §6; RFC 8628 §3.4).
+pub const GRANT_AUTHORIZATION_CODE: &str = "authorization_code";
+pub const GRANT_REFRESH_TOKEN: &str = "refresh_token";
+pub const GRANT_CLIENT_CREDENTIALS: &str = "client_credentials";
+pub use crate::wire::DEVICE_CODE_GRANT as GRANT_DEVICE_CODE;
+pub const ALL_GRANTS: [&str; 4] = [
+    GRANT_AUTHORIZATION_CODE,
+    GRANT_REFRESH_TOKEN,
+    GRANT_CLIENT_CREDENTIALS,
+    GRANT_DEVICE_CODE,
+];
+
+/// Scopes the mock knows. `openid`, `profile` and `email` are OIDC Core §5.4 scopes; the
+/// `api:*` scopes stand for an API the access token could be sent to.
+pub const SCOPES_SUPPORTED: [&str; 5] = ["openid", "profile", "email", "api:read", "api:write"];
+/// Scopes that only make sense with an end-user behind the token.
+pub const USER_SCOPES: [&str; 3] = ["openid", "profile", "email"];
+
+/// The algorithm the mock signs access and ID tokens with. Both keys are always published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum SigningAlg {
+    #[default]
+    RS256,
+    ES256,
+}
+
+impl SigningAlg {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SigningAlg::RS256 => "RS256",
+            SigningAlg::ES256 => "ES256",
+        }
+    }
+}
+
+/// How a client proves who it is at the token endpoint (RFC 7591 §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMethod {
+    None,
+    ClientSecretBasic,
+    ClientSecretPost,
+}
+
+impl AuthMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMethod::None => "none",
+            AuthMethod::ClientSecretBasic => "client_secret_basic",
+            AuthMethod::ClientSecretPost => "client_secret_post",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "none" => Some(AuthMethod::None),
+            "client_secret_basic" => Some(AuthMethod::ClientSecretBasic),
+            "client_secret_post" => Some(AuthMethod::ClientSecretPost),
+            _ => None,
+        }
+    }
+
+    pub const ALL: [AuthMethod; 3] = [
+        AuthMethod::ClientSecretBasic,
+        AuthMethod::ClientSecretPost,
+        AuthMethod::None,
+    ];
+}
+
+/// An end-user who can sign in. No passwords: the mock is for practising flows, not logins.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub username: String,
+    /// Subject identifier (OIDC Core §2). Defaults to the username.
+    #[serde(default)]
+    pub sub: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picture: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zoneinfo: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_verified: Option<bool>,
+}
+
+impl User {
+    /// A user someone typed on the login page who is not configured: minimal, honest claims.
+    pub fn ad_hoc(username: &str) -> Self {
+        User {
+            username: username.to_owned(),
+            sub: username.to_owned(),
+            name: Some(username.to_owned()),
+            given_name: None,
+            family_name: None,
+            picture: None,
+            locale: None,
+            zoneinfo: None,
+            email: Some(format!("{username}@example.com")),
+            email_verified: Some(false),
+        }
+    }
+}
+
+/// A client known to the mock, from the demo data, a config file or dynamic registration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClientConfig {
+    pub client_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    /// Accepted authentication methods; defaults to basic + post with a secret, none without.
+    #[serde(default)]
+    pub token_endpoint_auth_methods: Vec<AuthMethod>,
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+    /// Defaults to every grant the client type allows.
+    #[serde(default)]
+    pub grant_types: Vec<String>,
+    /// Space-separated scopes the client may ask for; defaults to every supported scope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_name: Option<String>,
+}
+
+impl ClientConfig {
+    /// Fills the defaults and checks the client is coherent.
+    fn normalize(mut self) -> Result<Self, MockError> {
+        let id = self.client_id.clone();
+        if id.is_empty() {
+            return Err(MockError::Config("a client has an empty client_id".into()));
+        }
+        if self.token_endpoint_auth_methods.is_empty() {
+            self.token_endpoint_auth_methods = match self.client_secret {
+                Some(_) => vec![AuthMethod::ClientSecretBasic, AuthMethod::ClientSecretPost],
+                None => vec![AuthMethod::None],
+            };
+        }
+        let public = self.token_endpoint_auth_methods.contains(&AuthMethod::None);
+        if public && self.token_endpoint_auth_methods.len() > 1 {
+            return Err(MockError::Config(format!(
+                "client {id}: auth method `none` cannot be combined with secret methods"
+            )));
+        }
+        if public == self.client_secret.is_some() {
+            return Err(MockError::Config(format!(
+                "client {id}: a client_secret goes with client_secret_basic/post, and only with them"
+            )));
+        }
+        if self.grant_types.is_empty() {
+            self.grant_types = ALL_GRANTS
+                .iter()
+                .filter(|g| !(public && **g == GRANT_CLIENT_CREDENTIALS))
+                .map(|g| (*g).to_owned())
+                .collect();
+        }
+        if let Some(unknown) = self
+            .grant_types
+            .iter()
+            .find(|g| !ALL_GRANTS.contains(&g.as_str()))
+        {
+            return Err(MockError::Config(format!(
+                "client {id}: unknown grant type `{unknown}`"
+            )));
+        }
+        if public
+            && self
+                .grant_types
+                .iter()
+                .any(|g| g == GRANT_CLIENT_CREDENTIALS)
+        {
+            return Err(MockError::Config(format!(
+                "client {id}: a public client cannot use client_credentials (RFC 6749 section 4.4)"
+            )));
+        }
+        for uri in &self.redirect_uris {
+            redirect::validate_registered(uri)
+                .map_err(|why| MockError::Config(format!("client {id}: {why}")))?;
+        }
+        if let Some(scope) = &self.scope
+            && let Some(unknown) = scope
+                .split(' ')
+                .find(|s| !s.is_empty() && !SCOPES_SUPPORTED.contains(s))
+        {
+            return Err(MockError::Config(format!(
+                "client {id}: unknown scope `{unknown}`; supported: {}",
+                SCOPES_SUPPORTED.join(" ")
+            )));
+        }
+        Ok(self)
+    }
+}
+
+/// Token and artefact lifetimes, in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Lifetimes {
+    pub authorization_code: u64,
+    pub access_token: u64,
+    pub id_token: u64,
+    pub refresh_token: u64,
+    pub device_code: u64,
+    /// Minimum seconds between device-flow polls (RFC 8628 §3.2 `interval`).
+    pub device_poll_interval: u64,
+    pub par_request_uri: u64,
+    /// How long a login/consent page stays usable.
+    pub interaction: u64,
+}
+
+impl Default for Lifetimes {
+    fn default() -> Self {
+        Lifetimes {
+            authorization_code: 60,
+            access_token: 3600,
+            id_token: 3600,
+            refresh_token: 86_400,
+            device_code: 600,
+            device_poll_interval: 5,
+            par_request_uri: 60,
+            interaction: 600,
+        }
+    }
+}
+
+/// Everything the mock needs to start. `MockConfig::demo()` is a ready-to-use starting point.
+#[derive(Clone)]
+pub struct MockConfig {
+    pub bind: IpAddr,
+    /// 0 picks a free port.
+    pub port: u16,
+    /// Advertised issuer; defaults to `http://BIND:PORT` with the port actually bound.
+    pub issuer: Option<String>,
+    pub users: Vec<User>,
+    pub clients: Vec<ClientConfig>,
+    pub lifetimes: Lifetimes,
+    pub signing_alg: SigningAlg,
+    /// Complete every sign-in and consent as this user with no page shown.
+    pub auto_approve: Option<String>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for MockConfig {
+    // Written out so client secrets never reach a log line through `{:?}`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let clients: Vec<&str> = self.clients.iter().map(|c| c.client_id.as_str()).collect();
+        let users: Vec<&str> = self.users.iter().map(|u| u.username.as_str()).collect();
+        f.debug_struct("MockConfig")
+            .field("bind", &self.bind)
+            .field("port", &self.port)
+            .field("issuer", &self.issuer)
+            .field("users", &users)
+            .field("clients", &clients)
+            .field("lifetimes", &self.lifetimes)
+            .field("signing_alg", &self.signing_alg)
+            .field("auto_approve", &self.auto_approve)
+            .field("clock", &self.clock)
+            .finish()
+    }
+}
+
+/// The TOML config file (see the README for an example).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default = "yes")]
+    include_demo: bool,
+    #[serde(default)]
+    signing_alg: Option<SigningAlg>,
+    #[serde(default)]
+    lifetimes: Option<Lifetimes>,
+    #[serde(default)]
+    users: Vec<User>,
+    #[serde(default)]
+    clients: Vec<ClientConfig>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+pub const DEMO_PUBLIC_CLIENT: &str = "demo-public";
+pub const DEMO_CONFIDENTIAL_CLIENT: &str = "demo-confidential";
+pub const DEMO_SECRET: &str = "demo-secret";
+/// Loopback redirect URIs registered for the demo clients; any port is accepted (RFC 8252 §7.3).
+pub const DEMO_REDIRECT_URIS: [&str; 2] = ["http://127.0.0.1/callback", "http://[::1]/callback"];
+
+impl MockConfig {
+    /// 127.0.0.1 on a free port, users alice and bob, clients demo-public and demo-confidential.
+    pub fn demo() -> Self {
+        MockConfig {
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            issuer: None,
+            users: demo_users(),
+            clients: demo_clients(),
+            lifetimes: Lifetimes::default(),
+            signing_alg: SigningAlg::default(),
+            auto_approve: None,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// Reads a TOML config file and merges it over [`MockConfig::demo`] (see the module docs).
+    pub fn from_toml_file(path: impl AsRef<Path>) -> Result<Self, MockError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| MockError::ReadConfig {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_toml_str(&text).map_err(|err| match err {
+            MockError::ParseConfig { source, .. } => MockError::ParseConfig {
+                path: path.to_owned(),
+                source,
+            },
+            other => other,
+        })
+    }
+
+    /// Same as [`MockConfig::from_toml_file`], from the file's text.
+    pub fn from_toml_str(text: &str) -> Result<Self, MockError> {
+        let file: ConfigFile = toml::from_str(text).map_err(|source| MockError::ParseConfig {
+            path: Default::default(),
+            source: Box::new(source),
+        })?;
+        let mut config = Self::demo();
+        if !file.include_demo {
+            config.users.clear();
+            config.clients.clear();
+        }
+        if let Some(alg) = file.signing_alg {
+            config.signing_alg = alg;
+        }
+        if let Some(lifetimes) = file.lifetimes {
+            config.lifetimes = lifetimes;
+        }
+        for user in file.users {
+            config.users.retain(|u| u.username != user.username);
+            config.users.push(user);
+        }
+        for client in file.clients {
+            config.clients.retain(|c| c.client_id != client.client_id);
+            config.clients.push(client);
+        }
+        config.validate()
+    }
+
+    /// Fills defaults (user `sub`, client methods and grants) and rejects incoherent entries.
+    pub fn validate(mut self) -> Result<Self, MockError> {
+        for user in &mut self.users {
+            if user.username.trim().is_empty() {
+                return Err(MockError::Config("a user has an empty username".into()));
+            }
+            if user.sub.is_empty() {
+                user.sub = user.username.clone();
+            }
+        }
+        self.clients = self
+            .clients
+            .into_iter()
+            .map(ClientConfig::normalize)
+            .collect::<Result<_, _>>()?;
+        if self.lifetimes.device_poll_interval == 0 {
+            return Err(MockError::Config(
+                "lifetimes.device_poll_interval must be at least 1 second".into(),
+            ));
+        }
+        Ok(self)
+    }
+}
+
+fn demo_users() -> Vec<User> {
+    vec![
+        User {
+            username: "alice".into(),
+            sub: "4c6a9b3e-1f2d-4e8a-9c7b-5d0e3f1a2b6c".into(),
+            name: Some("Alice Liddell".into()),
+            given_name: Some("Alice".into()),
+            family_name: Some("Liddell".into()),
+            picture: Some("https://example.com/avatars/alice.png".into()),
+            locale: Some("en-GB".into()),
+            zoneinfo: Some("Europe/London".into()),
+            email: Some("alice@example.com".into()),
+            email_verified: Some(true),
+        },
+        User {
+            username: "bob".into(),
+            sub: "9e2d7f41-8a3c-4b5e-a6d1-0c8f2e7b3a94".into(),
+            name: Some("Bob Tables".into()),
+            given_name: Some("Bob".into()),
+            family_name: Some("Tables".into()),
+            picture: Some("https://example.com/avatars/bob.png".into()),
+            locale: Some("en-US".into()),
+            zoneinfo: Some("America/New_York".into()),
+            email: Some("bob@example.org".into()),
+            email_verified: Some(false),
+        },
+    ]
+}
+
+fn demo_clients() -> Vec<ClientConfig> {
+    let redirect_uris: Vec<String> = DEMO_REDIRECT_URIS.iter().map(|u| (*u).into()).collect();
+    vec![
+        ClientConfig {
+            client_id: DEMO_PUBLIC_CLIENT.into(),
+            client_secret: None,
+            token_endpoint_auth_methods: vec![AuthMethod::None],
+            redirect_uris: redirect_uris.clone(),
+            grant_types: vec![
+                GRANT_AUTHORIZATION_CODE.into(),
+                GRANT_REFRESH_TOKEN.into(),
+                GRANT_DEVICE_CODE.into(),
+            ],
+            scope: None,
+            client_name: Some("Demo public client (PKCE)".into()),
+        },
+        ClientConfig {
+            client_id: DEMO_CONFIDENTIAL_CLIENT.into(),
+            client_secret: Some(DEMO_SECRET.into()),
+            token_endpoint_auth_methods: vec![
+                AuthMethod::ClientSecretBasic,
+                AuthMethod::ClientSecretPost,
+            ],
+            redirect_uris,
+            grant_types: ALL_GRANTS.iter().map(|g| (*g).into()).collect(),
+            scope: None,
+            client_name: Some("Demo confidential client".into()),
+        },
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_config_is_valid() {
+        let config = MockConfig::demo().validate().unwrap();
+        assert_eq!(config.users.len(), 2);
+        assert_eq!(config.clients.len(), 2);
+    }
+
+    #[test]
+    fn file_merges_over_demo_data() {
+        let config = MockConfig::from_toml_str(
+            r#"
+            signing_alg = "ES256"
+            [lifetimes]
+            access_token = 120
+            [[users]]
+            username = "carol"
+            name = "Carol"
+            [[clients]]
+            client_id = "svc"
+            client_secret = "s3cret"
+            grant_types = ["client_credentials"]
+            "#,
+        )
+        .unwrap();
+        assert_eq!(config.signing_alg, SigningAlg::ES256);
+        assert_eq!(config.lifetimes.access_token, 120);
+        assert_eq!(config.lifetimes.authorization_code, 60);
+        assert_eq!(config.users.len(), 3);
+        let carol = config.users.iter().find(|u| u.username == "carol").unwrap();
+        assert_eq!(carol.sub, "carol");
+        let svc = config
+            .clients
+            .iter()
+            .find(|c| c.client_id == "svc")
+            .unwrap();
+        assert_eq!(
+            svc.token_endpoint_auth_methods,
+            vec![AuthMethod::ClientSecretBasic, AuthMethod::ClientSecretPost]
+        );
+    }
+
+    /// The example in the README, kept here so it cannot rot.
+    #[test]
+    fn readme_example_parses() {
+        let config = MockConfig::from_toml_str(
+            r#"
+            signing_alg = "ES256"
+            include_demo = true
+
+            [lifetimes]
+            access_token = 300
+            refresh_token = 3600
+            authorization_code = 60
+            id_token = 300
+            device_code = 600
+            device_poll_interval = 1
+            par_request_uri = 60
+            interaction = 600
+
+            [[users]]
+            username = "carol"
+            sub = "c-0001"
+            name = "Carol Danvers"
+            given_name = "Carol"
+            family_name = "Danvers"
+            email = "carol@example.com"
+            email_verified = true
+            picture = "https://example.com/carol.png"
+            locale = "en-US"
+            zoneinfo = "America/Chicago"
+
+            [[clients]]
+            client_id = "reports-service"
+            client_secret = "s3cret"
+            grant_types = ["client_credentials"]
+            scope = "api:read"
+
+            [[clients]]
+            client_id = "spa"
+            redirect_uris = ["http://localhost:5173/callback", "http://127.0.0.1/callback"]
+            client_name = "My single-page app"
+            "#,
+        )
+        .unwrap();
+        assert_eq!(config.users.len(), 3);
+        assert_eq!(config.clients.len(), 4);
+        let spa = config
+            .clients
+            .iter()
+            .find(|c| c.client_id == "spa")
+            .unwrap();
+        assert_eq!(spa.token_endpoint_auth_methods, vec![AuthMethod::None]);
+        assert!(
+            !spa.grant_types
+                .iter()
+                .any(|g| g == GRANT_CLIENT_CREDENTIALS)
+        );
+    }
+
+    #[test]
+    fn include_demo_false_starts_empty() {
+        let config = MockConfig::from_toml_str("include_demo = false").unwrap();
+        assert!(config.users.is_empty() && config.clients.is_empty());
+    }
+
+    #[test]
+    fn incoherent_clients_are_rejected() {
+        let public_cc = r#"
+            [[clients]]
+            client_id = "x"
+            grant_types = ["client_credentials"]
+        "#;
+        assert!(MockConfig::from_toml_str(public_cc).is_err());
+        let fragment = r#"
+            [[clients]]
+            client_id = "x"
+            redirect_uris = ["https://app.example/cb#frag"]
+        "#;
+        assert!(MockConfig::from_toml_str(fragment).is_err());
+        assert!(MockConfig::from_toml_str("unknown_key = 1").is_err());
+    }
+}

@@ -1,0 +1,208 @@
+//! `POST /login` and `POST /consent`: the two steps a person takes on the pages, shared by the
+//! authorization code flow and the device flow (see `pages.rs` for the form fields).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::app::AppState;
+use super::authorize;
+use super::errors::OAuthError;
+use super::form::FormBody;
+use super::http::for_client;
+use super::pages;
+use super::state::{Client, DeviceStatus, Interaction, Purpose, SignedIn};
+
+/// Longest username accepted on the login page.
+const MAX_USERNAME: usize = 64;
+
+/// The name shown for a client on the pages.
+pub fn client_label(client: &Client) -> &str {
+    client.client_name.as_deref().unwrap_or(&client.client_id)
+}
+
+fn expired_page() -> Response {
+    pages::error(
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+        "This sign-in has expired or was already completed. Start again from the application.",
+    )
+}
+
+fn bad_form(err: &OAuthError) -> Response {
+    pages::error(StatusCode::BAD_REQUEST, err.error, &err.description)
+}
+
+/// The live interaction named by the form's `tx`.
+fn find(app: &AppState, tx: &str) -> Option<Interaction> {
+    let store = app.store.lock();
+    store
+        .interactions
+        .get(tx)
+        .filter(|i| i.expires_at > app.now())
+        .cloned()
+}
+
+/// The page context (client name, scopes, user code) of an interaction.
+struct Shown {
+    client: Option<std::sync::Arc<Client>>,
+    scopes: Vec<String>,
+    user_code: Option<String>,
+}
+
+fn shown(app: &AppState, purpose: &Purpose) -> Shown {
+    let store = app.store.lock();
+    match purpose {
+        Purpose::Authorize(request) => Shown {
+            client: store.client(&request.client_id),
+            scopes: request.scopes.clone(),
+            user_code: None,
+        },
+        Purpose::Device { device_code } => {
+            let device = store.devices.get(device_code);
+            Shown {
+                client: device.and_then(|d| store.client(&d.client_id)),
+                scopes: device.map(|d| d.scopes.clone()).unwrap_or_default(),
+                user_code: device.map(|d| d.user_code.clone()),
+            }
+        }
+    }
+}
+
+/// Starts the sign-in pages for a purpose: records the interaction, shows the login page.
+pub fn begin(app: &AppState, purpose: Purpose, login_hint: Option<&str>) -> Response {
+    let tx = super::secrets::random_token();
+    let shown = shown(app, &purpose);
+    app.store.lock().interactions.insert(
+        tx.clone(),
+        Interaction {
+            purpose,
+            signed_in: None,
+            expires_at: app.expires_after(app.lifetimes.interaction),
+        },
+    );
+    let Some(client) = shown.client else {
+        return expired_page();
+    };
+    let context = pages::Context {
+        client_name: client_label(&client),
+        scopes: &shown.scopes,
+        user_code: shown.user_code.as_deref(),
+    };
+    for_client(
+        pages::login(&tx, &app.users, login_hint, &context),
+        &client.client_id,
+    )
+}
+
+pub async fn login(State(app): State<AppState>, form: Result<FormBody, OAuthError>) -> Response {
+    let FormBody(params) = match form {
+        Ok(form) => form,
+        Err(err) => return bad_form(&err),
+    };
+    let (Some(tx), Some(username)) = (params.get("tx"), params.get("username")) else {
+        return bad_form(&OAuthError::invalid_request(
+            "the login form needs the fields `tx` and `username`",
+        ));
+    };
+    let username = username.trim();
+    if username.is_empty()
+        || username.chars().count() > MAX_USERNAME
+        || username.chars().any(char::is_control)
+    {
+        return bad_form(&OAuthError::invalid_request(format!(
+            "a username is 1 to {MAX_USERNAME} printable characters"
+        )));
+    }
+    let Some(interaction) = find(&app, tx) else {
+        return expired_page();
+    };
+    let signed_in = SignedIn {
+        user: app.user(username),
+        auth_time: app.now(),
+    };
+    if let Some(live) = app.store.lock().interactions.get_mut(tx) {
+        live.signed_in = Some(signed_in.clone());
+    }
+    let shown = shown(&app, &interaction.purpose);
+    let Some(client) = shown.client else {
+        return expired_page();
+    };
+    let context = pages::Context {
+        client_name: client_label(&client),
+        scopes: &shown.scopes,
+        user_code: shown.user_code.as_deref(),
+    };
+    for_client(
+        pages::consent(tx, &signed_in.user, &context),
+        &client.client_id,
+    )
+}
+
+pub async fn consent(State(app): State<AppState>, form: Result<FormBody, OAuthError>) -> Response {
+    let FormBody(params) = match form {
+        Ok(form) => form,
+        Err(err) => return bad_form(&err),
+    };
+    let approved = match params.get("decision") {
+        Some("approve") => true,
+        Some("deny") => false,
+        _ => {
+            return bad_form(&OAuthError::invalid_request(
+                "the consent form needs `decision` = `approve` or `deny`",
+            ));
+        }
+    };
+    let Some(tx) = params.get("tx") else {
+        return bad_form(&OAuthError::invalid_request(
+            "the consent form needs the field `tx`",
+        ));
+    };
+    // Single use: the interaction ends here whatever the decision.
+    let interaction = app
+        .store
+        .lock()
+        .interactions
+        .remove(tx)
+        .filter(|i| i.expires_at > app.now());
+    let Some(Interaction {
+        purpose,
+        signed_in: Some(signed_in),
+        ..
+    }) = interaction
+    else {
+        return expired_page();
+    };
+    match purpose {
+        Purpose::Authorize(request) => {
+            let client_id = request.client_id.clone();
+            let response = if approved {
+                authorize::finish(&app, request, signed_in, StatusCode::SEE_OTHER)
+            } else {
+                authorize::denied(&app, &request)
+            };
+            for_client(response, &client_id)
+        }
+        Purpose::Device { device_code } => {
+            let username = signed_in.user.username.clone();
+            let updated = {
+                let mut store = app.store.lock();
+                match store.devices.get_mut(&device_code) {
+                    Some(device) if device.status == DeviceStatus::Pending => {
+                        device.status = if approved {
+                            DeviceStatus::Approved(Box::new(signed_in))
+                        } else {
+                            DeviceStatus::Denied
+                        };
+                        Some(device.client_id.clone())
+                    }
+                    _ => None,
+                }
+            };
+            match updated {
+                Some(client_id) => for_client(pages::device_done(approved, &username), &client_id),
+                None => expired_page(),
+            }
+        }
+    }
+}

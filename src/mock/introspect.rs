@@ -1,0 +1,78 @@
+//! `POST /introspect` (RFC 7662): whether a token is active, and what it is. Only
+//! authenticated (confidential) clients may ask; unknown, expired or revoked tokens are
+//! `{"active": false}` with 200, never an error (RFC 7662 §2.2).
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use super::app::AppState;
+use super::client_auth::authenticate;
+use super::errors::OAuthError;
+use super::form::FormBody;
+use super::http::{finish, no_store_json};
+
+pub async fn introspect(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    form: Result<FormBody, OAuthError>,
+) -> Response {
+    let mut client_id = None;
+    let result = (|| {
+        let FormBody(params) = form?;
+        let client = authenticate(&app.store, &headers, &params)?;
+        client_id = Some(client.client_id.clone());
+        if client.is_public() {
+            return Err(OAuthError::invalid_client(
+                format!(
+                    "client `{}` is public and cannot authenticate; introspection requires \
+                     client authentication (RFC 7662 section 2.1)",
+                    client.client_id
+                ),
+                false,
+            ));
+        }
+        let token = params.require("token", "RFC 7662 section 2.1")?;
+        // token_type_hint only orders the lookup (RFC 7662 §2.1); both kinds are searched.
+        Ok(no_store_json(StatusCode::OK, &describe(&app, token)))
+    })();
+    finish(client_id, result)
+}
+
+fn describe(app: &AppState, token: &str) -> Value {
+    let now = app.now();
+    let store = app.store.lock();
+    if let Some(record) = store.active_access_token(token, now) {
+        let mut body = json!({
+            "active": true,
+            "scope": record.scopes.join(" "),
+            "client_id": record.client_id,
+            "token_type": "Bearer",
+            "exp": record.expires_at,
+            "iat": record.issued_at,
+            "sub": record.user.as_ref().map_or(record.client_id.as_str(), |u| u.sub.as_str()),
+            "aud": record.audience,
+            "iss": app.issuer,
+            "jti": record.jti,
+        });
+        if let (Some(user), Value::Object(map)) = (&record.user, &mut body) {
+            map.insert("username".into(), user.username.clone().into());
+        }
+        return body;
+    }
+    match store.refresh_token(token) {
+        Some(record) if store.refresh_token_active(record, now) => json!({
+            "active": true,
+            "scope": record.scopes.join(" "),
+            "client_id": record.client_id,
+            "username": record.signed_in.user.username,
+            "token_type": "refresh_token",
+            "exp": record.expires_at,
+            "iat": record.issued_at,
+            "sub": record.signed_in.user.sub,
+            "iss": app.issuer,
+        }),
+        _ => json!({ "active": false }),
+    }
+}

@@ -1,0 +1,88 @@
+//! Server metadata (RFC 8414 §2, OIDC Discovery §3): one document served at both well-known
+//! paths, since the OIDC document is a superset of the OAuth one.
+
+use axum::Json;
+use axum::extract::State;
+
+use super::app::{
+    AUTHORIZE_PATH, AppState, DEVICE_AUTHORIZATION_PATH, INTROSPECT_PATH, JWKS_PATH, PAR_PATH,
+    REGISTER_PATH, REVOKE_PATH, TOKEN_PATH, USERINFO_PATH,
+};
+use super::config::{ALL_GRANTS, AuthMethod, SCOPES_SUPPORTED};
+use crate::wire::ServerMetadata;
+
+/// Claims /userinfo and ID tokens can carry (OIDC Core §5.1).
+const CLAIMS_SUPPORTED: [&str; 18] = [
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "iat",
+    "auth_time",
+    "nonce",
+    "at_hash",
+    "azp",
+    "name",
+    "given_name",
+    "family_name",
+    "preferred_username",
+    "picture",
+    "locale",
+    "zoneinfo",
+    "email",
+    "email_verified",
+];
+
+pub async fn document(State(app): State<AppState>) -> Json<ServerMetadata> {
+    Json(build(&app.issuer))
+}
+
+pub fn build(issuer: &str) -> ServerMetadata {
+    let url = |path: &str| Some(format!("{issuer}{path}"));
+    let strings = |items: &[&str]| items.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let auth_methods: Vec<&str> = AuthMethod::ALL.iter().map(|m| m.as_str()).collect();
+    ServerMetadata {
+        issuer: issuer.to_owned(),
+        authorization_endpoint: url(AUTHORIZE_PATH),
+        token_endpoint: url(TOKEN_PATH),
+        jwks_uri: url(JWKS_PATH),
+        registration_endpoint: url(REGISTER_PATH),
+        introspection_endpoint: url(INTROSPECT_PATH),
+        revocation_endpoint: url(REVOKE_PATH),
+        userinfo_endpoint: url(USERINFO_PATH),
+        device_authorization_endpoint: url(DEVICE_AUTHORIZATION_PATH),
+        pushed_authorization_request_endpoint: url(PAR_PATH),
+        scopes_supported: strings(&SCOPES_SUPPORTED),
+        response_types_supported: strings(&["code"]),
+        response_modes_supported: strings(&["query"]),
+        grant_types_supported: strings(&ALL_GRANTS),
+        code_challenge_methods_supported: strings(&["S256", "plain"]),
+        token_endpoint_auth_methods_supported: strings(&auth_methods),
+        introspection_endpoint_auth_methods_supported: strings(&auth_methods[..2]),
+        revocation_endpoint_auth_methods_supported: strings(&auth_methods),
+        id_token_signing_alg_values_supported: strings(&["RS256", "ES256"]),
+        subject_types_supported: strings(&["public"]),
+        claims_supported: strings(&CLAIMS_SUPPORTED),
+        authorization_response_iss_parameter_supported: Some(true),
+        require_pushed_authorization_requests: Some(false),
+        extra: Default::default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn introspection_methods_exclude_none() {
+        let meta = build("http://127.0.0.1:9000");
+        assert_eq!(
+            meta.introspection_endpoint_auth_methods_supported,
+            ["client_secret_basic", "client_secret_post"]
+        );
+        assert_eq!(
+            meta.token_endpoint.as_deref(),
+            Some("http://127.0.0.1:9000/token")
+        );
+    }
+}

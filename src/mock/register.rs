@@ -1,0 +1,418 @@
+//! Dynamic client registration (RFC 7591) and its management protocol (RFC 7592):
+//! `POST /register` and `GET|PUT|DELETE /register/{client_id}`.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value};
+
+use super::app::{AppState, REGISTER_PATH};
+use super::config::{
+    ALL_GRANTS, AuthMethod, GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS, SCOPES_SUPPORTED,
+};
+use super::errors::OAuthError;
+use super::form::JsonObject;
+use super::http::{bearer_token, finish, no_store_json};
+use super::redirect;
+use super::secrets::{random_id, random_token, secrets_equal};
+use super::state::{Client, Registration};
+
+/// Fields the server sets; a client may not send them in an update (RFC 7592 §2.2).
+const SERVER_MANAGED: [&str; 4] = [
+    "registration_access_token",
+    "registration_client_uri",
+    "client_secret_expires_at",
+    "client_id_issued_at",
+];
+
+/// `POST /register` (RFC 7591 §3): open registration, no initial access token needed.
+pub async fn create(State(app): State<AppState>, body: Result<JsonObject, OAuthError>) -> Response {
+    let result = body.and_then(|JsonObject(metadata)| {
+        let client_id = random_id();
+        let accepted = accept(&metadata)?;
+        let secret = accepted.needs_secret().then(random_token);
+        let client = accepted.into_client(client_id.clone(), secret, random_token(), app.now());
+        let body = registration_response(&app, &client);
+        app.store
+            .lock()
+            .clients
+            .insert(client_id.clone(), Arc::new(client));
+        Ok((client_id, no_store_json(StatusCode::CREATED, &body)))
+    });
+    match result {
+        Ok((client_id, response)) => finish(Some(client_id), Ok(response)),
+        Err(err) => err.into_response(),
+    }
+}
+
+/// `GET /register/{client_id}` (RFC 7592 §2.1).
+pub async fn read(
+    State(app): State<AppState>,
+    Path(client_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let result = authorized(&app, &client_id, &headers)
+        .map(|client| no_store_json(StatusCode::OK, &registration_response(&app, &client)));
+    finish(Some(client_id), result)
+}
+
+/// `PUT /register/{client_id}` (RFC 7592 §2.2): replaces the whole metadata.
+pub async fn update(
+    State(app): State<AppState>,
+    Path(client_id): Path<String>,
+    headers: HeaderMap,
+    body: Result<JsonObject, OAuthError>,
+) -> Response {
+    let result = (|| {
+        let current = authorized(&app, &client_id, &headers)?;
+        let JsonObject(metadata) = body?;
+        match metadata.get("client_id").and_then(Value::as_str) {
+            Some(id) if id == client_id => {}
+            _ => {
+                return Err(OAuthError::invalid_request(format!(
+                    "an update must carry `client_id` equal to `{client_id}` \
+                     (RFC 7592 section 2.2)"
+                )));
+            }
+        }
+        if let Some(field) = SERVER_MANAGED.iter().find(|f| metadata.contains_key(**f)) {
+            return Err(OAuthError::invalid_request(format!(
+                "`{field}` is set by the server and must not be sent in an update \
+                 (RFC 7592 section 2.2)"
+            )));
+        }
+        if let Some(sent) = metadata.get("client_secret") {
+            let matches = match (sent.as_str(), current.client_secret.as_deref()) {
+                (Some(sent), Some(current)) => secrets_equal(sent, current),
+                _ => false,
+            };
+            if !matches {
+                return Err(OAuthError::invalid_request(
+                    "client_secret in the update does not match the client's current secret \
+                     (RFC 7592 section 2.2)",
+                ));
+            }
+        }
+        let accepted = accept(&metadata)?;
+        // Keep the secret when the client stays confidential; make one if it becomes so.
+        let secret = accepted
+            .needs_secret()
+            .then(|| current.client_secret.clone().unwrap_or_else(random_token));
+        let registration = current.registration.as_ref().ok_or_else(not_authorized)?;
+        let client = accepted.into_client(
+            client_id.clone(),
+            secret,
+            registration.access_token.clone(),
+            registration.issued_at,
+        );
+        let body = registration_response(&app, &client);
+        app.store
+            .lock()
+            .clients
+            .insert(client_id.clone(), Arc::new(client));
+        Ok(no_store_json(StatusCode::OK, &body))
+    })();
+    finish(Some(client_id), result)
+}
+
+/// `DELETE /register/{client_id}` (RFC 7592 §2.3): 204, and the client's tokens stop working.
+pub async fn delete(
+    State(app): State<AppState>,
+    Path(client_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let result = authorized(&app, &client_id, &headers).map(|_| {
+        app.store.lock().clients.remove(&client_id);
+        StatusCode::NO_CONTENT.into_response()
+    });
+    finish(Some(client_id), result)
+}
+
+fn not_authorized() -> OAuthError {
+    OAuthError::invalid_token(
+        "the registration access token is missing or not valid for this client; an unknown \
+         client gets the same answer, so nothing leaks about which clients exist \
+         (RFC 7592 section 3)",
+    )
+}
+
+/// The client, if the request carries its registration access token.
+fn authorized(
+    app: &AppState,
+    client_id: &str,
+    headers: &HeaderMap,
+) -> Result<Arc<Client>, OAuthError> {
+    let token = bearer_token(headers)?.ok_or_else(not_authorized)?;
+    let client = app
+        .store
+        .lock()
+        .client(client_id)
+        .ok_or_else(not_authorized)?;
+    match &client.registration {
+        Some(registration) if secrets_equal(&token, &registration.access_token) => Ok(client),
+        _ => Err(not_authorized()),
+    }
+}
+
+/// RFC 7591 §3.2.1 / RFC 7592 §3: the metadata plus the server-issued fields.
+fn registration_response(app: &AppState, client: &Client) -> Map<String, Value> {
+    let mut body = client
+        .registration
+        .as_ref()
+        .map(|r| r.metadata.clone())
+        .unwrap_or_default();
+    body.insert("client_id".into(), client.client_id.clone().into());
+    if let Some(secret) = &client.client_secret {
+        body.insert("client_secret".into(), secret.clone().into());
+        // 0: the secret does not expire (RFC 7591 §3.2.1).
+        body.insert("client_secret_expires_at".into(), 0.into());
+    }
+    if let Some(registration) = &client.registration {
+        body.insert("client_id_issued_at".into(), registration.issued_at.into());
+        body.insert(
+            "registration_access_token".into(),
+            registration.access_token.clone().into(),
+        );
+    }
+    body.insert(
+        "registration_client_uri".into(),
+        app.url(&format!("{REGISTER_PATH}/{}", client.client_id))
+            .into(),
+    );
+    body
+}
+
+/// Client metadata that passed validation.
+#[derive(Debug)]
+struct Accepted {
+    auth_method: AuthMethod,
+    redirect_uris: Vec<String>,
+    grant_types: Vec<String>,
+    scopes: Vec<String>,
+    client_name: Option<String>,
+    /// What is echoed back: the validated fields with defaults filled in, plus any other
+    /// metadata the client sent (client_uri, logo_uri, contacts, ...).
+    echo: Map<String, Value>,
+}
+
+impl Accepted {
+    fn needs_secret(&self) -> bool {
+        self.auth_method != AuthMethod::None
+    }
+
+    fn into_client(
+        self,
+        client_id: String,
+        client_secret: Option<String>,
+        access_token: String,
+        issued_at: u64,
+    ) -> Client {
+        Client {
+            client_id,
+            client_secret,
+            auth_methods: vec![self.auth_method],
+            redirect_uris: self.redirect_uris,
+            grant_types: self.grant_types,
+            scopes: self.scopes,
+            client_name: self.client_name,
+            registration: Some(Registration {
+                access_token,
+                issued_at,
+                metadata: self.echo,
+            }),
+        }
+    }
+}
+
+/// A metadata field that must be an array of strings, if present.
+fn string_list(
+    metadata: &Map<String, Value>,
+    field: &str,
+) -> Result<Option<Vec<String>>, OAuthError> {
+    let Some(value) = metadata.get(field) else {
+        return Ok(None);
+    };
+    let wrong = || {
+        OAuthError::invalid_client_metadata(format!(
+            "`{field}` must be an array of strings (RFC 7591 section 2)"
+        ))
+    };
+    let items = value.as_array().ok_or_else(wrong)?;
+    items
+        .iter()
+        .map(|item| item.as_str().map(str::to_owned).ok_or_else(wrong))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+fn optional_string(
+    metadata: &Map<String, Value>,
+    field: &str,
+) -> Result<Option<String>, OAuthError> {
+    match metadata.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(OAuthError::invalid_client_metadata(format!(
+            "`{field}` must be a string (RFC 7591 section 2)"
+        ))),
+    }
+}
+
+/// Validates client metadata (RFC 7591 §2) and fills in the defaults.
+fn accept(metadata: &Map<String, Value>) -> Result<Accepted, OAuthError> {
+    let auth_method = match optional_string(metadata, "token_endpoint_auth_method")? {
+        None => AuthMethod::ClientSecretBasic,
+        Some(name) => AuthMethod::parse(&name).ok_or_else(|| {
+            let known: Vec<&str> = AuthMethod::ALL.iter().map(|m| m.as_str()).collect();
+            OAuthError::invalid_client_metadata(format!(
+                "token_endpoint_auth_method `{name}` is not supported; use one of: {} \
+                 (RFC 7591 section 2)",
+                known.join(", ")
+            ))
+        })?,
+    };
+    let grant_types = string_list(metadata, "grant_types")?
+        .unwrap_or_else(|| vec![GRANT_AUTHORIZATION_CODE.to_owned()]);
+    if let Some(unknown) = grant_types
+        .iter()
+        .find(|g| !ALL_GRANTS.contains(&g.as_str()))
+    {
+        return Err(OAuthError::invalid_client_metadata(format!(
+            "grant type `{unknown}` is not supported; use some of: {} (RFC 7591 section 2)",
+            ALL_GRANTS.join(", ")
+        )));
+    }
+    let uses_code = grant_types.iter().any(|g| g == GRANT_AUTHORIZATION_CODE);
+    // RFC 7591 §2 defaults response_types to ["code"]; a client without the code grant is
+    // given [] instead, so that a client_credentials-only registration needs no extra field.
+    let response_types = string_list(metadata, "response_types")?.unwrap_or_else(|| {
+        if uses_code {
+            vec!["code".to_owned()]
+        } else {
+            Vec::new()
+        }
+    });
+    if let Some(unknown) = response_types.iter().find(|r| *r != "code") {
+        return Err(OAuthError::invalid_client_metadata(format!(
+            "response type `{unknown}` is not supported; only `code` is (RFC 7591 section 2)"
+        )));
+    }
+    if uses_code != response_types.iter().any(|r| r == "code") {
+        return Err(OAuthError::invalid_client_metadata(
+            "grant_types and response_types disagree: the authorization_code grant goes with \
+             the `code` response type, and only with it (RFC 7591 section 2.1)",
+        ));
+    }
+    if auth_method == AuthMethod::None && grant_types.iter().any(|g| g == GRANT_CLIENT_CREDENTIALS)
+    {
+        return Err(OAuthError::invalid_client_metadata(
+            "a client with token_endpoint_auth_method `none` cannot use client_credentials; \
+             that grant needs client authentication (RFC 6749 section 4.4)",
+        ));
+    }
+    let redirect_uris = string_list(metadata, "redirect_uris")?.unwrap_or_default();
+    for uri in &redirect_uris {
+        redirect::validate_registered(uri).map_err(OAuthError::invalid_redirect_uri)?;
+    }
+    if uses_code && redirect_uris.is_empty() {
+        return Err(OAuthError::invalid_redirect_uri(
+            "the authorization_code grant redirects, so at least one redirect_uri is required \
+             (RFC 7591 section 2)",
+        ));
+    }
+    let scopes: Vec<String> = match optional_string(metadata, "scope")? {
+        None => SCOPES_SUPPORTED.iter().map(|s| (*s).to_owned()).collect(),
+        Some(scope) => {
+            let scopes: Vec<String> = scope
+                .split(' ')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect();
+            if let Some(unknown) = scopes
+                .iter()
+                .find(|s| !SCOPES_SUPPORTED.contains(&s.as_str()))
+            {
+                return Err(OAuthError::invalid_client_metadata(format!(
+                    "scope `{unknown}` is unknown to this server, which supports: {} \
+                     (RFC 7591 section 2)",
+                    SCOPES_SUPPORTED.join(" ")
+                )));
+            }
+            scopes
+        }
+    };
+    let client_name = optional_string(metadata, "client_name")?;
+
+    let mut echo: Map<String, Value> = metadata
+        .iter()
+        .filter(|(k, _)| k.as_str() != "client_id" && k.as_str() != "client_secret")
+        .filter(|(k, _)| !SERVER_MANAGED.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    echo.insert(
+        "token_endpoint_auth_method".into(),
+        auth_method.as_str().into(),
+    );
+    echo.insert("grant_types".into(), grant_types.clone().into());
+    echo.insert("response_types".into(), response_types.into());
+    echo.insert("redirect_uris".into(), redirect_uris.clone().into());
+    echo.insert("scope".into(), scopes.join(" ").into());
+    Ok(Accepted {
+        auth_method,
+        redirect_uris,
+        grant_types,
+        scopes,
+        client_name,
+        echo,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn metadata(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            _ => unreachable!("tests pass objects"),
+        }
+    }
+
+    #[test]
+    fn defaults_are_filled_in() {
+        let accepted = accept(&metadata(json!({
+            "redirect_uris": ["https://app.example/cb"],
+            "client_name": "App",
+            "logo_uri": "https://app.example/logo.png"
+        })))
+        .unwrap();
+        assert_eq!(accepted.auth_method, AuthMethod::ClientSecretBasic);
+        assert_eq!(accepted.grant_types, ["authorization_code"]);
+        assert_eq!(accepted.echo["response_types"], json!(["code"]));
+        assert_eq!(accepted.echo["logo_uri"], "https://app.example/logo.png");
+    }
+
+    #[test]
+    fn inconsistent_metadata_is_rejected() {
+        let cases = [
+            json!({"redirect_uris": ["https://app.example/cb#x"]}),
+            json!({"redirect_uris": ["relative/cb"]}),
+            json!({"grant_types": ["authorization_code"]}),
+            json!({"grant_types": ["client_credentials"], "response_types": ["code"]}),
+            json!({"grant_types": ["implicit"]}),
+            json!({"token_endpoint_auth_method": "private_key_jwt"}),
+            json!({"token_endpoint_auth_method": "none", "grant_types": ["client_credentials"]}),
+            json!({"redirect_uris": "https://app.example/cb"}),
+        ];
+        for case in cases {
+            let err = accept(&metadata(case.clone())).unwrap_err();
+            assert!(
+                err.error == "invalid_client_metadata" || err.error == "invalid_redirect_uri",
+                "{case}: {err:?}"
+            );
+        }
+    }
+}

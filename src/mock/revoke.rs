@@ -1,0 +1,51 @@
+//! `POST /revoke` (RFC 7009): a client revokes one of its tokens. Unknown tokens still get 200
+//! (§2.2); revoking a refresh token revokes the access tokens of its grant too.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use super::app::AppState;
+use super::client_auth::authenticate;
+use super::errors::OAuthError;
+use super::form::FormBody;
+use super::http::finish;
+
+pub async fn revoke(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    form: Result<FormBody, OAuthError>,
+) -> Response {
+    let mut client_id = None;
+    let result = (|| {
+        let FormBody(params) = form?;
+        let client = authenticate(&app.store, &headers, &params)?;
+        client_id = Some(client.client_id.clone());
+        let token = params.require("token", "RFC 7009 section 2.1")?;
+        let own = |owner: &str| {
+            if owner == client.client_id {
+                Ok(())
+            } else {
+                Err(OAuthError::unauthorized_client(format!(
+                    "this token was issued to client `{owner}`; a client may revoke only its \
+                     own tokens (RFC 7009 section 2.1)"
+                )))
+            }
+        };
+        // token_type_hint is only a hint (RFC 7009 §2.1): both kinds are looked up.
+        let mut store = app.store.lock();
+        if let Some(record) = store.refresh_token(token) {
+            own(&record.client_id)?;
+            let grant = record.grant;
+            store.revoke_grant(grant);
+        } else if let Some(owner) = store
+            .active_access_token(token, app.now())
+            .map(|r| r.client_id.clone())
+        {
+            own(&owner)?;
+            store.remove_access_token(token);
+        }
+        Ok(StatusCode::OK.into_response())
+    })();
+    finish(client_id, result)
+}

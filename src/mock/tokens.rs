@@ -1,0 +1,170 @@
+//! Minting tokens: JWT access tokens (RFC 9068), ID tokens (OIDC Core §2), opaque refresh
+//! tokens, and the user claims that scopes release (OIDC Core §5.4).
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Map, Value, json};
+
+use super::app::App;
+use super::config::User;
+use super::errors::OAuthError;
+use super::scopes;
+use super::secrets::{random_id, random_token, sha256};
+use super::state::{AccessRecord, Client, GrantId, RefreshRecord, SignedIn};
+use crate::wire::TokenResponse;
+
+/// What a grant hands to the token minting.
+#[derive(Debug)]
+pub struct Issue<'a> {
+    pub client: &'a Client,
+    /// The end-user, absent for client_credentials.
+    pub signed_in: Option<&'a SignedIn>,
+    /// Scopes of the access token.
+    pub scopes: &'a [String],
+    pub nonce: Option<&'a str>,
+    pub grant: Option<GrantId>,
+    /// Scopes for a new refresh token; `None` issues none.
+    pub refresh_scopes: Option<&'a [String]>,
+}
+
+/// Signs the tokens, records them, and builds the token response (RFC 6749 §5.1).
+pub async fn issue(app: &App, request: Issue<'_>) -> Result<TokenResponse, OAuthError> {
+    let ring = app.keys.ring().await?;
+    let signer = ring.signer();
+    let now = app.now();
+    let lifetimes = app.lifetimes;
+    let access_expires = now.saturating_add(lifetimes.access_token);
+    let client_id = request.client.client_id.as_str();
+    let scope = scopes::join(request.scopes);
+    let jti = random_id();
+    let user = request.signed_in.map(|s| &s.user);
+
+    let mut access_claims = json!({
+        "iss": app.issuer,
+        "sub": user.map_or(client_id, |u| u.sub.as_str()),
+        "aud": app.issuer,
+        "exp": access_expires,
+        "iat": now,
+        "jti": jti,
+        "client_id": client_id,
+        "scope": scope,
+    });
+    if let (Some(signed_in), Value::Object(claims)) = (request.signed_in, &mut access_claims) {
+        claims.insert("auth_time".into(), signed_in.auth_time.into());
+    }
+    let access_token = signer.sign_jwt("at+jwt", &access_claims)?;
+
+    let id_token = match request.signed_in {
+        Some(signed_in) if scopes::has(request.scopes, "openid") => {
+            let mut claims = user_claims(&signed_in.user, request.scopes);
+            claims.insert("iss".into(), app.issuer.clone().into());
+            claims.insert("aud".into(), client_id.into());
+            claims.insert("azp".into(), client_id.into());
+            claims.insert("exp".into(), now.saturating_add(lifetimes.id_token).into());
+            claims.insert("iat".into(), now.into());
+            claims.insert("auth_time".into(), signed_in.auth_time.into());
+            claims.insert("at_hash".into(), at_hash(&access_token).into());
+            if let Some(nonce) = request.nonce {
+                claims.insert("nonce".into(), nonce.into());
+            }
+            Some(signer.sign_jwt("JWT", &claims)?)
+        }
+        _ => None,
+    };
+
+    let refresh = match (request.refresh_scopes, request.signed_in, request.grant) {
+        (Some(refresh_scopes), Some(signed_in), Some(grant)) => Some((
+            random_token(),
+            RefreshRecord {
+                client_id: client_id.to_owned(),
+                signed_in: signed_in.clone(),
+                scopes: refresh_scopes.to_vec(),
+                issued_at: now,
+                expires_at: now.saturating_add(lifetimes.refresh_token),
+                grant,
+                rotated: false,
+            },
+        )),
+        _ => None,
+    };
+
+    {
+        let mut store = app.store.lock();
+        let record = AccessRecord {
+            client_id: client_id.to_owned(),
+            user: user.cloned(),
+            scopes: request.scopes.to_vec(),
+            audience: app.issuer.clone(),
+            jti,
+            issued_at: now,
+            expires_at: access_expires,
+            grant: request.grant,
+        };
+        store.insert_access_token(&access_token, record, now);
+        if let Some((token, record)) = &refresh {
+            store.insert_refresh_token(token, record.clone());
+        }
+    }
+
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer".into(),
+        expires_in: Some(lifetimes.access_token),
+        refresh_token: refresh.map(|(token, _)| token),
+        scope: Some(scope),
+        id_token,
+        extra: Map::new(),
+    })
+}
+
+/// `sub` plus the claims the granted scopes release (OIDC Core §5.4).
+pub fn user_claims(user: &User, granted: &[String]) -> Map<String, Value> {
+    let mut claims = Map::new();
+    claims.insert("sub".into(), user.sub.clone().into());
+    let mut put = |name: &str, value: Option<Value>| {
+        if let Some(value) = value {
+            claims.insert(name.to_owned(), value);
+        }
+    };
+    if scopes::has(granted, "profile") {
+        put("name", user.name.clone().map(Value::from));
+        put("given_name", user.given_name.clone().map(Value::from));
+        put("family_name", user.family_name.clone().map(Value::from));
+        put("preferred_username", Some(user.username.clone().into()));
+        put("picture", user.picture.clone().map(Value::from));
+        put("locale", user.locale.clone().map(Value::from));
+        put("zoneinfo", user.zoneinfo.clone().map(Value::from));
+    }
+    if scopes::has(granted, "email") {
+        put("email", user.email.clone().map(Value::from));
+        put("email_verified", user.email_verified.map(Value::from));
+    }
+    claims
+}
+
+/// OIDC Core §3.1.3.6: the left half of the SHA-256 of the access token, base64url.
+fn at_hash(access_token: &str) -> String {
+    URL_SAFE_NO_PAD.encode(&sha256(access_token.as_bytes())[..16])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mock::config::MockConfig;
+
+    #[test]
+    fn claims_follow_scopes() {
+        let alice = MockConfig::demo().users[0].clone();
+        let openid_only = user_claims(&alice, &["openid".into()]);
+        assert_eq!(openid_only.len(), 1);
+        let all = user_claims(&alice, &["openid".into(), "profile".into(), "email".into()]);
+        assert_eq!(all["email"], "alice@example.com");
+        assert_eq!(all["given_name"], "Alice");
+        assert_eq!(all["email_verified"], true);
+    }
+
+    #[test]
+    fn at_hash_is_22_characters() {
+        assert_eq!(at_hash("token").len(), 22);
+    }
+}

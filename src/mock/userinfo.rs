@@ -1,0 +1,77 @@
+//! `GET|POST /userinfo` (OIDC Core §5.3): the signed-in user's claims, as the access token's
+//! scopes allow. The token comes in the Authorization header or, for POST, the form body
+//! (RFC 6750 §2.1, §2.2).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+
+use super::app::AppState;
+use super::errors::OAuthError;
+use super::form::FormBody;
+use super::http::{bearer_token, for_client};
+use super::scopes;
+use super::tokens::user_claims;
+
+pub async fn get(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    match bearer_token(&headers) {
+        Ok(token) => respond(&app, token.as_deref()),
+        Err(err) => err.into_response(),
+    }
+}
+
+pub async fn post(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    form: Result<FormBody, OAuthError>,
+) -> Response {
+    let result = form.and_then(|FormBody(params)| {
+        let from_header = bearer_token(&headers)?;
+        match (from_header, params.get("access_token")) {
+            (Some(_), Some(_)) => Err(OAuthError::invalid_request(
+                "the access token was sent both in the Authorization header and in the body; \
+                 use one method only (RFC 6750 section 2)",
+            )),
+            (Some(token), None) => Ok(Some(token)),
+            (None, body) => Ok(body.map(str::to_owned)),
+        }
+    });
+    match result {
+        Ok(token) => respond(&app, token.as_deref()),
+        Err(err) => err.into_response(),
+    }
+}
+
+fn respond(app: &AppState, token: Option<&str>) -> Response {
+    let Some(token) = token else {
+        return OAuthError::missing_bearer(
+            "no access token: send `Authorization: Bearer <access_token>` \
+             (RFC 6750 section 2.1, OIDC Core section 5.3.1)",
+        )
+        .into_response();
+    };
+    let found = {
+        let store = app.store.lock();
+        store
+            .active_access_token(token, app.now())
+            .map(|r| (r.client_id.clone(), r.user.clone(), r.scopes.clone()))
+    };
+    let Some((client_id, user, granted)) = found else {
+        return OAuthError::invalid_token(
+            "the access token is unknown, expired or revoked (RFC 6750 section 3.1)",
+        )
+        .into_response();
+    };
+    let response = match user {
+        Some(user) if scopes::has(&granted, "openid") => {
+            Json(user_claims(&user, &granted)).into_response()
+        }
+        _ => OAuthError::insufficient_scope(
+            "userinfo needs an access token issued to a user with the openid scope \
+             (OIDC Core section 5.3)",
+        )
+        .into_response(),
+    };
+    for_client(response, &client_id)
+}
