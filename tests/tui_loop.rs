@@ -98,7 +98,7 @@ async fn a_pasted_non_jwt_is_refused_in_words() {
     harness.wait_for("Paste a JWT").await;
     harness.send(Event::Paste("hello".into()));
     harness.press("enter");
-    harness.wait_for("three parts").await;
+    harness.wait_for("three base64url parts").await;
     harness.press("esc");
     harness
         .wait_until("form closed", |s| !s.contains("Paste a JWT"))

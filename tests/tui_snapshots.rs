@@ -4,10 +4,12 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use oauthscope::oauth::{Exchange, RequestDraft, Step, StepStatus};
+use oauthscope::oauth::Exchange;
+use oauthscope::oauth::client_auth::{AuthMethod, ClientCredentials};
+use oauthscope::oauth::flow::{Flow, FlowConfig};
 use oauthscope::tui::action::{Action, Command};
 use oauthscope::tui::app::{App, Settings};
-use oauthscope::tui::model::{Discovery, FlowKind, TokenKind};
+use oauthscope::tui::model::{ServerState, TokenKind};
 use oauthscope::tui::profile::ClientProfile;
 use oauthscope::tui::view;
 use oauthscope::wire::ServerMetadata;
@@ -104,50 +106,20 @@ fn discovery_exchange() -> Exchange {
     ex
 }
 
-fn code_flow_steps() -> Vec<Step> {
-    let mut discover = Step::new("Discover", "Learn the server's endpoints (RFC 8414 §3).");
-    discover.status = StepStatus::Done;
-    discover.request = Some(RequestDraft::new(
-        "GET",
-        &format!("{ISSUER}/.well-known/oauth-authorization-server"),
-    ));
-    let mut authorize = Step::new(
-        "Sign in",
-        "The browser carries the user to the server to sign in and consent; the code comes back to our loopback listener. RFC 6749 §4.1.1, RFC 7636 §4.3, RFC 8252 §7.3",
+/// A client credentials flow with its token request built: deterministic (no random state).
+fn client_credentials_flow() -> Flow {
+    let client = ClientCredentials::confidential(
+        "demo-confidential",
+        "demo-secret",
+        AuthMethod::ClientSecretBasic,
     );
-    let mut draft = RequestDraft::new("GET", &format!("{ISSUER}/authorize"));
-    draft.set_param("response_type", "code");
-    draft.set_param("client_id", "demo-public");
-    draft.set_param("redirect_uri", "http://127.0.0.1:53122/callback");
-    draft.set_param(
-        "code_challenge",
-        "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-    );
-    draft.set_param("code_challenge_method", "S256");
-    draft.set_param("state", "af0ifjsldkj");
-    authorize.request = Some(draft);
-    authorize.status = StepStatus::Done;
-    let mut token = Step::new(
-        "Token request",
-        "Trade the code and the PKCE verifier for tokens at the token endpoint (RFC 6749 §4.1.3, RFC 7636 §4.5).",
-    );
-    let mut draft = RequestDraft::new("POST", &format!("{ISSUER}/token"));
-    draft.set_param("grant_type", "authorization_code");
-    draft.set_param("code", "SplxlOBeZQQYbYS6WxSbIA");
-    draft.set_param(
-        "code_verifier",
-        "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
-    );
-    draft.secret_names = vec!["code".into(), "code_verifier".into()];
-    token.request = Some(draft);
-    token.exchange = Some(token_exchange());
-    token.status = StepStatus::Done;
-    let verify = Step::new(
-        "Verify ID token",
-        "Check the ID token's signature against the server's JWKS and its claims (OIDC Core §3.1.3.7).",
-    );
-    vec![discover, authorize, token, verify]
+    let mut config = FlowConfig::new(metadata(), client);
+    config.scope = Some("api:read".into());
+    Flow::client_credentials(config).unwrap()
 }
+
+/// A JWT with fixed claims (its signature is not checked in these screens).
+const JWT: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwOi8vMTI3LjAuMC4xOjkwMDAiLCJzdWIiOiJhbGljZSIsImF1ZCI6ImRlbW8tcHVibGljIiwiZXhwIjoxNzk1NjE1NTgzLCJpYXQiOjE3OTU2MTUyODMsInNjb3BlIjoib3BlbmlkIHByb2ZpbGUifQ.c2lnbmF0dXJl";
 
 /// The app as it looks after a code flow on the built-in mock.
 fn app() -> App {
@@ -157,26 +129,15 @@ fn app() -> App {
         ..Settings::in_memory()
     };
     let (mut app, _rx) = App::new(settings);
-    app.servers[0].discovery = Discovery::Done {
+    app.servers[0].discovery = ServerState::Done {
         metadata: Box::new(metadata()),
         raw: serde_json::to_string_pretty(&metadata()).unwrap(),
         warnings: vec![],
     };
     app.record(discovery_exchange());
     app.record(token_exchange());
-    let mut run_steps = code_flow_steps();
-    run_steps[3].status = StepStatus::Ready;
-    app.show_flow(FlowKind::AuthorizationCode, run_steps);
-    // Select the token step, whose request and response are the interesting part.
-    for _ in 0..2 {
-        app.update(Action::Run(Command::Down));
-    }
-    app.add_token(
-        TokenKind::Access,
-        "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl".into(),
-        "authorization code",
-        Some(now() + Duration::from_secs(252)),
-    );
+    app.show_flow(client_credentials_flow());
+    app.add_token(TokenKind::Access, JWT.into(), "authorization code", None);
     app
 }
 

@@ -5,10 +5,14 @@ use std::time::SystemTime;
 
 use ratatui_textarea::{CursorMove, TextArea};
 
+use crate::oauth::flow::tokens::{ClaimChange, DecodedToken};
+use crate::oauth::flow::{Flow, FlowKind};
+use crate::oauth::redirect::LoopbackListener;
 use crate::oauth::{Exchange, Step};
 use crate::wire::ServerMetadata;
 
 use super::profile::{ClientProfile, ManualEndpoints, ServerProfile};
+use super::sign_in::Page;
 
 /// A list position that stays inside the list.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -38,7 +42,7 @@ impl Cursor {
 
 /// What discovery found out about a server.
 #[derive(Debug, Clone)]
-pub enum Discovery {
+pub enum ServerState {
     NotRun,
     Running,
     Done {
@@ -57,7 +61,7 @@ pub struct ServerEntry {
     /// The mock started by this process: not saved (its port changes every run).
     pub built_in: bool,
     pub endpoints: ManualEndpoints,
-    pub discovery: Discovery,
+    pub discovery: ServerState,
     pub clients: Vec<ClientProfile>,
     pub client_cursor: Cursor,
 }
@@ -69,7 +73,7 @@ impl ServerEntry {
             issuer: profile.issuer.clone(),
             built_in: false,
             endpoints: profile.endpoints.clone(),
-            discovery: Discovery::NotRun,
+            discovery: ServerState::NotRun,
             clients: profile.clients.clone(),
             client_cursor: Cursor::default(),
         }
@@ -86,7 +90,7 @@ impl ServerEntry {
 
     pub fn metadata(&self) -> Option<&ServerMetadata> {
         match &self.discovery {
-            Discovery::Done { metadata, .. } => Some(metadata),
+            ServerState::Done { metadata, .. } => Some(metadata),
             _ => None,
         }
     }
@@ -96,83 +100,100 @@ impl ServerEntry {
     }
 }
 
-/// The flows a user can run, in the order the picker lists them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FlowKind {
-    AuthorizationCode,
-    Par,
-    Device,
-    ClientCredentials,
-    Refresh,
-    Introspect,
-    Revoke,
-    Userinfo,
+/// The flows a user can pick, in the order the picker lists them.
+pub const FLOWS: [FlowKind; 8] = [
+    FlowKind::AuthorizationCode,
+    FlowKind::Par,
+    FlowKind::Device,
+    FlowKind::ClientCredentials,
+    FlowKind::Refresh,
+    FlowKind::Introspect,
+    FlowKind::Revoke,
+    FlowKind::Userinfo,
+];
+
+pub fn flow_title(kind: FlowKind) -> &'static str {
+    match kind {
+        FlowKind::AuthorizationCode => "Authorization code + PKCE",
+        FlowKind::Par => "Pushed authorization request (PAR)",
+        FlowKind::Device => "Device authorization",
+        FlowKind::ClientCredentials => "Client credentials",
+        FlowKind::Refresh => "Refresh",
+        FlowKind::Introspect => "Introspection",
+        FlowKind::Revoke => "Revocation",
+        FlowKind::Userinfo => "UserInfo",
+    }
 }
 
-impl FlowKind {
-    pub const ALL: [FlowKind; 8] = [
-        FlowKind::AuthorizationCode,
-        FlowKind::Par,
-        FlowKind::Device,
-        FlowKind::ClientCredentials,
-        FlowKind::Refresh,
-        FlowKind::Introspect,
-        FlowKind::Revoke,
-        FlowKind::Userinfo,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            FlowKind::AuthorizationCode => "Authorization code + PKCE",
-            FlowKind::Par => "Pushed authorization request (PAR)",
-            FlowKind::Device => "Device authorization",
-            FlowKind::ClientCredentials => "Client credentials",
-            FlowKind::Refresh => "Refresh",
-            FlowKind::Introspect => "Introspection",
-            FlowKind::Revoke => "Revocation",
-            FlowKind::Userinfo => "UserInfo",
+pub fn flow_summary(kind: FlowKind) -> &'static str {
+    match kind {
+        FlowKind::AuthorizationCode => {
+            "a user signs in; the app gets tokens (RFC 6749 §4.1, RFC 7636)"
         }
-    }
-
-    pub fn summary(self) -> &'static str {
-        match self {
-            FlowKind::AuthorizationCode => {
-                "a user signs in; the app gets tokens (RFC 6749 §4.1, RFC 7636)"
-            }
-            FlowKind::Par => "the same, with the request pushed first (RFC 9126)",
-            FlowKind::Device => "sign in on another device with a code (RFC 8628)",
-            FlowKind::ClientCredentials => "a machine gets a token for itself (RFC 6749 §4.4)",
-            FlowKind::Refresh => "a new access token from a refresh token (RFC 6749 §6)",
-            FlowKind::Introspect => "ask the server whether a token is active (RFC 7662)",
-            FlowKind::Revoke => "tell the server to forget a token (RFC 7009)",
-            FlowKind::Userinfo => "fetch the user's claims (OIDC Core §5.3)",
-        }
+        FlowKind::Par => "the same, with the request pushed first (RFC 9126)",
+        FlowKind::Device => "sign in on another device with a code (RFC 8628)",
+        FlowKind::ClientCredentials => "a machine gets a token for itself (RFC 6749 §4.4)",
+        FlowKind::Refresh => "new tokens from the selected refresh token (RFC 6749 §6)",
+        FlowKind::Introspect => "is the selected token active? (RFC 7662)",
+        FlowKind::Revoke => "tell the server to forget the selected token (RFC 7009)",
+        FlowKind::Userinfo => "the user's claims, with the selected access token (OIDC Core §5.3)",
     }
 }
 
 /// The flow pane: a picker, or a flow under way.
 pub enum FlowView {
     Picking(Cursor),
-    Running(FlowRun),
+    Running(Box<FlowRun>),
 }
 
 pub struct FlowRun {
-    pub kind: FlowKind,
-    pub steps: Vec<Step>,
+    pub flow: Flow,
     pub cursor: Cursor,
+    /// Bumped for each new flow, so results for a flow the user left are dropped.
+    pub generation: u64,
+    /// A request is in flight; Enter waits.
+    pub busy: bool,
+    /// What the flow waits for outside the app, with a deadline for the countdown.
+    pub waiting: Option<Waiting>,
+    /// The loopback listener for the redirect, until the browser step starts waiting on it.
+    pub listener: Option<LoopbackListener>,
+    /// The tokens pane entries this flow added, updated when verification comes in.
+    pub token_group: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Waiting {
+    /// The browser: the loopback listener on `port` waits until `deadline`.
+    Redirect {
+        port: Option<u16>,
+        deadline: SystemTime,
+        task: Option<u64>,
+    },
+    /// The device flow polls again at `next_poll`.
+    Poll { next_poll: SystemTime },
 }
 
 impl FlowRun {
-    pub fn new(kind: FlowKind, steps: Vec<Step>) -> FlowRun {
+    pub fn new(flow: Flow, generation: u64) -> FlowRun {
         FlowRun {
-            kind,
-            steps,
-            cursor: Cursor::default(),
+            cursor: Cursor {
+                index: flow.current().unwrap_or(0),
+            },
+            flow,
+            generation,
+            busy: false,
+            waiting: None,
+            listener: None,
+            token_group: None,
         }
     }
 
+    pub fn steps(&self) -> &[Step] {
+        self.flow.steps()
+    }
+
     pub fn selected_step(&self) -> Option<&Step> {
-        self.steps.get(self.cursor.index)
+        self.flow.steps().get(self.cursor.index)
     }
 }
 
@@ -205,12 +226,39 @@ pub struct TokenEntry {
     pub obtained_at: SystemTime,
     /// From `expires_in` of the token response, or the JWT's `exp`.
     pub expires_at: Option<SystemTime>,
+    /// Header and claims when it is a JWT, with the verification once it ran.
+    pub decoded: Option<DecodedToken>,
+    /// What changed from the token it replaced (after a refresh).
+    pub changes: Vec<ClaimChange>,
+    /// The token response it came in (index into the app's responses), to refresh from.
+    pub response: Option<usize>,
 }
 
 /// What has the keyboard besides the panes.
 pub enum Overlay {
     Help,
     Form(Form),
+    SignIn(SignIn),
+}
+
+/// The in-terminal sign-in on the built-in mock, standing in for a browser.
+pub struct SignIn {
+    /// For the device flow the sign-in ends on a "return to your device" page, not a redirect.
+    pub device: bool,
+    pub stage: SignInStage,
+    pub error: Option<String>,
+}
+
+pub enum SignInStage {
+    /// A page is being fetched or a form posted.
+    Loading(String),
+    PickUser {
+        page: Page,
+        cursor: Cursor,
+    },
+    Consent {
+        page: Page,
+    },
 }
 
 /// What a submitted form does.
@@ -218,6 +266,11 @@ pub enum Overlay {
 pub enum FormPurpose {
     AddServer,
     PasteToken,
+    PasteRedirect,
+    EditRequest,
+    ClientByHand,
+    RegisterClient,
+    UpdateClient,
 }
 
 /// A small form: labelled single-line fields (or one multi-line editor).

@@ -59,6 +59,17 @@ pub fn read_page(html: &str, base: &str) -> Result<Page, PageError> {
     })
 }
 
+/// The words a page shows, for messages ("You may return to your device").
+pub fn read_text(html: &str) -> String {
+    let text = visible_text(html);
+    let cut: String = text.chars().take(300).collect();
+    if cut.len() < text.len() {
+        format!("{cut}…")
+    } else {
+        cut
+    }
+}
+
 /// The attributes of every `<name ...>` tag, in order.
 fn tags(html: &str, name: &str) -> Vec<Vec<(String, String)>> {
     let open = format!("<{name}");

@@ -62,6 +62,18 @@ impl Tasks {
         id
     }
 
+    /// A sender for results that are not tasks of their own (the exchange feed).
+    pub fn sender(&self) -> UnboundedSender<TaskResult> {
+        self.tx.clone()
+    }
+
+    /// Aborts one task (a redirect wait that another way of signing in made pointless).
+    pub fn cancel(&mut self, id: u64) {
+        if let Some(index) = self.running.iter().position(|r| r.id == id) {
+            self.running.remove(index).abort.abort();
+        }
+    }
+
     /// Marks `id` finished. False when it was cancelled, so its result must be dropped.
     pub fn finish(&mut self, id: u64) -> bool {
         let before = self.running.len();

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::app::App;
 use super::layout::{self, Areas};
-use super::model::{Form, Overlay, StatusKind};
+use super::model::{Form, Overlay, SignIn, SignInStage, StatusKind};
 use super::pane::{self, Pane, help};
 use super::theme::Theme;
 use super::widgets;
@@ -28,6 +28,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     match &app.ui.overlay {
         Some(Overlay::Help) => help::render(app, frame, area),
         Some(Overlay::Form(form)) => form_popup(form, frame, area, &theme),
+        Some(Overlay::SignIn(sign_in)) => sign_in_popup(app, sign_in, frame, area, &theme),
         None => {}
     }
 }
@@ -171,4 +172,67 @@ fn form_popup(form: &Form, frame: &mut Frame, area: Rect, theme: &Theme) {
     lines.push(Line::styled(format!("{submit} · esc cancel"), theme.hint()));
     let rest = Rect::new(inner.x, y, inner.width, inner.bottom().saturating_sub(y));
     frame.render_widget(Paragraph::new(lines), rest);
+}
+
+/// The in-terminal sign-in: what the mock's page offers, as a browser would show it.
+fn sign_in_popup(app: &App, sign_in: &SignIn, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let title = if sign_in.device {
+        " Approve the device on the built-in mock "
+    } else {
+        " Sign in on the built-in mock (as a browser would) "
+    };
+    let mut lines = Vec::new();
+    match &sign_in.stage {
+        SignInStage::Loading(what) => lines.push(Line::styled(
+            format!("{} {what}", widgets::spinner(app.ui.frame)),
+            theme.waiting(),
+        )),
+        SignInStage::PickUser { page, cursor } => {
+            lines.push(Line::styled(
+                widgets::ellipsize(&page.text, 300),
+                theme.hint(),
+            ));
+            lines.push(Line::raw(""));
+            lines.push(Line::styled("Sign in as:", theme.title()));
+            for (i, user) in page.users.iter().enumerate() {
+                let line = Line::styled(
+                    format!("  {} {user}", if i == cursor.index { "▸" } else { " " }),
+                    theme.text(),
+                );
+                lines.push(if i == cursor.index {
+                    line.style(theme.selected())
+                } else {
+                    line
+                });
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(
+                "j/k choose · enter sign in · esc cancel",
+                theme.hint(),
+            ));
+        }
+        SignInStage::Consent { page } => {
+            lines.push(Line::styled(
+                widgets::ellipsize(&page.text, 300),
+                theme.text(),
+            ));
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(
+                "a approve · d deny · esc cancel",
+                theme.hint(),
+            ));
+        }
+    }
+    if let Some(error) = &sign_in.error {
+        lines.push(Line::styled(format!("✗ {error}"), theme.failure()));
+    }
+    let popup = widgets::centered(area, 72, 14);
+    frame.render_widget(Clear, popup);
+    let block = widgets::block(title, true, theme).style(theme.base());
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(ratatui::widgets::Wrap { trim: true }),
+        popup,
+    );
 }

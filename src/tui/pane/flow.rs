@@ -6,16 +6,17 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
+use crate::oauth::http::SECRET_PARAMS;
 use crate::oauth::{Exchange, RequestDraft, Step, StepStatus};
 use crate::tui::app::App;
-use crate::tui::model::{FlowKind, FlowView};
+use crate::tui::model::{FLOWS, FlowRun, FlowView, Waiting, flow_summary, flow_title};
 use crate::tui::theme::Theme;
 use crate::tui::widgets;
 
 pub fn list_len(app: &App) -> usize {
     match &app.flow {
-        FlowView::Picking(_) => FlowKind::ALL.len(),
-        FlowView::Running(run) => run.steps.len(),
+        FlowView::Picking(_) => FLOWS.len(),
+        FlowView::Running(run) => run.steps().len(),
     }
 }
 
@@ -23,12 +24,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
     let theme = app.theme();
     match &app.flow {
         FlowView::Picking(cursor) => {
-            let rows = FlowKind::ALL
+            let rows = FLOWS
                 .iter()
                 .map(|kind| {
                     Line::from(vec![
-                        Span::styled(format!(" {:<36}", kind.title()), theme.text()),
-                        Span::styled(kind.summary(), theme.hint()),
+                        Span::styled(format!(" {:<36}", flow_title(*kind)), theme.text()),
+                        Span::styled(flow_summary(*kind), theme.hint()),
                     ])
                 })
                 .collect();
@@ -36,20 +37,40 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
             widgets::list(frame, area, block, rows, Some(cursor.index), &theme);
         }
         FlowView::Running(run) => {
-            let block = widgets::block(format!(" 3 {} ", run.kind.title()), focused, &theme);
+            let block = widgets::block(
+                format!(" 3 {} ", flow_title(run.flow.kind())),
+                focused,
+                &theme,
+            );
             let inner = block.inner(area);
             frame.render_widget(block, area);
-            let steps_height = u16::try_from(run.steps.len())
+            let steps_height = u16::try_from(run.steps().len())
                 .unwrap_or(u16::MAX)
                 .min(inner.height / 2);
             let [steps_area, detail_area] =
                 Layout::vertical([Constraint::Length(steps_height), Constraint::Min(0)])
                     .areas(inner);
+            let title_width = run
+                .steps()
+                .iter()
+                .map(|s| s.title.chars().count())
+                .max()
+                .unwrap_or(0)
+                + 2;
             let rows = run
-                .steps
+                .steps()
                 .iter()
                 .enumerate()
-                .map(|(i, step)| step_row(i, i == run.cursor.index, step, app.ui.frame, &theme))
+                .map(|(i, step)| {
+                    step_row(
+                        i,
+                        i == run.cursor.index,
+                        step,
+                        title_width,
+                        app.ui.frame,
+                        &theme,
+                    )
+                })
                 .collect();
             widgets::list(
                 frame,
@@ -60,7 +81,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
                 &theme,
             );
             if let Some(step) = run.selected_step() {
-                let lines = step_detail(step, app.ui.reveal, &theme);
+                let mut lines = waiting_lines(app, run, &theme);
+                lines.extend(step_detail(step, app.ui.reveal, &theme));
                 frame.render_widget(
                     ratatui::widgets::Paragraph::new(lines)
                         .wrap(ratatui::widgets::Wrap { trim: false }),
@@ -69,6 +91,86 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
             }
         }
     }
+}
+
+/// What the flow waits for outside the app: the browser (URL, countdown, the three ways
+/// on) or the user at another device (code, URI, QR code, polling countdown).
+fn waiting_lines<'a>(app: &App, run: &FlowRun, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
+    let countdown = app
+        .countdown()
+        .map(|d| format!("{}:{:02}", d.as_secs() / 60, d.as_secs() % 60))
+        .unwrap_or_default();
+    let outcome = run.flow.outcome();
+    let current_waits = run
+        .flow
+        .current()
+        .is_some_and(|i| matches!(run.flow.steps()[i].status, StepStatus::Waiting(_)));
+    if let (true, Some(url)) = (current_waits, &outcome.authorization_url) {
+        lines.push(Line::raw(""));
+        let listening = match &run.waiting {
+            Some(Waiting::Redirect {
+                port: Some(port), ..
+            }) => {
+                format!("waiting for the redirect on 127.0.0.1:{port}  {countdown}")
+            }
+            _ => "waiting for the redirect".to_string(),
+        };
+        lines.push(Line::styled(format!("▶ {listening}"), theme.waiting()));
+        lines.push(Line::from(vec![
+            Span::styled("  open  ", theme.hint()),
+            Span::styled(url.clone(), theme.accent()),
+        ]));
+        lines.push(Line::styled(
+            "  s sign in here (built-in mock) · b open the browser · p paste the redirect URL · y copy the URL",
+            theme.hint(),
+        ));
+    }
+    if let Some(device) = &outcome.device
+        && run.flow.current().is_some()
+    {
+        lines.push(Line::raw(""));
+        lines.push(Line::from(vec![
+            Span::styled("  user code  ", theme.hint()),
+            Span::styled(device.user_code.clone(), theme.title()),
+        ]));
+        lines.push(Line::from(vec![
+            Span::styled("  go to      ", theme.hint()),
+            Span::styled(device.verification_uri.clone(), theme.accent()),
+        ]));
+        if let Some(Waiting::Poll { .. }) = run.waiting {
+            lines.push(Line::styled(
+                format!(
+                    "  ▶ polling every {} s · next poll in {countdown}",
+                    run.flow.poll_interval().as_secs()
+                ),
+                theme.waiting(),
+            ));
+        }
+        lines.push(Line::styled(
+            "  s approve here (built-in mock) · enter polls · y copy the code",
+            theme.hint(),
+        ));
+        let qr_data = device
+            .verification_uri_complete
+            .as_deref()
+            .unwrap_or(&device.verification_uri);
+        if let Some(qr) = widgets::qr_lines(qr_data) {
+            // Scanners need dark modules on light; NO_COLOR leaves it to the terminal.
+            let scan = if app.ui.no_color {
+                Style::new()
+            } else {
+                Style::new()
+                    .fg(ratatui::style::Color::Black)
+                    .bg(ratatui::style::Color::White)
+            };
+            lines.extend(
+                qr.into_iter()
+                    .map(|l| Line::from(vec![Span::raw("  "), Span::styled(l, scan)])),
+            );
+        }
+    }
+    lines
 }
 
 fn status_style(status: &StepStatus, theme: &Theme) -> Style {
@@ -85,6 +187,7 @@ fn step_row<'a>(
     index: usize,
     selected: bool,
     step: &Step,
+    title_width: usize,
     frame: usize,
     theme: &Theme,
 ) -> Line<'a> {
@@ -108,7 +211,7 @@ fn step_row<'a>(
             format!("{glyph} {} ", index + 1),
             status_style(&step.status, theme),
         ),
-        Span::styled(format!("{:<24}", step.title), theme.text()),
+        Span::styled(format!("{:<title_width$}", step.title), theme.text()),
         Span::styled(note, status_style(&step.status, theme)),
     ])
 }
@@ -155,7 +258,11 @@ pub fn request_lines<'a>(request: &RequestDraft, reveal: bool, theme: &Theme) ->
         .max()
         .unwrap_or(0);
     for (name, value) in request.headers.iter().chain(request.params.iter()) {
-        let shown = if request.is_secret(name) {
+        // The draft's own list, plus every parameter the engine treats as secret.
+        let secret = request.is_secret(name)
+            || SECRET_PARAMS.iter().any(|s| s.eq_ignore_ascii_case(name))
+            || name.eq_ignore_ascii_case("authorization");
+        let shown = if secret {
             widgets::secret(value, reveal, theme)
         } else {
             Span::styled(value.clone(), theme.text())

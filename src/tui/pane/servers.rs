@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use crate::tui::app::App;
-use crate::tui::model::{Discovery, ServerEntry};
+use crate::tui::model::{ServerEntry, ServerState};
 use crate::tui::theme::Theme;
 use crate::tui::widgets;
 use crate::wire::ServerMetadata;
@@ -37,15 +37,15 @@ pub fn render_list(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
     widgets::list(frame, area, block, rows, selected, &theme);
 }
 
-fn discovery_glyph(discovery: &Discovery, frame: usize, theme: &Theme) -> Span<'static> {
+fn discovery_glyph(discovery: &ServerState, frame: usize, theme: &Theme) -> Span<'static> {
     match discovery {
-        Discovery::NotRun => Span::styled("·", theme.hint()),
-        Discovery::Running => Span::styled(widgets::spinner(frame), theme.waiting()),
-        Discovery::Done { warnings, .. } if warnings.is_empty() => {
+        ServerState::NotRun => Span::styled("·", theme.hint()),
+        ServerState::Running => Span::styled(widgets::spinner(frame), theme.waiting()),
+        ServerState::Done { warnings, .. } if warnings.is_empty() => {
             Span::styled("✓", theme.success())
         }
-        Discovery::Done { .. } => Span::styled("!", theme.waiting()),
-        Discovery::Failed(_) => Span::styled("✗", theme.failure()),
+        ServerState::Done { .. } => Span::styled("!", theme.waiting()),
+        ServerState::Failed(_) => Span::styled("✗", theme.failure()),
     }
 }
 
@@ -67,11 +67,11 @@ pub fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
 
 fn detail_lines<'a>(app: &App, server: &ServerEntry, theme: &Theme) -> Vec<Line<'a>> {
     match &server.discovery {
-        Discovery::NotRun => vec![Line::styled(
+        ServerState::NotRun => vec![Line::styled(
             "Not discovered yet: press enter to fetch its metadata (RFC 8414, OIDC Discovery).",
             theme.hint(),
         )],
-        Discovery::Running => vec![Line::styled(
+        ServerState::Running => vec![Line::styled(
             format!(
                 "{} fetching {}/.well-known/… (esc cancels)",
                 widgets::spinner(app.ui.frame),
@@ -79,14 +79,14 @@ fn detail_lines<'a>(app: &App, server: &ServerEntry, theme: &Theme) -> Vec<Line<
             ),
             theme.waiting(),
         )],
-        Discovery::Failed(reason) => vec![
+        ServerState::Failed(reason) => vec![
             Line::styled(format!("✗ discovery failed: {reason}"), theme.failure()),
             Line::styled(
                 "Check the issuer URL (it must match the metadata's `issuer` exactly), then press enter to retry.",
                 theme.hint(),
             ),
         ],
-        Discovery::Done { raw, .. } if app.ui.raw_metadata => {
+        ServerState::Done { raw, .. } if app.ui.raw_metadata => {
             let mut lines = vec![Line::styled(
                 "raw metadata (x: capability matrix)",
                 theme.hint(),
@@ -94,7 +94,7 @@ fn detail_lines<'a>(app: &App, server: &ServerEntry, theme: &Theme) -> Vec<Line<
             lines.extend(widgets::styled_lines(raw, theme.text()));
             lines
         }
-        Discovery::Done {
+        ServerState::Done {
             metadata, warnings, ..
         } => {
             let mut lines = capability_matrix(metadata, theme);

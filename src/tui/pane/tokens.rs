@@ -5,6 +5,10 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::oauth::flow::tokens::DecodedToken;
+use crate::oauth::jwt::Verdict;
 use crate::tui::app::App;
 use crate::tui::model::TokenEntry;
 use crate::tui::theme::Theme;
@@ -49,7 +53,7 @@ pub fn render_list(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
     widgets::list(frame, area, block, rows, selected, &theme);
 }
 
-fn expiry_span<'a>(token: &TokenEntry, now: std::time::SystemTime, theme: &Theme) -> Span<'a> {
+fn expiry_span<'a>(token: &TokenEntry, now: SystemTime, theme: &Theme) -> Span<'a> {
     match token.expires_at {
         Some(at) if at > now => Span::styled(
             format!("expires {}", widgets::relative(at, now)),
@@ -115,6 +119,102 @@ pub fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
             &theme,
         ),
     ];
-    lines.push(Line::raw(""));
+    if let Some(decoded) = &token.decoded {
+        lines.extend(verification_lines(decoded, &theme));
+        lines.push(Line::raw(""));
+        lines.push(Line::styled("header", theme.title()));
+        lines.extend(json_lines(&decoded.header, now, &theme));
+        lines.push(Line::styled("claims", theme.title()));
+        lines.extend(json_lines(&decoded.claims, now, &theme));
+    } else {
+        lines.push(Line::styled(
+            "opaque: not a JWT, so only the server can say what it means (i introspects it)",
+            theme.hint(),
+        ));
+    }
+    if !token.changes.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled("changed by the refresh", theme.title()));
+        for change in &token.changes {
+            let show = |v: &Option<serde_json::Value>| {
+                v.as_ref().map_or("—".to_string(), |v| v.to_string())
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<10} ", change.claim), theme.hint()),
+                Span::styled(show(&change.before), theme.failure()),
+                Span::styled(" → ", theme.hint()),
+                Span::styled(show(&change.after), theme.success()),
+            ]));
+        }
+    }
     widgets::text(frame, area, block, lines, 0);
 }
+
+/// The engine's checks, one per line, in words: signature (which key, which alg) first.
+fn verification_lines<'a>(decoded: &DecodedToken, theme: &Theme) -> Vec<Line<'a>> {
+    let Some(verification) = &decoded.verification else {
+        return vec![
+            Line::raw(""),
+            Line::styled(
+                "· not verified yet (the flow's verify step checks it)",
+                theme.hint(),
+            ),
+        ];
+    };
+    let mut lines = vec![Line::raw("")];
+    let (summary, style) = if verification.is_valid() {
+        (
+            "✓ valid: signature and every claim check pass",
+            theme.success(),
+        )
+    } else {
+        ("✗ not valid", theme.failure())
+    };
+    lines.push(Line::styled(summary, style));
+    for check in &verification.checks {
+        let (glyph, style) = match check.verdict {
+            Verdict::Pass => ("✓", theme.success()),
+            Verdict::Fail => ("✗", theme.failure()),
+            Verdict::Skipped => ("·", theme.hint()),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {glyph} {:<10}", check.check), style),
+            Span::styled(check.detail.clone(), theme.text()),
+        ]));
+    }
+    lines
+}
+
+/// Claims as `name  value`, times also as a date and relative ("in 4m 12s").
+fn json_lines<'a>(
+    map: &serde_json::Map<String, serde_json::Value>,
+    now: SystemTime,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
+    let width = map.keys().map(String::len).max().unwrap_or(0);
+    map.iter()
+        .map(|(name, value)| {
+            let mut spans = vec![
+                Span::styled(format!("  {name:<width$}  "), theme.hint()),
+                Span::styled(value.to_string(), theme.text()),
+            ];
+            if TIME_CLAIMS.contains(&name.as_str())
+                && let Some(secs) = value.as_u64()
+            {
+                let at = UNIX_EPOCH + Duration::from_secs(secs);
+                spans.push(Span::styled(
+                    format!(
+                        "  {} ({})",
+                        widgets::date_time(at),
+                        widgets::relative(at, now)
+                    ),
+                    theme.accent(),
+                ));
+            }
+            Line::from(spans)
+        })
+        .collect()
+}
+
+/// Claims that hold a Unix time (RFC 7519 §4.1, OIDC Core §2).
+const TIME_CLAIMS: [&str; 4] = ["exp", "iat", "nbf", "auth_time"];

@@ -1,23 +1,35 @@
 //! The app's state and its one way to change: `App::update(action)`, which may start
 //! background work and returns a follow-up action, Elm style. Rendering only reads it.
+//!
+//! The behaviour is split by subject: `servers` (discovery), `flows` (the stepper, the
+//! browser step and the in-terminal sign-in), `clients` (by hand and RFC 7591/7592),
+//! `tokens` (the tokens pane), `forms` (text input).
+
+mod clients;
+mod flows;
+mod forms;
+mod servers;
+mod tokens;
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEventKind};
+use crossterm::event::{Event, KeyEventKind, MouseButton, MouseEventKind};
 use ratatui::layout::{Rect, Size};
-use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
-use crate::oauth::{Exchange, Step};
+use crate::oauth::Exchange;
+use crate::oauth::http::{ExchangeLog as EngineLog, HttpSettings, RecordingClient};
+use crate::wire::TokenResponse;
 
 use super::action::{Action, Command};
 use super::clipboard::{self, SystemClipboard};
 use super::keymap::{Context, Keymap};
 use super::layout::{self, Areas};
 use super::model::{
-    Cursor, Discovery, ExchangeLog, FlowKind, FlowRun, FlowView, Form, FormPurpose, Overlay,
-    ServerEntry, Status, StatusKind, TokenEntry, TokenKind,
+    Cursor, ExchangeLog, FlowView, Overlay, ServerEntry, ServerState, Status, StatusKind,
+    TokenEntry,
 };
 use super::outcome::Outcome;
 use super::pane::{self, Pane};
@@ -91,7 +103,15 @@ pub struct App {
     pub exchanges: ExchangeLog,
     pub tokens: Vec<TokenEntry>,
     pub token_cursor: Cursor,
+    /// Every token response of the session, so a refresh can show what changed.
+    token_responses: Vec<TokenResponse>,
     tasks: Tasks,
+    /// The engine's HTTP client; every exchange it makes is reported to the log.
+    http: Option<RecordingClient>,
+    /// Exchanges from the client, forwarded to the task channel once the loop runs.
+    exchange_feed: Option<UnboundedReceiver<Exchange>>,
+    /// Counts flows, so results for a flow the user left behind are dropped.
+    flow_generation: u64,
     profile_path: Option<PathBuf>,
     /// False when the profile file could not be read: saving would overwrite what the user has.
     profile_writable: bool,
@@ -100,10 +120,21 @@ pub struct App {
     fixed_now: Option<SystemTime>,
 }
 
+/// The id under which exchanges from the recording client arrive: not a task of its own.
+const EXCHANGE_FEED: u64 = 0;
+
 impl App {
     /// A new app, and the receiver on which its background tasks report.
     pub fn new(settings: Settings) -> (App, UnboundedReceiver<TaskResult>) {
         let (tasks, rx) = Tasks::new();
+        let mut errors = settings.startup_errors;
+        let (feed_tx, feed_rx): (UnboundedSender<Exchange>, _) = unbounded_channel();
+        let http = RecordingClient::with_settings(
+            HttpSettings::default(),
+            EngineLog::with_listener(feed_tx),
+        )
+        .map_err(|e| errors.push(format!("no HTTP client: {e}")))
+        .ok();
         let mut servers = Vec::new();
         if let Some((issuer, clients)) = settings.built_in {
             servers.push(ServerEntry {
@@ -111,7 +142,7 @@ impl App {
                 issuer,
                 built_in: true,
                 endpoints: Default::default(),
-                discovery: Discovery::NotRun,
+                discovery: ServerState::NotRun,
                 clients,
                 client_cursor: Cursor::default(),
             });
@@ -125,6 +156,7 @@ impl App {
         );
         let mut server_cursor = Cursor::default();
         if let Some(issuer) = settings.open_issuer {
+            let issuer = issuer.trim_end_matches('/').to_string();
             match servers.iter().position(|s| s.issuer == issuer) {
                 Some(index) => server_cursor.index = index,
                 None => {
@@ -147,8 +179,9 @@ impl App {
             .and_then(|name| themes.iter().position(|t| t.name == name))
             .unwrap_or(0);
 
-        let status = (!settings.startup_errors.is_empty()).then(|| Status {
-            text: settings.startup_errors.join(" · "),
+        let profile_writable = errors.iter().all(|e| !e.starts_with("profile"));
+        let status = (!errors.is_empty()).then(|| Status {
+            text: errors.join(" · "),
             kind: StatusKind::Error,
         });
         let app = App {
@@ -173,12 +206,13 @@ impl App {
             exchanges: ExchangeLog::default(),
             tokens: Vec::new(),
             token_cursor: Cursor::default(),
+            token_responses: Vec::new(),
             tasks,
+            http,
+            exchange_feed: Some(feed_rx),
+            flow_generation: 0,
             profile_path: settings.profile_path,
-            profile_writable: settings
-                .startup_errors
-                .iter()
-                .all(|e| !e.starts_with("profile")),
+            profile_writable,
             clipboard: SystemClipboard::default(),
             osc52_out: settings.osc52_out,
             fixed_now: settings.fixed_now,
@@ -216,6 +250,7 @@ impl App {
     /// True while something on screen moves (spinner, countdown): the loop ticks only then.
     pub fn is_animating(&self) -> bool {
         self.tasks.is_busy()
+            || matches!(&self.flow, FlowView::Running(run) if run.waiting.is_some())
     }
 
     pub fn should_quit(&self) -> bool {
@@ -225,13 +260,31 @@ impl App {
     /// Where keys go now: a form, or the focused pane.
     pub fn context(&self) -> Context {
         match &self.ui.overlay {
-            Some(Overlay::Form(_)) => Context::Form,
+            Some(Overlay::Form(_) | Overlay::SignIn(_)) => Context::Form,
             Some(Overlay::Help) | None => self.ui.focus.context(),
         }
     }
 
-    /// Work to do before the first frame: discover the server the app opens on.
+    /// Work to do before the first frame: start reporting exchanges, and discover the
+    /// server the app opens on. Needs the async runtime.
     pub fn start(&mut self) {
+        if let Some(mut feed) = self.exchange_feed.take() {
+            let tx = self.tasks.sender();
+            tokio::spawn(async move {
+                while let Some(exchange) = feed.recv().await {
+                    let outcome = Outcome::Recorded(Box::new(exchange));
+                    if tx
+                        .send(TaskResult {
+                            id: EXCHANGE_FEED,
+                            outcome,
+                        })
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+        }
         self.discover_selected();
     }
 
@@ -253,50 +306,43 @@ impl App {
     /// The one place state changes. Returns an action to run next, if any.
     pub fn update(&mut self, action: Action) -> Option<Action> {
         match action {
-            Action::Run(command) => self.run_command(command),
-            Action::Key(key) => {
-                self.key_to_overlay(key);
-                None
-            }
-            Action::Paste(text) => {
-                if let Some(Overlay::Form(form)) = &mut self.ui.overlay
-                    && let Some((_, area)) = form.fields.get_mut(form.focused)
-                {
-                    area.insert_str(text);
-                }
-                None
-            }
-            Action::Mouse(mouse) => {
-                self.mouse(mouse);
-                None
-            }
-            Action::Resize(w, h) => {
-                self.ui.size = Size::new(w, h);
-                None
-            }
+            Action::Run(command) => return self.run_command(command),
+            Action::Key(key) => self.key_to_overlay(key),
+            Action::Paste(text) => self.paste_to_overlay(&text),
+            Action::Mouse(mouse) => self.mouse(mouse),
+            Action::Resize(w, h) => self.ui.size = Size::new(w, h),
             Action::Task(result) => {
-                if self.tasks.finish(result.id) {
+                if result.id == EXCHANGE_FEED {
+                    if let Outcome::Recorded(exchange) = result.outcome {
+                        self.record(*exchange);
+                    }
+                } else if self.tasks.finish(result.id) {
                     self.task_done(result.outcome);
                 }
-                None
             }
-            Action::Tick => {
-                self.ui.frame = self.ui.frame.wrapping_add(1);
-                None
-            }
+            Action::Tick => self.ui.frame = self.ui.frame.wrapping_add(1),
         }
+        None
     }
 
     fn run_command(&mut self, command: Command) -> Option<Action> {
-        if matches!(self.ui.overlay, Some(Overlay::Form(_))) {
-            return self.form_command(command);
-        }
-        if matches!(self.ui.overlay, Some(Overlay::Help)) {
-            // Help is read-only: anything but quit closes it.
-            self.ui.overlay = None;
-            if command != Command::Quit {
+        match &self.ui.overlay {
+            Some(Overlay::Form(_)) => {
+                self.form_command(command);
                 return None;
             }
+            Some(Overlay::SignIn(_)) => {
+                self.sign_in_command(command);
+                return None;
+            }
+            Some(Overlay::Help) => {
+                // Help is read-only: anything but quit closes it.
+                self.ui.overlay = None;
+                if command != Command::Quit {
+                    return None;
+                }
+            }
+            None => {}
         }
         match command {
             Command::Quit => self.ui.quit = true,
@@ -326,36 +372,30 @@ impl App {
 
     /// Commands whose meaning depends on the focused pane.
     fn pane_command(&mut self, command: Command) {
-        match (self.ui.focus, command) {
-            (Pane::Servers, Command::Activate) => self.discover_selected(),
-            (Pane::Servers, Command::New) => {
-                self.open_form(Form::new(
-                    FormPurpose::AddServer,
-                    "Add a server by issuer URL",
-                    &[("Name", ""), ("Issuer URL", "https://")],
-                ));
-            }
-            (Pane::Servers, Command::Delete) => self.remove_server(),
-            (Pane::Clients, Command::Activate) => {
-                if let Some(client) = self.selected_client() {
-                    let id = client.client_id.clone();
-                    self.info(format!("flows now use client {id}"));
-                }
-            }
-            (Pane::Clients, Command::Copy) => {
-                if let Some(secret) = self.selected_client().and_then(|c| c.client_secret.clone()) {
-                    self.copy(secret, "client secret");
-                }
-            }
-            (Pane::Flow, Command::Activate) => self.flow_activate(),
-            (Pane::Flow, Command::New) => self.flow = FlowView::Picking(Cursor::default()),
-            (Pane::Exchanges, Command::CopyCurl) => {
+        match self.ui.focus {
+            Pane::Servers => self.servers_command(command),
+            Pane::Clients => self.clients_command(command),
+            Pane::Flow => self.flow_command(command),
+            Pane::Exchanges => self.exchanges_command(command),
+            Pane::Tokens => self.tokens_command(command),
+        }
+    }
+
+    /// Adds an exchange to the session log and selects it.
+    pub fn record(&mut self, exchange: Exchange) {
+        self.exchanges.push(exchange);
+    }
+
+    fn exchanges_command(&mut self, command: Command) {
+        match command {
+            Command::CopyCurl => {
                 if let Some(exchange) = self.exchanges.selected() {
+                    // Copied whole: a curl command with masked secrets would not work.
                     let curl = exchange.to_curl(true);
                     self.copy(curl, "curl command");
                 }
             }
-            (Pane::Exchanges, Command::Copy) => {
+            Command::Copy => {
                 if let Some(body) = self
                     .exchanges
                     .selected()
@@ -364,22 +404,16 @@ impl App {
                     self.copy(body, "response body");
                 }
             }
-            (Pane::Tokens, Command::Copy) => {
-                if let Some(token) = self.tokens.get(self.token_cursor.index) {
-                    let (value, what) =
-                        (token.value.clone(), format!("{} token", token.kind.label()));
-                    self.copy(value, &what);
-                }
-            }
-            (Pane::Tokens, Command::PasteToken) => self.open_form(Form::new(
-                FormPurpose::PasteToken,
-                "Paste a JWT to inspect",
-                &[("JWT", "")],
-            )),
-            (pane, command) => {
-                self.info(format!("{command:?} does nothing in {}", pane.title()));
-            }
+            Command::Activate => self.focus(Pane::Exchanges),
+            other => self.not_here(other),
         }
+    }
+
+    fn not_here(&mut self, command: Command) {
+        let pane = self.ui.focus.title();
+        self.info(format!(
+            "{command:?} does nothing in {pane} (? lists the keys)"
+        ));
     }
 
     fn focus(&mut self, pane: Pane) {
@@ -426,162 +460,18 @@ impl App {
         self.save_profile();
     }
 
+    /// Esc: stop every background job, and say what stopped.
     fn cancel(&mut self) {
         let cancelled = self.tasks.cancel_all();
         for server in &mut self.servers {
-            if matches!(server.discovery, Discovery::Running) {
-                server.discovery = Discovery::Failed("cancelled".into());
+            if matches!(server.discovery, ServerState::Running) {
+                server.discovery = ServerState::Failed("cancelled".into());
             }
         }
+        self.flow_cancelled();
         if !cancelled.is_empty() {
             self.info(format!("cancelled: {}", cancelled.join(", ")));
         }
-    }
-
-    fn flow_activate(&mut self) {
-        if let FlowView::Picking(cursor) = &self.flow {
-            let kind = FlowKind::ALL[cursor.index.min(FlowKind::ALL.len() - 1)];
-            self.info(format!("{} needs the protocol engine", kind.title()));
-        }
-    }
-
-    /// Shows `steps` of a `kind` flow in the flow pane.
-    pub fn show_flow(&mut self, kind: FlowKind, steps: Vec<Step>) {
-        self.flow = FlowView::Running(FlowRun::new(kind, steps));
-    }
-
-    /// Records an exchange in the session log.
-    pub fn record(&mut self, exchange: Exchange) {
-        self.exchanges.push(exchange);
-    }
-
-    /// Adds a token to the tokens pane and selects it.
-    pub fn add_token(
-        &mut self,
-        kind: TokenKind,
-        value: String,
-        source: &str,
-        expires_at: Option<SystemTime>,
-    ) {
-        self.tokens.push(TokenEntry {
-            kind,
-            value,
-            source: source.to_string(),
-            obtained_at: self.now(),
-            expires_at,
-        });
-        self.token_cursor.bottom(self.tokens.len());
-    }
-
-    fn discover_selected(&mut self) {
-        // Discovery arrives with the protocol engine; until then the server is listed as is.
-        if let Some(server) = self.servers.get(self.server_cursor.index) {
-            let issuer = server.issuer.clone();
-            self.info(format!("selected {issuer}"));
-        }
-    }
-
-    fn remove_server(&mut self) {
-        let index = self.server_cursor.index;
-        match self.servers.get(index) {
-            Some(server) if server.built_in => {
-                self.error("the built-in mock cannot be removed".into());
-            }
-            Some(_) => {
-                let removed = self.servers.remove(index);
-                self.server_cursor.clamp(self.servers.len());
-                self.info(format!("removed {}", removed.name));
-                self.save_profile();
-            }
-            None => {}
-        }
-    }
-
-    fn open_form(&mut self, form: Form) {
-        self.ui.overlay = Some(Overlay::Form(form));
-    }
-
-    fn form_command(&mut self, command: Command) -> Option<Action> {
-        match command {
-            Command::Quit => self.ui.quit = true,
-            Command::Cancel => self.ui.overlay = None,
-            Command::Activate => self.submit_form(),
-            _ => {}
-        }
-        None
-    }
-
-    /// Keys the keymap leaves alone go to the open form (typing, Tab between fields,
-    /// Enter to submit a single-line form).
-    fn key_to_overlay(&mut self, key: KeyEvent) {
-        let Some(Overlay::Form(form)) = &mut self.ui.overlay else {
-            return;
-        };
-        match key.code {
-            KeyCode::Enter if !form.multiline => self.submit_form(),
-            KeyCode::Tab | KeyCode::Down if !form.multiline => {
-                form.focused = (form.focused + 1) % form.fields.len().max(1);
-            }
-            KeyCode::BackTab | KeyCode::Up if !form.multiline => {
-                form.focused =
-                    (form.focused + form.fields.len().max(1) - 1) % form.fields.len().max(1);
-            }
-            _ => {
-                if let Some((_, area)) = form.fields.get_mut(form.focused) {
-                    area.input(key);
-                }
-            }
-        }
-    }
-
-    fn submit_form(&mut self) {
-        let Some(Overlay::Form(form)) = self.ui.overlay.take() else {
-            return;
-        };
-        let result = match form.purpose {
-            FormPurpose::AddServer => self.add_server(form.value(0), form.value(1)),
-            FormPurpose::PasteToken => self.paste_token(form.value(0)),
-        };
-        if let Err(message) = result {
-            // Keep the form open with what the user typed, and say what is wrong.
-            self.ui.overlay = Some(Overlay::Form(Form {
-                error: Some(message),
-                ..form
-            }));
-        }
-    }
-
-    fn add_server(&mut self, name: String, issuer: String) -> Result<(), String> {
-        let url = url::Url::parse(&issuer).map_err(|e| format!("`{issuer}` is not a URL: {e}"))?;
-        if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-            return Err(format!("`{issuer}` must be an http(s) URL with a host"));
-        }
-        let issuer = issuer.trim_end_matches('/').to_string();
-        let name = if name.is_empty() {
-            issuer.clone()
-        } else {
-            name
-        };
-        self.servers.push(ServerEntry::from_profile(&ServerProfile {
-            name,
-            issuer,
-            ..ServerProfile::default()
-        }));
-        self.server_cursor.bottom(self.servers.len());
-        self.save_profile();
-        self.discover_selected();
-        Ok(())
-    }
-
-    fn paste_token(&mut self, value: String) -> Result<(), String> {
-        if value.split('.').count() != 3 {
-            return Err(
-                "a JWT has three parts separated by dots (header.payload.signature)".into(),
-            );
-        }
-        self.add_token(TokenKind::Pasted, value, "pasted", None);
-        self.focus(Pane::Tokens);
-        Ok(())
     }
 
     fn mouse(&mut self, mouse: crossterm::event::MouseEvent) {
@@ -621,6 +511,14 @@ impl App {
         )
     }
 
+    /// The HTTP client, or a status message saying why there is none.
+    fn http(&mut self) -> Option<RecordingClient> {
+        if self.http.is_none() {
+            self.error("no HTTP client could be built; network actions are off".into());
+        }
+        self.http.clone()
+    }
+
     /// Copies `text`: the system clipboard first (in a blocking task), OSC 52 if that fails.
     fn copy(&mut self, text: String, what: &str) {
         let clipboard = self.clipboard.clone();
@@ -634,17 +532,44 @@ impl App {
         });
     }
 
+    fn copied(&mut self, text: String, what: String, result: Result<(), String>) {
+        match result {
+            Ok(()) => self.success(format!("copied the {what} to the clipboard")),
+            Err(why) => match clipboard::write_osc52(&mut self.osc52_out, &text) {
+                Ok(()) => self.success(format!(
+                    "copied the {what} through the terminal (OSC 52); system clipboard: {why}"
+                )),
+                Err(e) => self.error(format!("could not copy: {why}; OSC 52: {e}")),
+            },
+        }
+    }
+
     fn task_done(&mut self, outcome: Outcome) {
         match outcome {
-            Outcome::Copied { text, what, result } => match result {
-                Ok(()) => self.success(format!("copied the {what} to the clipboard")),
-                Err(why) => match clipboard::write_osc52(&mut self.osc52_out, &text) {
-                    Ok(()) => self.success(format!(
-                        "copied the {what} through the terminal (OSC 52); system clipboard: {why}"
-                    )),
-                    Err(e) => self.error(format!("could not copy: {why}; OSC 52: {e}")),
-                },
-            },
+            Outcome::Recorded(exchange) => self.record(*exchange),
+            Outcome::Copied { text, what, result } => self.copied(text, what, result),
+            Outcome::Discovered { issuer, result } => self.discovered(&issuer, result),
+            Outcome::FlowReady { generation, result } => self.flow_ready(generation, result),
+            Outcome::Advanced {
+                generation,
+                flow,
+                result,
+            } => self.advanced(generation, *flow, result),
+            Outcome::Redirected { generation, result } => self.redirected(generation, result),
+            Outcome::PollDue { generation } => self.poll_due(generation),
+            Outcome::SignInPage { result } => self.sign_in_page(result),
+            Outcome::SignInDone { generation, result } => self.sign_in_done(generation, result),
+            Outcome::Registration {
+                issuer,
+                client_id,
+                result,
+            } => self.registration_done(&issuer, client_id, result),
+            Outcome::ClientDeleted {
+                issuer,
+                client_id,
+                result,
+            } => self.client_deleted(&issuer, &client_id, result),
+            Outcome::TokenChecked { value, decoded } => self.token_checked(&value, *decoded),
         }
     }
 

@@ -1,0 +1,115 @@
+//! The servers pane: choose a server, discover it in the background, add and remove saved
+//! ones.
+
+use crate::oauth::discovery::Discovery;
+use crate::tui::action::Command;
+use crate::tui::model::{Form, FormPurpose, ServerEntry, ServerState};
+use crate::tui::profile::ServerProfile;
+use crate::tui::widgets;
+use crate::tui::work;
+
+use super::App;
+
+impl App {
+    pub(super) fn servers_command(&mut self, command: Command) {
+        match command {
+            Command::Activate => self.discover_selected(),
+            Command::New => self.open_form(Form::new(
+                FormPurpose::AddServer,
+                "Add a server by issuer URL",
+                &[("Name", ""), ("Issuer URL", "https://")],
+            )),
+            Command::Delete => self.remove_server(),
+            other => self.not_here(other),
+        }
+    }
+
+    /// Fetches the selected server's metadata in the background.
+    pub(super) fn discover_selected(&mut self) {
+        let Some(http) = self.http() else {
+            return;
+        };
+        let Some(server) = self.servers.get_mut(self.server_cursor.index) else {
+            return;
+        };
+        server.discovery = ServerState::Running;
+        let issuer = server.issuer.clone();
+        self.tasks.spawn(
+            format!("discovering {issuer}"),
+            work::discover(http, issuer),
+        );
+    }
+
+    pub(super) fn discovered(&mut self, issuer: &str, result: Result<Box<Discovery>, String>) {
+        let Some(server) = self.servers.iter_mut().find(|s| s.issuer == issuer) else {
+            return;
+        };
+        server.discovery = match result {
+            Ok(found) => {
+                let raw = found
+                    .exchanges
+                    .iter()
+                    .rev()
+                    .find(|e| e.is_success())
+                    .and_then(|e| e.response_body.as_deref())
+                    .map(widgets::pretty_json)
+                    .unwrap_or_default();
+                ServerState::Done {
+                    warnings: found.warnings.iter().map(|w| w.message.clone()).collect(),
+                    metadata: Box::new(found.metadata),
+                    raw,
+                }
+            }
+            Err(reason) => ServerState::Failed(reason),
+        };
+        match &server.discovery {
+            ServerState::Done { .. } => {
+                let name = server.name.clone();
+                self.success(format!("discovered {name}"));
+            }
+            ServerState::Failed(reason) => {
+                let message = format!("discovery of {issuer} failed: {reason}");
+                self.error(message);
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn add_server(&mut self, name: String, issuer: String) -> Result<(), String> {
+        let url = url::Url::parse(&issuer).map_err(|e| format!("`{issuer}` is not a URL: {e}"))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+            return Err(format!("`{issuer}` must be an http(s) URL with a host"));
+        }
+        let issuer = issuer.trim_end_matches('/').to_string();
+        let name = if name.is_empty() {
+            issuer.clone()
+        } else {
+            name
+        };
+        self.servers.push(ServerEntry::from_profile(&ServerProfile {
+            name,
+            issuer,
+            ..ServerProfile::default()
+        }));
+        self.server_cursor.bottom(self.servers.len());
+        self.save_profile();
+        self.discover_selected();
+        Ok(())
+    }
+
+    fn remove_server(&mut self) {
+        let index = self.server_cursor.index;
+        match self.servers.get(index) {
+            Some(server) if server.built_in => {
+                self.error("the built-in mock cannot be removed".into());
+            }
+            Some(_) => {
+                let removed = self.servers.remove(index);
+                self.server_cursor.clamp(self.servers.len());
+                self.info(format!("removed {}", removed.name));
+                self.save_profile();
+            }
+            None => {}
+        }
+    }
+}
