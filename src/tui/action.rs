@@ -22,6 +22,9 @@ pub enum Command {
     Down,
     Top,
     Bottom,
+    /// Scroll the details (the request, the response, the claims) down or up.
+    ScrollDown,
+    ScrollUp,
     /// Send the current step, or open the selected item.
     Activate,
     /// Edit the current request, or the selected client.

@@ -59,6 +59,7 @@ pub fn list(
         .skip(start)
         .take(usize::from(inner.height))
         .map(|(i, line)| {
+            let line = fit(line, usize::from(inner.width));
             if Some(i) == selected {
                 line.style(theme.selected())
             } else {
@@ -67,6 +68,34 @@ pub fn list(
         })
         .collect();
     frame.render_widget(Paragraph::new(shown), inner);
+}
+
+/// Cuts a line to `width` characters, ending in an ellipsis when something was cut, so no
+/// row is cut mid-word without a sign.
+pub fn fit(line: Line<'_>, width: usize) -> Line<'_> {
+    let total: usize = line.spans.iter().map(|s| s.content.chars().count()).sum();
+    if total <= width {
+        return line;
+    }
+    let mut left = width.saturating_sub(1);
+    let mut spans = Vec::new();
+    for span in line.spans {
+        if left == 0 {
+            break;
+        }
+        let count = span.content.chars().count();
+        if count <= left {
+            left -= count;
+            spans.push(span);
+        } else {
+            let kept: String = span.content.chars().take(left).collect();
+            spans.push(Span::styled(kept, span.style));
+            left = 0;
+        }
+    }
+    let last_style = spans.last().map(|s| s.style).unwrap_or_default();
+    spans.push(Span::styled("…", last_style));
+    Line::from(spans).style(line.style)
 }
 
 /// Text in a block, wrapped, scrolled by `scroll` lines.
@@ -249,5 +278,8 @@ mod tests {
         assert_eq!(window_start(7, 5), 3);
         assert_eq!(ellipsize("authorization", 6), "autho…");
         assert_eq!(ellipsize("code", 6), "code");
+        let cut = fit(Line::from(vec![Span::raw("abc"), Span::raw("defgh")]), 6);
+        assert_eq!(cut.to_string(), "abcde…");
+        assert_eq!(fit(Line::raw("abc"), 3).to_string(), "abc");
     }
 }

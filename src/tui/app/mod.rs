@@ -88,6 +88,8 @@ pub struct Ui {
     /// Raw metadata JSON instead of the capability matrix (`x`).
     pub raw_metadata: bool,
     pub status: Option<Status>,
+    /// How far the details are scrolled; back to the top when the selection changes.
+    pub scroll: u16,
     /// Animation frame, advanced by ticks while something animates.
     pub frame: usize,
     pub size: Size,
@@ -119,6 +121,9 @@ pub struct App {
     osc52_out: Box<dyn Write + Send>,
     fixed_now: Option<SystemTime>,
 }
+
+/// Lines the details move per page key: enough to get on, little enough to keep one's place.
+const SCROLL_STEP: u16 = 8;
 
 /// The id under which exchanges from the recording client arrive: not a task of its own.
 const EXCHANGE_FEED: u64 = 0;
@@ -196,6 +201,7 @@ impl App {
                 reveal: false,
                 raw_metadata: false,
                 status,
+                scroll: 0,
                 frame: 0,
                 size: Size::new(80, 24),
                 quit: false,
@@ -356,6 +362,8 @@ impl App {
             Command::Up | Command::Down | Command::Top | Command::Bottom => {
                 self.move_cursor(command)
             }
+            Command::ScrollDown => self.ui.scroll = self.ui.scroll.saturating_add(SCROLL_STEP),
+            Command::ScrollUp => self.ui.scroll = self.ui.scroll.saturating_sub(SCROLL_STEP),
             Command::NextTheme => self.next_theme(),
             Command::Reveal => {
                 self.ui.reveal = !self.ui.reveal;
@@ -418,12 +426,14 @@ impl App {
 
     fn focus(&mut self, pane: Pane) {
         self.ui.focus = pane;
+        self.ui.scroll = 0;
         if matches!(pane, Pane::Exchanges | Pane::Tokens) {
             self.ui.bottom = pane;
         }
     }
 
     fn move_cursor(&mut self, command: Command) {
+        self.ui.scroll = 0;
         let len = pane::list_len(self, self.ui.focus);
         let Some(cursor) = self.cursor_mut(self.ui.focus) else {
             return;

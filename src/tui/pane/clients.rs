@@ -129,5 +129,5 @@ pub fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
         "enter: use in flows · y copy secret · r reveal"
     };
     lines.push(Line::styled(hint, theme.hint()));
-    widgets::text(frame, area, block, lines, 0);
+    widgets::text(frame, area, block, lines, app.ui.scroll);
 }

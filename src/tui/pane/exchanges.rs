@@ -106,7 +106,7 @@ pub fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
             theme.text(),
         ));
     }
-    widgets::text(frame, area, block, lines, 0);
+    widgets::text(frame, area, block, lines, app.ui.scroll);
 }
 
 fn header_line<'a>(name: &str, value: &str, theme: &Theme) -> Line<'a> {

@@ -26,9 +26,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
         FlowView::Picking(cursor) => {
             let rows = FLOWS
                 .iter()
-                .map(|kind| {
+                .enumerate()
+                .map(|(i, kind)| {
+                    let marker = if i == cursor.index { "▸" } else { " " };
                     Line::from(vec![
-                        Span::styled(format!(" {:<36}", flow_title(*kind)), theme.text()),
+                        Span::raw(marker),
+                        Span::styled(format!("{:<36}", flow_title(*kind)), theme.text()),
                         Span::styled(flow_summary(*kind), theme.hint()),
                     ])
                 })
@@ -85,7 +88,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
                 lines.extend(step_detail(step, app.ui.reveal, &theme));
                 frame.render_widget(
                     ratatui::widgets::Paragraph::new(lines)
-                        .wrap(ratatui::widgets::Wrap { trim: false }),
+                        .wrap(ratatui::widgets::Wrap { trim: false })
+                        .scroll((app.ui.scroll, 0)),
                     detail_area,
                 );
             }

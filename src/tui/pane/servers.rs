@@ -62,7 +62,7 @@ pub fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
     let title = format!(" {} · {} ", server.name, server.issuer);
     let block = widgets::block(title, false, &theme);
     let lines = detail_lines(app, server, &theme);
-    widgets::text(frame, area, block, lines, 0);
+    widgets::text(frame, area, block, lines, app.ui.scroll);
 }
 
 fn detail_lines<'a>(app: &App, server: &ServerEntry, theme: &Theme) -> Vec<Line<'a>> {

@@ -147,7 +147,7 @@ pub fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
             ]));
         }
     }
-    widgets::text(frame, area, block, lines, 0);
+    widgets::text(frame, area, block, lines, app.ui.scroll);
 }
 
 /// The engine's checks, one per line, in words: signature (which key, which alg) first.
