@@ -89,7 +89,15 @@ fn the_binary_completes_a_code_flow_in_a_real_terminal() {
         profile = quote(&profile),
     );
     let started = tmux.run(&[
-        "new-session", "-d", "-s", "app", "-x", "100", "-y", "30", &command,
+        "new-session",
+        "-d",
+        "-s",
+        "app",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        &command,
     ]);
     assert!(started.status.success(), "{started:?}");
 
@@ -114,7 +122,11 @@ fn the_binary_completes_a_code_flow_in_a_real_terminal() {
     tmux.keys(&["q"]);
     let deadline = Instant::now() + Duration::from_secs(10);
     while tmux.session_alive() {
-        assert!(Instant::now() < deadline, "q did not quit:\n{}", tmux.screen());
+        assert!(
+            Instant::now() < deadline,
+            "q did not quit:\n{}",
+            tmux.screen()
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }

@@ -124,3 +124,24 @@ async fn clicking_a_tab_focuses_its_pane() {
     harness.wait_for("No tokens yet").await;
     harness.finish().await;
 }
+
+#[tokio::test]
+async fn a_server_without_discovery_uses_the_endpoints_typed_in() {
+    let harness = Harness::start(settings(), 120, 36);
+    harness.wait_for("oauthscope").await;
+    harness.press("1");
+    harness.press("n");
+    harness.wait_for("Add a server by issuer URL").await;
+    harness.type_text("No discovery");
+    harness.press("tab");
+    // Port 9 on loopback: nothing listens, so discovery fails at once.
+    harness.type_text("127.0.0.1:9");
+    harness.press("tab");
+    harness.type_text("http://127.0.0.1:9/authorize");
+    harness.press("tab");
+    harness.type_text("http://127.0.0.1:9/token");
+    harness.press("enter");
+    let screen = harness.wait_for("using the endpoints typed in").await;
+    assert!(screen.contains("✓authorize ✓token"), "{screen}");
+    harness.finish().await;
+}

@@ -63,7 +63,7 @@ impl App {
             return;
         };
         let result = match form.purpose {
-            FormPurpose::AddServer => self.add_server(form.value(0), form.value(1)),
+            FormPurpose::AddServer => self.add_server(&form),
             FormPurpose::PasteToken => self.paste_token(form.value(0)),
             FormPurpose::PasteRedirect => self.paste_redirect(&form.value(0)),
             FormPurpose::EditRequest => self.apply_request_edit(&form.value(0)),

@@ -4,7 +4,8 @@
 use crate::oauth::discovery::Discovery;
 use crate::tui::action::Command;
 use crate::tui::model::{Form, FormPurpose, ServerEntry, ServerState};
-use crate::tui::profile::ServerProfile;
+use crate::tui::profile::{ManualEndpoints, ServerProfile};
+use crate::wire::ServerMetadata;
 use crate::tui::widgets;
 use crate::tui::work;
 
@@ -16,8 +17,14 @@ impl App {
             Command::Activate => self.discover_selected(),
             Command::New => self.open_form(Form::new(
                 FormPurpose::AddServer,
-                "Add a server by issuer URL",
-                &[("Name", ""), ("Issuer URL", "https://")],
+                "Add a server by issuer URL (endpoints only for servers without discovery)",
+                &[
+                    ("Name", ""),
+                    ("Issuer URL", "https://"),
+                    ("authorization_endpoint (optional)", ""),
+                    ("token_endpoint (optional)", ""),
+                    ("jwks_uri (optional)", ""),
+                ],
             )),
             Command::Delete => self.remove_server(),
             other => self.not_here(other),
@@ -60,6 +67,27 @@ impl App {
                     raw,
                 }
             }
+            // No metadata, but the user typed the endpoints in: use those (GitHub, say).
+            Err(reason) if !server.endpoints.is_empty() => {
+                let manual = Discovery::manual(ServerMetadata {
+                    issuer: server.issuer.clone(),
+                    authorization_endpoint: server.endpoints.authorization_endpoint.clone(),
+                    token_endpoint: server.endpoints.token_endpoint.clone(),
+                    jwks_uri: server.endpoints.jwks_uri.clone(),
+                    ..ServerMetadata::default()
+                });
+                let mut warnings = vec![format!(
+                    "no discovery ({reason}): using the endpoints typed in"
+                )];
+                warnings.extend(manual.warnings.iter().map(|w| w.message.clone()));
+                ServerState::Done {
+                    raw: widgets::pretty_json(
+                        &serde_json::to_string(&manual.metadata).unwrap_or_default(),
+                    ),
+                    metadata: Box::new(manual.metadata),
+                    warnings,
+                }
+            }
             Err(reason) => ServerState::Failed(reason),
         };
         match &server.discovery {
@@ -75,7 +103,21 @@ impl App {
         }
     }
 
-    pub(super) fn add_server(&mut self, name: String, issuer: String) -> Result<(), String> {
+    pub(super) fn add_server(&mut self, form: &Form) -> Result<(), String> {
+        let (name, issuer) = (form.value(0), form.value(1));
+        let endpoint = |index: usize| -> Result<Option<String>, String> {
+            let value = form.value(index);
+            if value.is_empty() {
+                return Ok(None);
+            }
+            url::Url::parse(&value).map_err(|e| format!("`{value}` is not a URL: {e}"))?;
+            Ok(Some(value))
+        };
+        let endpoints = ManualEndpoints {
+            authorization_endpoint: endpoint(2)?,
+            token_endpoint: endpoint(3)?,
+            jwks_uri: endpoint(4)?,
+        };
         let url = url::Url::parse(&issuer).map_err(|e| format!("`{issuer}` is not a URL: {e}"))?;
         if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
             return Err(format!("`{issuer}` must be an http(s) URL with a host"));
@@ -89,7 +131,8 @@ impl App {
         self.servers.push(ServerEntry::from_profile(&ServerProfile {
             name,
             issuer,
-            ..ServerProfile::default()
+            endpoints,
+            clients: Vec::new(),
         }));
         self.server_cursor.bottom(self.servers.len());
         self.save_profile();
