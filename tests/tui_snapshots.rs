@@ -213,3 +213,28 @@ fn the_raw_metadata_replaces_the_matrix() {
         "{raw}"
     );
 }
+
+#[test]
+fn no_color_draws_every_cell_in_the_terminal_colours() {
+    let (mut app, _rx) = App::new(Settings {
+        built_in: Some((ISSUER.into(), demo_clients())),
+        no_color: true,
+        fixed_now: Some(now()),
+        ..Settings::in_memory()
+    });
+    app.update(Action::Resize(140, 40));
+    let mut terminal = Terminal::new(TestBackend::new(140, 40)).unwrap();
+    terminal.draw(|frame| view::render(&app, frame)).unwrap();
+    let buffer = terminal.backend().buffer();
+    for cell in buffer.content() {
+        assert_eq!(cell.fg, ratatui::style::Color::Reset, "{cell:?}");
+        assert_eq!(cell.bg, ratatui::style::Color::Reset, "{cell:?}");
+    }
+    // The selection still shows, by reversing.
+    assert!(
+        buffer
+            .content()
+            .iter()
+            .any(|c| c.modifier.contains(ratatui::style::Modifier::REVERSED))
+    );
+}

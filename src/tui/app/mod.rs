@@ -342,11 +342,21 @@ impl App {
                 return None;
             }
             Some(Overlay::Help) => {
-                // Help is read-only: anything but quit closes it.
-                self.ui.overlay = None;
-                if command != Command::Quit {
-                    return None;
+                // Help is read-only: it scrolls, and anything else closes it.
+                match command {
+                    Command::Down | Command::ScrollDown => {
+                        self.ui.scroll = self.ui.scroll.saturating_add(SCROLL_STEP)
+                    }
+                    Command::Up | Command::ScrollUp => {
+                        self.ui.scroll = self.ui.scroll.saturating_sub(SCROLL_STEP)
+                    }
+                    Command::Quit => self.ui.quit = true,
+                    _ => {
+                        self.ui.overlay = None;
+                        self.ui.scroll = 0;
+                    }
                 }
+                return None;
             }
             None => {}
         }
@@ -370,7 +380,10 @@ impl App {
                 let what = if self.ui.reveal { "shown" } else { "masked" };
                 self.info(format!("secrets {what}"));
             }
-            Command::Help => self.ui.overlay = Some(Overlay::Help),
+            Command::Help => {
+                self.ui.scroll = 0;
+                self.ui.overlay = Some(Overlay::Help);
+            }
             Command::Cancel => self.cancel(),
             Command::ToggleRaw => self.ui.raw_metadata = !self.ui.raw_metadata,
             _ => self.pane_command(command),

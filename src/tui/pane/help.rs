@@ -26,19 +26,22 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         lines.push(Line::styled(heading, theme.title()));
         for binding in app.keymap.bindings_in(context) {
             lines.push(Line::from(vec![
-                Span::styled(format!("  {:<16}", binding.label), theme.accent()),
+                Span::styled(format!("  {:<18}", binding.label), theme.accent()),
                 Span::styled(binding.desc.clone(), theme.text()),
             ]));
         }
     }
     let popup = widgets::centered(area, 96, area.height.saturating_sub(2));
     frame.render_widget(Clear, popup);
-    let block = widgets::block(" Help · any key closes ", true, &theme).style(theme.base());
-    // Two columns when the popup is too short for one.
+    let block = widgets::block(" Help · j/k scroll · any other key closes ", true, &theme)
+        .style(theme.base());
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
+    // Two columns when wide enough; scrolled as one long list.
     let height = usize::from(inner.height);
-    if lines.len() <= height || inner.width < 60 {
+    let start = usize::from(app.ui.scroll).min(lines.len().saturating_sub(1));
+    let mut lines: Vec<Line> = lines.into_iter().skip(start).collect();
+    if inner.width < 60 {
         frame.render_widget(ratatui::widgets::Paragraph::new(lines), inner);
     } else {
         let half = inner.width / 2;
