@@ -173,20 +173,29 @@ async fn copy_as_curl_reaches_the_clipboard_or_falls_back_to_osc52() {
         30,
     );
     // Discovery of a closed port still leaves an exchange (with its error) to copy.
-    harness.wait_for("discovery of http://127.0.0.1:9 failed").await;
+    harness
+        .wait_for("discovery of http://127.0.0.1:9 failed")
+        .await;
     harness.press("4");
     harness.press("Y");
     let screen = harness.wait_for("copied the curl command").await;
     let osc = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     if screen.contains("OSC 52") {
         assert!(osc.starts_with("\x1b]52;c;"), "{osc:?}");
-        let encoded = osc.trim_start_matches("\x1b]52;c;").trim_end_matches('\x07');
+        let encoded = osc
+            .trim_start_matches("\x1b]52;c;")
+            .trim_end_matches('\x07');
         use base64::Engine;
-        let curl = base64::engine::general_purpose::STANDARD.decode(encoded).unwrap();
+        let curl = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .unwrap();
         let curl = String::from_utf8(curl).unwrap();
         assert!(curl.starts_with("curl 'http://127.0.0.1:9/"), "{curl}");
     } else {
-        assert!(osc.is_empty(), "the system clipboard worked, so no OSC 52: {osc:?}");
+        assert!(
+            osc.is_empty(),
+            "the system clipboard worked, so no OSC 52: {osc:?}"
+        );
     }
     harness.finish().await;
 }

@@ -5,9 +5,9 @@ use crate::oauth::discovery::Discovery;
 use crate::tui::action::Command;
 use crate::tui::model::{Form, FormPurpose, ServerEntry, ServerState};
 use crate::tui::profile::{ManualEndpoints, ServerProfile};
-use crate::wire::ServerMetadata;
 use crate::tui::widgets;
 use crate::tui::work;
+use crate::wire::ServerMetadata;
 
 use super::App;
 

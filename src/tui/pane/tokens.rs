@@ -119,19 +119,7 @@ pub fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
             &theme,
         ),
     ];
-    if let Some(decoded) = &token.decoded {
-        lines.extend(verification_lines(decoded, &theme));
-        lines.push(Line::raw(""));
-        lines.push(Line::styled("header", theme.title()));
-        lines.extend(json_lines(&decoded.header, now, &theme));
-        lines.push(Line::styled("claims", theme.title()));
-        lines.extend(json_lines(&decoded.claims, now, &theme));
-    } else {
-        lines.push(Line::styled(
-            "opaque: not a JWT, so only the server can say what it means (i introspects it)",
-            theme.hint(),
-        ));
-    }
+    // What a refresh changed comes first: it is what the user just did.
     if !token.changes.is_empty() {
         lines.push(Line::raw(""));
         lines.push(Line::styled("changed by the refresh", theme.title()));
@@ -146,6 +134,19 @@ pub fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
                 Span::styled(show(&change.after), theme.success()),
             ]));
         }
+    }
+    if let Some(decoded) = &token.decoded {
+        lines.extend(verification_lines(decoded, &theme));
+        lines.push(Line::raw(""));
+        lines.push(Line::styled("header", theme.title()));
+        lines.extend(json_lines(&decoded.header, now, &theme));
+        lines.push(Line::styled("claims", theme.title()));
+        lines.extend(json_lines(&decoded.claims, now, &theme));
+    } else {
+        lines.push(Line::styled(
+            "opaque: not a JWT, so only the server can say what it means (i introspects it)",
+            theme.hint(),
+        ));
     }
     widgets::text(frame, area, block, lines, app.ui.scroll);
 }
