@@ -10,6 +10,7 @@ use crate::oauth::http::SECRET_PARAMS;
 use crate::oauth::{Exchange, RequestDraft, Step, StepStatus};
 use crate::tui::app::App;
 use crate::tui::model::{FLOWS, FlowRun, FlowView, Waiting, flow_summary, flow_title};
+use crate::tui::pane::tokens;
 use crate::tui::theme::Theme;
 use crate::tui::widgets;
 
@@ -85,6 +86,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
             );
             if let Some(step) = run.selected_step() {
                 let mut lines = waiting_lines(app, run, &theme);
+                lines.extend(verdict_lines(run, step, &theme));
                 lines.extend(step_detail(step, app.ui.reveal, &theme));
                 frame.render_widget(
                     ratatui::widgets::Paragraph::new(lines)
@@ -173,6 +175,35 @@ fn waiting_lines<'a>(app: &App, run: &FlowRun, theme: &Theme) -> Vec<Line<'a>> {
                     .map(|l| Line::from(vec![Span::raw("  "), Span::styled(l, scan)])),
             );
         }
+    }
+    lines
+}
+
+/// On the verify step: each token's verdict, check by check, as the engine gave it.
+fn verdict_lines<'a>(run: &FlowRun, step: &Step, theme: &Theme) -> Vec<Line<'a>> {
+    let jwks_uri = run.flow.config().metadata.jwks_uri.as_deref();
+    let is_verify = step.request.as_ref().map(|r| r.url.as_str()) == jwks_uri && jwks_uri.is_some();
+    if !is_verify || step.status != StepStatus::Done {
+        return Vec::new();
+    }
+    let outcome = run.flow.outcome();
+    let mut lines = Vec::new();
+    for (name, token) in [
+        ("ID token", &outcome.id_token),
+        ("access token", &outcome.access_token),
+    ] {
+        if let Some(decoded) = token {
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(name, theme.title()));
+            lines.extend(
+                tokens::verification_lines(decoded, theme)
+                    .into_iter()
+                    .skip(1),
+            );
+        }
+    }
+    for note in &outcome.notes {
+        lines.push(Line::styled(format!("! {note}"), theme.waiting()));
     }
     lines
 }

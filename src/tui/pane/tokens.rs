@@ -152,7 +152,7 @@ pub fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 /// The engine's checks, one per line, in words: signature (which key, which alg) first.
-fn verification_lines<'a>(decoded: &DecodedToken, theme: &Theme) -> Vec<Line<'a>> {
+pub(crate) fn verification_lines<'a>(decoded: &DecodedToken, theme: &Theme) -> Vec<Line<'a>> {
     let Some(verification) = &decoded.verification else {
         return vec![
             Line::raw(""),
