@@ -92,6 +92,12 @@ async fn code_flow_with_pkce_and_the_in_terminal_login() {
     harness.press("5");
     let screen = harness.wait_for("✓ valid").await;
     assert!(screen.contains("signature"), "{screen}");
+    // UserInfo with the access token the flow selected.
+    harness.press("u");
+    harness.wait_for("Fetch the user's claims").await;
+    harness.press("enter");
+    let screen = harness.wait_for("flow complete").await;
+    assert!(screen.contains("\"sub\""), "{screen}");
     // The exchanges of the sign-in are in the log like any other.
     harness.press("4");
     let screen = harness.wait_for("/consent").await;

@@ -49,9 +49,6 @@ pub struct TuiArgs {
     pub config: Option<std::path::PathBuf>,
 }
 
-/// How often the screen redraws while something animates (spinner, countdowns): 8 per second.
-const ANIMATION_TICK: Duration = Duration::from_millis(125);
-
 pub async fn run(args: TuiArgs) -> ExitCode {
     let mut settings = settings_from(&args);
     // With no --issuer the built-in mock runs in this process for the whole session. The app
@@ -185,8 +182,6 @@ where
     let size = terminal.size()?;
     app.update(Action::Resize(size.width, size.height));
     app.start();
-    let mut ticker = tokio::time::interval(ANIMATION_TICK);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut dirty = true;
     loop {
         // Drain finished work before drawing, so one frame shows all of it.
@@ -201,7 +196,8 @@ where
             terminal.draw(|frame| view::render(&app, frame))?;
             dirty = false;
         }
-        let animating = app.is_animating();
+        // No tick at all when nothing moves: the loop then sleeps until input or a result.
+        let tick = app.tick_interval();
         tokio::select! {
             event = events.next() => match event {
                 Some(Ok(event)) => {
@@ -217,7 +213,7 @@ where
                 dispatch(&mut app, Action::Task(result));
                 dirty = true;
             }
-            _ = ticker.tick(), if animating => {
+            _ = tokio::time::sleep(tick.unwrap_or(Duration::from_secs(3600))), if tick.is_some() => {
                 dispatch(&mut app, Action::Tick);
                 dirty = true;
             }

@@ -122,6 +122,11 @@ pub struct App {
     fixed_now: Option<SystemTime>,
 }
 
+/// Redraw rate while a spinner turns: 8 frames a second.
+const SPINNER_TICK: std::time::Duration = std::time::Duration::from_millis(125);
+/// Redraw rate while only an expiry countdown runs.
+const COUNTDOWN_TICK: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Lines the details move per page key: enough to get on, little enough to keep one's place.
 const SCROLL_STEP: u16 = 8;
 
@@ -253,10 +258,23 @@ impl App {
         self.tasks.current_label()
     }
 
-    /// True while something on screen moves (spinner, countdown): the loop ticks only then.
-    pub fn is_animating(&self) -> bool {
-        self.tasks.is_busy()
-            || matches!(&self.flow, FlowView::Running(run) if run.waiting.is_some())
+    /// How often the screen must redraw by itself: often while a spinner turns, once a
+    /// second while only a countdown runs, never when nothing moves (no CPU when idle).
+    pub fn tick_interval(&self) -> Option<std::time::Duration> {
+        let spinning = self.tasks.is_busy()
+            || matches!(&self.flow, FlowView::Running(run) if run.waiting.is_some());
+        if spinning {
+            return Some(SPINNER_TICK);
+        }
+        let tokens_shown = self.ui.focus == Pane::Tokens
+            || (self.ui.bottom == Pane::Tokens && self.areas().is_wide());
+        let now = self.now();
+        let counting_down = tokens_shown
+            && self
+                .tokens
+                .iter()
+                .any(|t| t.expires_at.is_some_and(|at| at > now));
+        counting_down.then_some(COUNTDOWN_TICK)
     }
 
     pub fn should_quit(&self) -> bool {
