@@ -217,3 +217,19 @@ fn key_file_that_is_not_a_jwks_is_reported() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("not JSON"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    let key = TestKey::generate("EdDSA", "k");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_oauthscope"))
+        .args(["decode", &key.sign(&claims()), "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before anything is written, as `| head` does.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert!(!err.contains("panicked"), "{err}");
+}

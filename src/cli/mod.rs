@@ -70,6 +70,22 @@
 //! registration_access_token, registration_client_uri, …metadata }, exchanges, ok, error }`;
 //! `client delete --json` prints `{ deleted: true, exchanges, ok, error }`.
 
+/// A line on stdout. A closed pipe (`oauthscope … | head`) ends the output, not the program
+/// with a panic, as `println!` would.
+macro_rules! say {
+    ($($arg:tt)*) => { $crate::cli::output::write_line(&mut std::io::stdout(), format_args!($($arg)*)) };
+}
+
+/// A line on stderr (progress, prompts, the exit reason), with the same care.
+macro_rules! note {
+    ($($arg:tt)*) => { $crate::cli::output::write_line(&mut std::io::stderr(), format_args!($($arg)*)) };
+}
+
+/// A prompt on stderr without a line break, flushed so it shows before input is read.
+macro_rules! note_inline {
+    ($($arg:tt)*) => { $crate::cli::output::write_inline(&mut std::io::stderr(), format_args!($($arg)*)) };
+}
+
 mod decode;
 mod discover;
 mod output;
@@ -157,7 +173,7 @@ pub struct RunArgs {
     pub scope: Option<String>,
     /// The client's registered redirect URI. A loopback http URI (port optional) is listened
     /// on; anything else means pasting the URL the browser ends on.
-    /// [default: http://127.0.0.1:<ephemeral port>/callback]
+    /// [default: http://127.0.0.1:PORT/callback on an ephemeral PORT]
     #[arg(long)]
     pub redirect_uri: Option<String>,
     /// Paste the redirect URL instead of listening for it.
@@ -332,7 +348,7 @@ async fn discover_server(http: &RecordingClient, issuer: &str) -> Result<Discove
         .await
         .map_err(|e| e.to_string())?;
     for warning in &found.warnings {
-        eprintln!("warning: {}", warning.message);
+        note!("warning: {}", warning.message);
     }
     Ok(found)
 }

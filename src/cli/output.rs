@@ -11,6 +11,19 @@ use crate::oauth::http::SECRET_PARAMS;
 use crate::oauth::jwt::{Check, Verdict, Verification};
 use crate::oauth::{Exchange, RequestDraft, Step, StepStatus};
 
+/// Writes one line; write errors (a closed pipe) are ignored on purpose: there is no one left
+/// to tell.
+pub fn write_line(stream: &mut impl std::io::Write, args: std::fmt::Arguments<'_>) {
+    let _ = stream
+        .write_fmt(args)
+        .and_then(|()| stream.write_all(b"\n"));
+}
+
+/// Writes without a line break and flushes (for prompts).
+pub fn write_inline(stream: &mut impl std::io::Write, args: std::fmt::Arguments<'_>) {
+    let _ = stream.write_fmt(args).and_then(|()| stream.flush());
+}
+
 /// `--json` and `--show-secrets`, shared by every command.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct OutputArgs {
@@ -39,7 +52,7 @@ impl Out {
     /// A line of human output (nothing in JSON mode).
     pub fn line(&self, text: impl AsRef<str>) {
         if !self.json {
-            println!("{}", text.as_ref());
+            say!("{}", text.as_ref());
         }
     }
 
@@ -67,14 +80,14 @@ impl Out {
                 );
             }
             match serde_json::to_string_pretty(&doc) {
-                Ok(text) => println!("{text}"),
-                Err(e) => eprintln!("oauthscope {command}: cannot print JSON: {e}"),
+                Ok(text) => say!("{text}"),
+                Err(e) => note!("oauthscope {command}: cannot print JSON: {e}"),
             }
         }
         match result {
             Ok(()) => ExitCode::SUCCESS,
             Err(reason) => {
-                eprintln!("oauthscope {command}: {reason}");
+                note!("oauthscope {command}: {reason}");
                 ExitCode::FAILURE
             }
         }
@@ -131,20 +144,20 @@ impl Out {
         if self.json {
             return;
         }
-        println!("\n{} {number}. {}", step.status.glyph(), step.title);
-        println!("   {}", step.explanation);
+        say!("\n{} {number}. {}", step.status.glyph(), step.title);
+        say!("   {}", step.explanation);
         match &step.status {
-            StepStatus::Failed(reason) => println!("   ✗ {reason}"),
-            StepStatus::Waiting(why) => println!("   … waiting for {why}"),
+            StepStatus::Failed(reason) => say!("   ✗ {reason}"),
+            StepStatus::Waiting(why) => say!("   … waiting for {why}"),
             _ => {}
         }
         if let Some(exchange) = &step.exchange {
             self.print_exchange(exchange);
         } else if let Some(draft) = &step.request {
             // A front-channel step: the browser sent it, so there is no exchange to show.
-            println!("   → {} {} (through the browser)", draft.method, draft.url);
+            say!("   → {} {} (through the browser)", draft.method, draft.url);
             for (name, value) in &draft.params {
-                println!("     {name}={}", self.param_value(draft, name, value));
+                say!("     {name}={}", self.param_value(draft, name, value));
             }
         }
     }
@@ -170,24 +183,24 @@ impl Out {
         } else {
             exchange.redacted()
         };
-        println!("   → {} {}", shown.method, shown.url);
+        say!("   → {} {}", shown.method, shown.url);
         for (name, value) in &shown.request_headers {
-            println!("     {name}: {value}");
+            say!("     {name}: {value}");
         }
         if let Some(body) = &shown.request_body {
-            println!("     {body}");
+            say!("     {body}");
         }
         match shown.status {
-            Some(status) => println!("   ← {status} ({} ms)", shown.duration.as_millis()),
-            None => println!("   ← no response ({} ms)", shown.duration.as_millis()),
+            Some(status) => say!("   ← {status} ({} ms)", shown.duration.as_millis()),
+            None => say!("   ← no response ({} ms)", shown.duration.as_millis()),
         }
         if let Some(body) = shown.response_body.as_deref().filter(|b| !b.is_empty()) {
             for line in pretty_body(body).lines() {
-                println!("     {line}");
+                say!("     {line}");
             }
         }
         if let Some(error) = &shown.error {
-            println!("   ✗ {error}");
+            say!("   ✗ {error}");
         }
     }
 
@@ -196,9 +209,9 @@ impl Out {
         if self.json {
             return;
         }
-        println!("\n{title}");
+        say!("\n{title}");
         for check in &verification.checks {
-            println!("   {}", check_line(check));
+            say!("   {}", check_line(check));
         }
     }
 }

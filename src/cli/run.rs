@@ -144,7 +144,7 @@ pub async fn drive(mut driver: Driver<'_>, flow: &mut Flow) -> Result<(), String
                 if let Some(StepStatus::Waiting(why)) =
                     flow.current().map(|i| &flow.steps()[i].status)
                 {
-                    eprintln!("… {why}");
+                    note!("… {why}");
                 }
                 tokio::time::sleep(wait).await;
             }
@@ -160,16 +160,16 @@ pub async fn drive(mut driver: Driver<'_>, flow: &mut Flow) -> Result<(), String
 
 /// Shows the URL, opens the browser, and gets the redirect back.
 async fn browser_leg(driver: &mut Driver<'_>, url: &str) -> Result<String, String> {
-    eprintln!("Open this URL to sign in and consent:\n\n  {url}\n");
+    note!("Open this URL to sign in and consent:\n\n  {url}\n");
     if driver.open_browser {
         match browser::open(url) {
-            Ok(command) => eprintln!("(opened with {command})"),
-            Err(e) => eprintln!("{e}"),
+            Ok(command) => note!("(opened with {command})"),
+            Err(e) => note!("{e}"),
         }
     }
     match driver.front.take() {
         Some(FrontChannel::Listener(listener)) => {
-            eprintln!("Waiting for the redirect to {} …", listener.redirect_uri());
+            note!("Waiting for the redirect to {} …", listener.redirect_uri());
             tokio::time::timeout(driver.wait, listener.wait())
                 .await
                 .map_err(|_| {
@@ -186,7 +186,7 @@ async fn browser_leg(driver: &mut Driver<'_>, url: &str) -> Result<String, Strin
 }
 
 async fn prompt_paste() -> Result<String, String> {
-    eprint!("Paste the full URL your browser ended on, then Enter: ");
+    note_inline!("Paste the full URL your browser ended on, then Enter: ");
     tokio::task::spawn_blocking(|| {
         let mut line = String::new();
         std::io::stdin()
@@ -206,22 +206,23 @@ async fn prompt_paste() -> Result<String, String> {
 
 /// The device code for the user, on stderr: user code, URI, and a QR code of the complete URI.
 fn show_device(device: &DeviceAuthorizationResponse) {
-    eprintln!(
+    note!(
         "\nOn another device, visit  {}\nand enter the code        {}\n",
-        device.verification_uri, device.user_code
+        device.verification_uri,
+        device.user_code
     );
     if let Some(complete) = &device.verification_uri_complete {
-        eprintln!("or open {complete}");
+        note!("or open {complete}");
         if let Ok(code) = qrcode::QrCode::new(complete.as_bytes()) {
             let qr = code
                 .render::<qrcode::render::unicode::Dense1x2>()
                 .dark_color(qrcode::render::unicode::Dense1x2::Light)
                 .light_color(qrcode::render::unicode::Dense1x2::Dark)
                 .build();
-            eprintln!("{qr}");
+            note!("{qr}");
         }
     }
-    eprintln!(
+    note!(
         "The code expires in {} s; polling every {} s.",
         device.expires_in,
         device.interval.unwrap_or(5)

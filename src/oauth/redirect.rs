@@ -3,7 +3,7 @@
 //! the client must make on what came back: `state` (RFC 6749 §10.12), `iss` (RFC 9207) and
 //! the error response (RFC 6749 §4.1.2.1).
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -133,6 +133,7 @@ pub struct LoopbackListener {
 
 impl LoopbackListener {
     /// Binds for `redirect_uri`, or for `http://127.0.0.1:<ephemeral>/callback` when `None`.
+    /// `http://[::1]/…` listens on the IPv6 loopback.
     /// A loopback URI without a port (or with port 0) gets an ephemeral one (RFC 8252 §7.3).
     pub async fn bind(redirect_uri: Option<&str>) -> Result<Self, EngineError> {
         let requested = redirect_uri.unwrap_or("http://127.0.0.1/callback");
@@ -144,10 +145,16 @@ impl LoopbackListener {
             )));
         }
         let port = url.port().unwrap_or(0);
-        // Always 127.0.0.1, even for "localhost": never listen beyond the loopback (RFC 8252 §8.3).
-        let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
+        // Listen where the browser will connect: the literal loopback address of the URI, and
+        // 127.0.0.1 for "localhost". Never beyond the loopback (RFC 8252 §8.3).
+        let ip: IpAddr = match url.host() {
+            Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip),
+            Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip),
+            _ => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        };
+        let listener = TcpListener::bind(SocketAddr::new(ip, port))
             .await
-            .map_err(|e| EngineError::Local(format!("cannot listen on 127.0.0.1:{port}: {e}")))?;
+            .map_err(|e| EngineError::Local(format!("cannot listen on {ip}:{port}: {e}")))?;
         let actual = listener
             .local_addr()
             .map_err(|e| EngineError::Local(e.to_string()))?
@@ -319,6 +326,19 @@ mod tests {
         assert_eq!(hit.status(), 200);
         let url = waiting.await.unwrap().unwrap();
         assert_eq!(url, format!("{uri}?code=abc&state=xyz"));
+    }
+
+    #[tokio::test]
+    async fn ipv6_loopback_uri_listens_on_ipv6() {
+        // Skip quietly where the machine has no IPv6 loopback.
+        if std::net::TcpListener::bind("[::1]:0").is_err() {
+            return;
+        }
+        let listener = LoopbackListener::bind(Some("http://[::1]/callback"))
+            .await
+            .unwrap();
+        assert!(listener.redirect_uri().starts_with("http://[::1]:"));
+        assert!(listener.listener.local_addr().unwrap().is_ipv6());
     }
 
     #[tokio::test]

@@ -26,11 +26,8 @@ pub fn device_authorization_request(config: &FlowConfig) -> Result<RequestDraft,
     if let Some(scope) = &config.scope {
         draft.set_param("scope", scope);
     }
+    // Public clients send client_id; confidential ones authenticate (RFC 8628 §3.1).
     config.client.apply(&mut draft)?;
-    // RFC 8628 §3.1 has the client identify itself even when it authenticates by header.
-    if draft.param("client_id").is_none() && draft.headers.is_empty() {
-        draft.set_param("client_id", &config.client.client_id);
-    }
     Ok(draft)
 }
 

@@ -37,3 +37,27 @@ pub fn process_introspection(exchange: &Exchange) -> Result<serde_json::Value, E
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(body: &str) -> Exchange {
+        let mut ex = Exchange::new("POST", "http://127.0.0.1:1/introspect");
+        ex.status = Some(200);
+        ex.response_body = Some(body.into());
+        ex
+    }
+
+    #[test]
+    fn active_must_be_a_boolean() {
+        assert_eq!(
+            process_introspection(&answer(r#"{"active":false}"#)).unwrap()["active"],
+            false
+        );
+        for bad in [r#"{"active":"true"}"#, r#"{"scope":"x"}"#] {
+            let err = process_introspection(&answer(bad)).unwrap_err();
+            assert!(err.to_string().contains("RFC 7662"), "{err}");
+        }
+    }
+}

@@ -15,6 +15,11 @@
 //! The device flow's poll step returns [`Advance::Poll`] with how long to wait before the next
 //! `advance`. Nothing here touches a terminal.
 //!
+//! Requests are built here rather than by the `oauth2` crate's request builders because those
+//! build and send in one call: an explorer must show and let the user edit each request first.
+//! The crate remains usable over the same recording client (it implements
+//! `oauth2::AsyncHttpClient`).
+//!
 //! What a step sends is what is checked: `state` and `nonce` are read back from the request as
 //! sent, so a user who edits them sees the check that follows fail or pass accordingly.
 
@@ -305,6 +310,29 @@ impl Flow {
         )
     }
 
+    /// Only the token request of the code flow, for a code obtained elsewhere (an MCP tool,
+    /// a pasted code): the verifier and nonce are those of the original authorization request.
+    pub fn exchange_code(
+        config: FlowConfig,
+        code: &str,
+        code_verifier: Option<&str>,
+        nonce: Option<&str>,
+    ) -> Result<Self, EngineError> {
+        let method = config.pkce.unwrap_or_default();
+        let secrets = FlowSecrets {
+            code: Some(code.to_string()),
+            pkce: code_verifier.map(|v| Pkce::from_verifier(v.to_string(), method)),
+            nonce: nonce.map(str::to_string),
+            ..FlowSecrets::default()
+        };
+        Self::start(
+            FlowKind::AuthorizationCode,
+            config,
+            vec![Stage::ExchangeCode],
+            secrets,
+        )
+    }
+
     /// The device authorization grant.
     pub fn device(config: FlowConfig) -> Result<Self, EngineError> {
         Self::start(
@@ -468,9 +496,15 @@ impl Flow {
     }
 
     pub fn is_failed(&self) -> bool {
-        self.steps
-            .iter()
-            .any(|s| matches!(s.status, StepStatus::Failed(_)))
+        self.failure().is_some()
+    }
+
+    /// Why the flow stopped, when a step failed.
+    pub fn failure(&self) -> Option<&str> {
+        self.steps.iter().find_map(|s| match &s.status {
+            StepStatus::Failed(reason) => Some(reason.as_str()),
+            _ => None,
+        })
     }
 
     /// Every exchange the steps made, in order.
@@ -481,8 +515,28 @@ impl Flow {
             .collect()
     }
 
+    /// Makes a failed step current and ready again, keeping its (possibly edited) request, so
+    /// the user can change something and resend. Returns false when no step failed.
+    pub fn retry(&mut self) -> bool {
+        let Some(i) = self
+            .steps
+            .iter()
+            .position(|s| matches!(s.status, StepStatus::Failed(_)))
+        else {
+            return false;
+        };
+        self.steps[i].status = StepStatus::Ready;
+        self.cursor = i;
+        true
+    }
+
     /// Sends the current step's request and processes the response.
     pub async fn advance(&mut self, http: &RecordingClient) -> Result<Advance, EngineError> {
+        if let Some(reason) = self.failure() {
+            return Err(EngineError::config(format!(
+                "the flow stopped on a failed step ({reason}); retry it or start over"
+            )));
+        }
         let Some(i) = self.current() else {
             return Ok(Advance::Finished);
         };
@@ -884,6 +938,49 @@ mod tests {
         assert!(err.to_string().contains("CSRF"));
         assert!(flow.is_failed());
         assert_eq!(flow.current(), None);
+    }
+
+    #[tokio::test]
+    async fn a_failed_step_can_be_retried_with_its_edited_request() {
+        let http = RecordingClient::new().unwrap();
+        let mut flow = code_flow();
+        flow.advance(&http).await.unwrap();
+        let forged =
+            "http://127.0.0.1:2/callback?code=c1&state=forged&iss=http%3A%2F%2F127.0.0.1%3A1";
+        assert!(flow.complete_redirect(forged).is_err());
+        assert!(flow.retry());
+        assert_eq!(flow.current(), Some(0));
+        assert_eq!(flow.steps()[0].status, StepStatus::Ready);
+        assert!(!flow.retry(), "nothing failed any more");
+    }
+
+    #[test]
+    fn exchange_code_starts_at_the_token_request() {
+        let config = FlowConfig {
+            redirect_uri: Some("http://127.0.0.1:2/callback".into()),
+            ..FlowConfig::new(metadata(), ClientCredentials::public("spa"))
+        };
+        let flow = Flow::exchange_code(config, "the-code", Some("the-verifier"), None).unwrap();
+        let draft = flow.steps()[0].request.as_ref().unwrap();
+        assert_eq!(draft.param("code"), Some("the-code"));
+        assert_eq!(draft.param("code_verifier"), Some("the-verifier"));
+        assert_eq!(draft.param("grant_type"), Some("authorization_code"));
+    }
+
+    #[test]
+    fn engine_futures_can_run_on_background_tasks() {
+        fn assert_send<T: Send>(_: &T) {}
+        let http = RecordingClient::new().unwrap();
+        let mut flow = code_flow();
+        assert_send(&flow.advance(&http));
+        assert_send(&crate::oauth::discovery::discover(
+            &http,
+            "http://127.0.0.1:1",
+        ));
+        let mut store = crate::oauth::jwks::KeyStore::from_url("http://127.0.0.1:1/jwks");
+        let jwt = crate::oauth::jwt::Jwt::decode("e30.e30.").unwrap();
+        let rules = crate::oauth::jwt::ClaimRules::default();
+        assert_send(&crate::oauth::jwt::verify(&jwt, &mut store, &http, &rules));
     }
 
     #[test]

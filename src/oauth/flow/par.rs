@@ -24,12 +24,13 @@ pub fn par_request(
     Ok(draft)
 }
 
-/// Reads the PAR response: 201 with request_uri and expires_in (RFC 9126 §2.2).
+/// Reads the PAR response: 201 with request_uri and expires_in (RFC 9126 §2.2). A 200 with
+/// the same body is accepted too: the parameters were pushed, which is what matters here.
 pub fn process_par_response(
     exchange: &Exchange,
 ) -> Result<PushedAuthorizationResponse, EngineError> {
     let response: PushedAuthorizationResponse =
-        expect_json(exchange, "pushed authorization response", &[201])?;
+        expect_json(exchange, "pushed authorization response", &[201, 200])?;
     if response.request_uri.is_empty() {
         return Err(EngineError::WrongShape {
             what: "pushed authorization response".into(),

@@ -42,3 +42,33 @@ pub fn process_userinfo(exchange: &Exchange) -> Result<serde_json::Value, Engine
     }
     Ok(claims)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(content_type: &str, body: &str) -> Exchange {
+        let mut ex = Exchange::new("GET", "http://127.0.0.1:1/userinfo");
+        ex.status = Some(200);
+        ex.response_headers
+            .push(("content-type".into(), content_type.into()));
+        ex.response_body = Some(body.into());
+        ex
+    }
+
+    #[test]
+    fn json_claims_need_a_sub() {
+        let ok = process_userinfo(&answer("application/json", r#"{"sub":"a","name":"A"}"#));
+        assert_eq!(ok.unwrap()["name"], "A");
+        let err = process_userinfo(&answer("application/json", r#"{"name":"A"}"#)).unwrap_err();
+        assert!(err.to_string().contains("sub"), "{err}");
+    }
+
+    #[test]
+    fn signed_userinfo_is_decoded() {
+        // {"alg":"HS256"} . {"sub":"alice"} . (signature not checked here)
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2ln";
+        let claims = process_userinfo(&answer("application/jwt", jwt)).unwrap();
+        assert_eq!(claims["sub"], "alice");
+    }
+}

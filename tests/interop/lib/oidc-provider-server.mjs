@@ -1,0 +1,86 @@
+// npm oidc-provider (OpenID Certified) on 127.0.0.1, configured as a typical real-world
+// authorization server: confidential clients, PKCE required, refresh tokens, device flow,
+// introspection and revocation, PAR, dynamic registration and management, and its
+// development login/consent pages for the user.
+
+import { generateKeyPair, exportJWK } from 'jose';
+import Provider from 'oidc-provider';
+import { freePort } from './oauthscope.mjs';
+
+export const BASIC_CLIENT = { id: 'interop-basic', secret: 'interop-secret: with ~ and +' };
+export const POST_CLIENT = { id: 'interop-post', secret: 'interop-post-secret' };
+export const USER = { login: 'alice', name: 'Alice Liddell', email: 'alice@example.com' };
+
+const GRANTS = ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code'];
+
+function clientMetadata({ id, secret }, method) {
+  return {
+    client_id: id,
+    client_secret: secret,
+    // Native clients may vary the port of a loopback redirect URI (RFC 8252 §7.3).
+    application_type: 'native',
+    redirect_uris: ['http://127.0.0.1/callback'],
+    grant_types: GRANTS,
+    response_types: ['code'],
+    token_endpoint_auth_method: method,
+    scope: 'openid profile email offline_access api:read',
+  };
+}
+
+async function signingKeys() {
+  const rsa = await generateKeyPair('RS256', { extractable: true });
+  const ec = await generateKeyPair('ES256', { extractable: true });
+  return [
+    { ...(await exportJWK(rsa.privateKey)), kid: 'interop-rs256', alg: 'RS256', use: 'sig' },
+    { ...(await exportJWK(ec.privateKey)), kid: 'interop-es256', alg: 'ES256', use: 'sig' },
+  ];
+}
+
+/** Starts the provider; resolves `{ issuer, stop() }`. */
+export async function startOidcProvider() {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const provider = new Provider(issuer, {
+    clients: [clientMetadata(BASIC_CLIENT, 'client_secret_basic'), clientMetadata(POST_CLIENT, 'client_secret_post')],
+    jwks: { keys: await signingKeys() },
+    cookies: { keys: ['interop-cookie-signing-key'] },
+    scopes: ['openid', 'offline_access', 'api:read'],
+    claims: { openid: ['sub'], profile: ['name'], email: ['email', 'email_verified'] },
+    findAccount: async (_ctx, sub) => ({
+      accountId: sub,
+      claims: async () => ({ sub, name: USER.name, email: USER.email, email_verified: true }),
+    }),
+    features: {
+      devInteractions: { enabled: true },
+      deviceFlow: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      clientCredentials: { enabled: true },
+      pushedAuthorizationRequests: { enabled: true },
+      // Open dynamic registration (RFC 7591) with management (RFC 7592).
+      registration: { enabled: true },
+      registrationManagement: { enabled: true },
+    },
+    pkce: { required: () => true },
+    // Issue refresh tokens whenever the client may use them, so the refresh flow is testable
+    // without the offline_access + prompt=consent ritual.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    ttl: { AccessToken: 600, AuthorizationCode: 60, ClientCredentials: 600, DeviceCode: 120, IdToken: 600, RefreshToken: 3600, Grant: 3600, Interaction: 600, Session: 3600 },
+  });
+  // Keep the test output readable: oidc-provider warns about its development settings.
+  provider.on('server_error', (_ctx, err) => console.error('oidc-provider server_error', err));
+  const server = provider.listen(port, '127.0.0.1');
+  await new Promise((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  return {
+    issuer,
+    provider,
+    stop: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}
