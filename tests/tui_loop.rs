@@ -199,3 +199,38 @@ async fn copy_as_curl_reaches_the_clipboard_or_falls_back_to_osc52() {
     }
     harness.finish().await;
 }
+
+#[tokio::test]
+async fn clicking_a_row_selects_it() {
+    let client = |id: &str| oauthscope::tui::profile::ClientProfile {
+        client_id: id.into(),
+        auth_method: "none".into(),
+        ..Default::default()
+    };
+    let harness = Harness::start(
+        Settings {
+            built_in: Some((
+                "http://127.0.0.1:9".into(),
+                vec![client("first-client"), client("second-client")],
+            )),
+            ..settings()
+        },
+        120,
+        36,
+    );
+    let screen = harness.wait_for("· first-client").await;
+    let (row, line) = screen
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("second-client"))
+        .unwrap();
+    let column = line[..line.find("second-client").unwrap()].chars().count() as u16;
+    harness.send(Event::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column,
+        row: row as u16,
+        modifiers: KeyModifiers::NONE,
+    }));
+    harness.wait_for("· second-client").await;
+    harness.finish().await;
+}

@@ -294,6 +294,10 @@ impl Form {
                 .iter()
                 .map(|(label, value)| {
                     let mut area = TextArea::new(vec![value.to_string()]);
+                    if label.contains("secret") {
+                        // Typed secrets are masked like shown ones.
+                        area.set_mask_char('•');
+                    }
                     // Typing continues a prefilled value ("https://") rather than preceding it.
                     area.move_cursor(CursorMove::End);
                     (label.to_string(), area)

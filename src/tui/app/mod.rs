@@ -532,6 +532,10 @@ impl App {
         let Some((pane, area)) = areas.pane_at(mouse.column, mouse.row) else {
             return;
         };
+        // The inspector shows the focused list's details: clicking there keeps that focus.
+        if Some(area) == areas.inspector && self.ui.focus != Pane::Flow {
+            return;
+        }
         self.focus(pane);
         let row = usize::from(mouse.row.saturating_sub(area.y + 1));
         let len = pane::list_len(self, pane);
