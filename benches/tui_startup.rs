@@ -34,11 +34,13 @@ fn main() {
         ms(first_frames[first_frames.len() - 1])
     );
     if let Some(m) = last {
-        println!("resident memory after 1 s: {} kB", m.rss_kb.unwrap_or(0));
-        println!(
-            "CPU while idle for 3 s: {} clock ticks (1 tick = 10 ms)",
-            m.idle_ticks.unwrap_or(0)
-        );
+        match (m.rss_kb, m.idle_ticks) {
+            (Some(rss), Some(ticks)) => {
+                println!("resident memory after 1 s: {rss} kB");
+                println!("CPU while idle for 3 s: {ticks} clock ticks (1 tick = 10 ms)");
+            }
+            _ => println!("the app process was not found under script(1): no memory or CPU figures"),
+        }
     }
 }
 
@@ -119,7 +121,7 @@ fn app_pid(script_pid: u32) -> Option<u32> {
             };
             let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
             let comm_ok = stat.contains("(oauthscope)");
-            let ppid = stat_field(&stat, 3);
+            let ppid = stat_field(&stat, 4);
             if comm_ok && ppid == Some(u64::from(script_pid)) {
                 return Some(pid);
             }
