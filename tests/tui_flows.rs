@@ -203,6 +203,14 @@ async fn client_credentials_with_the_confidential_client() {
     pick_flow(&harness, 3);
     let screen = harness.wait_for("Get a token as the client").await;
     assert!(screen.contains("client_credentials"), "{screen}");
+    // Edit the request before it goes: ask for one scope.
+    harness.press("e");
+    harness.wait_for("Edit the request").await;
+    harness.press("enter");
+    harness.type_text("scope = api:read");
+    harness.press("ctrl-s");
+    harness.wait_for("request changed").await;
+    harness.wait_for("api:read").await;
     harness.press("enter");
     harness
         .wait_until("token", |s| {
@@ -212,7 +220,7 @@ async fn client_credentials_with_the_confidential_client() {
     harness.press("enter");
     harness.wait_for("flow complete").await;
     harness.press("5");
-    harness.wait_for("access").await;
+    harness.wait_for("\"api:read\"").await;
     harness.finish().await;
     mock.shutdown().await;
 }
