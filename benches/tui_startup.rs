@@ -39,7 +39,9 @@ fn main() {
                 println!("resident memory after 1 s: {rss} kB");
                 println!("CPU while idle for 3 s: {ticks} clock ticks (1 tick = 10 ms)");
             }
-            _ => println!("the app process was not found under script(1): no memory or CPU figures"),
+            _ => {
+                println!("the app process was not found under script(1): no memory or CPU figures")
+            }
         }
     }
 }
