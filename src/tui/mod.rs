@@ -228,3 +228,43 @@ fn dispatch(app: &mut App, action: Action) {
         next = app.update(action);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_user_theme_or_profile_is_a_message_not_a_refusal() {
+        let dir = tempfile::tempdir().unwrap();
+        let themes = dir.path().join("themes");
+        std::fs::create_dir(&themes).unwrap();
+        std::fs::write(
+            themes.join("mine.toml"),
+            "name = \"mine\"\n[colors]\nsuccess = \"#00ff00\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            themes.join("broken.toml"),
+            "name = \"broken\"\n[colors]\nfailure = \"reddish\"\n",
+        )
+        .unwrap();
+        let profile = dir.path().join("profile.toml");
+        std::fs::write(&profile, "theme = [").unwrap();
+        let settings = settings_from(&TuiArgs {
+            issuer: None,
+            config: Some(profile),
+        });
+        assert_eq!(settings.user_themes.len(), 1);
+        assert_eq!(settings.user_themes[0].name, "mine");
+        let errors = settings.startup_errors.join("\n");
+        assert!(errors.contains("`failure = \"reddish\"`"), "{errors}");
+        assert!(errors.contains("profile.toml"), "{errors}");
+        // The broken profile is not overwritten, even by a change that would be saved.
+        let (mut app, _rx) = App::new(settings);
+        app.update(Action::Run(action::Command::NextTheme));
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("profile.toml")).unwrap(),
+            "theme = ["
+        );
+    }
+}
