@@ -232,7 +232,7 @@ fn sign_in_popup(app: &App, sign_in: &SignIn, frame: &mut Frame, area: Rect, the
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
-            .wrap(ratatui::widgets::Wrap { trim: true }),
+            .wrap(ratatui::widgets::Wrap { trim: false }),
         popup,
     );
 }
