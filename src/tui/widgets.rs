@@ -50,14 +50,30 @@ pub fn list(
     selected: Option<usize>,
     theme: &Theme,
 ) {
+    let len = rows.len();
+    let mut rows: Vec<Option<Line>> = rows.into_iter().map(Some).collect();
+    lazy_list(frame, area, block, len, selected, theme, |i| {
+        rows.get_mut(i).and_then(Option::take)
+    });
+}
+
+/// Like [`list`], but builds only the rows on screen: `row(i)` is asked for each visible `i`.
+/// For long logs, where building every row each frame would cost.
+pub fn lazy_list<'a>(
+    frame: &mut Frame,
+    area: Rect,
+    block: Block,
+    len: usize,
+    selected: Option<usize>,
+    theme: &Theme,
+    mut row: impl FnMut(usize) -> Option<Line<'a>>,
+) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let start = window_start(selected.unwrap_or(0), usize::from(inner.height));
-    let shown: Vec<Line> = rows
-        .into_iter()
-        .enumerate()
-        .skip(start)
-        .take(usize::from(inner.height))
+    let end = len.min(start + usize::from(inner.height));
+    let shown: Vec<Line> = (start..end)
+        .filter_map(|i| row(i).map(|line| (i, line)))
         .map(|(i, line)| {
             let line = fit(line, usize::from(inner.width));
             if Some(i) == selected {
@@ -125,6 +141,32 @@ pub fn secret<'a>(value: &str, reveal: bool, theme: &Theme) -> Span<'a> {
         mask(value)
     };
     Span::styled(shown, theme.secret())
+}
+
+/// A URL with the values of secret query parameters (a redirect's `code`, say) masked.
+pub fn mask_url_secrets(url: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return url.to_string();
+    };
+    if parsed.query().is_none() {
+        return url.to_string();
+    }
+    let pairs: Vec<(String, String)> = parsed
+        .query_pairs()
+        .map(|(k, v)| {
+            let secret = crate::oauth::http::SECRET_PARAMS
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(&k));
+            let v = if secret { mask(&v) } else { v.into_owned() };
+            (k.into_owned(), v)
+        })
+        .collect();
+    parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    // Masks read better unescaped: `code=SplxlOBe…•••`, not percent-encoded.
+    parsed
+        .to_string()
+        .replace("%E2%80%A2", "•")
+        .replace("%E2%80%A6", "…")
 }
 
 /// Cuts `text` to `width` characters, ending with an ellipsis when cut.
@@ -257,6 +299,16 @@ mod tests {
             date_time(UNIX_EPOCH + Duration::from_secs(1_709_210_096)),
             "2024-02-29 12:34:56 UTC"
         );
+    }
+
+    #[test]
+    fn secret_query_values_are_masked_in_urls() {
+        let url = "http://127.0.0.1:5/callback?code=SplxlOBeZQQYbYS6WxSbIA&state=xyz";
+        assert_eq!(
+            mask_url_secrets(url),
+            "http://127.0.0.1:5/callback?code=SplxlOBe…•••&state=xyz"
+        );
+        assert_eq!(mask_url_secrets("not a url"), "not a url");
     }
 
     #[test]

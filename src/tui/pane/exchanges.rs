@@ -13,13 +13,10 @@ use crate::tui::widgets;
 
 pub fn render_list(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
     let theme = app.theme();
-    let rows = app
-        .exchanges
-        .entries
-        .iter()
-        .map(|exchange| row(exchange, &theme))
-        .collect::<Vec<_>>();
-    let selected = (!rows.is_empty()).then_some(app.exchanges.cursor.index);
+    let entries = &app.exchanges.entries;
+    // Room for the note after the path on small screens; aligned columns on large ones.
+    let path_width = if area.width < 100 { 24 } else { 40 };
+    let selected = (!entries.is_empty()).then_some(app.exchanges.cursor.index);
     let title = Line::from(vec![
         Span::styled(
             format!(" 4 Exchanges {} ", app.exchanges.entries.len()),
@@ -28,17 +25,21 @@ pub fn render_list(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
         Span::styled(format!("│ 5 Tokens {} ", app.tokens.len()), theme.hint()),
     ]);
     let block = widgets::block(title, focused, &theme);
-    if rows.is_empty() {
+    if entries.is_empty() {
         let hint = vec![Line::styled(
             "No HTTP yet. Every request a flow sends shows up here, with its response.",
             theme.hint(),
         )];
         return widgets::text(frame, area, block, hint, 0);
     }
-    widgets::list(frame, area, block, rows, selected, &theme);
+    widgets::lazy_list(frame, area, block, entries.len(), selected, &theme, |i| {
+        entries
+            .get(i)
+            .map(|exchange| row(exchange, path_width, &theme))
+    });
 }
 
-fn row<'a>(exchange: &Exchange, theme: &Theme) -> Line<'a> {
+fn row<'a>(exchange: &Exchange, path_width: usize, theme: &Theme) -> Line<'a> {
     let (status, style) = match exchange.status {
         Some(code) if code < 400 => (code.to_string(), theme.success()),
         Some(code) => (code.to_string(), theme.failure()),
@@ -52,13 +53,56 @@ fn row<'a>(exchange: &Exchange, theme: &Theme) -> Line<'a> {
             theme.hint(),
         ),
         Span::styled(format!("{:<6} ", exchange.method), theme.accent()),
-        Span::styled(format!("{path:<40} "), theme.text()),
+        Span::styled(
+            format!("{:<path_width$} ", widgets::ellipsize(&path, path_width)),
+            theme.text(),
+        ),
         Span::styled(format!("{status:>3} "), style),
         Span::styled(
             format!("{:>7}", widgets::millis(exchange.duration)),
             theme.hint(),
         ),
+        note(exchange, theme),
     ])
+}
+
+/// What the answer amounts to, in a few words: where a redirect goes, which OAuth error,
+/// which tokens came back.
+fn note<'a>(exchange: &Exchange, theme: &Theme) -> Span<'a> {
+    if let Some(error) = &exchange.error {
+        return Span::styled(
+            format!("  {}", widgets::ellipsize(error, 60)),
+            theme.failure(),
+        );
+    }
+    if let Some(location) = exchange.response_header("location") {
+        let shown = widgets::mask_url_secrets(&exchange.redact(location));
+        return Span::styled(format!("  → {shown}"), theme.hint());
+    }
+    let json = exchange
+        .response_body
+        .as_deref()
+        .filter(|b| b.len() < 64 * 1024)
+        .and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok());
+    let Some(json) = json else {
+        return Span::raw("");
+    };
+    if let Some(error) = json.get("error").and_then(|e| e.as_str()) {
+        return Span::styled(format!("  {error}"), theme.failure());
+    }
+    let tokens: Vec<&str> = ["access_token", "id_token", "refresh_token"]
+        .into_iter()
+        .filter(|t| json.get(*t).is_some())
+        .map(|t| t.trim_end_matches("_token"))
+        .collect();
+    if !tokens.is_empty() {
+        return Span::styled(format!("  tokens: {}", tokens.join(" ")), theme.success());
+    }
+    match json.get("active").and_then(|a| a.as_bool()) {
+        Some(true) => Span::styled("  active", theme.success()),
+        Some(false) => Span::styled("  not active", theme.waiting()),
+        None => Span::raw(""),
+    }
 }
 
 pub fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
@@ -95,7 +139,12 @@ pub fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
             .take(1),
     );
     for (name, value) in &shown.response_headers {
-        lines.push(header_line(name, value, &theme));
+        let value = if name.eq_ignore_ascii_case("location") && !app.ui.reveal {
+            widgets::mask_url_secrets(value)
+        } else {
+            value.clone()
+        };
+        lines.push(header_line(name, &value, &theme));
     }
     if let Some(error) = &shown.error {
         lines.push(Line::styled(error.clone(), theme.failure()));

@@ -337,9 +337,14 @@ pub fn response_lines<'a>(exchange: &Exchange, reveal: bool, theme: &Theme) -> V
         ),
     ])];
     if let Some(location) = shown.response_header("location") {
+        let location = if reveal {
+            location.to_string()
+        } else {
+            widgets::mask_url_secrets(location)
+        };
         lines.push(Line::from(vec![
             Span::styled("  location  ", theme.hint()),
-            Span::styled(location.to_string(), theme.text()),
+            Span::styled(location, theme.text()),
         ]));
     }
     if let Some(error) = &shown.error {
