@@ -259,3 +259,46 @@ async fn a_client_is_registered_read_updated_and_deleted() {
     harness.finish().await;
     mock.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_pasted_jwt_is_verified_against_the_servers_keys() {
+    let mock = mock().await;
+    // A token from the mock, fetched the way any client would.
+    let response: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/token", mock.issuer()))
+        .basic_auth("demo-confidential", Some("demo-secret"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = response["access_token"].as_str().unwrap().to_string();
+
+    let harness = app_on_mock(&mock).await;
+    harness.press("5");
+    harness.press("p");
+    harness.wait_for("Paste a JWT").await;
+    harness.send(crossterm::event::Event::Paste(format!("{token}\n")));
+    harness.press("enter");
+    harness
+        .wait_for("the pasted token verifies against the server's keys")
+        .await;
+    let screen = harness.wait_for("✓ valid").await;
+    assert!(screen.contains("pasted"), "{screen}");
+
+    // A tampered copy does not verify.
+    // One signature character changed, well inside the signature (not its padding bits).
+    let at = token.len() - 10;
+    let swapped = if &token[at..=at] == "A" { "B" } else { "A" };
+    let tampered = format!("{}{swapped}{}", &token[..at], &token[at + 1..]);
+    harness.press("p");
+    harness.wait_for("Paste a JWT").await;
+    harness.send(crossterm::event::Event::Paste(tampered));
+    harness.press("enter");
+    harness.wait_for("the pasted token does not verify").await;
+    harness.wait_for("✗ not valid").await;
+    harness.finish().await;
+    mock.shutdown().await;
+}
