@@ -131,6 +131,102 @@ fn the_binary_completes_a_code_flow_in_a_real_terminal() {
     }
 }
 
+/// Starts the binary in a fresh tmux server, kept on screen after it exits so the terminal
+/// state it left behind can be read.
+fn start_app(tmux: &Tmux, home: &Path) {
+    let binary = env!("CARGO_BIN_EXE_oauthscope");
+    let command = format!(
+        "exec env HOME={home} XDG_CONFIG_HOME={home} TERM=xterm-256color {binary} --config {profile}",
+        home = quote(home),
+        binary = quote(Path::new(binary)),
+        profile = quote(&home.join("profile.toml")),
+    );
+    let started = tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "app",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        &command,
+    ]);
+    assert!(started.status.success(), "{started:?}");
+    tmux.run(&["set-option", "-t", "app", "remain-on-exit", "on"]);
+}
+
+impl Tmux {
+    fn format(&self, format: &str) -> String {
+        let out = self.run(&["display-message", "-p", "-t", "app", format]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    fn wait_until_dead(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.format("#{pane_dead}") != "1" {
+            assert!(
+                Instant::now() < deadline,
+                "the app did not exit:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+#[test]
+fn the_terminal_is_restored_after_quit_and_after_sigterm() {
+    if !tmux_available() {
+        eprintln!("SKIPPED: tmux is not installed; install tmux to run the end-to-end test");
+        return;
+    }
+    for how in ["q", "SIGTERM"] {
+        let home = tempfile::tempdir().unwrap();
+        let tmux = Tmux {
+            socket: format!("oauthscope-e2e-restore-{}-{how}", std::process::id()),
+        };
+        start_app(&tmux, home.path());
+        tmux.wait_for("discovered Built-in mock");
+        assert_eq!(
+            tmux.format("#{alternate_on}"),
+            "1",
+            "the app runs on the alternate screen"
+        );
+        assert_eq!(
+            tmux.format("#{mouse_any_flag}"),
+            "1",
+            "the app captures the mouse"
+        );
+        match how {
+            "q" => tmux.keys(&["q"]),
+            _ => {
+                let pid = tmux.format("#{pane_pid}");
+                let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+                assert!(killed.success());
+            }
+        }
+        tmux.wait_until_dead();
+        assert_eq!(
+            tmux.format("#{alternate_on}"),
+            "0",
+            "{how}: back on the main screen"
+        );
+        assert_eq!(
+            tmux.format("#{mouse_any_flag}"),
+            "0",
+            "{how}: mouse released"
+        );
+        // A process killed outright (SIGKILL) leaves tmux on the alternate screen with the
+        // mouse captured, so the two checks above show that the restore ran.
+        assert_eq!(
+            tmux.format("#{pane_dead_signal}"),
+            "",
+            "{how}: not killed by a signal"
+        );
+    }
+}
+
 /// Single-quotes a path for the shell tmux runs the command with.
 fn quote(path: &Path) -> String {
     format!("'{}'", path.display().to_string().replace('\'', r"'\''"))

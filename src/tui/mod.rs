@@ -81,7 +81,12 @@ pub async fn run(args: TuiArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = run_app(&mut terminal, EventStream::new(), app, rx).await;
+    // A terminal closing (SIGHUP) or a polite kill (SIGTERM) ends the app like `q` does,
+    // so the terminal is put back on those paths too.
+    let result = tokio::select! {
+        result = run_app(&mut terminal, EventStream::new(), app, rx) => result,
+        () = terminal::stop_signal() => Ok(()),
+    };
     terminal::leave();
     match result {
         Ok(()) => ExitCode::SUCCESS,
