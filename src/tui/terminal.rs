@@ -68,7 +68,9 @@ pub async fn stop_signal() {
     std::future::pending::<()>().await
 }
 
-fn install_panic_hook() {
+/// Restores the terminal on a panic, then runs the hook that was there before (which prints
+/// the message, now on a usable screen). `enter` installs it.
+pub fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         leave();
