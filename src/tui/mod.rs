@@ -1,6 +1,42 @@
-//! The terminal app. Built by the terminal app issue.
+//! The terminal app. It renders state and never blocks on the network: input becomes an
+//! `Action`, `App::update` changes state and may start background work, and `view::render`
+//! draws the state. The loop is generic over the backend and the input stream, so tests
+//! replay keys into this same loop and read the screen from a test backend.
+
+pub mod action;
+pub mod app;
+pub mod clipboard;
+pub mod keymap;
+pub mod layout;
+pub mod model;
+pub mod outcome;
+pub mod pane;
+pub mod profile;
+pub mod request_text;
+pub mod sign_in;
+pub mod task;
+pub mod terminal;
+pub mod theme;
+pub mod view;
+pub mod widgets;
+pub mod work;
 
 use std::process::ExitCode;
+use std::time::Duration;
+
+use crossterm::event::{Event, EventStream};
+use futures_util::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use crate::mock::{MockConfig, MockServer};
+
+use self::action::Action;
+use self::app::{App, Settings};
+use self::profile::Profile;
+use self::task::TaskResult;
+use self::theme::Theme;
 
 /// Options of the terminal app (`oauthscope` with no command).
 #[derive(Debug, clap::Args)]
@@ -13,7 +49,227 @@ pub struct TuiArgs {
     pub config: Option<std::path::PathBuf>,
 }
 
-pub async fn run(_args: TuiArgs) -> ExitCode {
-    eprintln!("oauthscope: the terminal app is not built yet");
-    ExitCode::FAILURE
+pub async fn run(args: TuiArgs) -> ExitCode {
+    let mut settings = settings_from(&args);
+    // With no --issuer the built-in mock runs in this process for the whole session. The app
+    // reaches it over HTTP like any other server; `start` returns once the socket is bound,
+    // and key generation goes on in the background while the first frame is drawn.
+    let _mock = match &args.issuer {
+        Some(_) => None,
+        None => {
+            let config = MockConfig::demo();
+            let clients = demo_clients(&config);
+            match MockServer::start(config).await {
+                Ok(mock) => {
+                    settings.built_in = Some((mock.issuer().to_string(), clients));
+                    Some(mock)
+                }
+                Err(e) => {
+                    settings
+                        .startup_errors
+                        .push(format!("the built-in mock did not start: {e}"));
+                    None
+                }
+            }
+        }
+    };
+    let (app, rx) = App::new(settings);
+    let mut terminal = match terminal::enter() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("oauthscope: cannot open the terminal: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // A terminal closing (SIGHUP) or a polite kill (SIGTERM) ends the app like `q` does,
+    // so the terminal is put back on those paths too.
+    let result = tokio::select! {
+        result = run_app(&mut terminal, EventStream::new(), app, rx) => result,
+        () = terminal::stop_signal() => Ok(()),
+    };
+    terminal::leave();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("oauthscope: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The mock's configured clients as the clients pane lists them (their first auth method).
+fn demo_clients(config: &MockConfig) -> Vec<profile::ClientProfile> {
+    config
+        .clients
+        .iter()
+        .map(|client| profile::ClientProfile {
+            client_id: client.client_id.clone(),
+            client_secret: client.client_secret.clone(),
+            auth_method: client
+                .token_endpoint_auth_methods
+                .first()
+                .map_or(
+                    if client.client_secret.is_some() {
+                        "client_secret_basic"
+                    } else {
+                        "none"
+                    },
+                    |m| m.as_str(),
+                )
+                .to_string(),
+            scope: None,
+            registration_access_token: None,
+            registration_client_uri: None,
+        })
+        .collect()
+}
+
+/// Reads the profile and user themes. Problems become messages, never a refusal to start.
+fn settings_from(args: &TuiArgs) -> Settings {
+    let mut errors = Vec::new();
+    let profile_path = match args.config.clone().map_or_else(profile::default_path, Ok) {
+        Ok(path) => Some(path),
+        Err(e) => {
+            errors.push(e.to_string());
+            None
+        }
+    };
+    let profile = match profile_path.as_deref().map(Profile::load) {
+        Some(Ok(profile)) => profile,
+        Some(Err(e)) => {
+            errors.push(e.to_string());
+            Profile::default()
+        }
+        None => Profile::default(),
+    };
+    let mut user_themes = Vec::new();
+    if let Some(dir) = profile_path
+        .as_deref()
+        .and_then(|p| p.parent())
+        .map(|d| d.join("themes"))
+        && let Ok(entries) = std::fs::read_dir(dir)
+    {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                match Theme::load_user_file(&path) {
+                    Ok(theme) => user_themes.push(theme),
+                    Err(e) => errors.push(e.to_string()),
+                }
+            }
+        }
+    }
+    Settings {
+        profile,
+        profile_path,
+        built_in: None,
+        open_issuer: args.issuer.clone(),
+        user_themes,
+        no_color: theme::no_color_requested(),
+        startup_errors: errors,
+        osc52_out: Box::new(std::io::stdout()),
+        fixed_now: None,
+    }
+}
+
+/// The event loop: draw when something changed, then wait for input, a background result,
+/// or (only while something animates) the next tick. Ends on quit or when input ends.
+pub async fn run_app<B, S>(
+    terminal: &mut Terminal<B>,
+    mut events: S,
+    mut app: App,
+    mut results: UnboundedReceiver<TaskResult>,
+) -> Result<(), B::Error>
+where
+    B: Backend,
+    S: Stream<Item = std::io::Result<Event>> + Unpin,
+{
+    let size = terminal.size()?;
+    app.update(Action::Resize(size.width, size.height));
+    app.start();
+    let mut dirty = true;
+    loop {
+        // Drain finished work before drawing, so one frame shows all of it.
+        while let Ok(result) = results.try_recv() {
+            dispatch(&mut app, Action::Task(result));
+            dirty = true;
+        }
+        if app.should_quit() {
+            return Ok(());
+        }
+        if dirty {
+            terminal.draw(|frame| view::render(&app, frame))?;
+            dirty = false;
+        }
+        // No tick at all when nothing moves: the loop then sleeps until input or a result.
+        let tick = app.tick_interval();
+        tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(event)) => {
+                    if let Some(action) = app.action_for(event) {
+                        dispatch(&mut app, action);
+                        dirty = true;
+                    }
+                }
+                // Input is gone (terminal closed, or a test script ended): leave.
+                Some(Err(_)) | None => return Ok(()),
+            },
+            Some(result) = results.recv() => {
+                dispatch(&mut app, Action::Task(result));
+                dirty = true;
+            }
+            _ = tokio::time::sleep(tick.unwrap_or(Duration::from_secs(3600))), if tick.is_some() => {
+                dispatch(&mut app, Action::Tick);
+                dirty = true;
+            }
+        }
+    }
+}
+
+/// Runs an action and every follow-up it returns.
+fn dispatch(app: &mut App, action: Action) {
+    let mut next = Some(action);
+    while let Some(action) = next {
+        next = app.update(action);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_user_theme_or_profile_is_a_message_not_a_refusal() {
+        let dir = tempfile::tempdir().unwrap();
+        let themes = dir.path().join("themes");
+        std::fs::create_dir(&themes).unwrap();
+        std::fs::write(
+            themes.join("mine.toml"),
+            "name = \"mine\"\n[colors]\nsuccess = \"#00ff00\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            themes.join("broken.toml"),
+            "name = \"broken\"\n[colors]\nfailure = \"reddish\"\n",
+        )
+        .unwrap();
+        let profile = dir.path().join("profile.toml");
+        std::fs::write(&profile, "theme = [").unwrap();
+        let settings = settings_from(&TuiArgs {
+            issuer: None,
+            config: Some(profile),
+        });
+        assert_eq!(settings.user_themes.len(), 1);
+        assert_eq!(settings.user_themes[0].name, "mine");
+        let errors = settings.startup_errors.join("\n");
+        assert!(errors.contains("`failure = \"reddish\"`"), "{errors}");
+        assert!(errors.contains("profile.toml"), "{errors}");
+        // The broken profile is not overwritten, even by a change that would be saved.
+        let (mut app, _rx) = App::new(settings);
+        app.update(Action::Run(action::Command::NextTheme));
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("profile.toml")).unwrap(),
+            "theme = ["
+        );
+    }
 }

@@ -1,0 +1,66 @@
+//! What can happen to the app. Input and background results become an [`Action`];
+//! the keymap maps keys to [`Command`]s, which deserialize from snake_case names.
+
+use crossterm::event::{KeyEvent, MouseEvent};
+use serde::Deserialize;
+
+use super::task::TaskResult;
+
+/// Something the user can ask for by name: the vocabulary of the keymap file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Command {
+    Quit,
+    NextPane,
+    PrevPane,
+    FocusServers,
+    FocusClients,
+    FocusFlow,
+    FocusExchanges,
+    FocusTokens,
+    Up,
+    Down,
+    Top,
+    Bottom,
+    /// Scroll the details (the request, the response, the claims) down or up.
+    ScrollDown,
+    ScrollUp,
+    /// Send the current step, or open the selected item.
+    Activate,
+    /// Edit the current request, or the selected client.
+    Edit,
+    New,
+    Delete,
+    Copy,
+    CopyCurl,
+    Reveal,
+    NextTheme,
+    Help,
+    /// Close the overlay, leave the editor, or cancel background work.
+    Cancel,
+    OpenBrowser,
+    PasteRedirect,
+    SignIn,
+    ToggleRaw,
+    Refresh,
+    Introspect,
+    Revoke,
+    Userinfo,
+    PasteToken,
+    Read,
+}
+
+#[derive(Debug)]
+pub enum Action {
+    Run(Command),
+    /// A key the keymap does not bind, offered to whatever takes text (forms, editors).
+    Key(KeyEvent),
+    /// Text pasted into the terminal (bracketed paste), for whatever takes text.
+    Paste(String),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    /// A background task finished or reported progress.
+    Task(TaskResult),
+    /// Time passed while something animates (spinner, countdown).
+    Tick,
+}

@@ -1,0 +1,326 @@
+//! The clients pane: clients entered by hand, or registered (RFC 7591) and then read,
+//! updated and deleted through their registration access token (RFC 7592).
+
+use serde_json::Value;
+
+use crate::oauth::registration::{self, ClientManagement, RegisteredClient};
+use crate::tui::action::Command;
+use crate::tui::model::{Form, FormPurpose};
+use crate::tui::profile::ClientProfile;
+use crate::tui::work;
+
+use super::App;
+
+/// The grants a registered client asks for: everything the explorer can run.
+const GRANTS: [&str; 4] = [
+    "authorization_code",
+    "refresh_token",
+    "client_credentials",
+    crate::wire::DEVICE_CODE_GRANT,
+];
+
+impl App {
+    pub(super) fn clients_command(&mut self, command: Command) {
+        match command {
+            Command::Activate => {
+                if let Some(client) = self.selected_client() {
+                    let id = client.client_id.clone();
+                    self.success(format!("flows now use client {id}"));
+                }
+            }
+            Command::Copy => {
+                if let Some(secret) = self.selected_client().and_then(|c| c.client_secret.clone()) {
+                    self.copy(secret, "client secret");
+                }
+            }
+            Command::Edit => self.open_form(Form::new(
+                FormPurpose::ClientByHand,
+                "Enter a client by hand",
+                &[
+                    ("client_id", ""),
+                    ("client_secret (empty for a public client)", ""),
+                    (
+                        "auth method: client_secret_basic, client_secret_post or none",
+                        "client_secret_basic",
+                    ),
+                    ("scope (empty: the server's usual scopes)", ""),
+                ],
+            )),
+            Command::New => self.open_register_form(),
+            Command::Read => self.manage_client(Manage::Read),
+            Command::Refresh => self.open_update_form(),
+            Command::Delete => self.manage_client(Manage::Delete),
+            other => self.not_here(other),
+        }
+    }
+
+    fn open_register_form(&mut self) {
+        let Some(server) = self.selected_server() else {
+            return self.info("choose a server first (1)".into());
+        };
+        if server
+            .metadata()
+            .is_some_and(|m| m.registration_endpoint.is_none())
+        {
+            return self.error(format!(
+                "{} has no registration_endpoint: enter a client by hand with a",
+                server.name
+            ));
+        }
+        let scope = server
+            .metadata()
+            .map(|m| super::flows::default_scope(m).unwrap_or_default())
+            .unwrap_or_default();
+        self.open_form(Form::new(
+            FormPurpose::RegisterClient,
+            "Register a client (RFC 7591)",
+            &[
+                ("client_name", "oauthscope"),
+                (
+                    "redirect_uris (space-separated)",
+                    "http://127.0.0.1/callback",
+                ),
+                ("token_endpoint_auth_method", "client_secret_basic"),
+                ("scope", &scope),
+            ],
+        ));
+    }
+
+    pub(super) fn client_by_hand(&mut self, form: &Form) -> Result<(), String> {
+        let client_id = form.value(0);
+        if client_id.is_empty() {
+            return Err("client_id is required".into());
+        }
+        let secret = Some(form.value(1)).filter(|s| !s.is_empty());
+        let method = form.value(2);
+        method
+            .parse::<crate::oauth::client_auth::AuthMethod>()
+            .map_err(|e| e.to_string())?;
+        if method != "none" && secret.is_none() {
+            return Err(format!("{method} needs a client_secret (or use none)"));
+        }
+        self.add_client(ClientProfile {
+            client_id,
+            client_secret: secret,
+            auth_method: method,
+            scope: Some(form.value(3)).filter(|s| !s.is_empty()),
+            ..ClientProfile::default()
+        });
+        Ok(())
+    }
+
+    pub(super) fn register_client(&mut self, form: &Form) -> Result<(), String> {
+        let server = self.selected_server().ok_or("choose a server first")?;
+        let endpoint = server
+            .metadata()
+            .and_then(|m| m.registration_endpoint.clone())
+            .ok_or("discover the server first: its registration_endpoint is not known")?;
+        let issuer = server.issuer.clone();
+        let redirect_uris: Vec<String> =
+            form.value(1).split_whitespace().map(String::from).collect();
+        let method = form.value(2);
+        let scope = form.value(3);
+        let grants: Vec<String> = GRANTS.iter().map(|g| g.to_string()).collect();
+        let name = form.value(0);
+        let metadata = registration::client_metadata(
+            &redirect_uris,
+            Some(method.as_str()).filter(|m| !m.is_empty()),
+            Some(scope.as_str()).filter(|s| !s.is_empty()),
+            &grants,
+            Some(name.as_str()).filter(|n| !n.is_empty()),
+        );
+        let http = self.http().ok_or("no HTTP client")?;
+        self.tasks.spawn(
+            "registering a client",
+            work::register(http, issuer, endpoint, metadata),
+        );
+        Ok(())
+    }
+
+    fn open_update_form(&mut self) {
+        let Some(client) = self.selected_client() else {
+            return self.info("select a client first".into());
+        };
+        if client.registration_client_uri.is_none() {
+            return self
+                .info("this client was not registered here: nothing to update (RFC 7592)".into());
+        }
+        let scope = client.scope.clone().unwrap_or_default();
+        self.open_form(Form::new(
+            FormPurpose::UpdateClient,
+            "Update the registered client (RFC 7592 §2.2)",
+            &[("client_name", "oauthscope (updated)"), ("scope", &scope)],
+        ));
+    }
+
+    pub(super) fn update_client(&mut self, form: &Form) -> Result<(), String> {
+        let mut changes = Vec::new();
+        for (index, name) in [(0, "client_name"), (1, "scope")] {
+            let value = form.value(index);
+            if !value.is_empty() {
+                changes.push((name.to_string(), Value::String(value)));
+            }
+        }
+        self.manage_client(Manage::Update(changes));
+        Ok(())
+    }
+
+    fn manage_client(&mut self, what: Manage) {
+        let Some(server) = self.selected_server() else {
+            return;
+        };
+        let issuer = server.issuer.clone();
+        let Some(client) = server.selected_client().cloned() else {
+            return self.info("select a client first".into());
+        };
+        let handle = match (
+            &client.registration_client_uri,
+            &client.registration_access_token,
+        ) {
+            (Some(uri), Some(token)) => ClientManagement {
+                registration_client_uri: uri.clone(),
+                registration_access_token: token.clone(),
+            },
+            _ if matches!(what, Manage::Delete) => {
+                // A client entered by hand is only forgotten here, not deleted at the server.
+                self.remove_client(&issuer, &client.client_id);
+                return self.info(format!(
+                    "forgot {} (it was entered by hand)",
+                    client.client_id
+                ));
+            }
+            _ => {
+                return self.info(
+                    "this client has no registration access token: it cannot be managed (RFC 7592)"
+                        .into(),
+                );
+            }
+        };
+        let Some(http) = self.http() else {
+            return;
+        };
+        let id = client.client_id;
+        match what {
+            Manage::Read => {
+                self.tasks.spawn(
+                    format!("reading {id}"),
+                    work::read_client(http, issuer, id.clone(), handle),
+                );
+            }
+            Manage::Update(changes) => {
+                self.tasks.spawn(
+                    format!("updating {id}"),
+                    work::update_client(http, issuer, id.clone(), handle, changes),
+                );
+            }
+            Manage::Delete => {
+                self.tasks.spawn(
+                    format!("deleting {id}"),
+                    work::delete_client(http, issuer, id.clone(), handle),
+                );
+            }
+        }
+    }
+
+    pub(super) fn registration_done(
+        &mut self,
+        issuer: &str,
+        client_id: Option<String>,
+        result: Result<Box<RegisteredClient>, String>,
+    ) {
+        let registered = match result {
+            Ok(registered) => registered,
+            Err(message) => return self.error(message),
+        };
+        let profile = profile_of(&registered);
+        let Some(server) = self.servers.iter_mut().find(|s| s.issuer == issuer) else {
+            return;
+        };
+        match client_id.and_then(|id| server.clients.iter_mut().find(|c| c.client_id == id)) {
+            Some(existing) => {
+                // Read and update answers may omit the secret and token (RFC 7592 §3): keep ours.
+                existing.scope = profile.scope.or(existing.scope.take());
+                if profile.client_secret.is_some() {
+                    existing.client_secret = profile.client_secret;
+                }
+                if profile.registration_access_token.is_some() {
+                    existing.registration_access_token = profile.registration_access_token;
+                }
+                let id = existing.client_id.clone();
+                self.success(format!(
+                    "{id}: the server's copy is shown (see Exchanges for the JSON)"
+                ));
+                self.save_profile();
+            }
+            None => {
+                let id = profile.client_id.clone();
+                self.add_client(profile);
+                self.success(format!("registered {id}"));
+            }
+        }
+    }
+
+    pub(super) fn client_deleted(
+        &mut self,
+        issuer: &str,
+        client_id: &str,
+        result: Result<(), String>,
+    ) {
+        match result {
+            Ok(()) => {
+                self.remove_client(issuer, client_id);
+                self.success(format!("deleted {client_id} at the server"));
+            }
+            Err(message) => self.error(message),
+        }
+    }
+
+    fn add_client(&mut self, client: ClientProfile) {
+        let Some(server) = self.servers.get_mut(self.server_cursor.index) else {
+            return;
+        };
+        server.clients.retain(|c| c.client_id != client.client_id);
+        server.clients.push(client);
+        server.client_cursor.bottom(server.clients.len());
+        self.save_profile();
+    }
+
+    fn remove_client(&mut self, issuer: &str, client_id: &str) {
+        if let Some(server) = self.servers.iter_mut().find(|s| s.issuer == issuer) {
+            server.clients.retain(|c| c.client_id != client_id);
+            server.client_cursor.clamp(server.clients.len());
+        }
+        self.save_profile();
+    }
+}
+
+enum Manage {
+    Read,
+    Update(Vec<(String, Value)>),
+    Delete,
+}
+
+fn profile_of(client: &RegisteredClient) -> ClientProfile {
+    let text = |name: &str| {
+        client
+            .metadata
+            .get(name)
+            .and_then(Value::as_str)
+            .map(String::from)
+    };
+    let auth_method = text("token_endpoint_auth_method").unwrap_or_else(|| {
+        if client.client_secret.is_some() {
+            "client_secret_basic".into()
+        } else {
+            "none".into()
+        }
+    });
+    ClientProfile {
+        client_id: client.client_id.clone(),
+        client_secret: client.client_secret.clone(),
+        auth_method,
+        scope: text("scope"),
+        registration_access_token: client.registration_access_token.clone(),
+        registration_client_uri: client.registration_client_uri.clone(),
+    }
+}

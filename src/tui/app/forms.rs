@@ -1,0 +1,82 @@
+//! Text input: the small forms (add a server, paste a URL or a JWT, client details) and the
+//! request editor. Keys the keymap leaves alone are typed into the focused field.
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use crate::tui::action::Command;
+use crate::tui::model::{Form, FormPurpose, Overlay};
+
+use super::App;
+
+impl App {
+    pub(super) fn open_form(&mut self, form: Form) {
+        self.ui.overlay = Some(Overlay::Form(form));
+    }
+
+    pub(super) fn form_command(&mut self, command: Command) {
+        match command {
+            Command::Quit => self.ui.quit = true,
+            Command::Cancel => self.ui.overlay = None,
+            Command::Activate => self.submit_form(),
+            _ => {}
+        }
+    }
+
+    /// Typing, Tab between fields, Enter to submit a single-line form; the sign-in overlay
+    /// takes its own keys.
+    pub(super) fn key_to_overlay(&mut self, key: KeyEvent) {
+        match &mut self.ui.overlay {
+            Some(Overlay::Form(form)) => {
+                let count = form.fields.len().max(1);
+                match key.code {
+                    KeyCode::Enter if !form.multiline => self.submit_form(),
+                    KeyCode::Tab | KeyCode::Down if !form.multiline => {
+                        form.focused = (form.focused + 1) % count;
+                    }
+                    KeyCode::BackTab | KeyCode::Up if !form.multiline => {
+                        form.focused = (form.focused + count - 1) % count;
+                    }
+                    _ => {
+                        if let Some((_, area)) = form.fields.get_mut(form.focused) {
+                            area.input(key);
+                        }
+                    }
+                }
+            }
+            Some(Overlay::SignIn(_)) => self.sign_in_key(key),
+            _ => {}
+        }
+    }
+
+    pub(super) fn paste_to_overlay(&mut self, text: &str) {
+        if let Some(Overlay::Form(form)) = &mut self.ui.overlay
+            && let Some((_, area)) = form.fields.get_mut(form.focused)
+        {
+            // A single-line field takes a pasted URL or JWT without its trailing newline.
+            let text = if form.multiline { text } else { text.trim() };
+            area.insert_str(text);
+        }
+    }
+
+    fn submit_form(&mut self) {
+        let Some(Overlay::Form(form)) = self.ui.overlay.take() else {
+            return;
+        };
+        let result = match form.purpose {
+            FormPurpose::AddServer => self.add_server(&form),
+            FormPurpose::PasteToken => self.paste_token(form.value(0)),
+            FormPurpose::PasteRedirect => self.paste_redirect(&form.value(0)),
+            FormPurpose::EditRequest => self.apply_request_edit(&form.value(0)),
+            FormPurpose::ClientByHand => self.client_by_hand(&form),
+            FormPurpose::RegisterClient => self.register_client(&form),
+            FormPurpose::UpdateClient => self.update_client(&form),
+        };
+        if let Err(message) = result {
+            // Keep the form open with what the user typed, and say what is wrong.
+            self.ui.overlay = Some(Overlay::Form(Form {
+                error: Some(message),
+                ..form
+            }));
+        }
+    }
+}

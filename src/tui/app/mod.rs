@@ -1,0 +1,660 @@
+//! The app's state and its one way to change: `App::update(action)`, which may start
+//! background work and returns a follow-up action, Elm style. Rendering only reads it.
+//!
+//! The behaviour is split by subject: `servers` (discovery), `flows` (the stepper, the
+//! browser step and the in-terminal sign-in), `clients` (by hand and RFC 7591/7592),
+//! `tokens` (the tokens pane), `forms` (text input).
+
+mod clients;
+mod flows;
+mod forms;
+mod servers;
+mod tokens;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use crossterm::event::{Event, KeyEventKind, MouseButton, MouseEventKind};
+use ratatui::layout::{Rect, Size};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+
+use crate::oauth::Exchange;
+use crate::oauth::http::{ExchangeLog as EngineLog, HttpSettings, RecordingClient};
+use crate::wire::TokenResponse;
+
+use super::action::{Action, Command};
+use super::clipboard::{self, SystemClipboard};
+use super::keymap::{Context, Keymap};
+use super::layout::{self, Areas};
+use super::model::{
+    Cursor, ExchangeLog, FlowView, Overlay, ServerEntry, ServerState, Status, StatusKind,
+    TokenEntry,
+};
+use super::outcome::Outcome;
+use super::pane::{self, Pane};
+use super::profile::{ClientProfile, Profile, ServerProfile};
+use super::task::{TaskResult, Tasks};
+use super::theme::Theme;
+
+/// Everything the app needs to start; `run` builds it from the command line and the profile.
+pub struct Settings {
+    pub profile: Profile,
+    /// Where the profile is saved; `None` keeps everything in memory (tests).
+    pub profile_path: Option<PathBuf>,
+    /// The built-in mock's issuer and demo clients, when it runs in this process.
+    pub built_in: Option<(String, Vec<ClientProfile>)>,
+    /// `--issuer URL`: open on this server and discover it at once.
+    pub open_issuer: Option<String>,
+    /// User themes (already parsed) that join the built-in ones.
+    pub user_themes: Vec<Theme>,
+    pub no_color: bool,
+    /// Problems found while starting (bad theme file, bad profile), shown in the status line.
+    pub startup_errors: Vec<String>,
+    /// Where OSC 52 clipboard escapes go: the terminal.
+    pub osc52_out: Box<dyn Write + Send>,
+    /// A fixed "now" for reproducible screens; `None` uses the system clock.
+    pub fixed_now: Option<SystemTime>,
+}
+
+impl Settings {
+    /// Settings with nothing in them: no profile file, no mock, OSC 52 to nowhere.
+    pub fn in_memory() -> Settings {
+        Settings {
+            profile: Profile::default(),
+            profile_path: None,
+            built_in: None,
+            open_issuer: None,
+            user_themes: Vec::new(),
+            no_color: false,
+            startup_errors: Vec::new(),
+            osc52_out: Box::new(std::io::sink()),
+            fixed_now: None,
+        }
+    }
+}
+
+/// Screen state that belongs to no pane.
+pub struct Ui {
+    pub focus: Pane,
+    /// Which of the two log panes shows at the bottom of the wide layout.
+    pub bottom: Pane,
+    pub overlay: Option<Overlay>,
+    pub themes: Vec<Theme>,
+    pub theme_index: usize,
+    pub no_color: bool,
+    /// Secrets shown in full (`r`).
+    pub reveal: bool,
+    /// Raw metadata JSON instead of the capability matrix (`x`).
+    pub raw_metadata: bool,
+    pub status: Option<Status>,
+    /// How far the details are scrolled; back to the top when the selection changes.
+    pub scroll: u16,
+    /// Animation frame, advanced by ticks while something animates.
+    pub frame: usize,
+    pub size: Size,
+    pub quit: bool,
+}
+
+pub struct App {
+    pub keymap: Keymap,
+    pub ui: Ui,
+    pub servers: Vec<ServerEntry>,
+    pub server_cursor: Cursor,
+    pub flow: FlowView,
+    pub exchanges: ExchangeLog,
+    pub tokens: Vec<TokenEntry>,
+    pub token_cursor: Cursor,
+    /// Every token response of the session, so a refresh can show what changed.
+    token_responses: Vec<TokenResponse>,
+    tasks: Tasks,
+    /// The engine's HTTP client; every exchange it makes is reported to the log.
+    http: Option<RecordingClient>,
+    /// Exchanges from the client, forwarded to the task channel once the loop runs.
+    exchange_feed: Option<UnboundedReceiver<Exchange>>,
+    /// Counts flows, so results for a flow the user left behind are dropped.
+    flow_generation: u64,
+    profile_path: Option<PathBuf>,
+    /// False when the profile file could not be read: saving would overwrite what the user has.
+    profile_writable: bool,
+    clipboard: SystemClipboard,
+    osc52_out: Box<dyn Write + Send>,
+    fixed_now: Option<SystemTime>,
+}
+
+/// Redraw rate while a spinner turns: 8 frames a second.
+const SPINNER_TICK: std::time::Duration = std::time::Duration::from_millis(125);
+/// Redraw rate while only an expiry countdown runs.
+const COUNTDOWN_TICK: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Lines the details move per page key: enough to get on, little enough to keep one's place.
+const SCROLL_STEP: u16 = 8;
+
+/// The id under which exchanges from the recording client arrive: not a task of its own.
+const EXCHANGE_FEED: u64 = 0;
+
+impl App {
+    /// A new app, and the receiver on which its background tasks report.
+    pub fn new(settings: Settings) -> (App, UnboundedReceiver<TaskResult>) {
+        let (tasks, rx) = Tasks::new();
+        let mut errors = settings.startup_errors;
+        let (feed_tx, feed_rx): (UnboundedSender<Exchange>, _) = unbounded_channel();
+        let http = RecordingClient::with_settings(
+            HttpSettings::default(),
+            EngineLog::with_listener(feed_tx),
+        )
+        .map_err(|e| errors.push(format!("no HTTP client: {e}")))
+        .ok();
+        let mut servers = Vec::new();
+        if let Some((issuer, clients)) = settings.built_in {
+            servers.push(ServerEntry {
+                name: "Built-in mock".into(),
+                issuer,
+                built_in: true,
+                endpoints: Default::default(),
+                discovery: ServerState::NotRun,
+                clients,
+                client_cursor: Cursor::default(),
+            });
+        }
+        servers.extend(
+            settings
+                .profile
+                .servers
+                .iter()
+                .map(ServerEntry::from_profile),
+        );
+        let mut server_cursor = Cursor::default();
+        if let Some(issuer) = settings.open_issuer {
+            let issuer = issuer.trim_end_matches('/').to_string();
+            match servers.iter().position(|s| s.issuer == issuer) {
+                Some(index) => server_cursor.index = index,
+                None => {
+                    servers.push(ServerEntry::from_profile(&ServerProfile {
+                        name: issuer.clone(),
+                        issuer,
+                        ..ServerProfile::default()
+                    }));
+                    server_cursor.index = servers.len() - 1;
+                }
+            }
+        }
+
+        let mut themes = Theme::all_built_in();
+        themes.extend(settings.user_themes);
+        let theme_index = settings
+            .profile
+            .theme
+            .as_deref()
+            .and_then(|name| themes.iter().position(|t| t.name == name))
+            .unwrap_or(0);
+
+        let profile_writable = errors.iter().all(|e| !e.starts_with("profile"));
+        let status = (!errors.is_empty()).then(|| Status {
+            text: errors.join(" · "),
+            kind: StatusKind::Error,
+        });
+        let app = App {
+            keymap: Keymap::default_keymap(),
+            ui: Ui {
+                focus: Pane::Flow,
+                bottom: Pane::Exchanges,
+                overlay: None,
+                themes,
+                theme_index,
+                no_color: settings.no_color,
+                reveal: false,
+                raw_metadata: false,
+                status,
+                scroll: 0,
+                frame: 0,
+                size: Size::new(80, 24),
+                quit: false,
+            },
+            servers,
+            server_cursor,
+            flow: FlowView::Picking(Cursor::default()),
+            exchanges: ExchangeLog::default(),
+            tokens: Vec::new(),
+            token_cursor: Cursor::default(),
+            token_responses: Vec::new(),
+            tasks,
+            http,
+            exchange_feed: Some(feed_rx),
+            flow_generation: 0,
+            profile_path: settings.profile_path,
+            profile_writable,
+            clipboard: SystemClipboard::default(),
+            osc52_out: settings.osc52_out,
+            fixed_now: settings.fixed_now,
+        };
+        (app, rx)
+    }
+
+    pub fn now(&self) -> SystemTime {
+        self.fixed_now.unwrap_or_else(SystemTime::now)
+    }
+
+    pub fn theme(&self) -> Theme {
+        let theme = &self.ui.themes[self.ui.theme_index % self.ui.themes.len()];
+        if self.ui.no_color {
+            theme.without_color()
+        } else {
+            theme.clone()
+        }
+    }
+
+    pub fn selected_server(&self) -> Option<&ServerEntry> {
+        self.servers.get(self.server_cursor.index)
+    }
+
+    pub fn selected_client(&self) -> Option<&ClientProfile> {
+        self.selected_server()
+            .and_then(ServerEntry::selected_client)
+    }
+
+    /// The label of the background work in flight, for the spinner.
+    pub fn busy_with(&self) -> Option<&str> {
+        self.tasks.current_label()
+    }
+
+    /// How often the screen must redraw by itself: often while a spinner turns, once a
+    /// second while only a countdown runs, never when nothing moves (no CPU when idle).
+    pub fn tick_interval(&self) -> Option<std::time::Duration> {
+        let spinning = self.tasks.is_busy()
+            || matches!(&self.flow, FlowView::Running(run) if run.waiting.is_some());
+        if spinning {
+            return Some(SPINNER_TICK);
+        }
+        let tokens_shown = self.ui.focus == Pane::Tokens
+            || (self.ui.bottom == Pane::Tokens && self.areas().is_wide());
+        let now = self.now();
+        let counting_down = tokens_shown
+            && self
+                .tokens
+                .iter()
+                .any(|t| t.expires_at.is_some_and(|at| at > now));
+        counting_down.then_some(COUNTDOWN_TICK)
+    }
+
+    pub fn should_quit(&self) -> bool {
+        self.ui.quit
+    }
+
+    /// Where keys go now: a form, or the focused pane.
+    pub fn context(&self) -> Context {
+        match &self.ui.overlay {
+            Some(Overlay::Form(_) | Overlay::SignIn(_)) => Context::Form,
+            Some(Overlay::Help) | None => self.ui.focus.context(),
+        }
+    }
+
+    /// Work to do before the first frame: start reporting exchanges, and discover the
+    /// server the app opens on. Needs the async runtime.
+    pub fn start(&mut self) {
+        if let Some(mut feed) = self.exchange_feed.take() {
+            let tx = self.tasks.sender();
+            tokio::spawn(async move {
+                while let Some(exchange) = feed.recv().await {
+                    let outcome = Outcome::Recorded(Box::new(exchange));
+                    if tx
+                        .send(TaskResult {
+                            id: EXCHANGE_FEED,
+                            outcome,
+                        })
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+        }
+        self.discover_selected();
+    }
+
+    /// Turns a terminal event into an action, through the keymap.
+    pub fn action_for(&self, event: Event) -> Option<Action> {
+        match event {
+            Event::Key(key) if key.kind != KeyEventKind::Release => Some(
+                self.keymap
+                    .lookup(self.context(), &key)
+                    .map_or(Action::Key(key), Action::Run),
+            ),
+            Event::Mouse(mouse) => Some(Action::Mouse(mouse)),
+            Event::Resize(w, h) => Some(Action::Resize(w, h)),
+            Event::Paste(text) => Some(Action::Paste(text)),
+            _ => None,
+        }
+    }
+
+    /// The one place state changes. Returns an action to run next, if any.
+    pub fn update(&mut self, action: Action) -> Option<Action> {
+        match action {
+            Action::Run(command) => return self.run_command(command),
+            Action::Key(key) => self.key_to_overlay(key),
+            Action::Paste(text) => self.paste_to_overlay(&text),
+            Action::Mouse(mouse) => self.mouse(mouse),
+            Action::Resize(w, h) => self.ui.size = Size::new(w, h),
+            Action::Task(result) => {
+                if result.id == EXCHANGE_FEED {
+                    if let Outcome::Recorded(exchange) = result.outcome {
+                        self.record(*exchange);
+                    }
+                } else if self.tasks.finish(result.id) {
+                    self.task_done(result.outcome);
+                }
+            }
+            Action::Tick => self.ui.frame = self.ui.frame.wrapping_add(1),
+        }
+        None
+    }
+
+    fn run_command(&mut self, command: Command) -> Option<Action> {
+        match &self.ui.overlay {
+            Some(Overlay::Form(_)) => {
+                self.form_command(command);
+                return None;
+            }
+            Some(Overlay::SignIn(_)) => {
+                self.sign_in_command(command);
+                return None;
+            }
+            Some(Overlay::Help) => {
+                // Help is read-only: it scrolls, and anything else closes it.
+                match command {
+                    Command::Down | Command::ScrollDown => {
+                        self.ui.scroll = self.ui.scroll.saturating_add(SCROLL_STEP)
+                    }
+                    Command::Up | Command::ScrollUp => {
+                        self.ui.scroll = self.ui.scroll.saturating_sub(SCROLL_STEP)
+                    }
+                    Command::Quit => self.ui.quit = true,
+                    _ => {
+                        self.ui.overlay = None;
+                        self.ui.scroll = 0;
+                    }
+                }
+                return None;
+            }
+            None => {}
+        }
+        match command {
+            Command::Quit => self.ui.quit = true,
+            Command::NextPane => self.focus(self.ui.focus.next()),
+            Command::PrevPane => self.focus(self.ui.focus.prev()),
+            Command::FocusServers => self.focus(Pane::Servers),
+            Command::FocusClients => self.focus(Pane::Clients),
+            Command::FocusFlow => self.focus(Pane::Flow),
+            Command::FocusExchanges => self.focus(Pane::Exchanges),
+            Command::FocusTokens => self.focus(Pane::Tokens),
+            Command::Up | Command::Down | Command::Top | Command::Bottom => {
+                self.move_cursor(command)
+            }
+            Command::ScrollDown => self.ui.scroll = self.ui.scroll.saturating_add(SCROLL_STEP),
+            Command::ScrollUp => self.ui.scroll = self.ui.scroll.saturating_sub(SCROLL_STEP),
+            Command::NextTheme => self.next_theme(),
+            Command::Reveal => {
+                self.ui.reveal = !self.ui.reveal;
+                let what = if self.ui.reveal { "shown" } else { "masked" };
+                self.info(format!("secrets {what}"));
+            }
+            Command::Help => {
+                self.ui.scroll = 0;
+                self.ui.overlay = Some(Overlay::Help);
+            }
+            Command::Cancel => self.cancel(),
+            Command::ToggleRaw => self.ui.raw_metadata = !self.ui.raw_metadata,
+            _ => self.pane_command(command),
+        }
+        None
+    }
+
+    /// Commands whose meaning depends on the focused pane.
+    fn pane_command(&mut self, command: Command) {
+        match self.ui.focus {
+            Pane::Servers => self.servers_command(command),
+            Pane::Clients => self.clients_command(command),
+            Pane::Flow => self.flow_command(command),
+            Pane::Exchanges => self.exchanges_command(command),
+            Pane::Tokens => self.tokens_command(command),
+        }
+    }
+
+    /// Adds an exchange to the session log and selects it.
+    pub fn record(&mut self, exchange: Exchange) {
+        self.exchanges.push(exchange);
+    }
+
+    fn exchanges_command(&mut self, command: Command) {
+        match command {
+            Command::CopyCurl => {
+                if let Some(exchange) = self.exchanges.selected() {
+                    // Copied whole: a curl command with masked secrets would not work.
+                    let curl = exchange.to_curl(true);
+                    self.copy(curl, "curl command");
+                }
+            }
+            Command::Copy => {
+                if let Some(body) = self
+                    .exchanges
+                    .selected()
+                    .and_then(|e| e.response_body.clone())
+                {
+                    self.copy(body, "response body");
+                }
+            }
+            Command::Activate => self.focus(Pane::Exchanges),
+            other => self.not_here(other),
+        }
+    }
+
+    fn not_here(&mut self, command: Command) {
+        let pane = self.ui.focus.title();
+        self.info(format!(
+            "{command:?} does nothing in {pane} (? lists the keys)"
+        ));
+    }
+
+    fn focus(&mut self, pane: Pane) {
+        self.ui.focus = pane;
+        self.ui.scroll = 0;
+        if matches!(pane, Pane::Exchanges | Pane::Tokens) {
+            self.ui.bottom = pane;
+        }
+    }
+
+    fn move_cursor(&mut self, command: Command) {
+        self.ui.scroll = 0;
+        let len = pane::list_len(self, self.ui.focus);
+        let Some(cursor) = self.cursor_mut(self.ui.focus) else {
+            return;
+        };
+        match command {
+            Command::Up => cursor.up(),
+            Command::Down => cursor.down(len),
+            Command::Top => cursor.top(),
+            _ => cursor.bottom(len),
+        }
+    }
+
+    /// The cursor of a pane's list (for the flow pane: its picker or its steps).
+    pub fn cursor_mut(&mut self, pane: Pane) -> Option<&mut Cursor> {
+        match pane {
+            Pane::Servers => Some(&mut self.server_cursor),
+            Pane::Clients => self
+                .servers
+                .get_mut(self.server_cursor.index)
+                .map(|s| &mut s.client_cursor),
+            Pane::Flow => Some(match &mut self.flow {
+                FlowView::Picking(cursor) => cursor,
+                FlowView::Running(run) => &mut run.cursor,
+            }),
+            Pane::Exchanges => Some(&mut self.exchanges.cursor),
+            Pane::Tokens => Some(&mut self.token_cursor),
+        }
+    }
+
+    fn next_theme(&mut self) {
+        self.ui.theme_index = (self.ui.theme_index + 1) % self.ui.themes.len();
+        let name = self.theme().name;
+        self.info(format!("theme: {name}"));
+        self.save_profile();
+    }
+
+    /// Esc: stop every background job, and say what stopped.
+    fn cancel(&mut self) {
+        let cancelled = self.tasks.cancel_all();
+        for server in &mut self.servers {
+            if matches!(server.discovery, ServerState::Running) {
+                server.discovery = ServerState::Failed("cancelled".into());
+            }
+        }
+        self.flow_cancelled();
+        if !cancelled.is_empty() {
+            self.info(format!("cancelled: {}", cancelled.join(", ")));
+        }
+    }
+
+    fn mouse(&mut self, mouse: crossterm::event::MouseEvent) {
+        match mouse.kind {
+            MouseEventKind::Down(MouseButton::Left) => {}
+            MouseEventKind::ScrollDown => return self.move_cursor(Command::Down),
+            MouseEventKind::ScrollUp => return self.move_cursor(Command::Up),
+            _ => return,
+        }
+        if self.ui.overlay.is_some() {
+            return;
+        }
+        let areas = self.areas();
+        if let Some(pane) = areas.tab_at(mouse.column, mouse.row) {
+            return self.focus(pane);
+        }
+        let Some((pane, area)) = areas.pane_at(mouse.column, mouse.row) else {
+            return;
+        };
+        // The inspector shows the focused list's details: clicking there keeps that focus.
+        if Some(area) == areas.inspector && self.ui.focus != Pane::Flow {
+            return;
+        }
+        self.focus(pane);
+        let row = usize::from(mouse.row.saturating_sub(area.y + 1));
+        let len = pane::list_len(self, pane);
+        let first = pane::list_window_start(self, pane, area);
+        if let Some(cursor) = self.cursor_mut(pane)
+            && first + row < len
+        {
+            cursor.index = first + row;
+        }
+    }
+
+    /// The screen layout at the current size (the same one `render` draws).
+    pub fn areas(&self) -> Areas {
+        layout::compute(
+            Rect::new(0, 0, self.ui.size.width, self.ui.size.height),
+            self.ui.focus,
+            self.ui.bottom,
+        )
+    }
+
+    /// The HTTP client, or a status message saying why there is none.
+    fn http(&mut self) -> Option<RecordingClient> {
+        if self.http.is_none() {
+            self.error("no HTTP client could be built; network actions are off".into());
+        }
+        self.http.clone()
+    }
+
+    /// Copies `text`: the system clipboard first (in a blocking task), OSC 52 if that fails.
+    fn copy(&mut self, text: String, what: &str) {
+        let clipboard = self.clipboard.clone();
+        let what = what.to_string();
+        self.tasks.spawn(format!("copying the {what}"), async move {
+            let attempt = text.clone();
+            let result = tokio::task::spawn_blocking(move || clipboard.set_text(&attempt))
+                .await
+                .unwrap_or_else(|e| Err(e.to_string()));
+            Outcome::Copied { text, what, result }
+        });
+    }
+
+    fn copied(&mut self, text: String, what: String, result: Result<(), String>) {
+        match result {
+            Ok(()) => self.success(format!("copied the {what} to the clipboard")),
+            Err(why) => match clipboard::write_osc52(&mut self.osc52_out, &text) {
+                Ok(()) => self.success(format!(
+                    "copied the {what} through the terminal (OSC 52); system clipboard: {why}"
+                )),
+                Err(e) => self.error(format!("could not copy: {why}; OSC 52: {e}")),
+            },
+        }
+    }
+
+    fn task_done(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Recorded(exchange) => self.record(*exchange),
+            Outcome::Copied { text, what, result } => self.copied(text, what, result),
+            Outcome::Discovered { issuer, result } => self.discovered(&issuer, result),
+            Outcome::FlowReady { generation, result } => self.flow_ready(generation, result),
+            Outcome::Advanced {
+                generation,
+                flow,
+                result,
+            } => self.advanced(generation, *flow, result),
+            Outcome::Redirected { generation, result } => self.redirected(generation, result),
+            Outcome::PollDue { generation } => self.poll_due(generation),
+            Outcome::SignInPage { result } => self.sign_in_page(result),
+            Outcome::SignInDone { generation, result } => self.sign_in_done(generation, result),
+            Outcome::Registration {
+                issuer,
+                client_id,
+                result,
+            } => self.registration_done(&issuer, client_id, result),
+            Outcome::ClientDeleted {
+                issuer,
+                client_id,
+                result,
+            } => self.client_deleted(&issuer, &client_id, result),
+            Outcome::TokenChecked { value, decoded } => self.token_checked(&value, *decoded),
+        }
+    }
+
+    fn save_profile(&mut self) {
+        let Some(path) = self.profile_path.clone() else {
+            return;
+        };
+        if !self.profile_writable {
+            return;
+        }
+        let profile = Profile {
+            theme: Some(self.ui.themes[self.ui.theme_index].name.clone()),
+            servers: self
+                .servers
+                .iter()
+                .filter(|s| !s.built_in)
+                .map(ServerEntry::to_profile)
+                .collect(),
+        };
+        if let Err(e) = profile.save(&path) {
+            self.error(e.to_string());
+        }
+    }
+
+    fn info(&mut self, text: String) {
+        self.ui.status = Some(Status {
+            text,
+            kind: StatusKind::Info,
+        });
+    }
+    fn success(&mut self, text: String) {
+        self.ui.status = Some(Status {
+            text,
+            kind: StatusKind::Success,
+        });
+    }
+    fn error(&mut self, text: String) {
+        self.ui.status = Some(Status {
+            text,
+            kind: StatusKind::Error,
+        });
+    }
+}

@@ -1,0 +1,352 @@
+//! The things the app shows: servers with their clients, the flow being run, the exchange
+//! log and the tokens. Plain data; the panes render it and `App::update` changes it.
+
+use std::time::SystemTime;
+
+use ratatui_textarea::{CursorMove, TextArea};
+
+use crate::oauth::flow::tokens::{ClaimChange, DecodedToken};
+use crate::oauth::flow::{Flow, FlowKind};
+use crate::oauth::redirect::LoopbackListener;
+use crate::oauth::{Exchange, Step};
+use crate::wire::ServerMetadata;
+
+use super::profile::{ClientProfile, ManualEndpoints, ServerProfile};
+use super::sign_in::Page;
+
+/// A list position that stays inside the list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cursor {
+    pub index: usize,
+}
+
+impl Cursor {
+    pub fn up(&mut self) {
+        self.index = self.index.saturating_sub(1);
+    }
+    pub fn down(&mut self, len: usize) {
+        if self.index + 1 < len {
+            self.index += 1;
+        }
+    }
+    pub fn top(&mut self) {
+        self.index = 0;
+    }
+    pub fn bottom(&mut self, len: usize) {
+        self.index = len.saturating_sub(1);
+    }
+    pub fn clamp(&mut self, len: usize) {
+        self.index = self.index.min(len.saturating_sub(1));
+    }
+}
+
+/// What discovery found out about a server.
+#[derive(Debug, Clone)]
+pub enum ServerState {
+    NotRun,
+    Running,
+    Done {
+        metadata: Box<ServerMetadata>,
+        /// The document as the server sent it, pretty-printed.
+        raw: String,
+        warnings: Vec<String>,
+    },
+    Failed(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerEntry {
+    pub name: String,
+    pub issuer: String,
+    /// The mock started by this process: not saved (its port changes every run).
+    pub built_in: bool,
+    pub endpoints: ManualEndpoints,
+    pub discovery: ServerState,
+    pub clients: Vec<ClientProfile>,
+    pub client_cursor: Cursor,
+}
+
+impl ServerEntry {
+    pub fn from_profile(profile: &ServerProfile) -> ServerEntry {
+        ServerEntry {
+            name: profile.name.clone(),
+            issuer: profile.issuer.clone(),
+            built_in: false,
+            endpoints: profile.endpoints.clone(),
+            discovery: ServerState::NotRun,
+            clients: profile.clients.clone(),
+            client_cursor: Cursor::default(),
+        }
+    }
+
+    pub fn to_profile(&self) -> ServerProfile {
+        ServerProfile {
+            name: self.name.clone(),
+            issuer: self.issuer.clone(),
+            endpoints: self.endpoints.clone(),
+            clients: self.clients.clone(),
+        }
+    }
+
+    pub fn metadata(&self) -> Option<&ServerMetadata> {
+        match &self.discovery {
+            ServerState::Done { metadata, .. } => Some(metadata),
+            _ => None,
+        }
+    }
+
+    pub fn selected_client(&self) -> Option<&ClientProfile> {
+        self.clients.get(self.client_cursor.index)
+    }
+}
+
+/// The flows a user can pick, in the order the picker lists them.
+pub const FLOWS: [FlowKind; 8] = [
+    FlowKind::AuthorizationCode,
+    FlowKind::Par,
+    FlowKind::Device,
+    FlowKind::ClientCredentials,
+    FlowKind::Refresh,
+    FlowKind::Introspect,
+    FlowKind::Revoke,
+    FlowKind::Userinfo,
+];
+
+pub fn flow_title(kind: FlowKind) -> &'static str {
+    match kind {
+        FlowKind::AuthorizationCode => "Authorization code + PKCE",
+        FlowKind::Par => "Pushed authorization request (PAR)",
+        FlowKind::Device => "Device authorization",
+        FlowKind::ClientCredentials => "Client credentials",
+        FlowKind::Refresh => "Refresh",
+        FlowKind::Introspect => "Introspection",
+        FlowKind::Revoke => "Revocation",
+        FlowKind::Userinfo => "UserInfo",
+    }
+}
+
+pub fn flow_summary(kind: FlowKind) -> &'static str {
+    match kind {
+        FlowKind::AuthorizationCode => {
+            "a user signs in; the app gets tokens (RFC 6749 §4.1, RFC 7636)"
+        }
+        FlowKind::Par => "the same, with the request pushed first (RFC 9126)",
+        FlowKind::Device => "sign in on another device with a code (RFC 8628)",
+        FlowKind::ClientCredentials => "a machine gets a token for itself (RFC 6749 §4.4)",
+        FlowKind::Refresh => "new tokens from the selected refresh token (RFC 6749 §6)",
+        FlowKind::Introspect => "is the selected token active? (RFC 7662)",
+        FlowKind::Revoke => "tell the server to forget the selected token (RFC 7009)",
+        FlowKind::Userinfo => "the user's claims, with the selected access token (OIDC Core §5.3)",
+    }
+}
+
+/// The flow pane: a picker, or a flow under way.
+pub enum FlowView {
+    Picking(Cursor),
+    Running(Box<FlowRun>),
+}
+
+pub struct FlowRun {
+    pub flow: Flow,
+    pub cursor: Cursor,
+    /// Bumped for each new flow, so results for a flow the user left are dropped.
+    pub generation: u64,
+    /// A request is in flight; Enter waits.
+    pub busy: bool,
+    /// What the flow waits for outside the app, with a deadline for the countdown.
+    pub waiting: Option<Waiting>,
+    /// The loopback listener for the redirect, until the browser step starts waiting on it.
+    pub listener: Option<LoopbackListener>,
+    /// The tokens pane entries this flow added, updated when verification comes in.
+    pub token_group: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Waiting {
+    /// The browser: the loopback listener on `port` waits until `deadline`.
+    Redirect {
+        port: Option<u16>,
+        deadline: SystemTime,
+        task: Option<u64>,
+    },
+    /// The device flow polls again at `next_poll`.
+    Poll { next_poll: SystemTime },
+}
+
+impl FlowRun {
+    pub fn new(flow: Flow, generation: u64) -> FlowRun {
+        FlowRun {
+            cursor: Cursor {
+                index: flow.current().unwrap_or(0),
+            },
+            flow,
+            generation,
+            busy: false,
+            waiting: None,
+            listener: None,
+            token_group: None,
+        }
+    }
+
+    pub fn steps(&self) -> &[Step] {
+        self.flow.steps()
+    }
+
+    pub fn selected_step(&self) -> Option<&Step> {
+        self.flow.steps().get(self.cursor.index)
+    }
+}
+
+/// Which token a response carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Access,
+    Id,
+    Refresh,
+    Pasted,
+}
+
+impl TokenKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            TokenKind::Access => "access",
+            TokenKind::Id => "id",
+            TokenKind::Refresh => "refresh",
+            TokenKind::Pasted => "pasted",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct TokenEntry {
+    pub kind: TokenKind,
+    pub value: String,
+    /// Which flow (or paste) it came from.
+    pub source: String,
+    pub obtained_at: SystemTime,
+    /// From `expires_in` of the token response, or the JWT's `exp`.
+    pub expires_at: Option<SystemTime>,
+    /// Header and claims when it is a JWT, with the verification once it ran.
+    pub decoded: Option<DecodedToken>,
+    /// What changed from the token it replaced (after a refresh).
+    pub changes: Vec<ClaimChange>,
+    /// The token response it came in (index into the app's responses), to refresh from.
+    pub response: Option<usize>,
+}
+
+/// What has the keyboard besides the panes.
+pub enum Overlay {
+    Help,
+    Form(Form),
+    SignIn(SignIn),
+}
+
+/// The in-terminal sign-in on the built-in mock, standing in for a browser.
+pub struct SignIn {
+    /// For the device flow the sign-in ends on a "return to your device" page, not a redirect.
+    pub device: bool,
+    pub stage: SignInStage,
+    pub error: Option<String>,
+}
+
+pub enum SignInStage {
+    /// A page is being fetched or a form posted.
+    Loading(String),
+    PickUser {
+        page: Page,
+        cursor: Cursor,
+    },
+    Consent {
+        page: Page,
+    },
+}
+
+/// What a submitted form does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormPurpose {
+    AddServer,
+    PasteToken,
+    PasteRedirect,
+    EditRequest,
+    ClientByHand,
+    RegisterClient,
+    UpdateClient,
+}
+
+/// A small form: labelled single-line fields (or one multi-line editor).
+pub struct Form {
+    pub purpose: FormPurpose,
+    pub title: String,
+    pub fields: Vec<(String, TextArea<'static>)>,
+    pub focused: usize,
+    /// A multi-line editor takes Enter as a new line; submit is ctrl-s.
+    pub multiline: bool,
+    /// What went wrong with the last submit, shown in the form.
+    pub error: Option<String>,
+}
+
+impl Form {
+    pub fn new(purpose: FormPurpose, title: &str, fields: &[(&str, &str)]) -> Form {
+        Form {
+            purpose,
+            title: title.to_string(),
+            fields: fields
+                .iter()
+                .map(|(label, value)| {
+                    let mut area = TextArea::new(vec![value.to_string()]);
+                    if label.contains("secret") {
+                        // Typed secrets are masked like shown ones.
+                        area.set_mask_char('•');
+                    }
+                    // Typing continues a prefilled value ("https://") rather than preceding it.
+                    area.move_cursor(CursorMove::End);
+                    (label.to_string(), area)
+                })
+                .collect(),
+            focused: 0,
+            multiline: false,
+            error: None,
+        }
+    }
+
+    /// The text of field `index`, trimmed; empty when there is no such field.
+    pub fn value(&self, index: usize) -> String {
+        self.fields
+            .get(index)
+            .map(|(_, area)| area.lines().join("\n").trim().to_string())
+            .unwrap_or_default()
+    }
+}
+
+/// A short message in the status line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub kind: StatusKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusKind {
+    Info,
+    Success,
+    Error,
+}
+
+/// The exchange log of the session.
+#[derive(Default)]
+pub struct ExchangeLog {
+    pub entries: Vec<Exchange>,
+    pub cursor: Cursor,
+}
+
+impl ExchangeLog {
+    /// Adds an exchange and selects it: the newest evidence is what the user wants to see.
+    pub fn push(&mut self, exchange: Exchange) {
+        self.entries.push(exchange);
+        self.cursor.bottom(self.entries.len());
+    }
+
+    pub fn selected(&self) -> Option<&Exchange> {
+        self.entries.get(self.cursor.index)
+    }
+}

@@ -1,0 +1,77 @@
+//! What background tasks bring back to the app.
+
+use crate::oauth::Exchange;
+use crate::oauth::discovery::Discovery;
+use crate::oauth::flow::tokens::DecodedToken;
+use crate::oauth::flow::{Advance, Flow};
+use crate::oauth::redirect::LoopbackListener;
+use crate::oauth::registration::RegisteredClient;
+
+use super::sign_in::Page;
+
+/// The result of one background task, handed to `App::update` as `Action::Task`.
+/// Errors arrive as readable text: the engine's messages, shown where they happened.
+#[derive(Debug)]
+pub enum Outcome {
+    /// An exchange the recording client made (any task's): for the exchange log.
+    Recorded(Box<Exchange>),
+    /// The system clipboard was tried with `text`; on error the app falls back to OSC 52.
+    Copied {
+        text: String,
+        what: String,
+        result: Result<(), String>,
+    },
+    Discovered {
+        issuer: String,
+        result: Result<Box<Discovery>, String>,
+    },
+    /// A new flow is ready to show (the code flows first bind their loopback listener).
+    FlowReady {
+        generation: u64,
+        result: Result<(Box<Flow>, Option<LoopbackListener>), String>,
+    },
+    /// A step was sent; the flow comes back with its new state.
+    Advanced {
+        generation: u64,
+        flow: Box<Flow>,
+        result: Result<Advance, String>,
+    },
+    /// The browser came back to the loopback listener (or the wait ended).
+    Redirected {
+        generation: u64,
+        result: Result<String, String>,
+    },
+    /// The device flow's next poll is due.
+    PollDue { generation: u64 },
+    /// The in-terminal sign-in fetched or posted a page.
+    SignInPage { result: Result<Page, String> },
+    /// The in-terminal sign-in ended: the redirect URL (authorization) or the final page
+    /// text (device approval).
+    SignInDone {
+        generation: u64,
+        result: Result<SignInEnd, String>,
+    },
+    /// A registration call (create, read, update) answered.
+    Registration {
+        issuer: String,
+        /// The client it was about (`None` for a new registration).
+        client_id: Option<String>,
+        result: Result<Box<RegisteredClient>, String>,
+    },
+    ClientDeleted {
+        issuer: String,
+        client_id: String,
+        result: Result<(), String>,
+    },
+    /// A pasted JWT was verified against the selected server's keys.
+    TokenChecked {
+        value: String,
+        decoded: Box<DecodedToken>,
+    },
+}
+
+#[derive(Debug)]
+pub enum SignInEnd {
+    Redirect(String),
+    DeviceApproved(String),
+}

@@ -1,0 +1,174 @@
+//! Servers: the built-in mock and saved profiles; details are the discovery result as a
+//! capability matrix with the engine's warnings, or the raw metadata (`x`).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+use crate::tui::app::App;
+use crate::tui::model::{ServerEntry, ServerState};
+use crate::tui::theme::Theme;
+use crate::tui::widgets;
+use crate::wire::ServerMetadata;
+
+pub fn render_list(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
+    let theme = app.theme();
+    let mut rows: Vec<Line> = app
+        .servers
+        .iter()
+        .enumerate()
+        .map(|(i, server)| {
+            let marker = if i == app.server_cursor.index {
+                "▸ "
+            } else {
+                "  "
+            };
+            Line::from(vec![
+                Span::raw(marker),
+                discovery_glyph(&server.discovery, app.ui.frame, &theme),
+                Span::raw(" "),
+                Span::styled(server.name.clone(), theme.text()),
+            ])
+        })
+        .collect();
+    rows.push(Line::styled("  + add by issuer URL (n)", theme.hint()));
+    let selected = (!app.servers.is_empty()).then_some(app.server_cursor.index);
+    let block = widgets::block(" 1 Servers ", focused, &theme);
+    widgets::list(frame, area, block, rows, selected, &theme);
+}
+
+fn discovery_glyph(discovery: &ServerState, frame: usize, theme: &Theme) -> Span<'static> {
+    match discovery {
+        ServerState::NotRun => Span::styled("·", theme.hint()),
+        ServerState::Running => Span::styled(widgets::spinner(frame), theme.waiting()),
+        ServerState::Done { warnings, .. } if warnings.is_empty() => {
+            Span::styled("✓", theme.success())
+        }
+        ServerState::Done { .. } => Span::styled("!", theme.waiting()),
+        ServerState::Failed(_) => Span::styled("✗", theme.failure()),
+    }
+}
+
+pub fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = app.theme();
+    let Some(server) = app.selected_server() else {
+        let block = widgets::block(" Server ", false, &theme);
+        let hint = vec![Line::styled(
+            "No server yet: press n to add one by issuer URL.",
+            theme.hint(),
+        )];
+        return widgets::text(frame, area, block, hint, 0);
+    };
+    let title = format!(" {} · {} ", server.name, server.issuer);
+    let block = widgets::block(title, false, &theme);
+    let lines = detail_lines(app, server, &theme);
+    widgets::text(frame, area, block, lines, app.ui.scroll);
+}
+
+fn detail_lines<'a>(app: &App, server: &ServerEntry, theme: &Theme) -> Vec<Line<'a>> {
+    match &server.discovery {
+        ServerState::NotRun => vec![Line::styled(
+            "Not discovered yet: press enter to fetch its metadata (RFC 8414, OIDC Discovery).",
+            theme.hint(),
+        )],
+        ServerState::Running => vec![Line::styled(
+            format!(
+                "{} fetching {}/.well-known/… (esc cancels)",
+                widgets::spinner(app.ui.frame),
+                server.issuer
+            ),
+            theme.waiting(),
+        )],
+        ServerState::Failed(reason) => vec![
+            Line::styled(format!("✗ discovery failed: {reason}"), theme.failure()),
+            Line::styled(
+                "Check the issuer URL (it must match the metadata's `issuer` exactly), then press enter to retry.",
+                theme.hint(),
+            ),
+        ],
+        ServerState::Done { raw, .. } if app.ui.raw_metadata => {
+            let mut lines = vec![Line::styled(
+                "raw metadata (x: capability matrix)",
+                theme.hint(),
+            )];
+            lines.extend(widgets::styled_lines(raw, theme.text()));
+            lines
+        }
+        ServerState::Done {
+            metadata, warnings, ..
+        } => {
+            let mut lines = capability_matrix(metadata, theme);
+            lines.push(Line::raw(""));
+            if warnings.is_empty() {
+                lines.push(Line::styled("✓ no warnings", theme.success()));
+            }
+            for warning in warnings {
+                lines.push(Line::styled(format!("! {warning}"), theme.waiting()));
+            }
+            lines.push(Line::styled("x: raw metadata JSON", theme.hint()));
+            lines
+        }
+    }
+}
+
+/// What the server can do, one row per kind of capability.
+pub fn capability_matrix<'a>(meta: &ServerMetadata, theme: &Theme) -> Vec<Line<'a>> {
+    let endpoints = [
+        ("authorize", &meta.authorization_endpoint),
+        ("token", &meta.token_endpoint),
+        ("jwks", &meta.jwks_uri),
+        ("userinfo", &meta.userinfo_endpoint),
+        ("par", &meta.pushed_authorization_request_endpoint),
+        ("device", &meta.device_authorization_endpoint),
+        ("register", &meta.registration_endpoint),
+        ("introspect", &meta.introspection_endpoint),
+        ("revoke", &meta.revocation_endpoint),
+    ];
+    let mut endpoint_spans = Vec::new();
+    for (name, url) in endpoints {
+        let (glyph, style) = if url.is_some() {
+            ("✓", theme.success())
+        } else {
+            ("✗", theme.failure())
+        };
+        endpoint_spans.push(Span::styled(format!("{glyph}{name} "), style));
+    }
+    let list = |values: &[String]| {
+        if values.is_empty() {
+            Span::styled("(not advertised)", theme.hint())
+        } else {
+            Span::styled(values.join(" "), theme.text())
+        }
+    };
+    let mut endpoint_line = vec![Span::styled(format!("{:<12} ", "endpoints"), theme.hint())];
+    endpoint_line.extend(endpoint_spans);
+    vec![
+        widgets::kv(
+            "issuer",
+            12,
+            Span::styled(meta.issuer.clone(), theme.text()),
+            theme,
+        ),
+        Line::from(endpoint_line),
+        widgets::kv("grants", 12, list(&meta.grant_types_supported), theme),
+        widgets::kv(
+            "PKCE",
+            12,
+            list(&meta.code_challenge_methods_supported),
+            theme,
+        ),
+        widgets::kv(
+            "client auth",
+            12,
+            list(&meta.token_endpoint_auth_methods_supported),
+            theme,
+        ),
+        widgets::kv(
+            "signing",
+            12,
+            list(&meta.id_token_signing_alg_values_supported),
+            theme,
+        ),
+        widgets::kv("scopes", 12, list(&meta.scopes_supported), theme),
+    ]
+}

@@ -1,0 +1,221 @@
+//! Every token of the session (and pasted JWTs): when it came, when it expires, and in the
+//! details its decoded header and claims with the signature and claim verdicts.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::oauth::flow::tokens::DecodedToken;
+use crate::oauth::jwt::Verdict;
+use crate::tui::app::App;
+use crate::tui::model::TokenEntry;
+use crate::tui::theme::Theme;
+use crate::tui::widgets;
+
+pub fn render_list(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
+    let theme = app.theme();
+    let now = app.now();
+    let rows = app
+        .tokens
+        .iter()
+        .map(|token| {
+            Line::from(vec![
+                Span::styled(
+                    format!(" {}  ", widgets::clock_time(token.obtained_at)),
+                    theme.hint(),
+                ),
+                Span::styled(format!("{:<8}", token.kind.label()), theme.accent()),
+                widgets::secret(&token.value, app.ui.reveal, &theme),
+                Span::raw("  "),
+                expiry_span(token, now, &theme),
+                Span::styled(format!("  {}", token.source), theme.hint()),
+            ])
+        })
+        .collect::<Vec<_>>();
+    let title = Line::from(vec![
+        Span::styled(
+            format!(" 4 Exchanges {} │", app.exchanges.entries.len()),
+            theme.hint(),
+        ),
+        Span::styled(format!(" 5 Tokens {} ", app.tokens.len()), theme.title()),
+    ]);
+    let block = widgets::block(title, focused, &theme);
+    if rows.is_empty() {
+        let hint = vec![Line::styled(
+            "No tokens yet. Run a flow, or press p to paste any JWT and inspect it.",
+            theme.hint(),
+        )];
+        return widgets::text(frame, area, block, hint, 0);
+    }
+    let selected = Some(app.token_cursor.index);
+    widgets::list(frame, area, block, rows, selected, &theme);
+}
+
+fn expiry_span<'a>(token: &TokenEntry, now: SystemTime, theme: &Theme) -> Span<'a> {
+    match token.expires_at {
+        Some(at) if at > now => Span::styled(
+            format!("expires {}", widgets::relative(at, now)),
+            theme.success(),
+        ),
+        Some(at) => Span::styled(
+            format!("expired {}", widgets::relative(at, now)),
+            theme.failure(),
+        ),
+        None => Span::styled("no expiry given", theme.hint()),
+    }
+}
+
+pub fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = app.theme();
+    let block = widgets::block(
+        " Token · y copy · f refresh · i introspect · v revoke ",
+        false,
+        &theme,
+    );
+    let Some(token) = app.tokens.get(app.token_cursor.index) else {
+        return widgets::text(frame, area, block, Vec::new(), 0);
+    };
+    let now = app.now();
+    let mut lines = vec![
+        widgets::kv(
+            "kind",
+            9,
+            Span::styled(format!("{} token", token.kind.label()), theme.text()),
+            &theme,
+        ),
+        widgets::kv(
+            "from",
+            9,
+            Span::styled(token.source.clone(), theme.text()),
+            &theme,
+        ),
+        widgets::kv(
+            "obtained",
+            9,
+            Span::styled(widgets::date_time(token.obtained_at), theme.text()),
+            &theme,
+        ),
+        widgets::kv(
+            "expires",
+            9,
+            Span::styled(
+                token
+                    .expires_at
+                    .map_or_else(|| "—".to_string(), widgets::date_time),
+                theme.text(),
+            ),
+            &theme,
+        ),
+        Line::from(vec![
+            Span::raw(" ".repeat(10)),
+            expiry_span(token, now, &theme),
+        ]),
+        widgets::kv(
+            "value",
+            9,
+            widgets::secret(&token.value, app.ui.reveal, &theme),
+            &theme,
+        ),
+    ];
+    // What a refresh changed comes first: it is what the user just did.
+    if !token.changes.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled("changed by the refresh", theme.title()));
+        for change in &token.changes {
+            let show = |v: &Option<serde_json::Value>| {
+                v.as_ref().map_or("—".to_string(), |v| v.to_string())
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<10} ", change.claim), theme.hint()),
+                Span::styled(show(&change.before), theme.failure()),
+                Span::styled(" → ", theme.hint()),
+                Span::styled(show(&change.after), theme.success()),
+            ]));
+        }
+    }
+    if let Some(decoded) = &token.decoded {
+        lines.extend(verification_lines(decoded, &theme));
+        lines.push(Line::raw(""));
+        lines.push(Line::styled("header", theme.title()));
+        lines.extend(json_lines(&decoded.header, now, &theme));
+        lines.push(Line::styled("claims", theme.title()));
+        lines.extend(json_lines(&decoded.claims, now, &theme));
+    } else {
+        lines.push(Line::styled(
+            "opaque: not a JWT, so only the server can say what it means (i introspects it)",
+            theme.hint(),
+        ));
+    }
+    widgets::text(frame, area, block, lines, app.ui.scroll);
+}
+
+/// The engine's checks, one per line, in words: signature (which key, which alg) first.
+pub(crate) fn verification_lines<'a>(decoded: &DecodedToken, theme: &Theme) -> Vec<Line<'a>> {
+    let Some(verification) = &decoded.verification else {
+        return vec![
+            Line::raw(""),
+            Line::styled(
+                "· not verified yet (the flow's verify step checks it)",
+                theme.hint(),
+            ),
+        ];
+    };
+    let mut lines = vec![Line::raw("")];
+    let (summary, style) = if verification.is_valid() {
+        (
+            "✓ valid: signature and every claim check pass",
+            theme.success(),
+        )
+    } else {
+        ("✗ not valid", theme.failure())
+    };
+    lines.push(Line::styled(summary, style));
+    for check in &verification.checks {
+        let (glyph, style) = match check.verdict {
+            Verdict::Pass => ("✓", theme.success()),
+            Verdict::Fail => ("✗", theme.failure()),
+            Verdict::Skipped => ("·", theme.hint()),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {glyph} {:<10}", check.check), style),
+            Span::styled(check.detail.clone(), theme.text()),
+        ]));
+    }
+    lines
+}
+
+/// Claims as `name  value`, times also as a date and relative ("in 4m 12s").
+fn json_lines<'a>(
+    map: &serde_json::Map<String, serde_json::Value>,
+    now: SystemTime,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
+    let width = map.keys().map(String::len).max().unwrap_or(0);
+    map.iter()
+        .map(|(name, value)| {
+            let mut spans = vec![
+                Span::styled(format!("  {name:<width$}  "), theme.hint()),
+                Span::styled(value.to_string(), theme.text()),
+            ];
+            if TIME_CLAIMS.contains(&name.as_str())
+                && let Some(secs) = value.as_u64()
+            {
+                let at = UNIX_EPOCH + Duration::from_secs(secs);
+                spans.push(Span::styled(
+                    format!(
+                        "  {} ({})",
+                        widgets::date_time(at),
+                        widgets::relative(at, now)
+                    ),
+                    theme.accent(),
+                ));
+            }
+            Line::from(spans)
+        })
+        .collect()
+}
+
+/// Claims that hold a Unix time (RFC 7519 §4.1, OIDC Core §2).
+const TIME_CLAIMS: [&str; 4] = ["exp", "iat", "nbf", "auth_time"];

@@ -1,0 +1,205 @@
+//! What a user keeps between sessions: saved servers, their clients (with registration
+//! access tokens) and the chosen theme, in one TOML file. Tokens are never saved.
+//!
+//! The file is written atomically (a temp file in the same directory, then rename), with
+//! mode 0600 because it holds client secrets.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theme: Option<String>,
+    #[serde(default, rename = "server", skip_serializing_if = "Vec::is_empty")]
+    pub servers: Vec<ServerProfile>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServerProfile {
+    pub name: String,
+    pub issuer: String,
+    /// Endpoints typed by hand, for servers without discovery.
+    #[serde(default, skip_serializing_if = "ManualEndpoints::is_empty")]
+    pub endpoints: ManualEndpoints,
+    #[serde(default, rename = "client", skip_serializing_if = "Vec::is_empty")]
+    pub clients: Vec<ClientProfile>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ManualEndpoints {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_endpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_endpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwks_uri: Option<String>,
+}
+
+impl ManualEndpoints {
+    pub fn is_empty(&self) -> bool {
+        self.authorization_endpoint.is_none()
+            && self.token_endpoint.is_none()
+            && self.jwks_uri.is_none()
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClientProfile {
+    pub client_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    /// client_secret_basic, client_secret_post or none.
+    pub auth_method: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_access_token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_client_uri: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    #[error("profile {path}: cannot be read: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("profile {path}: {message} (the file is left as it is; fix or move it)")]
+    Parse { path: String, message: String },
+    #[error("profile {path}: cannot be saved: {source}")]
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("profile: cannot be saved: {0}")]
+    Serialize(String),
+    #[error("no config directory on this system; pass --config FILE")]
+    NoConfigDir,
+}
+
+/// `<config dir>/oauthscope/profile.toml`, e.g. `~/.config/oauthscope/profile.toml`.
+pub fn default_path() -> Result<PathBuf, ProfileError> {
+    dirs::config_dir()
+        .map(|dir| dir.join("oauthscope").join("profile.toml"))
+        .ok_or(ProfileError::NoConfigDir)
+}
+
+impl Profile {
+    /// Reads the profile; a missing file is an empty profile (first run).
+    pub fn load(path: &Path) -> Result<Profile, ProfileError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Profile::default()),
+            Err(source) => {
+                return Err(ProfileError::Read {
+                    path: path.display().to_string(),
+                    source,
+                });
+            }
+        };
+        toml::from_str(&text).map_err(|e| ProfileError::Parse {
+            path: path.display().to_string(),
+            message: e.to_string().trim().replace('\n', " "),
+        })
+    }
+
+    /// Writes the profile atomically with mode 0600, creating the directory if needed.
+    pub fn save(&self, path: &Path) -> Result<(), ProfileError> {
+        let text =
+            toml::to_string_pretty(self).map_err(|e| ProfileError::Serialize(e.to_string()))?;
+        let write_err = |source| ProfileError::Write {
+            path: path.display().to_string(),
+            source,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(write_err)?;
+        }
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "profile.toml".into());
+        let temp = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
+        let result =
+            write_private(&temp, text.as_bytes()).and_then(|()| std::fs::rename(&temp, path));
+        if result.is_err() {
+            // Leave no half-written secrets behind.
+            let _ = std::fs::remove_file(&temp);
+        }
+        result.map_err(write_err)
+    }
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Profile {
+        Profile {
+            theme: Some("light".into()),
+            servers: vec![ServerProfile {
+                name: "Keycloak (dev)".into(),
+                issuer: "http://127.0.0.1:8080/realms/dev".into(),
+                endpoints: ManualEndpoints::default(),
+                clients: vec![ClientProfile {
+                    client_id: "cli".into(),
+                    client_secret: Some("s3cret".into()),
+                    auth_method: "client_secret_basic".into(),
+                    registration_access_token: Some("rat".into()),
+                    ..ClientProfile::default()
+                }],
+            }],
+        }
+    }
+
+    #[test]
+    fn save_then_load_round_trips_with_private_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub").join("profile.toml");
+        sample().save(&path).unwrap();
+        assert_eq!(Profile::load(&path).unwrap(), sample());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "no temp file is left behind");
+    }
+
+    #[test]
+    fn a_missing_file_is_an_empty_profile() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(
+            Profile::load(&dir.path().join("none.toml")).unwrap(),
+            Profile::default()
+        );
+    }
+
+    #[test]
+    fn a_broken_file_is_a_readable_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.toml");
+        std::fs::write(&path, "[[server]]\nname = 3\n").unwrap();
+        let err = Profile::load(&path).unwrap_err().to_string();
+        assert!(err.contains("p.toml"), "{err}");
+        assert!(err.contains("left as it is"), "{err}");
+    }
+}

@@ -1,0 +1,238 @@
+//! `render(&App, &mut Frame)`: a pure function of the state. Header (where, who, theme),
+//! the panes, the status line and the footer of keys that work here.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+
+use super::app::App;
+use super::layout::{self, Areas};
+use super::model::{Form, Overlay, SignIn, SignInStage, StatusKind};
+use super::pane::{self, Pane, help};
+use super::theme::Theme;
+use super::widgets;
+
+pub fn render(app: &App, frame: &mut Frame) {
+    let theme = app.theme();
+    let area = frame.area();
+    frame.render_widget(Block::new().style(theme.base()), area);
+    let areas = layout::compute(area, app.ui.focus, app.ui.bottom);
+    header(app, frame, areas.header, &theme);
+    if let Some(tabs) = &areas.tabs {
+        tab_bar(app, frame, tabs, &theme);
+    }
+    body(app, frame, &areas);
+    status_line(app, frame, areas.status, &theme);
+    footer(app, frame, areas.footer, &theme);
+    match &app.ui.overlay {
+        Some(Overlay::Help) => help::render(app, frame, area),
+        Some(Overlay::Form(form)) => form_popup(form, frame, area, &theme),
+        Some(Overlay::SignIn(sign_in)) => sign_in_popup(app, sign_in, frame, area, &theme),
+        None => {}
+    }
+}
+
+fn body(app: &App, frame: &mut Frame, areas: &Areas) {
+    let focus = app.ui.focus;
+    match areas.inspector {
+        Some(inspector) => {
+            for &(pane, rect) in &areas.panes {
+                pane::render_list(app, frame, pane, rect, pane == focus);
+            }
+            if focus == Pane::Flow {
+                pane::render_list(app, frame, Pane::Flow, inspector, true);
+            } else {
+                pane::render_detail(app, frame, focus, inspector);
+            }
+        }
+        None => {
+            for &(pane, rect) in &areas.panes {
+                pane::render_whole(app, frame, pane, rect);
+            }
+        }
+    }
+}
+
+fn header(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let mut spans = vec![Span::styled(" oauthscope ", theme.title())];
+    if let Some(server) = app.selected_server() {
+        spans.push(Span::styled(
+            format!(" {} · {}", server.name, server.issuer),
+            theme.text(),
+        ));
+    }
+    if let Some(client) = app.selected_client() {
+        spans.push(Span::styled(
+            format!(" · {}", client.client_id),
+            theme.accent(),
+        ));
+    }
+    let right = format!("theme: {} ", theme.name);
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    let width = usize::from(area.width);
+    if used + right.len() < width {
+        spans.push(Span::raw(" ".repeat(width - used - right.len())));
+        spans.push(Span::styled(right, theme.hint()));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn tab_bar(app: &App, frame: &mut Frame, tabs: &[(Pane, Rect)], theme: &Theme) {
+    for &(pane, rect) in tabs {
+        let style = if pane == app.ui.focus {
+            theme.selected()
+        } else {
+            theme.hint()
+        };
+        frame.render_widget(
+            Paragraph::new(Span::styled(layout::tab_label(pane), style)),
+            rect,
+        );
+    }
+}
+
+fn status_line(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let mut spans = Vec::new();
+    if let Some(label) = app.busy_with() {
+        spans.push(Span::styled(
+            format!(" {} {label} (esc cancels) ", widgets::spinner(app.ui.frame)),
+            theme.waiting(),
+        ));
+    }
+    if let Some(status) = &app.ui.status {
+        let (glyph, style) = match status.kind {
+            StatusKind::Info => ("·", theme.text()),
+            StatusKind::Success => ("✓", theme.success()),
+            StatusKind::Error => ("✗", theme.failure()),
+        };
+        spans.push(Span::styled(format!(" {glyph} {}", status.text), style));
+    }
+    let line = Line::from(spans);
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+fn footer(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let mut spans = Vec::new();
+    let mut width = 1usize;
+    for (keys, desc) in app.keymap.hints(app.context()) {
+        let key_label = keys.split('/').next().unwrap_or(keys).to_string();
+        let item = key_label.chars().count() + desc.chars().count() + 4;
+        if width + item > usize::from(area.width) {
+            break;
+        }
+        width += item;
+        spans.push(Span::styled(format!(" {key_label}"), theme.accent()));
+        spans.push(Span::styled(format!(" {desc} ·"), theme.hint()));
+    }
+    if let Some(last) = spans.last_mut() {
+        let trimmed = last.content.trim_end_matches(" ·").to_string();
+        last.content = trimmed.into();
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn form_popup(form: &Form, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let field_height: u16 = if form.multiline {
+        area.height.saturating_sub(8).max(3)
+    } else {
+        3
+    };
+    let fields = u16::try_from(form.fields.len()).unwrap_or(1);
+    let height = fields * field_height + 3 + u16::from(form.error.is_some());
+    let popup = widgets::centered(area, 90, height);
+    frame.render_widget(Clear, popup);
+    let block = widgets::block(format!(" {} ", form.title), true, theme).style(theme.base());
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    let mut y = inner.y;
+    for (i, (label, textarea)) in form.fields.iter().enumerate() {
+        let rect = Rect::new(
+            inner.x,
+            y,
+            inner.width,
+            field_height.min(inner.bottom().saturating_sub(y)),
+        );
+        let focused = i == form.focused;
+        let field_block = widgets::block(format!(" {label} "), focused, theme);
+        let field_inner = field_block.inner(rect);
+        frame.render_widget(field_block, rect);
+        frame.render_widget(textarea, field_inner);
+        y += field_height;
+    }
+    let mut lines = Vec::new();
+    if let Some(error) = &form.error {
+        lines.push(Line::styled(format!("✗ {error}"), theme.failure()));
+    }
+    let submit = if form.multiline {
+        "ctrl-s keep"
+    } else {
+        "enter submit · tab next field"
+    };
+    lines.push(Line::styled(format!("{submit} · esc cancel"), theme.hint()));
+    let rest = Rect::new(inner.x, y, inner.width, inner.bottom().saturating_sub(y));
+    frame.render_widget(Paragraph::new(lines), rest);
+}
+
+/// The in-terminal sign-in: what the mock's page offers, as a browser would show it.
+fn sign_in_popup(app: &App, sign_in: &SignIn, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let title = if sign_in.device {
+        " Approve the device on the built-in mock "
+    } else {
+        " Sign in on the built-in mock (as a browser would) "
+    };
+    let mut lines = Vec::new();
+    match &sign_in.stage {
+        SignInStage::Loading(what) => lines.push(Line::styled(
+            format!("{} {what}", widgets::spinner(app.ui.frame)),
+            theme.waiting(),
+        )),
+        SignInStage::PickUser { page, cursor } => {
+            lines.push(Line::styled(
+                widgets::ellipsize(&page.text, 300),
+                theme.hint(),
+            ));
+            lines.push(Line::raw(""));
+            lines.push(Line::styled("Sign in as:", theme.title()));
+            for (i, user) in page.users.iter().enumerate() {
+                let line = Line::styled(
+                    format!("  {} {user}", if i == cursor.index { "▸" } else { " " }),
+                    theme.text(),
+                );
+                lines.push(if i == cursor.index {
+                    line.style(theme.selected())
+                } else {
+                    line
+                });
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(
+                "j/k choose · enter sign in · esc cancel",
+                theme.hint(),
+            ));
+        }
+        SignInStage::Consent { page } => {
+            lines.push(Line::styled(
+                widgets::ellipsize(&page.text, 300),
+                theme.text(),
+            ));
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(
+                "a approve · d deny · esc cancel",
+                theme.hint(),
+            ));
+        }
+    }
+    if let Some(error) = &sign_in.error {
+        lines.push(Line::styled(format!("✗ {error}"), theme.failure()));
+    }
+    let popup = widgets::centered(area, 72, 14);
+    frame.render_widget(Clear, popup);
+    let block = widgets::block(title, true, theme).style(theme.base());
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(ratatui::widgets::Wrap { trim: false }),
+        popup,
+    );
+}

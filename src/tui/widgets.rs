@@ -1,0 +1,337 @@
+//! Small drawing helpers the panes share: framed blocks, scrolling lists, key/value lines,
+//! masking, times and durations in words.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
+
+use crate::oauth::exchange::mask;
+
+use super::theme::Theme;
+
+const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
+
+pub fn spinner(frame: usize) -> &'static str {
+    SPINNER[frame % SPINNER.len()]
+}
+
+/// A bordered block with the title in the title colour; focus thickens the border.
+pub fn block<'a>(title: impl Into<Line<'a>>, focused: bool, theme: &Theme) -> Block<'a> {
+    Block::new()
+        .borders(Borders::ALL)
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Plain
+        })
+        .border_style(theme.border(focused))
+        .title(title.into().style(theme.title()))
+}
+
+/// The first row shown so that `selected` stays visible in `height` rows.
+pub fn window_start(selected: usize, height: usize) -> usize {
+    if height == 0 || selected < height {
+        0
+    } else {
+        selected + 1 - height
+    }
+}
+
+/// Draws rows inside `block`, highlighting `selected` and scrolling to keep it in view.
+pub fn list(
+    frame: &mut Frame,
+    area: Rect,
+    block: Block,
+    rows: Vec<Line>,
+    selected: Option<usize>,
+    theme: &Theme,
+) {
+    let len = rows.len();
+    let mut rows: Vec<Option<Line>> = rows.into_iter().map(Some).collect();
+    lazy_list(frame, area, block, len, selected, theme, |i| {
+        rows.get_mut(i).and_then(Option::take)
+    });
+}
+
+/// Like [`list`], but builds only the rows on screen: `row(i)` is asked for each visible `i`.
+/// For long logs, where building every row each frame would cost.
+pub fn lazy_list<'a>(
+    frame: &mut Frame,
+    area: Rect,
+    block: Block,
+    len: usize,
+    selected: Option<usize>,
+    theme: &Theme,
+    mut row: impl FnMut(usize) -> Option<Line<'a>>,
+) {
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let start = window_start(selected.unwrap_or(0), usize::from(inner.height));
+    let end = len.min(start + usize::from(inner.height));
+    let shown: Vec<Line> = (start..end)
+        .filter_map(|i| row(i).map(|line| (i, line)))
+        .map(|(i, line)| {
+            let line = fit(line, usize::from(inner.width));
+            if Some(i) == selected {
+                line.style(theme.selected())
+            } else {
+                line
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(shown), inner);
+}
+
+/// Cuts a line to `width` characters, ending in an ellipsis when something was cut, so no
+/// row is cut mid-word without a sign.
+pub fn fit(line: Line<'_>, width: usize) -> Line<'_> {
+    let total: usize = line.spans.iter().map(|s| s.content.chars().count()).sum();
+    if total <= width {
+        return line;
+    }
+    let mut left = width.saturating_sub(1);
+    let mut spans = Vec::new();
+    for span in line.spans {
+        if left == 0 {
+            break;
+        }
+        let count = span.content.chars().count();
+        if count <= left {
+            left -= count;
+            spans.push(span);
+        } else {
+            let kept: String = span.content.chars().take(left).collect();
+            spans.push(Span::styled(kept, span.style));
+            left = 0;
+        }
+    }
+    let last_style = spans.last().map(|s| s.style).unwrap_or_default();
+    spans.push(Span::styled("…", last_style));
+    Line::from(spans).style(line.style)
+}
+
+/// Text in a block, wrapped, scrolled by `scroll` lines.
+pub fn text(frame: &mut Frame, area: Rect, block: Block, lines: Vec<Line>, scroll: u16) {
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        area,
+    );
+}
+
+/// "label  value" with the label dimmed and padded to `width`.
+pub fn kv<'a>(label: &str, width: usize, value: impl Into<Span<'a>>, theme: &Theme) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("{label:<width$} "), theme.hint()),
+        value.into(),
+    ])
+}
+
+/// A secret as shown: masked unless the user revealed secrets, in the secret colour.
+pub fn secret<'a>(value: &str, reveal: bool, theme: &Theme) -> Span<'a> {
+    let shown = if reveal {
+        value.to_string()
+    } else {
+        mask(value)
+    };
+    Span::styled(shown, theme.secret())
+}
+
+/// A URL with the values of secret query parameters (a redirect's `code`, say) masked.
+pub fn mask_url_secrets(url: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return url.to_string();
+    };
+    if parsed.query().is_none() {
+        return url.to_string();
+    }
+    let pairs: Vec<(String, String)> = parsed
+        .query_pairs()
+        .map(|(k, v)| {
+            let secret = crate::oauth::http::SECRET_PARAMS
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(&k));
+            let v = if secret { mask(&v) } else { v.into_owned() };
+            (k.into_owned(), v)
+        })
+        .collect();
+    parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    // Masks read better unescaped: `code=SplxlOBe…•••`, not percent-encoded.
+    parsed
+        .to_string()
+        .replace("%E2%80%A2", "•")
+        .replace("%E2%80%A6", "…")
+}
+
+/// Cuts `text` to `width` characters, ending with an ellipsis when cut.
+pub fn ellipsize(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let kept: String = text.chars().take(width.saturating_sub(1)).collect();
+    format!("{kept}…")
+}
+
+/// "4m 12s", "2h 5m", "38s": a duration the way people say it.
+pub fn duration_words(d: Duration) -> String {
+    let secs = d.as_secs();
+    match secs {
+        0..=59 => format!("{secs}s"),
+        60..=3599 => format!("{}m {:02}s", secs / 60, secs % 60),
+        3600..=86_399 => format!("{}h {:02}m", secs / 3600, (secs % 3600) / 60),
+        _ => format!("{}d {}h", secs / 86_400, (secs % 86_400) / 3600),
+    }
+}
+
+/// "in 4m 12s" or "3m 02s ago", relative to `now`.
+pub fn relative(at: SystemTime, now: SystemTime) -> String {
+    match at.duration_since(now) {
+        Ok(ahead) => format!("in {}", duration_words(ahead)),
+        Err(behind) => format!("{} ago", duration_words(behind.duration())),
+    }
+}
+
+/// A milliseconds figure for timings.
+pub fn millis(d: Duration) -> String {
+    format!("{} ms", d.as_millis())
+}
+
+/// "2026-11-25 14:02:11 UTC". UTC because the app has no time zone database, and says so.
+pub fn date_time(at: SystemTime) -> String {
+    let secs = at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+    let rem = secs % 86_400;
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+/// "14:02:11": the time of day in UTC, for log rows.
+pub fn clock_time(at: SystemTime) -> String {
+    let secs = at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()) % 86_400;
+    format!(
+        "{:02}:{:02}:{:02}",
+        secs / 3600,
+        (secs % 3600) / 60,
+        secs % 60
+    )
+}
+
+/// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm, proleptic Gregorian).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// Pretty JSON when `body` is JSON, else the body as it came.
+pub fn pretty_json(body: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| body.to_string())
+}
+
+/// Lines of `text`, each in `style`.
+pub fn styled_lines<'a>(text: &str, style: Style) -> Vec<Line<'a>> {
+    text.lines()
+        .map(|l| Line::styled(l.to_string(), style))
+        .collect()
+}
+
+/// A centred rectangle of at most `width` x `height` inside `area`.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+/// A QR code of `data` as text lines (two modules per character cell), for a phone to scan
+/// the device flow's verification URI. Draw it black on white: scanners need the contrast
+/// whatever the theme. `None` when the data is too long for a QR code.
+pub fn qr_lines(data: &str) -> Option<Vec<String>> {
+    use qrcode::render::unicode::Dense1x2;
+    let code = qrcode::QrCode::with_error_correction_level(data, qrcode::EcLevel::L).ok()?;
+    let text = code.render::<Dense1x2>().quiet_zone(true).build();
+    Some(text.lines().map(str::to_string).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_speech() {
+        assert_eq!(duration_words(Duration::from_secs(38)), "38s");
+        assert_eq!(duration_words(Duration::from_secs(252)), "4m 12s");
+        assert_eq!(duration_words(Duration::from_secs(7500)), "2h 05m");
+        let now = UNIX_EPOCH + Duration::from_secs(1_000);
+        assert_eq!(relative(now + Duration::from_secs(252), now), "in 4m 12s");
+        assert_eq!(relative(now - Duration::from_secs(5), now), "5s ago");
+    }
+
+    #[test]
+    fn dates_are_civil_utc() {
+        assert_eq!(date_time(UNIX_EPOCH), "1970-01-01 00:00:00 UTC");
+        // 2024-02-29 12:34:56 UTC, a leap day.
+        assert_eq!(
+            date_time(UNIX_EPOCH + Duration::from_secs(1_709_210_096)),
+            "2024-02-29 12:34:56 UTC"
+        );
+    }
+
+    #[test]
+    fn secret_query_values_are_masked_in_urls() {
+        let url = "http://127.0.0.1:5/callback?code=SplxlOBeZQQYbYS6WxSbIA&state=xyz";
+        assert_eq!(
+            mask_url_secrets(url),
+            "http://127.0.0.1:5/callback?code=SplxlOBe…•••&state=xyz"
+        );
+        assert_eq!(mask_url_secrets("not a url"), "not a url");
+    }
+
+    #[test]
+    fn qr_codes_are_square_blocks_of_text() {
+        let lines = qr_lines("http://127.0.0.1:9000/device?user_code=BCDF-GHJK").unwrap();
+        let width = lines[0].chars().count();
+        assert!(lines.iter().all(|l| l.chars().count() == width));
+        // Two modules per row: about half as many lines as columns.
+        assert!(
+            lines.len() * 2 >= width && lines.len() * 2 <= width + 2,
+            "{}",
+            lines.join("\n")
+        );
+    }
+
+    #[test]
+    fn lists_scroll_to_keep_the_selection_visible() {
+        assert_eq!(window_start(2, 5), 0);
+        assert_eq!(window_start(7, 5), 3);
+        assert_eq!(ellipsize("authorization", 6), "autho…");
+        assert_eq!(ellipsize("code", 6), "code");
+        let cut = fit(Line::from(vec![Span::raw("abc"), Span::raw("defgh")]), 6);
+        assert_eq!(cut.to_string(), "abcde…");
+        assert_eq!(fit(Line::raw("abc"), 3).to_string(), "abc");
+    }
+}

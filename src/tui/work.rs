@@ -1,0 +1,279 @@
+//! The background work, one async function per job. Each takes what it needs by value,
+//! calls the protocol engine, and returns an [`Outcome`]; the recording client reports every
+//! exchange on its own, so nothing here touches the exchange log.
+
+use std::time::Duration;
+
+use crate::oauth::discovery;
+use crate::oauth::flow::tokens::DecodedToken;
+use crate::oauth::flow::{Flow, FlowConfig, FlowKind};
+use crate::oauth::http::RecordingClient;
+use crate::oauth::jwks::KeyStore;
+use crate::oauth::jwt::{self, ClaimRules, Jwt};
+use crate::oauth::redirect::LoopbackListener;
+use crate::oauth::registration::{self, ClientManagement};
+use crate::oauth::{Exchange, RequestDraft};
+use crate::wire::TokenResponse;
+
+use super::outcome::{Outcome, SignInEnd};
+use super::sign_in;
+
+/// How long the browser step waits on the loopback listener.
+pub const REDIRECT_WAIT: Duration = Duration::from_secs(300);
+
+pub async fn discover(http: RecordingClient, issuer: String) -> Outcome {
+    let result = discovery::discover(&http, &issuer)
+        .await
+        .map(Box::new)
+        .map_err(|e| e.to_string());
+    Outcome::Discovered { issuer, result }
+}
+
+/// What a new flow starts from besides the server and client.
+#[derive(Debug, Clone)]
+pub struct FlowStart {
+    pub kind: FlowKind,
+    pub config: FlowConfig,
+    /// The token that refresh, introspect, revoke and userinfo work on, with its type hint.
+    pub subject: Option<(String, Option<&'static str>)>,
+    /// The tokens being refreshed, so the outcome can show what changed.
+    pub previous: Option<TokenResponse>,
+}
+
+/// Builds the flow. The code flows first bind the loopback listener, because the redirect
+/// URI (with its ephemeral port) is part of the authorization request.
+pub async fn prepare_flow(start: FlowStart, generation: u64) -> Outcome {
+    let result = build_flow(start).await;
+    Outcome::FlowReady { generation, result }
+}
+
+async fn build_flow(start: FlowStart) -> Result<(Box<Flow>, Option<LoopbackListener>), String> {
+    let FlowStart {
+        kind,
+        mut config,
+        subject,
+        previous,
+    } = start;
+    let subject = || {
+        subject
+            .clone()
+            .ok_or_else(|| "select a token in the Tokens pane first (5)".to_string())
+    };
+    let mut listener = None;
+    let flow = match kind {
+        FlowKind::AuthorizationCode | FlowKind::Par => {
+            let bound = LoopbackListener::bind(None)
+                .await
+                .map_err(|e| e.to_string())?;
+            config.redirect_uri = Some(bound.redirect_uri().to_string());
+            listener = Some(bound);
+            if kind == FlowKind::Par {
+                Flow::par(config)
+            } else {
+                Flow::authorization_code(config)
+            }
+        }
+        FlowKind::Device => Flow::device(config),
+        FlowKind::ClientCredentials => Flow::client_credentials(config),
+        FlowKind::Refresh => Flow::refresh(config, &subject()?.0, previous),
+        FlowKind::Introspect => {
+            let (token, hint) = subject()?;
+            Flow::introspect(config, &token, hint)
+        }
+        FlowKind::Revoke => {
+            let (token, hint) = subject()?;
+            Flow::revoke(config, &token, hint)
+        }
+        FlowKind::Userinfo => Flow::userinfo(config, &subject()?.0),
+    };
+    let flow = flow.map_err(|e| e.to_string())?;
+    Ok((Box::new(flow), listener))
+}
+
+/// Sends the flow's current step.
+pub async fn advance(http: RecordingClient, mut flow: Flow, generation: u64) -> Outcome {
+    let result = flow.advance(&http).await.map_err(|e| e.to_string());
+    Outcome::Advanced {
+        generation,
+        flow: Box::new(flow),
+        result,
+    }
+}
+
+pub async fn wait_for_redirect(listener: LoopbackListener, generation: u64) -> Outcome {
+    let result = match tokio::time::timeout(REDIRECT_WAIT, listener.wait()).await {
+        Ok(result) => result.map_err(|e| e.to_string()),
+        Err(_) => Err(format!(
+            "no redirect arrived within {} minutes; press p to paste the URL the browser shows",
+            REDIRECT_WAIT.as_secs() / 60
+        )),
+    };
+    Outcome::Redirected { generation, result }
+}
+
+pub async fn poll_after(wait: Duration, generation: u64) -> Outcome {
+    tokio::time::sleep(wait).await;
+    Outcome::PollDue { generation }
+}
+
+/// One request of the in-terminal sign-in: a page to show next, or the end of the sign-in.
+pub async fn sign_in_request(
+    http: RecordingClient,
+    draft: RequestDraft,
+    device: bool,
+    generation: u64,
+) -> Outcome {
+    let exchange = http.send(&draft).await;
+    match read_sign_in_answer(&exchange, device) {
+        Ok(SignInAnswer::Page(page)) => Outcome::SignInPage { result: Ok(page) },
+        Ok(SignInAnswer::End(end)) => Outcome::SignInDone {
+            generation,
+            result: Ok(end),
+        },
+        Err(e) => Outcome::SignInPage { result: Err(e) },
+    }
+}
+
+enum SignInAnswer {
+    Page(sign_in::Page),
+    End(SignInEnd),
+}
+
+/// What a browser would do with the answer: follow a redirect to the client (the end of
+/// the authorization), show a form, or show a final page (the device approval).
+fn read_sign_in_answer(exchange: &Exchange, device: bool) -> Result<SignInAnswer, String> {
+    let body = exchange.response_body.clone().unwrap_or_default();
+    match exchange.status {
+        None => Err(exchange
+            .error
+            .clone()
+            .unwrap_or_else(|| "no response".into())),
+        Some(300..=399) => exchange
+            .response_header("location")
+            .map(|l| SignInAnswer::End(SignInEnd::Redirect(l.to_string())))
+            .ok_or_else(|| "a redirect without a Location header".to_string()),
+        Some(200) => match sign_in::read_page(&body, &exchange.url) {
+            Ok(page) => Ok(SignInAnswer::Page(page)),
+            Err(_) if device => Ok(SignInAnswer::End(SignInEnd::DeviceApproved(
+                sign_in::read_text(&body),
+            ))),
+            Err(e) => Err(e.to_string()),
+        },
+        Some(status) => Err(format!(
+            "the server answered {status}: {}",
+            sign_in::read_text(&body)
+        )),
+    }
+}
+
+pub async fn register(
+    http: RecordingClient,
+    issuer: String,
+    endpoint: String,
+    metadata: serde_json::Value,
+) -> Outcome {
+    let result = registration::register(&http, &endpoint, &metadata)
+        .await
+        .map(Box::new)
+        .map_err(|e| e.to_string());
+    Outcome::Registration {
+        issuer,
+        client_id: None,
+        result,
+    }
+}
+
+pub async fn read_client(
+    http: RecordingClient,
+    issuer: String,
+    client_id: String,
+    handle: ClientManagement,
+) -> Outcome {
+    let result = registration::read(&http, &handle)
+        .await
+        .map(Box::new)
+        .map_err(|e| e.to_string());
+    Outcome::Registration {
+        issuer,
+        client_id: Some(client_id),
+        result,
+    }
+}
+
+/// Reads the client, sets the given metadata fields, and PUTs it back (RFC 7592 §2.2).
+pub async fn update_client(
+    http: RecordingClient,
+    issuer: String,
+    client_id: String,
+    handle: ClientManagement,
+    changes: Vec<(String, serde_json::Value)>,
+) -> Outcome {
+    let result = registration::update(&http, &handle, |metadata| {
+        for (name, value) in changes {
+            metadata.insert(name, value);
+        }
+    })
+    .await
+    .map(Box::new)
+    .map_err(|e| e.to_string());
+    Outcome::Registration {
+        issuer,
+        client_id: Some(client_id),
+        result,
+    }
+}
+
+pub async fn delete_client(
+    http: RecordingClient,
+    issuer: String,
+    client_id: String,
+    handle: ClientManagement,
+) -> Outcome {
+    let result = registration::delete(&http, &handle)
+        .await
+        .map_err(|e| e.to_string());
+    Outcome::ClientDeleted {
+        issuer,
+        client_id,
+        result,
+    }
+}
+
+/// Verifies a pasted JWT against `jwks_uri`, checking times and (when given) the issuer.
+pub async fn check_token(
+    http: RecordingClient,
+    value: String,
+    jwks_uri: String,
+    issuer: Option<String>,
+) -> Outcome {
+    let decoded = match Jwt::decode(&value) {
+        Ok(token) => {
+            let mut keys = KeyStore::from_url(jwks_uri);
+            let rules = ClaimRules {
+                issuer,
+                ..ClaimRules::default()
+            };
+            let verification = jwt::verify(&token, &mut keys, &http, &rules).await;
+            DecodedToken {
+                header: token.unverified_header().clone(),
+                claims: token.unverified_claims().clone(),
+                verification: Some(verification),
+            }
+        }
+        Err(e) => DecodedToken {
+            header: Default::default(),
+            claims: Default::default(),
+            verification: Some(jwt::Verification {
+                checks: vec![jwt::Check {
+                    check: "signature",
+                    verdict: jwt::Verdict::Fail,
+                    detail: e.to_string(),
+                }],
+            }),
+        },
+    };
+    Outcome::TokenChecked {
+        value,
+        decoded: Box::new(decoded),
+    }
+}

@@ -1,0 +1,304 @@
+//! Whole flows through the real event loop against the built-in mock on 127.0.0.1: keys are
+//! replayed, the screen is read back, and every request goes over HTTP.
+
+mod tui_support;
+
+use oauthscope::mock::{MockConfig, MockServer, RunningMock};
+use oauthscope::tui::app::Settings;
+use oauthscope::tui::profile::ClientProfile;
+use tui_support::Harness;
+
+async fn mock() -> RunningMock {
+    MockServer::start(MockConfig::demo())
+        .await
+        .expect("the mock starts")
+}
+
+fn settings(mock: &RunningMock) -> Settings {
+    let clients = vec![
+        ClientProfile {
+            client_id: "demo-public".into(),
+            auth_method: "none".into(),
+            ..ClientProfile::default()
+        },
+        ClientProfile {
+            client_id: "demo-confidential".into(),
+            client_secret: Some("demo-secret".into()),
+            auth_method: "client_secret_basic".into(),
+            ..ClientProfile::default()
+        },
+    ];
+    Settings {
+        built_in: Some((mock.issuer().to_string(), clients)),
+        ..Settings::in_memory()
+    }
+}
+
+/// Starts the app on the mock and waits for discovery to finish.
+async fn app_on_mock(mock: &RunningMock) -> Harness {
+    let harness = Harness::start(settings(mock), 140, 50);
+    harness.wait_for("discovered Built-in mock").await;
+    harness
+}
+
+/// Picks the flow at `index` in the picker (0 = authorization code).
+fn pick_flow(harness: &Harness, index: usize) {
+    harness.press("3");
+    harness.press("n");
+    harness.press("g");
+    for _ in 0..index {
+        harness.press("j");
+    }
+    harness.press("enter");
+}
+
+fn use_confidential_client(harness: &Harness) {
+    harness.press("2");
+    harness.press("j");
+    harness.press("enter");
+}
+
+/// Runs the code flow up to the tokens, signing in as alice in the terminal.
+async fn code_flow_with_in_terminal_login(harness: &Harness, flow_index: usize) {
+    pick_flow(harness, flow_index);
+    harness.wait_for("e edits it, enter sends it").await;
+    if flow_index == 1 {
+        // PAR: the push goes first.
+        harness.press("enter");
+        harness.wait_for("the next request is ready").await;
+    }
+    harness.press("enter");
+    harness
+        .wait_for("waiting for the redirect on 127.0.0.1:")
+        .await;
+    harness.press("s");
+    harness.wait_for("Sign in as:").await;
+    harness.press("enter");
+    harness.wait_for("a approve").await;
+    harness.press("a");
+    harness.wait_for("state/iss check out").await;
+    harness.press("enter");
+    harness.wait_for("the next request is ready").await;
+    harness.press("enter");
+    harness.wait_for("flow complete").await;
+}
+
+#[tokio::test]
+async fn code_flow_with_pkce_and_the_in_terminal_login() {
+    let mock = mock().await;
+    let harness = app_on_mock(&mock).await;
+    code_flow_with_in_terminal_login(&harness, 0).await;
+
+    harness.press("5");
+    let screen = harness.wait_for("✓ valid").await;
+    assert!(screen.contains("signature"), "{screen}");
+    // UserInfo with the access token the flow selected.
+    harness.press("u");
+    harness.wait_for("Fetch the user's claims").await;
+    harness.press("enter");
+    let screen = harness.wait_for("flow complete").await;
+    assert!(screen.contains("\"sub\""), "{screen}");
+    // The exchanges of the sign-in are in the log like any other.
+    harness.press("4");
+    let screen = harness.wait_for("/consent").await;
+    assert!(screen.contains("/login"), "{screen}");
+    assert!(screen.contains("/token"), "{screen}");
+    harness.finish().await;
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn par_then_code_then_refresh_introspect_and_revoke() {
+    let mock = mock().await;
+    let harness = app_on_mock(&mock).await;
+    // Introspection and revocation need client authentication (RFC 7662 §2.1).
+    use_confidential_client(&harness);
+    code_flow_with_in_terminal_login(&harness, 1).await;
+    harness.press("4");
+    harness.wait_for("/par").await;
+
+    // Refresh from the tokens pane: select the refresh token (the last one), f.
+    harness.press("5");
+    harness.press("G");
+    harness.wait_for("refresh ").await;
+    harness.press("f");
+    harness.wait_for("Refresh the tokens").await;
+    harness.press("enter");
+    harness
+        .wait_until("refresh done", |s| {
+            s.contains("flow complete") || s.contains("the next request is ready")
+        })
+        .await;
+    harness.press("enter");
+    harness.wait_for("flow complete").await;
+    // The new access token is selected, with what the refresh changed.
+    harness.press("5");
+    let screen = harness.wait_for("changed by the refresh").await;
+    assert!(screen.contains(" → "), "{screen}");
+
+    // Introspect the newest access token.
+    harness.press("5");
+    harness.press("G");
+    harness.press("k");
+    harness.press("k");
+    harness.press("i");
+    harness.wait_for("Introspect the token").await;
+    harness.press("enter");
+    let screen = harness.wait_for("flow complete").await;
+    assert!(screen.contains("\"active\": true"), "{screen}");
+
+    // Revoke it, then introspection says inactive.
+    harness.press("5");
+    harness.press("v");
+    harness.wait_for("Revoke the token").await;
+    harness.press("enter");
+    harness.wait_for("flow complete").await;
+    harness.press("5");
+    harness.press("i");
+    harness.wait_for("Introspect the token").await;
+    harness.press("enter");
+    harness.wait_for("\"active\": false").await;
+    harness.finish().await;
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn device_flow_approved_in_the_terminal() {
+    let mock = mock().await;
+    let harness = app_on_mock(&mock).await;
+    pick_flow(&harness, 2);
+    harness.wait_for("Ask for a device code").await;
+    harness.press("enter");
+    let screen = harness.wait_for("go to").await;
+    assert!(screen.contains("user code"), "{screen}");
+    harness.press("s");
+    harness.wait_for("Sign in as:").await;
+    harness.press("j");
+    harness.press("enter");
+    harness.wait_for("a approve").await;
+    harness.press("a");
+    harness.wait_for("enter starts polling").await;
+    harness.press("enter");
+    harness
+        .wait_until("tokens", |s| {
+            s.contains("flow complete") || s.contains("the next request is ready")
+        })
+        .await;
+    harness.press("enter");
+    harness.wait_for("flow complete").await;
+    harness.press("5");
+    harness.wait_for("✓ valid").await;
+    harness.finish().await;
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn client_credentials_with_the_confidential_client() {
+    let mock = mock().await;
+    let harness = app_on_mock(&mock).await;
+    use_confidential_client(&harness);
+    harness
+        .wait_for("flows now use client demo-confidential")
+        .await;
+    pick_flow(&harness, 3);
+    let screen = harness.wait_for("Get a token as the client").await;
+    assert!(screen.contains("client_credentials"), "{screen}");
+    // Edit the request before it goes: ask for one scope.
+    harness.press("e");
+    harness.wait_for("Edit the request").await;
+    harness.press("enter");
+    harness.type_text("scope = api:read");
+    harness.press("ctrl-s");
+    harness.wait_for("request changed").await;
+    harness.wait_for("api:read").await;
+    harness.press("enter");
+    harness
+        .wait_until("token", |s| {
+            s.contains("flow complete") || s.contains("the next request is ready")
+        })
+        .await;
+    harness.press("enter");
+    harness.wait_for("flow complete").await;
+    harness.press("5");
+    harness.wait_for("\"api:read\"").await;
+    harness.finish().await;
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_client_is_registered_read_updated_and_deleted() {
+    let mock = mock().await;
+    let harness = app_on_mock(&mock).await;
+    harness.press("2");
+    harness.press("n");
+    harness.wait_for("Register a client (RFC 7591)").await;
+    harness.press("ctrl-s");
+    let screen = harness.wait_for("registered ").await;
+    let id = screen
+        .split("registered ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the new client id")
+        .to_string();
+    harness.press("R");
+    harness.wait_for(&format!("{id}: the server's copy")).await;
+    harness.press("u");
+    harness.wait_for("Update the registered client").await;
+    harness.press("ctrl-s");
+    harness
+        .wait_until("updated", |s| {
+            s.matches(&format!("{id}: the server's copy")).count() > 0 && s.contains("PUT")
+        })
+        .await;
+    harness.press("d");
+    harness
+        .wait_for(&format!("deleted {id} at the server"))
+        .await;
+    harness.press("4");
+    harness.wait_for("DELETE").await;
+    harness.finish().await;
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_pasted_jwt_is_verified_against_the_servers_keys() {
+    let mock = mock().await;
+    // A token from the mock, fetched the way any client would.
+    let response: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/token", mock.issuer()))
+        .basic_auth("demo-confidential", Some("demo-secret"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = response["access_token"].as_str().unwrap().to_string();
+
+    let harness = app_on_mock(&mock).await;
+    harness.press("5");
+    harness.press("p");
+    harness.wait_for("Paste a JWT").await;
+    harness.send(crossterm::event::Event::Paste(format!("{token}\n")));
+    harness.press("enter");
+    harness
+        .wait_for("the pasted token verifies against the server's keys")
+        .await;
+    let screen = harness.wait_for("✓ valid").await;
+    assert!(screen.contains("pasted"), "{screen}");
+
+    // A tampered copy does not verify.
+    // One signature character changed, well inside the signature (not its padding bits).
+    let at = token.len() - 10;
+    let swapped = if &token[at..=at] == "A" { "B" } else { "A" };
+    let tampered = format!("{}{swapped}{}", &token[..at], &token[at + 1..]);
+    harness.press("p");
+    harness.wait_for("Paste a JWT").await;
+    harness.send(crossterm::event::Event::Paste(tampered));
+    harness.press("enter");
+    harness.wait_for("the pasted token does not verify").await;
+    harness.wait_for("✗ not valid").await;
+    harness.finish().await;
+    mock.shutdown().await;
+}

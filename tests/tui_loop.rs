@@ -1,0 +1,236 @@
+//! The event loop itself, driven by replayed keys: panes, help, themes, forms, profile saving,
+//! mouse. Flows against the built-in mock are in tui_flows.rs.
+
+mod tui_support;
+
+use crossterm::event::{Event, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use oauthscope::tui::app::Settings;
+use oauthscope::tui::profile::Profile;
+use tui_support::Harness;
+
+fn settings() -> Settings {
+    Settings::in_memory()
+}
+
+#[tokio::test]
+async fn q_quits_and_ends_the_loop() {
+    let harness = Harness::start(settings(), 80, 24);
+    harness.wait_for("oauthscope").await;
+    harness.press("q");
+    let result = tokio::time::timeout(std::time::Duration::from_secs(5), harness.loop_task).await;
+    assert!(matches!(result, Ok(Ok(Ok(())))), "{result:?}");
+}
+
+#[tokio::test]
+async fn help_lists_the_keymap_and_any_key_closes_it() {
+    let harness = Harness::start(settings(), 100, 30);
+    harness.wait_for("choose one").await;
+    harness.press("?");
+    let screen = harness.wait_for("Help").await;
+    assert!(screen.contains("copy as curl"), "{screen}");
+    harness.press("j");
+    harness
+        .wait_until("help closed", |s| !s.contains("any key closes"))
+        .await;
+    harness.finish().await;
+}
+
+#[tokio::test]
+async fn t_cycles_through_the_themes() {
+    let harness = Harness::start(settings(), 80, 24);
+    harness.wait_for("theme: dark").await;
+    for name in ["light", "high-contrast", "workshop", "dark"] {
+        harness.press("t");
+        harness.wait_for(&format!("theme: {name}")).await;
+    }
+    harness.finish().await;
+}
+
+#[tokio::test]
+async fn a_server_added_by_url_is_saved_privately_without_secrets_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("profile.toml");
+    let harness = Harness::start(
+        Settings {
+            profile_path: Some(path.clone()),
+            ..settings()
+        },
+        80,
+        24,
+    );
+    harness.wait_for("oauthscope").await;
+    harness.press("1");
+    harness.press("n");
+    harness.wait_for("Add a server by issuer URL").await;
+    harness.type_text("Local");
+    harness.press("tab");
+    harness.type_text("not a url");
+    harness.press("enter");
+    harness.wait_for("is not a URL").await;
+    for _ in 0.."not a url".len() {
+        harness.press("backspace");
+    }
+    harness.type_text("127.0.0.1:9/");
+    harness.press("enter");
+    harness.wait_for("Local").await;
+    harness.press("t");
+    harness.wait_for("theme: light").await;
+    harness.finish().await;
+
+    let saved = Profile::load(&path).unwrap();
+    assert_eq!(saved.theme.as_deref(), Some("light"));
+    assert_eq!(saved.servers.len(), 1);
+    assert_eq!(saved.servers[0].issuer, "https://127.0.0.1:9");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
+
+#[tokio::test]
+async fn a_pasted_non_jwt_is_refused_in_words() {
+    let harness = Harness::start(settings(), 80, 24);
+    harness.wait_for("oauthscope").await;
+    harness.press("5");
+    harness.press("p");
+    harness.wait_for("Paste a JWT").await;
+    harness.send(Event::Paste("hello".into()));
+    harness.press("enter");
+    harness.wait_for("three base64url parts").await;
+    harness.press("esc");
+    harness
+        .wait_until("form closed", |s| !s.contains("Paste a JWT"))
+        .await;
+    harness.finish().await;
+}
+
+#[tokio::test]
+async fn clicking_a_tab_focuses_its_pane() {
+    let harness = Harness::start(settings(), 80, 24);
+    harness.wait_for("choose one").await;
+    // The tab bar is the second row; "5 Tokens" is its last tab.
+    let screen = harness.screen();
+    let tab_row = screen.lines().nth(1).unwrap();
+    let column = tab_row.find("5 Tokens").unwrap();
+    let column = tab_row[..column].chars().count() as u16;
+    harness.send(Event::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column,
+        row: 1,
+        modifiers: KeyModifiers::NONE,
+    }));
+    harness.wait_for("No tokens yet").await;
+    harness.finish().await;
+}
+
+#[tokio::test]
+async fn a_server_without_discovery_uses_the_endpoints_typed_in() {
+    let harness = Harness::start(settings(), 120, 36);
+    harness.wait_for("oauthscope").await;
+    harness.press("1");
+    harness.press("n");
+    harness.wait_for("Add a server by issuer URL").await;
+    harness.type_text("No discovery");
+    harness.press("tab");
+    // Port 9 on loopback: nothing listens, so discovery fails at once.
+    harness.type_text("127.0.0.1:9");
+    harness.press("tab");
+    harness.type_text("http://127.0.0.1:9/authorize");
+    harness.press("tab");
+    harness.type_text("http://127.0.0.1:9/token");
+    harness.press("enter");
+    let screen = harness.wait_for("using the endpoints typed in").await;
+    assert!(screen.contains("✓authorize ✓token"), "{screen}");
+    harness.finish().await;
+}
+
+/// Collects what the app writes to the terminal for OSC 52.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn copy_as_curl_reaches_the_clipboard_or_falls_back_to_osc52() {
+    let captured = Captured::default();
+    let harness = Harness::start(
+        Settings {
+            osc52_out: Box::new(captured.clone()),
+            open_issuer: Some("http://127.0.0.1:9".into()),
+            ..settings()
+        },
+        100,
+        30,
+    );
+    // Discovery of a closed port still leaves an exchange (with its error) to copy.
+    harness
+        .wait_for("discovery of http://127.0.0.1:9 failed")
+        .await;
+    harness.press("4");
+    harness.press("Y");
+    let screen = harness.wait_for("copied the curl command").await;
+    let osc = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    if screen.contains("OSC 52") {
+        assert!(osc.starts_with("\x1b]52;c;"), "{osc:?}");
+        let encoded = osc
+            .trim_start_matches("\x1b]52;c;")
+            .trim_end_matches('\x07');
+        use base64::Engine;
+        let curl = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .unwrap();
+        let curl = String::from_utf8(curl).unwrap();
+        assert!(curl.starts_with("curl 'http://127.0.0.1:9/"), "{curl}");
+    } else {
+        assert!(
+            osc.is_empty(),
+            "the system clipboard worked, so no OSC 52: {osc:?}"
+        );
+    }
+    harness.finish().await;
+}
+
+#[tokio::test]
+async fn clicking_a_row_selects_it() {
+    let client = |id: &str| oauthscope::tui::profile::ClientProfile {
+        client_id: id.into(),
+        auth_method: "none".into(),
+        ..Default::default()
+    };
+    let harness = Harness::start(
+        Settings {
+            built_in: Some((
+                "http://127.0.0.1:9".into(),
+                vec![client("first-client"), client("second-client")],
+            )),
+            ..settings()
+        },
+        120,
+        36,
+    );
+    let screen = harness.wait_for("· first-client").await;
+    let (row, line) = screen
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("second-client"))
+        .unwrap();
+    let column = line[..line.find("second-client").unwrap()].chars().count() as u16;
+    harness.send(Event::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column,
+        row: row as u16,
+        modifiers: KeyModifiers::NONE,
+    }));
+    harness.wait_for("· second-client").await;
+    harness.finish().await;
+}

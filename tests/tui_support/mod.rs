@@ -1,0 +1,177 @@
+//! Drives the real event loop from a test: keys go in through a channel (the same stream
+//! type the terminal provides), and the screen is read from a test backend shared with the
+//! loop. Waiting is for text on screen, with a generous timeout, never a fixed sleep.
+
+#![allow(dead_code)] // each test file uses part of the harness
+
+use std::io;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use oauthscope::tui::app::{App, Settings};
+use oauthscope::tui::run_app;
+use ratatui::Terminal;
+use ratatui::backend::{Backend, ClearType, TestBackend, WindowSize};
+use ratatui::buffer::Cell;
+use ratatui::layout::{Position, Size};
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+use tokio::task::JoinHandle;
+
+/// A test backend the test can read while the loop draws on it.
+#[derive(Clone)]
+pub struct SharedBackend(Arc<Mutex<TestBackend>>);
+
+impl SharedBackend {
+    fn with<R>(&self, f: impl FnOnce(&mut TestBackend) -> R) -> R {
+        f(&mut self.0.lock().expect("backend lock"))
+    }
+}
+
+impl Backend for SharedBackend {
+    type Error = io::Error;
+
+    fn draw<'a, I>(&mut self, content: I) -> io::Result<()>
+    where
+        I: Iterator<Item = (u16, u16, &'a Cell)>,
+    {
+        self.with(|b| b.draw(content)).map_err(io::Error::other)
+    }
+    fn hide_cursor(&mut self) -> io::Result<()> {
+        self.with(|b| b.hide_cursor()).map_err(io::Error::other)
+    }
+    fn show_cursor(&mut self) -> io::Result<()> {
+        self.with(|b| b.show_cursor()).map_err(io::Error::other)
+    }
+    fn get_cursor_position(&mut self) -> io::Result<Position> {
+        self.with(|b| b.get_cursor_position())
+            .map_err(io::Error::other)
+    }
+    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> io::Result<()> {
+        let position = position.into();
+        self.with(|b| b.set_cursor_position(position))
+            .map_err(io::Error::other)
+    }
+    fn clear(&mut self) -> io::Result<()> {
+        self.with(|b| b.clear()).map_err(io::Error::other)
+    }
+    fn clear_region(&mut self, clear_type: ClearType) -> io::Result<()> {
+        self.with(|b| b.clear_region(clear_type))
+            .map_err(io::Error::other)
+    }
+    fn size(&self) -> io::Result<Size> {
+        self.with(|b| b.size()).map_err(io::Error::other)
+    }
+    fn window_size(&mut self) -> io::Result<WindowSize> {
+        self.with(|b| b.window_size()).map_err(io::Error::other)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.with(|b| b.flush()).map_err(io::Error::other)
+    }
+}
+
+pub struct Harness {
+    keys: Option<UnboundedSender<io::Result<Event>>>,
+    backend: SharedBackend,
+    pub loop_task: JoinHandle<io::Result<()>>,
+}
+
+impl Harness {
+    /// Starts the real event loop on an app built from `settings`.
+    pub fn start(settings: Settings, width: u16, height: u16) -> Harness {
+        let backend = SharedBackend(Arc::new(Mutex::new(TestBackend::new(width, height))));
+        let (keys, mut rx) = unbounded_channel::<io::Result<Event>>();
+        let events = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+        let (app, results) = App::new(settings);
+        let mut terminal = Terminal::new(backend.clone()).expect("terminal");
+        let loop_task =
+            tokio::spawn(async move { run_app(&mut terminal, events, app, results).await });
+        Harness {
+            keys: Some(keys),
+            backend,
+            loop_task,
+        }
+    }
+
+    pub fn screen(&self) -> String {
+        self.backend.with(|b| {
+            let buffer = b.buffer();
+            let mut out = String::new();
+            for y in 0..buffer.area.height {
+                for x in 0..buffer.area.width {
+                    out.push_str(buffer[(x, y)].symbol());
+                }
+                out.push('\n');
+            }
+            out
+        })
+    }
+
+    /// Sends one key, written as in the keymap: "a", "G", "enter", "ctrl-s", "shift-tab".
+    pub fn press(&self, key: &str) {
+        let (code, modifiers) = match key {
+            "enter" => (KeyCode::Enter, KeyModifiers::NONE),
+            "esc" => (KeyCode::Esc, KeyModifiers::NONE),
+            "tab" => (KeyCode::Tab, KeyModifiers::NONE),
+            "shift-tab" => (KeyCode::BackTab, KeyModifiers::SHIFT),
+            "down" => (KeyCode::Down, KeyModifiers::NONE),
+            "up" => (KeyCode::Up, KeyModifiers::NONE),
+            "backspace" => (KeyCode::Backspace, KeyModifiers::NONE),
+            other => match other.strip_prefix("ctrl-") {
+                Some(c) => (
+                    KeyCode::Char(c.chars().next().expect("a key")),
+                    KeyModifiers::CONTROL,
+                ),
+                None => (
+                    KeyCode::Char(other.chars().next().expect("a key")),
+                    KeyModifiers::NONE,
+                ),
+            },
+        };
+        self.send(Event::Key(KeyEvent::new(code, modifiers)));
+    }
+
+    /// Types text as single key presses.
+    pub fn type_text(&self, text: &str) {
+        for c in text.chars() {
+            self.send(Event::Key(KeyEvent::new(
+                KeyCode::Char(c),
+                KeyModifiers::NONE,
+            )));
+        }
+    }
+
+    pub fn send(&self, event: Event) {
+        if let Some(keys) = &self.keys {
+            keys.send(Ok(event)).expect("the event loop is running");
+        }
+    }
+
+    /// Waits until `text` is on screen; panics with the screen when it does not come.
+    pub async fn wait_for(&self, text: &str) -> String {
+        self.wait_until(text, |screen| screen.contains(text)).await
+    }
+
+    pub async fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.screen();
+            if done(&screen) {
+                return screen;
+            }
+            if tokio::time::Instant::now() > deadline {
+                panic!("timed out waiting for {what:?}; the screen is:\n{screen}");
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Ends input, as when the terminal closes, and waits for the loop to return.
+    pub async fn finish(mut self) {
+        self.keys = None;
+        let result = tokio::time::timeout(Duration::from_secs(10), self.loop_task)
+            .await
+            .expect("the loop ends when input ends");
+        result.expect("loop task").expect("loop result");
+    }
+}
