@@ -252,3 +252,21 @@ async fn secrets_are_masked_in_recorded_failures() {
     assert!(!curl.contains("YXBwOmFwcC1zZWNyZXQ="), "{curl}");
     assert!(exchange.to_curl(true).contains("YXBwOmFwcC1zZWNyZXQ="));
 }
+
+#[tokio::test]
+async fn tls_failure_is_reported_as_such() {
+    // A plain-HTTP server behind an https URL: the TLS handshake cannot succeed.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let _ = stream
+                .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                .await;
+        }
+    });
+    let (err, step) = token_error(format!("https://{addr}/token")).await;
+    let text = err.to_string();
+    assert!(text.contains("TLS"), "{text}");
+    assert_eq!(step.exchange.unwrap().status, None);
+}

@@ -147,10 +147,20 @@ async fn other_errors_go_back_to_the_client_with_state_and_iss() {
             ("code_challenge_method", "S512"),
         ]))
         .await;
-    assert_redirect_error(&method, &mock, "invalid_request", "RFC 7636 section 4.3");
+    assert_redirect_error(&method, &mock, "invalid_request", "RFC 7636 section 4.4.1");
 
     let short = mock.authorize(&case(&[("code_challenge", "abc")])).await;
     assert_redirect_error(&short, &mock, "invalid_request", "RFC 7636 section 4.2");
+
+    let form_post = mock
+        .authorize(&case(&[("response_mode", "form_post")]))
+        .await;
+    assert_redirect_error(
+        &form_post,
+        &mock,
+        "invalid_request",
+        "Multiple Response Type",
+    );
 
     let request_object = mock.authorize(&case(&[("request", "eyJ.x.y")])).await;
     assert_redirect_error(&request_object, &mock, "request_not_supported", "OIDC Core");

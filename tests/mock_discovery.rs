@@ -160,8 +160,10 @@ async fn rotation_keeps_the_old_key_published_while_its_tokens_live() {
         .kid
         .unwrap();
     assert_ne!(old_kid, new_kid);
-    // The old token still verifies: its kid is still published.
+    // The old token still verifies: its kid is still published, and the server still
+    // recognises it.
     mock.verify_jwt(&old_token, mock.issuer()).await;
+    assert_eq!(mock.introspect(&old_token).await["active"], true);
     let kids = |jwks: Value| -> Vec<String> {
         jwks["keys"]
             .as_array()

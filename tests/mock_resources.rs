@@ -79,9 +79,61 @@ async fn unknown_expired_or_revoked_tokens_are_inactive_not_errors() {
 
     let fresh = mock.client_credentials().await;
     let fresh = fresh["access_token"].as_str().unwrap();
+    let untouched = mock.client_credentials().await;
+    let untouched = untouched["access_token"].as_str().unwrap();
     mock.post_form("/revoke", &[("token", fresh)], Some((CONFIDENTIAL, SECRET)))
         .await;
     assert_eq!(mock.introspect(fresh).await["active"], false);
+    assert_eq!(mock.introspect(untouched).await["active"], true);
+
+    let user = mock.code_flow("openid").await;
+    let user_access = user["access_token"].as_str().unwrap();
+    mock.post_form(
+        "/revoke",
+        &[("token", user_access)],
+        Some((CONFIDENTIAL, SECRET)),
+    )
+    .await;
+    assert_eq!(mock.introspect(user_access).await["active"], false);
+    userinfo(&mock, user_access)
+        .await
+        .expect_error(401, "invalid_token");
+}
+
+#[tokio::test]
+async fn only_access_tokens_this_server_signed_are_active() {
+    let mock = start().await;
+    let tokens = mock.code_flow("openid").await;
+    // An ID token is signed by the same key but is not an access token (RFC 9068 section 4).
+    let id_token = tokens["id_token"].as_str().unwrap();
+    assert_eq!(mock.introspect(id_token).await["active"], false);
+    userinfo(&mock, id_token)
+        .await
+        .expect_error(401, "invalid_token");
+
+    // Changing a claim breaks the signature.
+    let service = mock.client_credentials().await;
+    let access = service["access_token"].as_str().unwrap();
+    let mut parts: Vec<String> = access.split('.').map(str::to_owned).collect();
+    let forged = serde_json::json!({
+        "iss": mock.issuer(), "sub": "demo-confidential", "aud": mock.issuer(),
+        "exp": 4_000_000_000u64, "iat": 1, "jti": "x", "client_id": "demo-confidential",
+        "scope": "api:read api:write"
+    });
+    parts[1] = base64::Engine::encode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        forged.to_string(),
+    );
+    assert_eq!(mock.introspect(&parts.join(".")).await["active"], false);
+
+    // A token from another server instance (other keys) is unknown here.
+    let other = start().await;
+    let foreign = other.client_credentials().await;
+    assert_eq!(
+        mock.introspect(foreign["access_token"].as_str().unwrap())
+            .await["active"],
+        false
+    );
 }
 
 #[tokio::test]

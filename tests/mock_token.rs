@@ -256,6 +256,16 @@ async fn client_authentication_rules() {
         .await;
     both.expect_error(400, "invalid_request");
 
+    let mismatch = mock
+        .post_form(
+            "/token",
+            &[("grant_type", "client_credentials"), ("client_id", PUBLIC)],
+            Some((CONFIDENTIAL, SECRET)),
+        )
+        .await;
+    let description = mismatch.expect_error(400, "invalid_request");
+    assert!(description.contains("differs"));
+
     let unknown = mock.post_form("/token", &cc, Some(("ghost", "x"))).await;
     unknown.expect_error(401, "invalid_client");
 

@@ -206,6 +206,15 @@ pub fn validate(params: &Params, client: &Client) -> Result<AuthorizationRequest
             ));
         }
     }
+    if let Some(mode) = params.get("response_mode").filter(|m| *m != "query") {
+        return Err(fail(
+            "invalid_request",
+            format!(
+                "response_mode `{mode}` is not supported; this server answers in the query \
+                 (OAuth 2.0 Multiple Response Type Encoding Practices section 2.1)"
+            ),
+        ));
+    }
     if !client.allows_grant(GRANT_AUTHORIZATION_CODE) {
         return Err(fail(
             "unauthorized_client",
@@ -261,7 +270,7 @@ fn pkce(params: &Params, client: &Client) -> Result<Option<Pkce>, String> {
         if client.is_public() {
             return Err(format!(
                 "client `{}` is public, so it must use PKCE: send code_challenge and \
-                 code_challenge_method=S256 (RFC 9700 section 2.1.1, RFC 7636 section 4.3)",
+                 code_challenge_method=S256 (RFC 9700 section 2.1.1, RFC 7636 section 4.4.1)",
                 client.client_id
             ));
         }
@@ -273,7 +282,7 @@ fn pkce(params: &Params, client: &Client) -> Result<Option<Pkce>, String> {
         Some(other) => {
             return Err(format!(
                 "code_challenge_method `{other}` is not supported; use S256 \
-                 (RFC 7636 section 4.3)"
+                 (RFC 7636 section 4.4.1)"
             ));
         }
     };

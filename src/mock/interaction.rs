@@ -1,6 +1,8 @@
 //! `POST /login` and `POST /consent`: the two steps a person takes on the pages, shared by the
 //! authorization code flow and the device flow (see `pages.rs` for the form fields).
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -11,6 +13,7 @@ use super::errors::OAuthError;
 use super::form::FormBody;
 use super::http::for_client;
 use super::pages;
+use super::secrets::random_token;
 use super::state::{Client, DeviceStatus, Interaction, Purpose, SignedIn};
 
 /// Longest username accepted on the login page.
@@ -33,46 +36,50 @@ fn bad_form(err: &OAuthError) -> Response {
     pages::error(StatusCode::BAD_REQUEST, err.error, &err.description)
 }
 
-/// The live interaction named by the form's `tx`.
-fn find(app: &AppState, tx: &str) -> Option<Interaction> {
-    let store = app.store.lock();
-    store
-        .interactions
-        .get(tx)
-        .filter(|i| i.expires_at > app.now())
-        .cloned()
-}
-
-/// The page context (client name, scopes, user code) of an interaction.
-struct Shown {
-    client: Option<std::sync::Arc<Client>>,
+/// What the pages show about an interaction: which client asks, for which scopes, and the
+/// user code in the device flow.
+struct Asking {
+    client: Arc<Client>,
     scopes: Vec<String>,
     user_code: Option<String>,
 }
 
-fn shown(app: &AppState, purpose: &Purpose) -> Shown {
-    let store = app.store.lock();
-    match purpose {
-        Purpose::Authorize(request) => Shown {
-            client: store.client(&request.client_id),
-            scopes: request.scopes.clone(),
-            user_code: None,
-        },
-        Purpose::Device { device_code } => {
-            let device = store.devices.get(device_code);
-            Shown {
-                client: device.and_then(|d| store.client(&d.client_id)),
-                scopes: device.map(|d| d.scopes.clone()).unwrap_or_default(),
-                user_code: device.map(|d| d.user_code.clone()),
+impl Asking {
+    /// `None` when the client or the device request has gone in the meantime.
+    fn of(app: &AppState, purpose: &Purpose) -> Option<Self> {
+        let store = app.store.lock();
+        match purpose {
+            Purpose::Authorize(request) => Some(Asking {
+                client: store.client(&request.client_id)?,
+                scopes: request.scopes.clone(),
+                user_code: None,
+            }),
+            Purpose::Device { device_code } => {
+                let device = store.devices.get(device_code)?;
+                Some(Asking {
+                    client: store.client(&device.client_id)?,
+                    scopes: device.scopes.clone(),
+                    user_code: Some(device.user_code.clone()),
+                })
             }
+        }
+    }
+
+    fn context(&self) -> pages::Context<'_> {
+        pages::Context {
+            client_name: client_label(&self.client),
+            scopes: &self.scopes,
+            user_code: self.user_code.as_deref(),
         }
     }
 }
 
 /// Starts the sign-in pages for a purpose: records the interaction, shows the login page.
 pub fn begin(app: &AppState, purpose: Purpose, login_hint: Option<&str>) -> Response {
-    let tx = super::secrets::random_token();
-    let shown = shown(app, &purpose);
+    let Some(asking) = Asking::of(app, &purpose) else {
+        return expired_page();
+    };
+    let tx = random_token();
     app.store.lock().interactions.insert(
         tx.clone(),
         Interaction {
@@ -81,17 +88,9 @@ pub fn begin(app: &AppState, purpose: Purpose, login_hint: Option<&str>) -> Resp
             expires_at: app.expires_after(app.lifetimes.interaction),
         },
     );
-    let Some(client) = shown.client else {
-        return expired_page();
-    };
-    let context = pages::Context {
-        client_name: client_label(&client),
-        scopes: &shown.scopes,
-        user_code: shown.user_code.as_deref(),
-    };
     for_client(
-        pages::login(&tx, &app.users, login_hint, &context),
-        &client.client_id,
+        pages::login(&tx, &app.users, login_hint, &asking.context()),
+        &asking.client.client_id,
     )
 }
 
@@ -114,28 +113,31 @@ pub async fn login(State(app): State<AppState>, form: Result<FormBody, OAuthErro
             "a username is 1 to {MAX_USERNAME} printable characters"
         )));
     }
-    let Some(interaction) = find(&app, tx) else {
-        return expired_page();
-    };
     let signed_in = SignedIn {
         user: app.user(username),
         auth_time: app.now(),
     };
-    if let Some(live) = app.store.lock().interactions.get_mut(tx) {
-        live.signed_in = Some(signed_in.clone());
-    }
-    let shown = shown(&app, &interaction.purpose);
-    let Some(client) = shown.client else {
+    let purpose = {
+        let mut store = app.store.lock();
+        let now = app.now();
+        match store
+            .interactions
+            .get_mut(tx)
+            .filter(|i| i.expires_at > now)
+        {
+            Some(live) => {
+                live.signed_in = Some(signed_in.clone());
+                live.purpose.clone()
+            }
+            None => return expired_page(),
+        }
+    };
+    let Some(asking) = Asking::of(&app, &purpose) else {
         return expired_page();
     };
-    let context = pages::Context {
-        client_name: client_label(&client),
-        scopes: &shown.scopes,
-        user_code: shown.user_code.as_deref(),
-    };
     for_client(
-        pages::consent(tx, &signed_in.user, &context),
-        &client.client_id,
+        pages::consent(tx, &signed_in.user, &asking.context()),
+        &asking.client.client_id,
     )
 }
 

@@ -12,6 +12,7 @@ use super::client_auth::authenticate;
 use super::errors::OAuthError;
 use super::form::FormBody;
 use super::http::{finish, no_store_json};
+use super::tokens::find_access_token;
 
 pub async fn introspect(
     State(app): State<AppState>,
@@ -19,7 +20,7 @@ pub async fn introspect(
     form: Result<FormBody, OAuthError>,
 ) -> Response {
     let mut client_id = None;
-    let result = (|| {
+    let result = async {
         let FormBody(params) = form?;
         let client = authenticate(&app.store, &headers, &params)?;
         client_id = Some(client.client_id.clone());
@@ -35,33 +36,34 @@ pub async fn introspect(
         }
         let token = params.require("token", "RFC 7662 section 2.1")?;
         // token_type_hint only orders the lookup (RFC 7662 §2.1); both kinds are searched.
-        Ok(no_store_json(StatusCode::OK, &describe(&app, token)))
-    })();
+        Ok(no_store_json(StatusCode::OK, &describe(&app, token).await?))
+    }
+    .await;
     finish(client_id, result)
 }
 
-fn describe(app: &AppState, token: &str) -> Value {
-    let now = app.now();
-    let store = app.store.lock();
-    if let Some(record) = store.active_access_token(token, now) {
+async fn describe(app: &AppState, token: &str) -> Result<Value, OAuthError> {
+    if let Some(access) = find_access_token(app, token).await? {
         let mut body = json!({
             "active": true,
-            "scope": record.scopes.join(" "),
-            "client_id": record.client_id,
+            "scope": access.scopes.join(" "),
+            "client_id": access.client_id,
             "token_type": "Bearer",
-            "exp": record.expires_at,
-            "iat": record.issued_at,
-            "sub": record.user.as_ref().map_or(record.client_id.as_str(), |u| u.sub.as_str()),
-            "aud": record.audience,
+            "exp": access.expires_at,
+            "iat": access.issued_at,
+            "sub": access.user.as_ref().map_or(access.client_id.as_str(), |u| u.sub.as_str()),
+            "aud": app.issuer,
             "iss": app.issuer,
-            "jti": record.jti,
+            "jti": access.jti,
         });
-        if let (Some(user), Value::Object(map)) = (&record.user, &mut body) {
+        if let (Some(user), Value::Object(map)) = (&access.user, &mut body) {
             map.insert("username".into(), user.username.clone().into());
         }
-        return body;
+        return Ok(body);
     }
-    match store.refresh_token(token) {
+    let now = app.now();
+    let store = app.store.lock();
+    Ok(match store.refresh_token(token) {
         Some(record) if store.refresh_token_active(record, now) => json!({
             "active": true,
             "scope": record.scopes.join(" "),
@@ -74,5 +76,5 @@ fn describe(app: &AppState, token: &str) -> Value {
             "iss": app.issuer,
         }),
         _ => json!({ "active": false }),
-    }
+    })
 }

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{
-    ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair, RSA_PKCS1_SHA256, RsaKeyPair,
+    ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair,
+    RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RsaKeyPair, UnparsedPublicKey,
 };
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -26,7 +27,8 @@ enum KeyMaterial {
     Ec(EcdsaKeyPair),
 }
 
-/// One private key with its public JWK.
+/// One private key with its public JWK: what the mock signs tokens with. Public so benchmarks
+/// and tests can mint tokens the same way the server does.
 pub struct SigningKey {
     alg: SigningAlg,
     kid: String,
@@ -82,7 +84,7 @@ impl SigningKey {
         })
     }
 
-    #[cfg(test)]
+    /// The key id: its RFC 7638 thumbprint.
     pub fn kid(&self) -> &str {
         &self.kid
     }
@@ -106,6 +108,22 @@ impl SigningKey {
         Ok(jws)
     }
 
+    /// Whether `signature` over `message` was made by this key.
+    fn verifies(&self, message: &[u8], signature: &[u8]) -> bool {
+        match &self.material {
+            KeyMaterial::Rsa(pair) => {
+                UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, pair.public_key().as_ref())
+                    .verify(message, signature)
+                    .is_ok()
+            }
+            KeyMaterial::Ec(pair) => {
+                UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, pair.public_key().as_ref())
+                    .verify(message, signature)
+                    .is_ok()
+            }
+        }
+    }
+
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, MockError> {
         let rng = SystemRandom::new();
         let failed = || MockError::Signing(format!("{} signature failed", self.alg.as_str()));
@@ -124,17 +142,18 @@ impl SigningKey {
     }
 }
 
-/// A public key still published after rotation, until the tokens it signed have expired.
+/// A key still published (and still verifying) after rotation, until the tokens it signed
+/// have expired.
 struct RetiredKey {
-    jwk: Value,
+    key: Arc<SigningKey>,
     publish_until: u64,
 }
 
 /// The keys in use: both algorithms, plus retired public keys.
 pub struct KeyRing {
     signing_alg: SigningAlg,
-    rsa: SigningKey,
-    ec: SigningKey,
+    rsa: Arc<SigningKey>,
+    ec: Arc<SigningKey>,
     retired: Vec<RetiredKey>,
 }
 
@@ -142,8 +161,8 @@ impl KeyRing {
     pub fn generate(signing_alg: SigningAlg) -> Result<Self, MockError> {
         Ok(KeyRing {
             signing_alg,
-            rsa: SigningKey::generate(SigningAlg::RS256)?,
-            ec: SigningKey::generate(SigningAlg::ES256)?,
+            rsa: Arc::new(SigningKey::generate(SigningAlg::RS256)?),
+            ec: Arc::new(SigningKey::generate(SigningAlg::ES256)?),
             retired: Vec::new(),
         })
     }
@@ -163,9 +182,39 @@ impl KeyRing {
             self.retired
                 .iter()
                 .filter(|k| k.publish_until > now)
-                .map(|k| k.jwk.clone()),
+                .map(|k| k.key.public_jwk().clone()),
         );
         json!({ "keys": keys })
+    }
+
+    /// The claims of a compact JWS with header `typ` that one of this server's keys (current,
+    /// or retired but still published) signed; `None` if anything does not check out.
+    pub fn verified_claims(&self, jws: &str, typ: &str, now: u64) -> Option<Value> {
+        let (signing_input, signature) = jws.rsplit_once('.')?;
+        let (header, payload) = signing_input.split_once('.')?;
+        let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).ok()?).ok()?;
+        if header["typ"] != typ {
+            return None;
+        }
+        let kid = header["kid"].as_str()?;
+        let key = [&self.rsa, &self.ec]
+            .into_iter()
+            .chain(
+                self.retired
+                    .iter()
+                    .filter(|k| k.publish_until > now)
+                    .map(|k| &k.key),
+            )
+            .find(|k| k.kid == kid)?;
+        // The algorithm comes from our key, never from the token (no `alg` confusion).
+        if header["alg"] != key.alg.as_str() {
+            return None;
+        }
+        let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
+        if !key.verifies(signing_input.as_bytes(), &signature) {
+            return None;
+        }
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
     }
 
     /// New keys; the current public keys stay published until `publish_until` (the moment the
@@ -177,13 +226,13 @@ impl KeyRing {
             .iter()
             .filter(|k| k.publish_until > now)
             .map(|k| RetiredKey {
-                jwk: k.jwk.clone(),
+                key: Arc::clone(&k.key),
                 publish_until: k.publish_until,
             })
             .collect();
         for key in [&self.rsa, &self.ec] {
             next.retired.push(RetiredKey {
-                jwk: key.public_jwk().clone(),
+                key: Arc::clone(key),
                 publish_until,
             });
         }
@@ -290,6 +339,37 @@ mod tests {
         assert_eq!(jwk["alg"], "ES256");
         assert_eq!(jwk["kid"], key.kid());
         assert!(jwk.get("d").is_none());
+    }
+
+    #[test]
+    fn own_tokens_verify_and_tampered_ones_do_not() {
+        let ring = KeyRing::generate(SigningAlg::RS256).unwrap();
+        let token = ring
+            .signer()
+            .sign_jwt("at+jwt", &json!({"client_id": "c"}))
+            .unwrap();
+        let claims = ring.verified_claims(&token, "at+jwt", 0).unwrap();
+        assert_eq!(claims["client_id"], "c");
+        assert!(ring.verified_claims(&token, "JWT", 0).is_none());
+
+        let (input, _) = token.rsplit_once('.').unwrap();
+        let (header, _) = input.split_once('.').unwrap();
+        let forged_payload = URL_SAFE_NO_PAD.encode(br#"{"client_id":"admin"}"#);
+        let forged = format!(
+            "{header}.{forged_payload}.{}",
+            token.rsplit_once('.').unwrap().1
+        );
+        assert!(ring.verified_claims(&forged, "at+jwt", 0).is_none());
+
+        let other = KeyRing::generate(SigningAlg::ES256).unwrap();
+        let foreign = other
+            .signer()
+            .sign_jwt("at+jwt", &json!({"client_id": "c"}))
+            .unwrap();
+        assert!(ring.verified_claims(&foreign, "at+jwt", 0).is_none());
+        for garbage in ["", "a.b", "a.b.c", "...", "eyJ9.eyJ9.AAAA"] {
+            assert!(ring.verified_claims(garbage, "at+jwt", 0).is_none());
+        }
     }
 
     #[tokio::test]

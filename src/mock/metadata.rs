@@ -41,6 +41,12 @@ pub fn build(issuer: &str) -> ServerMetadata {
     let url = |path: &str| Some(format!("{issuer}{path}"));
     let strings = |items: &[&str]| items.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
     let auth_methods: Vec<&str> = AuthMethod::ALL.iter().map(|m| m.as_str()).collect();
+    // Introspection needs an authenticated caller (RFC 7662 §2.1): no `none`.
+    let secret_methods: Vec<&str> = AuthMethod::ALL
+        .iter()
+        .filter(|m| **m != AuthMethod::None)
+        .map(|m| m.as_str())
+        .collect();
     ServerMetadata {
         issuer: issuer.to_owned(),
         authorization_endpoint: url(AUTHORIZE_PATH),
@@ -58,7 +64,7 @@ pub fn build(issuer: &str) -> ServerMetadata {
         grant_types_supported: strings(&ALL_GRANTS),
         code_challenge_methods_supported: strings(&["S256", "plain"]),
         token_endpoint_auth_methods_supported: strings(&auth_methods),
-        introspection_endpoint_auth_methods_supported: strings(&auth_methods[..2]),
+        introspection_endpoint_auth_methods_supported: strings(&secret_methods),
         revocation_endpoint_auth_methods_supported: strings(&auth_methods),
         id_token_signing_alg_values_supported: strings(&["RS256", "ES256"]),
         subject_types_supported: strings(&["public"]),

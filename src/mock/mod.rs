@@ -58,6 +58,7 @@ pub use config::{
 };
 pub use errors::MockError;
 pub use form::BODY_LIMIT;
+pub use keys::SigningKey;
 
 use app::App;
 use keys::Keys;

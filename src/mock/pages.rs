@@ -13,8 +13,8 @@
 //!
 //! The login page offers one button per configured user (`<button name="username"
 //! value="alice">`, in its own form) and a second form with a text field `username` for any
-//! other name. The `tx` value is in `<input type="hidden" name="tx" value="...">`, the only
-//! hidden input on the login and consent pages.
+//! other name. Every form on the login and consent pages carries the same
+//! `<input type="hidden" name="tx" value="...">`; it is the only hidden input there.
 //!
 //! A script that signs in as alice: `GET /authorize?...` (200, login page) → read `tx` →
 //! `POST /login` with `tx`, `username=alice` (200, consent page) → `POST /consent` with `tx`,

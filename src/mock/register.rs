@@ -134,7 +134,7 @@ fn not_authorized() -> OAuthError {
     OAuthError::invalid_token(
         "the registration access token is missing or not valid for this client; an unknown \
          client gets the same answer, so nothing leaks about which clients exist \
-         (RFC 7592 section 3)",
+         (RFC 7592 section 2.1)",
     )
 }
 

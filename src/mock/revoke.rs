@@ -10,6 +10,7 @@ use super::client_auth::authenticate;
 use super::errors::OAuthError;
 use super::form::FormBody;
 use super::http::finish;
+use super::tokens::find_access_token;
 
 pub async fn revoke(
     State(app): State<AppState>,
@@ -17,7 +18,7 @@ pub async fn revoke(
     form: Result<FormBody, OAuthError>,
 ) -> Response {
     let mut client_id = None;
-    let result = (|| {
+    let result = async {
         let FormBody(params) = form?;
         let client = authenticate(&app.store, &headers, &params)?;
         client_id = Some(client.client_id.clone());
@@ -33,19 +34,24 @@ pub async fn revoke(
             }
         };
         // token_type_hint is only a hint (RFC 7009 §2.1): both kinds are looked up.
-        let mut store = app.store.lock();
-        if let Some(record) = store.refresh_token(token) {
-            own(&record.client_id)?;
-            let grant = record.grant;
-            store.revoke_grant(grant);
-        } else if let Some(owner) = store
-            .active_access_token(token, app.now())
-            .map(|r| r.client_id.clone())
         {
-            own(&owner)?;
-            store.remove_access_token(token);
+            let mut store = app.store.lock();
+            if let Some(record) = store.refresh_token(token) {
+                own(&record.client_id)?;
+                let grant = record.grant;
+                store.revoke_grant(grant);
+                return Ok(StatusCode::OK.into_response());
+            }
+        }
+        if let Some(access) = find_access_token(&app, token).await? {
+            own(&access.client_id)?;
+            let mut store = app.store.lock();
+            if !store.revoke_stored_access_token(token) {
+                store.revoke_jti(&access.jti, access.expires_at, app.now());
+            }
         }
         Ok(StatusCode::OK.into_response())
-    })();
+    }
+    .await;
     finish(client_id, result)
 }

@@ -4,6 +4,10 @@
 //! A *grant* is one user's authorization of one client. Every token issued under it carries
 //! its id, so revoking the grant (a replayed code, a reused refresh token, a revoked refresh
 //! token) makes all of them inactive at once.
+//!
+//! Access tokens issued to a user are stored. Client-credentials access tokens are not: they
+//! are recognised by their signature, and only their revocation is remembered, so a load test
+//! of the token endpoint does not grow memory with every token.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -153,17 +157,27 @@ pub struct DeviceRecord {
 
 pub type GrantId = u64;
 
-/// An issued access token, found by the SHA-256 of its text.
+/// An access token issued to a user, found by the SHA-256 of its text.
 #[derive(Debug, Clone)]
 pub struct AccessRecord {
     pub client_id: String,
-    pub user: Option<User>,
+    pub user: User,
     pub scopes: Vec<String>,
-    pub audience: String,
     pub jti: String,
     pub issued_at: u64,
     pub expires_at: u64,
-    pub grant: Option<GrantId>,
+    pub grant: GrantId,
+    pub revoked: bool,
+}
+
+/// What the store knows about an access token.
+#[derive(Debug)]
+pub enum AccessLookup<'a> {
+    Active(&'a AccessRecord),
+    /// Stored, but expired, revoked, of a revoked grant or of a deleted client.
+    Inactive,
+    /// Not stored: unknown, or a client-credentials token (see the module docs).
+    NotStored,
 }
 
 #[derive(Debug, Clone)]
@@ -194,6 +208,8 @@ pub struct Store {
     revoked_grants: HashSet<GrantId>,
     access_tokens: HashMap<TokenKey, AccessRecord>,
     refresh_tokens: HashMap<TokenKey, RefreshRecord>,
+    /// Revoked client-credentials tokens: jti to expiry, kept until they would expire anyway.
+    revoked_jtis: HashMap<String, u64>,
     next_grant: GrantId,
     sweep_threshold: usize,
 }
@@ -240,14 +256,42 @@ impl Store {
         self.refresh_tokens.insert(sha256(token.as_bytes()), record);
     }
 
-    /// The record of an access token that is still active: known, unexpired, not revoked,
-    /// its grant not revoked and its client still registered.
-    pub fn active_access_token(&self, token: &str, now: u64) -> Option<&AccessRecord> {
-        self.access_tokens
-            .get(&sha256(token.as_bytes()))
-            .filter(|r| r.expires_at > now)
-            .filter(|r| self.grant_live(r.grant))
-            .filter(|r| self.clients.contains_key(&r.client_id))
+    /// A stored access token is active while unexpired and unrevoked, its grant not revoked
+    /// and its client still registered.
+    pub fn access_token(&self, token: &str, now: u64) -> AccessLookup<'_> {
+        match self.access_tokens.get(&sha256(token.as_bytes())) {
+            None => AccessLookup::NotStored,
+            Some(r)
+                if r.expires_at > now
+                    && !r.revoked
+                    && self.grant_live(Some(r.grant))
+                    && self.clients.contains_key(&r.client_id) =>
+            {
+                AccessLookup::Active(r)
+            }
+            Some(_) => AccessLookup::Inactive,
+        }
+    }
+
+    /// Revokes a stored access token; `false` if it is not stored.
+    pub fn revoke_stored_access_token(&mut self, token: &str) -> bool {
+        match self.access_tokens.get_mut(&sha256(token.as_bytes())) {
+            Some(record) => {
+                record.revoked = true;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Remembers a revoked client-credentials token until its expiry.
+    pub fn revoke_jti(&mut self, jti: &str, expires_at: u64, now: u64) {
+        self.revoked_jtis.insert(jti.to_owned(), expires_at);
+        self.sweep_if_large(now);
+    }
+
+    pub fn jti_revoked(&self, jti: &str) -> bool {
+        self.revoked_jtis.contains_key(jti)
     }
 
     /// A refresh token record, whatever its state (rotation checks need to see old ones).
@@ -267,17 +311,13 @@ impl Store {
             && self.clients.contains_key(&record.client_id)
     }
 
-    pub fn remove_access_token(&mut self, token: &str) -> Option<AccessRecord> {
-        self.access_tokens.remove(&sha256(token.as_bytes()))
-    }
-
-    /// Drops everything expired once the token map has doubled since the last sweep, so a
-    /// long load test does not grow memory without bound.
+    /// Drops everything expired once the token maps have doubled since the last sweep.
     fn sweep_if_large(&mut self, now: u64) {
-        if self.access_tokens.len() < self.sweep_threshold {
+        if self.access_tokens.len() + self.revoked_jtis.len() < self.sweep_threshold {
             return;
         }
         self.access_tokens.retain(|_, r| r.expires_at > now);
+        self.revoked_jtis.retain(|_, expires_at| *expires_at > now);
         self.refresh_tokens.retain(|_, r| r.expires_at > now);
         self.codes.retain(|_, r| r.expires_at > now);
         self.par.retain(|_, r| r.expires_at > now);
@@ -286,7 +326,8 @@ impl Store {
         let devices = &self.devices;
         self.user_codes
             .retain(|_, device_code| devices.contains_key(device_code));
-        self.sweep_threshold = (self.access_tokens.len() * 2).max(MIN_SWEEP_THRESHOLD);
+        let kept = self.access_tokens.len() + self.revoked_jtis.len();
+        self.sweep_threshold = (kept * 2).max(MIN_SWEEP_THRESHOLD);
     }
 }
 
@@ -318,17 +359,18 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mock::config::MockConfig;
 
-    fn record(client_id: &str, expires_at: u64, grant: Option<GrantId>) -> AccessRecord {
+    fn record(client_id: &str, expires_at: u64, grant: GrantId) -> AccessRecord {
         AccessRecord {
             client_id: client_id.into(),
-            user: None,
+            user: MockConfig::demo().users[0].clone(),
             scopes: vec![],
-            audience: "aud".into(),
             jti: "j".into(),
             issued_at: 0,
             expires_at,
             grant,
+            revoked: false,
         }
     }
 
@@ -345,34 +387,55 @@ mod tests {
         Store::new([Client::from_config(&config)])
     }
 
+    fn active(store: &Store, token: &str, now: u64) -> bool {
+        matches!(store.access_token(token, now), AccessLookup::Active(_))
+    }
+
     #[test]
     fn access_tokens_expire_and_die_with_their_grant() {
         let mut store = store_with_client();
         let grant = store.new_grant();
-        store.insert_access_token("t1", record("c", 100, Some(grant)), 0);
-        assert!(store.active_access_token("t1", 99).is_some());
-        assert!(store.active_access_token("t1", 100).is_none());
+        store.insert_access_token("t1", record("c", 100, grant), 0);
+        assert!(active(&store, "t1", 99));
+        assert!(matches!(
+            store.access_token("t1", 100),
+            AccessLookup::Inactive
+        ));
         store.revoke_grant(grant);
-        assert!(store.active_access_token("t1", 50).is_none());
+        assert!(matches!(
+            store.access_token("t1", 50),
+            AccessLookup::Inactive
+        ));
+        assert!(matches!(
+            store.access_token("t2", 50),
+            AccessLookup::NotStored
+        ));
     }
 
     #[test]
-    fn tokens_of_a_deleted_client_are_inactive() {
+    fn revoked_and_deleted_client_tokens_are_inactive() {
         let mut store = store_with_client();
-        store.insert_access_token("t1", record("c", 100, None), 0);
+        store.insert_access_token("t1", record("c", 100, 1), 0);
+        store.insert_access_token("t2", record("c", 100, 2), 0);
+        assert!(store.revoke_stored_access_token("t1"));
+        assert!(!store.revoke_stored_access_token("unknown"));
+        assert!(!active(&store, "t1", 1));
+        assert!(active(&store, "t2", 1));
         store.clients.remove("c");
-        assert!(store.active_access_token("t1", 1).is_none());
+        assert!(!active(&store, "t2", 1));
     }
 
     #[test]
-    fn sweeping_drops_only_expired_tokens() {
+    fn sweeping_drops_only_expired_entries() {
         let mut store = store_with_client();
-        for i in 0..MIN_SWEEP_THRESHOLD - 1 {
+        for i in 0..MIN_SWEEP_THRESHOLD - 2 {
             let expires = if i % 2 == 0 { 10 } else { 1_000 };
-            store.insert_access_token(&format!("t{i}"), record("c", expires, None), 5);
+            store.insert_access_token(&format!("t{i}"), record("c", expires, 1), 5);
         }
-        store.insert_access_token("last", record("c", 1_000, None), 20);
-        assert_eq!(store.access_tokens.len(), MIN_SWEEP_THRESHOLD / 2);
-        assert!(store.active_access_token("t1", 20).is_some());
+        store.revoke_jti("old", 10, 5);
+        store.revoke_jti("young", 1_000, 20);
+        assert_eq!(store.access_tokens.len(), (MIN_SWEEP_THRESHOLD - 2) / 2);
+        assert!(!store.jti_revoked("old") && store.jti_revoked("young"));
+        assert!(active(&store, "t1", 20));
     }
 }

@@ -271,13 +271,8 @@ async fn client_credentials(
     client: &Client,
     params: &Params,
 ) -> Result<TokenResponse, OAuthError> {
-    if client.is_public() {
-        return Err(OAuthError::unauthorized_client(format!(
-            "client `{}` is public; client_credentials is for confidential clients only \
-             (RFC 6749 section 4.4)",
-            client.client_id
-        )));
-    }
+    // Public clients never reach here: configuration and registration refuse them this grant
+    // (RFC 6749 §4.4), so the allows_grant check above already answered unauthorized_client.
     let scopes = scopes::resolve(params.get("scope"), client, Subject::ClientOnly)?;
     // RFC 6749 §4.4.3: no refresh token; the client can simply ask again.
     issue(

@@ -10,7 +10,7 @@ use super::config::User;
 use super::errors::OAuthError;
 use super::scopes;
 use super::secrets::{random_id, random_token, sha256};
-use super::state::{AccessRecord, Client, GrantId, RefreshRecord, SignedIn};
+use super::state::{AccessLookup, AccessRecord, Client, GrantId, RefreshRecord, SignedIn};
 use crate::wire::TokenResponse;
 
 /// What a grant hands to the token minting.
@@ -88,17 +88,19 @@ pub async fn issue(app: &App, request: Issue<'_>) -> Result<TokenResponse, OAuth
         _ => None,
     };
 
-    {
+    // Only tokens with a user are stored; client_credentials tokens speak for themselves
+    // (see `find_access_token`), so issuing them costs no memory.
+    if let (Some(signed_in), Some(grant)) = (request.signed_in, request.grant) {
         let mut store = app.store.lock();
         let record = AccessRecord {
             client_id: client_id.to_owned(),
-            user: user.cloned(),
+            user: signed_in.user.clone(),
             scopes: request.scopes.to_vec(),
-            audience: app.issuer.clone(),
             jti,
             issued_at: now,
             expires_at: access_expires,
-            grant: request.grant,
+            grant,
+            revoked: false,
         };
         store.insert_access_token(&access_token, record, now);
         if let Some((token, record)) = &refresh {
@@ -114,6 +116,74 @@ pub async fn issue(app: &App, request: Issue<'_>) -> Result<TokenResponse, OAuth
         scope: Some(scope),
         id_token,
         extra: Map::new(),
+    })
+}
+
+/// An access token that is active now.
+#[derive(Debug, Clone)]
+pub struct ActiveAccessToken {
+    pub client_id: String,
+    /// The end-user; `None` for client_credentials.
+    pub user: Option<User>,
+    pub scopes: Vec<String>,
+    pub jti: String,
+    pub issued_at: u64,
+    pub expires_at: u64,
+}
+
+/// Finds an active access token: a user's in the store, a client_credentials one by its own
+/// signature and claims, then checked against revocations and the client still existing.
+pub async fn find_access_token(
+    app: &App,
+    token: &str,
+) -> Result<Option<ActiveAccessToken>, OAuthError> {
+    let now = app.now();
+    match app.store.lock().access_token(token, now) {
+        AccessLookup::Active(record) => {
+            return Ok(Some(ActiveAccessToken {
+                client_id: record.client_id.clone(),
+                user: Some(record.user.clone()),
+                scopes: record.scopes.clone(),
+                jti: record.jti.clone(),
+                issued_at: record.issued_at,
+                expires_at: record.expires_at,
+            }));
+        }
+        AccessLookup::Inactive => return Ok(None),
+        AccessLookup::NotStored => {}
+    }
+    let ring = app.keys.ring().await?;
+    let Some(found) = ring
+        .verified_claims(token, "at+jwt", now)
+        .and_then(|claims| client_token(&claims, &app.issuer, now))
+    else {
+        return Ok(None);
+    };
+    let store = app.store.lock();
+    let live = !store.jti_revoked(&found.jti) && store.clients.contains_key(&found.client_id);
+    Ok(live.then_some(found))
+}
+
+/// A client_credentials token from its verified claims, if issued here and unexpired.
+fn client_token(claims: &Value, issuer: &str, now: u64) -> Option<ActiveAccessToken> {
+    // Tokens with a user carry auth_time and are stored until they expire, so one that is not
+    // stored is never accepted on its claims alone.
+    if claims.get("auth_time").is_some() || claims["iss"] != issuer {
+        return None;
+    }
+    let expires_at = claims["exp"].as_u64().filter(|exp| *exp > now)?;
+    Some(ActiveAccessToken {
+        client_id: claims["client_id"].as_str()?.to_owned(),
+        user: None,
+        scopes: claims["scope"]
+            .as_str()?
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        jti: claims["jti"].as_str()?.to_owned(),
+        issued_at: claims["iat"].as_u64()?,
+        expires_at,
     })
 }
 

@@ -12,11 +12,11 @@ use super::errors::OAuthError;
 use super::form::FormBody;
 use super::http::{bearer_token, for_client};
 use super::scopes;
-use super::tokens::user_claims;
+use super::tokens::{find_access_token, user_claims};
 
 pub async fn get(State(app): State<AppState>, headers: HeaderMap) -> Response {
     match bearer_token(&headers) {
-        Ok(token) => respond(&app, token.as_deref()),
+        Ok(token) => respond(&app, token.as_deref()).await,
         Err(err) => err.into_response(),
     }
 }
@@ -38,12 +38,12 @@ pub async fn post(
         }
     });
     match result {
-        Ok(token) => respond(&app, token.as_deref()),
+        Ok(token) => respond(&app, token.as_deref()).await,
         Err(err) => err.into_response(),
     }
 }
 
-fn respond(app: &AppState, token: Option<&str>) -> Response {
+async fn respond(app: &AppState, token: Option<&str>) -> Response {
     let Some(token) = token else {
         return OAuthError::missing_bearer(
             "no access token: send `Authorization: Bearer <access_token>` \
@@ -51,21 +51,19 @@ fn respond(app: &AppState, token: Option<&str>) -> Response {
         )
         .into_response();
     };
-    let found = {
-        let store = app.store.lock();
-        store
-            .active_access_token(token, app.now())
-            .map(|r| (r.client_id.clone(), r.user.clone(), r.scopes.clone()))
+    let access = match find_access_token(app, token).await {
+        Ok(Some(access)) => access,
+        Ok(None) => {
+            return OAuthError::invalid_token(
+                "the access token is unknown, expired or revoked (RFC 6750 section 3.1)",
+            )
+            .into_response();
+        }
+        Err(err) => return err.into_response(),
     };
-    let Some((client_id, user, granted)) = found else {
-        return OAuthError::invalid_token(
-            "the access token is unknown, expired or revoked (RFC 6750 section 3.1)",
-        )
-        .into_response();
-    };
-    let response = match user {
-        Some(user) if scopes::has(&granted, "openid") => {
-            Json(user_claims(&user, &granted)).into_response()
+    let response = match &access.user {
+        Some(user) if scopes::has(&access.scopes, "openid") => {
+            Json(user_claims(user, &access.scopes)).into_response()
         }
         _ => OAuthError::insufficient_scope(
             "userinfo needs an access token issued to a user with the openid scope \
@@ -73,5 +71,5 @@ fn respond(app: &AppState, token: Option<&str>) -> Response {
         )
         .into_response(),
     };
-    for_client(response, &client_id)
+    for_client(response, &access.client_id)
 }

@@ -373,8 +373,15 @@ fn describe(err: &reqwest::Error, url: &str) -> String {
         if chain.contains("refused") {
             return format!("connection refused by {url} (is the server running?)");
         }
-        if chain.contains("certificate") || chain.contains("tls") || chain.contains("TLS") {
-            return format!("TLS handshake with {url} failed: {chain}");
+        if err.is_dns() {
+            return format!("cannot resolve the host of {url}: {}", innermost(err));
+        }
+        // Past TCP and DNS, what fails to connect over https is the TLS handshake.
+        if url.starts_with("https://") {
+            return format!(
+                "TLS handshake with {url} failed: {} (is it really https, with a trusted certificate?)",
+                innermost(err)
+            );
         }
         return format!("cannot connect to {url}: {chain}");
     }
@@ -392,6 +399,15 @@ fn describe(err: &reqwest::Error, url: &str) -> String {
         return format!("the connection to {url} closed before a complete response arrived");
     }
     format!("request to {url} failed: {chain}")
+}
+
+/// The deepest cause: the one that says what actually went wrong.
+fn innermost(err: &dyn std::error::Error) -> String {
+    let mut current = err;
+    while let Some(inner) = current.source() {
+        current = inner;
+    }
+    current.to_string()
 }
 
 fn error_chain(err: &dyn std::error::Error) -> String {

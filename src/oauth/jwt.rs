@@ -495,14 +495,24 @@ fn unix(t: SystemTime) -> i64 {
     }
 }
 
+/// The NumericDates the engine reads: years 1 to 9999, so time arithmetic cannot overflow.
+const NUMERIC_DATE_RANGE: std::ops::RangeInclusive<f64> = -62_135_596_800.0..=253_402_300_799.0;
+
 /// A NumericDate claim (RFC 7519 §2): a number, possibly fractional.
 fn numeric_date(jwt: &Jwt, name: &'static str) -> Result<Option<i64>, Check> {
-    match jwt.unverified_claims().get(name) {
-        None => Ok(None),
-        Some(v) => v
-            .as_f64()
-            .map(|f| Some(f as i64))
-            .ok_or_else(|| Check::fail(name, format!("{name} is not a number: {v}"))),
+    let Some(value) = jwt.unverified_claims().get(name) else {
+        return Ok(None);
+    };
+    match value.as_f64() {
+        Some(f) if NUMERIC_DATE_RANGE.contains(&f) => Ok(Some(f as i64)),
+        Some(_) => Err(Check::fail(
+            name,
+            format!("{name} is not a plausible date: {value}"),
+        )),
+        None => Err(Check::fail(
+            name,
+            format!("{name} is not a number: {value}"),
+        )),
     }
 }
 

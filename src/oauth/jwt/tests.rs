@@ -9,7 +9,7 @@ mod keys;
 use keys::{TestKey, jwks};
 
 // RFC 7520 §4: the JWS examples' payload and the RSA key of §3.4 (public part).
-const RFC7520_RSA_JWK: &str = r#"{"kty":"RSA","kid":"bilbo.baggins@hobbiton.example","use":"sig","n":"n4EPtAOCc9AlkeQHPzHStgAbgs7bTZLwUBZdR8_KuKPEHLd4rHVTeT-O-XV2jRojdNhxJWTDvNd7nqQ0VEiZQHz_AJmSCpMaJMRBSFKrKb2wqVwGU_NsYOYL-QtiWN2lbzcEe6XC0dApr5ydQLrHqkHHig3RBordaZ6Aj-oBHqFEHYpPe7Tpe-OfVfHd1E6cS6M1FZcD1NNLYD5lFHpPI9bTwJlsde3uhGqC0ZCuEHg8lhzwOHrtIQbS0FVbb9k3-tVTU4fg_3L_vniUFAKwuCLqKnS2BYwdq_mzSnbLY7h_qixoR7jig3__kRhuaxwUkRz5iaiQkqgc5gHdrNP5zw","e":"AQAB"}"#;
+const RFC7520_RSA_JWK: &str = r#"{"kid":"bilbo.baggins@hobbiton.example","kty":"RSA","kid":"bilbo.baggins@hobbiton.example","use":"sig","n":"n4EPtAOCc9AlkeQHPzHStgAbgs7bTZLwUBZdR8_KuKPEHLd4rHVTeT-O-XV2jRojdNhxJWTDvNd7nqQ0VEiZQHz_AJmSCpMaJMRBSFKrKb2wqVwGU_NsYOYL-QtiWN2lbzcEe6XC0dApr5ydQLrHqkHHig3RBordaZ6Aj-oBHqFEHYpPe7Tpe-OfVfHd1E6cS6M1FZcD1NNLYD5lFHpPI9bTwJlsde3uhGqC0ZCuEHg8lhzwOHrtIQbS0FVbb9k3-tVTU4fg_3L_vniUFAKwuCLqKnS2BYwdq_mzSnbLY7h_qixoR7jig3__kRhuaxwUkRz5iaiQkqgc5gHdrNP5zw","e":"AQAB"}"#;
 const RFC7520_PAYLOAD: &str = "SXTigJlzIGEgZGFuZ2Vyb3VzIGJ1c2luZXNzLCBGcm9kbywgZ29pbmcgb3V0IHlvdXIgZG9vci4gWW91IHN0ZXAgb250byB0aGUgcm9hZCwgYW5kIGlmIHlvdSBkb24ndCBrZWVwIHlvdXIgZmVldCwgdGhlcmXigJlzIG5vIGtub3dpbmcgd2hlcmUgeW91IG1pZ2h0IGJlIHN3ZXB0IG9mZiB0by4";
 // RFC 7520 §4.1 (RS256).
 const RFC7520_RS256: (&str, &str) = (
@@ -344,4 +344,93 @@ fn times_are_formatted_in_utc() {
     assert_eq!(format_time(951_782_400), "2000-02-29T00:00:00Z");
     assert_eq!(format_span(125), "2m 5s");
     assert_eq!(format_span(90_000), "1d 1h");
+}
+
+#[test]
+fn absurd_dates_are_failures_not_overflows() {
+    for value in [
+        json!(1e300),
+        json!(-1e300),
+        json!(i64::MIN),
+        json!(u64::MAX),
+    ] {
+        let jwt = token(json!({"exp": value, "nbf": value, "iat": value}));
+        let checks = check_claims(&jwt, &rules_at(NOW));
+        let (verdict, detail) = verdict_of(&checks, "exp");
+        assert_eq!(verdict, Verdict::Fail, "{value}");
+        assert!(detail.contains("not a plausible date"), "{detail}");
+    }
+}
+
+/// A small deterministic generator, so a failure here can be replayed.
+fn xorshift(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}
+
+#[test]
+fn random_input_never_panics() {
+    const ALPHABET: &[u8] = b"ABCxyz019-_.=+/ {}\"";
+    let mut seed = 0x9E37_79B9_7F4A_7C15;
+    let keys = set(RFC7520_RSA_JWK);
+    for _ in 0..5_000 {
+        let len = (xorshift(&mut seed) % 80) as usize;
+        let text: String = (0..len)
+            .map(|_| ALPHABET[(xorshift(&mut seed) % ALPHABET.len() as u64) as usize] as char)
+            .collect();
+        if let Ok(jwt) = Jwt::decode(&text) {
+            let _ = verify_with_set(&jwt, &keys, &ClaimRules::default());
+            let _ = verify_with_secret(&jwt, b"secret", &ClaimRules::default());
+        }
+        let _ = JwkSet::parse(&text);
+    }
+}
+
+#[test]
+fn malformed_keys_fail_without_panicking() {
+    let token = Jwt::decode(&rfc7520(RFC7520_RS256).raw).unwrap();
+    let es = Jwt::decode(&TestKey::generate("ES256", "k").sign(&json!({}))).unwrap();
+    let ed = Jwt::decode(&TestKey::rfc8037_ed25519().sign(&json!({}))).unwrap();
+    let cases = [
+        (
+            &token,
+            r#"{"kid":"bilbo.baggins@hobbiton.example","kty":"RSA","n":"","e":""}"#,
+        ),
+        (
+            &token,
+            r#"{"kid":"bilbo.baggins@hobbiton.example","kty":"RSA","n":"AAAA","e":"AQAB"}"#,
+        ),
+        (
+            &token,
+            r#"{"kid":"bilbo.baggins@hobbiton.example","kty":"RSA","e":"AQAB"}"#,
+        ),
+        (
+            &token,
+            r#"{"kid":"bilbo.baggins@hobbiton.example","kty":"RSA","n":"!!","e":"AQAB"}"#,
+        ),
+        (
+            &es,
+            r#"{"kid":"k","kty":"EC","crv":"P-256","x":"AA","y":"AA"}"#,
+        ),
+        (&es, r#"{"kid":"k","kty":"EC","crv":"P-256"}"#),
+        (
+            &ed,
+            r#"{"kid":"rfc8037","kty":"OKP","crv":"Ed25519","x":"AA"}"#,
+        ),
+        (
+            &ed,
+            r#"{"kid":"rfc8037","kty":"OKP","crv":"X25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#,
+        ),
+    ];
+    for (jwt, jwk) in cases {
+        let check = check_signature_with_set(jwt, &set(jwk));
+        assert_eq!(check.verdict, Verdict::Fail, "{jwk}");
+        assert!(
+            !check.detail.contains("no key with kid"),
+            "{}",
+            check.detail
+        );
+    }
 }
