@@ -194,6 +194,23 @@ describe('oauthscope mock with openid-client and jose', () => {
       assert.deepEqual(tokens.claims(), id, 'openid-client read the same ID token claims');
     });
 
+    test('max_age: the ID token carries a recent auth_time (OIDC Core §3.1.2.1)', async () => {
+      const codeVerifier = client.randomPKCECodeVerifier();
+      const state = client.randomState();
+      const url = client.buildAuthorizationUrl(publicClient, {
+        redirect_uri: REDIRECT_URI,
+        scope: 'openid',
+        code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+        code_challenge_method: 'S256',
+        state,
+        max_age: '300',
+      });
+      const { redirect } = await actAsUser(url, { stopPrefix: REDIRECT_URI });
+      // openid-client requires auth_time and checks it against max_age.
+      const tokens = await client.authorizationCodeGrant(publicClient, redirect, { pkceCodeVerifier: codeVerifier, expectedState: state, maxAge: 300 });
+      assert.ok(tokens.claims().auth_time <= Math.floor(Date.now() / 1000) + 5);
+    });
+
     test('confidential client over client_secret_basic and client_secret_post', async () => {
       for (const config of [basicClient, postClient]) {
         const { tokens, nonce } = await codeFlow(config);
@@ -697,6 +714,9 @@ describe('oauthscope mock with openid-client and jose', () => {
       const current = await read.json();
       assert.equal(current.client_id, created.client_id);
       assert.equal(current.client_name, 'interop test client');
+      // RFC 7592 §3: the client information response carries both management fields.
+      assert.equal(current.registration_client_uri, created.registration_client_uri);
+      assert.ok(current.registration_access_token, 'registration_access_token in the read response');
       assert.deepEqual(current.redirect_uris, [REDIRECT_URI]);
 
       assert.equal((await manage('GET', undefined, 'wrong-token')).status, 401, 'a wrong registration access token is 401');
@@ -714,6 +734,8 @@ describe('oauthscope mock with openid-client and jose', () => {
       });
       assert.equal(updated.status, 200, await updated.clone().text());
       const replaced = await updated.json();
+      assert.equal(replaced.registration_client_uri, created.registration_client_uri, 'RFC 7592 §3 in the update response');
+      assert.ok(replaced.registration_access_token, 'registration_access_token in the update response');
       assert.equal(replaced.client_name, 'renamed interop client');
       assert.deepEqual(replaced.redirect_uris, ['http://127.0.0.1/other-callback']);
       assert.equal(replaced.client_uri, undefined, 'PUT removed the field it omitted (RFC 7592 §2.2)');

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import * as client from 'openid-client';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { assertBinaryExists, describeRun, findValues, runCli, spawnCli } from './lib/oauthscope.mjs';
+import { assertBinaryExists, describeRun, findValues, freePort, runCli, spawnCli } from './lib/oauthscope.mjs';
 import { actAsUser } from './lib/browser.mjs';
 import { BASIC_CLIENT, POST_CLIENT, USER, startOidcProvider } from './lib/oidc-provider-server.mjs';
 
@@ -183,7 +183,7 @@ describe('oauthscope CLI against oidc-provider', () => {
     }
 
     test('an explicit loopback --redirect-uri with a port is listened on', async () => {
-      const port = 40000 + Math.floor(Math.random() * 20000);
+      const port = await freePort();
       const { run, agentLog } = await runCode(['--redirect-uri', `http://127.0.0.1:${port}/callback`]);
       assert.equal(run.code, 0, `${describeRun(run)}\n--- browser agent ---\n${agentLog}`);
       assert.match(agentLog, new RegExp(`127\\.0\\.0\\.1:${port}/callback`));
