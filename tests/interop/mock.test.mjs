@@ -838,6 +838,37 @@ describe('oauthscope mock pages, driven like a browser (no auto-approve)', () =>
     assert.equal(location.searchParams.get('iss'), mock.issuer);
   });
 
+  /** The login, consent and device pages a person sees, with the responses that served them. */
+  async function walkEveryPage() {
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT_URI,
+      scope: 'openid',
+      code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
+      code_challenge_method: 'S256',
+      state: client.randomState(),
+    });
+    const code = await actAsUser(url, { stopPrefix: REDIRECT_URI });
+    const device = await client.initiateDeviceAuthorization(config, { scope: 'openid' });
+    const verification = await actAsUser(device.verification_uri, { userCode: device.user_code });
+    return [...code.hops, ...verification.hops];
+  }
+
+  test('a form POST that carries the user\'s input is answered with 303 or 302, never 307/308 (RFC 9700 §4.12)', async () => {
+    const posts = (await walkEveryPage()).filter((hop) => hop.method === 'POST');
+    assert.ok(posts.length >= 2, 'the login and consent forms were posted');
+    for (const hop of posts) assert.ok(![307, 308].includes(hop.status), `${hop.method} ${hop.url} answered ${hop.status}`);
+  });
+
+  test('every page refuses to be framed: X-Frame-Options or CSP frame-ancestors (RFC 9700 §4.16)', async () => {
+    const pages = (await walkEveryPage()).filter((hop) => /text\/html/.test(hop.headers.get('content-type') ?? ''));
+    assert.ok(pages.length >= 3, 'login, consent and device pages were shown');
+    for (const hop of pages) {
+      const xfo = hop.headers.get('x-frame-options') ?? '';
+      const csp = hop.headers.get('content-security-policy') ?? '';
+      assert.ok(/^(deny|sameorigin)$/i.test(xfo.trim()) || /frame-ancestors/i.test(csp), `${hop.method} ${new URL(hop.url).pathname}: no clickjacking protection (X-Frame-Options: ${xfo || 'absent'}; Content-Security-Policy: ${csp || 'absent'})`);
+    }
+  });
+
   test('denying consent redirects with access_denied, state and iss', async () => {
     const state = client.randomState();
     const url = client.buildAuthorizationUrl(config, {
