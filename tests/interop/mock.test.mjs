@@ -403,6 +403,30 @@ describe('oauthscope mock with openid-client and jose', () => {
       );
     });
 
+    test('redirect_uri is compared as an exact string, only a loopback port may vary (RFC 9700 §4.1.3)', async () => {
+      const variants = [
+        'http://127.0.0.1/callback/../callback',
+        'http://127.0.0.1/callback/',
+        'http://127.0.0.1/Callback',
+        'http://127.0.0.1/callback?extra=1',
+        'http://localhost/callback',
+      ];
+      const accepted = [];
+      for (const redirectUri of variants) {
+        const url = client.buildAuthorizationUrl(publicClient, {
+          redirect_uri: redirectUri,
+          scope: 'openid',
+          code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
+          code_challenge_method: 'S256',
+          state: 'x',
+        });
+        const response = await fetch(url, { redirect: 'manual' });
+        const location = response.headers.get('location');
+        if (location && new URL(location).searchParams.get('code')) accepted.push(`${redirectUri} -> ${location.split('?')[0]}`);
+      }
+      assert.deepEqual(accepted, [], `redirect URIs that are not the registered string got a code`);
+    });
+
     test('an unregistered redirect_uri gets an error page, never a redirect (RFC 6749 §4.1.2.1)', async () => {
       const url = new URL(metadata.authorization_endpoint);
       url.search = new URLSearchParams({ response_type: 'code', client_id: PUBLIC_CLIENT, redirect_uri: 'https://attacker.example/cb', scope: 'openid', state: 'x' }).toString();
