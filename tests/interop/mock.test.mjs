@@ -946,6 +946,7 @@ describe('oauthscope mock --config: ES256 signing, short lifetimes, a configured
         'signing_alg = "ES256"',
         '[lifetimes]',
         'authorization_code = 1',
+        'access_token = 4',
         'device_poll_interval = 1',
         '[[clients]]',
         `client_id = ${JSON.stringify(SERVICE.id)}`,
@@ -1008,6 +1009,18 @@ describe('oauthscope mock --config: ES256 signing, short lifetimes, a configured
       'invalid_grant',
       'a code past its 1 s lifetime',
     );
+  });
+
+  test('an expired access token: introspection says inactive, userinfo says invalid_token', async () => {
+    const tokens = await client.clientCredentialsGrant(service, { scope: 'api:read' });
+    const { tokens: user } = await codeFlowWith(service, { scope: 'openid' });
+    assert.ok(tokens.expires_in <= 4, `expires_in follows the configured lifetime: ${tokens.expires_in}`);
+    assert.equal((await client.tokenIntrospection(service, tokens.access_token)).active, true);
+    await sleep(5000);
+    assert.deepEqual(await client.tokenIntrospection(service, tokens.access_token), { active: false }, 'RFC 7662 §2.2: expired is inactive, nothing more');
+    const userinfo = await fetch(metadata.userinfo_endpoint, { headers: { authorization: `Bearer ${user.access_token}` } });
+    assert.equal(userinfo.status, 401);
+    assert.match(userinfo.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
   });
 
   test('the configured poll interval reaches the client (RFC 8628 §3.2)', async () => {
