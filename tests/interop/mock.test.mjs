@@ -552,12 +552,21 @@ describe('oauthscope mock with openid-client and jose', () => {
     test('rotation; a rotated-out token is invalid_grant and revokes the family (RFC 9700 §4.14.2)', async () => {
       const { tokens: first } = await codeFlow(publicClient);
       assert.ok(first.refresh_token, `a refresh token for scope "${scope}"`);
+      // A second later, so an auth_time that moved with the refresh would show.
+      await sleep(1100);
       const second = await client.refreshTokenGrant(publicClient, first.refresh_token);
       assert.ok(second.refresh_token, 'a new refresh token');
       assert.notEqual(second.refresh_token, first.refresh_token, 'the refresh token rotated');
       assert.notEqual(second.access_token, first.access_token);
       await jwt.accessToken(second.access_token, { clientId: PUBLIC_CLIENT });
-      if (second.id_token) await jwt.idToken(second.id_token, { clientId: PUBLIC_CLIENT, accessToken: second.access_token, sub: decodeJwt(first.id_token).sub });
+      if (second.id_token) {
+        // OIDC Core §12.2: a refreshed ID token keeps iss, sub, aud, azp and the original auth_time.
+        const original = decodeJwt(first.id_token);
+        const refreshed = await jwt.idToken(second.id_token, { clientId: PUBLIC_CLIENT, accessToken: second.access_token, sub: original.sub });
+        assert.deepEqual(refreshed.aud, original.aud);
+        assert.equal(refreshed.auth_time, original.auth_time, 'auth_time is the time of the original authentication');
+        assert.equal(refreshed.azp, original.azp);
+      }
 
       await rejectsWithOAuthError(client.refreshTokenGrant(publicClient, first.refresh_token), 'invalid_grant', 'reuse of the rotated-out refresh token');
       await rejectsWithOAuthError(client.refreshTokenGrant(publicClient, second.refresh_token), 'invalid_grant', 'the newest refresh token of a family whose old token was replayed');
