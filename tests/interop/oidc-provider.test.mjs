@@ -93,6 +93,25 @@ describe('oauthscope CLI against oidc-provider', () => {
       assert.equal(the(run, 'introspection_endpoint'), metadata.introspection_endpoint);
     });
 
+    test('an issuer with a path: discovery still finds the metadata, and a flow runs', async () => {
+      const tenant = await startOidcProvider({ mountPath: '/tenant-a' });
+      try {
+        const run = await runCli(['discover', tenant.issuer, '--json']);
+        assert.equal(run.code, 0, describeRun(run));
+        assert.equal(the(run, 'issuer'), tenant.issuer);
+        assert.ok(the(run, 'token_endpoint').startsWith(`${tenant.issuer}/`));
+        const origin = new URL(tenant.issuer).origin;
+        const asked = findValues(run.json, 'url');
+        assert.ok(asked.includes(`${origin}/.well-known/oauth-authorization-server/tenant-a`), `RFC 8414 §3.1 inserts the well-known part before the path: ${asked}`);
+        assert.ok(asked.includes(`${tenant.issuer}/.well-known/openid-configuration`), `OIDC Discovery §4 appends it: ${asked}`);
+        const flow = await runCli(['run', 'client-credentials', '--issuer', tenant.issuer, ...credentials(), '--scope', 'api:read', '--json']);
+        assert.equal(flow.code, 0, describeRun(flow));
+        the(flow, 'access_token', 'string');
+      } finally {
+        await tenant.stop();
+      }
+    });
+
     test('metadata whose issuer differs from the one asked for is rejected (RFC 8414 §3.3)', async () => {
       const other = op.issuer.replace('127.0.0.1', 'localhost');
       const run = await runCli(['discover', other, '--json']);
