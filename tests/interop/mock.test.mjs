@@ -1040,3 +1040,26 @@ describe('oauthscope mock --config: ES256 signing, short lifetimes, a configured
     await jwt.accessToken(tokens.access_token, { clientId: SERVICE.id });
   });
 });
+
+describe('oauthscope mock --issuer with a path (a tenant URL)', () => {
+  let mock;
+
+  before(async () => {
+    mock = await startMock({ issuerPath: '/tenant' });
+  });
+
+  after(async () => {
+    await mock?.stop();
+  });
+
+  test('metadata is where OIDC Discovery §4 and RFC 8414 §3.1 put it, and its endpoints answer', async () => {
+    const oidc = await fetch(`${mock.issuer}/.well-known/openid-configuration`);
+    assert.equal(oidc.status, 200, `GET ${mock.issuer}/.well-known/openid-configuration (OIDC Discovery §4: issuer + /.well-known/openid-configuration)`);
+    const rfc8414 = await fetch(`${new URL(mock.issuer).origin}/.well-known/oauth-authorization-server/tenant`);
+    assert.equal(rfc8414.status, 200, 'RFC 8414 §3.1: the well-known part goes between host and path');
+    const config = await client.discovery(new URL(mock.issuer), CONFIDENTIAL_CLIENT, undefined, client.ClientSecretBasic(CONFIDENTIAL_SECRET), insecure);
+    assert.equal(config.serverMetadata().issuer, mock.issuer);
+    const tokens = await client.clientCredentialsGrant(config, { scope: 'api:read' });
+    await new JwtChecker(config.serverMetadata()).accessToken(tokens.access_token, { clientId: CONFIDENTIAL_CLIENT });
+  });
+});
