@@ -343,6 +343,27 @@ describe('oauthscope CLI against oidc-provider', () => {
       assert.match(gone.stderr, /401|invalid_token/);
     });
 
+    test('a public client registered by the CLI runs the code flow with PKCE and no secret', async () => {
+      const port = await freePort();
+      const redirectUri = `http://127.0.0.1:${port}/callback`;
+      const created = await runCli([
+        'register', '--issuer', op.issuer, '--redirect-uri', redirectUri, '--auth-method', 'none',
+        '--grant-type', 'authorization_code', '--scope', 'openid', '--json',
+      ]);
+      assert.equal(created.code, 0, describeRun(created));
+      const clientId = the(created, 'client_id', 'string');
+      assert.equal(findValues(created.json, 'client_secret').filter((v) => typeof v === 'string').length, 0, 'no secret for auth method none');
+      const logFile = join(work, 'agent-public.log');
+      const run = await runCli(
+        ['run', 'code', '--issuer', op.issuer, '--client-id', clientId, '--auth-method', 'none', '--redirect-uri', redirectUri, '--scope', 'openid', '--json'],
+        { env: { BROWSER: BROWSER_AGENT, BROWSER_AGENT_LOG: logFile } },
+      );
+      const agentLog = await readFile(logFile, 'utf8').catch(() => '(the browser agent was never started)');
+      assert.equal(run.code, 0, `${describeRun(run)}\n--- browser agent ---\n${agentLog}`);
+      const { payload } = await jwtVerify(the(run, 'id_token', 'string'), jwks, { issuer: op.issuer, audience: clientId });
+      assert.equal(payload.sub, USER.login);
+    });
+
     test('oidc-provider refuses a redirect URI with a fragment; the CLI says so and exits non-zero', async () => {
       const run = await runCli(['register', '--issuer', op.issuer, '--redirect-uri', 'http://127.0.0.1/callback#fragment', '--json']);
       assert.notEqual(run.code, 0, describeRun(run));
