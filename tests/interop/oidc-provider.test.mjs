@@ -26,6 +26,12 @@ function the(run, key, type) {
   return values[0];
 }
 
+/**
+ * `--flag=VALUE`: server-made ids, secrets and tokens are random base64url and may begin
+ * with "-", which `--flag VALUE` would hand to the parser as another option.
+ */
+const option = (flag, value) => `${flag}=${value}`;
+
 /** The CLI's own verdicts on a token: every `checks` list in the output, flattened. */
 function verdicts(run) {
   return findValues(run.json, 'checks').flat();
@@ -50,7 +56,7 @@ describe('oauthscope CLI against oidc-provider', () => {
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  const credentials = (c = BASIC_CLIENT) => ['--client-id', c.id, '--client-secret', c.secret];
+  const credentials = (c = BASIC_CLIENT) => ['--client-id', c.id, option('--client-secret', c.secret)];
 
   /** oidc-provider's own view of a token, through a certified client: the cross-check. */
   const introspectWithReference = (token) => client.tokenIntrospection(referenceClient, token);
@@ -224,7 +230,7 @@ describe('oauthscope CLI against oidc-provider', () => {
 
     test('userinfo with the access token', async () => {
       assert.ok(tokens, 'needs the code flow test');
-      const run = await runCli(['userinfo', '--issuer', op.issuer, '--token', tokens.access, '--json']);
+      const run = await runCli(['userinfo', '--issuer', op.issuer, option('--token', tokens.access), '--json']);
       assert.equal(run.code, 0, describeRun(run));
       assert.equal(the(run, 'sub'), USER.login);
       assert.equal(the(run, 'email'), USER.email);
@@ -232,7 +238,7 @@ describe('oauthscope CLI against oidc-provider', () => {
 
     test('introspect reports an active token', async () => {
       assert.ok(tokens, 'needs the code flow test');
-      const run = await runCli(['introspect', '--issuer', op.issuer, '--token', tokens.access, ...credentials(), '--json']);
+      const run = await runCli(['introspect', '--issuer', op.issuer, option('--token', tokens.access), ...credentials(), '--json']);
       assert.equal(run.code, 0, describeRun(run));
       assert.equal(the(run, 'active'), true);
       assert.equal(the(run, 'client_id'), BASIC_CLIENT.id);
@@ -240,7 +246,7 @@ describe('oauthscope CLI against oidc-provider', () => {
 
     test('run refresh: new tokens, and oidc-provider rotated the refresh token', async () => {
       assert.ok(tokens, 'needs the code flow test');
-      const run = await runCli(['run', 'refresh', '--issuer', op.issuer, ...credentials(), '--refresh-token', tokens.refresh, '--json']);
+      const run = await runCli(['run', 'refresh', '--issuer', op.issuer, ...credentials(), option('--refresh-token', tokens.refresh), '--json']);
       assert.equal(run.code, 0, describeRun(run));
       const access = findValues(run.json, 'access_token').filter((t) => typeof t === 'string' && t !== tokens.access);
       assert.ok(access.length > 0, `a new access token\n${describeRun(run)}`);
@@ -251,17 +257,17 @@ describe('oauthscope CLI against oidc-provider', () => {
 
     test('revoke the refresh token, then introspect says inactive', async () => {
       assert.ok(tokens, 'needs the code flow test');
-      const revoke = await runCli(['revoke', '--issuer', op.issuer, '--token', tokens.refresh, ...credentials(), '--json']);
+      const revoke = await runCli(['revoke', '--issuer', op.issuer, option('--token', tokens.refresh), ...credentials(), '--json']);
       assert.equal(revoke.code, 0, describeRun(revoke));
       assert.equal((await introspectWithReference(tokens.refresh)).active, false, 'oidc-provider revoked it');
-      const run = await runCli(['introspect', '--issuer', op.issuer, '--token', tokens.refresh, ...credentials(), '--json']);
+      const run = await runCli(['introspect', '--issuer', op.issuer, option('--token', tokens.refresh), ...credentials(), '--json']);
       assert.equal(run.code, 0, `an inactive token is an answer, not an error\n${describeRun(run)}`);
       assert.equal(the(run, 'active'), false);
     });
 
     test('a revoked refresh token: run refresh fails with invalid_grant', async () => {
       assert.ok(tokens, 'needs the code flow test');
-      const run = await runCli(['run', 'refresh', '--issuer', op.issuer, ...credentials(), '--refresh-token', tokens.refresh, '--json']);
+      const run = await runCli(['run', 'refresh', '--issuer', op.issuer, ...credentials(), option('--refresh-token', tokens.refresh), '--json']);
       assert.notEqual(run.code, 0, describeRun(run));
       assert.match(run.stderr, /invalid_grant/);
     });
@@ -322,23 +328,23 @@ describe('oauthscope CLI against oidc-provider', () => {
       let token = the(created, 'registration_access_token', 'string');
       assert.ok(uri.startsWith(op.issuer));
 
-      const used = await runCli(['run', 'client-credentials', '--issuer', op.issuer, '--client-id', clientId, '--client-secret', secret, '--scope', 'api:read', '--json']);
+      const used = await runCli(['run', 'client-credentials', '--issuer', op.issuer, option('--client-id', clientId), option('--client-secret', secret), '--scope', 'api:read', '--json']);
       assert.equal(used.code, 0, `the registered client works at once\n${describeRun(used)}`);
 
-      const read = await runCli(['client', 'get', '--registration-client-uri', uri, '--registration-access-token', token, '--json']);
+      const read = await runCli(['client', 'get', '--registration-client-uri', uri, option('--registration-access-token', token), '--json']);
       assert.equal(read.code, 0, describeRun(read));
       assert.equal(the(read, 'client_name'), 'oauthscope interop');
 
-      const updated = await runCli(['client', 'update', '--registration-client-uri', uri, '--registration-access-token', token, '--redirect-uri', 'http://127.0.0.1/elsewhere', '--json']);
+      const updated = await runCli(['client', 'update', '--registration-client-uri', uri, option('--registration-access-token', token), '--redirect-uri', 'http://127.0.0.1/elsewhere', '--json']);
       assert.equal(updated.code, 0, describeRun(updated));
       assert.deepEqual(the(updated, 'redirect_uris'), ['http://127.0.0.1/elsewhere']);
       assert.equal(the(updated, 'client_name'), 'oauthscope interop', 'fields not changed are sent back as read');
       // oidc-provider rotates the registration access token on update (RFC 7592 §2.2 allows it).
       token = the(updated, 'registration_access_token', 'string');
 
-      const deleted = await runCli(['client', 'delete', '--registration-client-uri', uri, '--registration-access-token', token, '--json']);
+      const deleted = await runCli(['client', 'delete', '--registration-client-uri', uri, option('--registration-access-token', token), '--json']);
       assert.equal(deleted.code, 0, describeRun(deleted));
-      const gone = await runCli(['client', 'get', '--registration-client-uri', uri, '--registration-access-token', token, '--json']);
+      const gone = await runCli(['client', 'get', '--registration-client-uri', uri, option('--registration-access-token', token), '--json']);
       assert.notEqual(gone.code, 0, `a deleted client cannot be read\n${describeRun(gone)}`);
       assert.match(gone.stderr, /401|invalid_token/);
     });
@@ -355,7 +361,7 @@ describe('oauthscope CLI against oidc-provider', () => {
       assert.equal(findValues(created.json, 'client_secret').filter((v) => typeof v === 'string').length, 0, 'no secret for auth method none');
       const logFile = join(work, 'agent-public.log');
       const run = await runCli(
-        ['run', 'code', '--issuer', op.issuer, '--client-id', clientId, '--auth-method', 'none', '--redirect-uri', redirectUri, '--scope', 'openid', '--json'],
+        ['run', 'code', '--issuer', op.issuer, option('--client-id', clientId), '--auth-method', 'none', '--redirect-uri', redirectUri, '--scope', 'openid', '--json'],
         { env: { BROWSER: BROWSER_AGENT, BROWSER_AGENT_LOG: logFile } },
       );
       const agentLog = await readFile(logFile, 'utf8').catch(() => '(the browser agent was never started)');
