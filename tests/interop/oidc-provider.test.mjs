@@ -152,6 +152,20 @@ describe('oauthscope CLI against oidc-provider', () => {
       assert.equal(run.code, 0, describeRun(run));
     });
 
+    test('human output masks the secret and the token; --show-secrets shows a token oidc-provider accepts', async () => {
+      const args = ['run', 'client-credentials', '--issuer', op.issuer, ...credentials(), '--scope', 'api:read'];
+      const masked = await runCli(args);
+      assert.equal(masked.code, 0, describeRun(masked));
+      const said = `${masked.stdout}${masked.stderr}`;
+      assert.ok(!said.includes(BASIC_CLIENT.secret), 'the client secret is not printed');
+      assert.match(said, /access_token\s+\S*…/, `the access token is shown cut short\n${describeRun(masked)}`);
+      const shown = await runCli([...args, '--show-secrets']);
+      assert.equal(shown.code, 0, describeRun(shown));
+      const token = shown.stdout.match(/^\s*access_token\s+(\S+)\s*$/m)?.[1];
+      assert.ok(token && !token.includes('…'), `the full access token is printed\n${describeRun(shown)}`);
+      assert.equal((await introspectWithReference(token)).active, true, 'and it is the real one');
+    });
+
     test('a wrong secret fails with the server\'s invalid_client in one readable line', async () => {
       const run = await runCli(['run', 'client-credentials', '--issuer', op.issuer, '--client-id', BASIC_CLIENT.id, '--client-secret', 'wrong', '--json']);
       assert.notEqual(run.code, 0, describeRun(run));
