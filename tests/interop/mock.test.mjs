@@ -52,10 +52,10 @@ async function rejectsMentioning(promise, pattern) {
   });
 }
 
-async function postForm(url, params, { basic, bearer } = {}) {
+/** A raw form POST, for requests a certified client would never send. `basic`: [id, secret]. */
+async function postForm(url, params, { basic } = {}) {
   const headers = { 'content-type': 'application/x-www-form-urlencoded' };
   if (basic) headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(basic[0])}:${encodeURIComponent(basic[1])}`).toString('base64')}`;
-  if (bearer) headers.authorization = `Bearer ${bearer}`;
   return fetch(url, { method: 'POST', headers, body: new URLSearchParams(params), redirect: 'manual' });
 }
 
@@ -64,7 +64,7 @@ async function postForm(url, params, { basic, bearer } = {}) {
  * user agent follow /authorize to the redirect, then authorizationCodeGrant with its state,
  * nonce, PKCE and iss checks. Returns everything a later step needs.
  */
-async function codeFlowWith(config, { scope, redirectUri = REDIRECT_URI, extra = {}, par = false }) {
+async function codeFlowWith(config, { scope, redirectUri = REDIRECT_URI, par = false }) {
   const codeVerifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
   const nonce = client.randomNonce();
@@ -75,7 +75,6 @@ async function codeFlowWith(config, { scope, redirectUri = REDIRECT_URI, extra =
     code_challenge_method: 'S256',
     state,
     nonce,
-    ...extra,
   };
   const url = par ? await client.buildAuthorizationUrlWithPAR(config, params) : client.buildAuthorizationUrl(config, params);
   const { redirect } = await actAsUser(url, { stopPrefix: redirectUri });

@@ -9,7 +9,7 @@ const MAX_STEPS = 25;
 const DENY_CHOICE = 3;
 
 /** Cookie jar keyed by cookie name (all traffic is one loopback origin). */
-export class CookieJar {
+class CookieJar {
   #cookies = new Map();
 
   store(response) {
@@ -32,7 +32,7 @@ export class CookieJar {
 
 const ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
 
-export function decodeEntities(text) {
+function decodeEntities(text) {
   return text.replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, (whole, ref) => {
     if (ref[0] === '#') {
       const code = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
@@ -53,7 +53,7 @@ function attributes(tag) {
 }
 
 /** Every <form> in the page with its fields and submit buttons. */
-export function parseForms(html) {
+function parseForms(html) {
   const forms = [];
   for (const m of html.matchAll(/<form\b[^>]*>([\s\S]*?)<\/form>/gi)) {
     const formTag = m[0].match(/^<form\b[^>]*>/i)[0];
@@ -191,7 +191,7 @@ function formBody(form, button, person) {
  */
 export async function actAsUser(startUrl, person) {
   const who = { user: 'alice', password: 'any-password', decision: 'approve', ...person };
-  const jar = who.jar ?? new CookieJar();
+  const jar = new CookieJar();
   const visited = [];
   const hops = [];
   let denied = false;

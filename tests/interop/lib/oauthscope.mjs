@@ -37,36 +37,8 @@ export async function freePort() {
  * `json` is stdout parsed when it is JSON (undefined otherwise). Never rejects on a
  * non-zero exit: tests assert on the code.
  */
-export function runCli(args, { env = {}, timeoutMs = 60_000, input } = {}) {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(OAUTHSCOPE_BIN, args, {
-      env: { ...process.env, NO_COLOR: '1', ...env },
-      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    if (input !== undefined) child.stdin.end(input);
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`oauthscope ${args.join(' ')} timed out after ${timeoutMs} ms\nstderr: ${stderr}`));
-    }, timeoutMs);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      let json;
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        json = undefined;
-      }
-      resolveRun({ code: code ?? `signal ${signal}`, stdout, stderr, json });
-    });
-  });
+export function runCli(args, { env = {}, timeoutMs = 60_000 } = {}) {
+  return spawnCli(args, { env, timeoutMs }).done;
 }
 
 /** Human-readable summary of a CLI run, for assertion messages. */
@@ -75,7 +47,7 @@ export function describeRun(run) {
 }
 
 /** Poll `url` until it answers 200 (any status with `anyStatus`), or fail after `timeoutMs`. */
-export async function waitForHttp(url, { timeoutMs = 15_000, isAlive = () => true, diagnostics = () => '', anyStatus = false } = {}) {
+async function waitForHttp(url, { timeoutMs = 15_000, isAlive = () => true, diagnostics = () => '', anyStatus = false } = {}) {
   const deadline = Date.now() + timeoutMs;
   let lastError;
   while (Date.now() < deadline) {
