@@ -573,6 +573,11 @@ describe('oauthscope mock with openid-client and jose', () => {
       assert.equal(introspection.active, false, 'the family is revoked');
     });
 
+    test("a refresh token is bound to its client: another client's attempt is invalid_grant (RFC 6749 §6)", async () => {
+      const { tokens } = await codeFlow(publicClient);
+      await rejectsWithOAuthError(client.refreshTokenGrant(basicClient, tokens.refresh_token), 'invalid_grant', "demo-confidential presenting demo-public's refresh token");
+    });
+
     test('scope may narrow on refresh, never widen (RFC 6749 §6)', async () => {
       const { tokens } = await codeFlow(publicClient);
       const narrowed = await client.refreshTokenGrant(publicClient, tokens.refresh_token, { scope: 'openid profile' });
@@ -671,6 +676,13 @@ describe('oauthscope mock with openid-client and jose', () => {
       assert.equal(posted.status, 200);
       assert.equal((await posted.json()).sub, sub);
       await rejectsMentioning(client.fetchUserInfo(publicClient, tokens.access_token, 'somebody-else'), /"sub"/);
+    });
+
+    test('userinfo refuses a token with no user behind it: 403 insufficient_scope (RFC 6750 §3.1)', async () => {
+      const tokens = await client.clientCredentialsGrant(basicClient, { scope: 'api:read' });
+      const response = await fetch(metadata.userinfo_endpoint, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+      assert.equal(response.status, 403);
+      assert.match(response.headers.get('www-authenticate') ?? '', /^Bearer .*error="insufficient_scope"/i);
     });
 
     test('userinfo claims follow the scopes: openid alone gives no email', async () => {
