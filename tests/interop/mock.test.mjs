@@ -402,7 +402,7 @@ describe('oauthscope mock with openid-client and jose', () => {
       );
     });
 
-    test('redirect_uri is compared as an exact string, only a loopback port may vary (RFC 9700 §4.1.3)', async () => {
+    test('redirect_uri is compared as an exact string, only a loopback port may vary (RFC 9700 §2.1)', async () => {
       const variants = [
         'http://127.0.0.1/callback/../callback',
         'http://127.0.0.1/callback/',
