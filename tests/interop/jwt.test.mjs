@@ -231,6 +231,37 @@ describe('oauthscope decode against tokens made by jose', () => {
     assert.doesNotMatch(stderr, /panicked/, `a closed stdout is not a crash (exit ${code})\n${stderr.slice(0, 600)}`);
   });
 
+  describe('RFC 7520 §4.1 and §4.4: the RS256 and HS256 example signatures', () => {
+    // RFC 7520 §3.4 (RSA public key), §3.5 (symmetric key), and the payload of §4: a quote, not JSON claims.
+    const payload = 'SXTigJlzIGEgZGFuZ2Vyb3VzIGJ1c2luZXNzLCBGcm9kbywgZ29pbmcgb3V0IHlvdXIgZG9vci4gWW91IHN0ZXAgb250byB0aGUgcm9hZCwgYW5kIGlmIHlvdSBkb24ndCBrZWVwIHlvdXIgZmVldCwgdGhlcmXigJlzIG5vIGtub3dpbmcgd2hlcmUgeW91IG1pZ2h0IGJlIHN3ZXB0IG9mZiB0by4';
+    const rsaKey = {
+      kty: 'RSA',
+      kid: 'bilbo.baggins@hobbiton.example',
+      use: 'sig',
+      n: 'n4EPtAOCc9AlkeQHPzHStgAbgs7bTZLwUBZdR8_KuKPEHLd4rHVTeT-O-XV2jRojdNhxJWTDvNd7nqQ0VEiZQHz_AJmSCpMaJMRBSFKrKb2wqVwGU_NsYOYL-QtiWN2lbzcEe6XC0dApr5ydQLrHqkHHig3RBordaZ6Aj-oBHqFEHYpPe7Tpe-OfVfHd1E6cS6M1FZcD1NNLYD5lFHpPI9bTwJlsde3uhGqC0ZCuEHg8lhzwOHrtIQbS0FVbb9k3-tVTU4fg_3L_vniUFAKwuCLqKnS2BYwdq_mzSnbLY7h_qixoR7jig3__kRhuaxwUkRz5iaiQkqgc5gHdrNP5zw',
+      e: 'AQAB',
+    };
+    const octKey = { kty: 'oct', kid: '018c0ae5-4d9b-471b-bfd6-eef314bc7037', use: 'sig', alg: 'HS256', k: 'hJtXIZ2uSN5kbQfbtTNWbpdmhkV8FJG-Onbc6mxCcYg' };
+    const rs256 = `eyJhbGciOiJSUzI1NiIsImtpZCI6ImJpbGJvLmJhZ2dpbnNAaG9iYml0b24uZXhhbXBsZSJ9.${payload}.MRjdkly7_-oTPTS3AXP41iQIGKa80A0ZmTuV5MEaHoxnW2e5CZ5NlKtainoFmKZopdHM1O2U4mwzJdQx996ivp83xuglII7PNDi84wnB-BDkoBwA78185hX-Es4JIwmDLJK3lfWRa-XtL0RnltuYv746iYTh_qHRD68BNt1uSNCrUCTJDt5aAE6x8wW1Kt9eRo4QPocSadnHXFxnt8Is9UzpERV0ePPQdLuW3IS_de3xyIrDaLGdjluPxUAhb6L2aXic1U12podGU0KLUQSE_oI-ZnmKJ3F4uOZDnd6QZWJushZ41Axf_fcIe8u9ipH84ogoree7vjbU5y18kDquDg`;
+    const hs256 = `eyJhbGciOiJIUzI1NiIsImtpZCI6IjAxOGMwYWU1LTRkOWItNDcxYi1iZmQ2LWVlZjMxNGJjNzAzNyJ9.${payload}.s0h6KThzkfBBBkLspW1h84VsJZFTsPPqMDA7g1Md7p0`;
+    let file;
+
+    before(async () => {
+      file = join(dir, 'rfc7520.json');
+      await writeFile(file, JSON.stringify({ keys: [rsaKey, octKey] }));
+    });
+
+    for (const [name, jws] of [['RS256 (§4.1)', () => rs256], ['HS256 with a JWK oct key (§4.4)', () => hs256]]) {
+      test(`${name} verifies; with one payload character changed it does not`, async () => {
+        const run = await decode(jws(), ['--jwks', file]);
+        assert.equal(run.code, 0, describeRun(run));
+        const [header, body, signature] = jws().split('.');
+        const changed = `${header}.${body.slice(0, 5)}${body[5] === 'A' ? 'B' : 'A'}${body.slice(6)}.${signature}`;
+        await expectRefused(changed, ['--jwks', file], /signature/i);
+      });
+    }
+  });
+
   describe('RFC 8037 Appendix A.4: the Ed25519 example signature', () => {
     test('verifies against the RFC public key', async () => {
       const file = join(dir, 'rfc8037.json');

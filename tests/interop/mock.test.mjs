@@ -52,10 +52,10 @@ async function rejectsMentioning(promise, pattern) {
   });
 }
 
-async function postForm(url, params, { basic, bearer } = {}) {
+/** A raw form POST, for requests a certified client would never send. `basic`: [id, secret]. */
+async function postForm(url, params, { basic } = {}) {
   const headers = { 'content-type': 'application/x-www-form-urlencoded' };
   if (basic) headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(basic[0])}:${encodeURIComponent(basic[1])}`).toString('base64')}`;
-  if (bearer) headers.authorization = `Bearer ${bearer}`;
   return fetch(url, { method: 'POST', headers, body: new URLSearchParams(params), redirect: 'manual' });
 }
 
@@ -64,7 +64,7 @@ async function postForm(url, params, { basic, bearer } = {}) {
  * user agent follow /authorize to the redirect, then authorizationCodeGrant with its state,
  * nonce, PKCE and iss checks. Returns everything a later step needs.
  */
-async function codeFlowWith(config, { scope, redirectUri = REDIRECT_URI, extra = {}, par = false }) {
+async function codeFlowWith(config, { scope, redirectUri = REDIRECT_URI, par = false }) {
   const codeVerifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
   const nonce = client.randomNonce();
@@ -75,7 +75,6 @@ async function codeFlowWith(config, { scope, redirectUri = REDIRECT_URI, extra =
     code_challenge_method: 'S256',
     state,
     nonce,
-    ...extra,
   };
   const url = par ? await client.buildAuthorizationUrlWithPAR(config, params) : client.buildAuthorizationUrl(config, params);
   const { redirect } = await actAsUser(url, { stopPrefix: redirectUri });
@@ -192,6 +191,23 @@ describe('oauthscope mock with openid-client and jose', () => {
       assert.ok(id.at_hash, 'ID token carries at_hash (OIDC Core §3.1.3.6: the mock includes it)');
       assert.ok(id.auth_time, 'ID token carries auth_time');
       assert.deepEqual(tokens.claims(), id, 'openid-client read the same ID token claims');
+    });
+
+    test('max_age: the ID token carries a recent auth_time (OIDC Core §3.1.2.1)', async () => {
+      const codeVerifier = client.randomPKCECodeVerifier();
+      const state = client.randomState();
+      const url = client.buildAuthorizationUrl(publicClient, {
+        redirect_uri: REDIRECT_URI,
+        scope: 'openid',
+        code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+        code_challenge_method: 'S256',
+        state,
+        max_age: '300',
+      });
+      const { redirect } = await actAsUser(url, { stopPrefix: REDIRECT_URI });
+      // openid-client requires auth_time and checks it against max_age.
+      const tokens = await client.authorizationCodeGrant(publicClient, redirect, { pkceCodeVerifier: codeVerifier, expectedState: state, maxAge: 300 });
+      assert.ok(tokens.claims().auth_time <= Math.floor(Date.now() / 1000) + 5);
     });
 
     test('confidential client over client_secret_basic and client_secret_post', async () => {
@@ -386,6 +402,30 @@ describe('oauthscope mock with openid-client and jose', () => {
       );
     });
 
+    test('redirect_uri is compared as an exact string, only a loopback port may vary (RFC 9700 §2.1)', async () => {
+      const variants = [
+        'http://127.0.0.1/callback/../callback',
+        'http://127.0.0.1/callback/',
+        'http://127.0.0.1/Callback',
+        'http://127.0.0.1/callback?extra=1',
+        'http://localhost/callback',
+      ];
+      const accepted = [];
+      for (const redirectUri of variants) {
+        const url = client.buildAuthorizationUrl(publicClient, {
+          redirect_uri: redirectUri,
+          scope: 'openid',
+          code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
+          code_challenge_method: 'S256',
+          state: 'x',
+        });
+        const response = await fetch(url, { redirect: 'manual' });
+        const location = response.headers.get('location');
+        if (location && new URL(location).searchParams.get('code')) accepted.push(`${redirectUri} -> ${location.split('?')[0]}`);
+      }
+      assert.deepEqual(accepted, [], `redirect URIs that are not the registered string got a code`);
+    });
+
     test('an unregistered redirect_uri gets an error page, never a redirect (RFC 6749 §4.1.2.1)', async () => {
       const url = new URL(metadata.authorization_endpoint);
       url.search = new URLSearchParams({ response_type: 'code', client_id: PUBLIC_CLIENT, redirect_uri: 'https://attacker.example/cb', scope: 'openid', state: 'x' }).toString();
@@ -511,17 +551,31 @@ describe('oauthscope mock with openid-client and jose', () => {
     test('rotation; a rotated-out token is invalid_grant and revokes the family (RFC 9700 §4.14.2)', async () => {
       const { tokens: first } = await codeFlow(publicClient);
       assert.ok(first.refresh_token, `a refresh token for scope "${scope}"`);
+      // A second later, so an auth_time that moved with the refresh would show.
+      await sleep(1100);
       const second = await client.refreshTokenGrant(publicClient, first.refresh_token);
       assert.ok(second.refresh_token, 'a new refresh token');
       assert.notEqual(second.refresh_token, first.refresh_token, 'the refresh token rotated');
       assert.notEqual(second.access_token, first.access_token);
       await jwt.accessToken(second.access_token, { clientId: PUBLIC_CLIENT });
-      if (second.id_token) await jwt.idToken(second.id_token, { clientId: PUBLIC_CLIENT, accessToken: second.access_token, sub: decodeJwt(first.id_token).sub });
+      if (second.id_token) {
+        // OIDC Core §12.2: a refreshed ID token keeps iss, sub, aud, azp and the original auth_time.
+        const original = decodeJwt(first.id_token);
+        const refreshed = await jwt.idToken(second.id_token, { clientId: PUBLIC_CLIENT, accessToken: second.access_token, sub: original.sub });
+        assert.deepEqual(refreshed.aud, original.aud);
+        assert.equal(refreshed.auth_time, original.auth_time, 'auth_time is the time of the original authentication');
+        assert.equal(refreshed.azp, original.azp);
+      }
 
       await rejectsWithOAuthError(client.refreshTokenGrant(publicClient, first.refresh_token), 'invalid_grant', 'reuse of the rotated-out refresh token');
       await rejectsWithOAuthError(client.refreshTokenGrant(publicClient, second.refresh_token), 'invalid_grant', 'the newest refresh token of a family whose old token was replayed');
       const introspection = await client.tokenIntrospection(basicClient, second.refresh_token);
       assert.equal(introspection.active, false, 'the family is revoked');
+    });
+
+    test("a refresh token is bound to its client: another client's attempt is invalid_grant (RFC 6749 §6)", async () => {
+      const { tokens } = await codeFlow(publicClient);
+      await rejectsWithOAuthError(client.refreshTokenGrant(basicClient, tokens.refresh_token), 'invalid_grant', "demo-confidential presenting demo-public's refresh token");
     });
 
     test('scope may narrow on refresh, never widen (RFC 6749 §6)', async () => {
@@ -624,6 +678,13 @@ describe('oauthscope mock with openid-client and jose', () => {
       await rejectsMentioning(client.fetchUserInfo(publicClient, tokens.access_token, 'somebody-else'), /"sub"/);
     });
 
+    test('userinfo refuses a token with no user behind it: 403 insufficient_scope (RFC 6750 §3.1)', async () => {
+      const tokens = await client.clientCredentialsGrant(basicClient, { scope: 'api:read' });
+      const response = await fetch(metadata.userinfo_endpoint, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+      assert.equal(response.status, 403);
+      assert.match(response.headers.get('www-authenticate') ?? '', /^Bearer .*error="insufficient_scope"/i);
+    });
+
     test('userinfo claims follow the scopes: openid alone gives no email', async () => {
       const { tokens } = await codeFlow(publicClient, { scope: 'openid' });
       const claims = await client.fetchUserInfo(publicClient, tokens.access_token, client.skipSubjectCheck);
@@ -697,6 +758,9 @@ describe('oauthscope mock with openid-client and jose', () => {
       const current = await read.json();
       assert.equal(current.client_id, created.client_id);
       assert.equal(current.client_name, 'interop test client');
+      // RFC 7592 §3: the client information response carries both management fields.
+      assert.equal(current.registration_client_uri, created.registration_client_uri);
+      assert.ok(current.registration_access_token, 'registration_access_token in the read response');
       assert.deepEqual(current.redirect_uris, [REDIRECT_URI]);
 
       assert.equal((await manage('GET', undefined, 'wrong-token')).status, 401, 'a wrong registration access token is 401');
@@ -714,6 +778,8 @@ describe('oauthscope mock with openid-client and jose', () => {
       });
       assert.equal(updated.status, 200, await updated.clone().text());
       const replaced = await updated.json();
+      assert.equal(replaced.registration_client_uri, created.registration_client_uri, 'RFC 7592 §3 in the update response');
+      assert.ok(replaced.registration_access_token, 'registration_access_token in the update response');
       assert.equal(replaced.client_name, 'renamed interop client');
       assert.deepEqual(replaced.redirect_uris, ['http://127.0.0.1/other-callback']);
       assert.equal(replaced.client_uri, undefined, 'PUT removed the field it omitted (RFC 7592 §2.2)');
@@ -816,6 +882,37 @@ describe('oauthscope mock pages, driven like a browser (no auto-approve)', () =>
     assert.equal(location.searchParams.get('iss'), mock.issuer);
   });
 
+  /** The login, consent and device pages a person sees, with the responses that served them. */
+  async function walkEveryPage() {
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT_URI,
+      scope: 'openid',
+      code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
+      code_challenge_method: 'S256',
+      state: client.randomState(),
+    });
+    const code = await actAsUser(url, { stopPrefix: REDIRECT_URI });
+    const device = await client.initiateDeviceAuthorization(config, { scope: 'openid' });
+    const verification = await actAsUser(device.verification_uri, { userCode: device.user_code });
+    return [...code.hops, ...verification.hops];
+  }
+
+  test('a form POST that carries the user\'s input is answered with 303 or 302, never 307/308 (RFC 9700 §4.12)', async () => {
+    const posts = (await walkEveryPage()).filter((hop) => hop.method === 'POST');
+    assert.ok(posts.length >= 2, 'the login and consent forms were posted');
+    for (const hop of posts) assert.ok(![307, 308].includes(hop.status), `${hop.method} ${hop.url} answered ${hop.status}`);
+  });
+
+  test('every page refuses to be framed: X-Frame-Options or CSP frame-ancestors (RFC 9700 §4.16)', async () => {
+    const pages = (await walkEveryPage()).filter((hop) => /text\/html/.test(hop.headers.get('content-type') ?? ''));
+    assert.ok(pages.length >= 3, 'login, consent and device pages were shown');
+    for (const hop of pages) {
+      const xfo = hop.headers.get('x-frame-options') ?? '';
+      const csp = hop.headers.get('content-security-policy') ?? '';
+      assert.ok(/^(deny|sameorigin)$/i.test(xfo.trim()) || /frame-ancestors/i.test(csp), `${hop.method} ${new URL(hop.url).pathname}: no clickjacking protection (X-Frame-Options: ${xfo || 'absent'}; Content-Security-Policy: ${csp || 'absent'})`);
+    }
+  });
+
   test('denying consent redirects with access_denied, state and iss', async () => {
     const state = client.randomState();
     const url = client.buildAuthorizationUrl(config, {
@@ -869,6 +966,7 @@ describe('oauthscope mock --config: ES256 signing, short lifetimes, a configured
         'signing_alg = "ES256"',
         '[lifetimes]',
         'authorization_code = 1',
+        'access_token = 4',
         'device_poll_interval = 1',
         '[[clients]]',
         `client_id = ${JSON.stringify(SERVICE.id)}`,
@@ -933,11 +1031,46 @@ describe('oauthscope mock --config: ES256 signing, short lifetimes, a configured
     );
   });
 
+  test('an expired access token: introspection says inactive, userinfo says invalid_token', async () => {
+    const tokens = await client.clientCredentialsGrant(service, { scope: 'api:read' });
+    const { tokens: user } = await codeFlowWith(service, { scope: 'openid' });
+    assert.ok(tokens.expires_in <= 4, `expires_in follows the configured lifetime: ${tokens.expires_in}`);
+    assert.equal((await client.tokenIntrospection(service, tokens.access_token)).active, true);
+    await sleep(5000);
+    assert.deepEqual(await client.tokenIntrospection(service, tokens.access_token), { active: false }, 'RFC 7662 §2.2: expired is inactive, nothing more');
+    const userinfo = await fetch(metadata.userinfo_endpoint, { headers: { authorization: `Bearer ${user.access_token}` } });
+    assert.equal(userinfo.status, 401);
+    assert.match(userinfo.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
+  });
+
   test('the configured poll interval reaches the client (RFC 8628 §3.2)', async () => {
     const device = await client.initiateDeviceAuthorization(service, { scope: 'openid' });
     assert.equal(device.interval, 1);
     await actAsUser(device.verification_uri, { userCode: device.user_code });
     const tokens = await client.pollDeviceAuthorizationGrant(service, device, undefined, { signal: AbortSignal.timeout(15_000) });
     await jwt.accessToken(tokens.access_token, { clientId: SERVICE.id });
+  });
+});
+
+describe('oauthscope mock --issuer with a path (a tenant URL)', () => {
+  let mock;
+
+  before(async () => {
+    mock = await startMock({ issuerPath: '/tenant' });
+  });
+
+  after(async () => {
+    await mock?.stop();
+  });
+
+  test('metadata is where OIDC Discovery §4 and RFC 8414 §3.1 put it, and its endpoints answer', async () => {
+    const oidc = await fetch(`${mock.issuer}/.well-known/openid-configuration`);
+    assert.equal(oidc.status, 200, `GET ${mock.issuer}/.well-known/openid-configuration (OIDC Discovery §4: issuer + /.well-known/openid-configuration)`);
+    const rfc8414 = await fetch(`${new URL(mock.issuer).origin}/.well-known/oauth-authorization-server/tenant`);
+    assert.equal(rfc8414.status, 200, 'RFC 8414 §3.1: the well-known part goes between host and path');
+    const config = await client.discovery(new URL(mock.issuer), CONFIDENTIAL_CLIENT, undefined, client.ClientSecretBasic(CONFIDENTIAL_SECRET), insecure);
+    assert.equal(config.serverMetadata().issuer, mock.issuer);
+    const tokens = await client.clientCredentialsGrant(config, { scope: 'api:read' });
+    await new JwtChecker(config.serverMetadata()).accessToken(tokens.access_token, { clientId: CONFIDENTIAL_CLIENT });
   });
 });

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import * as client from 'openid-client';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { assertBinaryExists, describeRun, findValues, runCli, spawnCli } from './lib/oauthscope.mjs';
+import { assertBinaryExists, describeRun, findValues, freePort, runCli, spawnCli } from './lib/oauthscope.mjs';
 import { actAsUser } from './lib/browser.mjs';
 import { BASIC_CLIENT, POST_CLIENT, USER, startOidcProvider } from './lib/oidc-provider-server.mjs';
 
@@ -25,6 +25,12 @@ function the(run, key, type) {
   assert.ok(values.length > 0, `"${key}"${type ? ` (${type})` : ''} in the --json output\n${describeRun(run)}`);
   return values[0];
 }
+
+/**
+ * `--flag=VALUE`: server-made ids, secrets and tokens are random base64url and may begin
+ * with "-", which `--flag VALUE` would hand to the parser as another option.
+ */
+const option = (flag, value) => `${flag}=${value}`;
 
 /** The CLI's own verdicts on a token: every `checks` list in the output, flattened. */
 function verdicts(run) {
@@ -50,7 +56,7 @@ describe('oauthscope CLI against oidc-provider', () => {
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  const credentials = (c = BASIC_CLIENT) => ['--client-id', c.id, '--client-secret', c.secret];
+  const credentials = (c = BASIC_CLIENT) => ['--client-id', c.id, option('--client-secret', c.secret)];
 
   /** oidc-provider's own view of a token, through a certified client: the cross-check. */
   const introspectWithReference = (token) => client.tokenIntrospection(referenceClient, token);
@@ -93,6 +99,25 @@ describe('oauthscope CLI against oidc-provider', () => {
       assert.equal(the(run, 'introspection_endpoint'), metadata.introspection_endpoint);
     });
 
+    test('an issuer with a path: discovery still finds the metadata, and a flow runs', async () => {
+      const tenant = await startOidcProvider({ mountPath: '/tenant-a' });
+      try {
+        const run = await runCli(['discover', tenant.issuer, '--json']);
+        assert.equal(run.code, 0, describeRun(run));
+        assert.equal(the(run, 'issuer'), tenant.issuer);
+        assert.ok(the(run, 'token_endpoint').startsWith(`${tenant.issuer}/`));
+        const origin = new URL(tenant.issuer).origin;
+        const asked = findValues(run.json, 'url');
+        assert.ok(asked.includes(`${origin}/.well-known/oauth-authorization-server/tenant-a`), `RFC 8414 §3.1 inserts the well-known part before the path: ${asked}`);
+        assert.ok(asked.includes(`${tenant.issuer}/.well-known/openid-configuration`), `OIDC Discovery §4 appends it: ${asked}`);
+        const flow = await runCli(['run', 'client-credentials', '--issuer', tenant.issuer, ...credentials(), '--scope', 'api:read', '--json']);
+        assert.equal(flow.code, 0, describeRun(flow));
+        the(flow, 'access_token', 'string');
+      } finally {
+        await tenant.stop();
+      }
+    });
+
     test('metadata whose issuer differs from the one asked for is rejected (RFC 8414 §3.3)', async () => {
       const other = op.issuer.replace('127.0.0.1', 'localhost');
       const run = await runCli(['discover', other, '--json']);
@@ -125,6 +150,20 @@ describe('oauthscope CLI against oidc-provider', () => {
       assert.match(BASIC_CLIENT.secret, /[ :~+]/, 'the fixture secret has characters form-urlencoding changes');
       const run = await runCli(['run', 'client-credentials', '--issuer', op.issuer, ...credentials(), '--auth-method', 'client_secret_basic', '--json']);
       assert.equal(run.code, 0, describeRun(run));
+    });
+
+    test('human output masks the secret and the token; --show-secrets shows a token oidc-provider accepts', async () => {
+      const args = ['run', 'client-credentials', '--issuer', op.issuer, ...credentials(), '--scope', 'api:read'];
+      const masked = await runCli(args);
+      assert.equal(masked.code, 0, describeRun(masked));
+      const said = `${masked.stdout}${masked.stderr}`;
+      assert.ok(!said.includes(BASIC_CLIENT.secret), 'the client secret is not printed');
+      assert.match(said, /access_token\s+\S*…/, `the access token is shown cut short\n${describeRun(masked)}`);
+      const shown = await runCli([...args, '--show-secrets']);
+      assert.equal(shown.code, 0, describeRun(shown));
+      const token = shown.stdout.match(/^\s*access_token\s+(\S+)\s*$/m)?.[1];
+      assert.ok(token && !token.includes('…'), `the full access token is printed\n${describeRun(shown)}`);
+      assert.equal((await introspectWithReference(token)).active, true, 'and it is the real one');
     });
 
     test('a wrong secret fails with the server\'s invalid_client in one readable line', async () => {
@@ -183,7 +222,7 @@ describe('oauthscope CLI against oidc-provider', () => {
     }
 
     test('an explicit loopback --redirect-uri with a port is listened on', async () => {
-      const port = 40000 + Math.floor(Math.random() * 20000);
+      const port = await freePort();
       const { run, agentLog } = await runCode(['--redirect-uri', `http://127.0.0.1:${port}/callback`]);
       assert.equal(run.code, 0, `${describeRun(run)}\n--- browser agent ---\n${agentLog}`);
       assert.match(agentLog, new RegExp(`127\\.0\\.0\\.1:${port}/callback`));
@@ -205,7 +244,7 @@ describe('oauthscope CLI against oidc-provider', () => {
 
     test('userinfo with the access token', async () => {
       assert.ok(tokens, 'needs the code flow test');
-      const run = await runCli(['userinfo', '--issuer', op.issuer, '--token', tokens.access, '--json']);
+      const run = await runCli(['userinfo', '--issuer', op.issuer, option('--token', tokens.access), '--json']);
       assert.equal(run.code, 0, describeRun(run));
       assert.equal(the(run, 'sub'), USER.login);
       assert.equal(the(run, 'email'), USER.email);
@@ -213,7 +252,7 @@ describe('oauthscope CLI against oidc-provider', () => {
 
     test('introspect reports an active token', async () => {
       assert.ok(tokens, 'needs the code flow test');
-      const run = await runCli(['introspect', '--issuer', op.issuer, '--token', tokens.access, ...credentials(), '--json']);
+      const run = await runCli(['introspect', '--issuer', op.issuer, option('--token', tokens.access), ...credentials(), '--json']);
       assert.equal(run.code, 0, describeRun(run));
       assert.equal(the(run, 'active'), true);
       assert.equal(the(run, 'client_id'), BASIC_CLIENT.id);
@@ -221,7 +260,7 @@ describe('oauthscope CLI against oidc-provider', () => {
 
     test('run refresh: new tokens, and oidc-provider rotated the refresh token', async () => {
       assert.ok(tokens, 'needs the code flow test');
-      const run = await runCli(['run', 'refresh', '--issuer', op.issuer, ...credentials(), '--refresh-token', tokens.refresh, '--json']);
+      const run = await runCli(['run', 'refresh', '--issuer', op.issuer, ...credentials(), option('--refresh-token', tokens.refresh), '--json']);
       assert.equal(run.code, 0, describeRun(run));
       const access = findValues(run.json, 'access_token').filter((t) => typeof t === 'string' && t !== tokens.access);
       assert.ok(access.length > 0, `a new access token\n${describeRun(run)}`);
@@ -232,17 +271,17 @@ describe('oauthscope CLI against oidc-provider', () => {
 
     test('revoke the refresh token, then introspect says inactive', async () => {
       assert.ok(tokens, 'needs the code flow test');
-      const revoke = await runCli(['revoke', '--issuer', op.issuer, '--token', tokens.refresh, ...credentials(), '--json']);
+      const revoke = await runCli(['revoke', '--issuer', op.issuer, option('--token', tokens.refresh), ...credentials(), '--json']);
       assert.equal(revoke.code, 0, describeRun(revoke));
       assert.equal((await introspectWithReference(tokens.refresh)).active, false, 'oidc-provider revoked it');
-      const run = await runCli(['introspect', '--issuer', op.issuer, '--token', tokens.refresh, ...credentials(), '--json']);
+      const run = await runCli(['introspect', '--issuer', op.issuer, option('--token', tokens.refresh), ...credentials(), '--json']);
       assert.equal(run.code, 0, `an inactive token is an answer, not an error\n${describeRun(run)}`);
       assert.equal(the(run, 'active'), false);
     });
 
     test('a revoked refresh token: run refresh fails with invalid_grant', async () => {
       assert.ok(tokens, 'needs the code flow test');
-      const run = await runCli(['run', 'refresh', '--issuer', op.issuer, ...credentials(), '--refresh-token', tokens.refresh, '--json']);
+      const run = await runCli(['run', 'refresh', '--issuer', op.issuer, ...credentials(), option('--refresh-token', tokens.refresh), '--json']);
       assert.notEqual(run.code, 0, describeRun(run));
       assert.match(run.stderr, /invalid_grant/);
     });
@@ -303,25 +342,46 @@ describe('oauthscope CLI against oidc-provider', () => {
       let token = the(created, 'registration_access_token', 'string');
       assert.ok(uri.startsWith(op.issuer));
 
-      const used = await runCli(['run', 'client-credentials', '--issuer', op.issuer, '--client-id', clientId, '--client-secret', secret, '--scope', 'api:read', '--json']);
+      const used = await runCli(['run', 'client-credentials', '--issuer', op.issuer, option('--client-id', clientId), option('--client-secret', secret), '--scope', 'api:read', '--json']);
       assert.equal(used.code, 0, `the registered client works at once\n${describeRun(used)}`);
 
-      const read = await runCli(['client', 'get', '--registration-client-uri', uri, '--registration-access-token', token, '--json']);
+      const read = await runCli(['client', 'get', '--registration-client-uri', uri, option('--registration-access-token', token), '--json']);
       assert.equal(read.code, 0, describeRun(read));
       assert.equal(the(read, 'client_name'), 'oauthscope interop');
 
-      const updated = await runCli(['client', 'update', '--registration-client-uri', uri, '--registration-access-token', token, '--redirect-uri', 'http://127.0.0.1/elsewhere', '--json']);
+      const updated = await runCli(['client', 'update', '--registration-client-uri', uri, option('--registration-access-token', token), '--redirect-uri', 'http://127.0.0.1/elsewhere', '--json']);
       assert.equal(updated.code, 0, describeRun(updated));
       assert.deepEqual(the(updated, 'redirect_uris'), ['http://127.0.0.1/elsewhere']);
       assert.equal(the(updated, 'client_name'), 'oauthscope interop', 'fields not changed are sent back as read');
       // oidc-provider rotates the registration access token on update (RFC 7592 §2.2 allows it).
       token = the(updated, 'registration_access_token', 'string');
 
-      const deleted = await runCli(['client', 'delete', '--registration-client-uri', uri, '--registration-access-token', token, '--json']);
+      const deleted = await runCli(['client', 'delete', '--registration-client-uri', uri, option('--registration-access-token', token), '--json']);
       assert.equal(deleted.code, 0, describeRun(deleted));
-      const gone = await runCli(['client', 'get', '--registration-client-uri', uri, '--registration-access-token', token, '--json']);
+      const gone = await runCli(['client', 'get', '--registration-client-uri', uri, option('--registration-access-token', token), '--json']);
       assert.notEqual(gone.code, 0, `a deleted client cannot be read\n${describeRun(gone)}`);
       assert.match(gone.stderr, /401|invalid_token/);
+    });
+
+    test('a public client registered by the CLI runs the code flow with PKCE and no secret', async () => {
+      const port = await freePort();
+      const redirectUri = `http://127.0.0.1:${port}/callback`;
+      const created = await runCli([
+        'register', '--issuer', op.issuer, '--redirect-uri', redirectUri, '--auth-method', 'none',
+        '--grant-type', 'authorization_code', '--scope', 'openid', '--json',
+      ]);
+      assert.equal(created.code, 0, describeRun(created));
+      const clientId = the(created, 'client_id', 'string');
+      assert.equal(findValues(created.json, 'client_secret').filter((v) => typeof v === 'string').length, 0, 'no secret for auth method none');
+      const logFile = join(work, 'agent-public.log');
+      const run = await runCli(
+        ['run', 'code', '--issuer', op.issuer, option('--client-id', clientId), '--auth-method', 'none', '--redirect-uri', redirectUri, '--scope', 'openid', '--json'],
+        { env: { BROWSER: BROWSER_AGENT, BROWSER_AGENT_LOG: logFile } },
+      );
+      const agentLog = await readFile(logFile, 'utf8').catch(() => '(the browser agent was never started)');
+      assert.equal(run.code, 0, `${describeRun(run)}\n--- browser agent ---\n${agentLog}`);
+      const { payload } = await jwtVerify(the(run, 'id_token', 'string'), jwks, { issuer: op.issuer, audience: clientId });
+      assert.equal(payload.sub, USER.login);
     });
 
     test('oidc-provider refuses a redirect URI with a fragment; the CLI says so and exits non-zero', async () => {

@@ -9,7 +9,7 @@ const MAX_STEPS = 25;
 const DENY_CHOICE = 3;
 
 /** Cookie jar keyed by cookie name (all traffic is one loopback origin). */
-export class CookieJar {
+class CookieJar {
   #cookies = new Map();
 
   store(response) {
@@ -32,7 +32,7 @@ export class CookieJar {
 
 const ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
 
-export function decodeEntities(text) {
+function decodeEntities(text) {
   return text.replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, (whole, ref) => {
     if (ref[0] === '#') {
       const code = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
@@ -53,7 +53,7 @@ function attributes(tag) {
 }
 
 /** Every <form> in the page with its fields and submit buttons. */
-export function parseForms(html) {
+function parseForms(html) {
   const forms = [];
   for (const m of html.matchAll(/<form\b[^>]*>([\s\S]*?)<\/form>/gi)) {
     const formTag = m[0].match(/^<form\b[^>]*>/i)[0];
@@ -183,15 +183,17 @@ function formBody(form, button, person) {
 /**
  * Walk from `startUrl` through redirects and forms until a redirect to `stopPrefix` (the
  * client's redirect_uri), or a page with nothing left to submit. Returns
- * `{ redirect, page, pages }`: `redirect` is the final Location (undefined if none),
- * `page` the last HTML body, `pages` the URLs visited (for error messages). `person` may
+ * `{ redirect, page, pages, hops }`: `redirect` is the final Location (undefined if none),
+ * `page` the last HTML body, `pages` the URLs visited (for error messages), `hops` each
+ * response's method, url, status and headers. `person` may
  * carry user, password, userCode, decision ('approve' | 'deny'), stopPrefix, and tamper: a
  * function that rewrites the redirect back to the client (to play the attacker).
  */
 export async function actAsUser(startUrl, person) {
   const who = { user: 'alice', password: 'any-password', decision: 'approve', ...person };
-  const jar = who.jar ?? new CookieJar();
+  const jar = new CookieJar();
   const visited = [];
+  const hops = [];
   let denied = false;
   let request = { url: new URL(startUrl), method: 'GET', body: undefined };
   for (let step = 0; step < MAX_STEPS; step++) {
@@ -199,12 +201,13 @@ export async function actAsUser(startUrl, person) {
     const headers = { cookie: jar.header(), accept: 'text/html' };
     if (request.body) headers['content-type'] = 'application/x-www-form-urlencoded';
     const response = await fetch(request.url, { method: request.method, body: request.body, headers, redirect: 'manual' });
+    hops.push({ method: request.method, url: request.url.href, status: response.status, headers: response.headers });
     jar.store(response);
     if (response.status >= 300 && response.status < 400) {
       let location = new URL(response.headers.get('location'), request.url);
       // Leaving the server for the client's redirect_uri: where an attacker would meddle.
       if (who.tamper && location.origin !== new URL(startUrl).origin) location = who.tamper(new URL(location));
-      if (who.stopPrefix && location.href.startsWith(who.stopPrefix)) return { redirect: location, pages: visited };
+      if (who.stopPrefix && location.href.startsWith(who.stopPrefix)) return { redirect: location, pages: visited, hops };
       request = { url: location, method: 'GET', body: undefined };
       continue;
     }
@@ -220,7 +223,7 @@ export async function actAsUser(startUrl, person) {
       request = { url: new URL(cancel, request.url), method: 'GET', body: undefined };
       continue;
     }
-    if (!submission) return { redirect: undefined, page, pages: visited };
+    if (!submission) return { redirect: undefined, page, pages: visited, hops };
     if (submission.score === DENY_CHOICE) denied = true;
     const { form, button } = submission;
     const method = (form.method ?? 'GET').toUpperCase();

@@ -37,36 +37,8 @@ export async function freePort() {
  * `json` is stdout parsed when it is JSON (undefined otherwise). Never rejects on a
  * non-zero exit: tests assert on the code.
  */
-export function runCli(args, { env = {}, timeoutMs = 60_000, input } = {}) {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(OAUTHSCOPE_BIN, args, {
-      env: { ...process.env, NO_COLOR: '1', ...env },
-      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    if (input !== undefined) child.stdin.end(input);
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`oauthscope ${args.join(' ')} timed out after ${timeoutMs} ms\nstderr: ${stderr}`));
-    }, timeoutMs);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      let json;
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        json = undefined;
-      }
-      resolveRun({ code: code ?? `signal ${signal}`, stdout, stderr, json });
-    });
-  });
+export function runCli(args, { env = {}, timeoutMs = 60_000 } = {}) {
+  return spawnCli(args, { env, timeoutMs }).done;
 }
 
 /** Human-readable summary of a CLI run, for assertion messages. */
@@ -74,15 +46,16 @@ export function describeRun(run) {
   return `exit ${run.code}\n--- stdout ---\n${run.stdout.slice(0, 4000)}\n--- stderr ---\n${run.stderr.slice(0, 4000)}`;
 }
 
-/** Poll `url` until it answers 200, or fail after `timeoutMs`. */
-export async function waitForHttp(url, { timeoutMs = 15_000, isAlive = () => true, diagnostics = () => '' } = {}) {
+/** Poll `url` until it answers 200 (any status with `anyStatus`), or fail after `timeoutMs`. */
+async function waitForHttp(url, { timeoutMs = 15_000, isAlive = () => true, diagnostics = () => '', anyStatus = false } = {}) {
   const deadline = Date.now() + timeoutMs;
   let lastError;
   while (Date.now() < deadline) {
     if (!isAlive()) throw new Error(`server exited before answering ${url}\n${diagnostics()}`);
     try {
       const response = await fetch(url);
-      if (response.ok) return;
+      await response.body?.cancel();
+      if (response.ok || anyStatus) return;
       lastError = new Error(`status ${response.status}`);
     } catch (err) {
       lastError = err;
@@ -94,23 +67,32 @@ export async function waitForHttp(url, { timeoutMs = 15_000, isAlive = () => tru
 
 /**
  * Start `oauthscope mock --port N --auto-approve USER` and wait until its metadata answers.
- * Returns `{ issuer, port, output(), stop() }`.
+ * With `issuerPath` (e.g. `/tenant`) the mock is told an issuer with that path, and waiting
+ * is only for the server to answer at all. Returns `{ issuer, port, output(), stop() }`.
  */
-export async function startMock({ autoApprove = 'alice', extraArgs = [] } = {}) {
+export async function startMock({ autoApprove = 'alice', extraArgs = [], issuerPath = '' } = {}) {
   assertBinaryExists();
   const port = await freePort();
-  const args = ['mock', '--port', String(port), ...(autoApprove ? ['--auto-approve', autoApprove] : []), ...extraArgs];
+  const issuer = `http://127.0.0.1:${port}${issuerPath}`;
+  const args = [
+    'mock',
+    '--port',
+    String(port),
+    ...(issuerPath ? ['--issuer', issuer] : []),
+    ...(autoApprove ? ['--auto-approve', autoApprove] : []),
+    ...extraArgs,
+  ];
   const child = spawn(OAUTHSCOPE_BIN, args, { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
   let exited = false;
   child.on('exit', () => (exited = true));
-  const issuer = `http://127.0.0.1:${port}`;
   try {
-    await waitForHttp(`${issuer}/.well-known/oauth-authorization-server`, {
+    await waitForHttp(`http://127.0.0.1:${port}/.well-known/oauth-authorization-server`, {
       isAlive: () => !exited,
       diagnostics: () => `oauthscope ${args.join(' ')} said:\n${output}`,
+      anyStatus: Boolean(issuerPath),
     });
   } catch (err) {
     child.kill('SIGKILL');

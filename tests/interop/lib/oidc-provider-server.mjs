@@ -3,6 +3,7 @@
 // introspection and revocation, PAR, dynamic registration and management, and its
 // development login/consent pages for the user.
 
+import { createServer } from 'node:http';
 import { generateKeyPair, exportJWK } from 'jose';
 import Provider from 'oidc-provider';
 import { freePort } from './oauthscope.mjs';
@@ -36,10 +37,13 @@ async function signingKeys() {
   ];
 }
 
-/** Starts the provider; resolves `{ issuer, stop() }`. */
-export async function startOidcProvider() {
+/**
+ * Starts the provider; resolves `{ issuer, stop() }`. With `mountPath` (e.g. `/oidc`) the
+ * issuer has a path, as multi-tenant servers do, and discovery lives under it.
+ */
+export async function startOidcProvider({ mountPath = '' } = {}) {
   const port = await freePort();
-  const issuer = `http://127.0.0.1:${port}`;
+  const issuer = `http://127.0.0.1:${port}${mountPath}`;
   const provider = new Provider(issuer, {
     clients: [clientMetadata(BASIC_CLIENT, 'client_secret_basic'), clientMetadata(POST_CLIENT, 'client_secret_post')],
     jwks: { keys: await signingKeys() },
@@ -69,7 +73,18 @@ export async function startOidcProvider() {
   });
   // Keep the test output readable: oidc-provider warns about its development settings.
   provider.on('server_error', (_ctx, err) => console.error('oidc-provider server_error', err));
-  const server = provider.listen(port, '127.0.0.1');
+  const callback = provider.callback();
+  const server = createServer((req, res) => {
+    if (req.url !== mountPath && !req.url.startsWith(`${mountPath}/`)) {
+      res.writeHead(404).end();
+      return;
+    }
+    // oidc-provider builds its URLs from the path it was mounted at (req.originalUrl).
+    req.originalUrl = req.url;
+    req.url = req.url.slice(mountPath.length) || '/';
+    callback(req, res);
+  });
+  server.listen(port, '127.0.0.1');
   await new Promise((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
