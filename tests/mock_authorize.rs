@@ -216,7 +216,7 @@ async fn login_then_consent_returns_a_code_for_the_chosen_user() {
     assert!(
         login
             .text
-            .contains("<form method=\"post\" action=\"/login\">")
+            .contains("<form method=\"post\" action=\"login\">")
     );
     assert!(login.text.contains("value=\"alice\"") && login.text.contains("value=\"bob\""));
     assert!(
@@ -230,7 +230,7 @@ async fn login_then_consent_returns_a_code_for_the_chosen_user() {
         .post_form("/login", &[("tx", &tx), ("username", "bob")], None)
         .await;
     assert_eq!(consent.status, StatusCode::OK);
-    assert!(consent.text.contains("action=\"/consent\""));
+    assert!(consent.text.contains("action=\"consent\""));
     assert!(consent.text.contains("Bob Tables"));
 
     let done = mock

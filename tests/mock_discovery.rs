@@ -2,7 +2,7 @@
 
 mod mock_support;
 
-use mock_support::{start, start_with};
+use mock_support::{CHALLENGE, CONFIDENTIAL, REDIRECT, SECRET, start, start_with};
 use oauthscope::mock::{MockConfig, MockError, MockServer, SigningAlg};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -191,4 +191,46 @@ async fn unknown_paths_and_methods_are_plain_http_errors() {
         mock.get("/token").await.status,
         StatusCode::METHOD_NOT_ALLOWED
     );
+}
+
+#[tokio::test]
+async fn an_issuer_with_a_path_serves_everything_under_it() {
+    // Without auto-approve, so the login page shows the form target it posts to.
+    let mock = start_with(|config| config.issuer = Some("http://127.0.0.1:1/tenant".into())).await;
+    // OIDC Discovery §4 appends the well-known path; RFC 8414 §3.1 inserts it before the path.
+    for path in [
+        "/tenant/.well-known/openid-configuration",
+        "/tenant/.well-known/oauth-authorization-server",
+        "/.well-known/oauth-authorization-server/tenant",
+    ] {
+        let meta = mock.get(path).await.json();
+        assert_eq!(meta["issuer"], "http://127.0.0.1:1/tenant", "{path}");
+        assert_eq!(meta["token_endpoint"], "http://127.0.0.1:1/tenant/token");
+    }
+    let tokens = mock
+        .post_form(
+            "/tenant/token",
+            &[("grant_type", "client_credentials")],
+            Some((CONFIDENTIAL, SECRET)),
+        )
+        .await;
+    assert_eq!(tokens.status, 200, "{}", tokens.text);
+    assert_eq!(mock.get("/tenant/jwks").await.status, 200);
+    assert_eq!(mock.get("/token").await.status, 404);
+
+    let login = mock
+        .get_query(
+            "/tenant/authorize",
+            &[
+                ("response_type", "code"),
+                ("client_id", CONFIDENTIAL),
+                ("redirect_uri", REDIRECT),
+                ("code_challenge", CHALLENGE),
+                ("code_challenge_method", "S256"),
+            ],
+        )
+        .await;
+    assert_eq!(login.status, 200, "{}", login.text);
+    // Relative, so the browser posts to /tenant/login.
+    assert!(login.text.contains("action=\"login\""), "{}", login.text);
 }

@@ -113,8 +113,28 @@ pub fn router(app: AppState) -> Router {
             DEVICE_VERIFICATION_PATH,
             get(device::verification_page).post(device::submit_user_code),
         );
-    api.merge(pages)
+    let prefix = issuer_path(&app.issuer);
+    let routes = if prefix.is_empty() {
+        api.merge(pages)
+    } else {
+        // An issuer with a path (a tenant URL) serves everything under that path, and its
+        // RFC 8414 metadata also where §3.1 puts it: the well-known prefix, then the path.
+        let inserted = format!("{OAUTH_METADATA_PATH}{prefix}");
+        Router::new().nest(&prefix, api.merge(pages)).route(
+            &inserted,
+            get(metadata::document).layer(middleware::from_fn(http::cors)),
+        )
+    };
+    routes
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(http::log_request))
         .with_state(app)
+}
+
+/// The path of the issuer URL without a trailing `/`: empty for `http://127.0.0.1:9000`,
+/// `/tenant` for `http://127.0.0.1:9000/tenant`.
+fn issuer_path(issuer: &str) -> String {
+    url::Url::parse(issuer)
+        .map(|url| url.path().trim_end_matches('/').to_owned())
+        .unwrap_or_default()
 }

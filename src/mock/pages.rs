@@ -4,6 +4,8 @@
 //! # Forms (stable: scripts and the terminal app post them like a browser)
 //!
 //! All forms are plain `<form method="post">` with `application/x-www-form-urlencoded` fields.
+//! Their `action` is relative, so the paths below sit under the issuer's path when it has one
+//! (`http://host/tenant` → `POST /tenant/login`).
 //!
 //! | page | posts to | fields |
 //! | --- | --- | --- |
@@ -22,7 +24,7 @@
 //! For the device flow, start with `POST /device` with `user_code`, then the same two posts;
 //! the last one answers 200 with a "you may return to your device" page.
 
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
 use super::app::{CONSENT_PATH, DEVICE_VERIFICATION_PATH, LOGIN_PATH};
@@ -71,12 +73,25 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
         title = escape(title),
     );
     let mut response = (status, Html(html)).into_response();
+    let headers = response.headers_mut();
     // Pages carry one-time values (the sign-in id); never cache them.
-    response.headers_mut().insert(
-        axum::http::header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("no-store"),
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // A page that approves access must not be framed by another site (clickjacking,
+    // RFC 9700 §4.16); the CSP also keeps the page to its own inline style.
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+        ),
     );
     response
+}
+
+/// A form target relative to the page's own URL, so that under an issuer with a path the
+/// login page at `/tenant/authorize` posts to `/tenant/login` (and to `/login` without one).
+fn relative(path: &str) -> &str {
+    path.trim_start_matches('/')
 }
 
 fn hidden_tx(tx: &str) -> String {
@@ -136,6 +151,7 @@ pub fn login(
     login_hint: Option<&str>,
     context: &Context<'_>,
 ) -> Response {
+    let login_action = relative(LOGIN_PATH);
     let buttons: String = users
         .iter()
         .map(|u| {
@@ -151,12 +167,12 @@ pub fn login(
         String::new()
     } else {
         format!(
-            "<form method=\"post\" action=\"{LOGIN_PATH}\">{}<p>Sign in as</p>{buttons}</form>",
+            "<form method=\"post\" action=\"{login_action}\">{}<p>Sign in as</p>{buttons}</form>",
             hidden_tx(tx)
         )
     };
     let body = format!(
-        "{}{pick}<form method=\"post\" action=\"{LOGIN_PATH}\">{}\
+        "{}{pick}<form method=\"post\" action=\"{login_action}\">{}\
          <p><label>or another user: <input type=\"text\" name=\"username\" value=\"{}\" \
          autocomplete=\"username\" required></label></p>\
          <button type=\"submit\" class=\"secondary\">Sign in</button></form>\
@@ -170,9 +186,10 @@ pub fn login(
 
 pub fn consent(tx: &str, user: &User, context: &Context<'_>) -> Response {
     let who = user.name.as_deref().unwrap_or(&user.username);
+    let consent_action = relative(CONSENT_PATH);
     let body = format!(
         "<p>Signed in as <strong>{}</strong> (<code>{}</code>).</p>{}\
-         <form method=\"post\" action=\"{CONSENT_PATH}\">{}\
+         <form method=\"post\" action=\"{consent_action}\">{}\
          <button type=\"submit\" name=\"decision\" value=\"approve\">Approve</button>\
          <button type=\"submit\" name=\"decision\" value=\"deny\" class=\"deny\">Deny</button>\
          </form>",
@@ -194,9 +211,10 @@ pub fn device_entry(prefill: Option<&str>, problem: Option<&str>) -> Response {
     let problem = problem.map_or(String::new(), |p| {
         format!("<p class=\"error\">{}</p>", escape(p))
     });
+    let device_verification_action = relative(DEVICE_VERIFICATION_PATH);
     let body = format!(
         "{problem}<p>Enter the code shown on your device.</p>\
-         <form method=\"post\" action=\"{DEVICE_VERIFICATION_PATH}\">\
+         <form method=\"post\" action=\"{device_verification_action}\">\
          <p><input type=\"text\" name=\"user_code\" value=\"{}\" placeholder=\"BCDF-GHJK\" \
          autocomplete=\"off\" autocapitalize=\"characters\" required></p>\
          <button type=\"submit\">Continue</button></form>",
@@ -233,5 +251,20 @@ mod tests {
             escape(r#"<a href="x">'&'</a>"#),
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
         );
+    }
+
+    #[test]
+    fn every_page_refuses_framing_and_caching() {
+        for response in [
+            device_entry(None, None),
+            device_done(true, "alice"),
+            error(StatusCode::BAD_REQUEST, "invalid_request", "x"),
+        ] {
+            let headers = response.headers();
+            assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY");
+            let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+            assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+            assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+        }
     }
 }

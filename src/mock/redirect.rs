@@ -25,6 +25,10 @@ pub fn validate_registered(uri: &str) -> Result<(), String> {
 
 /// Whether `requested` matches `registered`: exact string comparison (RFC 9700 §2.1), except
 /// that a loopback IP literal with `http` may use any port (RFC 8252 §7.3).
+///
+/// The loopback case compares the raw text with the port taken out, never parsed URLs: a
+/// parser normalises dot segments, case and percent-encoding, and would let
+/// `/callback/../callback` pass for `/callback`.
 pub fn matches(registered: &str, requested: &str) -> bool {
     if registered == requested {
         return true;
@@ -33,13 +37,27 @@ pub fn matches(registered: &str, requested: &str) -> bool {
         return false;
     };
     is_loopback_http(&reg)
-        && reg.scheme() == req.scheme()
-        && reg.host() == req.host()
-        && reg.username() == req.username()
-        && reg.password() == req.password()
-        && reg.path() == req.path()
-        && reg.query() == req.query()
-        && req.fragment().is_none()
+        && is_loopback_http(&req)
+        && without_port(registered).is_some_and(|r| Some(r) == without_port(requested))
+}
+
+/// `http://HOST:PORT/rest` as `http://HOST/rest`, on the raw text. `None` when the text does
+/// not start with `http://` (a scheme in another case is not an exact match either).
+fn without_port(uri: &str) -> Option<String> {
+    let rest = uri.strip_prefix("http://")?;
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    // The port is what follows the last `:` after any IPv6 `]`, and only digits.
+    let host = match authority.rfind(':') {
+        Some(colon)
+            if !authority[colon..].contains(']')
+                && authority[colon + 1..].bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            &authority[..colon]
+        }
+        _ => authority,
+    };
+    Some(format!("http://{host}{tail}"))
 }
 
 fn is_loopback_http(url: &Url) -> bool {
@@ -85,6 +103,22 @@ mod tests {
         assert!(!matches(reg, "http://127.0.0.1:53117/other"));
         assert!(!matches(reg, "http://127.0.0.1:53117/callback?x=1"));
         assert!(!matches(reg, "https://127.0.0.1:53117/callback"));
+    }
+
+    #[test]
+    fn loopback_paths_are_compared_as_written() {
+        let reg = "http://127.0.0.1/callback";
+        assert!(!matches(reg, "http://127.0.0.1/callback/../callback"));
+        assert!(!matches(reg, "http://127.0.0.1:8080/x/../callback"));
+        assert!(!matches(reg, "http://127.0.0.1:8080/%63allback"));
+        assert!(!matches(reg, "HTTP://127.0.0.1:8080/callback"));
+        assert!(!matches(reg, "http://127.0.0.1:8080/callback#frag"));
+        assert!(!matches(reg, "http://127.0.0.1:/callback?"));
+        assert!(matches(
+            "http://[::1]:9/cb?a=1",
+            "http://[::1]:53117/cb?a=1"
+        ));
+        assert!(!matches("http://[::1]/cb", "http://[::1]:x/cb"));
     }
 
     #[test]
