@@ -4,8 +4,8 @@
 mod tui_support;
 
 use crossterm::event::{Event, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use oauthscope::profile::Profile;
 use oauthscope::tui::app::Settings;
-use oauthscope::tui::profile::Profile;
 use tui_support::Harness;
 
 fn settings() -> Settings {
@@ -202,7 +202,7 @@ async fn copy_as_curl_reaches_the_clipboard_or_falls_back_to_osc52() {
 
 #[tokio::test]
 async fn clicking_a_row_selects_it() {
-    let client = |id: &str| oauthscope::tui::profile::ClientProfile {
+    let client = |id: &str| oauthscope::profile::ClientProfile {
         client_id: id.into(),
         auth_method: "none".into(),
         ..Default::default()

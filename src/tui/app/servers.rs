@@ -2,9 +2,9 @@
 //! ones.
 
 use crate::oauth::discovery::Discovery;
+use crate::profile::{ManualEndpoints, ServerProfile};
 use crate::tui::action::Command;
 use crate::tui::model::{Form, FormPurpose, ServerEntry, ServerState};
-use crate::tui::profile::{ManualEndpoints, ServerProfile};
 use crate::tui::widgets;
 use crate::tui::work;
 use crate::wire::ServerMetadata;
@@ -132,7 +132,7 @@ impl App {
             name,
             issuer,
             endpoints,
-            clients: Vec::new(),
+            ..ServerProfile::default()
         }));
         self.server_cursor.bottom(self.servers.len());
         self.save_profile();
