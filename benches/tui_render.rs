@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use oauthscope::oauth::Exchange;
+use oauthscope::profile::ClientProfile;
 use oauthscope::tui::action::{Action, Command};
 use oauthscope::tui::app::{App, Settings};
 use oauthscope::tui::model::TokenKind;
-use oauthscope::tui::profile::ClientProfile;
 use oauthscope::tui::view;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

@@ -9,10 +9,13 @@
 //! - [`tui`]: the terminal app, which reaches the mock over HTTP like any other server.
 //! - [`mcp`]: the MCP stdio server, thin adapters over [`oauth`].
 //! - [`cli`]: the headless command line (`discover`, `run`, `decode`, ...), over [`oauth`].
+//! - [`profile`]: the one file of saved servers and clients, read by both `tui` and `mcp`
+//!   (it imports neither).
 
 pub mod cli;
 pub mod mcp;
 pub mod mock;
 pub mod oauth;
+pub mod profile;
 pub mod tui;
 pub mod wire;

@@ -1,6 +1,6 @@
 //! The five tools over MCP against the built-in mock on 127.0.0.1: the paths the end-to-end
 //! test with the Python client does not take (PAR, refresh, device, local-only validation,
-//! bad servers, the saved default server).
+//! bad servers, the default server saved in the profile).
 
 mod mcp_support;
 
@@ -10,6 +10,7 @@ use std::time::Duration;
 use mcp_support::{REDIRECT_URI, RawClient, mock, ok, param, redirect_params, tool_error};
 use oauthscope::mcp::OAuthTools;
 use oauthscope::mock::{MockConfig, MockServer};
+use oauthscope::profile::{ClientProfile, Profile, ServerProfile};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
@@ -303,33 +304,29 @@ async fn unreachable_servers_and_wrong_issuers_are_readable_errors() {
     );
 }
 
-/// The real binary, its default server taken from a profiles file, over its real stdio.
-#[tokio::test]
-async fn the_binary_uses_the_saved_default_server() {
-    let mock = mock().await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[[servers]]\nissuer = \"https://other.example\"\n\n\
-             [[servers]]\nissuer = \"{}\"\ndefault = true\n",
-            mock.issuer()
-        ),
-    )
-    .unwrap();
+/// Runs the real binary with `--config profile` over its real stdio, makes one call to
+/// `oauth2_exchange_token` without an issuer, and returns the call's result and all stderr.
+async fn call_binary_without_issuer(profile: &std::path::Path) -> (Value, String) {
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_oauthscope"))
         .arg("mcp")
         .arg("--config")
-        .arg(&config)
+        .arg(profile)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut stderr = child.stderr.take().unwrap();
+    let stderr = tokio::spawn(async move {
+        let mut text = String::new();
+        tokio::io::AsyncReadExt::read_to_string(&mut stderr, &mut text)
+            .await
+            .unwrap();
+        text
+    });
     let messages = [
         json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
             "protocolVersion": "2025-06-18", "capabilities": {},
@@ -357,13 +354,77 @@ async fn the_binary_uses_the_saved_default_server() {
             break message["result"].clone();
         }
     };
-    assert_eq!(ok(&result)["issuer"], mock.issuer());
     drop(stdin);
     let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
         .await
         .expect("the binary exits when stdin closes")
         .unwrap();
     assert!(status.success(), "{status}");
+    (result, stderr.await.unwrap())
+}
+
+/// A profile as the terminal app saves it: two servers, the second marked default.
+fn saved_profile(default_issuer: &str) -> Profile {
+    Profile {
+        theme: Some("dark".into()),
+        servers: vec![
+            ServerProfile {
+                name: "other".into(),
+                issuer: "https://other.example".into(),
+                ..ServerProfile::default()
+            },
+            ServerProfile {
+                name: "mock".into(),
+                issuer: default_issuer.into(),
+                default: true,
+                clients: vec![ClientProfile {
+                    client_id: "demo-confidential".into(),
+                    client_secret: Some("demo-secret".into()),
+                    auth_method: "client_secret_basic".into(),
+                    ..ClientProfile::default()
+                }],
+                ..ServerProfile::default()
+            },
+        ],
+    }
+}
+
+/// The real binary takes its default server from the profile file the terminal app saves.
+#[tokio::test]
+async fn the_binary_uses_the_saved_default_server() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("profile.toml");
+    saved_profile(mock.issuer()).save(&path).unwrap();
+    let (result, _) = call_binary_without_issuer(&path).await;
+    assert_eq!(ok(&result)["issuer"], mock.issuer());
+}
+
+/// Only a server marked `default = true` is the default, even when it is the only one saved.
+#[tokio::test]
+async fn the_binary_has_no_default_without_a_marked_server() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("profile.toml");
+    let mut profile = saved_profile(mock.issuer());
+    profile.servers.remove(0);
+    profile.servers[0].default = false;
+    profile.save(&path).unwrap();
+    let (result, _) = call_binary_without_issuer(&path).await;
+    assert_eq!(tool_error(&result)["error"], "invalid_request", "{result}");
+}
+
+/// A profile that cannot be parsed is named on stderr; the server still serves, without a
+/// default server.
+#[tokio::test]
+async fn the_binary_reports_a_broken_profile_and_serves_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.toml");
+    std::fs::write(&path, "[[server]]\nname = 3\n").unwrap();
+    let (result, stderr) = call_binary_without_issuer(&path).await;
+    assert_eq!(tool_error(&result)["error"], "invalid_request", "{result}");
+    assert!(stderr.contains("broken.toml"), "{stderr}");
+    assert!(stderr.contains("no default server"), "{stderr}");
 }
 
 /// A server whose metadata requires PAR (RFC 9126 §5) gets a pushed request without asking.

@@ -10,8 +10,8 @@ mod tui_support;
 use std::os::unix::fs::PermissionsExt;
 
 use oauthscope::mock::{MockConfig, MockServer};
+use oauthscope::profile::ClientProfile;
 use oauthscope::tui::app::Settings;
-use oauthscope::tui::profile::ClientProfile;
 use tui_support::Harness;
 
 const FAKE_BROWSER: &str = "#!/bin/sh\nexec python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1]).read()' \"$1\"\n";

@@ -4,8 +4,8 @@
 mod tui_support;
 
 use oauthscope::mock::{MockConfig, MockServer, RunningMock};
+use oauthscope::profile::ClientProfile;
 use oauthscope::tui::app::Settings;
-use oauthscope::tui::profile::ClientProfile;
 use tui_support::Harness;
 
 async fn mock() -> RunningMock {

@@ -4,8 +4,8 @@
 mod tui_support;
 
 use crossterm::event::{Event, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use oauthscope::profile::{Profile, ServerProfile};
 use oauthscope::tui::app::Settings;
-use oauthscope::tui::profile::Profile;
 use tui_support::Harness;
 
 fn settings() -> Settings {
@@ -87,6 +87,50 @@ async fn a_server_added_by_url_is_saved_privately_without_secrets_lost() {
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
     }
+}
+
+#[tokio::test]
+async fn m_marks_one_saved_server_as_the_mcp_default_and_saves_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("profile.toml");
+    let server = |name: &str, default: bool| ServerProfile {
+        name: name.into(),
+        // A closed loopback port: the discovery the app starts fails at once, offline.
+        issuer: format!("http://127.0.0.1:9/{name}"),
+        default,
+        ..ServerProfile::default()
+    };
+    let harness = Harness::start(
+        Settings {
+            profile: Profile {
+                theme: None,
+                servers: vec![server("alpha", true), server("beta", false)],
+            },
+            profile_path: Some(path.clone()),
+            ..settings()
+        },
+        100,
+        24,
+    );
+    harness.wait_for("oauthscope").await;
+    harness.press("1");
+    harness.wait_for("alpha (default)").await;
+    harness.press("j");
+    harness.press("m");
+    harness.wait_for("beta is the default server").await;
+    let screen = harness.wait_for("beta (default)").await;
+    assert!(!screen.contains("alpha (default)"), "{screen}");
+    let saved = Profile::load(&path).unwrap();
+    assert_eq!(
+        saved.default_server().map(|s| s.name.as_str()),
+        Some("beta")
+    );
+    assert!(!saved.servers[0].default);
+
+    harness.press("m");
+    harness.wait_for("beta is no longer the default").await;
+    harness.finish().await;
+    assert!(Profile::load(&path).unwrap().default_server().is_none());
 }
 
 #[tokio::test]
@@ -202,7 +246,7 @@ async fn copy_as_curl_reaches_the_clipboard_or_falls_back_to_osc52() {
 
 #[tokio::test]
 async fn clicking_a_row_selects_it() {
-    let client = |id: &str| oauthscope::tui::profile::ClientProfile {
+    let client = |id: &str| oauthscope::profile::ClientProfile {
         client_id: id.into(),
         auth_method: "none".into(),
         ..Default::default()

@@ -11,7 +11,6 @@ mod connection;
 mod errors;
 mod exchange_token;
 mod logging;
-mod profiles;
 mod register_client;
 mod revoke_token;
 mod server;
@@ -25,6 +24,7 @@ use crate::mock::{
     DEMO_CONFIDENTIAL_CLIENT, DEMO_PUBLIC_CLIENT, DEMO_REDIRECT_URIS, DEMO_SECRET, MockConfig,
     MockServer, RunningMock,
 };
+use crate::profile::{self, Profile};
 
 pub use errors::{ReportedBy, ToolError};
 pub use server::OAuthTools;
@@ -34,7 +34,8 @@ pub struct McpArgs {
     /// Also start the built-in mock in this process and make it the default server.
     #[arg(long)]
     pub mock: bool,
-    /// Profile file with saved servers (one may be marked default).
+    /// Profile file with saved servers (the one marked `default = true` is the default server);
+    /// else the terminal app's profile in the config directory.
     #[arg(long)]
     pub config: Option<std::path::PathBuf>,
 }
@@ -124,19 +125,27 @@ where
         .map_err(|err| format!("the MCP session ended abnormally: {err}"))
 }
 
-/// The saved server marked default, if any. A profiles file that cannot be read is reported
-/// on stderr and otherwise ignored: the tools still work with an explicit `issuer`.
+/// The saved server marked `default = true` in the profile file, if any. A missing file means
+/// nothing was saved yet; a file that cannot be read or parsed is reported on stderr and
+/// otherwise ignored: the tools still work with an explicit `issuer`.
 fn saved_default_issuer(config: Option<&std::path::Path>) -> Option<String> {
-    let path = config
-        .map(std::path::Path::to_path_buf)
-        .or_else(profiles::default_path)?;
-    if config.is_some() && !path.exists() {
-        tracing::warn!("profiles file {} does not exist", path.display());
-    }
-    match profiles::default_issuer(&path) {
-        Ok(issuer) => issuer,
+    let path = match config.map_or_else(profile::default_path, |path| Ok(path.to_path_buf())) {
+        Ok(path) => path,
         Err(err) => {
             tracing::warn!("{err}; no default server");
+            return None;
+        }
+    };
+    if config.is_some() && !path.exists() {
+        tracing::warn!("profile file {} does not exist", path.display());
+    }
+    match Profile::load(&path) {
+        Ok(saved) => saved
+            .default_server()
+            .map(|server| server.issuer.trim().to_string())
+            .filter(|issuer| !issuer.is_empty()),
+        Err(err) => {
+            tracing::error!("{err}; no default server");
             None
         }
     }

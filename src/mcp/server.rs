@@ -53,7 +53,7 @@ impl OAuthTools {
             (None, None) => Err(ToolError::invalid_request(
                 "no issuer given and no default server is set: pass `issuer` (the authorization \
                  server's issuer URL), or start `oauthscope mcp --mock`, or mark a saved server \
-                 `default = true` in the profiles file",
+                 `default = true` in the profile file",
             )),
         }
     }

@@ -42,6 +42,8 @@ pub enum Command {
     PasteRedirect,
     SignIn,
     ToggleRaw,
+    /// Mark the selected saved server as the one the MCP tools use when no issuer is given.
+    MarkDefault,
     Refresh,
     Introspect,
     Revoke,

@@ -11,7 +11,6 @@ pub mod layout;
 pub mod model;
 pub mod outcome;
 pub mod pane;
-pub mod profile;
 pub mod request_text;
 pub mod sign_in;
 pub mod task;
@@ -34,9 +33,9 @@ use crate::mock::{MockConfig, MockServer};
 
 use self::action::Action;
 use self::app::{App, Settings};
-use self::profile::Profile;
 use self::task::TaskResult;
 use self::theme::Theme;
+use crate::profile::{self, Profile};
 
 /// Options of the terminal app (`oauthscope` with no command).
 #[derive(Debug, clap::Args)]

@@ -11,8 +11,8 @@ use crate::oauth::redirect::LoopbackListener;
 use crate::oauth::{Exchange, Step};
 use crate::wire::ServerMetadata;
 
-use super::profile::{ClientProfile, ManualEndpoints, ServerProfile};
 use super::sign_in::Page;
+use crate::profile::{ClientProfile, ManualEndpoints, ServerProfile};
 
 /// A list position that stays inside the list.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -60,6 +60,8 @@ pub struct ServerEntry {
     pub issuer: String,
     /// The mock started by this process: not saved (its port changes every run).
     pub built_in: bool,
+    /// Marked as the server the MCP tools use when a call names no issuer.
+    pub default: bool,
     pub endpoints: ManualEndpoints,
     pub discovery: ServerState,
     pub clients: Vec<ClientProfile>,
@@ -72,6 +74,7 @@ impl ServerEntry {
             name: profile.name.clone(),
             issuer: profile.issuer.clone(),
             built_in: false,
+            default: profile.default,
             endpoints: profile.endpoints.clone(),
             discovery: ServerState::NotRun,
             clients: profile.clients.clone(),
@@ -83,6 +86,7 @@ impl ServerEntry {
         ServerProfile {
             name: self.name.clone(),
             issuer: self.issuer.clone(),
+            default: self.default,
             endpoints: self.endpoints.clone(),
             clients: self.clients.clone(),
         }

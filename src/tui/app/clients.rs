@@ -4,9 +4,9 @@
 use serde_json::Value;
 
 use crate::oauth::registration::{self, ClientManagement, RegisteredClient};
+use crate::profile::ClientProfile;
 use crate::tui::action::Command;
 use crate::tui::model::{Form, FormPurpose};
-use crate::tui::profile::ClientProfile;
 use crate::tui::work;
 
 use super::App;

@@ -33,9 +33,9 @@ use super::model::{
 };
 use super::outcome::Outcome;
 use super::pane::{self, Pane};
-use super::profile::{ClientProfile, Profile, ServerProfile};
 use super::task::{TaskResult, Tasks};
 use super::theme::Theme;
+use crate::profile::{ClientProfile, Profile, ServerProfile};
 
 /// Everything the app needs to start; `run` builds it from the command line and the profile.
 pub struct Settings {
@@ -151,6 +151,7 @@ impl App {
                 name: "Built-in mock".into(),
                 issuer,
                 built_in: true,
+                default: false,
                 endpoints: Default::default(),
                 discovery: ServerState::NotRun,
                 clients,

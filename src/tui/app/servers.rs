@@ -1,10 +1,10 @@
 //! The servers pane: choose a server, discover it in the background, add and remove saved
-//! ones.
+//! ones, mark the one `oauthscope mcp` uses by default.
 
 use crate::oauth::discovery::Discovery;
+use crate::profile::{ManualEndpoints, ServerProfile};
 use crate::tui::action::Command;
 use crate::tui::model::{Form, FormPurpose, ServerEntry, ServerState};
-use crate::tui::profile::{ManualEndpoints, ServerProfile};
 use crate::tui::widgets;
 use crate::tui::work;
 use crate::wire::ServerMetadata;
@@ -27,6 +27,7 @@ impl App {
                 ],
             )),
             Command::Delete => self.remove_server(),
+            Command::MarkDefault => self.toggle_default_server(),
             other => self.not_here(other),
         }
     }
@@ -132,7 +133,7 @@ impl App {
             name,
             issuer,
             endpoints,
-            clients: Vec::new(),
+            ..ServerProfile::default()
         }));
         self.server_cursor.bottom(self.servers.len());
         self.save_profile();
@@ -154,5 +155,31 @@ impl App {
             }
             None => {}
         }
+    }
+
+    /// Makes the selected server the only one marked default, or unmarks it if it already was.
+    fn toggle_default_server(&mut self) {
+        let index = self.server_cursor.index;
+        let (name, marked) = match self.servers.get(index) {
+            Some(server) if server.built_in => {
+                self.error(
+                    "the built-in mock is not saved (its port changes every run): \
+                     `oauthscope mcp --mock` starts its own"
+                        .into(),
+                );
+                return;
+            }
+            Some(server) => (server.name.clone(), !server.default),
+            None => return,
+        };
+        for (i, server) in self.servers.iter_mut().enumerate() {
+            server.default = marked && i == index;
+        }
+        self.info(if marked {
+            format!("{name} is the default server for `oauthscope mcp`")
+        } else {
+            format!("{name} is no longer the default server")
+        });
+        self.save_profile();
     }
 }

@@ -1,4 +1,4 @@
-//! Servers: the built-in mock and saved profiles; details are the discovery result as a
+//! Servers: the built-in mock and saved profiles (the MCP default marked); details are the discovery result as a
 //! capability matrix with the engine's warnings, or the raw metadata (`x`).
 
 use ratatui::Frame;
@@ -23,12 +23,16 @@ pub fn render_list(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
             } else {
                 "  "
             };
-            Line::from(vec![
+            let mut spans = vec![
                 Span::raw(marker),
                 discovery_glyph(&server.discovery, app.ui.frame, &theme),
                 Span::raw(" "),
                 Span::styled(server.name.clone(), theme.text()),
-            ])
+            ];
+            if server.default {
+                spans.push(Span::styled(" (default)", theme.hint()));
+            }
+            Line::from(spans)
         })
         .collect();
     rows.push(Line::styled("  + add by issuer URL (n)", theme.hint()));

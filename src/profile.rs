@@ -1,8 +1,23 @@
 //! What a user keeps between sessions: saved servers, their clients (with registration
 //! access tokens) and the chosen theme, in one TOML file. Tokens are never saved.
 //!
-//! The file is written atomically (a temp file in the same directory, then rename), with
-//! mode 0600 because it holds client secrets.
+//! The terminal app reads and writes it; `oauthscope mcp` reads it to find the server marked
+//! `default = true`. The file is written atomically (a temp file in the same directory, then
+//! rename), with mode 0600 because it holds client secrets.
+//!
+//! ```toml
+//! theme = "dark"
+//!
+//! [[server]]
+//! name = "Keycloak (dev)"
+//! issuer = "http://127.0.0.1:8080/realms/dev"
+//! default = true
+//!
+//! [[server.client]]
+//! client_id = "cli"
+//! client_secret = "s3cret"
+//! auth_method = "client_secret_basic"
+//! ```
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -21,11 +36,18 @@ pub struct Profile {
 pub struct ServerProfile {
     pub name: String,
     pub issuer: String,
+    /// The server the MCP tools use when a call names no issuer.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub default: bool,
     /// Endpoints typed by hand, for servers without discovery.
     #[serde(default, skip_serializing_if = "ManualEndpoints::is_empty")]
     pub endpoints: ManualEndpoints,
     #[serde(default, rename = "client", skip_serializing_if = "Vec::is_empty")]
     pub clients: Vec<ClientProfile>,
+}
+
+fn is_false(value: &bool) -> bool {
+    !value
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -89,6 +111,11 @@ pub fn default_path() -> Result<PathBuf, ProfileError> {
 }
 
 impl Profile {
+    /// The server marked `default = true`; the first one if a hand-edited file marks several.
+    pub fn default_server(&self) -> Option<&ServerProfile> {
+        self.servers.iter().find(|server| server.default)
+    }
+
     /// Reads the profile; a missing file is an empty profile (first run).
     pub fn load(path: &Path) -> Result<Profile, ProfileError> {
         let text = match std::fs::read_to_string(path) {
@@ -156,6 +183,7 @@ mod tests {
             servers: vec![ServerProfile {
                 name: "Keycloak (dev)".into(),
                 issuer: "http://127.0.0.1:8080/realms/dev".into(),
+                default: true,
                 endpoints: ManualEndpoints::default(),
                 clients: vec![ClientProfile {
                     client_id: "cli".into(),
@@ -201,5 +229,36 @@ mod tests {
         let err = Profile::load(&path).unwrap_err().to_string();
         assert!(err.contains("p.toml"), "{err}");
         assert!(err.contains("left as it is"), "{err}");
+    }
+
+    #[test]
+    fn default_is_written_only_when_set() {
+        let mut profile = sample();
+        let text = toml::to_string_pretty(&profile).unwrap();
+        assert!(text.contains("default = true"), "{text}");
+        profile.servers[0].default = false;
+        let text = toml::to_string_pretty(&profile).unwrap();
+        assert!(!text.contains("default"), "{text}");
+    }
+
+    #[test]
+    fn the_default_server_is_the_first_marked_one() {
+        let text = r#"
+            [[server]]
+            name = "a"
+            issuer = "https://a.example"
+            [[server]]
+            name = "b"
+            issuer = "https://b.example"
+            default = true
+            [[server]]
+            name = "c"
+            issuer = "https://c.example"
+            default = true
+        "#;
+        let profile: Profile = toml::from_str(text).unwrap();
+        assert_eq!(profile.default_server().unwrap().name, "b");
+        assert!(!profile.servers[0].default);
+        assert!(Profile::default().default_server().is_none());
     }
 }
