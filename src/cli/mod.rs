@@ -127,13 +127,20 @@ pub enum FlowName {
 }
 
 /// The client identity shared by `run`, `introspect`, `revoke`, `userinfo`.
+// Secrets, tokens and ids are random text that may start with `-` (base64url): their options
+// take such values as they are (`allow_hyphen_values`) instead of failing as unknown flags.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ClientArgsCommon {
     /// The client's id.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub client_id: Option<String>,
     /// The client's secret (or set OAUTHSCOPE_CLIENT_SECRET).
-    #[arg(long, env = "OAUTHSCOPE_CLIENT_SECRET", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "OAUTHSCOPE_CLIENT_SECRET",
+        hide_env_values = true,
+        allow_hyphen_values = true
+    )]
     pub client_secret: Option<String>,
     /// How the client authenticates [default: client_secret_basic with a secret, else none].
     #[arg(long, value_parser = ["client_secret_basic", "client_secret_post", "none"])]
@@ -183,7 +190,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub no_browser: bool,
     /// The refresh token (flow `refresh`).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub refresh_token: Option<String>,
     /// Seconds to wait for the browser redirect.
     #[arg(long, default_value_t = 300)]
@@ -202,7 +209,7 @@ pub struct TokenArgs {
     #[arg(long)]
     pub issuer: String,
     /// The token to introspect, revoke, or present to UserInfo.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub token: String,
     /// access_token or refresh_token (introspect, revoke).
     #[arg(long)]
@@ -264,7 +271,8 @@ pub struct ClientTarget {
     #[arg(
         long,
         env = "OAUTHSCOPE_REGISTRATION_ACCESS_TOKEN",
-        hide_env_values = true
+        hide_env_values = true,
+        allow_hyphen_values = true
     )]
     pub registration_access_token: String,
     /// New redirect URIs (update; repeat for several).
@@ -290,20 +298,21 @@ pub struct DecodeArgs {
         long,
         group = "key",
         env = "OAUTHSCOPE_JWT_SECRET",
-        hide_env_values = true
+        hide_env_values = true,
+        allow_hyphen_values = true
     )]
     pub secret: Option<String>,
     /// Expected `aud` (and `azp`, for ID tokens).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub audience: Option<String>,
     /// Expected `nonce`.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub nonce: Option<String>,
     /// Expected `iss` (defaults to --issuer).
     #[arg(long)]
     pub expect_issuer: Option<String>,
     /// The access token issued with this ID token, to check `at_hash`.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub access_token: Option<String>,
     /// Allowed clock skew in seconds for exp, nbf and iat.
     #[arg(long, default_value_t = 60)]

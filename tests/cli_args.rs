@@ -1,0 +1,31 @@
+//! Command-line parsing of values a server generated: random text may start with `-`.
+
+use std::process::Command;
+
+#[test]
+fn values_that_start_with_a_hyphen_are_values_not_flags() {
+    // Port 1 on loopback: nothing listens, so the command gets past parsing and fails on the
+    // connection, with its own one-line reason instead of a usage error (exit 2).
+    let out = Command::new(env!("CARGO_BIN_EXE_oauthscope"))
+        .args([
+            "introspect",
+            "--issuer",
+            "http://127.0.0.1:1",
+            "--token",
+            "-R3abc",
+            "--client-id",
+            "-id",
+            "--client-secret",
+            "-Secret",
+        ])
+        .env_remove("OAUTHSCOPE_CLIENT_SECRET")
+        .output()
+        .expect("the binary runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("unexpected argument"), "{stderr}");
+    assert!(
+        !stderr.contains("-Secret"),
+        "a secret must not be echoed: {stderr}"
+    );
+}
