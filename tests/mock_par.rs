@@ -182,3 +182,32 @@ async fn par_validates_the_request_like_authorize() {
         reply.expect_error(400, error);
     }
 }
+
+#[tokio::test]
+async fn pushed_parameters_are_the_ones_that_count() {
+    // Without auto-approve, a pushed prompt=none is honoured although the query lacks it.
+    let mock = mock_support::start_with(|_| {}).await;
+    let uri = push(&mock, &[("prompt", "none")]).await.json()["request_uri"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let reply = mock
+        .get_query(
+            "/authorize",
+            &[
+                ("client_id", CONFIDENTIAL),
+                ("request_uri", &uri),
+                ("state", "ignored"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.text);
+    assert_eq!(
+        reply.location_param("error").as_deref(),
+        Some("login_required")
+    );
+    assert_eq!(
+        reply.location_param("state").as_deref(),
+        Some("pushed-state")
+    );
+}

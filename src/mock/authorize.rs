@@ -73,7 +73,7 @@ pub async fn authorize(State(app): State<AppState>, RawQuery(query): RawQuery) -
             auth_time: app.now(),
         };
         finish(&app, request, signed_in, StatusCode::FOUND)
-    } else if params.get("prompt") == Some("none") {
+    } else if request.prompt_none {
         error_response(
             &app,
             redirect_error(
@@ -234,16 +234,19 @@ pub fn validate(params: &Params, client: &Client) -> Result<AuthorizationRequest
         ));
     }
     let pkce = pkce(params, client).map_err(|description| fail("invalid_request", description))?;
-    if let Some(prompt) = params.get("prompt") {
-        let values: Vec<&str> = prompt.split(' ').collect();
-        if values.contains(&"none") && values.len() > 1 {
-            return Err(fail(
-                "invalid_request",
-                "prompt=none cannot be combined with other prompt values \
-                 (OIDC Core section 3.1.2.1)"
-                    .into(),
-            ));
-        }
+    let prompts: Vec<&str> = params
+        .get("prompt")
+        .unwrap_or_default()
+        .split(' ')
+        .collect();
+    let prompt_none = prompts.contains(&"none");
+    if prompt_none && prompts.len() > 1 {
+        return Err(fail(
+            "invalid_request",
+            "prompt=none cannot be combined with other prompt values \
+             (OIDC Core section 3.1.2.1)"
+                .into(),
+        ));
     }
     Ok(AuthorizationRequest {
         client_id: client.client_id.clone(),
@@ -254,6 +257,7 @@ pub fn validate(params: &Params, client: &Client) -> Result<AuthorizationRequest
         nonce: params.get("nonce").map(str::to_owned),
         pkce,
         login_hint: params.get("login_hint").map(str::to_owned),
+        prompt_none,
     })
 }
 

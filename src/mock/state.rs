@@ -97,6 +97,8 @@ pub struct AuthorizationRequest {
     pub nonce: Option<String>,
     pub pkce: Option<Pkce>,
     pub login_hint: Option<String>,
+    /// `prompt=none`: answer without showing any page (OIDC Core §3.1.2.1).
+    pub prompt_none: bool,
 }
 
 /// A sign-in in progress on the login/consent pages.
