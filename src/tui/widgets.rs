@@ -77,13 +77,22 @@ pub fn lazy_list<'a>(
         .map(|(i, line)| {
             let line = fit(line, usize::from(inner.width));
             if Some(i) == selected {
-                line.style(theme.selected())
+                highlighted(line, theme.selected())
             } else {
                 line
             }
         })
         .collect();
     frame.render_widget(Paragraph::new(shown), inner);
+}
+
+/// A selected row: the selection's colours win over each span's own (a green ✓, a grey
+/// hint), so the row keeps its contrast whatever it contains.
+fn highlighted(mut line: Line<'_>, selection: Style) -> Line<'_> {
+    for span in &mut line.spans {
+        span.style = span.style.patch(selection);
+    }
+    line.style(selection)
 }
 
 /// Cuts a line to `width` characters, ending in an ellipsis when something was cut, so no
@@ -280,6 +289,21 @@ pub fn qr_lines(data: &str) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_selected_row_takes_the_selection_colours_over_its_spans() {
+        use ratatui::style::Color;
+        let selection = Style::new().fg(Color::Black).bg(Color::Cyan);
+        let line = Line::from(vec![
+            Span::styled("✓", Style::new().fg(Color::Green)),
+            Span::styled(" Verify", Style::new().fg(Color::Gray)),
+        ]);
+        let line = highlighted(line, selection);
+        for span in &line.spans {
+            assert_eq!(span.style.fg, Some(Color::Black), "{span:?}");
+            assert_eq!(span.style.bg, Some(Color::Cyan), "{span:?}");
+        }
+    }
 
     #[test]
     fn durations_read_like_speech() {
