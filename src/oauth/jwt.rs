@@ -17,6 +17,7 @@ use serde_json::{Map, Value};
 use super::error::EngineError;
 use super::http::RecordingClient;
 use super::jwks::{Jwk, JwkSet, KeyStore, b64url_decode};
+use super::time;
 
 /// A decoded compact JWS. Nothing in it is trusted until verified.
 #[derive(Debug, Clone, PartialEq)]
@@ -525,16 +526,16 @@ fn check_exp(jwt: &Jwt, now: i64, skew: i64, required: bool) -> Check {
             "exp",
             format!(
                 "expired at {} ({} ago, beyond the {skew} s skew)",
-                format_time(exp),
-                format_span(now - exp)
+                time::iso8601(exp),
+                time::span_words((now - exp).unsigned_abs())
             ),
         ),
         Ok(Some(exp)) => Check::pass(
             "exp",
             format!(
                 "expires at {} (in {})",
-                format_time(exp),
-                format_span(exp - now)
+                time::iso8601(exp),
+                time::span_words((exp - now).unsigned_abs())
             ),
         ),
     }
@@ -548,11 +549,11 @@ fn check_nbf(jwt: &Jwt, now: i64, skew: i64) -> Check {
             "nbf",
             format!(
                 "not valid before {} (in {}, beyond the {skew} s skew)",
-                format_time(nbf),
-                format_span(nbf - now)
+                time::iso8601(nbf),
+                time::span_words((nbf - now).unsigned_abs())
             ),
         ),
-        Ok(Some(nbf)) => Check::pass("nbf", format!("valid since {}", format_time(nbf))),
+        Ok(Some(nbf)) => Check::pass("nbf", format!("valid since {}", time::iso8601(nbf))),
     }
 }
 
@@ -564,16 +565,16 @@ fn check_iat(jwt: &Jwt, now: i64, skew: i64) -> Check {
             "iat",
             format!(
                 "issued in the future: {} (in {}, beyond the {skew} s skew)",
-                format_time(iat),
-                format_span(iat - now)
+                time::iso8601(iat),
+                time::span_words((iat - now).unsigned_abs())
             ),
         ),
         Ok(Some(iat)) => Check::pass(
             "iat",
             format!(
                 "issued at {} ({} ago)",
-                format_time(iat),
-                format_span(now - iat)
+                time::iso8601(iat),
+                time::span_words((now - iat).unsigned_abs())
             ),
         ),
     }
@@ -778,39 +779,6 @@ async fn signature_with_refetch(
             .push_str(" (even after fetching the JWKS again)");
     }
     Ok(check)
-}
-
-/// `2026-11-25T16:05:00Z` from a Unix time, without a date crate.
-pub fn format_time(unix: i64) -> String {
-    let days = unix.div_euclid(86_400);
-    let secs = unix.rem_euclid(86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
-}
-
-/// `3m 20s`, `2h 5m`, `4d 1h`: a duration in the two largest units.
-pub fn format_span(secs: i64) -> String {
-    let secs = secs.unsigned_abs();
-    match secs {
-        0..60 => format!("{secs}s"),
-        60..3600 => format!("{}m {}s", secs / 60, secs % 60),
-        3600..86_400 => format!("{}h {}m", secs / 3600, secs % 3600 / 60),
-        _ => format!("{}d {}h", secs / 86_400, secs % 86_400 / 3600),
-    }
 }
 
 #[cfg(test)]

@@ -53,6 +53,7 @@ pub mod redirect;
 pub mod registration;
 pub mod response;
 pub mod step;
+pub mod time;
 
 pub use error::EngineError;
 pub use exchange::Exchange;

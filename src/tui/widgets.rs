@@ -10,6 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
 
 use crate::oauth::exchange::mask;
+use crate::oauth::time;
 
 use super::theme::Theme;
 
@@ -189,13 +190,7 @@ pub fn ellipsize(text: &str, width: usize) -> String {
 
 /// "4m 12s", "2h 5m", "38s": a duration the way people say it.
 pub fn duration_words(d: Duration) -> String {
-    let secs = d.as_secs();
-    match secs {
-        0..=59 => format!("{secs}s"),
-        60..=3599 => format!("{}m {:02}s", secs / 60, secs % 60),
-        3600..=86_399 => format!("{}h {:02}m", secs / 3600, (secs % 3600) / 60),
-        _ => format!("{}d {}h", secs / 86_400, (secs % 86_400) / 3600),
-    }
+    time::span_words(d.as_secs())
 }
 
 /// "in 4m 12s" or "3m 02s ago", relative to `now`.
@@ -214,14 +209,7 @@ pub fn millis(d: Duration) -> String {
 /// "2026-11-25 14:02:11 UTC". UTC because the app has no time zone database, and says so.
 pub fn date_time(at: SystemTime) -> String {
     let secs = at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
-    let rem = secs % 86_400;
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+    time::date_time_utc(i64::try_from(secs).unwrap_or(i64::MAX))
 }
 
 /// "14:02:11": the time of day in UTC, for log rows.
@@ -233,20 +221,6 @@ pub fn clock_time(at: SystemTime) -> String {
         (secs % 3600) / 60,
         secs % 60
     )
-}
-
-/// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm, proleptic Gregorian).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 /// Pretty JSON when `body` is JSON, else the body as it came.
