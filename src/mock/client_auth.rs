@@ -3,15 +3,65 @@
 
 use std::sync::Arc;
 
+use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderMap, header};
+use axum::response::Response;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
+use super::app::AppState;
 use super::config::AuthMethod;
 use super::errors::OAuthError;
-use super::form::Params;
+use super::form::{FormBody, Params};
+use super::http::finish;
 use super::secrets::secrets_equal;
 use super::state::{Client, SharedStore};
+
+/// What an endpoint reads from its form before authenticating the client, so that the
+/// endpoint's own request errors (an unsupported grant_type at /token) answer first, as
+/// they always have. Endpoints with nothing to read first use `()`.
+pub trait ReadBeforeAuthentication: Sized {
+    fn read(params: &Params) -> Result<Self, OAuthError>;
+}
+
+impl ReadBeforeAuthentication for () {
+    fn read(_: &Params) -> Result<Self, OAuthError> {
+        Ok(())
+    }
+}
+
+/// A form POST from an authenticated client: the form parsed, `P` read from it, then the
+/// client authenticated. Rejects with the first [`OAuthError`] on the way, which the request
+/// log records without a client (`client_id="-"`).
+#[derive(Debug)]
+pub struct AuthenticatedForm<P = ()> {
+    pub client: Arc<Client>,
+    pub params: Params,
+    pub before: P,
+}
+
+impl<P: ReadBeforeAuthentication> AuthenticatedForm<P> {
+    /// The endpoint's outcome, tagged with this client for the request log.
+    pub fn respond(&self, result: Result<Response, OAuthError>) -> Response {
+        finish(Some(self.client.client_id.clone()), result)
+    }
+}
+
+impl<P: ReadBeforeAuthentication> FromRequest<AppState> for AuthenticatedForm<P> {
+    type Rejection = OAuthError;
+
+    async fn from_request(request: Request, app: &AppState) -> Result<Self, Self::Rejection> {
+        let headers = request.headers().clone();
+        let FormBody(params) = FormBody::from_request(request, app).await?;
+        let before = P::read(&params)?;
+        let client = authenticate(&app.store, &headers, &params)?;
+        Ok(AuthenticatedForm {
+            client,
+            params,
+            before,
+        })
+    }
+}
 
 /// Authenticates the client of a request with the one method it used: the client that
 /// proved who it is (or identified itself, for a public client).
@@ -179,6 +229,92 @@ fn form_urldecode(text: &str) -> Option<String> {
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
+    use axum::http::StatusCode;
+    use tower::ServiceExt;
+
+    use crate::mock::app::{App, router};
+    use crate::mock::config::{DEMO_CONFIDENTIAL_CLIENT, DEMO_PUBLIC_CLIENT, MockConfig};
+    use crate::mock::http::LoggedClient;
+    use crate::mock::keys::Keys;
+
+    /// Posts a form to the mock's router: the status, the `error` field, the
+    /// WWW-Authenticate header, and the client_id the request log would name.
+    async fn post(
+        path: &str,
+        authorization: Option<&str>,
+        form: &str,
+    ) -> (StatusCode, String, Option<String>, Option<String>) {
+        let config = MockConfig::demo();
+        let keys = Keys::generate_in_background(config.signing_alg);
+        let app = Arc::new(App::new(&config, "http://127.0.0.1:9".into(), keys));
+        let mut request = axum::http::Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from(form.to_owned()))
+            .unwrap();
+        if let Some(value) = authorization {
+            let value = HeaderValue::from_str(value).unwrap();
+            request.headers_mut().insert(header::AUTHORIZATION, value);
+        }
+        let response = router(app).oneshot(request).await.unwrap();
+        let status = response.status();
+        let challenge = response
+            .headers()
+            .get(header::WWW_AUTHENTICATE)
+            .map(|v| v.to_str().unwrap().to_owned());
+        let logged = response
+            .extensions()
+            .get::<LoggedClient>()
+            .map(|c| c.0.clone());
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+        let error = body["error"].as_str().unwrap_or_default().to_owned();
+        (status, error, challenge, logged)
+    }
+
+    fn basic_header(id: &str, secret: &str) -> String {
+        format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")))
+    }
+
+    #[tokio::test]
+    async fn grant_type_is_checked_before_the_client() {
+        let (status, error, _, logged) = post("/token", None, "grant_type=password").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(error, "unsupported_grant_type");
+        assert_eq!(logged, None);
+    }
+
+    #[tokio::test]
+    async fn failed_basic_authentication_is_401_with_challenge_and_no_client() {
+        let auth = basic_header(DEMO_CONFIDENTIAL_CLIENT, "wrong");
+        let (status, error, challenge, logged) = post("/introspect", Some(&auth), "token=x").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(error, "invalid_client");
+        assert_eq!(
+            challenge.as_deref(),
+            Some(r#"Basic realm="oauthscope mock""#)
+        );
+        assert_eq!(logged, None);
+    }
+
+    #[tokio::test]
+    async fn errors_after_authentication_name_the_client() {
+        let form = format!("token=x&client_id={DEMO_PUBLIC_CLIENT}");
+        let (status, error, challenge, logged) = post("/introspect", None, &form).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(error, "invalid_client");
+        assert_eq!(challenge, None);
+        assert_eq!(logged.as_deref(), Some(DEMO_PUBLIC_CLIENT));
+    }
+
+    #[tokio::test]
+    async fn success_names_the_client() {
+        let auth = basic_header(DEMO_CONFIDENTIAL_CLIENT, crate::mock::config::DEMO_SECRET);
+        let (status, _, _, logged) = post("/revoke", Some(&auth), "token=unknown").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(logged.as_deref(), Some(DEMO_CONFIDENTIAL_CLIENT));
+    }
 
     fn basic(raw: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();

@@ -3,11 +3,11 @@
 //! Polling the token endpoint lives in `token.rs`.
 
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::app::{AppState, DEVICE_VERIFICATION_PATH};
-use super::client_auth::authenticate;
+use super::client_auth::AuthenticatedForm;
 use super::config::GRANT_DEVICE_CODE;
 use super::errors::OAuthError;
 use super::form::{FormBody, Params};
@@ -21,23 +21,16 @@ use super::state::{DeviceRecord, DeviceStatus, Purpose, SignedIn};
 use crate::wire::DeviceAuthorizationResponse;
 
 /// `POST /device/code` (RFC 8628 §3.1, §3.2).
-pub async fn authorization(
-    State(app): State<AppState>,
-    headers: HeaderMap,
-    form: Result<FormBody, OAuthError>,
-) -> Response {
-    let mut client_id = None;
+pub async fn authorization(State(app): State<AppState>, form: AuthenticatedForm) -> Response {
     let result = (|| {
-        let FormBody(params) = form?;
-        let client = authenticate(&app.store, &headers, &params)?;
-        client_id = Some(client.client_id.clone());
+        let AuthenticatedForm { client, params, .. } = &form;
         if !client.allows_grant(GRANT_DEVICE_CODE) {
             return Err(OAuthError::unauthorized_client(format!(
                 "client `{}` is not registered for the device_code grant (RFC 8628 section 3.2)",
                 client.client_id
             )));
         }
-        let scopes = scopes::resolve(params.get("scope"), &client, Subject::User)?;
+        let scopes = scopes::resolve(params.get("scope"), client, Subject::User)?;
         let device_code = random_token();
         let user_code = user_code();
         let expires_in = app.lifetimes.device_code;
@@ -73,10 +66,7 @@ pub async fn authorization(
             interval: Some(interval),
         })
     })();
-    finish(
-        client_id,
-        result.map(|body| no_store_json(StatusCode::OK, &body)),
-    )
+    form.respond(result.map(|body| no_store_json(StatusCode::OK, &body)))
 }
 
 /// `GET /device`: the code entry page, or straight on with `?user_code=` (the

@@ -3,27 +3,19 @@
 //! `{"active": false}` with 200, never an error (RFC 7662 §2.2).
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::app::AppState;
-use super::client_auth::authenticate;
+use super::client_auth::AuthenticatedForm;
 use super::errors::OAuthError;
-use super::form::FormBody;
-use super::http::{finish, no_store_json};
+use super::http::no_store_json;
 use super::tokens::find_access_token;
 
-pub async fn introspect(
-    State(app): State<AppState>,
-    headers: HeaderMap,
-    form: Result<FormBody, OAuthError>,
-) -> Response {
-    let mut client_id = None;
+pub async fn introspect(State(app): State<AppState>, form: AuthenticatedForm) -> Response {
     let result = async {
-        let FormBody(params) = form?;
-        let client = authenticate(&app.store, &headers, &params)?;
-        client_id = Some(client.client_id.clone());
+        let AuthenticatedForm { client, params, .. } = &form;
         if client.is_public() {
             return Err(OAuthError::invalid_client(
                 format!(
@@ -39,7 +31,7 @@ pub async fn introspect(
         Ok(no_store_json(StatusCode::OK, &describe(&app, token).await?))
     }
     .await;
-    finish(client_id, result)
+    form.respond(result)
 }
 
 async fn describe(app: &AppState, token: &str) -> Result<Value, OAuthError> {

@@ -2,26 +2,17 @@
 //! (§2.2); revoking a refresh token revokes the access tokens of its grant too.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::app::AppState;
-use super::client_auth::authenticate;
+use super::client_auth::AuthenticatedForm;
 use super::errors::OAuthError;
-use super::form::FormBody;
-use super::http::finish;
 use super::tokens::find_access_token;
 
-pub async fn revoke(
-    State(app): State<AppState>,
-    headers: HeaderMap,
-    form: Result<FormBody, OAuthError>,
-) -> Response {
-    let mut client_id = None;
+pub async fn revoke(State(app): State<AppState>, form: AuthenticatedForm) -> Response {
     let result = async {
-        let FormBody(params) = form?;
-        let client = authenticate(&app.store, &headers, &params)?;
-        client_id = Some(client.client_id.clone());
+        let AuthenticatedForm { client, params, .. } = &form;
         let token = params.require("token", "RFC 7009 section 2.1")?;
         let own = |owner: &str| {
             if owner == client.client_id {
@@ -53,5 +44,5 @@ pub async fn revoke(
         Ok(StatusCode::OK.into_response())
     }
     .await;
-    finish(client_id, result)
+    form.respond(result)
 }

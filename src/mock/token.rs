@@ -2,19 +2,19 @@
 //! the four grants, after client authentication.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::app::AppState;
 use super::authorize::is_pkce_string;
-use super::client_auth::authenticate;
+use super::client_auth::{AuthenticatedForm, ReadBeforeAuthentication};
 use super::config::{
     ALL_GRANTS, GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS, GRANT_DEVICE_CODE,
     GRANT_REFRESH_TOKEN,
 };
 use super::errors::OAuthError;
-use super::form::{FormBody, Params};
-use super::http::{finish, no_store_json};
+use super::form::Params;
+use super::http::no_store_json;
 use super::scopes::{self, Subject};
 use super::secrets::{secrets_equal, sha256_b64url};
 use super::state::{Client, DeviceStatus, Pkce, PkceMethod};
@@ -26,7 +26,7 @@ const SLOW_DOWN_STEP: u64 = 5;
 
 /// The grant types this endpoint serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Grant {
+pub(super) enum Grant {
     AuthorizationCode,
     RefreshToken,
     ClientCredentials,
@@ -47,20 +47,33 @@ impl Grant {
             ))),
         }
     }
+
+    fn grant_type(self) -> &'static str {
+        match self {
+            Grant::AuthorizationCode => GRANT_AUTHORIZATION_CODE,
+            Grant::RefreshToken => GRANT_REFRESH_TOKEN,
+            Grant::ClientCredentials => GRANT_CLIENT_CREDENTIALS,
+            Grant::DeviceCode => GRANT_DEVICE_CODE,
+        }
+    }
 }
 
-pub async fn token(
-    State(app): State<AppState>,
-    headers: HeaderMap,
-    form: Result<FormBody, OAuthError>,
-) -> Response {
-    let mut client_id = None;
+/// The grant comes before client authentication: an unsupported grant_type is reported as
+/// such whoever the client is.
+impl ReadBeforeAuthentication for Grant {
+    fn read(params: &Params) -> Result<Self, OAuthError> {
+        Grant::parse(params.require("grant_type", "RFC 6749 section 4.1.3")?)
+    }
+}
+
+pub async fn token(State(app): State<AppState>, form: AuthenticatedForm<Grant>) -> Response {
     let result = async {
-        let FormBody(params) = form?;
-        let grant_type = params.require("grant_type", "RFC 6749 section 4.1.3")?;
-        let grant = Grant::parse(grant_type)?;
-        let client = authenticate(&app.store, &headers, &params)?;
-        client_id = Some(client.client_id.clone());
+        let AuthenticatedForm {
+            client,
+            params,
+            before: grant,
+        } = &form;
+        let grant_type = grant.grant_type();
         if !client.allows_grant(grant_type) {
             return Err(OAuthError::unauthorized_client(format!(
                 "client `{}` is not registered for the {grant_type} grant \
@@ -69,17 +82,14 @@ pub async fn token(
             )));
         }
         match grant {
-            Grant::AuthorizationCode => authorization_code(&app, &client, &params).await,
-            Grant::RefreshToken => refresh_token(&app, &client, &params).await,
-            Grant::ClientCredentials => client_credentials(&app, &client, &params).await,
-            Grant::DeviceCode => device_code(&app, &client, &params).await,
+            Grant::AuthorizationCode => authorization_code(&app, client, params).await,
+            Grant::RefreshToken => refresh_token(&app, client, params).await,
+            Grant::ClientCredentials => client_credentials(&app, client, params).await,
+            Grant::DeviceCode => device_code(&app, client, params).await,
         }
     }
     .await;
-    finish(
-        client_id,
-        result.map(|tokens| no_store_json(StatusCode::OK, &tokens)),
-    )
+    form.respond(result.map(|tokens| no_store_json(StatusCode::OK, &tokens)))
 }
 
 async fn authorization_code(
