@@ -99,13 +99,7 @@ async fn run_flow(
         wait: Duration::from_secs(args.wait),
         open_browser: !args.no_browser,
     };
-    let result = drive(driver, &mut flow).await;
-    doc["steps"] = flow.steps().iter().map(|s| out.step_json(s)).collect();
-    doc["outcome"] = serde_json::to_value(flow.outcome()).unwrap_or_default();
-    if result.is_ok() {
-        print_outcome(out, flow.outcome());
-    }
-    result
+    drive_and_report(driver, &mut flow, doc).await
 }
 
 /// Listens on the loopback redirect URI, or falls back to pasting for any other URI.
@@ -125,8 +119,25 @@ async fn front_channel(args: &RunArgs) -> Result<(String, FrontChannel), String>
     ))
 }
 
+/// Drives `flow` to its end, then records its steps and outcome in the JSON document and
+/// prints the outcome: what every command that runs a flow ends with.
+pub async fn drive_and_report(
+    driver: Driver<'_>,
+    flow: &mut Flow,
+    doc: &mut serde_json::Value,
+) -> Result<(), String> {
+    let out = driver.out;
+    let result = drive(driver, flow).await;
+    doc["steps"] = flow.steps().iter().map(|s| out.step_json(s)).collect();
+    doc["outcome"] = serde_json::to_value(flow.outcome()).unwrap_or_default();
+    if result.is_ok() {
+        print_outcome(out, flow.outcome());
+    }
+    result
+}
+
 /// Advances `flow` to its end, printing each step as it finishes.
-pub async fn drive(mut driver: Driver<'_>, flow: &mut Flow) -> Result<(), String> {
+async fn drive(mut driver: Driver<'_>, flow: &mut Flow) -> Result<(), String> {
     let mut printed = 0;
     let mut device_shown = false;
     loop {
@@ -255,7 +266,7 @@ pub fn print_new_steps(out: &Out, flow: &Flow, printed: &mut usize) {
 }
 
 /// The results for humans: tokens (masked unless --show-secrets), decoded tokens and checks.
-pub fn print_outcome(out: &Out, outcome: &FlowOutcome) {
+fn print_outcome(out: &Out, outcome: &FlowOutcome) {
     if out.json {
         return;
     }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::output::Out;
-use super::run::{Driver, drive, print_outcome};
+use super::run::{Driver, drive_and_report};
 use super::{TokenArgs, discover_server, flow_config, http_client};
 use crate::oauth::RecordingClient;
 use crate::oauth::flow::Flow;
@@ -70,11 +70,5 @@ async fn run_command(
         wait: Duration::ZERO,
         open_browser: false,
     };
-    let result = drive(driver, &mut flow).await;
-    doc["steps"] = flow.steps().iter().map(|s| out.step_json(s)).collect();
-    doc["outcome"] = serde_json::to_value(flow.outcome()).unwrap_or_default();
-    if result.is_ok() {
-        print_outcome(out, flow.outcome());
-    }
-    result
+    drive_and_report(driver, &mut flow, doc).await
 }

@@ -13,17 +13,12 @@ pub fn introspection_request(
     token: &str,
     token_type_hint: Option<&str>,
 ) -> Result<RequestDraft, EngineError> {
-    let endpoint = config.endpoint(
+    config.token_request(
         "introspection_endpoint",
         &config.metadata.introspection_endpoint,
-    )?;
-    let mut draft = RequestDraft::new("POST", endpoint);
-    draft.set_param("token", token);
-    if let Some(hint) = token_type_hint {
-        draft.set_param("token_type_hint", hint);
-    }
-    config.client.apply(&mut draft)?;
-    Ok(draft)
+        token,
+        token_type_hint,
+    )
 }
 
 /// Reads the introspection response: a JSON object whose `active` is a boolean (RFC 7662 §2.2).

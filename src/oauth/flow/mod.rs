@@ -88,6 +88,24 @@ impl FlowConfig {
         })
     }
 
+    /// A POST that carries a token to an endpoint where the client authenticates:
+    /// introspection (RFC 7662 §2.1) and revocation (RFC 7009 §2.1) share this shape.
+    fn token_request(
+        &self,
+        name: &str,
+        endpoint: &Option<String>,
+        token: &str,
+        token_type_hint: Option<&str>,
+    ) -> Result<RequestDraft, EngineError> {
+        let mut draft = RequestDraft::new("POST", self.endpoint(name, endpoint)?);
+        draft.set_param("token", token);
+        if let Some(hint) = token_type_hint {
+            draft.set_param("token_type_hint", hint);
+        }
+        self.client.apply(&mut draft)?;
+        Ok(draft)
+    }
+
     fn wants_openid(&self) -> bool {
         self.scope
             .as_deref()

@@ -12,14 +12,12 @@ pub fn revocation_request(
     token: &str,
     token_type_hint: Option<&str>,
 ) -> Result<RequestDraft, EngineError> {
-    let endpoint = config.endpoint("revocation_endpoint", &config.metadata.revocation_endpoint)?;
-    let mut draft = RequestDraft::new("POST", endpoint);
-    draft.set_param("token", token);
-    if let Some(hint) = token_type_hint {
-        draft.set_param("token_type_hint", hint);
-    }
-    config.client.apply(&mut draft)?;
-    Ok(draft)
+    config.token_request(
+        "revocation_endpoint",
+        &config.metadata.revocation_endpoint,
+        token,
+        token_type_hint,
+    )
 }
 
 /// 200 means revoked, or unknown, which RFC 7009 §2.2 deliberately does not distinguish.
