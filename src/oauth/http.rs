@@ -299,16 +299,7 @@ impl RecordingClient {
         }
         let mut response = builder.send().await.map_err(|e| describe(&e, &raw.url))?;
         exchange.status = Some(response.status().as_u16());
-        exchange.response_headers = response
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        exchange.response_headers = header_pairs(response.headers());
         let mut body: Vec<u8> = Vec::new();
         let limit = self.settings.max_body_bytes;
         let result = loop {
@@ -452,9 +443,10 @@ impl<'c> oauth2::AsyncHttpClient<'c> for RecordingClient {
     }
 }
 
-fn raw_from_http(request: &oauth2::HttpRequest) -> RawRequest {
-    let headers: Vec<(String, String)> = request
-        .headers()
+/// Headers as the text pairs an `Exchange` shows; a value that is not UTF-8 is shown lossily
+/// rather than dropped.
+fn header_pairs(headers: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
+    headers
         .iter()
         .map(|(k, v)| {
             (
@@ -462,7 +454,11 @@ fn raw_from_http(request: &oauth2::HttpRequest) -> RawRequest {
                 String::from_utf8_lossy(v.as_bytes()).into_owned(),
             )
         })
-        .collect();
+        .collect()
+}
+
+fn raw_from_http(request: &oauth2::HttpRequest) -> RawRequest {
+    let headers = header_pairs(request.headers());
     let body = request.body();
     // oauth2 sends form bodies; mark the secret params in them.
     let secrets = url::form_urlencoded::parse(body)
