@@ -1,3 +1,4 @@
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
@@ -46,13 +47,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(Command::Completions { shell }) = cli.command {
-        clap_complete::generate(
-            shell,
-            &mut Cli::command(),
-            "oauthscope",
-            &mut std::io::stdout(),
-        );
-        return ExitCode::SUCCESS;
+        return print_completions(shell);
     }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -77,4 +72,20 @@ fn main() -> ExitCode {
             Some(Command::Completions { .. }) => unreachable!("handled before the runtime starts"),
         }
     })
+}
+
+/// Prints shell completions. They are generated into memory first: clap_complete panics when
+/// it cannot write, and `oauthscope completions bash | head` closes the pipe early, which is
+/// not an error.
+fn print_completions(shell: clap_complete::Shell) -> ExitCode {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "oauthscope", &mut script);
+    match std::io::stdout().write_all(&script) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("oauthscope completions: cannot write: {err}");
+            ExitCode::FAILURE
+        }
+    }
 }

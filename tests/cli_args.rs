@@ -29,3 +29,32 @@ fn values_that_start_with_a_hyphen_are_values_not_flags() {
         "a secret must not be echoed: {stderr}"
     );
 }
+
+#[test]
+fn completions_into_a_closed_pipe_end_quietly() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_oauthscope"))
+        .args(["completions", "zsh"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    // Close the reading end at once, as `| head -0` would.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("the binary ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
+
+#[test]
+fn completions_name_the_commands() {
+    let out = Command::new(env!("CARGO_BIN_EXE_oauthscope"))
+        .args(["completions", "bash"])
+        .output()
+        .expect("the binary runs");
+    let script = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    for command in ["mock", "discover", "run", "decode", "mcp"] {
+        assert!(script.contains(command), "{command} missing");
+    }
+}
