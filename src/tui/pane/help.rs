@@ -26,7 +26,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         lines.push(Line::styled(heading, theme.title()));
         for binding in app.keymap.bindings_in(context) {
             lines.push(Line::from(vec![
-                Span::styled(format!("  {:<18}", binding.label), theme.accent()),
+                Span::styled(format!("  {:<17}", binding.label), theme.accent()),
                 Span::styled(binding.desc.clone(), theme.text()),
             ]));
         }
@@ -47,7 +47,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         let half = inner.width / 2;
         let right: Vec<Line> = lines.split_off(height.min(lines.len()));
         let left_area = Rect::new(inner.x, inner.y, half, inner.height);
-        let right_area = Rect::new(inner.x + half, inner.y, inner.width - half, inner.height);
+        // A one-column gutter, so a full-width left entry never runs into a right heading.
+        let right_area = Rect::new(
+            inner.x + half + 1,
+            inner.y,
+            inner.width - half - 1,
+            inner.height,
+        );
         frame.render_widget(ratatui::widgets::Paragraph::new(lines), left_area);
         frame.render_widget(ratatui::widgets::Paragraph::new(right), right_area);
     }
