@@ -241,17 +241,7 @@ async fn login_then_consent_returns_a_code_for_the_chosen_user() {
     assert_eq!(done.location_param("iss").as_deref(), Some(mock.issuer()));
     let code = done.location_param("code").unwrap();
 
-    let tokens = mock
-        .token(&[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-        ])
-        .await
-        .json();
-    let (_, id_token) = mock
-        .verify_jwt(tokens["id_token"].as_str().unwrap(), CONFIDENTIAL)
-        .await;
+    let id_token = mock.id_token_for_code(&code).await;
     assert_eq!(id_token["preferred_username"], "bob");
     assert_eq!(id_token["nonce"], "n");
 
@@ -310,17 +300,7 @@ async fn a_typed_user_signs_in_with_minimal_claims() {
         .post_form("/consent", &[("tx", &tx), ("decision", "approve")], None)
         .await;
     let code = done.location_param("code").unwrap();
-    let tokens = mock
-        .token(&[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-        ])
-        .await
-        .json();
-    let (_, claims) = mock
-        .verify_jwt(tokens["id_token"].as_str().unwrap(), CONFIDENTIAL)
-        .await;
+    let claims = mock.id_token_for_code(&code).await;
     assert_eq!(claims["sub"], "carol");
     assert_eq!(claims["email"], "carol@example.com");
     assert_eq!(claims["email_verified"], false);

@@ -195,6 +195,21 @@ impl Mock {
         reply.json()
     }
 
+    /// Redeems a code that the sign-in pages returned (demo-confidential, no PKCE) and gives
+    /// the claims of the ID token, verified against /jwks.
+    pub async fn id_token_for_code(&self, code: &str) -> Value {
+        let tokens = self
+            .token(&[
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("redirect_uri", REDIRECT),
+            ])
+            .await
+            .json();
+        let id_token = tokens["id_token"].as_str().expect("an ID token");
+        self.verify_jwt(id_token, CONFIDENTIAL).await.1
+    }
+
     pub async fn client_credentials(&self) -> Value {
         let reply = self.token(&[("grant_type", "client_credentials")]).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
