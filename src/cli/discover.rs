@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use serde_json::json;
 
 use super::output::Out;
+use super::terminal_text::one_line;
 use super::{DiscoverArgs, http_client};
 use crate::oauth::discovery::{self, Discovery};
 
@@ -46,7 +47,8 @@ fn print_summary(out: &Out, found: &Discovery) {
     let c = &found.capabilities;
     out.line(format!(
         "\nIssuer  {} ({:?} metadata)",
-        m.issuer, found.source
+        one_line(&m.issuer),
+        found.source
     ));
     let endpoints = [
         ("authorization", &m.authorization_endpoint),
@@ -62,7 +64,7 @@ fn print_summary(out: &Out, found: &Discovery) {
     out.line("Endpoints");
     for (name, value) in endpoints {
         if let Some(url) = value {
-            out.line(format!("  {name:<14} {url}"));
+            out.line(format!("  {name:<14} {}", one_line(url)));
         }
     }
     let yes = |b: bool| if b { "yes" } else { "no" };
@@ -79,17 +81,17 @@ fn print_summary(out: &Out, found: &Discovery) {
     ));
     out.line(format!(
         "  pkce [{}]  iss parameter {}  client auth [{}]  id token algs [{}]",
-        c.pkce_methods.join(", "),
+        one_line(&c.pkce_methods.join(", ")),
         yes(c.iss_parameter),
-        c.token_endpoint_auth_methods.join(", "),
-        c.id_token_signing_algs.join(", "),
+        one_line(&c.token_endpoint_auth_methods.join(", ")),
+        one_line(&c.id_token_signing_algs.join(", ")),
     ));
     if found.warnings.is_empty() {
         out.line("No warnings.");
     } else {
         out.line("Warnings");
         for w in &found.warnings {
-            out.line(format!("  ! {} [{}]", w.message, w.code));
+            out.line(format!("  ! {} [{}]", one_line(&w.message), w.code));
         }
     }
 }

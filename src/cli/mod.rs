@@ -91,6 +91,7 @@ mod discover;
 mod output;
 mod register;
 mod run;
+mod terminal_text;
 mod token;
 
 use std::process::ExitCode;
@@ -357,7 +358,7 @@ async fn discover_server(http: &RecordingClient, issuer: &str) -> Result<Discove
         .await
         .map_err(|e| e.to_string())?;
     for warning in &found.warnings {
-        note!("warning: {}", warning.message);
+        note!("warning: {}", terminal_text::one_line(&warning.message));
     }
     Ok(found)
 }

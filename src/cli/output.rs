@@ -6,22 +6,28 @@ use std::process::ExitCode;
 
 use serde_json::{Value, json};
 
+use super::terminal_text::{self, one_line};
 use crate::oauth::exchange::mask;
 use crate::oauth::http::SECRET_PARAMS;
 use crate::oauth::jwt::{Check, Verdict, Verification};
 use crate::oauth::{Exchange, RequestDraft, Step, StepStatus};
 
 /// Writes one line; write errors (a closed pipe) are ignored on purpose: there is no one left
-/// to tell.
+/// to tell. Every line passes the terminal sanitiser: whatever part of it a server wrote, no
+/// control character reaches the terminal raw.
 pub fn write_line(stream: &mut impl std::io::Write, args: std::fmt::Arguments<'_>) {
+    let text = args.to_string();
     let _ = stream
-        .write_fmt(args)
+        .write_all(terminal_text::block(&text).as_bytes())
         .and_then(|()| stream.write_all(b"\n"));
 }
 
-/// Writes without a line break and flushes (for prompts).
+/// Writes without a line break and flushes (for prompts), sanitised like [`write_line`].
 pub fn write_inline(stream: &mut impl std::io::Write, args: std::fmt::Arguments<'_>) {
-    let _ = stream.write_fmt(args).and_then(|()| stream.flush());
+    let text = args.to_string();
+    let _ = stream
+        .write_all(terminal_text::block(&text).as_bytes())
+        .and_then(|()| stream.flush());
 }
 
 /// `--json` and `--show-secrets`, shared by every command.
@@ -87,7 +93,7 @@ impl Out {
         match result {
             Ok(()) => ExitCode::SUCCESS,
             Err(reason) => {
-                note!("oauthscope {command}: {reason}");
+                note!("oauthscope {command}: {}", one_line(&reason));
                 ExitCode::FAILURE
             }
         }
@@ -147,8 +153,8 @@ impl Out {
         say!("\n{} {number}. {}", step.status.glyph(), step.title);
         say!("   {}", step.explanation);
         match &step.status {
-            StepStatus::Failed(reason) => say!("   ✗ {reason}"),
-            StepStatus::Waiting(why) => say!("   … waiting for {why}"),
+            StepStatus::Failed(reason) => say!("   ✗ {}", one_line(reason)),
+            StepStatus::Waiting(why) => say!("   … waiting for {}", one_line(why)),
             _ => {}
         }
         if let Some(exchange) = &step.exchange {
@@ -200,7 +206,7 @@ impl Out {
             }
         }
         if let Some(error) = &shown.error {
-            say!("   ✗ {error}");
+            say!("   ✗ {}", one_line(error));
         }
     }
 
@@ -223,7 +229,7 @@ pub fn check_line(check: &Check) -> String {
         Verdict::Fail => "✗",
         Verdict::Skipped => "·",
     };
-    format!("{glyph} {:<9} {}", check.check, check.detail)
+    format!("{glyph} {:<9} {}", check.check, one_line(&check.detail))
 }
 
 /// JSON bodies pretty-printed, anything else as is (cut when long).
@@ -241,4 +247,21 @@ pub fn pretty_body(body: &str) -> String {
 /// Claims as indented JSON for humans.
 pub fn pretty_json(value: &impl serde::Serialize) -> String {
     serde_json::to_string_pretty(value).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_written_line_is_sanitised() {
+        let mut stream = Vec::new();
+        let body = "\x1b]52;c;aGk=\x07\n\u{202e}";
+        write_line(&mut stream, format_args!("   {body}"));
+        write_inline(&mut stream, format_args!("{}", "\x1b[2J"));
+        assert_eq!(
+            String::from_utf8(stream).unwrap(),
+            "   \\x1b]52;c;aGk=\\x07\n\\u{202e}\n\\x1b[2J"
+        );
+    }
 }

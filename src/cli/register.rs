@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use serde_json::{Value, json};
 
 use super::output::{Out, pretty_json};
+use super::terminal_text::one_line;
 use super::{ClientAction, ClientArgs, RegisterArgs, discover_server, http_client};
 use crate::oauth::RecordingClient;
 use crate::oauth::registration::{self, ClientManagement, RegisteredClient};
@@ -116,7 +117,7 @@ fn print_client(out: &Out, client: &RegisteredClient) {
     out.line("\nClient");
     out.line(format!(
         "   client_id                  {}",
-        client.client_id
+        one_line(&client.client_id)
     ));
     if let Some(secret) = &client.client_secret {
         out.line(format!(
@@ -131,7 +132,7 @@ fn print_client(out: &Out, client: &RegisteredClient) {
         ));
     }
     if let Some(uri) = &client.registration_client_uri {
-        out.line(format!("   registration_client_uri    {uri}"));
+        out.line(format!("   registration_client_uri    {}", one_line(uri)));
     }
     out.line("Metadata");
     let metadata = Value::Object(client.metadata.clone());

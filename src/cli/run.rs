@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::output::{Out, check_line, pretty_json};
+use super::terminal_text::one_line;
 use super::{FlowName, RunArgs, discover_server, flow_config, http_client};
 use crate::oauth::RecordingClient;
 use crate::oauth::browser;
@@ -155,7 +156,7 @@ async fn drive(mut driver: Driver<'_>, flow: &mut Flow) -> Result<(), String> {
                 if let Some(StepStatus::Waiting(why)) =
                     flow.current().map(|i| &flow.steps()[i].status)
                 {
-                    note!("… {why}");
+                    note!("… {}", one_line(why));
                 }
                 tokio::time::sleep(wait).await;
             }
@@ -219,11 +220,11 @@ async fn prompt_paste() -> Result<String, String> {
 fn show_device(device: &DeviceAuthorizationResponse) {
     note!(
         "\nOn another device, visit  {}\nand enter the code        {}\n",
-        device.verification_uri,
-        device.user_code
+        one_line(&device.verification_uri),
+        one_line(&device.user_code)
     );
     if let Some(complete) = &device.verification_uri_complete {
-        note!("or open {complete}");
+        note!("or open {}", one_line(complete));
         if let Ok(code) = qrcode::QrCode::new(complete.as_bytes()) {
             let qr = code
                 .render::<qrcode::render::unicode::Dense1x2>()
@@ -259,7 +260,7 @@ pub fn print_new_steps(out: &Out, flow: &Flow, printed: &mut usize) {
                 } else {
                     value.clone()
                 };
-                out.line(format!("     {name}={shown}"));
+                out.line(format!("     {}={}", one_line(name), one_line(&shown)));
             }
         }
     }
@@ -276,12 +277,15 @@ fn print_outcome(out: &Out, outcome: &FlowOutcome) {
             "   access_token   {}",
             out.secret(&tokens.access_token)
         ));
-        out.line(format!("   token_type     {}", tokens.token_type));
+        out.line(format!(
+            "   token_type     {}",
+            one_line(&tokens.token_type)
+        ));
         if let Some(expires_in) = tokens.expires_in {
             out.line(format!("   expires_in     {expires_in} s"));
         }
         if let Some(scope) = &tokens.scope {
-            out.line(format!("   scope          {scope}"));
+            out.line(format!("   scope          {}", one_line(scope)));
         }
         if let Some(refresh) = &tokens.refresh_token {
             out.line(format!("   refresh_token  {}", out.secret(refresh)));
@@ -324,7 +328,7 @@ fn print_outcome(out: &Out, outcome: &FlowOutcome) {
         out.line("\nThe server accepted the revocation.");
     }
     for note in &outcome.notes {
-        out.line(format!("\nNote: {note}"));
+        out.line(format!("\nNote: {}", one_line(note)));
     }
 }
 
