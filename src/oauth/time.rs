@@ -1,5 +1,77 @@
-//! Dates and durations in words, for claim verdicts and screens. No date crate and no time
-//! zone database: times are shown in UTC, and the text says so.
+//! Dates and durations in words, for claim verdicts and screens, and the plausibility rule for
+//! every number of seconds a server or a token supplies. No date crate and no time zone
+//! database: times are shown in UTC, and the text says so.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+/// NumericDates (RFC 7519 §2) taken as plausible: years 1 to 9999, so no date arithmetic on
+/// them can overflow, and every one of them can be written as a date.
+pub const NUMERIC_DATE_RANGE: std::ops::RangeInclusive<i64> = -62_135_596_800..=253_402_300_799;
+
+/// The longest lifetime or wait taken from a server (`expires_in`, `interval`): a hundred
+/// years. A longer one is a bug or an attack, and adding it to a clock could overflow.
+pub const MAX_LIFETIME: Duration = Duration::from_secs(100 * 365 * 86_400);
+
+/// A number from a server or a token that no time arithmetic is done with.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Implausible {
+    #[error("{name} {value} is not a plausible lifetime (at most 100 years)")]
+    Lifetime { name: &'static str, value: String },
+    #[error("{name} {value} is not a plausible date (years 1 to 9999)")]
+    Date { name: &'static str, value: String },
+    #[error("{name} is not a number: {value}")]
+    NotANumber { name: &'static str, value: String },
+}
+
+/// A lifetime or wait in seconds (`expires_in`, `interval`), refused beyond [`MAX_LIFETIME`].
+pub fn lifetime(name: &'static str, secs: u64) -> Result<Duration, Implausible> {
+    let lifetime = Duration::from_secs(secs);
+    if lifetime > MAX_LIFETIME {
+        return Err(Implausible::Lifetime {
+            name,
+            value: secs.to_string(),
+        });
+    }
+    Ok(lifetime)
+}
+
+/// A NumericDate claim (`exp`, `iat`, `nbf`, `auth_time`): a JSON number, possibly fractional
+/// or negative, in [`NUMERIC_DATE_RANGE`]; returned as whole seconds since the epoch.
+pub fn numeric_date(name: &'static str, value: &Value) -> Result<i64, Implausible> {
+    let Some(f) = value.as_f64() else {
+        return Err(Implausible::NotANumber {
+            name,
+            value: value.to_string(),
+        });
+    };
+    // Compared as floats first: a cast of an out-of-range float would saturate silently.
+    let (low, high) = (
+        *NUMERIC_DATE_RANGE.start() as f64,
+        *NUMERIC_DATE_RANGE.end() as f64,
+    );
+    if !(low..=high).contains(&f) {
+        return Err(Implausible::Date {
+            name,
+            value: value.to_string(),
+        });
+    }
+    Ok(f as i64)
+}
+
+/// A plausible NumericDate as a point in time (always representable: see
+/// [`NUMERIC_DATE_RANGE`]).
+pub fn system_time(unix: i64) -> SystemTime {
+    let unix = unix.clamp(*NUMERIC_DATE_RANGE.start(), *NUMERIC_DATE_RANGE.end());
+    let offset = Duration::from_secs(unix.unsigned_abs());
+    let at = if unix >= 0 {
+        UNIX_EPOCH.checked_add(offset)
+    } else {
+        UNIX_EPOCH.checked_sub(offset)
+    };
+    at.unwrap_or(UNIX_EPOCH)
+}
 
 /// Days since 1970-01-01 to a (year, month, day) in the proleptic Gregorian calendar
 /// (Howard Hinnant's `civil_from_days`).
@@ -62,6 +134,63 @@ mod tests {
         assert_eq!(iso8601(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(iso8601(-1), "1969-12-31T23:59:59Z");
         assert_eq!(date_time_utc(1_709_210_096), "2024-02-29 12:34:56 UTC");
+    }
+
+    #[test]
+    fn lifetimes_up_to_a_hundred_years() {
+        assert_eq!(lifetime("expires_in", 3600), Ok(Duration::from_secs(3600)));
+        assert_eq!(lifetime("expires_in", 0), Ok(Duration::ZERO));
+        assert!(lifetime("interval", MAX_LIFETIME.as_secs()).is_ok());
+        let err = lifetime("expires_in", u64::MAX).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "expires_in 18446744073709551615 is not a plausible lifetime (at most 100 years)"
+        );
+        // The longest accepted lifetime still fits on the clocks it is added to.
+        assert!(
+            std::time::Instant::now()
+                .checked_add(MAX_LIFETIME)
+                .is_some()
+        );
+        assert!(SystemTime::now().checked_add(MAX_LIFETIME).is_some());
+    }
+
+    #[test]
+    fn numeric_dates_in_years_1_to_9999() {
+        use serde_json::json;
+        assert_eq!(
+            numeric_date("exp", &json!(1_700_000_000)),
+            Ok(1_700_000_000)
+        );
+        assert_eq!(
+            numeric_date("exp", &json!(1_700_000_000.9)),
+            Ok(1_700_000_000)
+        );
+        assert_eq!(numeric_date("iat", &json!(-86_400)), Ok(-86_400));
+        assert_eq!(
+            numeric_date("exp", &json!(u64::MAX))
+                .unwrap_err()
+                .to_string(),
+            "exp 18446744073709551615 is not a plausible date (years 1 to 9999)"
+        );
+        assert!(numeric_date("nbf", &json!(-1e300)).is_err());
+        assert!(numeric_date("nbf", &json!(i64::MIN)).is_err());
+        assert_eq!(
+            numeric_date("exp", &json!("soon")).unwrap_err().to_string(),
+            "exp is not a number: \"soon\""
+        );
+        for edge in [*NUMERIC_DATE_RANGE.start(), *NUMERIC_DATE_RANGE.end()] {
+            assert_eq!(numeric_date("exp", &json!(edge)), Ok(edge));
+            // Every plausible date is a point in time and can be written down.
+            let at = system_time(edge);
+            let back = match at.duration_since(UNIX_EPOCH) {
+                Ok(d) => d.as_secs() as i64,
+                Err(e) => -(e.duration().as_secs() as i64),
+            };
+            assert_eq!(back, edge);
+        }
+        assert_eq!(iso8601(*NUMERIC_DATE_RANGE.end()), "9999-12-31T23:59:59Z");
+        assert_eq!(iso8601(*NUMERIC_DATE_RANGE.start()), "0001-01-01T00:00:00Z");
     }
 
     #[test]

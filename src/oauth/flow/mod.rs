@@ -659,7 +659,11 @@ impl Flow {
                 flow.polling.interval.as_secs()
             ));
             Ok(Advance::Poll {
-                wait: flow.polling.interval,
+                wait: device::next_wait(
+                    flow.polling.interval,
+                    flow.polling.deadline,
+                    Instant::now(),
+                ),
             })
         };
         match outcome {
@@ -667,7 +671,7 @@ impl Flow {
                 waiting(self, "authorization_pending: the user has not approved yet")
             }
             PollOutcome::SlowDown => {
-                self.polling.interval += device::SLOW_DOWN_STEP;
+                self.polling.interval = device::slowed_down(self.polling.interval);
                 waiting(self, "slow_down: polling 5 s less often")
             }
             PollOutcome::Denied(why) => {
@@ -726,11 +730,9 @@ impl Flow {
             Stage::DeviceAuthorize => {
                 let device = device::process_device_authorization(exchange)?;
                 self.secrets.device_code = Some(device.device_code.clone());
-                self.polling.interval = device
-                    .interval
-                    .map_or(device::DEFAULT_INTERVAL, Duration::from_secs);
-                self.polling.deadline =
-                    Some(Instant::now() + Duration::from_secs(device.expires_in));
+                let schedule = device::schedule(&device, Instant::now())?;
+                self.polling.interval = schedule.interval;
+                self.polling.deadline = Some(schedule.deadline);
                 self.outcome.device = Some(device);
             }
             Stage::Introspect => {

@@ -2,10 +2,11 @@
 //! (verified against the selected server's keys), and refresh / introspect / revoke /
 //! userinfo started from the selected token.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use crate::oauth::flow::FlowKind;
 use crate::oauth::flow::tokens::DecodedToken;
+use crate::oauth::time;
 use crate::tui::action::Command;
 use crate::tui::model::{FlowView, Form, FormPurpose, TokenEntry, TokenKind, flow_title};
 use crate::tui::pane::Pane;
@@ -148,7 +149,15 @@ impl App {
                 self.token_responses.push(response.clone());
                 let group = self.token_responses.len() - 1;
                 let now = self.now();
-                let expires = response.expires_in.map(|s| now + Duration::from_secs(s));
+                // A lifetime no clock can hold is said in words, and the token kept.
+                let expires = match response.expires_in.map(|s| time::lifetime("expires_in", s)) {
+                    Some(Ok(lifetime)) => now.checked_add(lifetime),
+                    Some(Err(implausible)) => {
+                        self.error(format!("the token response's {implausible}"));
+                        None
+                    }
+                    None => None,
+                };
                 self.add_token(
                     TokenKind::Access,
                     response.access_token.clone(),
@@ -216,8 +225,8 @@ impl App {
     }
 }
 
-/// The `exp` claim as a time.
+/// The `exp` claim as a time, when it is a plausible date.
 fn exp_of(decoded: &DecodedToken) -> Option<SystemTime> {
-    let exp = decoded.claims.get("exp")?.as_u64()?;
-    Some(UNIX_EPOCH + Duration::from_secs(exp))
+    let exp = time::numeric_date("exp", decoded.claims.get("exp")?).ok()?;
+    Some(time::system_time(exp))
 }

@@ -5,10 +5,11 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use crate::oauth::flow::tokens::DecodedToken;
 use crate::oauth::jwt::Verdict;
+use crate::oauth::time;
 use crate::tui::app::App;
 use crate::tui::model::TokenEntry;
 use crate::tui::theme::Theme;
@@ -199,18 +200,19 @@ fn json_lines<'a>(
                 Span::styled(format!("  {name:<width$}  "), theme.hint()),
                 Span::styled(value.to_string(), theme.text()),
             ];
-            if TIME_CLAIMS.contains(&name.as_str())
-                && let Some(secs) = value.as_u64()
-            {
-                let at = UNIX_EPOCH + Duration::from_secs(secs);
-                spans.push(Span::styled(
-                    format!(
-                        "  {} ({})",
-                        widgets::date_time(at),
-                        widgets::relative(at, now)
-                    ),
-                    theme.accent(),
-                ));
+            if let Some(claim) = TIME_CLAIMS.iter().find(|c| **c == name) {
+                let when = match time::numeric_date(claim, value) {
+                    Ok(secs) => {
+                        let at = time::system_time(secs);
+                        format!(
+                            "  {} ({})",
+                            widgets::date_time(at),
+                            widgets::relative(at, now)
+                        )
+                    }
+                    Err(implausible) => format!("  ({implausible})"),
+                };
+                spans.push(Span::styled(when, theme.accent()));
             }
             Line::from(spans)
         })
