@@ -9,6 +9,11 @@ use ratatui::layout::{Constraint, Layout, Rect};
 
 use super::pane::Pane;
 
+/// The smallest terminal the app draws on: the tab bar's first tabs, a few list rows and the
+/// footer's first keys. Below it the screen says so.
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 10;
+
 pub const WIDE_MIN_WIDTH: u16 = 100;
 pub const WIDE_MIN_HEIGHT: u16 = 28;
 

@@ -17,6 +17,9 @@ pub fn render(app: &App, frame: &mut Frame) {
     let theme = app.theme();
     let area = frame.area();
     frame.render_widget(Block::new().style(theme.base()), area);
+    if area.width < layout::MIN_WIDTH || area.height < layout::MIN_HEIGHT {
+        return too_small(frame, area, &theme);
+    }
     let areas = layout::compute(area, app.ui.focus, app.ui.bottom);
     header(app, frame, areas.header, &theme);
     if let Some(tabs) = &areas.tabs {
@@ -31,6 +34,22 @@ pub fn render(app: &App, frame: &mut Frame) {
         Some(Overlay::SignIn(sign_in)) => sign_in_popup(app, sign_in, frame, area, &theme),
         None => {}
     }
+}
+
+/// Below the smallest usable size, a message says what is needed instead of a squeezed,
+/// unreadable screen (keys still work: `q` quits).
+fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
+    let message = format!(
+        "terminal too small (need at least {}x{})",
+        layout::MIN_WIDTH,
+        layout::MIN_HEIGHT
+    );
+    frame.render_widget(
+        Paragraph::new(message)
+            .style(theme.failure())
+            .wrap(ratatui::widgets::Wrap { trim: true }),
+        area,
+    );
 }
 
 fn body(app: &App, frame: &mut Frame, areas: &Areas) {
@@ -235,4 +254,54 @@ fn sign_in_popup(app: &App, sign_in: &SignIn, frame: &mut Frame, area: Rect, the
             .wrap(ratatui::widgets::Wrap { trim: false }),
         popup,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use super::*;
+    use crate::tui::app::Settings;
+
+    fn screen(terminal: &Terminal<TestBackend>) -> String {
+        let buffer = terminal.backend().buffer();
+        buffer.content.iter().map(|c| c.symbol()).collect()
+    }
+
+    #[test]
+    fn every_size_draws_with_every_pane_focused() {
+        let (mut app, _rx) = App::new(Settings::in_memory());
+        let widths = [1, 5, 10, 20, 39, 40, 80, 99, 100, 300];
+        for pane in Pane::ALL {
+            app.ui.focus = pane;
+            for width in widths {
+                for height in (1..=30).chain([35, 100]) {
+                    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+                    terminal
+                        .draw(|frame| render(&app, frame))
+                        .unwrap_or_else(|e| panic!("{width}x{height} {pane:?}: {e}"));
+                    let small = width < layout::MIN_WIDTH || height < layout::MIN_HEIGHT;
+                    let shown = screen(&terminal);
+                    if small && width >= 20 {
+                        assert!(shown.contains("too small"), "{width}x{height}: {shown}");
+                    }
+                    if !small {
+                        assert!(shown.contains("oauthscope"), "{width}x{height}: {shown}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_message_names_the_minimum() {
+        let (app, _rx) = App::new(Settings::in_memory());
+        let mut terminal = Terminal::new(TestBackend::new(30, 5)).unwrap();
+        terminal.draw(|frame| render(&app, frame)).unwrap();
+        let shown = screen(&terminal);
+        let need = format!("{}x{}", layout::MIN_WIDTH, layout::MIN_HEIGHT);
+        assert!(shown.contains("terminal too small"), "{shown}");
+        assert!(shown.contains(&need), "{shown}");
+    }
 }

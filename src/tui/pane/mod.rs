@@ -119,7 +119,13 @@ pub fn render_whole(app: &App, frame: &mut Frame, pane: Pane, area: Rect) {
         return flow::render(app, frame, area, true);
     }
     let rows = u16::try_from(list_len(app, pane)).unwrap_or(u16::MAX);
-    let list_height = (rows + 3).clamp(4, area.height / 2);
+    // Its rows and borders, at least 4, at most half the screen; `min` last, because on a
+    // short screen half of it is less than 4 (`clamp` would panic there).
+    let list_height = rows
+        .saturating_add(3)
+        .min(area.height / 2)
+        .max(4)
+        .min(area.height);
     let [list, detail] =
         Layout::vertical([Constraint::Length(list_height), Constraint::Min(0)]).areas(area);
     render_list(app, frame, pane, list, true);
