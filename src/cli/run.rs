@@ -16,7 +16,6 @@ use crate::oauth::flow::tokens::DecodedToken;
 use crate::oauth::flow::{Advance, Flow, FlowOutcome};
 use crate::oauth::redirect::{LoopbackListener, is_loopback_redirect};
 use crate::oauth::step::StepStatus;
-use crate::oauth::time;
 use crate::wire::DeviceAuthorizationResponse;
 
 /// How the browser's redirect comes back to us.
@@ -283,12 +282,7 @@ fn print_outcome(out: &Out, outcome: &FlowOutcome) {
             one_line(&tokens.token_type)
         ));
         if let Some(expires_in) = tokens.expires_in {
-            // A lifetime beyond any plausible one is printed, and said to be implausible.
-            let shown = match time::lifetime("expires_in", expires_in) {
-                Ok(_) => format!("{expires_in} s"),
-                Err(implausible) => format!("{expires_in} s ({implausible})"),
-            };
-            out.line(format!("   expires_in     {shown}"));
+            out.line(format!("   expires_in     {expires_in} s"));
         }
         if let Some(scope) = &tokens.scope {
             out.line(format!("   scope          {}", one_line(scope)));

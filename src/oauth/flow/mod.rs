@@ -47,6 +47,7 @@ use crate::oauth::redirect::{
     AuthorizationResponse, ExpectedResponse, check_authorization_response, parse_redirect_url,
 };
 use crate::oauth::step::{RequestDraft, Step, StepStatus};
+use crate::oauth::time;
 use crate::wire::{DeviceAuthorizationResponse, ServerMetadata, TokenResponse};
 
 use self::device::PollOutcome;
@@ -753,6 +754,11 @@ impl Flow {
     /// Keeps the tokens and, when there is something to verify and keys to verify it with,
     /// adds a verification step right after step `i`.
     fn take_tokens(&mut self, i: usize, tokens: TokenResponse) {
+        if let Some(Err(implausible)) = tokens.expires_in.map(|s| time::lifetime("expires_in", s)) {
+            self.outcome.notes.push(format!(
+                "{implausible}: when the access token expires is not known (RFC 6749 §5.1)"
+            ));
+        }
         self.outcome.id_token = tokens.id_token.as_deref().and_then(DecodedToken::decode);
         self.outcome.access_token = DecodedToken::decode(&tokens.access_token);
         let verifiable = self.outcome.id_token.is_some() || self.outcome.access_token.is_some();

@@ -149,15 +149,11 @@ impl App {
                 self.token_responses.push(response.clone());
                 let group = self.token_responses.len() - 1;
                 let now = self.now();
-                // A lifetime no clock can hold is said in words, and the token kept.
-                let expires = match response.expires_in.map(|s| time::lifetime("expires_in", s)) {
-                    Some(Ok(lifetime)) => now.checked_add(lifetime),
-                    Some(Err(implausible)) => {
-                        self.error(format!("the token response's {implausible}"));
-                        None
-                    }
-                    None => None,
-                };
+                // An implausible lifetime leaves the expiry unknown (the flow notes why).
+                let expires = response
+                    .expires_in
+                    .and_then(|s| time::lifetime("expires_in", s).ok())
+                    .and_then(|lifetime| now.checked_add(lifetime));
                 self.add_token(
                     TokenKind::Access,
                     response.access_token.clone(),
