@@ -41,6 +41,34 @@ async fn run(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// A server whose token endpoint always gives this answer.
+async fn token_server(answer: impl Fn() -> Response + Clone + Send + Sync + 'static) -> String {
+    serve(|base| {
+        metadata(&base, json!({})).route(
+            "/token",
+            post(move || {
+                let response = answer();
+                async move { response }
+            }),
+        )
+    })
+    .await
+}
+
+async fn run_client_credentials(issuer: &str) -> Output {
+    run(&[
+        "run",
+        "client-credentials",
+        "--issuer",
+        issuer,
+        "--client-id",
+        "c",
+        "--client-secret",
+        "s",
+    ])
+    .await
+}
+
 /// No panic, and nothing on either stream a terminal would act on. `shown` must be in the
 /// output, escaped: proof that the server's text was printed, not dropped.
 fn assert_clean(out: &Output, shown: &str) {
@@ -92,29 +120,14 @@ async fn discover_escapes_metadata_strings() {
 
 #[tokio::test]
 async fn token_errors_show_error_and_description_escaped() {
-    let issuer = serve(|base| {
-        metadata(&base, json!({})).route(
-            "/token",
-            post(|| async {
-                json_response(
-                    StatusCode::BAD_REQUEST,
-                    json!({ "error": format!("invalid_client{EVIL}"), "error_description": EVIL }),
-                )
-            }),
+    let issuer = token_server(|| {
+        json_response(
+            StatusCode::BAD_REQUEST,
+            json!({ "error": format!("invalid_client{EVIL}"), "error_description": EVIL }),
         )
     })
     .await;
-    let out = run(&[
-        "run",
-        "client-credentials",
-        "--issuer",
-        &issuer,
-        "--client-id",
-        "c",
-        "--client-secret",
-        "s",
-    ])
-    .await;
+    let out = run_client_credentials(&issuer).await;
     assert_eq!(out.status.code(), Some(1));
     assert_clean(&out, ESCAPED);
     // The exit reason on stderr is one line, whatever the description holds.
@@ -128,24 +141,8 @@ async fn token_errors_show_error_and_description_escaped() {
 
 #[tokio::test]
 async fn a_non_json_error_body_is_shown_escaped_on_the_exchange() {
-    let issuer = serve(|base| {
-        metadata(&base, json!({})).route(
-            "/token",
-            post(|| async { text_response(StatusCode::BAD_GATEWAY, EVIL) }),
-        )
-    })
-    .await;
-    let out = run(&[
-        "run",
-        "client-credentials",
-        "--issuer",
-        &issuer,
-        "--client-id",
-        "c",
-        "--client-secret",
-        "s",
-    ])
-    .await;
+    let issuer = token_server(|| text_response(StatusCode::BAD_GATEWAY, EVIL)).await;
+    let out = run_client_credentials(&issuer).await;
     assert_eq!(out.status.code(), Some(1));
     assert_clean(&out, ESCAPED);
 }
@@ -154,30 +151,15 @@ async fn a_non_json_error_body_is_shown_escaped_on_the_exchange() {
 async fn huge_numbers_in_a_token_response_are_said_in_words() {
     let claims = json!({ "sub": EVIL, "exp": HUGE, "iat": HUGE, "nbf": -1e300 });
     let access_token = jwt_with_payload(claims.to_string().as_bytes());
-    let issuer = serve(move |base| {
-        metadata(&base, json!({})).route(
-            "/token",
-            post(move || async move {
-                json_response(
-                    StatusCode::OK,
-                    json!({ "access_token": access_token, "token_type": format!("Bearer{EVIL}"),
-                            "expires_in": HUGE, "scope": EVIL }),
-                )
-            }),
+    let issuer = token_server(move || {
+        json_response(
+            StatusCode::OK,
+            json!({ "access_token": access_token, "token_type": format!("Bearer{EVIL}"),
+                    "expires_in": HUGE, "scope": EVIL }),
         )
     })
     .await;
-    let out = run(&[
-        "run",
-        "client-credentials",
-        "--issuer",
-        &issuer,
-        "--client-id",
-        "c",
-        "--client-secret",
-        "s",
-    ])
-    .await;
+    let out = run_client_credentials(&issuer).await;
     assert_eq!(out.status.code(), Some(0));
     assert_clean(&out, ESCAPED);
     let stdout = String::from_utf8_lossy(&out.stdout);
