@@ -8,7 +8,9 @@ mod tmux_support;
 
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use hostile_support::{HUGE, device_server, json_response, jwt_with_payload, metadata, serve};
+use hostile_support::{
+    EVIL, HUGE, device_server, json_response, jwt_with_payload, metadata, serve,
+};
 use serde_json::json;
 use tmux_support::Tmux;
 
@@ -62,8 +64,8 @@ async fn tokens_with_huge_lifetimes_are_kept_and_said_implausible() {
                 post(|| async {
                     json_response(
                         StatusCode::OK,
-                        json!({ "device_code": "dc", "user_code": "BCDF-GHJK",
-                                "verification_uri": "http://127.0.0.1/verify",
+                        json!({ "device_code": "dc", "user_code": EVIL,
+                                "verification_uri": format!("http://127.0.0.1/verify{EVIL}"),
                                 "expires_in": 600, "interval": 1 }),
                     )
                 }),
@@ -84,6 +86,8 @@ async fn tokens_with_huge_lifetimes_are_kept_and_said_implausible() {
     let tmux = app_on("hostile-tokens", home.path(), &issuer);
     start_device_flow(&tmux);
     tmux.wait_for("enter polls");
+    // The server's OSC 0 in the user code did not reach the terminal (it would set the title).
+    assert_ne!(tmux.format("#{pane_title}"), "pwned");
     tmux.keys(&["Enter"]);
     tmux.wait_for("the next request is ready");
     tmux.keys(&["Enter"]);

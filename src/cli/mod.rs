@@ -13,6 +13,10 @@
 //!   registration access token) are always in clear, since a script needs them.
 //! - Progress and prompts (the URL to open, the device user code, verification URI and QR
 //!   code, the paste prompt) go to stderr.
+//! - Text from a server never reaches the terminal raw: control characters (ESC, C1), DEL,
+//!   bidi overrides and invisible format characters are shown escaped (`\x1b`, `\u{202e}`),
+//!   and a server string inside one line cannot break it (`\n`). `--json` escapes them as
+//!   JSON does.
 //! - Exit status 0 on success; 1 with a one-line reason on stderr otherwise; 2 for usage
 //!   errors. `decode` exits 1 when the signature or any claim check fails.
 //!
