@@ -4,6 +4,9 @@
 //! `client_id` in the body (oauthlib). It counts what reaches it, so a test can tell that a
 //! refused request was never sent.
 
+// Each test binary uses the part of this server it needs.
+#![allow(dead_code)]
+
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
