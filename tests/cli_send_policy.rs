@@ -37,6 +37,22 @@ async fn client_credentials(server: &Quirky, secret: &str, extra: &[&str]) -> Ou
     oauthscope(&args).await
 }
 
+async fn introspect(server: &Quirky, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "introspect",
+        "--issuer",
+        &server.issuer,
+        "--token",
+        "t",
+        "--client-id",
+        CLIENT_ID,
+        "--client-secret",
+        "s3cret",
+    ];
+    args.extend_from_slice(extra);
+    oauthscope(&args).await
+}
+
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -168,22 +184,12 @@ async fn the_iss_warning_comes_only_with_an_authorization_response() {
     let out = client_credentials(&server, "s3cret", &[]).await;
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!stderr(&out).contains("RFC 9207"), "{}", stderr(&out));
-    let introspect = oauthscope(&[
-        "introspect",
-        "--issuer",
-        &server.issuer,
-        "--token",
-        "t",
-        "--client-id",
-        CLIENT_ID,
-        "--client-secret",
-        "s3cret",
-    ])
-    .await;
+    let introspected = introspect(&server, &[]).await;
+    assert!(introspected.status.success(), "{}", stderr(&introspected));
     assert!(
-        !stderr(&introspect).contains("RFC 9207"),
+        !stderr(&introspected).contains("RFC 9207"),
         "{}",
-        stderr(&introspect)
+        stderr(&introspected)
     );
 
     // The code flow gets an authorization response, so it is told (before the paste prompt,

@@ -31,6 +31,17 @@ async fn config(
     config
 }
 
+/// A code flow for the public demo client on a fresh mock, and the listener the edited
+/// draft will point at.
+async fn public_code_flow() -> (RunningMock, RecordingClient, Flow, LoopbackListener) {
+    let mock = mock().await;
+    let http = RecordingClient::new().unwrap();
+    let config = config(&http, &mock, ClientCredentials::public(DEMO_PUBLIC_CLIENT)).await;
+    let flow = Flow::authorization_code(config).unwrap();
+    let listener = LoopbackListener::bind(None).await.unwrap();
+    (mock, http, flow, listener)
+}
+
 /// Sends the authorization request as the draft stands, follows it like a browser to
 /// `listener`, and completes the redirect.
 async fn authorize(http: &RecordingClient, flow: &mut Flow, listener: LoopbackListener) {
@@ -58,11 +69,7 @@ fn token_draft(flow: &Flow) -> &RequestDraft {
 
 #[tokio::test]
 async fn an_edited_redirect_uri_is_the_one_the_token_request_repeats() {
-    let mock = mock().await;
-    let http = RecordingClient::new().unwrap();
-    let config = config(&http, &mock, ClientCredentials::public(DEMO_PUBLIC_CLIENT)).await;
-    let mut flow = Flow::authorization_code(config).unwrap();
-    let listener = LoopbackListener::bind(None).await.unwrap();
+    let (_mock, http, mut flow, listener) = public_code_flow().await;
     let edited = listener.redirect_uri().to_string();
     flow.draft_mut().unwrap().set_param("redirect_uri", &edited);
     authorize(&http, &mut flow, listener).await;
@@ -77,11 +84,7 @@ async fn an_edited_redirect_uri_is_the_one_the_token_request_repeats() {
 
 #[tokio::test]
 async fn an_edited_pkce_pairing_is_repeated_as_sent() {
-    let mock = mock().await;
-    let http = RecordingClient::new().unwrap();
-    let config = config(&http, &mock, ClientCredentials::public(DEMO_PUBLIC_CLIENT)).await;
-    let mut flow = Flow::authorization_code(config).unwrap();
-    let listener = LoopbackListener::bind(None).await.unwrap();
+    let (_mock, http, mut flow, listener) = public_code_flow().await;
     let verifier = "a-plain-verifier-typed-by-hand-0123456789-abcdef";
     let draft = flow.draft_mut().unwrap();
     draft.set_param("redirect_uri", listener.redirect_uri());
@@ -95,11 +98,7 @@ async fn an_edited_pkce_pairing_is_repeated_as_sent() {
 
 #[tokio::test]
 async fn an_edited_s256_challenge_warns_and_the_server_refuses_the_verifier() {
-    let mock = mock().await;
-    let http = RecordingClient::new().unwrap();
-    let config = config(&http, &mock, ClientCredentials::public(DEMO_PUBLIC_CLIENT)).await;
-    let mut flow = Flow::authorization_code(config).unwrap();
-    let listener = LoopbackListener::bind(None).await.unwrap();
+    let (_mock, http, mut flow, listener) = public_code_flow().await;
     let draft = flow.draft_mut().unwrap();
     draft.set_param("redirect_uri", listener.redirect_uri());
     draft.set_param(

@@ -1,6 +1,7 @@
-//! The terminal app asks once per server before sending credentials to another host than the
-//! issuer's: keys replayed into the real loop, against a server whose metadata points its
-//! token endpoint at 127.0.0.2 (another host, loopback too).
+//! The terminal app against servers that answer like the ones met in the field, keys replayed
+//! into the real loop: it asks once per server before sending credentials to another host
+//! than the issuer's (the token endpoint on 127.0.0.2, another host, loopback too), and says
+//! when a token comes back with a `token_type` it does not know.
 
 #[path = "support/quirky.rs"]
 mod quirky;
@@ -21,13 +22,8 @@ fn pick_client_credentials(harness: &Harness) {
     harness.press("enter");
 }
 
-#[tokio::test]
-async fn another_host_is_asked_about_once_and_no_sends_nothing() {
-    let server = Quirky::start(Quirks {
-        endpoints: Endpoints::OtherHost,
-        ..Quirks::default()
-    })
-    .await;
+/// The app on `server`, with its confidential client, once discovery is done.
+async fn app_on(server: &Quirky) -> Harness {
     let client = ClientProfile {
         client_id: CLIENT_ID.into(),
         client_secret: Some("s3cret".into()),
@@ -40,6 +36,17 @@ async fn another_host_is_asked_about_once_and_no_sends_nothing() {
     };
     let harness = Harness::start(settings, 140, 50);
     harness.wait_for("discovered").await;
+    harness
+}
+
+#[tokio::test]
+async fn another_host_is_asked_about_once_and_no_sends_nothing() {
+    let server = Quirky::start(Quirks {
+        endpoints: Endpoints::OtherHost,
+        ..Quirks::default()
+    })
+    .await;
+    let harness = app_on(&server).await;
 
     pick_client_credentials(&harness);
     harness.wait_for("Get a token as the client").await;
@@ -71,5 +78,20 @@ async fn another_host_is_asked_about_once_and_no_sends_nothing() {
             .screen()
             .contains("Send credentials to another host?")
     );
+    harness.finish().await;
+}
+
+#[tokio::test]
+async fn a_mac_token_is_taken_with_a_warning() {
+    let server = Quirky::start(Quirks {
+        token_type: "mac",
+        ..Quirks::default()
+    })
+    .await;
+    let harness = app_on(&server).await;
+    pick_client_credentials(&harness);
+    harness.wait_for("Get a token as the client").await;
+    harness.press("enter");
+    harness.wait_for("warning: token_type \"mac\"").await;
     harness.finish().await;
 }

@@ -470,6 +470,23 @@ impl Flow {
         )
     }
 
+    /// Says on the UserInfo step that the token it presents was issued as `token_type`, when
+    /// that is not Bearer. The step still sends it as Bearer, the only scheme UserInfo
+    /// defines for this client (OIDC Core §5.3.1): the user chose to present this token, and
+    /// an explorer shows how the server reacts rather than guessing for it.
+    pub fn presenting_token_type(&mut self, token_type: &str) {
+        let Some(warning) = tokens::token_type_warning(token_type) else {
+            return;
+        };
+        if self.kind == FlowKind::Userinfo
+            && let Some(i) = self.current()
+        {
+            self.steps[i]
+                .warnings
+                .push(format!("sent as Bearer all the same: {warning}"));
+        }
+    }
+
     fn subject(token: &str) -> FlowSecrets {
         FlowSecrets {
             subject_token: Some(token.to_string()),
@@ -1110,6 +1127,29 @@ mod tests {
         let jwt = crate::oauth::jwt::Jwt::decode("e30.e30.").unwrap();
         let rules = crate::oauth::jwt::ClaimRules::default();
         assert_send(&crate::oauth::jwt::verify(&jwt, &mut store, &http, &rules));
+    }
+
+    #[test]
+    fn userinfo_warns_before_presenting_a_token_that_is_not_bearer() {
+        let config = FlowConfig {
+            metadata: ServerMetadata {
+                userinfo_endpoint: Some("http://127.0.0.1:1/userinfo".into()),
+                ..metadata()
+            },
+            ..FlowConfig::new(metadata(), ClientCredentials::public("spa"))
+        };
+        let mut flow = Flow::userinfo(config.clone(), "tok").unwrap();
+        flow.presenting_token_type("Bearer");
+        assert!(flow.steps()[0].warnings.is_empty());
+        flow.presenting_token_type("mac");
+        assert!(flow.steps()[0].warnings[0].contains("sent as Bearer"));
+        let draft = flow.steps()[0].request.as_ref().unwrap();
+        assert!(
+            draft
+                .headers
+                .iter()
+                .any(|(k, v)| k == "Authorization" && v == "Bearer tok")
+        );
     }
 
     #[test]

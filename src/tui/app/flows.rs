@@ -135,16 +135,27 @@ impl App {
         }
         self.flow_cancelled();
         self.flow_generation += 1;
+        let token_type = subject
+            .as_ref()
+            .and_then(|(token, _)| self.token_type_of(token));
         let start = FlowStart {
             kind,
             config,
             subject,
             previous,
+            token_type,
         };
         self.tasks.spawn(
             format!("preparing {}", flow_title(kind)),
             work::prepare_flow(start, self.flow_generation),
         );
+    }
+
+    /// The `token_type` of the response a token came in, when it came in one.
+    fn token_type_of(&self, token: &str) -> Option<String> {
+        let entry = self.tokens.iter().find(|t| t.value == token)?;
+        let response = self.token_responses.get(entry.response?)?;
+        Some(response.token_type.clone())
     }
 
     pub(super) fn flow_ready(
@@ -289,6 +300,11 @@ impl App {
         let Some(run) = self.running_generation(generation) else {
             return;
         };
+        // The step just sent (send_step put the cursor on it) may have something to say.
+        let warning = flow
+            .steps()
+            .get(run.cursor.index)
+            .and_then(|s| s.warnings.first().cloned());
         run.flow = flow;
         run.busy = false;
         run.waiting = None;
@@ -346,7 +362,10 @@ impl App {
         }
         self.harvest_tokens();
         match message {
-            Ok(text) => self.success(text),
+            Ok(text) => match warning {
+                Some(warning) => self.info(format!("{text} · warning: {warning}")),
+                None => self.success(text),
+            },
             Err(text) => self.error(text),
         }
     }
