@@ -239,7 +239,7 @@ async fn exchange_token(issuer: String, args: ExchangeTokenArgs) -> ToolResult {
     let mut config = connection.flow_config(client);
     config.scope = given(args.scope);
     let draft = grant.request(&mut config)?;
-    let exchange = connection.send(&draft).await;
+    let exchange = connection.send("the token endpoint", &draft).await?;
     let tokens = grant.tokens(&exchange)?;
     let refresh_token_rotated = match &grant {
         Grant::RefreshToken(old) => Some(rotation(old, None, &tokens).refresh_token_rotated),
