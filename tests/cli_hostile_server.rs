@@ -162,10 +162,11 @@ async fn huge_numbers_in_a_token_response_are_said_in_words() {
     let out = run_client_credentials(&issuer).await;
     assert_eq!(out.status.code(), Some(0));
     assert_clean(&out, ESCAPED);
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    // A warning on the token step: on stderr, beside the step it concerns.
+    let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stdout.contains("expires_in 18446744073709551615 is not a plausible lifetime"),
-        "{stdout}"
+        stderr.contains("expires_in 18446744073709551615 is not a plausible lifetime"),
+        "{stderr}"
     );
 }
 

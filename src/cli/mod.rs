@@ -104,7 +104,8 @@ pub use output::OutputArgs;
 
 use crate::oauth::client_auth::{AuthMethod, ClientCredentials};
 use crate::oauth::discovery::{self, Discovery};
-use crate::oauth::flow::FlowConfig;
+use crate::oauth::flow::{FlowConfig, FlowKind};
+use crate::oauth::send_policy::CrossHostConsent;
 use crate::oauth::{EngineError, RecordingClient};
 
 /// `oauthscope discover ISSUER`
@@ -150,9 +151,21 @@ pub struct ClientArgsCommon {
     /// How the client authenticates [default: client_secret_basic with a secret, else none].
     #[arg(long, value_parser = ["client_secret_basic", "client_secret_post", "none"])]
     pub auth_method: Option<String>,
+    /// Send credentials and tokens to endpoints on other hosts than the issuer's (refused
+    /// otherwise, RFC 9700 §4.4). Plain http is refused whatever this says.
+    #[arg(long)]
+    pub allow_cross_host: bool,
 }
 
 impl ClientArgsCommon {
+    fn cross_host(&self) -> CrossHostConsent {
+        if self.allow_cross_host {
+            CrossHostConsent::any()
+        } else {
+            CrossHostConsent::default()
+        }
+    }
+
     fn credentials(&self) -> Result<Option<ClientCredentials>, EngineError> {
         let Some(client_id) = &self.client_id else {
             return Ok(None);
@@ -356,12 +369,25 @@ fn http_client() -> Result<RecordingClient, String> {
     RecordingClient::new().map_err(|e| e.to_string())
 }
 
-/// Discovers `issuer`, printing the warnings on stderr (they matter, but are not the result).
+/// Discovers `issuer` for a command that runs no flow, printing the warnings that concern it.
 async fn discover_server(http: &RecordingClient, issuer: &str) -> Result<Discovery, String> {
+    discover_for(http, issuer, None).await
+}
+
+/// Discovers `issuer`, printing on stderr the warnings that concern `flow` (they matter, but
+/// are not the result): those about the authorization response only for the flows that get
+/// one. The JSON document keeps them all.
+async fn discover_for(
+    http: &RecordingClient,
+    issuer: &str,
+    flow: Option<FlowKind>,
+) -> Result<Discovery, String> {
     let found = discovery::discover(http, issuer)
         .await
         .map_err(|e| e.to_string())?;
-    for warning in &found.warnings {
+    // Without a flow, judge as a flow with no authorization leg would.
+    let kind = flow.unwrap_or(FlowKind::ClientCredentials);
+    for warning in found.warnings.iter().filter(|w| kind.concerns(w.code)) {
         note!("warning: {}", terminal_text::one_line(&warning.message));
     }
     Ok(found)

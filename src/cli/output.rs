@@ -122,6 +122,7 @@ impl Out {
             "status": step.status,
             "request": step.request.as_ref().map(|d| self.draft_json(d)),
             "exchange": step.exchange.as_ref().map(|e| self.exchange_json(e)),
+            "warnings": step.warnings,
         })
     }
 

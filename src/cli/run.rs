@@ -9,11 +9,11 @@ use serde_json::json;
 
 use super::output::{Out, check_line, pretty_json};
 use super::terminal_text::one_line;
-use super::{FlowName, RunArgs, discover_server, flow_config, http_client};
+use super::{FlowName, RunArgs, discover_for, flow_config, http_client};
 use crate::oauth::RecordingClient;
 use crate::oauth::browser;
 use crate::oauth::flow::tokens::DecodedToken;
-use crate::oauth::flow::{Advance, Flow, FlowOutcome};
+use crate::oauth::flow::{Advance, Flow, FlowKind, FlowOutcome};
 use crate::oauth::redirect::{LoopbackListener, is_loopback_redirect};
 use crate::oauth::step::StepStatus;
 use crate::wire::DeviceAuthorizationResponse;
@@ -39,19 +39,19 @@ pub async fn run(args: RunArgs) -> ExitCode {
         Ok(h) => h,
         Err(e) => return out.finish("run", json!({}), Err(e)),
     };
-    let mut doc = json!({ "flow": flow_kind_name(args.flow), "issuer": args.issuer });
+    let mut doc = json!({ "flow": flow_kind(args.flow), "issuer": args.issuer });
     let result = run_flow(&args, &out, &http, &mut doc).await;
     doc["exchanges"] = out.exchanges_json(&http.log().snapshot());
     out.finish("run", doc, result)
 }
 
-fn flow_kind_name(flow: FlowName) -> &'static str {
+fn flow_kind(flow: FlowName) -> FlowKind {
     match flow {
-        FlowName::Code => "authorization_code",
-        FlowName::Par => "par",
-        FlowName::Device => "device",
-        FlowName::ClientCredentials => "client_credentials",
-        FlowName::Refresh => "refresh",
+        FlowName::Code => FlowKind::AuthorizationCode,
+        FlowName::Par => FlowKind::Par,
+        FlowName::Device => FlowKind::Device,
+        FlowName::ClientCredentials => FlowKind::ClientCredentials,
+        FlowName::Refresh => FlowKind::Refresh,
     }
 }
 
@@ -66,10 +66,11 @@ async fn run_flow(
         .credentials()
         .map_err(|e| e.to_string())?
         .ok_or("--client-id is required")?;
-    let found = discover_server(http, &args.issuer).await?;
+    let found = discover_for(http, &args.issuer, Some(flow_kind(args.flow))).await?;
     doc["discovery"] = json!({ "source": found.source, "warnings": found.warnings });
     let mut config = flow_config(&found, Some(client), args.scope.clone());
     config.skew = Duration::from_secs(args.skew);
+    config.cross_host = args.client.cross_host();
     let mut front = None;
     let built = match args.flow {
         FlowName::Code | FlowName::Par => {
@@ -250,6 +251,9 @@ pub fn print_new_steps(out: &Out, flow: &Flow, printed: &mut usize) {
         }
         *printed += 1;
         out.print_step(*printed, step);
+        for warning in &step.warnings {
+            note!("   warning: {}", one_line(warning));
+        }
         if step.exchange.is_none()
             && let Some(response) = &flow.outcome().authorization_response
         {

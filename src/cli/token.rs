@@ -7,9 +7,9 @@ use serde_json::json;
 
 use super::output::Out;
 use super::run::{Driver, drive_and_report};
-use super::{TokenArgs, discover_server, flow_config, http_client};
+use super::{TokenArgs, discover_for, flow_config, http_client};
 use crate::oauth::RecordingClient;
-use crate::oauth::flow::Flow;
+use crate::oauth::flow::{Flow, FlowKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenCommand {
@@ -19,6 +19,14 @@ pub enum TokenCommand {
 }
 
 impl TokenCommand {
+    fn kind(self) -> FlowKind {
+        match self {
+            TokenCommand::Introspect => FlowKind::Introspect,
+            TokenCommand::Revoke => FlowKind::Revoke,
+            TokenCommand::Userinfo => FlowKind::Userinfo,
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             TokenCommand::Introspect => "introspect",
@@ -54,8 +62,9 @@ async fn run_command(
             command.name()
         ));
     }
-    let found = discover_server(http, &args.issuer).await?;
-    let config = flow_config(&found, client, None);
+    let found = discover_for(http, &args.issuer, Some(command.kind())).await?;
+    let mut config = flow_config(&found, client, None);
+    config.cross_host = args.client.cross_host();
     let hint = args.token_type_hint.as_deref();
     let mut flow = match command {
         TokenCommand::Introspect => Flow::introspect(config, &args.token, hint),

@@ -12,7 +12,8 @@ use super::errors::ToolError;
 use crate::oauth::client_auth::{AuthMethod, ClientCredentials};
 use crate::oauth::discovery::discover;
 use crate::oauth::flow::FlowConfig;
-use crate::oauth::{Exchange, RecordingClient, RequestDraft};
+use crate::oauth::send_policy::{self, CrossHostConsent};
+use crate::oauth::{EngineError, Exchange, RecordingClient, RequestDraft};
 use crate::wire::ServerMetadata;
 
 /// One call's connection: the recording client and the server's discovered metadata.
@@ -36,8 +37,22 @@ impl Connection {
         FlowConfig::new(self.metadata.clone(), client)
     }
 
-    pub async fn send(&self, draft: &RequestDraft) -> Exchange {
-        self.http.send(draft).await
+    /// Sends `draft` to `endpoint_name` ("the token endpoint") unless the send policy refuses
+    /// it (plain http, another host than the issuer's: [`send_policy`]); a tool has no user
+    /// to ask, so another host is always refused here.
+    pub async fn send(
+        &self,
+        endpoint_name: &str,
+        draft: &RequestDraft,
+    ) -> Result<Exchange, ToolError> {
+        send_policy::check(
+            &self.metadata.issuer,
+            endpoint_name,
+            draft,
+            &CrossHostConsent::default(),
+        )
+        .map_err(EngineError::from)?;
+        Ok(self.http.send(draft).await)
     }
 
     /// What went over the wire during this call, with secrets masked.

@@ -98,6 +98,12 @@ impl From<EngineError> for ToolError {
             EngineError::Config(_) => "invalid_request",
             EngineError::Jwt(_) => "invalid_token",
             EngineError::Local(_) => "local_error",
+            EngineError::Refused(refusal) => refusal.rule.code(),
+            EngineError::Hinted { error, hint } => {
+                let mut inner = ToolError::from((**error).clone());
+                inner.error_description = format!("{}; {hint}", inner.error_description);
+                return inner;
+            }
         };
         let status = match &err {
             EngineError::Redirect { status, .. } | EngineError::Status { status, .. } => {

@@ -9,7 +9,7 @@ use super::connection::{Connection, ExchangeSummary, client, given};
 use super::errors::{ToolError, ToolResult, success};
 use super::server::OAuthTools;
 use crate::oauth::flow::FlowConfig;
-use crate::oauth::flow::authorization_code::code_token_request;
+use crate::oauth::flow::authorization_code::{AuthorizationSent, code_token_request};
 use crate::oauth::flow::client_credentials::client_credentials_request;
 use crate::oauth::flow::device::{PollOutcome, poll_request, process_poll};
 use crate::oauth::flow::refresh::{refresh_request, rotation};
@@ -115,8 +115,8 @@ impl Grant {
                 code_verifier,
                 redirect_uri,
             } => {
-                config.redirect_uri = Some(redirect_uri.clone());
-                code_token_request(config, code, code_verifier.as_deref())?
+                let sent = AuthorizationSent::new(Some(redirect_uri), code_verifier.as_deref());
+                code_token_request(config, code, &sent)?
             }
             Grant::RefreshToken(token) => refresh_request(config, token)?,
             Grant::ClientCredentials => client_credentials_request(config)?,
@@ -239,7 +239,7 @@ async fn exchange_token(issuer: String, args: ExchangeTokenArgs) -> ToolResult {
     let mut config = connection.flow_config(client);
     config.scope = given(args.scope);
     let draft = grant.request(&mut config)?;
-    let exchange = connection.send(&draft).await;
+    let exchange = connection.send("the token endpoint", &draft).await?;
     let tokens = grant.tokens(&exchange)?;
     let refresh_token_rotated = match &grant {
         Grant::RefreshToken(old) => Some(rotation(old, None, &tokens).refresh_token_rotated),

@@ -79,7 +79,7 @@ async fn revoke_token(issuer: String, args: RevokeTokenArgs) -> ToolResult {
     let connection = Connection::open(&issuer).await?;
     let config = connection.flow_config(client);
     let draft = revocation_request(&config, &args.token, hint.as_deref())?;
-    process_revocation(&connection.send(&draft).await)?;
+    process_revocation(&connection.send("the revocation endpoint", &draft).await?)?;
     success(&Revocation {
         issuer,
         revoked: true,

@@ -143,7 +143,9 @@ async fn validate_token(issuer: String, args: ValidateTokenArgs) -> ToolResult {
             let client = client(client_id, Some(secret), args.client_auth_method.as_deref())?;
             let config = connection.flow_config(client);
             let draft = introspection_request(&config, &args.token, None)?;
-            let exchange = connection.send(&draft).await;
+            let exchange = connection
+                .send("the introspection endpoint", &draft)
+                .await?;
             (Some(process_introspection(&exchange)?), None)
         }
         (Some(_), _, _) => (

@@ -129,6 +129,17 @@ impl ClientCredentials {
         }
         Ok(())
     }
+
+    /// True when `client_secret_basic`'s form-encoding (RFC 6749 §2.3.1) changes the id or
+    /// the secret, which is where servers that decode Basic the plain way go wrong.
+    pub fn basic_encoding_changes(&self) -> bool {
+        let changes = |s: &str| form_encode(s) != s;
+        changes(&self.client_id) || self.client_secret.as_deref().is_some_and(changes)
+    }
+}
+
+fn form_encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 fn mark_secret(draft: &mut RequestDraft, name: &str) {
@@ -141,8 +152,7 @@ fn mark_secret(draft: &mut RequestDraft, name: &str) {
 /// encoding *before* Base64, which plain HTTP Basic does not do: a secret with `:` or `+` in it
 /// is where interop breaks.
 pub fn basic_authorization(client_id: &str, client_secret: &str) -> String {
-    let encode = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-    let pair = format!("{}:{}", encode(client_id), encode(client_secret));
+    let pair = format!("{}:{}", form_encode(client_id), form_encode(client_secret));
     format!("Basic {}", STANDARD.encode(pair))
 }
 

@@ -6,6 +6,8 @@
 
 use thiserror::Error;
 
+use super::send_policy::SendRefusal;
+
 /// Anything that can go wrong while the engine talks to a server or checks what it said.
 #[derive(Debug, Clone, Error, PartialEq)]
 pub enum EngineError {
@@ -68,6 +70,18 @@ pub enum EngineError {
     /// The local redirect listener or the browser opener failed.
     #[error("{0}")]
     Local(String),
+
+    /// The send policy kept a request with credentials from going out
+    /// ([`crate::oauth::send_policy`]). Nothing was sent.
+    #[error(transparent)]
+    Refused(#[from] SendRefusal),
+
+    /// An error with advice on what to try next (a known server quirk that may be the cause).
+    #[error("{error}; {hint}")]
+    Hinted {
+        error: Box<EngineError>,
+        hint: String,
+    },
 }
 
 impl EngineError {
@@ -88,6 +102,35 @@ impl EngineError {
             EngineError::OAuth { error, .. } | EngineError::Authorization { error, .. } => {
                 Some(error)
             }
+            EngineError::Hinted { error, .. } => error.oauth_code(),
+            _ => None,
+        }
+    }
+
+    /// A stable code for scripts: what kind of failure this is, whatever its words.
+    pub fn code(&self) -> &'static str {
+        match self {
+            EngineError::Transport(_) => "transport",
+            EngineError::Redirect { .. } => "redirect",
+            EngineError::OAuth { .. } => "oauth_error",
+            EngineError::Authorization { .. } => "authorization_error",
+            EngineError::Status { .. } => "http_status",
+            EngineError::NotJson { .. } => "not_json",
+            EngineError::WrongShape { .. } => "wrong_shape",
+            EngineError::Protocol { .. } => "protocol",
+            EngineError::Config(_) => "config",
+            EngineError::Jwt(_) => "jwt",
+            EngineError::Local(_) => "local",
+            EngineError::Refused(refusal) => refusal.rule.code(),
+            EngineError::Hinted { error, .. } => error.code(),
+        }
+    }
+
+    /// The send policy's refusal, when that is what stopped the request.
+    pub fn refusal(&self) -> Option<&SendRefusal> {
+        match self {
+            EngineError::Refused(refusal) => Some(refusal),
+            EngineError::Hinted { error, .. } => error.refusal(),
             _ => None,
         }
     }

@@ -96,6 +96,9 @@ pub struct Step {
     pub request: Option<RequestDraft>,
     pub status: StepStatus,
     pub exchange: Option<Exchange>,
+    /// Things the step noticed that do not fail it (an unknown token_type...), in words.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl Step {
@@ -106,6 +109,7 @@ impl Step {
             request: None,
             status: StepStatus::Pending,
             exchange: None,
+            warnings: Vec::new(),
         }
     }
 }

@@ -243,6 +243,17 @@ pub enum Overlay {
     Help,
     Form(Form),
     SignIn(SignIn),
+    CrossHost(CrossHostPrompt),
+}
+
+/// "Send credentials to this other host?": asked once per server and host, before a step
+/// whose endpoint is not on the issuer's host goes out (RFC 9700 §4.4). y sends, n or esc
+/// keeps the request unsent.
+pub struct CrossHostPrompt {
+    pub issuer: String,
+    pub host: String,
+    /// What is asked, in words: the endpoint, its URL and the issuer.
+    pub question: String,
 }
 
 /// The in-terminal sign-in on the built-in mock, standing in for a browser.

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::app::App;
 use super::layout::{self, Areas};
-use super::model::{Form, Overlay, SignIn, SignInStage, StatusKind};
+use super::model::{CrossHostPrompt, Form, Overlay, SignIn, SignInStage, StatusKind};
 use super::pane::{self, Pane, help};
 use super::theme::Theme;
 use super::widgets;
@@ -32,6 +32,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         Some(Overlay::Help) => help::render(app, frame, area),
         Some(Overlay::Form(form)) => form_popup(form, frame, area, &theme),
         Some(Overlay::SignIn(sign_in)) => sign_in_popup(app, sign_in, frame, area, &theme),
+        Some(Overlay::CrossHost(prompt)) => cross_host_popup(prompt, frame, area, &theme),
         None => {}
     }
 }
@@ -149,6 +150,31 @@ fn footer(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         last.content = trimmed.into();
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn cross_host_popup(prompt: &CrossHostPrompt, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let popup = widgets::centered(area, 70, 9);
+    frame.render_widget(Clear, popup);
+    let block = widgets::block(
+        " Send credentials to another host? ".to_string(),
+        true,
+        theme,
+    )
+    .style(theme.base());
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    let lines = vec![
+        Line::raw(prompt.question.clone()),
+        Line::raw(""),
+        Line::styled(
+            "y send · n or esc keep it unsent (RFC 9700 §4.4)",
+            theme.hint(),
+        ),
+    ];
+    frame.render_widget(
+        Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true }),
+        inner,
+    );
 }
 
 fn form_popup(form: &Form, frame: &mut Frame, area: Rect, theme: &Theme) {

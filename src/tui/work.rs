@@ -38,6 +38,8 @@ pub struct FlowStart {
     pub subject: Option<(String, Option<&'static str>)>,
     /// The tokens being refreshed, so the outcome can show what changed.
     pub previous: Option<TokenResponse>,
+    /// The `token_type` the subject token was issued with, when known.
+    pub token_type: Option<String>,
 }
 
 /// Builds the flow. The code flows first bind the loopback listener, because the redirect
@@ -53,6 +55,7 @@ async fn build_flow(start: FlowStart) -> Result<(Box<Flow>, Option<LoopbackListe
         mut config,
         subject,
         previous,
+        token_type,
     } = start;
     let subject = || {
         subject
@@ -86,7 +89,10 @@ async fn build_flow(start: FlowStart) -> Result<(Box<Flow>, Option<LoopbackListe
         }
         FlowKind::Userinfo => Flow::userinfo(config, &subject()?.0),
     };
-    let flow = flow.map_err(|e| e.to_string())?;
+    let mut flow = flow.map_err(|e| e.to_string())?;
+    if let Some(token_type) = token_type {
+        flow.presenting_token_type(&token_type);
+    }
     Ok((Box::new(flow), listener))
 }
 

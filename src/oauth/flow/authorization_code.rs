@@ -2,10 +2,13 @@
 //! browser carries, then trade the code for tokens. The browser leg ends in
 //! [`crate::oauth::redirect`]; the PAR variant in [`super::par`].
 
+use serde::Serialize;
+
 use super::tokens::token_request;
 use super::{FlowConfig, FlowSecrets};
 use crate::oauth::error::EngineError;
 use crate::oauth::http::RawRequest;
+use crate::oauth::pkce::{Pkce, PkceMethod, s256_challenge};
 use crate::oauth::step::RequestDraft;
 
 /// The authorization request parameters (RFC 6749 §4.1.1, RFC 7636 §4.3, OIDC Core §3.1.2.1).
@@ -58,22 +61,120 @@ pub fn authorization_url(draft: &RequestDraft) -> Result<String, EngineError> {
     Ok(RawRequest::from_draft(draft)?.url)
 }
 
-/// The token request for a code (RFC 6749 §4.1.3, RFC 7636 §4.5).
+/// What the authorization request actually sent that the token request repeats: the
+/// redirect URI (RFC 6749 §4.1.3), the verifier paired with the challenge sent (RFC 7636
+/// §4.5) and the resource indicators (RFC 8707 §2.2). Read back from the request as it went
+/// out (for PAR, as it was pushed), so an edit there is repeated, not silently undone.
+#[derive(Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AuthorizationSent {
+    pub redirect_uri: Option<String>,
+    pub code_verifier: Option<String>,
+    pub resource: Vec<String>,
+}
+
+impl std::fmt::Debug for AuthorizationSent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthorizationSent")
+            .field("redirect_uri", &self.redirect_uri)
+            .field(
+                "code_verifier",
+                &self.code_verifier.as_ref().map(|_| "[redacted]"),
+            )
+            .field("resource", &self.resource)
+            .finish()
+    }
+}
+
+impl AuthorizationSent {
+    /// For a code obtained elsewhere: the redirect URI and verifier of the original request.
+    pub fn new(redirect_uri: Option<&str>, code_verifier: Option<&str>) -> Self {
+        AuthorizationSent {
+            redirect_uri: redirect_uri.map(str::to_string),
+            code_verifier: code_verifier.map(str::to_string),
+            resource: Vec::new(),
+        }
+    }
+
+    /// Reads `draft` (the authorization or pushed request as sent). `generated` is the PKCE
+    /// pair the flow made. Returns the values with a warning when the sent challenge pairs
+    /// with no verifier the flow knows.
+    pub fn read(draft: &RequestDraft, generated: Option<&Pkce>) -> (Self, Option<String>) {
+        let (pkce, warning) = pkce_sent(draft, generated);
+        let sent = AuthorizationSent {
+            redirect_uri: draft.param("redirect_uri").map(str::to_string),
+            code_verifier: pkce.map(|p| p.verifier),
+            resource: draft
+                .params
+                .iter()
+                .filter(|(k, _)| k == "resource")
+                .map(|(_, v)| v.clone())
+                .collect(),
+        };
+        (sent, warning)
+    }
+}
+
+/// The PKCE pair behind the challenge `draft` sent (RFC 7636 §4.2): none when no challenge
+/// went out; the challenge itself with method `plain`; the generated pair when its S256
+/// challenge is the one sent. An edited S256 challenge pairs with no known verifier: the
+/// generated one is repeated (the server will refuse it), with a warning saying why.
+fn pkce_sent(draft: &RequestDraft, generated: Option<&Pkce>) -> (Option<Pkce>, Option<String>) {
+    let Some(challenge) = draft.param("code_challenge") else {
+        return (None, None);
+    };
+    // RFC 7636 §4.3: no method means plain.
+    let method = draft.param("code_challenge_method").unwrap_or("plain");
+    if method == PkceMethod::Plain.as_str() {
+        return (
+            Some(Pkce::from_verifier(
+                challenge.to_string(),
+                PkceMethod::Plain,
+            )),
+            None,
+        );
+    }
+    match generated {
+        Some(pkce) if s256_challenge(&pkce.verifier) == challenge => (
+            Some(Pkce::from_verifier(pkce.verifier.clone(), PkceMethod::S256)),
+            None,
+        ),
+        other => (
+            other.cloned(),
+            Some(
+                "the code_challenge sent is not the S256 of the generated verifier (edited?): \
+                 the token request repeats the generated verifier, which the server should \
+                 refuse (RFC 7636 §4.6)"
+                    .into(),
+            ),
+        ),
+    }
+}
+
+/// The token request for a code (RFC 6749 §4.1.3, RFC 7636 §4.5, RFC 8707 §2.2), repeating
+/// what the authorization request sent.
 pub fn code_token_request(
     config: &FlowConfig,
     code: &str,
-    code_verifier: Option<&str>,
+    sent: &AuthorizationSent,
 ) -> Result<RequestDraft, EngineError> {
-    let redirect_uri = config.redirect_uri.as_deref().unwrap_or_default();
+    let redirect_uri = sent
+        .redirect_uri
+        .as_deref()
+        .or(config.redirect_uri.as_deref())
+        .unwrap_or_default();
     let mut params = vec![
         ("grant_type", "authorization_code"),
         ("code", code),
         ("redirect_uri", redirect_uri),
     ];
-    if let Some(verifier) = code_verifier {
+    if let Some(verifier) = &sent.code_verifier {
         params.push(("code_verifier", verifier));
     }
     let mut draft = token_request(config, &params)?;
+    // Resource indicators may repeat (RFC 8707 §2): pushed, not set.
+    for resource in &sent.resource {
+        draft.params.push(("resource".into(), resource.clone()));
+    }
     draft.secret_names.push("code".into());
     Ok(draft)
 }

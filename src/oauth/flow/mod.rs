@@ -37,7 +37,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::oauth::client_auth::ClientCredentials;
+use crate::oauth::client_auth::{AuthMethod, ClientCredentials};
 use crate::oauth::error::EngineError;
 use crate::oauth::exchange::Exchange;
 use crate::oauth::http::RecordingClient;
@@ -46,10 +46,12 @@ use crate::oauth::pkce::{Pkce, PkceMethod, random_token};
 use crate::oauth::redirect::{
     AuthorizationResponse, ExpectedResponse, check_authorization_response, parse_redirect_url,
 };
+use crate::oauth::send_policy::{self, CrossHostConsent, SendRefusal};
 use crate::oauth::step::{RequestDraft, Step, StepStatus};
 use crate::oauth::time;
 use crate::wire::{DeviceAuthorizationResponse, ServerMetadata, TokenResponse};
 
+use self::authorization_code::AuthorizationSent;
 use self::device::PollOutcome;
 use self::refresh::Rotation;
 use self::tokens::DecodedToken;
@@ -66,6 +68,8 @@ pub struct FlowConfig {
     pub pkce: Option<PkceMethod>,
     /// Clock skew allowed when checking token times.
     pub skew: Duration,
+    /// Hosts other than the issuer's that may receive credentials ([`send_policy`]).
+    pub cross_host: CrossHostConsent,
 }
 
 impl FlowConfig {
@@ -77,6 +81,7 @@ impl FlowConfig {
             redirect_uri: None,
             pkce: Some(PkceMethod::S256),
             skew: Duration::from_secs(60),
+            cross_host: CrossHostConsent::default(),
         }
     }
 
@@ -125,6 +130,8 @@ pub struct FlowSecrets {
     pub device_code: Option<String>,
     /// The token an introspect / revoke / userinfo / refresh flow works on.
     pub subject_token: Option<String>,
+    /// What the authorization request sent that the token request repeats.
+    pub sent: AuthorizationSent,
 }
 
 impl std::fmt::Debug for FlowSecrets {
@@ -138,6 +145,7 @@ impl std::fmt::Debug for FlowSecrets {
             .field("code", &shown(&self.code))
             .field("device_code", &shown(&self.device_code))
             .field("subject_token", &shown(&self.subject_token))
+            .field("sent", &self.sent)
             .finish()
     }
 }
@@ -154,6 +162,22 @@ pub enum FlowKind {
     Introspect,
     Revoke,
     Userinfo,
+}
+
+/// Discovery warnings about the authorization request and its response (PKCE, RFC 9207
+/// `iss`): they matter only to the flows that send the user to the authorization endpoint.
+const AUTHORIZATION_LEG_WARNINGS: &[&str] = &["no_iss_parameter", "pkce_not_advertised", "no_s256"];
+
+impl FlowKind {
+    /// True for the flows with an authorization request and response (code, PAR).
+    pub fn has_authorization_leg(self) -> bool {
+        matches!(self, FlowKind::AuthorizationCode | FlowKind::Par)
+    }
+
+    /// Whether the discovery warning `code` concerns this flow.
+    pub fn concerns(self, code: &str) -> bool {
+        self.has_authorization_leg() || !AUTHORIZATION_LEG_WARNINGS.contains(&code)
+    }
 }
 
 /// What a flow produced so far. Tokens are in clear here: masking is the view's job.
@@ -281,6 +305,25 @@ impl Stage {
     }
 }
 
+impl Stage {
+    /// The endpoint the stage's request goes to, in words, for the send policy's refusal.
+    fn endpoint_name(self) -> &'static str {
+        match self {
+            Stage::PushAuthorization => "the pushed authorization request endpoint",
+            Stage::Authorize => "the authorization endpoint",
+            Stage::ExchangeCode
+            | Stage::PollDevice
+            | Stage::RefreshToken
+            | Stage::ClientCredentials => "the token endpoint",
+            Stage::DeviceAuthorize => "the device authorization endpoint",
+            Stage::Introspect => "the introspection endpoint",
+            Stage::Revoke => "the revocation endpoint",
+            Stage::Userinfo => "the UserInfo endpoint",
+            Stage::VerifyTokens => "the JWKS endpoint",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Polling {
     interval: Duration,
@@ -342,6 +385,7 @@ impl Flow {
             code: Some(code.to_string()),
             pkce: code_verifier.map(|v| Pkce::from_verifier(v.to_string(), method)),
             nonce: nonce.map(str::to_string),
+            sent: AuthorizationSent::new(config.redirect_uri.as_deref(), code_verifier),
             ..FlowSecrets::default()
         };
         Self::start(
@@ -425,6 +469,23 @@ impl Flow {
             vec![Stage::Userinfo],
             Self::subject(access_token),
         )
+    }
+
+    /// Says on the UserInfo step that the token it presents was issued as `token_type`, when
+    /// that is not Bearer. The step still sends it as Bearer, the only scheme UserInfo
+    /// defines for this client (OIDC Core §5.3.1): the user chose to present this token, and
+    /// an explorer shows how the server reacts rather than guessing for it.
+    pub fn presenting_token_type(&mut self, token_type: &str) {
+        let Some(warning) = tokens::token_type_warning(token_type) else {
+            return;
+        };
+        if self.kind == FlowKind::Userinfo
+            && let Some(i) = self.current()
+        {
+            self.steps[i]
+                .warnings
+                .push(format!("sent as Bearer all the same: {warning}"));
+        }
     }
 
     fn subject(token: &str) -> FlowSecrets {
@@ -567,16 +628,74 @@ impl Flow {
             Stage::Authorize => return self.open_authorization(i, &draft),
             Stage::PollDevice => return self.poll(http, i, &draft).await,
             Stage::VerifyTokens => self.verify(http, i, &draft).await,
-            stage => {
-                let exchange = http.send(&draft).await;
-                self.steps[i].exchange = Some(exchange.clone());
-                self.process(stage, &draft, &exchange)
-            }
+            stage => match self.send(http, i, &draft).await {
+                Ok(exchange) => self.process(stage, &draft, &exchange),
+                Err(refused) => Err(refused),
+            },
         };
         match result {
             Ok(()) => self.finish_step(i),
-            Err(err) => Err(self.fail(i, err)),
+            Err(err) => {
+                let err = self.with_hint(err);
+                Err(self.fail(i, err))
+            }
         }
+    }
+
+    /// The one way a step's request goes out: the send policy decides first, and when it
+    /// refuses nothing is sent. Records the exchange on step `i`.
+    async fn send(
+        &mut self,
+        http: &RecordingClient,
+        i: usize,
+        draft: &RequestDraft,
+    ) -> Result<Exchange, EngineError> {
+        self.check_send(self.stages[i], draft)?;
+        let exchange = http.send(draft).await;
+        self.steps[i].exchange = Some(exchange.clone());
+        Ok(exchange)
+    }
+
+    fn check_send(&self, stage: Stage, draft: &RequestDraft) -> Result<(), SendRefusal> {
+        send_policy::check(
+            &self.config.metadata.issuer,
+            stage.endpoint_name(),
+            draft,
+            &self.config.cross_host,
+        )
+    }
+
+    /// What the send policy would say about the current step's request as it stands: lets a
+    /// face ask the user about another host before sending.
+    pub fn send_refusal(&self) -> Option<SendRefusal> {
+        let i = self.current()?;
+        let draft = self.steps[i].request.as_ref()?;
+        self.check_send(self.stages[i], draft).err()
+    }
+
+    /// The user agreed to send credentials to `host` (another host than the issuer's).
+    pub fn allow_host(&mut self, host: &str) {
+        self.config.cross_host.allow(host);
+    }
+
+    /// Adds what to try next to errors a known server quirk may explain.
+    fn with_hint(&self, err: EngineError) -> EngineError {
+        let client = &self.config.client;
+        // RFC 6749 §2.3.1 has the id and secret form-encoded before Base64; servers that
+        // decode Basic the plain way then compare `a%2Bb` with `a+b` and call it invalid.
+        if err.oauth_code() == Some("invalid_client")
+            && client.auth_method == AuthMethod::ClientSecretBasic
+            && client.basic_encoding_changes()
+        {
+            return EngineError::Hinted {
+                error: Box::new(err),
+                hint: "the client id or secret has characters that client_secret_basic \
+                       form-encodes (RFC 6749 §2.3.1), and some servers mis-decode them: \
+                       try client_secret_post (--auth-method client_secret_post)"
+                    .into(),
+            };
+        }
+        err
     }
 
     /// Completes the browser step with the URL the browser was redirected to (from the
@@ -625,8 +744,7 @@ impl Flow {
         };
         // Check against what is actually sent (for PAR, what was pushed).
         if self.kind != FlowKind::Par {
-            self.secrets.state = draft.param("state").map(str::to_string);
-            self.secrets.nonce = draft.param("nonce").map(str::to_string);
+            self.remember_sent(i, draft);
         }
         self.outcome.authorization_url = Some(url.clone());
         self.steps[i].status = StepStatus::Waiting("the browser: sign in and consent".into());
@@ -646,8 +764,10 @@ impl Flow {
             );
             return Err(self.fail(i, err));
         }
-        let exchange = http.send(draft).await;
-        self.steps[i].exchange = Some(exchange.clone());
+        let exchange = match self.send(http, i, draft).await {
+            Ok(exchange) => exchange,
+            Err(err) => return Err(self.fail(i, err)),
+        };
         self.polling.count += 1;
         let outcome = match device::process_poll(&exchange) {
             Ok(o) => o,
@@ -706,8 +826,7 @@ impl Flow {
         match stage {
             Stage::PushAuthorization => {
                 let pushed = par::process_par_response(exchange)?;
-                self.secrets.state = draft.param("state").map(str::to_string);
-                self.secrets.nonce = draft.param("nonce").map(str::to_string);
+                self.remember_sent(i, draft);
                 self.secrets.request_uri = Some(pushed.request_uri);
             }
             Stage::ExchangeCode | Stage::RefreshToken | Stage::ClientCredentials => {
@@ -751,14 +870,27 @@ impl Flow {
         Ok(())
     }
 
+    /// Keeps what authorization request `draft` (step `i`) sent, for the checks on the way
+    /// back (state, nonce) and for the token request to repeat (redirect URI, PKCE, resource).
+    fn remember_sent(&mut self, i: usize, draft: &RequestDraft) {
+        self.secrets.state = draft.param("state").map(str::to_string);
+        self.secrets.nonce = draft.param("nonce").map(str::to_string);
+        let (sent, warning) = AuthorizationSent::read(draft, self.secrets.pkce.as_ref());
+        self.secrets.sent = sent;
+        self.steps[i].warnings.extend(warning);
+    }
+
     /// Keeps the tokens and, when there is something to verify and keys to verify it with,
     /// adds a verification step right after step `i`.
     fn take_tokens(&mut self, i: usize, tokens: TokenResponse) {
         if let Some(Err(implausible)) = tokens.expires_in.map(|s| time::lifetime("expires_in", s)) {
-            self.outcome.notes.push(format!(
+            self.steps[i].warnings.push(format!(
                 "{implausible}: when the access token expires is not known (RFC 6749 §5.1)"
             ));
         }
+        self.steps[i]
+            .warnings
+            .extend(tokens::token_type_warning(&tokens.token_type));
         self.outcome.id_token = tokens.id_token.as_deref().and_then(DecodedToken::decode);
         self.outcome.access_token = DecodedToken::decode(&tokens.access_token);
         let verifiable = self.outcome.id_token.is_some() || self.outcome.access_token.is_some();
@@ -859,11 +991,7 @@ impl Flow {
                     .code
                     .as_deref()
                     .ok_or_else(|| EngineError::config("no authorization code yet"))?;
-                authorization_code::code_token_request(
-                    c,
-                    code,
-                    s.pkce.as_ref().map(|p| p.verifier.as_str()),
-                )
+                authorization_code::code_token_request(c, code, &s.sent)
             }
             Stage::DeviceAuthorize => device::device_authorization_request(c),
             Stage::PollDevice => {
@@ -1007,6 +1135,29 @@ mod tests {
         let jwt = crate::oauth::jwt::Jwt::decode("e30.e30.").unwrap();
         let rules = crate::oauth::jwt::ClaimRules::default();
         assert_send(&crate::oauth::jwt::verify(&jwt, &mut store, &http, &rules));
+    }
+
+    #[test]
+    fn userinfo_warns_before_presenting_a_token_that_is_not_bearer() {
+        let config = FlowConfig {
+            metadata: ServerMetadata {
+                userinfo_endpoint: Some("http://127.0.0.1:1/userinfo".into()),
+                ..metadata()
+            },
+            ..FlowConfig::new(metadata(), ClientCredentials::public("spa"))
+        };
+        let mut flow = Flow::userinfo(config.clone(), "tok").unwrap();
+        flow.presenting_token_type("Bearer");
+        assert!(flow.steps()[0].warnings.is_empty());
+        flow.presenting_token_type("mac");
+        assert!(flow.steps()[0].warnings[0].contains("sent as Bearer"));
+        let draft = flow.steps()[0].request.as_ref().unwrap();
+        assert!(
+            draft
+                .headers
+                .iter()
+                .any(|(k, v)| k == "Authorization" && v == "Bearer tok")
+        );
     }
 
     #[test]

@@ -41,6 +41,27 @@ pub fn process_token_response(exchange: &Exchange) -> Result<TokenResponse, Engi
     Ok(tokens)
 }
 
+/// What a step should say about a `token_type` (RFC 6749 §7.1), or nothing for `Bearer`
+/// (matched case-insensitively, RFC 6750 §4 and §5.1 differ in case and servers follow
+/// both). The token is kept either way: the user may still want to read or introspect it.
+pub fn token_type_warning(token_type: &str) -> Option<String> {
+    if token_type.eq_ignore_ascii_case("bearer") {
+        None
+    } else if token_type.eq_ignore_ascii_case("dpop") {
+        Some(
+            "token_type DPoP: the token is bound to a key and needs a DPoP proof with every \
+             use (RFC 9449 §7); this client sends no proof, so a resource server should \
+             refuse it as a bearer token"
+                .into(),
+        )
+    } else {
+        Some(format!(
+            "token_type {token_type:?} is not one this client knows (RFC 6749 §7.1): it is not \
+             a bearer token, and a later request that presents it as Bearer may be refused"
+        ))
+    }
+}
+
 /// A token as the user sees it: its decoded parts and, once checked, its verification.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DecodedToken {
@@ -173,6 +194,19 @@ mod tests {
         let names: Vec<_> = diff.iter().map(|c| c.claim.as_str()).collect();
         assert_eq!(names, ["exp", "jti", "scope"]);
         assert_eq!(diff[1].after, None);
+    }
+
+    #[test]
+    fn bearer_in_any_case_is_quiet_and_other_types_warn() {
+        assert_eq!(token_type_warning("Bearer"), None);
+        assert_eq!(token_type_warning("bearer"), None);
+        assert_eq!(token_type_warning("BEARER"), None);
+        assert!(token_type_warning("DPoP").unwrap().contains("RFC 9449"));
+        let mac = token_type_warning("mac").unwrap();
+        assert!(
+            mac.contains("\"mac\"") && mac.contains("RFC 6749 §7.1"),
+            "{mac}"
+        );
     }
 
     #[test]

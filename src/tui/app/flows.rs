@@ -9,11 +9,12 @@ use crate::oauth::browser;
 use crate::oauth::client_auth::{AuthMethod, ClientCredentials};
 use crate::oauth::flow::{Advance, Flow, FlowConfig, FlowKind};
 use crate::oauth::redirect::LoopbackListener;
+use crate::oauth::send_policy::SendRule;
 use crate::oauth::{RequestDraft, StepStatus};
 use crate::tui::action::Command;
 use crate::tui::model::{
-    Cursor, FLOWS, FlowRun, FlowView, Form, FormPurpose, Overlay, ServerEntry, SignIn, SignInStage,
-    TokenKind, Waiting, flow_title,
+    CrossHostPrompt, Cursor, FLOWS, FlowRun, FlowView, Form, FormPurpose, Overlay, ServerEntry,
+    SignIn, SignInStage, TokenKind, Waiting, flow_title,
 };
 use crate::tui::outcome::SignInEnd;
 use crate::tui::pane::Pane;
@@ -80,6 +81,9 @@ impl App {
         });
         let mut config = FlowConfig::new(metadata, credentials);
         config.scope = scope;
+        if let Some(consent) = self.cross_host.get(&config.metadata.issuer) {
+            config.cross_host = consent.clone();
+        }
         Ok(config)
     }
 
@@ -131,16 +135,27 @@ impl App {
         }
         self.flow_cancelled();
         self.flow_generation += 1;
+        let token_type = subject
+            .as_ref()
+            .and_then(|(token, _)| self.token_type_of(token));
         let start = FlowStart {
             kind,
             config,
             subject,
             previous,
+            token_type,
         };
         self.tasks.spawn(
             format!("preparing {}", flow_title(kind)),
             work::prepare_flow(start, self.flow_generation),
         );
+    }
+
+    /// The `token_type` of the response a token came in, when it came in one.
+    fn token_type_of(&self, token: &str) -> Option<String> {
+        let entry = self.tokens.iter().find(|t| t.value == token)?;
+        let response = self.token_responses.get(entry.response?)?;
+        Some(response.token_type.clone())
     }
 
     pub(super) fn flow_ready(
@@ -213,6 +228,26 @@ impl App {
             }
             _ => {}
         }
+        // Another host than the issuer's: ask before anything goes there.
+        if let Some(refusal) = run.flow.send_refusal()
+            && refusal.rule == SendRule::CrossHost
+        {
+            let question = format!(
+                "{} is {}, on {}, not on the issuer's host ({}). Send the client's \
+                 credentials and tokens to {} for this server, this session?",
+                capitalised(&refusal.endpoint_name),
+                refusal.endpoint,
+                refusal.host,
+                refusal.issuer,
+                refusal.host
+            );
+            self.ui.overlay = Some(Overlay::CrossHost(CrossHostPrompt {
+                issuer: refusal.issuer,
+                host: refusal.host,
+                question,
+            }));
+            return;
+        }
         let label = step.request.as_ref().map_or_else(
             || step.title.clone(),
             |r| format!("{} {}", r.method, path_of(&r.url)),
@@ -222,6 +257,37 @@ impl App {
         let (flow, generation) = (run.flow.clone(), run.generation);
         self.tasks
             .spawn(label, work::advance(http, flow, generation));
+    }
+
+    /// Keys on the cross-host question: esc is no; enter decides nothing (y or n must be typed).
+    pub(super) fn cross_host_command(&mut self, command: Command) {
+        match command {
+            Command::Cancel => self.answer_cross_host(false),
+            Command::Quit => self.ui.quit = true,
+            _ => {}
+        }
+    }
+
+    /// The answer to the cross-host question: yes remembers the host for the server and
+    /// sends the step; no leaves it unsent.
+    pub(super) fn answer_cross_host(&mut self, yes: bool) {
+        let Some(Overlay::CrossHost(prompt)) = self.ui.overlay.take() else {
+            return;
+        };
+        if !yes {
+            return self.info(format!(
+                "not sent: nothing goes to {} (enter asks again)",
+                prompt.host
+            ));
+        }
+        self.cross_host
+            .entry(prompt.issuer)
+            .or_default()
+            .allow(&prompt.host);
+        if let Some(run) = self.running() {
+            run.flow.allow_host(&prompt.host);
+        }
+        self.send_step();
     }
 
     pub(super) fn advanced(
@@ -234,6 +300,11 @@ impl App {
         let Some(run) = self.running_generation(generation) else {
             return;
         };
+        // The step just sent (send_step put the cursor on it) may have something to say.
+        let warning = flow
+            .steps()
+            .get(run.cursor.index)
+            .and_then(|s| s.warnings.first().cloned());
         run.flow = flow;
         run.busy = false;
         run.waiting = None;
@@ -291,7 +362,10 @@ impl App {
         }
         self.harvest_tokens();
         match message {
-            Ok(text) => self.success(text),
+            Ok(text) => match warning {
+                Some(warning) => self.info(format!("{text} · warning: {warning}")),
+                None => self.success(text),
+            },
             Err(text) => self.error(text),
         }
     }
@@ -613,4 +687,13 @@ pub(super) fn default_scope(metadata: &crate::wire::ServerMetadata) -> Option<St
 /// The path of a URL, for short labels ("POST /token").
 pub(crate) fn path_of(url: &str) -> String {
     url::Url::parse(url).map_or_else(|_| url.to_string(), |u| u.path().to_string())
+}
+
+/// "the token endpoint" → "The token endpoint", to open a sentence.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }

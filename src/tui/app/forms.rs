@@ -44,6 +44,11 @@ impl App {
                 }
             }
             Some(Overlay::SignIn(_)) => self.sign_in_key(key),
+            Some(Overlay::CrossHost(_)) => match key.code {
+                KeyCode::Char('y' | 'Y') => self.answer_cross_host(true),
+                KeyCode::Char('n' | 'N') => self.answer_cross_host(false),
+                _ => {}
+            },
             _ => {}
         }
     }

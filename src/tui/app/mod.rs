@@ -11,6 +11,7 @@ mod forms;
 mod servers;
 mod tokens;
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::SystemTime;
@@ -21,6 +22,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use crate::oauth::Exchange;
 use crate::oauth::http::{ExchangeLog as EngineLog, HttpSettings, RecordingClient};
+use crate::oauth::send_policy::CrossHostConsent;
 use crate::wire::TokenResponse;
 
 use super::action::{Action, Command};
@@ -120,6 +122,10 @@ pub struct App {
     clipboard: SystemClipboard,
     osc52_out: Box<dyn Write + Send>,
     fixed_now: Option<SystemTime>,
+    /// The other hosts the user agreed to send credentials to, per issuer. Kept for the
+    /// session only: a yes given while debugging a server should not outlive the session
+    /// unseen in a saved file.
+    cross_host: HashMap<String, CrossHostConsent>,
 }
 
 /// Redraw rate while a spinner turns: 8 frames a second.
@@ -228,6 +234,7 @@ impl App {
             clipboard: SystemClipboard::default(),
             osc52_out: settings.osc52_out,
             fixed_now: settings.fixed_now,
+            cross_host: HashMap::new(),
         };
         (app, rx)
     }
@@ -285,7 +292,7 @@ impl App {
     /// Where keys go now: a form, or the focused pane.
     pub fn context(&self) -> Context {
         match &self.ui.overlay {
-            Some(Overlay::Form(_) | Overlay::SignIn(_)) => Context::Form,
+            Some(Overlay::Form(_) | Overlay::SignIn(_) | Overlay::CrossHost(_)) => Context::Form,
             Some(Overlay::Help) | None => self.ui.focus.context(),
         }
     }
@@ -358,6 +365,10 @@ impl App {
             }
             Some(Overlay::SignIn(_)) => {
                 self.sign_in_command(command);
+                return None;
+            }
+            Some(Overlay::CrossHost(_)) => {
+                self.cross_host_command(command);
                 return None;
             }
             Some(Overlay::Help) => {
