@@ -91,6 +91,9 @@ async fn tokens_with_huge_lifetimes_are_kept_and_said_implausible() {
     tmux.keys(&["Enter"]);
     tmux.wait_for("the next request is ready");
     tmux.keys(&["Enter"]);
+    tmux.wait_for("Verify the tokens");
+    // The warning stays on the poll step that received the lifetime.
+    tmux.keys(&["k"]);
     tmux.wait_for("expires_in 18446744073709551615 is not a plausible lifetime");
     tmux.keys(&["5"]);
     tmux.wait_for("exp 18446744073709551615 is not a plausible date");

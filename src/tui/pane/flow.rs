@@ -87,6 +87,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
             if let Some(step) = run.selected_step() {
                 let mut lines = waiting_lines(app, run, &theme);
                 lines.extend(verdict_lines(run, step, &theme));
+                lines.extend(warning_lines(step, &theme));
                 lines.extend(step_detail(step, app.ui.reveal, &theme));
                 frame.render_widget(
                     ratatui::widgets::Paragraph::new(lines)
@@ -206,6 +207,15 @@ fn verdict_lines<'a>(run: &FlowRun, step: &Step, theme: &Theme) -> Vec<Line<'a>>
         lines.push(Line::styled(format!("! {note}"), theme.waiting()));
     }
     lines
+}
+
+/// What the engine warned about on this step (an unknown token type, an implausible
+/// lifetime...): kept on the step that received it, so it stays where it happened.
+fn warning_lines<'a>(step: &Step, theme: &Theme) -> Vec<Line<'a>> {
+    step.warnings
+        .iter()
+        .map(|w| Line::styled(format!("! {w}"), theme.waiting()))
+        .collect()
 }
 
 fn status_style(status: &StepStatus, theme: &Theme) -> Style {
