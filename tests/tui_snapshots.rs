@@ -88,9 +88,7 @@ fn token_exchange() -> Exchange {
         r#"{"access_token":"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl","token_type":"Bearer","expires_in":300}"#.into(),
     );
     ex.duration = Duration::from_millis(38);
-    ex.mark_secret("SplxlOBeZQQYbYS6WxSbIA");
-    ex.mark_secret("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
-    ex.mark_secret("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl");
+    ex.locate_secrets(&[]);
     ex
 }
 

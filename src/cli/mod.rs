@@ -100,6 +100,7 @@ pub use output::OutputArgs;
 use crate::oauth::client_auth::{AuthMethod, ClientCredentials};
 use crate::oauth::discovery::{self, Discovery};
 use crate::oauth::flow::FlowConfig;
+use crate::oauth::secret::Secret;
 use crate::oauth::{EngineError, RecordingClient};
 
 /// `oauthscope discover ISSUER`
@@ -159,7 +160,7 @@ impl ClientArgsCommon {
         };
         Ok(Some(ClientCredentials {
             client_id: client_id.clone(),
-            client_secret: self.client_secret.clone(),
+            client_secret: self.client_secret.clone().map(Secret::new),
             auth_method: method,
         }))
     }

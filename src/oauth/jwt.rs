@@ -227,8 +227,10 @@ impl Algorithm {
     }
 }
 
-/// The header `alg` as an algorithm the engine verifies, or the reason it will not.
+/// The header `alg` as an algorithm the engine verifies, or the reason it will not: an
+/// unsupported or `none` alg, or a critical extension the engine does not understand.
 pub fn accepted_algorithm(jwt: &Jwt) -> Result<Algorithm, String> {
+    check_critical(jwt.unverified_header())?;
     match jwt.alg() {
         None => Err("the header has no alg".into()),
         Some(a) if a.eq_ignore_ascii_case("none") => Err(
@@ -236,6 +238,46 @@ pub fn accepted_algorithm(jwt: &Jwt) -> Result<Algorithm, String> {
                 .into(),
         ),
         Some(a) => Algorithm::from_name(a).ok_or_else(|| format!("alg {a:?} is not supported")),
+    }
+}
+
+/// RFC 7515 §4.1.11: `crit` lists header parameters the recipient must understand, or refuse
+/// the token. oauthscope understands no extension, so any `crit` is refused; so is a
+/// malformed one (not an array of names, or an empty one), and an unencoded payload
+/// (`b64: false`, RFC 7797 §6), which it does not verify, whether or not `crit` names it.
+fn check_critical(header: &Map<String, Value>) -> Result<(), String> {
+    if header.get("b64") == Some(&Value::Bool(false)) {
+        return Err(
+            "the header asks for an unencoded payload (b64: false, RFC 7797), which \
+                    oauthscope does not verify: refused (RFC 7515 §4.1.11)"
+                .into(),
+        );
+    }
+    let Some(crit) = header.get("crit") else {
+        return Ok(());
+    };
+    let names: Option<Vec<&str>> = crit
+        .as_array()
+        .map(|list| list.iter().map(Value::as_str).collect::<Option<Vec<_>>>())
+        .unwrap_or(None);
+    match names {
+        None => Err(
+            "the header's crit is not a list of header parameter names: \
+                     malformed, refused (RFC 7515 §4.1.11)"
+                .into(),
+        ),
+        Some(names) if names.is_empty() => Err("the header's crit is an empty list, which \
+                                                RFC 7515 §4.1.11 forbids: refused"
+            .into()),
+        Some(names) => Err(format!(
+            "the header marks {} as critical (crit), an extension oauthscope does not \
+             understand: refused (RFC 7515 §4.1.11)",
+            names
+                .iter()
+                .map(|n| format!("{n:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
     }
 }
 

@@ -52,6 +52,7 @@ pub mod pkce;
 pub mod redirect;
 pub mod registration;
 pub mod response;
+pub mod secret;
 pub mod step;
 pub mod time;
 
