@@ -194,7 +194,7 @@ fn secrets_are_masked_until_revealed() {
     focus(&mut app, Command::FocusExchanges);
     let masked = screen(&mut app, 140, 40);
     assert!(!masked.contains("SplxlOBeZQQYbYS6WxSbIA"), "{masked}");
-    assert!(masked.contains("SplxlOBe…•••"), "{masked}");
+    assert!(masked.contains("code=•••••• (22 chars)"), "{masked}");
     app.update(Action::Run(Command::Reveal));
     let shown = screen(&mut app, 140, 40);
     assert!(shown.contains("SplxlOBeZQQYbYS6WxSbIA"), "{shown}");

@@ -17,7 +17,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
-use super::secret::{is_secret_name, mask};
+use super::secret::{is_secret_name, mask, mask_credential};
 
 /// Where in an exchange a secret value sits.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -433,16 +433,6 @@ fn json_paths(
             json_paths(value, secret, path, found);
         }
         path.pop();
-    }
-}
-
-/// An `Authorization`-style header value with its credential masked, the scheme kept.
-fn mask_credential(value: &str) -> String {
-    match value.split_once(' ') {
-        Some((scheme, credential)) if !scheme.is_empty() => {
-            format!("{scheme} {}", mask(credential.trim()))
-        }
-        _ => mask(value),
     }
 }
 

@@ -50,16 +50,32 @@ const PREFIX_MIN_LEN: usize = 32;
 /// The prefix is shown only when it is plain token characters (letters, digits, `-_.`), so a
 /// mask can be written into a URL, form or header as is, without escaping.
 pub fn mask(secret: &str) -> String {
+    mask_with(secret, true)
+}
+
+fn mask_with(secret: &str, allow_prefix: bool) -> String {
     let len = secret.chars().count();
     let unit = if len == 1 { "char" } else { "chars" };
     let prefix: String = secret.chars().take(PREFIX_CHARS).collect();
     let plain = prefix
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if len >= PREFIX_MIN_LEN && plain {
+    if allow_prefix && len >= PREFIX_MIN_LEN && plain {
         format!("{prefix}…••• ({len} {unit})")
     } else {
         format!("•••••• ({len} {unit})")
+    }
+}
+
+/// An `Authorization`-style header value with its credential masked, the scheme kept.
+pub fn mask_credential(value: &str) -> String {
+    match value.split_once(' ') {
+        // A Basic credential is the client id and secret in Base64: no prefix of it is shown.
+        Some((scheme, credential)) if !scheme.is_empty() => {
+            let basic = scheme.eq_ignore_ascii_case("basic");
+            format!("{scheme} {}", mask_with(credential.trim(), !basic))
+        }
+        _ => mask(value),
     }
 }
 
@@ -123,6 +139,18 @@ mod tests {
         assert_eq!(mask(&jwt), "eyJhbG…••• (61 chars)");
         // A prefix with characters that would need escaping is not shown.
         assert_eq!(mask(&"a&b=c/".repeat(8)), "•••••• (48 chars)");
+    }
+
+    #[test]
+    fn credentials_keep_their_scheme() {
+        assert_eq!(mask_credential("Basic YTpi"), "Basic •••••• (4 chars)");
+        assert_eq!(mask_credential("opaque"), "•••••• (6 chars)");
+        let long = "ZGVtby1jbGllbnQ6ZGVtby1zZWNyZXQtdmFsdWU=";
+        assert_eq!(mask_credential(&format!("Basic {long}")), "Basic •••••• (40 chars)");
+        assert_eq!(
+            mask_credential(&format!("Bearer {long}")),
+            "Bearer ZGVtby…••• (40 chars)"
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::exchange::Exchange;
-use super::secret::{is_secret_name, mask};
+use super::secret::{is_secret_name, mask, mask_credential};
 
 /// Where a step stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -97,10 +97,12 @@ impl RequestDraft {
 
     /// The value of param or header `name` as shown: masked when secret, unless `reveal`.
     pub fn shown_value(&self, name: &str, value: &str, reveal: bool) -> String {
-        if !reveal && self.is_secret(name) {
-            mask(value)
-        } else {
+        if reveal || !self.is_secret(name) {
             value.to_string()
+        } else if name.eq_ignore_ascii_case("authorization") {
+            mask_credential(value)
+        } else {
+            mask(value)
         }
     }
 

@@ -294,7 +294,7 @@ pub fn request_lines<'a>(request: &RequestDraft, reveal: bool, theme: &Theme) ->
     for (name, value) in request.headers.iter().chain(request.params.iter()) {
         // The draft's own list, plus every parameter the engine treats as secret.
         let shown = if request.is_secret(name) {
-            widgets::secret(value, reveal, theme)
+            Span::styled(request.shown_value(name, value, reveal), theme.secret())
         } else {
             Span::styled(value.clone(), theme.text())
         };
