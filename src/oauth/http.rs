@@ -141,6 +141,20 @@ impl RawRequest {
     }
 }
 
+impl RawRequest {
+    /// The request side of the exchange that records this request, its secrets located.
+    pub fn recorded(&self) -> Exchange {
+        let mut exchange = Exchange::new(self.method.clone(), self.url.clone());
+        exchange.request_headers = self.headers.clone();
+        exchange.request_body = self
+            .body
+            .as_deref()
+            .map(|b| String::from_utf8_lossy(b).into_owned());
+        exchange.locate_secrets(&self.secret_names);
+        exchange
+    }
+}
+
 fn set_default_header(headers: &mut Vec<(String, String)>, name: &str, value: &str) {
     if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name)) {
         headers.push((name.to_string(), value.to_string()));
@@ -200,13 +214,7 @@ impl RecordingClient {
 
     /// Sends a raw request and records the exchange, whatever happens.
     pub async fn execute(&self, raw: RawRequest) -> Exchange {
-        let mut exchange = Exchange::new(raw.method.clone(), raw.url.clone());
-        exchange.request_headers = raw.headers.clone();
-        exchange.request_body = raw
-            .body
-            .as_deref()
-            .map(|b| String::from_utf8_lossy(b).into_owned());
-        exchange.locate_secrets(&raw.secret_names);
+        let mut exchange = raw.recorded();
         // Errors quote the URL; they quote it masked, as every view shows it.
         let shown_url = exchange.masked_url();
 
@@ -412,16 +420,8 @@ mod tests {
             raw.body.as_deref(),
             Some(&b"grant_type=authorization_code&code=the-code-value"[..])
         );
-        let mut ex = Exchange::new(raw.method.clone(), raw.url.clone());
-        ex.request_body = raw.body.map(|b| String::from_utf8(b).unwrap());
-        ex.request_headers = raw.headers.clone();
-        ex.locate_secrets(&raw.secret_names);
-        assert!(
-            !ex.redacted()
-                .request_body
-                .unwrap()
-                .contains("the-code-value")
-        );
+        let shown = raw.recorded().redacted();
+        assert!(!shown.request_body.unwrap().contains("the-code-value"));
         assert!(
             raw.headers
                 .contains(&("Accept".into(), "application/json".into()))

@@ -146,7 +146,10 @@ mod tests {
         assert_eq!(mask_credential("Basic YTpi"), "Basic •••••• (4 chars)");
         assert_eq!(mask_credential("opaque"), "•••••• (6 chars)");
         let long = "ZGVtby1jbGllbnQ6ZGVtby1zZWNyZXQtdmFsdWU=";
-        assert_eq!(mask_credential(&format!("Basic {long}")), "Basic •••••• (40 chars)");
+        assert_eq!(
+            mask_credential(&format!("Basic {long}")),
+            "Basic •••••• (40 chars)"
+        );
         assert_eq!(
             mask_credential(&format!("Bearer {long}")),
             "Bearer ZGVtby…••• (40 chars)"
