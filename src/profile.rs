@@ -282,4 +282,20 @@ mod tests {
         assert!(!profile.servers[0].default);
         assert!(Profile::default().default_server().is_none());
     }
+
+    #[test]
+    fn client_debug_redacts_secrets() {
+        let client = ClientProfile {
+            client_id: "app".into(),
+            client_secret: Some("s3cret-value".into()),
+            registration_access_token: Some("rat-value".into()),
+            ..ClientProfile::default()
+        };
+        let shown = format!("{client:?}");
+        assert!(
+            !shown.contains("s3cret-value") && !shown.contains("rat-value"),
+            "{shown}"
+        );
+        assert!(shown.contains("app"), "{shown}");
+    }
 }

@@ -164,4 +164,31 @@ mod tests {
         assert_eq!(back["x_custom"], 1);
         assert!(back.get("jwks_uri").is_none());
     }
+
+    #[test]
+    fn debug_redacts_tokens_and_the_device_code() {
+        let tokens = TokenResponse {
+            access_token: "at-s3cret".into(),
+            token_type: "Bearer".into(),
+            refresh_token: Some("rt-s3cret".into()),
+            id_token: Some("id-s3cret".into()),
+            ..TokenResponse::default()
+        };
+        let shown = format!("{tokens:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("Bearer"), "{shown}");
+        let device = DeviceAuthorizationResponse {
+            device_code: "dc-s3cret".into(),
+            user_code: "BCDF-GHJK".into(),
+            verification_uri: "http://as/device".into(),
+            verification_uri_complete: None,
+            expires_in: 600,
+            interval: None,
+        };
+        let shown = format!("{device:?}");
+        assert!(
+            !shown.contains("s3cret") && shown.contains("BCDF-GHJK"),
+            "{shown}"
+        );
+    }
 }

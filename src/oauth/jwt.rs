@@ -17,10 +17,12 @@ use serde_json::{Map, Value};
 use super::error::EngineError;
 use super::http::RecordingClient;
 use super::jwks::{Jwk, JwkSet, KeyStore, b64url_decode};
+use super::secret::redacted;
 use super::time;
 
-/// A decoded compact JWS. Nothing in it is trusted until verified.
-#[derive(Debug, Clone, PartialEq)]
+/// A decoded compact JWS. Nothing in it is trusted until verified. `Debug` shows the header
+/// and claims but not the token itself: a JWT is often a bearer credential.
+#[derive(Clone, PartialEq)]
 pub struct Jwt {
     raw: String,
     header: Map<String, Value>,
@@ -29,6 +31,17 @@ pub struct Jwt {
     /// The payload's members when it is a JSON object, else empty.
     claims: Map<String, Value>,
     signature: Vec<u8>,
+}
+
+impl std::fmt::Debug for Jwt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Jwt")
+            .field("raw", &redacted(&self.raw))
+            .field("header", &self.header)
+            .field("claims", &self.claims)
+            .field("payload_bytes", &self.payload.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Jwt {
@@ -471,7 +484,8 @@ impl Verification {
 }
 
 /// What the claims are checked against. `now` is the clock (inject a fixed time in tests).
-#[derive(Debug, Clone)]
+/// `Debug` redacts the access token.
+#[derive(Clone)]
 pub struct ClaimRules {
     pub now: SystemTime,
     /// Allowed clock difference for exp, nbf and iat.
@@ -485,6 +499,21 @@ pub struct ClaimRules {
     pub access_token: Option<String>,
     /// An ID token must carry exp (OIDC Core §2); a bare JWT need not.
     pub require_exp: bool,
+}
+
+impl std::fmt::Debug for ClaimRules {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClaimRules")
+            .field("now", &self.now)
+            .field("skew", &self.skew)
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("authorized_party", &self.authorized_party)
+            .field("nonce", &self.nonce)
+            .field("access_token", &self.access_token.as_deref().map(redacted))
+            .field("require_exp", &self.require_exp)
+            .finish()
+    }
 }
 
 impl Default for ClaimRules {

@@ -375,4 +375,17 @@ mod tests {
             .unwrap_err();
         assert!(err.to_string().contains("paste"));
     }
+
+    #[test]
+    fn debug_masks_the_code_and_secret_params() {
+        let response =
+            parse_redirect_url("http://127.0.0.1:1/cb?code=c0de-s3cret&state=st&id_token=eyJ.x.y")
+                .unwrap();
+        let shown = format!("{response:?}");
+        assert!(
+            !shown.contains("c0de-s3cret") && !shown.contains("eyJ.x.y"),
+            "{shown}"
+        );
+        assert!(shown.contains("\"st\""), "{shown}");
+    }
 }

@@ -499,3 +499,16 @@ fn a_header_without_crit_still_verifies() {
     let keys = JwkSet::from_value(jwks(&[&key])).unwrap();
     assert_eq!(check_signature_with_set(&jwt, &keys).verdict, Verdict::Pass);
 }
+
+#[test]
+fn debug_hides_the_token_and_the_access_token_to_bind() {
+    let (jwt, _) = hs256_with_header(json!({}));
+    let shown = format!("{jwt:?}");
+    assert!(!shown.contains(jwt.raw()), "{shown}");
+    assert!(shown.contains("alice"), "{shown}");
+    let rules = ClaimRules {
+        access_token: Some("at-s3cret-value".into()),
+        ..ClaimRules::default()
+    };
+    assert!(!format!("{rules:?}").contains("at-s3cret-value"));
+}
