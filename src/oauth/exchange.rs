@@ -158,25 +158,15 @@ impl Exchange {
     /// The response body with its secret members or pairs masked.
     pub fn masked_response_body(&self) -> Option<String> {
         let body = self.response_body.as_deref()?;
-        let paths: Vec<&Vec<String>> = self
-            .secret_places
-            .iter()
-            .filter_map(|p| match p {
-                SecretPlace::ResponseJson(path) => Some(path),
-                _ => None,
-            })
-            .collect();
+        let paths = self.paths(|p| match p {
+            SecretPlace::ResponseJson(path) => Some(path),
+            _ => None,
+        });
         let names = self.names(|p| match p {
             SecretPlace::ResponseForm(n) => Some(n),
             _ => None,
         });
-        Some(if !paths.is_empty() {
-            mask_json(body, &paths)
-        } else if !names.is_empty() {
-            mask_form(body, &names)
-        } else {
-            body.to_string()
-        })
+        Some(mask_body(body, &paths, &names))
     }
 
     /// A copy with every secret masked in the URL, headers and bodies: safe to show or export.
@@ -222,25 +212,18 @@ impl Exchange {
                 )
             })
             .collect();
-        let request_paths: Vec<&Vec<String>> = self
-            .secret_places
-            .iter()
-            .filter_map(|p| match p {
-                SecretPlace::RequestJson(path) => Some(path),
-                _ => None,
-            })
-            .collect();
-        let form_names = self.names(|p| match p {
+        let paths = self.paths(|p| match p {
+            SecretPlace::RequestJson(path) => Some(path),
+            _ => None,
+        });
+        let names = self.names(|p| match p {
             SecretPlace::RequestForm(n) => Some(n),
             _ => None,
         });
-        let request_body = self.request_body.as_deref().map(|body| {
-            if !request_paths.is_empty() {
-                mask_json(body, &request_paths)
-            } else {
-                mask_form(body, &form_names)
-            }
-        });
+        let request_body = self
+            .request_body
+            .as_deref()
+            .map(|body| mask_body(body, &paths, &names));
         Exchange {
             url: self.masked_url(),
             request_headers,
@@ -250,6 +233,10 @@ impl Exchange {
             secret_places: Vec::new(),
             ..self.clone()
         }
+    }
+
+    fn paths(&self, pick: impl Fn(&SecretPlace) -> Option<&Vec<String>>) -> Vec<&Vec<String>> {
+        self.secret_places.iter().filter_map(pick).collect()
     }
 
     fn names(&self, pick: impl Fn(&SecretPlace) -> Option<&String>) -> Vec<&str> {
@@ -376,6 +363,15 @@ fn mask_form(form: &str, names: &[&str]) -> String {
         })
         .collect::<Vec<_>>()
         .join("&")
+}
+
+/// A body with the JSON members at `paths` masked, or else the form pairs called `names`.
+fn mask_body(body: &str, paths: &[&Vec<String>], names: &[&str]) -> String {
+    if paths.is_empty() {
+        mask_form(body, names)
+    } else {
+        mask_json(body, paths)
+    }
 }
 
 /// A URL with the pairs called `names` in its query and fragment masked.
