@@ -68,7 +68,8 @@ impl ManualEndpoints {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// A saved client. `Debug` redacts its secret and registration access token.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClientProfile {
     pub client_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -81,6 +82,26 @@ pub struct ClientProfile {
     pub registration_access_token: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registration_client_uri: Option<String>,
+}
+
+impl std::fmt::Debug for ClientProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::oauth::secret::redacted;
+        f.debug_struct("ClientProfile")
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_deref().map(redacted),
+            )
+            .field("auth_method", &self.auth_method)
+            .field("scope", &self.scope)
+            .field(
+                "registration_access_token",
+                &self.registration_access_token.as_deref().map(redacted),
+            )
+            .field("registration_client_uri", &self.registration_client_uri)
+            .finish()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -260,5 +281,21 @@ mod tests {
         assert_eq!(profile.default_server().unwrap().name, "b");
         assert!(!profile.servers[0].default);
         assert!(Profile::default().default_server().is_none());
+    }
+
+    #[test]
+    fn client_debug_redacts_secrets() {
+        let client = ClientProfile {
+            client_id: "app".into(),
+            client_secret: Some("s3cret-value".into()),
+            registration_access_token: Some("rat-value".into()),
+            ..ClientProfile::default()
+        };
+        let shown = format!("{client:?}");
+        assert!(
+            !shown.contains("s3cret-value") && !shown.contains("rat-value"),
+            "{shown}"
+        );
+        assert!(shown.contains("app"), "{shown}");
     }
 }

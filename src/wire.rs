@@ -61,7 +61,8 @@ pub struct ServerMetadata {
 }
 
 /// RFC 6749 §5.1 successful token response (plus `id_token` from OIDC Core §3.1.3.3).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// `Debug` redacts the tokens.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TokenResponse {
     pub access_token: String,
     pub token_type: String,
@@ -77,6 +78,24 @@ pub struct TokenResponse {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+impl std::fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::oauth::secret::redacted;
+        f.debug_struct("TokenResponse")
+            .field("access_token", &redacted(&self.access_token))
+            .field("token_type", &self.token_type)
+            .field("expires_in", &self.expires_in)
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_deref().map(redacted),
+            )
+            .field("scope", &self.scope)
+            .field("id_token", &self.id_token.as_deref().map(redacted))
+            .field("extra", &self.extra.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
 /// RFC 6749 §5.2 error response, used by every endpoint that answers with an OAuth error.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorResponse {
@@ -87,8 +106,8 @@ pub struct ErrorResponse {
     pub error_uri: Option<String>,
 }
 
-/// RFC 8628 §3.2 device authorization response.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// RFC 8628 §3.2 device authorization response. `Debug` redacts the device code.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeviceAuthorizationResponse {
     pub device_code: String,
     pub user_code: String,
@@ -98,6 +117,22 @@ pub struct DeviceAuthorizationResponse {
     pub expires_in: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval: Option<u64>,
+}
+
+impl std::fmt::Debug for DeviceAuthorizationResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceAuthorizationResponse")
+            .field(
+                "device_code",
+                &crate::oauth::secret::redacted(&self.device_code),
+            )
+            .field("user_code", &self.user_code)
+            .field("verification_uri", &self.verification_uri)
+            .field("verification_uri_complete", &self.verification_uri_complete)
+            .field("expires_in", &self.expires_in)
+            .field("interval", &self.interval)
+            .finish()
+    }
 }
 
 /// RFC 9126 §2.2 pushed authorization response.
@@ -128,5 +163,32 @@ mod tests {
         let back = serde_json::to_value(&meta).unwrap();
         assert_eq!(back["x_custom"], 1);
         assert!(back.get("jwks_uri").is_none());
+    }
+
+    #[test]
+    fn debug_redacts_tokens_and_the_device_code() {
+        let tokens = TokenResponse {
+            access_token: "at-s3cret".into(),
+            token_type: "Bearer".into(),
+            refresh_token: Some("rt-s3cret".into()),
+            id_token: Some("id-s3cret".into()),
+            ..TokenResponse::default()
+        };
+        let shown = format!("{tokens:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("Bearer"), "{shown}");
+        let device = DeviceAuthorizationResponse {
+            device_code: "dc-s3cret".into(),
+            user_code: "BCDF-GHJK".into(),
+            verification_uri: "http://as/device".into(),
+            verification_uri_complete: None,
+            expires_in: 600,
+            interval: None,
+        };
+        let shown = format!("{device:?}");
+        assert!(
+            !shown.contains("s3cret") && shown.contains("BCDF-GHJK"),
+            "{shown}"
+        );
     }
 }

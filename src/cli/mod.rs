@@ -105,6 +105,7 @@ pub use output::OutputArgs;
 use crate::oauth::client_auth::{AuthMethod, ClientCredentials};
 use crate::oauth::discovery::{self, Discovery};
 use crate::oauth::flow::{FlowConfig, FlowKind};
+use crate::oauth::secret::Secret;
 use crate::oauth::send_policy::CrossHostConsent;
 use crate::oauth::{EngineError, RecordingClient};
 
@@ -177,7 +178,7 @@ impl ClientArgsCommon {
         };
         Ok(Some(ClientCredentials {
             client_id: client_id.clone(),
-            client_secret: self.client_secret.clone(),
+            client_secret: self.client_secret.clone().map(Secret::new),
             auth_method: method,
         }))
     }

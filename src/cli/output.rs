@@ -7,9 +7,8 @@ use std::process::ExitCode;
 use serde_json::{Value, json};
 
 use super::terminal_text::{self, one_line};
-use crate::oauth::exchange::mask;
-use crate::oauth::http::SECRET_PARAMS;
 use crate::oauth::jwt::{Check, Verdict, Verification};
+use crate::oauth::secret::mask;
 use crate::oauth::{Exchange, RequestDraft, Step, StepStatus};
 
 /// Writes one line; write errors (a closed pipe) are ignored on purpose: there is no one left
@@ -127,22 +126,13 @@ impl Out {
     }
 
     fn draft_json(&self, draft: &RequestDraft) -> Value {
-        let hide = |name: &str, value: &str| {
-            if !self.reveal
-                && (draft.is_secret(name)
-                    || SECRET_PARAMS.iter().any(|s| s.eq_ignore_ascii_case(name)))
-            {
-                mask(value)
-            } else {
-                value.to_string()
-            }
-        };
+        let hide = |name: &str, value: &str| draft.shown_value(name, value, self.reveal);
         json!({
             "method": draft.method,
             "url": draft.url,
             "headers": draft.headers.iter().map(|(k, v)| (k.clone(), hide(k, v))).collect::<Vec<_>>(),
             "params": draft.params.iter().map(|(k, v)| (k.clone(), hide(k, v))).collect::<Vec<_>>(),
-            "json_body": draft.json_body,
+            "json_body": if self.reveal { draft.json_body.clone() } else { draft.masked_json_body() },
         })
     }
 
@@ -171,13 +161,7 @@ impl Out {
 
     /// A parameter's value as shown: masked when secret, unless `--show-secrets`.
     pub fn param_value(&self, draft: &RequestDraft, name: &str, value: &str) -> String {
-        if !self.reveal
-            && (draft.is_secret(name) || SECRET_PARAMS.iter().any(|s| s.eq_ignore_ascii_case(name)))
-        {
-            mask(value)
-        } else {
-            value.to_string()
-        }
+        draft.shown_value(name, value, self.reveal)
     }
 
     /// An exchange for humans: request line, headers and body, then the response.

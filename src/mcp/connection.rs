@@ -132,7 +132,7 @@ mod tests {
     fn a_secret_makes_a_basic_client_unless_told_otherwise() {
         let basic = client("c", Some("s"), None).unwrap();
         assert_eq!(basic.auth_method, AuthMethod::ClientSecretBasic);
-        assert_eq!(basic.client_secret.as_deref(), Some("s"));
+        assert_eq!(basic.client_secret.as_ref().map(|s| s.secret()), Some("s"));
         let post = client("c", Some("s"), Some("client_secret_post")).unwrap();
         assert_eq!(post.auth_method, AuthMethod::ClientSecretPost);
         assert_eq!(
@@ -161,7 +161,7 @@ mod tests {
     #[test]
     fn summaries_mask_secrets() {
         let mut exchange = Exchange::new("POST", "http://127.0.0.1:1/token?code=SECRETCODE123");
-        exchange.mark_secret("SECRETCODE123");
+        exchange.locate_secrets(&[]);
         exchange.status = Some(200);
         let summary = ExchangeSummary::of(&exchange);
         assert!(!summary.url.contains("SECRETCODE123"), "{}", summary.url);

@@ -8,6 +8,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
 use super::error::EngineError;
+use super::secret::Secret;
 use super::step::RequestDraft;
 
 /// How the client proves who it is (RFC 8414 `token_endpoint_auth_method` values).
@@ -60,7 +61,7 @@ impl std::fmt::Display for AuthMethod {
 pub struct ClientCredentials {
     pub client_id: String,
     #[serde(default, skip_serializing)]
-    pub client_secret: Option<String>,
+    pub client_secret: Option<Secret>,
     pub auth_method: AuthMethod,
 }
 
@@ -68,10 +69,7 @@ impl std::fmt::Debug for ClientCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientCredentials")
             .field("client_id", &self.client_id)
-            .field(
-                "client_secret",
-                &self.client_secret.as_ref().map(|_| "[redacted]"),
-            )
+            .field("client_secret", &self.client_secret)
             .field("auth_method", &self.auth_method)
             .finish()
     }
@@ -95,7 +93,7 @@ impl ClientCredentials {
     ) -> Self {
         ClientCredentials {
             client_id: client_id.into(),
-            client_secret: Some(client_secret.into()),
+            client_secret: Some(Secret::new(client_secret)),
             auth_method,
         }
     }
@@ -104,7 +102,7 @@ impl ClientCredentials {
     /// no secret.
     pub fn apply(&self, draft: &mut RequestDraft) -> Result<(), EngineError> {
         let secret = || {
-            self.client_secret.as_deref().ok_or_else(|| {
+            self.client_secret.as_ref().map(Secret::secret).ok_or_else(|| {
                 EngineError::config(format!(
                     "{} needs a client secret (give --client-secret, or use --auth-method none)",
                     self.auth_method
@@ -134,7 +132,7 @@ impl ClientCredentials {
     /// the secret, which is where servers that decode Basic the plain way go wrong.
     pub fn basic_encoding_changes(&self) -> bool {
         let changes = |s: &str| form_encode(s) != s;
-        changes(&self.client_id) || self.client_secret.as_deref().is_some_and(changes)
+        changes(&self.client_id) || self.client_secret.as_ref().is_some_and(|s| changes(s.secret()))
     }
 }
 

@@ -14,38 +14,11 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::error::EngineError;
 use super::exchange::Exchange;
 use super::step::RequestDraft;
-
-/// Form parameters whose values are secrets wherever they appear.
-pub const SECRET_PARAMS: &[&str] = &[
-    "client_secret",
-    "code",
-    "code_verifier",
-    "refresh_token",
-    "access_token",
-    "token",
-    "device_code",
-    "password",
-    "client_assertion",
-    "assertion",
-    "id_token_hint",
-    "registration_access_token",
-];
-
-/// JSON response fields whose values are secrets.
-pub const SECRET_FIELDS: &[&str] = &[
-    "access_token",
-    "refresh_token",
-    "id_token",
-    "device_code",
-    "registration_access_token",
-    "client_secret",
-];
 
 /// Limits for every request the client sends.
 #[derive(Debug, Clone)]
@@ -123,8 +96,9 @@ pub struct RawRequest {
     pub url: String,
     pub headers: Vec<(String, String)>,
     pub body: Option<Vec<u8>>,
-    /// Values to mask in the recorded exchange.
-    pub secrets: Vec<String>,
+    /// Names of params and headers the request marked secret, beyond the engine's rule
+    /// ([`crate::oauth::secret::is_secret_name`]): where the recorded exchange masks.
+    pub secret_names: Vec<String>,
 }
 
 impl RawRequest {
@@ -157,42 +131,33 @@ impl RawRequest {
         }
         set_default_header(&mut headers, "Accept", "application/json");
 
-        let mut secrets = Vec::new();
-        for (name, value) in draft.params.iter().chain(draft.headers.iter()) {
-            if draft.is_secret(name) || is_secret_param(name) {
-                secrets.push(value.clone());
-            }
-        }
-        if let Some(json) = &draft.json_body {
-            collect_secret_fields(json, &mut secrets);
-        }
         Ok(RawRequest {
             method: draft.method.to_ascii_uppercase(),
             url: url.to_string(),
             headers,
             body,
-            secrets,
+            secret_names: draft.secret_names.clone(),
         })
+    }
+}
+
+impl RawRequest {
+    /// The request side of the exchange that records this request, its secrets located.
+    pub fn recorded(&self) -> Exchange {
+        let mut exchange = Exchange::new(self.method.clone(), self.url.clone());
+        exchange.request_headers = self.headers.clone();
+        exchange.request_body = self
+            .body
+            .as_deref()
+            .map(|b| String::from_utf8_lossy(b).into_owned());
+        exchange.locate_secrets(&self.secret_names);
+        exchange
     }
 }
 
 fn set_default_header(headers: &mut Vec<(String, String)>, name: &str, value: &str) {
     if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name)) {
         headers.push((name.to_string(), value.to_string()));
-    }
-}
-
-fn is_secret_param(name: &str) -> bool {
-    SECRET_PARAMS.iter().any(|s| s.eq_ignore_ascii_case(name))
-}
-
-fn collect_secret_fields(json: &serde_json::Value, out: &mut Vec<String>) {
-    if let Some(object) = json.as_object() {
-        for field in SECRET_FIELDS {
-            if let Some(serde_json::Value::String(value)) = object.get(*field) {
-                out.push(value.clone());
-            }
-        }
     }
 }
 
@@ -249,45 +214,36 @@ impl RecordingClient {
 
     /// Sends a raw request and records the exchange, whatever happens.
     pub async fn execute(&self, raw: RawRequest) -> Exchange {
-        let mut exchange = Exchange::new(raw.method.clone(), raw.url.clone());
-        exchange.request_headers = raw.headers.clone();
-        exchange.request_body = raw
-            .body
-            .as_deref()
-            .map(|b| String::from_utf8_lossy(b).into_owned());
-        for secret in &raw.secrets {
-            exchange.mark_secret(secret);
-        }
-        mark_authorization(&mut exchange);
+        let mut exchange = raw.recorded();
+        // Errors quote the URL; they quote it masked, as every view shows it.
+        let shown_url = exchange.masked_url();
 
         let started = Instant::now();
-        let outcome = self.perform(&raw, &mut exchange).await;
+        let outcome = self.perform(&raw, &shown_url, &mut exchange).await;
         exchange.duration = started.elapsed();
         if let Err(reason) = outcome {
             exchange.error = Some(reason);
         }
-        if let Some(body) = &exchange.response_body
-            && let Ok(json) = serde_json::from_str::<serde_json::Value>(body)
-        {
-            let mut found = Vec::new();
-            collect_secret_fields(&json, &mut found);
-            for secret in found {
-                exchange.mark_secret(&secret);
-            }
-        }
+        exchange.locate_secrets(&raw.secret_names);
         tracing::debug!(
             method = %exchange.method,
-            url = %exchange.redact(&exchange.url),
+            url = %shown_url,
             status = ?exchange.status,
-            error = ?exchange.error.as_deref().map(|e| exchange.redact(e)),
+            error = ?exchange.error,
             "exchange"
         );
         self.log.record(exchange.clone());
         exchange
     }
 
-    /// Does the I/O, filling the response side of `exchange`; returns the failure in words.
-    async fn perform(&self, raw: &RawRequest, exchange: &mut Exchange) -> Result<(), String> {
+    /// Does the I/O, filling the response side of `exchange`; returns the failure in words,
+    /// naming the URL as `shown_url`.
+    async fn perform(
+        &self,
+        raw: &RawRequest,
+        shown_url: &str,
+        exchange: &mut Exchange,
+    ) -> Result<(), String> {
         let method = reqwest::Method::from_bytes(raw.method.as_bytes())
             .map_err(|_| format!("invalid HTTP method {:?}", raw.method))?;
         let mut builder = self.http.request(method, &raw.url);
@@ -297,7 +253,7 @@ impl RecordingClient {
         if let Some(body) = &raw.body {
             builder = builder.body(body.clone());
         }
-        let mut response = builder.send().await.map_err(|e| describe(&e, &raw.url))?;
+        let mut response = builder.send().await.map_err(|e| describe(&e, shown_url))?;
         exchange.status = Some(response.status().as_u16());
         exchange.response_headers = header_pairs(response.headers());
         let mut body: Vec<u8> = Vec::new();
@@ -316,7 +272,7 @@ impl RecordingClient {
                     body.extend_from_slice(&chunk);
                 }
                 Ok(None) => break Ok(()),
-                Err(e) => break Err(describe(&e, &raw.url)),
+                Err(e) => break Err(describe(&e, shown_url)),
             }
         };
         exchange.response_body = Some(String::from_utf8_lossy(&body).into_owned());
@@ -331,26 +287,6 @@ fn human_bytes(n: usize) -> String {
         format!("{} KiB", n / 1024)
     } else {
         format!("{n} bytes")
-    }
-}
-
-/// Marks the credential in an `Authorization` header (Basic or Bearer) as secret.
-fn mark_authorization(exchange: &mut Exchange) {
-    let credentials: Vec<String> = exchange
-        .request_headers
-        .iter()
-        .filter(|(k, _)| k.eq_ignore_ascii_case("authorization"))
-        .map(|(_, v)| v.split_once(' ').map_or(v.as_str(), |(_, c)| c).to_string())
-        .collect();
-    for credential in credentials {
-        exchange.mark_secret(&credential);
-        // The decoded Basic pair may be shown elsewhere (a curl -u, a debug view).
-        if let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(credential.trim())
-            && let Ok(pair) = String::from_utf8(decoded)
-            && let Some((_, secret)) = pair.split_once(':')
-        {
-            exchange.mark_secret(secret);
-        }
     }
 }
 
@@ -460,17 +396,13 @@ fn header_pairs(headers: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
 fn raw_from_http(request: &oauth2::HttpRequest) -> RawRequest {
     let headers = header_pairs(request.headers());
     let body = request.body();
-    // oauth2 sends form bodies; mark the secret params in them.
-    let secrets = url::form_urlencoded::parse(body)
-        .filter(|(k, _)| is_secret_param(k))
-        .map(|(_, v)| v.into_owned())
-        .collect();
+    // oauth2 sends form bodies; the engine's rule finds the secret params in them.
     RawRequest {
         method: request.method().as_str().to_string(),
         url: request.uri().to_string(),
         headers,
         body: (!body.is_empty()).then(|| body.clone()),
-        secrets,
+        secret_names: Vec::new(),
     }
 }
 
@@ -488,7 +420,8 @@ mod tests {
             raw.body.as_deref(),
             Some(&b"grant_type=authorization_code&code=the-code-value"[..])
         );
-        assert!(raw.secrets.contains(&"the-code-value".to_string()));
+        let shown = raw.recorded().redacted();
+        assert!(!shown.request_body.unwrap().contains("the-code-value"));
         assert!(
             raw.headers
                 .contains(&("Accept".into(), "application/json".into()))
@@ -517,19 +450,17 @@ mod tests {
     }
 
     #[test]
-    fn basic_credentials_and_their_secret_are_marked() {
+    fn basic_credentials_are_masked_whole() {
         let mut ex = Exchange::new("POST", "http://x/token");
         // "client:s3cr3t-value"
         ex.request_headers.push((
             "Authorization".into(),
             "Basic Y2xpZW50OnMzY3IzdC12YWx1ZQ==".into(),
         ));
-        mark_authorization(&mut ex);
-        assert!(ex.secrets.contains(&"s3cr3t-value".to_string()));
-        assert!(
-            !ex.redacted().request_headers[0]
-                .1
-                .contains("Y2xpZW50OnMzY3IzdC12YWx1ZQ==")
+        ex.locate_secrets(&[]);
+        assert_eq!(
+            ex.redacted().request_headers[0].1,
+            "Basic •••••• (28 chars)"
         );
     }
 

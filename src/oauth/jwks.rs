@@ -2,6 +2,8 @@
 //! [`KeyStore`] that fetches a server's `jwks_uri` and refetches it once when a token names a
 //! key it does not hold (the server may have rotated its keys since the last fetch).
 
+use std::fmt;
+
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
@@ -9,10 +11,13 @@ use super::error::EngineError;
 use super::exchange::Exchange;
 use super::http::RecordingClient;
 use super::response::expect_json;
+use super::secret::Secret;
 use super::step::RequestDraft;
 
 /// One JSON Web Key. Only the members the engine reads are named; the rest are kept.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// `Debug` redacts `k` and shows only the names of the other members (a private key's `d`
+/// is among them).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Jwk {
     pub kty: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35,7 +40,7 @@ pub struct Jwk {
     pub y: Option<String>,
     /// Symmetric key value (RFC 7518 §6.4). Secret: never serialized back out.
     #[serde(default, skip_serializing)]
-    pub k: Option<String>,
+    pub k: Option<Secret>,
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -52,18 +57,35 @@ impl Jwk {
     /// Decodes a base64url member (`n`, `e`, `x`, `y`, `k`).
     pub fn member(&self, name: &str) -> Result<Vec<u8>, EngineError> {
         let value = match name {
-            "n" => &self.n,
-            "e" => &self.e,
-            "x" => &self.x,
-            "y" => &self.y,
-            "k" => &self.k,
-            _ => &None,
+            "n" => self.n.as_deref(),
+            "e" => self.e.as_deref(),
+            "x" => self.x.as_deref(),
+            "y" => self.y.as_deref(),
+            "k" => self.k.as_ref().map(Secret::secret),
+            _ => None,
         };
         let value = value
-            .as_deref()
             .ok_or_else(|| EngineError::Jwt(format!("{} has no {name:?} member", self.label())))?;
         b64url_decode(value)
             .map_err(|_| EngineError::Jwt(format!("{}: {name:?} is not base64url", self.label())))
+    }
+}
+
+impl fmt::Debug for Jwk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Jwk")
+            .field("kty", &self.kty)
+            .field("kid", &self.kid)
+            .field("use", &self.use_)
+            .field("alg", &self.alg)
+            .field("crv", &self.crv)
+            .field("n", &self.n)
+            .field("e", &self.e)
+            .field("x", &self.x)
+            .field("y", &self.y)
+            .field("k", &self.k)
+            .field("other_members", &self.extra.keys().collect::<Vec<_>>())
+            .finish()
     }
 }
 
@@ -193,6 +215,19 @@ impl KeyStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_redacts_the_symmetric_key_and_private_members() {
+        let set = JwkSet::parse(
+            r#"{"keys":[{"kty":"oct","kid":"h","k":"c2VjcmV0LWtleS12YWx1ZQ"},{"kty":"EC","crv":"P-256","x":"AA","y":"AA","d":"cHJpdmF0ZS1kLXZhbHVl"}]}"#,
+        )
+        .unwrap();
+        let shown = format!("{set:?}");
+        assert!(!shown.contains("c2VjcmV0LWtleS12YWx1ZQ"), "{shown}");
+        assert!(!shown.contains("cHJpdmF0ZS1kLXZhbHVl"), "{shown}");
+        assert!(shown.contains("\"d\""), "{shown}");
+        assert_eq!(set.keys[0].member("k").unwrap(), b"secret-key-value");
+    }
 
     #[test]
     fn parses_a_set_or_a_single_key() {

@@ -17,10 +17,12 @@ use serde_json::{Map, Value};
 use super::error::EngineError;
 use super::http::RecordingClient;
 use super::jwks::{Jwk, JwkSet, KeyStore, b64url_decode};
+use super::secret::redacted;
 use super::time;
 
-/// A decoded compact JWS. Nothing in it is trusted until verified.
-#[derive(Debug, Clone, PartialEq)]
+/// A decoded compact JWS. Nothing in it is trusted until verified. `Debug` shows the header
+/// and claims but not the token itself: a JWT is often a bearer credential.
+#[derive(Clone, PartialEq)]
 pub struct Jwt {
     raw: String,
     header: Map<String, Value>,
@@ -29,6 +31,17 @@ pub struct Jwt {
     /// The payload's members when it is a JSON object, else empty.
     claims: Map<String, Value>,
     signature: Vec<u8>,
+}
+
+impl std::fmt::Debug for Jwt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Jwt")
+            .field("raw", &redacted(&self.raw))
+            .field("header", &self.header)
+            .field("claims", &self.claims)
+            .field("payload_bytes", &self.payload.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Jwt {
@@ -227,8 +240,10 @@ impl Algorithm {
     }
 }
 
-/// The header `alg` as an algorithm the engine verifies, or the reason it will not.
+/// The header `alg` as an algorithm the engine verifies, or the reason it will not: an
+/// unsupported or `none` alg, or a critical extension the engine does not understand.
 pub fn accepted_algorithm(jwt: &Jwt) -> Result<Algorithm, String> {
+    check_critical(jwt.unverified_header())?;
     match jwt.alg() {
         None => Err("the header has no alg".into()),
         Some(a) if a.eq_ignore_ascii_case("none") => Err(
@@ -236,6 +251,46 @@ pub fn accepted_algorithm(jwt: &Jwt) -> Result<Algorithm, String> {
                 .into(),
         ),
         Some(a) => Algorithm::from_name(a).ok_or_else(|| format!("alg {a:?} is not supported")),
+    }
+}
+
+/// RFC 7515 §4.1.11: `crit` lists header parameters the recipient must understand, or refuse
+/// the token. oauthscope understands no extension, so any `crit` is refused; so is a
+/// malformed one (not an array of names, or an empty one), and an unencoded payload
+/// (`b64: false`, RFC 7797 §6), which it does not verify, whether or not `crit` names it.
+fn check_critical(header: &Map<String, Value>) -> Result<(), String> {
+    if header.get("b64") == Some(&Value::Bool(false)) {
+        return Err(
+            "the header asks for an unencoded payload (b64: false, RFC 7797), which \
+                    oauthscope does not verify: refused (RFC 7515 §4.1.11)"
+                .into(),
+        );
+    }
+    let Some(crit) = header.get("crit") else {
+        return Ok(());
+    };
+    let names: Option<Vec<&str>> = crit
+        .as_array()
+        .map(|list| list.iter().map(Value::as_str).collect::<Option<Vec<_>>>())
+        .unwrap_or(None);
+    match names {
+        None => Err(
+            "the header's crit is not a list of header parameter names: \
+                     malformed, refused (RFC 7515 §4.1.11)"
+                .into(),
+        ),
+        Some(names) if names.is_empty() => Err("the header's crit is an empty list, which \
+                                                RFC 7515 §4.1.11 forbids: refused"
+            .into()),
+        Some(names) => Err(format!(
+            "the header marks {} as critical (crit), an extension oauthscope does not \
+             understand: refused (RFC 7515 §4.1.11)",
+            names
+                .iter()
+                .map(|n| format!("{n:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
     }
 }
 
@@ -429,7 +484,8 @@ impl Verification {
 }
 
 /// What the claims are checked against. `now` is the clock (inject a fixed time in tests).
-#[derive(Debug, Clone)]
+/// `Debug` redacts the access token.
+#[derive(Clone)]
 pub struct ClaimRules {
     pub now: SystemTime,
     /// Allowed clock difference for exp, nbf and iat.
@@ -443,6 +499,21 @@ pub struct ClaimRules {
     pub access_token: Option<String>,
     /// An ID token must carry exp (OIDC Core §2); a bare JWT need not.
     pub require_exp: bool,
+}
+
+impl std::fmt::Debug for ClaimRules {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClaimRules")
+            .field("now", &self.now)
+            .field("skew", &self.skew)
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("authorized_party", &self.authorized_party)
+            .field("nonce", &self.nonce)
+            .field("access_token", &self.access_token.as_deref().map(redacted))
+            .field("require_exp", &self.require_exp)
+            .finish()
+    }
 }
 
 impl Default for ClaimRules {

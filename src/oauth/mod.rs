@@ -7,8 +7,9 @@
 //! followed, timeouts, a body size limit). Every request becomes an [`Exchange`] pushed to the
 //! client's [`http::ExchangeLog`] (an `Arc<Mutex<Vec<Exchange>>>` shared by clones, with an
 //! optional `tokio::sync::mpsc::UnboundedSender<Exchange>` listener for UIs:
-//! `ExchangeLog::with_listener(tx)`). Secret values are marked on each exchange so
-//! [`Exchange::redacted`] and [`Exchange::to_curl`] mask them. Transport failures do not raise:
+//! `ExchangeLog::with_listener(tx)`). Each exchange records where its secrets are (form or
+//! query pair, JSON member, `Authorization` credential; [`secret`] holds the one rule that
+//! names them), so [`Exchange::redacted`] and [`Exchange::to_curl`] mask them by structure. Transport failures do not raise:
 //! they are recorded on the exchange; [`response`] turns an exchange into a typed result or a
 //! readable [`EngineError`]. The client also implements `oauth2::AsyncHttpClient`, so the
 //! `oauth2` crate's traffic is recorded the same way.
@@ -52,6 +53,7 @@ pub mod pkce;
 pub mod redirect;
 pub mod registration;
 pub mod response;
+pub mod secret;
 pub mod send_policy;
 pub mod step;
 pub mod time;

@@ -12,9 +12,11 @@ use tokio::net::{TcpListener, TcpStream};
 
 use super::discovery::is_loopback_http;
 use super::error::EngineError;
+use super::secret::{is_secret_name, redacted};
 
-/// The parameters the authorization server sent back on the redirect.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+/// The parameters the authorization server sent back on the redirect. `Debug` masks the
+/// code and every secret parameter.
+#[derive(Clone, Default, PartialEq, Eq, Serialize)]
 pub struct AuthorizationResponse {
     pub code: Option<String>,
     pub state: Option<String>,
@@ -23,6 +25,31 @@ pub struct AuthorizationResponse {
     pub error_description: Option<String>,
     /// Every parameter as received, in order.
     pub params: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for AuthorizationResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let params: Vec<(&str, String)> = self
+            .params
+            .iter()
+            .map(|(k, v)| {
+                let shown = if is_secret_name(k) {
+                    redacted(v)
+                } else {
+                    v.clone()
+                };
+                (k.as_str(), shown)
+            })
+            .collect();
+        f.debug_struct("AuthorizationResponse")
+            .field("code", &self.code.as_deref().map(redacted))
+            .field("state", &self.state)
+            .field("iss", &self.iss)
+            .field("error", &self.error)
+            .field("error_description", &self.error_description)
+            .field("params", &params)
+            .finish()
+    }
 }
 
 /// Reads the parameters of a redirect URL (query, or fragment when the query has none).
@@ -347,5 +374,18 @@ mod tests {
             .await
             .unwrap_err();
         assert!(err.to_string().contains("paste"));
+    }
+
+    #[test]
+    fn debug_masks_the_code_and_secret_params() {
+        let response =
+            parse_redirect_url("http://127.0.0.1:1/cb?code=c0de-s3cret&state=st&id_token=eyJ.x.y")
+                .unwrap();
+        let shown = format!("{response:?}");
+        assert!(
+            !shown.contains("c0de-s3cret") && !shown.contains("eyJ.x.y"),
+            "{shown}"
+        );
+        assert!(shown.contains("\"st\""), "{shown}");
     }
 }

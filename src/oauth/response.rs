@@ -11,7 +11,7 @@ use crate::wire::ErrorResponse;
 /// Fails when no complete response arrived, or when the server redirected.
 pub fn check_transport(exchange: &Exchange) -> Result<u16, EngineError> {
     if let Some(error) = &exchange.error {
-        return Err(EngineError::Transport(exchange.redact(error)));
+        return Err(EngineError::Transport(error.clone()));
     }
     let status = exchange
         .status
@@ -19,7 +19,9 @@ pub fn check_transport(exchange: &Exchange) -> Result<u16, EngineError> {
     if (300..400).contains(&status) {
         return Err(EngineError::Redirect {
             status,
+            // Masked: a redirect may carry a code or a token in its query.
             location: exchange
+                .redacted()
                 .response_header("location")
                 .unwrap_or("(no Location header)")
                 .to_string(),
@@ -61,7 +63,7 @@ pub fn json_body(exchange: &Exchange) -> Result<serde_json::Value, EngineError> 
             .response_header("content-type")
             .unwrap_or("no Content-Type")
             .to_string(),
-        snippet: snippet(&exchange.redact(body)),
+        snippet: masked_snippet(exchange),
     })
 }
 
@@ -87,8 +89,15 @@ fn error_from_status(exchange: &Exchange, status: u16) -> EngineError {
     EngineError::Status {
         status,
         reason: http_reason(status).to_string(),
-        snippet: snippet(&exchange.redact(body)),
+        snippet: masked_snippet(exchange),
     }
+}
+
+/// The start of the body for an error message, from the masked view: a form-encoded body
+/// with a token in it is quoted masked. (Free text from the server is quoted as sent: see
+/// [`crate::oauth::exchange`].)
+fn masked_snippet(exchange: &Exchange) -> String {
+    snippet(&exchange.masked_response_body().unwrap_or_default())
 }
 
 /// One `name="value"` parameter of a WWW-Authenticate challenge.
@@ -161,6 +170,20 @@ mod tests {
         let ex = response(200, "application/json", r#"{"token_type":"Bearer"}"#);
         let err = expect_json::<TokenResponse>(&ex, "token response", &[200]).unwrap_err();
         assert!(err.to_string().contains("access_token"), "{err}");
+    }
+
+    #[test]
+    fn error_snippets_quote_the_masked_body() {
+        let mut ex = response(
+            400,
+            "application/x-www-form-urlencoded",
+            "error_hint=x&access_token=s3cr%2Ft%2Bv4lue%3D%3D",
+        );
+        ex.locate_secrets(&[]);
+        let err = expect_json::<TokenResponse>(&ex, "token response", &[200]).unwrap_err();
+        let text = err.to_string();
+        assert!(!text.contains("s3cr"), "{text}");
+        assert!(text.contains("access_token=•••••• (14 chars)"), "{text}");
     }
 
     #[test]

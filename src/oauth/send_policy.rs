@@ -18,7 +18,6 @@
 use serde::Serialize;
 
 use super::discovery::is_loopback_http;
-use super::http::SECRET_PARAMS;
 use super::step::RequestDraft;
 
 /// The rule a refused request broke.
@@ -122,16 +121,13 @@ impl CrossHostConsent {
 }
 
 /// True when the request carries something that must not reach the wrong place: an
-/// `Authorization` header, a parameter marked secret, or a parameter secret by name.
+/// `Authorization` header, or a header or parameter that the one secret rule names.
 pub fn carries_credentials(draft: &RequestDraft) -> bool {
-    let header = draft
+    draft
         .headers
         .iter()
-        .any(|(k, _)| k.eq_ignore_ascii_case("authorization") || draft.is_secret(k));
-    let param = draft.params.iter().any(|(k, _)| {
-        draft.is_secret(k) || SECRET_PARAMS.iter().any(|s| s.eq_ignore_ascii_case(k))
-    });
-    header || param
+        .chain(draft.params.iter())
+        .any(|(k, _)| draft.is_secret(k))
 }
 
 /// Decides whether `draft` may go to its URL, for a server whose issuer is `issuer`.

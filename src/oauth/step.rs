@@ -2,9 +2,12 @@
 //! is for, the request it will send (editable before sending), its status and, once sent,
 //! the [`Exchange`] it produced.
 
+use std::fmt;
+
 use serde::Serialize;
 
 use super::exchange::Exchange;
+use super::secret::{is_secret_name, mask, mask_credential};
 
 /// Where a step stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -36,7 +39,7 @@ impl StepStatus {
 
 /// The request a step will send, as editable data. For a GET the params go in the query,
 /// for a POST in a form body (or JSON for registration, see `json_body`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Clone, PartialEq, Serialize)]
 pub struct RequestDraft {
     pub method: String,
     pub url: String,
@@ -81,10 +84,56 @@ impl RequestDraft {
         self.params.retain(|(k, _)| k != name);
     }
 
+    /// True when the param or header `name` holds a secret: marked so by the request, named
+    /// by the engine's rule, or the `Authorization` header.
     pub fn is_secret(&self, name: &str) -> bool {
-        self.secret_names
-            .iter()
-            .any(|s| s.eq_ignore_ascii_case(name))
+        name.eq_ignore_ascii_case("authorization")
+            || is_secret_name(name)
+            || self
+                .secret_names
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(name))
+    }
+
+    /// The value of param or header `name` as shown: masked when secret, unless `reveal`.
+    pub fn shown_value(&self, name: &str, value: &str, reveal: bool) -> String {
+        if reveal || !self.is_secret(name) {
+            value.to_string()
+        } else if name.eq_ignore_ascii_case("authorization") {
+            mask_credential(value)
+        } else {
+            mask(value)
+        }
+    }
+
+    /// The JSON body with its secret members masked, found by the same rule as an exchange's.
+    pub fn masked_json_body(&self) -> Option<serde_json::Value> {
+        let json = self.json_body.as_ref()?;
+        let mut probe = Exchange::new(self.method.clone(), self.url.clone());
+        probe.request_body = Some(json.to_string());
+        probe.locate_secrets(&self.secret_names);
+        let masked = probe.redacted().request_body?;
+        serde_json::from_str(&masked).ok()
+    }
+}
+
+/// Debug masks secret params and headers, so a draft in a log leaks nothing.
+impl fmt::Debug for RequestDraft {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = |pairs: &[(String, String)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.clone(), self.shown_value(k, v, false)))
+                .collect()
+        };
+        f.debug_struct("RequestDraft")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &shown(&self.headers))
+            .field("params", &shown(&self.params))
+            .field("json_body", &self.masked_json_body())
+            .field("secret_names", &self.secret_names)
+            .finish()
     }
 }
 
@@ -127,6 +176,22 @@ mod tests {
         assert_eq!(draft.param("scope"), Some("openid profile"));
         draft.remove_param("scope");
         assert_eq!(draft.param("scope"), None);
+    }
+
+    #[test]
+    fn debug_masks_secret_params_headers_and_json_members() {
+        let mut draft = RequestDraft::new("POST", "http://as/token");
+        draft.set_param("grant_type", "refresh_token");
+        draft.set_param("refresh_token", "rt-s3cr3t-value");
+        draft
+            .headers
+            .push(("Authorization".into(), "Basic YTpi".into()));
+        draft.json_body = Some(serde_json::json!({"client_secret": "js0n-s3cret"}));
+        let shown = format!("{draft:?}");
+        for secret in ["rt-s3cr3t-value", "YTpi", "js0n-s3cret"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("refresh_token"), "{shown}");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
 
-use crate::oauth::exchange::mask;
+use crate::oauth::secret::mask;
 use crate::oauth::time;
 
 use super::theme::Theme;
@@ -153,32 +153,6 @@ pub fn secret<'a>(value: &str, reveal: bool, theme: &Theme) -> Span<'a> {
     Span::styled(shown, theme.secret())
 }
 
-/// A URL with the values of secret query parameters (a redirect's `code`, say) masked.
-pub fn mask_url_secrets(url: &str) -> String {
-    let Ok(mut parsed) = url::Url::parse(url) else {
-        return url.to_string();
-    };
-    if parsed.query().is_none() {
-        return url.to_string();
-    }
-    let pairs: Vec<(String, String)> = parsed
-        .query_pairs()
-        .map(|(k, v)| {
-            let secret = crate::oauth::http::SECRET_PARAMS
-                .iter()
-                .any(|s| s.eq_ignore_ascii_case(&k));
-            let v = if secret { mask(&v) } else { v.into_owned() };
-            (k.into_owned(), v)
-        })
-        .collect();
-    parsed.query_pairs_mut().clear().extend_pairs(pairs);
-    // Masks read better unescaped: `code=SplxlOBe…•••`, not percent-encoded.
-    parsed
-        .to_string()
-        .replace("%E2%80%A2", "•")
-        .replace("%E2%80%A6", "…")
-}
-
 /// Cuts `text` to `width` characters, ending with an ellipsis when cut.
 pub fn ellipsize(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
@@ -297,16 +271,6 @@ mod tests {
             date_time(UNIX_EPOCH + Duration::from_secs(1_709_210_096)),
             "2024-02-29 12:34:56 UTC"
         );
-    }
-
-    #[test]
-    fn secret_query_values_are_masked_in_urls() {
-        let url = "http://127.0.0.1:5/callback?code=SplxlOBeZQQYbYS6WxSbIA&state=xyz";
-        assert_eq!(
-            mask_url_secrets(url),
-            "http://127.0.0.1:5/callback?code=SplxlOBe…•••&state=xyz"
-        );
-        assert_eq!(mask_url_secrets("not a url"), "not a url");
     }
 
     #[test]

@@ -426,3 +426,89 @@ fn malformed_keys_fail_without_panicking() {
         );
     }
 }
+
+/// A validly signed HS256 token with `extra` merged into its header.
+fn hs256_with_header(extra: serde_json::Value) -> (Jwt, TestKey) {
+    let key = TestKey::hmac("HS256", "k1", b"a shared secret of thirty-two bytes!");
+    let mut header = json!({"alg": "HS256", "kid": "k1"});
+    header
+        .as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    let token = key.sign_with_header(header, &json!({"sub": "alice"}));
+    (Jwt::decode(&token).unwrap(), key)
+}
+
+#[test]
+fn crit_naming_an_unknown_extension_is_refused() {
+    let (jwt, key) = hs256_with_header(json!({"crit": ["exp"], "exp": 1}));
+    let keys = JwkSet::from_value(jwks(&[&key])).unwrap();
+    let check = check_signature_with_set(&jwt, &keys);
+    assert_eq!(check.verdict, Verdict::Fail);
+    assert!(check.detail.contains("\"exp\""), "{}", check.detail);
+    assert!(
+        check.detail.contains("RFC 7515 §4.1.11"),
+        "{}",
+        check.detail
+    );
+    // Decoding still shows the token.
+    assert_eq!(jwt.claim_str("sub"), Some("alice"));
+}
+
+#[test]
+fn crit_b64_false_is_refused_and_so_is_b64_false_alone() {
+    for extra in [
+        json!({"crit": ["b64"], "b64": false}),
+        json!({"b64": false}),
+    ] {
+        let (jwt, _) = hs256_with_header(extra.clone());
+        let check = check_signature_with_secret(&jwt, b"a shared secret of thirty-two bytes!");
+        assert_eq!(check.verdict, Verdict::Fail, "{extra}");
+        assert!(check.detail.contains("b64: false"), "{}", check.detail);
+        assert!(
+            check.detail.contains("RFC 7515 §4.1.11"),
+            "{}",
+            check.detail
+        );
+    }
+}
+
+#[test]
+fn crit_as_a_string_or_an_empty_list_is_refused() {
+    for (extra, words) in [
+        (json!({"crit": "exp"}), "not a list"),
+        (json!({"crit": []}), "empty list"),
+        (json!({"crit": [1]}), "not a list"),
+    ] {
+        let (jwt, key) = hs256_with_header(extra.clone());
+        let keys = JwkSet::from_value(jwks(&[&key])).unwrap();
+        let check = check_signature_with_set(&jwt, &keys);
+        assert_eq!(check.verdict, Verdict::Fail, "{extra}");
+        assert!(check.detail.contains(words), "{extra}: {}", check.detail);
+        assert!(
+            check.detail.contains("RFC 7515 §4.1.11"),
+            "{}",
+            check.detail
+        );
+    }
+}
+
+#[test]
+fn a_header_without_crit_still_verifies() {
+    let (jwt, key) = hs256_with_header(json!({"typ": "JWT"}));
+    let keys = JwkSet::from_value(jwks(&[&key])).unwrap();
+    assert_eq!(check_signature_with_set(&jwt, &keys).verdict, Verdict::Pass);
+}
+
+#[test]
+fn debug_hides_the_token_and_the_access_token_to_bind() {
+    let (jwt, _) = hs256_with_header(json!({}));
+    let shown = format!("{jwt:?}");
+    assert!(!shown.contains(jwt.raw()), "{shown}");
+    assert!(shown.contains("alice"), "{shown}");
+    let rules = ClaimRules {
+        access_token: Some("at-s3cret-value".into()),
+        ..ClaimRules::default()
+    };
+    assert!(!format!("{rules:?}").contains("at-s3cret-value"));
+}

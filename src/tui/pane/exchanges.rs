@@ -75,9 +75,8 @@ fn note<'a>(exchange: &Exchange, theme: &Theme) -> Span<'a> {
             theme.failure(),
         );
     }
-    if let Some(location) = exchange.response_header("location") {
-        let shown = widgets::mask_url_secrets(&exchange.redact(location));
-        return Span::styled(format!("  → {shown}"), theme.hint());
+    if let Some(location) = exchange.redacted().response_header("location") {
+        return Span::styled(format!("  → {location}"), theme.hint());
     }
     let json = exchange
         .response_body
@@ -139,12 +138,7 @@ pub fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
             .take(1),
     );
     for (name, value) in &shown.response_headers {
-        let value = if name.eq_ignore_ascii_case("location") && !app.ui.reveal {
-            widgets::mask_url_secrets(value)
-        } else {
-            value.clone()
-        };
-        lines.push(header_line(name, &value, &theme));
+        lines.push(header_line(name, value, &theme));
     }
     if let Some(error) = &shown.error {
         lines.push(Line::styled(error.clone(), theme.failure()));

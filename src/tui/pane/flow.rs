@@ -6,7 +6,6 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use crate::oauth::http::SECRET_PARAMS;
 use crate::oauth::{Exchange, RequestDraft, Step, StepStatus};
 use crate::tui::app::App;
 use crate::tui::model::{FLOWS, FlowRun, FlowView, Waiting, flow_summary, flow_title};
@@ -304,11 +303,8 @@ pub fn request_lines<'a>(request: &RequestDraft, reveal: bool, theme: &Theme) ->
         .unwrap_or(0);
     for (name, value) in request.headers.iter().chain(request.params.iter()) {
         // The draft's own list, plus every parameter the engine treats as secret.
-        let secret = request.is_secret(name)
-            || SECRET_PARAMS.iter().any(|s| s.eq_ignore_ascii_case(name))
-            || name.eq_ignore_ascii_case("authorization");
-        let shown = if secret {
-            widgets::secret(value, reveal, theme)
+        let shown = if request.is_secret(name) {
+            Span::styled(request.shown_value(name, value, reveal), theme.secret())
         } else {
             Span::styled(value.clone(), theme.text())
         };
@@ -317,8 +313,13 @@ pub fn request_lines<'a>(request: &RequestDraft, reveal: bool, theme: &Theme) ->
             shown,
         ]));
     }
-    if let Some(json) = &request.json_body {
-        let pretty = serde_json::to_string_pretty(json).unwrap_or_default();
+    let json = if reveal {
+        request.json_body.clone()
+    } else {
+        request.masked_json_body()
+    };
+    if let Some(json) = json {
+        let pretty = serde_json::to_string_pretty(&json).unwrap_or_default();
         lines.extend(widgets::styled_lines(&pretty, theme.text()));
     }
     lines
@@ -347,14 +348,9 @@ pub fn response_lines<'a>(exchange: &Exchange, reveal: bool, theme: &Theme) -> V
         ),
     ])];
     if let Some(location) = shown.response_header("location") {
-        let location = if reveal {
-            location.to_string()
-        } else {
-            widgets::mask_url_secrets(location)
-        };
         lines.push(Line::from(vec![
             Span::styled("  location  ", theme.hint()),
-            Span::styled(location, theme.text()),
+            Span::styled(location.to_string(), theme.text()),
         ]));
     }
     if let Some(error) = &shown.error {
