@@ -185,7 +185,7 @@ async fn a_server_without_discovery_uses_the_endpoints_typed_in() {
     harness.press("tab");
     harness.type_text("http://127.0.0.1:9/token");
     harness.press("enter");
-    let screen = harness.wait_for("using the endpoints typed in").await;
+    let screen = harness.wait_for("using the endpoints given by hand").await;
     assert!(screen.contains("✓authorize ✓token"), "{screen}");
     harness.finish().await;
 }

@@ -131,6 +131,7 @@ fn app() -> App {
     let (mut app, _rx) = App::new(settings);
     app.servers[0].discovery = ServerState::Done {
         metadata: Box::new(metadata()),
+        sources: Default::default(),
         raw: serde_json::to_string_pretty(&metadata()).unwrap(),
         warnings: vec![],
     };

@@ -116,7 +116,7 @@ async fn verify(
         return Ok(("jwks_file", jwt::verify_with_set(jwt, &set, rules)));
     }
     if let Some(issuer) = &args.issuer {
-        let found = discover_server(http, issuer).await?;
+        let found = discover_server(http, issuer, &args.endpoints).await?;
         let jwks_uri = found
             .metadata
             .jwks_uri

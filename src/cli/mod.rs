@@ -98,17 +98,64 @@ use std::process::ExitCode;
 pub use output::OutputArgs;
 
 use crate::oauth::client_auth::{AuthMethod, ClientCredentials};
-use crate::oauth::discovery::{self, Discovery};
+use crate::oauth::discovery::{self, Discovery, Endpoints};
 use crate::oauth::flow::FlowConfig;
 use crate::oauth::{EngineError, RecordingClient};
 
 /// `oauthscope discover ISSUER`
 #[derive(Debug, clap::Args)]
 pub struct DiscoverArgs {
-    /// The issuer URL (RFC 8414 metadata is tried first, then OIDC discovery).
+    /// The issuer URL (RFC 8414 metadata and OIDC discovery are both read and merged).
     pub issuer: String,
     #[command(flatten)]
+    pub endpoints: EndpointArgs,
+    #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// Endpoints given by hand, shared by every command that discovers: each overrides what
+/// discovery found, and together they describe a server that has no discovery at all.
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Endpoints (override discovery)")]
+pub struct EndpointArgs {
+    #[arg(long, value_name = "URL")]
+    pub authorization_endpoint: Option<String>,
+    #[arg(long, value_name = "URL")]
+    pub token_endpoint: Option<String>,
+    #[arg(long, value_name = "URL")]
+    pub jwks_uri: Option<String>,
+    #[arg(long, value_name = "URL")]
+    pub userinfo_endpoint: Option<String>,
+    #[arg(long, value_name = "URL")]
+    pub device_authorization_endpoint: Option<String>,
+    #[arg(long, value_name = "URL")]
+    pub introspection_endpoint: Option<String>,
+    #[arg(long, value_name = "URL")]
+    pub revocation_endpoint: Option<String>,
+    /// The pushed authorization request endpoint (RFC 9126).
+    #[arg(long, value_name = "URL")]
+    pub par_endpoint: Option<String>,
+    #[arg(long, value_name = "URL")]
+    pub registration_endpoint: Option<String>,
+}
+
+impl EndpointArgs {
+    /// The endpoints for the engine, each checked to be an http(s) URL.
+    fn endpoints(&self) -> Result<Endpoints, String> {
+        let endpoints = Endpoints {
+            authorization_endpoint: self.authorization_endpoint.clone(),
+            token_endpoint: self.token_endpoint.clone(),
+            jwks_uri: self.jwks_uri.clone(),
+            userinfo_endpoint: self.userinfo_endpoint.clone(),
+            device_authorization_endpoint: self.device_authorization_endpoint.clone(),
+            introspection_endpoint: self.introspection_endpoint.clone(),
+            revocation_endpoint: self.revocation_endpoint.clone(),
+            pushed_authorization_request_endpoint: self.par_endpoint.clone(),
+            registration_endpoint: self.registration_endpoint.clone(),
+        };
+        endpoints.check().map_err(|e| e.to_string())?;
+        Ok(endpoints)
+    }
 }
 
 /// Which flow `run` drives.
@@ -199,6 +246,8 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 60)]
     pub skew: u64,
     #[command(flatten)]
+    pub endpoints: EndpointArgs,
+    #[command(flatten)]
     pub output: OutputArgs,
 }
 
@@ -216,6 +265,8 @@ pub struct TokenArgs {
     pub token_type_hint: Option<String>,
     #[command(flatten)]
     pub client: ClientArgsCommon,
+    #[command(flatten)]
+    pub endpoints: EndpointArgs,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -241,6 +292,8 @@ pub struct RegisterArgs {
     /// A human-readable client name.
     #[arg(long)]
     pub client_name: Option<String>,
+    #[command(flatten)]
+    pub endpoints: EndpointArgs,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -318,6 +371,8 @@ pub struct DecodeArgs {
     #[arg(long, default_value_t = 60)]
     pub skew: u64,
     #[command(flatten)]
+    pub endpoints: EndpointArgs,
+    #[command(flatten)]
     pub output: OutputArgs,
 }
 
@@ -351,9 +406,14 @@ fn http_client() -> Result<RecordingClient, String> {
     RecordingClient::new().map_err(|e| e.to_string())
 }
 
-/// Discovers `issuer`, printing the warnings on stderr (they matter, but are not the result).
-async fn discover_server(http: &RecordingClient, issuer: &str) -> Result<Discovery, String> {
-    let found = discovery::discover(http, issuer)
+/// Discovers `issuer`, with the endpoints given by hand over what it says, printing the
+/// warnings on stderr (they matter, but are not the result).
+async fn discover_server(
+    http: &RecordingClient,
+    issuer: &str,
+    given: &EndpointArgs,
+) -> Result<Discovery, String> {
+    let found = discovery::discover_with(http, issuer, &given.endpoints()?)
         .await
         .map_err(|e| e.to_string())?;
     for warning in &found.warnings {

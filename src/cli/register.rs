@@ -21,7 +21,7 @@ pub async fn register(args: RegisterArgs) -> ExitCode {
 }
 
 async fn create(args: &RegisterArgs, http: &RecordingClient) -> Result<RegisteredClient, String> {
-    let found = discover_server(http, &args.issuer).await?;
+    let found = discover_server(http, &args.issuer, &args.endpoints).await?;
     let endpoint = found
         .metadata
         .registration_endpoint

@@ -54,7 +54,7 @@ async fn run_command(
             command.name()
         ));
     }
-    let found = discover_server(http, &args.issuer).await?;
+    let found = discover_server(http, &args.issuer, &args.endpoints).await?;
     let config = flow_config(&found, client, None);
     let hint = args.token_type_hint.as_deref();
     let mut flow = match command {
