@@ -5,8 +5,8 @@ use std::process::ExitCode;
 use serde_json::json;
 
 use super::output::Out;
-use super::{DiscoverArgs, http_client};
-use crate::oauth::discovery::{self, Discovery, MetadataSource};
+use super::{DiscoverArgs, discover_quietly, http_client};
+use crate::oauth::discovery::{Discovery, MetadataSource};
 
 pub async fn run(args: DiscoverArgs) -> ExitCode {
     let out = Out::new(&args.output);
@@ -14,12 +14,7 @@ pub async fn run(args: DiscoverArgs) -> ExitCode {
         Ok(h) => h,
         Err(e) => return out.finish("discover", json!({}), Err(e)),
     };
-    let result = match args.endpoints.endpoints() {
-        Ok(given) => discovery::discover_with(&http, &args.issuer, &given)
-            .await
-            .map_err(|e| e.to_string()),
-        Err(e) => Err(e),
-    };
+    let result = discover_quietly(&http, &args.issuer, &args.endpoints).await;
     let exchanges = http.log().snapshot();
     if !out.json {
         for exchange in &exchanges {

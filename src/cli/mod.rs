@@ -406,6 +406,25 @@ fn http_client() -> Result<RecordingClient, String> {
     RecordingClient::new().map_err(|e| e.to_string())
 }
 
+/// Discovers `issuer`, with the endpoints given by hand over what it says. When the server
+/// has no metadata at all, the error says how to describe it by hand.
+async fn discover_quietly(
+    http: &RecordingClient,
+    issuer: &str,
+    given: &EndpointArgs,
+) -> Result<Discovery, String> {
+    let endpoints = given.endpoints()?;
+    discovery::discover_with(http, issuer, &endpoints)
+        .await
+        .map_err(|e| match e {
+            EngineError::Transport(_) if endpoints.is_empty() => format!(
+                "{e}; for a server without discovery, give its endpoints by hand ({})",
+                discovery::ENDPOINT_FLAGS.map(|(_, flag)| flag).join(", ")
+            ),
+            e => e.to_string(),
+        })
+}
+
 /// Discovers `issuer`, with the endpoints given by hand over what it says, printing the
 /// warnings on stderr (they matter, but are not the result).
 async fn discover_server(
@@ -413,9 +432,7 @@ async fn discover_server(
     issuer: &str,
     given: &EndpointArgs,
 ) -> Result<Discovery, String> {
-    let found = discovery::discover_with(http, issuer, &given.endpoints()?)
-        .await
-        .map_err(|e| e.to_string())?;
+    let found = discover_quietly(http, issuer, given).await?;
     for warning in &found.warnings {
         note!("warning: {}", warning.message);
     }
