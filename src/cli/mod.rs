@@ -6,7 +6,9 @@
 //! # Conventions
 //!
 //! - Human output goes to stdout; secrets (tokens, client secrets, codes, verifiers,
-//!   registration access tokens) are masked unless `--show-secrets`.
+//!   registration access tokens) are masked unless `--show-secrets`, except the client
+//!   secret and registration access token a server just issued (`register`, `client get`,
+//!   `client update`): those are shown once, in clear, under a warning line.
 //! - `--json` prints exactly one JSON document on stdout, success or failure. Every document
 //!   has `"ok": bool` and `"error": null | "one-line reason"`. Recorded exchanges in it are
 //!   masked unless `--show-secrets`; the *results* (tokens, a registered client's secret and
@@ -67,7 +69,8 @@
 //! `introspect` / `revoke` / `userinfo --json` print `{ steps, outcome, exchanges, ok, error }`
 //! (`outcome.introspection`, `outcome.revoked`, `outcome.userinfo`); `register` and
 //! `client get|update --json` print `{ client: { client_id, client_secret,
-//! registration_access_token, registration_client_uri, …metadata }, exchanges, ok, error }`;
+//! registration_access_token, registration_client_uri, …metadata }, warnings, exchanges, ok,
+//! error }` (`warnings`: members the server sent mistyped, each `{ code, message }`);
 //! `client delete --json` prints `{ deleted: true, exchanges, ok, error }`.
 
 /// A line on stdout. A closed pipe (`oauthscope … | head`) ends the output, not the program
