@@ -7,13 +7,15 @@ use axum::Router;
 use axum::http::HeaderMap;
 use axum::routing::get;
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
+
+#[path = "support/cli.rs"]
+mod cli;
+use cli::{listener, oauthscope};
 
 /// A server whose RFC 8414 metadata (if `metadata`) names only a token endpoint, and which
 /// answers UserInfo at /elsewhere/userinfo for the bearer token `t0k`.
 async fn server(metadata: bool) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (listener, base) = listener().await;
     let doc = json!({"issuer": base, "token_endpoint": format!("{base}/token")});
     let mut router = Router::new().route(
         "/elsewhere/userinfo",
@@ -36,12 +38,26 @@ async fn server(metadata: bool) -> String {
     base
 }
 
-async fn oauthscope(args: &[&str]) -> std::process::Output {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_oauthscope"))
-        .args(args)
-        .output()
-        .await
-        .expect("the binary runs")
+/// `userinfo` with the endpoint given by hand, as JSON; it must succeed.
+async fn userinfo_by_hand(base: &str) -> Value {
+    let userinfo = format!("{base}/elsewhere/userinfo");
+    let out = oauthscope(&[
+        "userinfo",
+        "--issuer",
+        base,
+        "--token",
+        "t0k",
+        "--userinfo-endpoint",
+        &userinfo,
+        "--json",
+    ])
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 #[tokio::test]
@@ -55,24 +71,7 @@ async fn a_missing_endpoint_points_at_its_flag_and_the_flag_supplies_it() {
         "{err}"
     );
 
-    let userinfo = format!("{base}/elsewhere/userinfo");
-    let out = oauthscope(&[
-        "userinfo",
-        "--issuer",
-        &base,
-        "--token",
-        "t0k",
-        "--userinfo-endpoint",
-        &userinfo,
-        "--json",
-    ])
-    .await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc = userinfo_by_hand(&base).await;
     assert_eq!(doc["outcome"]["userinfo"]["sub"], "alice", "{doc}");
     assert_eq!(doc["outcome"]["userinfo"]["seen"], "Bearer t0k");
 }
@@ -113,24 +112,7 @@ async fn a_server_without_discovery_is_usable_with_flags_alone() {
         "{err}"
     );
 
-    let userinfo = format!("{base}/elsewhere/userinfo");
-    let out = oauthscope(&[
-        "userinfo",
-        "--issuer",
-        &base,
-        "--token",
-        "t0k",
-        "--userinfo-endpoint",
-        &userinfo,
-        "--json",
-    ])
-    .await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc = userinfo_by_hand(&base).await;
     assert_eq!(doc["outcome"]["userinfo"]["sub"], "alice", "{doc}");
 }
 

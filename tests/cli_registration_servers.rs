@@ -13,51 +13,40 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
+#[path = "support/cli.rs"]
+mod cli;
+use cli::{listener, oauthscope};
+
 async fn serve(router: Router<()>, listener: TcpListener) {
     tokio::spawn(async move { axum::serve(listener, router).await });
 }
 
-async fn listener() -> (TcpListener, String) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    (listener, base)
-}
-
-fn metadata(base: &str) -> Value {
-    json!({"issuer": base, "token_endpoint": format!("{base}/token"),
-           "registration_endpoint": format!("{base}/register")})
-}
-
-async fn oauthscope(args: &[&str]) -> std::process::Output {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_oauthscope"))
-        .args(args)
-        .output()
-        .await
-        .expect("the binary runs")
+/// A router that already serves RFC 8414 metadata naming a registration endpoint.
+fn with_metadata(base: &str) -> Router<()> {
+    let meta = json!({"issuer": base, "token_endpoint": format!("{base}/token"),
+                      "registration_endpoint": format!("{base}/register")});
+    Router::new().route(
+        "/.well-known/oauth-authorization-server",
+        get(move || async move { Json(meta) }),
+    )
 }
 
 /// LemonLDAP::NG answers a registration with its times as strings.
 async fn lemonldap() -> String {
     let (l, base) = listener().await;
-    let meta = metadata(&base);
-    let router = Router::new()
-        .route(
-            "/.well-known/oauth-authorization-server",
-            get(move || async move { Json(meta) }),
-        )
-        .route(
-            "/register",
-            post(|Json(body): Json<Value>| async move {
-                let mut client = json!({
-                    "client_id": "lemon-client",
-                    "client_secret": "lemon-s3cret-value",
-                    "client_id_issued_at": "1700000000",
-                    "client_secret_expires_at": "0",
-                });
-                client["redirect_uris"] = body["redirect_uris"].clone();
-                (StatusCode::CREATED, Json(client))
-            }),
-        );
+    let router = with_metadata(&base).route(
+        "/register",
+        post(|Json(body): Json<Value>| async move {
+            let mut client = json!({
+                "client_id": "lemon-client",
+                "client_secret": "lemon-s3cret-value",
+                "client_id_issued_at": "1700000000",
+                "client_secret_expires_at": "0",
+            });
+            client["redirect_uris"] = body["redirect_uris"].clone();
+            (StatusCode::CREATED, Json(client))
+        }),
+    );
     serve(router, l).await;
     base
 }
@@ -121,16 +110,10 @@ async fn a_registration_with_times_as_strings_keeps_the_client_and_names_the_mem
 #[tokio::test]
 async fn a_response_without_client_id_is_still_an_error_that_says_so() {
     let (l, base) = listener().await;
-    let meta = metadata(&base);
-    let router = Router::new()
-        .route(
-            "/.well-known/oauth-authorization-server",
-            get(move || async move { Json(meta) }),
-        )
-        .route(
-            "/register",
-            post(|| async { (StatusCode::CREATED, Json(json!({"client_secret": "x"}))) }),
-        );
+    let router = with_metadata(&base).route(
+        "/register",
+        post(|| async { (StatusCode::CREATED, Json(json!({"client_secret": "x"}))) }),
+    );
     serve(router, l).await;
     let out = oauthscope(&["register", "--issuer", &base]).await;
     assert_eq!(out.status.code(), Some(1));
