@@ -364,3 +364,55 @@ async fn a_saved_server_is_edited_in_a_prefilled_form_and_its_endpoints_kept() {
     assert!(saved.servers[0].endpoints.userinfo_endpoint.is_none());
     harness.finish().await;
 }
+
+#[tokio::test]
+async fn a_registration_with_a_mistyped_member_keeps_the_client_and_says_which() {
+    use axum::{Json, Router, http::StatusCode, routing::get, routing::post};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let meta = serde_json::json!({"issuer": base, "token_endpoint": format!("{base}/token"),
+        "registration_endpoint": format!("{base}/register")});
+    // LemonLDAP::NG sends client_id_issued_at as a string.
+    let router = Router::new()
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(move || async move { Json(meta) }),
+        )
+        .route(
+            "/register",
+            post(|| async {
+                let client = serde_json::json!({"client_id": "lemon-client",
+                    "client_secret": "lemon-secret", "client_id_issued_at": "soon"});
+                (StatusCode::CREATED, Json(client))
+            }),
+        );
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let harness = Harness::start(
+        Settings {
+            profile: Profile {
+                theme: None,
+                servers: vec![ServerProfile {
+                    name: "lemon".into(),
+                    issuer: base,
+                    ..ServerProfile::default()
+                }],
+            },
+            ..settings()
+        },
+        160,
+        30,
+    );
+    harness.wait_for("lemon").await;
+    harness.press("1");
+    harness.press("enter");
+    harness.wait_for("discovered lemon").await;
+    harness.press("2");
+    harness.press("n");
+    harness.wait_for("Register a client").await;
+    harness.press("enter");
+    let screen = harness
+        .wait_for("registered lemon-client · ! client_id_issued_at is \"soon\"")
+        .await;
+    assert!(screen.contains("lemon-client"), "{screen}");
+    harness.finish().await;
+}
