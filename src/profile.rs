@@ -13,6 +13,9 @@
 //! issuer = "http://127.0.0.1:8080/realms/dev"
 //! default = true
 //!
+//! [server.endpoints]
+//! userinfo_endpoint = "http://127.0.0.1:8080/realms/dev/protocol/openid-connect/userinfo"
+//!
 //! [[server.client]]
 //! client_id = "cli"
 //! client_secret = "s3cret"
@@ -23,6 +26,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+pub use crate::oauth::discovery::Endpoints;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Profile {
@@ -39,33 +44,16 @@ pub struct ServerProfile {
     /// The server the MCP tools use when a call names no issuer.
     #[serde(default, skip_serializing_if = "is_false")]
     pub default: bool,
-    /// Endpoints typed by hand, for servers without discovery.
-    #[serde(default, skip_serializing_if = "ManualEndpoints::is_empty")]
-    pub endpoints: ManualEndpoints,
+    /// Endpoints typed by hand: they override discovery, or describe a server without it.
+    /// Files written before all nine endpoints could be kept (three of them) still load.
+    #[serde(default, skip_serializing_if = "Endpoints::is_empty")]
+    pub endpoints: Endpoints,
     #[serde(default, rename = "client", skip_serializing_if = "Vec::is_empty")]
     pub clients: Vec<ClientProfile>,
 }
 
 fn is_false(value: &bool) -> bool {
     !value
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ManualEndpoints {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub authorization_endpoint: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub token_endpoint: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub jwks_uri: Option<String>,
-}
-
-impl ManualEndpoints {
-    pub fn is_empty(&self) -> bool {
-        self.authorization_endpoint.is_none()
-            && self.token_endpoint.is_none()
-            && self.jwks_uri.is_none()
-    }
 }
 
 /// A saved client. `Debug` redacts its secret and registration access token.
@@ -205,7 +193,7 @@ mod tests {
                 name: "Keycloak (dev)".into(),
                 issuer: "http://127.0.0.1:8080/realms/dev".into(),
                 default: true,
-                endpoints: ManualEndpoints::default(),
+                endpoints: Endpoints::default(),
                 clients: vec![ClientProfile {
                     client_id: "cli".into(),
                     client_secret: Some("s3cret".into()),
@@ -297,5 +285,32 @@ mod tests {
             "{shown}"
         );
         assert!(shown.contains("app"), "{shown}");
+    }
+
+    #[test]
+    fn old_files_with_three_endpoints_still_load_and_all_nine_round_trip() {
+        let old = r#"
+            [[server]]
+            name = "GitHub"
+            issuer = "https://github.com"
+            [server.endpoints]
+            authorization_endpoint = "https://github.com/login/oauth/authorize"
+            token_endpoint = "https://github.com/login/oauth/access_token"
+            jwks_uri = "https://github.com/jwks"
+        "#;
+        let mut profile: Profile = toml::from_str(old).unwrap();
+        let endpoints = &mut profile.servers[0].endpoints;
+        assert_eq!(
+            endpoints.token_endpoint.as_deref(),
+            Some("https://github.com/login/oauth/access_token")
+        );
+        assert!(endpoints.userinfo_endpoint.is_none());
+        endpoints.userinfo_endpoint = Some("https://api.github.com/user".into());
+        endpoints.pushed_authorization_request_endpoint = Some("https://github.com/par".into());
+        endpoints.registration_endpoint = Some("https://github.com/register".into());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("profile.toml");
+        profile.save(&path).unwrap();
+        assert_eq!(Profile::load(&path).unwrap(), profile);
     }
 }

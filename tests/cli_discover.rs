@@ -59,7 +59,10 @@ async fn json_lists_metadata_capabilities_and_warnings() {
         .collect();
     assert!(codes.contains(&"no_s256"), "{codes:?}");
     assert!(codes.contains(&"no_iss_parameter"), "{codes:?}");
-    assert_eq!(doc["exchanges"].as_array().unwrap().len(), 1);
+    // Both documents are asked for; the OpenID Connect one is missing here (404).
+    assert_eq!(doc["exchanges"].as_array().unwrap().len(), 2);
+    assert_eq!(doc["exchanges"][1]["status"], 404);
+    assert_eq!(doc["sources"]["token_endpoint"], "oauth");
 }
 
 #[tokio::test]

@@ -47,8 +47,16 @@ async fn rfc8414_metadata_is_preferred() {
     let http = RecordingClient::new().unwrap();
     let found = discovery::discover(&http, &base).await.unwrap();
     assert_eq!(found.source, MetadataSource::Oauth);
-    assert_eq!(found.exchanges.len(), 1);
-    assert_eq!(http.log().len(), 1);
+    // The OpenID Connect document is asked for too; its 404 is no matter.
+    assert_eq!(found.exchanges.len(), 2);
+    assert_eq!(found.exchanges[1].status, Some(404));
+    assert_eq!(http.log().len(), 2);
+    assert!(
+        found
+            .warnings
+            .iter()
+            .all(|w| w.code != "metadata_document_unreadable")
+    );
 }
 
 #[tokio::test]

@@ -185,7 +185,7 @@ async fn a_server_without_discovery_uses_the_endpoints_typed_in() {
     harness.press("tab");
     harness.type_text("http://127.0.0.1:9/token");
     harness.press("enter");
-    let screen = harness.wait_for("using the endpoints typed in").await;
+    let screen = harness.wait_for("using the endpoints given by hand").await;
     assert!(screen.contains("✓authorize ✓token"), "{screen}");
     harness.finish().await;
 }
@@ -276,5 +276,143 @@ async fn clicking_a_row_selects_it() {
         modifiers: KeyModifiers::NONE,
     }));
     harness.wait_for("· second-client").await;
+    harness.finish().await;
+}
+
+/// A server that publishes RFC 8414 metadata and an OpenID Connect document naming the
+/// userinfo endpoint only there, as Django OAuth Toolkit does.
+async fn two_document_server() -> String {
+    use axum::{Json, Router, routing::get};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let oauth = serde_json::json!({"issuer": base, "token_endpoint": format!("{base}/o/token/"),
+        "authorization_endpoint": format!("{base}/o/authorize/"),
+        "code_challenge_methods_supported": ["S256"]});
+    let oidc =
+        serde_json::json!({"issuer": base, "userinfo_endpoint": format!("{base}/o/userinfo/")});
+    let router = Router::new()
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(move || async move { Json(oauth) }),
+        )
+        .route(
+            "/.well-known/openid-configuration",
+            get(move || async move { Json(oidc) }),
+        );
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    base
+}
+
+#[tokio::test]
+async fn a_saved_server_is_edited_in_a_prefilled_form_and_its_endpoints_kept() {
+    let base = two_document_server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("profile.toml");
+    let harness = Harness::start(
+        Settings {
+            profile: Profile {
+                theme: None,
+                servers: vec![ServerProfile {
+                    name: "django".into(),
+                    issuer: base.clone(),
+                    ..ServerProfile::default()
+                }],
+            },
+            profile_path: Some(path.clone()),
+            ..settings()
+        },
+        140,
+        40,
+    );
+    harness.wait_for("django").await;
+    harness.press("1");
+    harness.press("enter");
+    harness
+        .wait_for(&format!(
+            "userinfo     {base}/o/userinfo/  (OpenID Connect)"
+        ))
+        .await;
+
+    harness.press("e");
+    let screen = harness.wait_for("Edit the server").await;
+    assert!(screen.contains(&format!("issuer = {base}")), "{screen}");
+    assert!(screen.contains("revocation_endpoint ="), "{screen}");
+    // An unknown member is refused in words, and the text stays.
+    harness.type_text("bogus = 1");
+    harness.press("enter");
+    harness.press("ctrl-s");
+    harness.wait_for("unknown member `bogus`").await;
+    // Empty the typed line (an empty line is skipped), then go down to
+    // `revocation_endpoint = `: name, issuer, then the endpoints in order.
+    harness.press("up");
+    harness.press("ctrl-k");
+    for _ in 0..9 {
+        harness.press("down");
+    }
+    harness.press("ctrl-e");
+    let revoke = format!("{base}/o/revoke_token/");
+    harness.type_text(&revoke);
+    harness.press("ctrl-s");
+    harness
+        .wait_for(&format!("revoke       {revoke}  (by hand)"))
+        .await;
+    let saved = Profile::load(&path).unwrap();
+    assert_eq!(
+        saved.servers[0].endpoints.revocation_endpoint.as_deref(),
+        Some(revoke.as_str())
+    );
+    assert!(saved.servers[0].endpoints.userinfo_endpoint.is_none());
+    harness.finish().await;
+}
+
+#[tokio::test]
+async fn a_registration_with_a_mistyped_member_keeps_the_client_and_says_which() {
+    use axum::{Json, Router, http::StatusCode, routing::get, routing::post};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let meta = serde_json::json!({"issuer": base, "token_endpoint": format!("{base}/token"),
+        "registration_endpoint": format!("{base}/register")});
+    // LemonLDAP::NG sends client_id_issued_at as a string.
+    let router = Router::new()
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(move || async move { Json(meta) }),
+        )
+        .route(
+            "/register",
+            post(|| async {
+                let client = serde_json::json!({"client_id": "lemon-client",
+                    "client_secret": "lemon-secret", "client_id_issued_at": "soon"});
+                (StatusCode::CREATED, Json(client))
+            }),
+        );
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let harness = Harness::start(
+        Settings {
+            profile: Profile {
+                theme: None,
+                servers: vec![ServerProfile {
+                    name: "lemon".into(),
+                    issuer: base,
+                    ..ServerProfile::default()
+                }],
+            },
+            ..settings()
+        },
+        160,
+        30,
+    );
+    harness.wait_for("lemon").await;
+    harness.press("1");
+    harness.press("enter");
+    harness.wait_for("discovered lemon").await;
+    harness.press("2");
+    harness.press("n");
+    harness.wait_for("Register a client").await;
+    harness.press("enter");
+    let screen = harness
+        .wait_for("registered lemon-client · ! client_id_issued_at is \"soon\"")
+        .await;
+    assert!(screen.contains("lemon-client"), "{screen}");
     harness.finish().await;
 }

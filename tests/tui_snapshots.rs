@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use oauthscope::oauth::Exchange;
 use oauthscope::oauth::client_auth::{AuthMethod, ClientCredentials};
+use oauthscope::oauth::discovery::MetadataSource;
 use oauthscope::oauth::flow::{Flow, FlowConfig};
 use oauthscope::profile::ClientProfile;
 use oauthscope::tui::action::{Action, Command};
@@ -129,6 +130,7 @@ fn app() -> App {
     let (mut app, _rx) = App::new(settings);
     app.servers[0].discovery = ServerState::Done {
         metadata: Box::new(metadata()),
+        sources: Default::default(),
         raw: serde_json::to_string_pretty(&metadata()).unwrap(),
         warnings: vec![],
     };
@@ -198,6 +200,50 @@ fn secrets_are_masked_until_revealed() {
     app.update(Action::Run(Command::Reveal));
     let shown = screen(&mut app, 140, 40);
     assert!(shown.contains("SplxlOBeZQQYbYS6WxSbIA"), "{shown}");
+}
+
+/// The server details after discovery merged both documents and one endpoint was given by
+/// hand: every value says where it came from.
+#[test]
+fn server_details_show_each_members_source() {
+    let mut app = app();
+    let mut meta = metadata();
+    meta.userinfo_endpoint = Some(format!("{ISSUER}/userinfo"));
+    meta.id_token_signing_alg_values_supported = vec!["RS256".into()];
+    meta.revocation_endpoint = Some("http://127.0.0.1:9100/revoke".into());
+    let mut sources: std::collections::BTreeMap<String, MetadataSource> =
+        serde_json::to_value(&meta)
+            .unwrap()
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|member| (member.clone(), MetadataSource::Oauth))
+            .collect();
+    for member in ["userinfo_endpoint", "id_token_signing_alg_values_supported"] {
+        sources.insert(member.into(), MetadataSource::OpenidConnect);
+    }
+    sources.insert("revocation_endpoint".into(), MetadataSource::Manual);
+    app.servers[0].discovery = ServerState::Done {
+        raw: serde_json::to_string_pretty(&meta).unwrap(),
+        metadata: Box::new(meta),
+        sources,
+        warnings: vec![],
+    };
+    focus(&mut app, Command::FocusServers);
+    let shown = screen(&mut app, 140, 40);
+    assert!(
+        shown.contains("userinfo     http://127.0.0.1:9000/userinfo  (OpenID Connect)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("signing      RS256  (OpenID Connect)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("revoke       http://127.0.0.1:9100/revoke  (by hand)"),
+        "{shown}"
+    );
+    insta::assert_snapshot!("server_sources_140x40", shown);
 }
 
 #[test]

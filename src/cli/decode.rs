@@ -116,11 +116,12 @@ async fn verify(
         return Ok(("jwks_file", jwt::verify_with_set(jwt, &set, rules)));
     }
     if let Some(issuer) = &args.issuer {
-        let found = discover_server(http, issuer).await?;
-        let jwks_uri = found
-            .metadata
-            .jwks_uri
-            .ok_or_else(|| format!("{issuer} publishes no jwks_uri: nothing to verify with"))?;
+        let found = discover_server(http, issuer, &args.endpoints).await?;
+        let jwks_uri = found.metadata.jwks_uri.ok_or_else(|| {
+            format!(
+                "{issuer} publishes no jwks_uri: nothing to verify with (give it with --jwks-uri)"
+            )
+        })?;
         let mut store = KeyStore::from_url(jwks_uri);
         return Ok(("issuer", jwt::verify(jwt, &mut store, http, rules).await));
     }

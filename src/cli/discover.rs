@@ -6,8 +6,8 @@ use serde_json::json;
 
 use super::output::Out;
 use super::terminal_text::one_line;
-use super::{DiscoverArgs, http_client};
-use crate::oauth::discovery::{self, Discovery};
+use super::{DiscoverArgs, discover_quietly, http_client};
+use crate::oauth::discovery::{Discovery, MetadataSource};
 
 pub async fn run(args: DiscoverArgs) -> ExitCode {
     let out = Out::new(&args.output);
@@ -15,7 +15,7 @@ pub async fn run(args: DiscoverArgs) -> ExitCode {
         Ok(h) => h,
         Err(e) => return out.finish("discover", json!({}), Err(e)),
     };
-    let result = discovery::discover(&http, &args.issuer).await;
+    let result = discover_quietly(&http, &args.issuer, &args.endpoints).await;
     let exchanges = http.log().snapshot();
     if !out.json {
         for exchange in &exchanges {
@@ -28,6 +28,7 @@ pub async fn run(args: DiscoverArgs) -> ExitCode {
             let doc = json!({
                 "metadata": found.metadata,
                 "source": found.source,
+                "sources": found.sources,
                 "capabilities": found.capabilities,
                 "warnings": found.warnings,
                 "exchanges": out.exchanges_json(&exchanges),
@@ -37,7 +38,7 @@ pub async fn run(args: DiscoverArgs) -> ExitCode {
         Err(err) => out.finish(
             "discover",
             json!({ "exchanges": out.exchanges_json(&exchanges) }),
-            Err(err.to_string()),
+            Err(err),
         ),
     }
 }
@@ -45,26 +46,51 @@ pub async fn run(args: DiscoverArgs) -> ExitCode {
 fn print_summary(out: &Out, found: &Discovery) {
     let m = &found.metadata;
     let c = &found.capabilities;
+    let from = |member: &str| {
+        found
+            .source_of(member)
+            .map_or(String::new(), |s| format!("  ({})", s.label()))
+    };
     out.line(format!(
-        "\nIssuer  {} ({:?} metadata)",
+        "\nIssuer  {}{}",
         one_line(&m.issuer),
-        found.source
+        from("issuer")
     ));
-    let endpoints = [
-        ("authorization", &m.authorization_endpoint),
-        ("token", &m.token_endpoint),
-        ("par", &m.pushed_authorization_request_endpoint),
-        ("device", &m.device_authorization_endpoint),
-        ("userinfo", &m.userinfo_endpoint),
-        ("introspection", &m.introspection_endpoint),
-        ("revocation", &m.revocation_endpoint),
-        ("registration", &m.registration_endpoint),
-        ("jwks", &m.jwks_uri),
-    ];
     out.line("Endpoints");
-    for (name, value) in endpoints {
+    let endpoints = [
+        (
+            "authorization",
+            "authorization_endpoint",
+            &m.authorization_endpoint,
+        ),
+        ("token", "token_endpoint", &m.token_endpoint),
+        (
+            "par",
+            "pushed_authorization_request_endpoint",
+            &m.pushed_authorization_request_endpoint,
+        ),
+        (
+            "device",
+            "device_authorization_endpoint",
+            &m.device_authorization_endpoint,
+        ),
+        ("userinfo", "userinfo_endpoint", &m.userinfo_endpoint),
+        (
+            "introspection",
+            "introspection_endpoint",
+            &m.introspection_endpoint,
+        ),
+        ("revocation", "revocation_endpoint", &m.revocation_endpoint),
+        (
+            "registration",
+            "registration_endpoint",
+            &m.registration_endpoint,
+        ),
+        ("jwks", "jwks_uri", &m.jwks_uri),
+    ];
+    for (name, member, value) in endpoints {
         if let Some(url) = value {
-            out.line(format!("  {name:<14} {}", one_line(url)));
+            out.line(format!("  {name:<14} {}{}", one_line(url), from(member)));
         }
     }
     let yes = |b: bool| if b { "yes" } else { "no" };
@@ -86,6 +112,22 @@ fn print_summary(out: &Out, found: &Discovery) {
         one_line(&c.token_endpoint_auth_methods.join(", ")),
         one_line(&c.id_token_signing_algs.join(", ")),
     ));
+    out.line("Sources");
+    for source in [
+        MetadataSource::Oauth,
+        MetadataSource::OpenidConnect,
+        MetadataSource::Manual,
+    ] {
+        let members: Vec<&str> = found
+            .sources
+            .iter()
+            .filter(|(_, s)| **s == source)
+            .map(|(member, _)| member.as_str())
+            .collect();
+        if !members.is_empty() {
+            out.line(format!("  {:<15} {}", source.label(), members.join(", ")));
+        }
+    }
     if found.warnings.is_empty() {
         out.line("No warnings.");
     } else {

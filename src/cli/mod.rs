@@ -6,7 +6,9 @@
 //! # Conventions
 //!
 //! - Human output goes to stdout; secrets (tokens, client secrets, codes, verifiers,
-//!   registration access tokens) are masked unless `--show-secrets`.
+//!   registration access tokens) are masked unless `--show-secrets`, except the client
+//!   secret and registration access token a server just issued (`register`, `client get`,
+//!   `client update`): those are shown once, in clear, under a warning line.
 //! - `--json` prints exactly one JSON document on stdout, success or failure. Every document
 //!   has `"ok": bool` and `"error": null | "one-line reason"`. Recorded exchanges in it are
 //!   masked unless `--show-secrets`; the *results* (tokens, a registered client's secret and
@@ -71,7 +73,8 @@
 //! `introspect` / `revoke` / `userinfo --json` print `{ steps, outcome, exchanges, ok, error }`
 //! (`outcome.introspection`, `outcome.revoked`, `outcome.userinfo`); `register` and
 //! `client get|update --json` print `{ client: { client_id, client_secret,
-//! registration_access_token, registration_client_uri, …metadata }, exchanges, ok, error }`;
+//! registration_access_token, registration_client_uri, …metadata }, warnings, exchanges, ok,
+//! error }` (`warnings`: members the server sent mistyped, each `{ code, message }`);
 //! `client delete --json` prints `{ deleted: true, exchanges, ok, error }`.
 
 /// A line on stdout. A closed pipe (`oauthscope … | head`) ends the output, not the program
@@ -103,7 +106,7 @@ use std::process::ExitCode;
 pub use output::OutputArgs;
 
 use crate::oauth::client_auth::{AuthMethod, ClientCredentials};
-use crate::oauth::discovery::{self, Discovery};
+use crate::oauth::discovery::{self, Discovery, Endpoints};
 use crate::oauth::flow::{FlowConfig, FlowKind};
 use crate::oauth::secret::Secret;
 use crate::oauth::send_policy::CrossHostConsent;
@@ -112,10 +115,57 @@ use crate::oauth::{EngineError, RecordingClient};
 /// `oauthscope discover ISSUER`
 #[derive(Debug, clap::Args)]
 pub struct DiscoverArgs {
-    /// The issuer URL (RFC 8414 metadata is tried first, then OIDC discovery).
+    /// The issuer URL (RFC 8414 metadata and OIDC discovery are both read and merged).
     pub issuer: String,
     #[command(flatten)]
+    pub endpoints: EndpointArgs,
+    #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// Endpoints given by hand, shared by every command that discovers: each overrides what
+/// discovery found, and together they describe a server that has no discovery at all.
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Endpoints (override discovery)")]
+pub struct EndpointArgs {
+    #[arg(long, value_name = "URL")]
+    pub authorization_endpoint: Option<String>,
+    #[arg(long, value_name = "URL")]
+    pub token_endpoint: Option<String>,
+    #[arg(long, value_name = "URL")]
+    pub jwks_uri: Option<String>,
+    #[arg(long, value_name = "URL")]
+    pub userinfo_endpoint: Option<String>,
+    #[arg(long, value_name = "URL")]
+    pub device_authorization_endpoint: Option<String>,
+    #[arg(long, value_name = "URL")]
+    pub introspection_endpoint: Option<String>,
+    #[arg(long, value_name = "URL")]
+    pub revocation_endpoint: Option<String>,
+    /// The pushed authorization request endpoint (RFC 9126).
+    #[arg(long, value_name = "URL")]
+    pub par_endpoint: Option<String>,
+    #[arg(long, value_name = "URL")]
+    pub registration_endpoint: Option<String>,
+}
+
+impl EndpointArgs {
+    /// The endpoints for the engine, each checked to be an http(s) URL.
+    fn endpoints(&self) -> Result<Endpoints, String> {
+        let endpoints = Endpoints {
+            authorization_endpoint: self.authorization_endpoint.clone(),
+            token_endpoint: self.token_endpoint.clone(),
+            jwks_uri: self.jwks_uri.clone(),
+            userinfo_endpoint: self.userinfo_endpoint.clone(),
+            device_authorization_endpoint: self.device_authorization_endpoint.clone(),
+            introspection_endpoint: self.introspection_endpoint.clone(),
+            revocation_endpoint: self.revocation_endpoint.clone(),
+            pushed_authorization_request_endpoint: self.par_endpoint.clone(),
+            registration_endpoint: self.registration_endpoint.clone(),
+        };
+        endpoints.check().map_err(|e| e.to_string())?;
+        Ok(endpoints)
+    }
 }
 
 /// Which flow `run` drives.
@@ -218,6 +268,8 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 60)]
     pub skew: u64,
     #[command(flatten)]
+    pub endpoints: EndpointArgs,
+    #[command(flatten)]
     pub output: OutputArgs,
 }
 
@@ -235,6 +287,8 @@ pub struct TokenArgs {
     pub token_type_hint: Option<String>,
     #[command(flatten)]
     pub client: ClientArgsCommon,
+    #[command(flatten)]
+    pub endpoints: EndpointArgs,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -260,6 +314,8 @@ pub struct RegisterArgs {
     /// A human-readable client name.
     #[arg(long)]
     pub client_name: Option<String>,
+    #[command(flatten)]
+    pub endpoints: EndpointArgs,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -337,6 +393,8 @@ pub struct DecodeArgs {
     #[arg(long, default_value_t = 60)]
     pub skew: u64,
     #[command(flatten)]
+    pub endpoints: EndpointArgs,
+    #[command(flatten)]
     pub output: OutputArgs,
 }
 
@@ -370,22 +428,45 @@ fn http_client() -> Result<RecordingClient, String> {
     RecordingClient::new().map_err(|e| e.to_string())
 }
 
-/// Discovers `issuer` for a command that runs no flow, printing the warnings that concern it.
-async fn discover_server(http: &RecordingClient, issuer: &str) -> Result<Discovery, String> {
-    discover_for(http, issuer, None).await
+/// Discovers `issuer`, with the endpoints given by hand over what it says. When the server
+/// has no metadata at all, the error says how to describe it by hand.
+async fn discover_quietly(
+    http: &RecordingClient,
+    issuer: &str,
+    given: &EndpointArgs,
+) -> Result<Discovery, String> {
+    let endpoints = given.endpoints()?;
+    discovery::discover_with(http, issuer, &endpoints)
+        .await
+        .map_err(|e| match e {
+            EngineError::Transport(_) if endpoints.is_empty() => format!(
+                "{e}; for a server without discovery, give its endpoints by hand ({})",
+                discovery::ENDPOINT_FLAGS.map(|(_, flag)| flag).join(", ")
+            ),
+            e => e.to_string(),
+        })
 }
 
-/// Discovers `issuer`, printing on stderr the warnings that concern `flow` (they matter, but
-/// are not the result): those about the authorization response only for the flows that get
-/// one. The JSON document keeps them all.
+/// Discovers `issuer` for a command that runs no flow, printing the warnings that concern it.
+async fn discover_server(
+    http: &RecordingClient,
+    issuer: &str,
+    given: &EndpointArgs,
+) -> Result<Discovery, String> {
+    discover_for(http, issuer, None, given).await
+}
+
+/// Discovers `issuer` (with the endpoints given by hand over what it says), printing on
+/// stderr the warnings that concern `flow` (they matter, but are not the result): those
+/// about the authorization response only for the flows that get one. The JSON document
+/// keeps them all.
 async fn discover_for(
     http: &RecordingClient,
     issuer: &str,
     flow: Option<FlowKind>,
+    given: &EndpointArgs,
 ) -> Result<Discovery, String> {
-    let found = discovery::discover(http, issuer)
-        .await
-        .map_err(|e| e.to_string())?;
+    let found = discover_quietly(http, issuer, given).await?;
     // Without a flow, judge as a flow with no authorization leg would.
     let kind = flow.unwrap_or(FlowKind::ClientCredentials);
     for warning in found.warnings.iter().filter(|w| kind.concerns(w.code)) {

@@ -22,11 +22,13 @@ pub async fn register(args: RegisterArgs) -> ExitCode {
 }
 
 async fn create(args: &RegisterArgs, http: &RecordingClient) -> Result<RegisteredClient, String> {
-    let found = discover_server(http, &args.issuer).await?;
-    let endpoint = found
-        .metadata
-        .registration_endpoint
-        .ok_or_else(|| format!("{} has no registration_endpoint", args.issuer))?;
+    let found = discover_server(http, &args.issuer, &args.endpoints).await?;
+    let endpoint = found.metadata.registration_endpoint.ok_or_else(|| {
+        format!(
+            "{} has no registration_endpoint (give it with --registration-endpoint)",
+            args.issuer
+        )
+    })?;
     let metadata = registration::client_metadata(
         &args.redirect_uris,
         args.auth_method.as_deref(),
@@ -105,31 +107,39 @@ fn finish_with_client(
     let exchanges = out.exchanges_json(&http.log().snapshot());
     match result {
         Ok(client) => {
+            for warning in &client.warnings {
+                note!("warning: {}", warning.message);
+            }
             print_client(out, &client);
-            let doc = json!({ "client": client, "exchanges": exchanges });
+            let doc =
+                json!({ "client": client, "warnings": client.warnings, "exchanges": exchanges });
             out.finish(command, doc, Ok(()))
         }
         Err(reason) => out.finish(command, json!({ "exchanges": exchanges }), Err(reason)),
     }
 }
 
+/// The client as the server returned it. Its secret and registration access token are
+/// printed in clear: the server shows them once (at registration, or when it rotates them
+/// on a read or an update), and a masked value here would be lost for good. The CLI keeps
+/// no file of its own, so showing them is the way not to lose them; the exchanges above
+/// stay masked.
 fn print_client(out: &Out, client: &RegisteredClient) {
     out.line("\nClient");
     out.line(format!(
         "   client_id                  {}",
         one_line(&client.client_id)
     ));
+    if client.client_secret.is_some() || client.registration_access_token.is_some() {
+        out.line(
+            "   ! shown once, in clear: keep the secret and the token now, the server will not show them again",
+        );
+    }
     if let Some(secret) = &client.client_secret {
-        out.line(format!(
-            "   client_secret              {}",
-            out.secret(secret)
-        ));
+        out.line(format!("   client_secret              {secret}"));
     }
     if let Some(token) = &client.registration_access_token {
-        out.line(format!(
-            "   registration_access_token  {}",
-            out.secret(token)
-        ));
+        out.line(format!("   registration_access_token  {token}"));
     }
     if let Some(uri) = &client.registration_client_uri {
         out.line(format!("   registration_client_uri    {}", one_line(uri)));

@@ -66,8 +66,15 @@ async fn run_flow(
         .credentials()
         .map_err(|e| e.to_string())?
         .ok_or("--client-id is required")?;
-    let found = discover_for(http, &args.issuer, Some(flow_kind(args.flow))).await?;
-    doc["discovery"] = json!({ "source": found.source, "warnings": found.warnings });
+    let found = discover_for(
+        http,
+        &args.issuer,
+        Some(flow_kind(args.flow)),
+        &args.endpoints,
+    )
+    .await?;
+    doc["discovery"] =
+        json!({ "source": found.source, "sources": found.sources, "warnings": found.warnings });
     let mut config = flow_config(&found, Some(client), args.scope.clone());
     config.skew = Duration::from_secs(args.skew);
     config.cross_host = args.client.cross_host();

@@ -62,7 +62,7 @@ async fn run_command(
             command.name()
         ));
     }
-    let found = discover_for(http, &args.issuer, Some(command.kind())).await?;
+    let found = discover_for(http, &args.issuer, Some(command.kind()), &args.endpoints).await?;
     let mut config = flow_config(&found, client, None);
     config.cross_host = args.client.cross_host();
     let hint = args.token_type_hint.as_deref();

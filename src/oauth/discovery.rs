@@ -1,9 +1,13 @@
-//! Discovery: RFC 8414 authorization server metadata, falling back to OpenID Connect
-//! Discovery 1.0, with the issuer check of RFC 8414 §3.3, a summary of what the server
-//! supports and warnings for what is risky or missing. Servers with no discovery (GitHub, for
-//! one) are described by hand with [`Discovery::manual`].
+//! Discovery: RFC 8414 authorization server metadata and OpenID Connect Discovery 1.0, both
+//! read and merged (RFC 8414 first, each field's source kept), with the issuer check of
+//! RFC 8414 §3.3 on each, a summary of what the server supports and warnings for what is
+//! risky, missing or contradictory. Endpoints given by hand ([`Endpoints`]) override what was
+//! discovered, and describe servers with no discovery at all (GitHub, for one).
 
-use serde::Serialize;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use super::error::EngineError;
 use super::exchange::Exchange;
@@ -12,7 +16,7 @@ use super::response::expect_json;
 use super::step::RequestDraft;
 use crate::wire::{DEVICE_CODE_GRANT, OAUTH_METADATA_PATH, OIDC_METADATA_PATH, ServerMetadata};
 
-/// Where the metadata came from.
+/// Where the metadata, or one of its fields, came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MetadataSource {
@@ -24,15 +28,157 @@ pub enum MetadataSource {
     Manual,
 }
 
+impl MetadataSource {
+    /// The document's name as a user knows it.
+    pub fn label(self) -> &'static str {
+        match self {
+            MetadataSource::Oauth => "RFC 8414",
+            MetadataSource::OpenidConnect => "OpenID Connect",
+            MetadataSource::Manual => "by hand",
+        }
+    }
+}
+
 /// A server as the engine knows it: its checked metadata and what that says.
 #[derive(Debug, Clone, Serialize)]
 pub struct Discovery {
     pub metadata: ServerMetadata,
+    /// The first document that was read (RFC 8414 when it exists), or `Manual`.
     pub source: MetadataSource,
+    /// Where each metadata member came from, by its JSON name.
+    pub sources: BTreeMap<String, MetadataSource>,
     pub capabilities: Capabilities,
     pub warnings: Vec<Warning>,
-    /// Each metadata request made, in order (the RFC 8414 one, then the OIDC fallback).
+    /// Each metadata request made, in order (the RFC 8414 one, then the OIDC one).
     pub exchanges: Vec<Exchange>,
+}
+
+/// Endpoints given by hand: they override the discovered ones, or stand in for a server
+/// with no discovery. Saved with a server in the profile, and given as CLI flags.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Endpoints {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_endpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_endpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwks_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub userinfo_endpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_authorization_endpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub introspection_endpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation_endpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pushed_authorization_request_endpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_endpoint: Option<String>,
+}
+
+/// Each endpoint a user can give by hand: its metadata member and the CLI flag that sets it.
+pub const ENDPOINT_FLAGS: [(&str, &str); 9] = [
+    ("authorization_endpoint", "--authorization-endpoint"),
+    ("token_endpoint", "--token-endpoint"),
+    ("jwks_uri", "--jwks-uri"),
+    ("userinfo_endpoint", "--userinfo-endpoint"),
+    (
+        "device_authorization_endpoint",
+        "--device-authorization-endpoint",
+    ),
+    ("introspection_endpoint", "--introspection-endpoint"),
+    ("revocation_endpoint", "--revocation-endpoint"),
+    ("pushed_authorization_request_endpoint", "--par-endpoint"),
+    ("registration_endpoint", "--registration-endpoint"),
+];
+
+/// The CLI flag that gives `member` by hand, if it is an endpoint.
+pub fn endpoint_flag(member: &str) -> Option<&'static str> {
+    ENDPOINT_FLAGS
+        .iter()
+        .find(|(name, _)| *name == member)
+        .map(|(_, flag)| *flag)
+}
+
+impl Endpoints {
+    /// The endpoints, each with its metadata member name, in [`ENDPOINT_FLAGS`] order.
+    pub fn fields(&self) -> [(&'static str, &Option<String>); 9] {
+        [
+            ("authorization_endpoint", &self.authorization_endpoint),
+            ("token_endpoint", &self.token_endpoint),
+            ("jwks_uri", &self.jwks_uri),
+            ("userinfo_endpoint", &self.userinfo_endpoint),
+            (
+                "device_authorization_endpoint",
+                &self.device_authorization_endpoint,
+            ),
+            ("introspection_endpoint", &self.introspection_endpoint),
+            ("revocation_endpoint", &self.revocation_endpoint),
+            (
+                "pushed_authorization_request_endpoint",
+                &self.pushed_authorization_request_endpoint,
+            ),
+            ("registration_endpoint", &self.registration_endpoint),
+        ]
+    }
+
+    /// The same endpoints as they stand in `metadata`.
+    pub fn of(metadata: &ServerMetadata) -> Self {
+        Endpoints {
+            authorization_endpoint: metadata.authorization_endpoint.clone(),
+            token_endpoint: metadata.token_endpoint.clone(),
+            jwks_uri: metadata.jwks_uri.clone(),
+            userinfo_endpoint: metadata.userinfo_endpoint.clone(),
+            device_authorization_endpoint: metadata.device_authorization_endpoint.clone(),
+            introspection_endpoint: metadata.introspection_endpoint.clone(),
+            revocation_endpoint: metadata.revocation_endpoint.clone(),
+            pushed_authorization_request_endpoint: metadata
+                .pushed_authorization_request_endpoint
+                .clone(),
+            registration_endpoint: metadata.registration_endpoint.clone(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.fields().iter().all(|(_, value)| value.is_none())
+    }
+
+    /// Each endpoint given must be an absolute http(s) URL with a host (RFC 8414 §2).
+    pub fn check(&self) -> Result<(), EngineError> {
+        for (name, value) in self.fields() {
+            let Some(value) = value else { continue };
+            let fine = url::Url::parse(value)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+            if !fine {
+                return Err(EngineError::config(format!(
+                    "{name} {value:?} is not an http(s) URL with a host (RFC 8414 §2)"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the given endpoints over `metadata`, marking each as given by hand.
+    fn apply(&self, metadata: &mut ServerMetadata, sources: &mut BTreeMap<String, MetadataSource>) {
+        let targets = [
+            &mut metadata.authorization_endpoint,
+            &mut metadata.token_endpoint,
+            &mut metadata.jwks_uri,
+            &mut metadata.userinfo_endpoint,
+            &mut metadata.device_authorization_endpoint,
+            &mut metadata.introspection_endpoint,
+            &mut metadata.revocation_endpoint,
+            &mut metadata.pushed_authorization_request_endpoint,
+            &mut metadata.registration_endpoint,
+        ];
+        for (target, (name, value)) in targets.into_iter().zip(self.fields()) {
+            if let Some(value) = value {
+                *target = Some(value.clone());
+                sources.insert(name.to_string(), MetadataSource::Manual);
+            }
+        }
+    }
 }
 
 /// What the server says it supports, reduced to what a user decides on.
@@ -64,22 +210,122 @@ pub struct Warning {
 impl Discovery {
     /// A server with no discovery document: the user supplies the endpoints in `metadata`.
     pub fn manual(metadata: ServerMetadata) -> Self {
-        Self::from_metadata(metadata, MetadataSource::Manual, Vec::new())
+        let sources = all_from(&metadata, MetadataSource::Manual);
+        Self::assemble(
+            metadata,
+            MetadataSource::Manual,
+            sources,
+            Vec::new(),
+            Vec::new(),
+        )
     }
 
-    fn from_metadata(
+    /// The summary and the metadata warnings follow the final metadata; `found` are the
+    /// warnings about the documents themselves (disagreements, an unreadable one).
+    fn assemble(
         metadata: ServerMetadata,
         source: MetadataSource,
+        sources: BTreeMap<String, MetadataSource>,
+        mut found: Vec<Warning>,
         exchanges: Vec<Exchange>,
     ) -> Self {
+        found.extend(warnings(&metadata));
         Discovery {
             capabilities: Capabilities::of(&metadata),
-            warnings: warnings(&metadata),
+            warnings: found,
             metadata,
             source,
+            sources,
             exchanges,
         }
     }
+
+    /// Where `member` came from, if the metadata has it.
+    pub fn source_of(&self, member: &str) -> Option<MetadataSource> {
+        self.sources.get(member).copied()
+    }
+}
+
+/// The metadata's members as JSON, by name (absent and empty members are not there).
+fn members(metadata: &ServerMetadata) -> Map<String, Value> {
+    match serde_json::to_value(metadata) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    }
+}
+
+/// Two readings of a member agree when they are equal, lists compared as sets (servers list
+/// the same methods in different orders).
+fn same_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Array(x), Value::Array(y)) => {
+            let sorted = |v: &Vec<Value>| {
+                let mut items: Vec<String> = v.iter().map(Value::to_string).collect();
+                items.sort();
+                items.dedup();
+                items
+            };
+            sorted(x) == sorted(y)
+        }
+        _ => a == b,
+    }
+}
+
+/// One document alone: every member comes from it.
+fn only(
+    metadata: ServerMetadata,
+    source: MetadataSource,
+) -> (
+    ServerMetadata,
+    MetadataSource,
+    BTreeMap<String, MetadataSource>,
+    Vec<Warning>,
+) {
+    let sources = all_from(&metadata, source);
+    (metadata, source, sources, Vec::new())
+}
+
+/// Every member of `metadata`, marked as coming from `source`.
+fn all_from(metadata: &ServerMetadata, source: MetadataSource) -> BTreeMap<String, MetadataSource> {
+    members(metadata)
+        .into_iter()
+        .map(|(name, _)| (name, source))
+        .collect()
+}
+
+/// Merges the two documents member by member: RFC 8414's value wins, the OpenID Connect
+/// document fills in what it lacks, and each disagreement is a warning.
+fn merge(
+    oauth: &ServerMetadata,
+    oidc: &ServerMetadata,
+) -> (
+    ServerMetadata,
+    BTreeMap<String, MetadataSource>,
+    Vec<Warning>,
+) {
+    let mut merged = members(oauth);
+    let mut sources = all_from(oauth, MetadataSource::Oauth);
+    let mut disagreements = Vec::new();
+    for (name, value) in members(oidc) {
+        match merged.get(&name) {
+            None => {
+                sources.insert(name.clone(), MetadataSource::OpenidConnect);
+                merged.insert(name, value);
+            }
+            Some(kept) if !same_value(kept, &value) => disagreements.push(Warning {
+                code: "metadata_disagreement",
+                message: format!(
+                    "the two metadata documents disagree on {name}: RFC 8414 says {kept}, \
+                     OpenID Connect says {value}; the RFC 8414 value is used"
+                ),
+            }),
+            Some(_) => {}
+        }
+    }
+    // Both documents were valid metadata, so their union of members is too; should it not
+    // be, the RFC 8414 document alone is the safer reading.
+    let metadata = serde_json::from_value(Value::Object(merged)).unwrap_or_else(|_| oauth.clone());
+    (metadata, sources, disagreements)
 }
 
 /// The two metadata URLs for an issuer, in the order they are tried. RFC 8414 §3.1 inserts the
@@ -136,35 +382,82 @@ pub fn check_issuer(requested: &str, metadata: &ServerMetadata) -> Result<(), En
     ))
 }
 
-/// Fetches and checks the metadata of `issuer`: RFC 8414 first, then OIDC Discovery when the
-/// first is missing or unreadable. An issuer mismatch stops at once (it is an attack signal,
-/// not a missing document).
+/// Fetches and checks the metadata of `issuer`: see [`discover_with`], with nothing given by
+/// hand.
 pub async fn discover(client: &RecordingClient, issuer: &str) -> Result<Discovery, EngineError> {
+    discover_with(client, issuer, &Endpoints::default()).await
+}
+
+/// Fetches both metadata documents of `issuer` (RFC 8414, then OpenID Connect Discovery) and
+/// merges what they say; `given` endpoints then override the result. A document that is
+/// missing (404) is no matter as long as the other one exists; one that is there but
+/// unreadable is a warning. An issuer mismatch in either stops at once (RFC 8414 §3.3: it is
+/// an attack signal, not a missing document). With neither document, endpoints given by hand
+/// describe the server on their own.
+pub async fn discover_with(
+    client: &RecordingClient,
+    issuer: &str,
+    given: &Endpoints,
+) -> Result<Discovery, EngineError> {
     let (oauth_url, oidc_url) = metadata_urls(issuer)?;
     let first = client.send(&metadata_request(&oauth_url)).await;
-    let first_error = match process_metadata(&first, issuer) {
-        Ok(metadata) => {
-            return Ok(Discovery::from_metadata(
-                metadata,
-                MetadataSource::Oauth,
-                vec![first],
-            ));
-        }
+    let oauth = match process_metadata(&first, issuer) {
         Err(err @ EngineError::Protocol { .. }) => return Err(err),
-        Err(err) => err,
+        other => other,
     };
     let second = client.send(&metadata_request(&oidc_url)).await;
-    match process_metadata(&second, issuer) {
-        Ok(metadata) => Ok(Discovery::from_metadata(
-            metadata,
-            MetadataSource::OpenidConnect,
-            vec![first, second],
-        )),
-        Err(err @ EngineError::Protocol { .. }) => Err(err),
-        Err(second_error) => Err(EngineError::Transport(format!(
-            "no metadata for {issuer}: {first_error}; then {second_error}"
-        ))),
+    let oidc = match process_metadata(&second, issuer) {
+        Err(err @ EngineError::Protocol { .. }) => return Err(err),
+        other => other,
+    };
+    let mut notes = Vec::new();
+    for (name, exchange, result) in [
+        ("RFC 8414", &first, &oauth),
+        ("OpenID Connect", &second, &oidc),
+    ] {
+        if let Err(err) = result
+            && exchange.status != Some(404)
+        {
+            notes.push(Warning {
+                code: "metadata_document_unreadable",
+                message: format!("the {name} metadata document was not used: {err}"),
+            });
+        }
     }
+    let exchanges = vec![first, second];
+    let (mut metadata, source, mut sources, disagreements) = match (oauth, oidc) {
+        (Ok(oauth), Ok(oidc)) => {
+            let (metadata, sources, disagreements) = merge(&oauth, &oidc);
+            (metadata, MetadataSource::Oauth, sources, disagreements)
+        }
+        (Ok(one), Err(_)) => only(one, MetadataSource::Oauth),
+        (Err(_), Ok(one)) => only(one, MetadataSource::OpenidConnect),
+        (Err(first_error), Err(second_error)) if given.is_empty() => {
+            return Err(EngineError::Transport(format!(
+                "no metadata for {issuer}: {first_error}; then {second_error}"
+            )));
+        }
+        (Err(first_error), Err(second_error)) => {
+            notes = vec![Warning {
+                code: "no_discovery",
+                message: format!(
+                    "no metadata for {issuer} ({first_error}; then {second_error}): \
+                     using the endpoints given by hand"
+                ),
+            }];
+            let metadata = ServerMetadata {
+                issuer: issuer.to_string(),
+                ..ServerMetadata::default()
+            };
+            let sources = BTreeMap::from([("issuer".to_string(), MetadataSource::Manual)]);
+            (metadata, MetadataSource::Manual, sources, Vec::new())
+        }
+    };
+    notes.extend(disagreements);
+    given.apply(&mut metadata, &mut sources);
+    Ok(Discovery::assemble(
+        metadata, source, sources, notes, exchanges,
+    ))
 }
 
 impl Capabilities {

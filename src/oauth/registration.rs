@@ -1,10 +1,14 @@
 //! Dynamic client registration: create (RFC 7591), read, update and delete (RFC 7592).
 //! The registration access token and the client configuration URI the server returns are kept
 //! in [`RegisteredClient`]; they are what read, update and delete need.
+//!
+//! Responses are read leniently: once a server has answered with a `client_id`, the client
+//! exists, so a mistyped optional member costs a warning that names it, never the client.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::discovery::Warning;
 use super::error::EngineError;
 use super::exchange::Exchange;
 use super::http::RecordingClient;
@@ -28,6 +32,9 @@ pub struct RegisteredClient {
     /// The client metadata the server accepted (redirect_uris, grant_types, ...).
     #[serde(flatten)]
     pub metadata: Map<String, Value>,
+    /// What in the response did not follow RFC 7591 and how it was read.
+    #[serde(skip)]
+    pub warnings: Vec<Warning>,
 }
 
 impl std::fmt::Debug for RegisteredClient {
@@ -58,6 +65,116 @@ impl RegisteredClient {
             registration_client_uri: self.registration_client_uri.clone()?,
             registration_access_token: self.registration_access_token.clone()?,
         })
+    }
+}
+
+/// RFC 7591 §2 client metadata members whose value is a string.
+const STRING_MEMBERS: [&str; 10] = [
+    "token_endpoint_auth_method",
+    "client_name",
+    "client_uri",
+    "logo_uri",
+    "scope",
+    "tos_uri",
+    "policy_uri",
+    "jwks_uri",
+    "software_id",
+    "software_version",
+];
+
+/// Reads a registration response body (RFC 7591 §3.2.1, RFC 7592 §3). Only a missing or
+/// non-string `client_id` is fatal; any other member of the wrong type is left out or read
+/// the way the server plainly meant it, with a warning naming it.
+pub fn read_client(body: Value) -> Result<RegisteredClient, EngineError> {
+    let Value::Object(mut members) = body else {
+        return Err(EngineError::protocol(
+            "RFC 7591 §3.2.1",
+            "the client information response is not a JSON object",
+        ));
+    };
+    let client_id = match members.remove("client_id") {
+        Some(Value::String(id)) if !id.is_empty() => id,
+        Some(other) => {
+            return Err(EngineError::protocol(
+                "RFC 7591 §3.2.1",
+                format!("client_id must be a non-empty string, not {other}"),
+            ));
+        }
+        None => {
+            return Err(EngineError::protocol(
+                "RFC 7591 §3.2.1",
+                "the response has no client_id",
+            ));
+        }
+    };
+    let mut warnings = Vec::new();
+    let mut text = |name: &str, members: &mut Map<String, Value>| match members.remove(name) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(value)) => Some(value),
+        Some(other) => {
+            warnings.push(mistyped(name, &other, "a string", "left out"));
+            None
+        }
+    };
+    let client_secret = text("client_secret", &mut members);
+    let registration_access_token = text("registration_access_token", &mut members);
+    let registration_client_uri = text("registration_client_uri", &mut members);
+    let mut time = |name: &str, members: &mut Map<String, Value>| match members.remove(name) {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) if n.as_u64().is_some() => n.as_u64(),
+        Some(Value::String(s)) if s.parse::<u64>().is_ok() => {
+            warnings.push(mistyped(
+                name,
+                &Value::String(s.clone()),
+                "a number of seconds",
+                "read as that number",
+            ));
+            s.parse().ok()
+        }
+        Some(other) => {
+            warnings.push(mistyped(name, &other, "a number of seconds", "left out"));
+            None
+        }
+    };
+    let client_id_issued_at = time("client_id_issued_at", &mut members);
+    let client_secret_expires_at = time("client_secret_expires_at", &mut members);
+    for name in STRING_MEMBERS {
+        match members.get(name) {
+            None | Some(Value::String(_)) | Some(Value::Null) => {}
+            Some(value @ Value::Array(items)) if items.len() == 1 && items[0].is_string() => {
+                warnings.push(Warning {
+                    code: "registration_string_as_array",
+                    message: format!(
+                        "{name} is read out as {value} (RFC 7591 §2 defines a string): \
+                         it is sent back as a string"
+                    ),
+                });
+            }
+            Some(other) => warnings.push(mistyped(name, other, "a string", "kept as sent")),
+        }
+    }
+    Ok(RegisteredClient {
+        client_id,
+        client_secret,
+        client_id_issued_at,
+        client_secret_expires_at,
+        registration_access_token,
+        registration_client_uri,
+        metadata: members,
+        warnings,
+    })
+}
+
+fn mistyped(name: &str, value: &Value, expected: &str, outcome: &str) -> Warning {
+    let mut shown = value.to_string();
+    if shown.chars().count() > 60 {
+        shown = shown.chars().take(60).collect::<String>() + "…";
+    }
+    Warning {
+        code: "registration_member_mistyped",
+        message: format!(
+            "{name} is {shown}, not {expected} (RFC 7591 §3.2.1): {outcome}; the client is kept"
+        ),
     }
 }
 
@@ -145,6 +262,16 @@ pub fn update_request(handle: &ClientManagement, client: &RegisteredClient) -> R
     ] {
         body.remove(managed);
     }
+    // A server that read a string member out as a one-element array gets the string back
+    // (RFC 7591 §2): some refuse their own array form.
+    for name in STRING_MEMBERS {
+        if let Some(Value::Array(items)) = body.get(name)
+            && let [Value::String(one)] = items.as_slice()
+        {
+            let one = one.clone();
+            body.insert(name.into(), Value::String(one));
+        }
+    }
     let mut draft = RequestDraft::new("PUT", &handle.registration_client_uri);
     draft.json_body = Some(Value::Object(body));
     bearer(&mut draft, &handle.registration_access_token);
@@ -170,7 +297,11 @@ pub fn process_client(
     exchange: &Exchange,
     expected: &[u16],
 ) -> Result<RegisteredClient, EngineError> {
-    expect_json(exchange, "client registration response", expected)
+    read_client(expect_json(
+        exchange,
+        "client registration response",
+        expected,
+    )?)
 }
 
 /// Reads a delete response: 204 No Content (200 is tolerated).
@@ -206,7 +337,14 @@ pub async fn update(
 ) -> Result<RegisteredClient, EngineError> {
     let mut current = read(http, handle).await?;
     change(&mut current.metadata);
-    process_client(&http.send(&update_request(handle, &current)).await, &[200])
+    let mut updated = process_client(&http.send(&update_request(handle, &current)).await, &[200])?;
+    // What the read said about the server's representation still matters after the update.
+    for warning in current.warnings {
+        if !updated.warnings.contains(&warning) {
+            updated.warnings.insert(0, warning);
+        }
+    }
+    Ok(updated)
 }
 
 pub async fn delete(http: &RecordingClient, handle: &ClientManagement) -> Result<(), EngineError> {
@@ -216,9 +354,10 @@ pub async fn delete(http: &RecordingClient, handle: &ClientManagement) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn client() -> RegisteredClient {
-        serde_json::from_value(serde_json::json!({
+        read_client(serde_json::json!({
             "client_id": "c1", "client_secret": "s1",
             "registration_access_token": "rat", "registration_client_uri": "http://as/register/c1",
             "client_id_issued_at": 1, "client_secret_expires_at": 0,
@@ -255,5 +394,73 @@ mod tests {
         assert_eq!(m["response_types"], serde_json::json!([]));
         let m = client_metadata(&[], None, None, &["authorization_code".into()], None);
         assert_eq!(m["response_types"], serde_json::json!(["code"]));
+    }
+
+    fn codes(client: &RegisteredClient) -> Vec<&'static str> {
+        client.warnings.iter().map(|w| w.code).collect()
+    }
+
+    #[test]
+    fn a_mistyped_optional_member_keeps_the_client_and_names_the_member() {
+        let c = read_client(json!({
+            "client_id": "c1", "client_secret": "s1",
+            "client_id_issued_at": "1700000000",
+            "client_secret_expires_at": "never",
+            "registration_access_token": 42,
+        }))
+        .unwrap();
+        assert_eq!(c.client_id, "c1");
+        assert_eq!(c.client_secret.as_deref(), Some("s1"));
+        assert_eq!(c.client_id_issued_at, Some(1_700_000_000));
+        assert_eq!(c.client_secret_expires_at, None);
+        assert_eq!(c.registration_access_token, None);
+        let messages: Vec<&str> = c.warnings.iter().map(|w| w.message.as_str()).collect();
+        assert_eq!(messages.len(), 3, "{messages:?}");
+        assert!(
+            messages[0].starts_with("registration_access_token is 42"),
+            "{messages:?}"
+        );
+        assert!(messages[1].starts_with("client_id_issued_at is \"1700000000\""));
+        assert!(messages[1].contains("read as that number"));
+        assert!(messages[2].starts_with("client_secret_expires_at is \"never\""));
+        assert!(
+            codes(&c)
+                .iter()
+                .all(|c| *c == "registration_member_mistyped")
+        );
+    }
+
+    #[test]
+    fn only_a_missing_or_mistyped_client_id_is_fatal() {
+        for body in [
+            json!({}),
+            json!({"client_id": 7}),
+            json!({"client_id": ""}),
+            json!([1]),
+        ] {
+            let err = read_client(body.clone()).unwrap_err();
+            assert!(err.to_string().contains("RFC 7591 §3.2.1"), "{body}: {err}");
+        }
+    }
+
+    #[test]
+    fn string_members_read_out_as_arrays_go_back_as_strings() {
+        let c = read_client(json!({
+            "client_id": "c1",
+            "registration_access_token": "rat",
+            "registration_client_uri": "http://as/register/c1",
+            "token_endpoint_auth_method": ["client_secret_basic"],
+            "client_name": "plain",
+            "redirect_uris": ["http://127.0.0.1/cb"],
+        }))
+        .unwrap();
+        assert_eq!(codes(&c), ["registration_string_as_array"]);
+        assert!(c.warnings[0].message.contains("token_endpoint_auth_method"));
+        let body = update_request(&c.management().unwrap(), &c)
+            .json_body
+            .unwrap();
+        assert_eq!(body["token_endpoint_auth_method"], "client_secret_basic");
+        assert_eq!(body["client_name"], "plain");
+        assert_eq!(body["redirect_uris"], json!(["http://127.0.0.1/cb"]));
     }
 }

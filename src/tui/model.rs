@@ -1,10 +1,12 @@
 //! The things the app shows: servers with their clients, the flow being run, the exchange
 //! log and the tokens. Plain data; the panes render it and `App::update` changes it.
 
+use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 use ratatui_textarea::{CursorMove, TextArea};
 
+use crate::oauth::discovery::MetadataSource;
 use crate::oauth::flow::tokens::{ClaimChange, DecodedToken};
 use crate::oauth::flow::{Flow, FlowKind};
 use crate::oauth::redirect::LoopbackListener;
@@ -12,7 +14,7 @@ use crate::oauth::{Exchange, Step};
 use crate::wire::ServerMetadata;
 
 use super::sign_in::Page;
-use crate::profile::{ClientProfile, ManualEndpoints, ServerProfile};
+use crate::profile::{ClientProfile, Endpoints, ServerProfile};
 
 /// A list position that stays inside the list.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -47,6 +49,8 @@ pub enum ServerState {
     Running,
     Done {
         metadata: Box<ServerMetadata>,
+        /// Where each metadata member came from (RFC 8414, OpenID Connect, typed in).
+        sources: BTreeMap<String, MetadataSource>,
         /// The document as the server sent it, pretty-printed.
         raw: String,
         warnings: Vec<String>,
@@ -62,7 +66,7 @@ pub struct ServerEntry {
     pub built_in: bool,
     /// Marked as the server the MCP tools use when a call names no issuer.
     pub default: bool,
-    pub endpoints: ManualEndpoints,
+    pub endpoints: Endpoints,
     pub discovery: ServerState,
     pub clients: Vec<ClientProfile>,
     pub client_cursor: Cursor,
@@ -280,6 +284,7 @@ pub enum SignInStage {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FormPurpose {
     AddServer,
+    EditServer,
     PasteToken,
     PasteRedirect,
     EditRequest,
@@ -321,6 +326,17 @@ impl Form {
             focused: 0,
             multiline: false,
             error: None,
+        }
+    }
+
+    /// One multi-line editor holding `text` (Enter is a new line, ctrl-s submits).
+    pub fn editor(purpose: FormPurpose, title: &str, label: &str, text: &str) -> Form {
+        let mut area = TextArea::new(text.lines().map(str::to_string).collect());
+        area.move_cursor(CursorMove::Top);
+        Form {
+            fields: vec![(label.to_string(), area)],
+            multiline: true,
+            ..Form::new(purpose, title, &[])
         }
     }
 

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::oauth::discovery;
+use crate::oauth::discovery::{self, Endpoints};
 use crate::oauth::flow::tokens::DecodedToken;
 use crate::oauth::flow::{Flow, FlowConfig, FlowKind};
 use crate::oauth::http::RecordingClient;
@@ -21,8 +21,9 @@ use super::sign_in;
 /// How long the browser step waits on the loopback listener.
 pub const REDIRECT_WAIT: Duration = Duration::from_secs(300);
 
-pub async fn discover(http: RecordingClient, issuer: String) -> Outcome {
-    let result = discovery::discover(&http, &issuer)
+/// Discovers `issuer`, with the endpoints saved for it over what it says.
+pub async fn discover(http: RecordingClient, issuer: String, given: Endpoints) -> Outcome {
+    let result = discovery::discover_with(&http, &issuer, &given)
         .await
         .map(Box::new)
         .map_err(|e| e.to_string());

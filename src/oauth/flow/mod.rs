@@ -87,8 +87,10 @@ impl FlowConfig {
 
     fn endpoint<'a>(&self, name: &str, value: &'a Option<String>) -> Result<&'a str, EngineError> {
         value.as_deref().ok_or_else(|| {
+            let flag = super::discovery::endpoint_flag(name).unwrap_or("an endpoint flag");
             EngineError::config(format!(
-                "the server {} has no {name} (not in its metadata; give it by hand)",
+                "the server {} has no {name} (not in its metadata); give it by hand: \
+                 {flag} URL on the command line, or e on the server in the terminal app",
                 self.metadata.issuer
             ))
         })

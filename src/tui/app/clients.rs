@@ -233,6 +233,12 @@ impl App {
             Err(message) => return self.error(message),
         };
         let profile = profile_of(&registered);
+        // What the server sent mistyped (the client is kept): said with the result.
+        let warned = match registered.warnings.as_slice() {
+            [] => String::new(),
+            [one] => format!(" · ! {}", one.message),
+            [first, rest @ ..] => format!(" · ! {} (+{} more)", first.message, rest.len()),
+        };
         let Some(server) = self.servers.iter_mut().find(|s| s.issuer == issuer) else {
             return;
         };
@@ -248,14 +254,14 @@ impl App {
                 }
                 let id = existing.client_id.clone();
                 self.success(format!(
-                    "{id}: the server's copy is shown (see Exchanges for the JSON)"
+                    "{id}: the server's copy is shown (see Exchanges for the JSON){warned}"
                 ));
                 self.save_profile();
             }
             None => {
                 let id = profile.client_id.clone();
                 self.add_client(profile);
-                self.success(format!("registered {id}"));
+                self.success(format!("registered {id}{warned}"));
             }
         }
     }

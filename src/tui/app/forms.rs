@@ -69,6 +69,7 @@ impl App {
         };
         let result = match form.purpose {
             FormPurpose::AddServer => self.add_server(&form),
+            FormPurpose::EditServer => self.edit_server(&form.value(0)),
             FormPurpose::PasteToken => self.paste_token(form.value(0)),
             FormPurpose::PasteRedirect => self.paste_redirect(&form.value(0)),
             FormPurpose::EditRequest => self.apply_request_edit(&form.value(0)),

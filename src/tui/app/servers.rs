@@ -1,13 +1,13 @@
-//! The servers pane: choose a server, discover it in the background, add and remove saved
-//! ones, mark the one `oauthscope mcp` uses by default.
+//! The servers pane: choose a server, discover it in the background, add, edit and remove
+//! saved ones (with endpoints given by hand over discovery), mark the one `oauthscope mcp`
+//! uses by default.
 
-use crate::oauth::discovery::Discovery;
-use crate::profile::{ManualEndpoints, ServerProfile};
+use crate::oauth::discovery::{Discovery, ENDPOINT_FLAGS};
+use crate::profile::{Endpoints, ServerProfile};
 use crate::tui::action::Command;
 use crate::tui::model::{Form, FormPurpose, ServerEntry, ServerState};
 use crate::tui::widgets;
 use crate::tui::work;
-use crate::wire::ServerMetadata;
 
 use super::App;
 
@@ -26,6 +26,7 @@ impl App {
                     ("jwks_uri (optional)", ""),
                 ],
             )),
+            Command::Edit => self.open_server_editor(),
             Command::Delete => self.remove_server(),
             Command::MarkDefault => self.toggle_default_server(),
             other => self.not_here(other),
@@ -42,9 +43,10 @@ impl App {
         };
         server.discovery = ServerState::Running;
         let issuer = server.issuer.clone();
+        let given = server.endpoints.clone();
         self.tasks.spawn(
             format!("discovering {issuer}"),
-            work::discover(http, issuer),
+            work::discover(http, issuer, given),
         );
     }
 
@@ -54,39 +56,19 @@ impl App {
         };
         server.discovery = match result {
             Ok(found) => {
+                // The document as sent (the last one read); typed-in endpoints alone have none.
                 let raw = found
                     .exchanges
                     .iter()
                     .rev()
                     .find(|e| e.is_success())
-                    .and_then(|e| e.response_body.as_deref())
-                    .map(widgets::pretty_json)
-                    .unwrap_or_default();
+                    .and_then(|e| e.response_body.clone())
+                    .unwrap_or_else(|| serde_json::to_string(&found.metadata).unwrap_or_default());
                 ServerState::Done {
                     warnings: found.warnings.iter().map(|w| w.message.clone()).collect(),
+                    raw: widgets::pretty_json(&raw),
                     metadata: Box::new(found.metadata),
-                    raw,
-                }
-            }
-            // No metadata, but the user typed the endpoints in: use those (GitHub, say).
-            Err(reason) if !server.endpoints.is_empty() => {
-                let manual = Discovery::manual(ServerMetadata {
-                    issuer: server.issuer.clone(),
-                    authorization_endpoint: server.endpoints.authorization_endpoint.clone(),
-                    token_endpoint: server.endpoints.token_endpoint.clone(),
-                    jwks_uri: server.endpoints.jwks_uri.clone(),
-                    ..ServerMetadata::default()
-                });
-                let mut warnings = vec![format!(
-                    "no discovery ({reason}): using the endpoints typed in"
-                )];
-                warnings.extend(manual.warnings.iter().map(|w| w.message.clone()));
-                ServerState::Done {
-                    raw: widgets::pretty_json(
-                        &serde_json::to_string(&manual.metadata).unwrap_or_default(),
-                    ),
-                    metadata: Box::new(manual.metadata),
-                    warnings,
+                    sources: found.sources,
                 }
             }
             Err(reason) => ServerState::Failed(reason),
@@ -114,16 +96,13 @@ impl App {
             url::Url::parse(&value).map_err(|e| format!("`{value}` is not a URL: {e}"))?;
             Ok(Some(value))
         };
-        let endpoints = ManualEndpoints {
+        let endpoints = Endpoints {
             authorization_endpoint: endpoint(2)?,
             token_endpoint: endpoint(3)?,
             jwks_uri: endpoint(4)?,
+            ..Endpoints::default()
         };
-        let url = url::Url::parse(&issuer).map_err(|e| format!("`{issuer}` is not a URL: {e}"))?;
-        if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-            return Err(format!("`{issuer}` must be an http(s) URL with a host"));
-        }
-        let issuer = issuer.trim_end_matches('/').to_string();
+        let issuer = checked_issuer(&issuer)?;
         let name = if name.is_empty() {
             issuer.clone()
         } else {
@@ -137,6 +116,52 @@ impl App {
         }));
         self.server_cursor.bottom(self.servers.len());
         self.save_profile();
+        self.discover_selected();
+        Ok(())
+    }
+
+    /// Opens the selected saved server in an editor, one `member = value` line each for its
+    /// name, issuer and every endpoint, filled with what it has now.
+    fn open_server_editor(&mut self) {
+        let Some(server) = self.selected_server() else {
+            return self.info("add a server first (n)".into());
+        };
+        if server.built_in {
+            return self.error("the built-in mock is not saved: its endpoints are its own".into());
+        }
+        let mut text = format!("name = {}\nissuer = {}\n", server.name, server.issuer);
+        for (member, value) in server.endpoints.fields() {
+            text.push_str(&format!("{member} = {}\n", value.as_deref().unwrap_or("")));
+        }
+        self.open_form(Form::editor(
+            FormPurpose::EditServer,
+            "Edit the server · endpoints given here override discovery · ctrl-s keeps · esc discards",
+            "member = value (leave a value empty to use discovery)",
+            &text,
+        ));
+    }
+
+    /// Applies the edited lines to the selected server, saves the profile and discovers the
+    /// server again with its new endpoints.
+    pub(super) fn edit_server(&mut self, text: &str) -> Result<(), String> {
+        let (name, issuer, endpoints) = parse_server_text(text)?;
+        let index = self.server_cursor.index;
+        let server = self
+            .servers
+            .get_mut(index)
+            .filter(|s| !s.built_in)
+            .ok_or("no saved server is selected")?;
+        server.name = if name.is_empty() {
+            issuer.clone()
+        } else {
+            name
+        };
+        server.issuer = issuer;
+        server.endpoints = endpoints;
+        server.discovery = ServerState::NotRun;
+        let name = server.name.clone();
+        self.save_profile();
+        self.info(format!("{name} saved"));
         self.discover_selected();
         Ok(())
     }
@@ -181,5 +206,81 @@ impl App {
             format!("{name} is no longer the default server")
         });
         self.save_profile();
+    }
+}
+
+/// An issuer as typed: an http(s) URL with a host, kept without a trailing slash.
+fn checked_issuer(issuer: &str) -> Result<String, String> {
+    let url = url::Url::parse(issuer).map_err(|e| format!("`{issuer}` is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(format!("`{issuer}` must be an http(s) URL with a host"));
+    }
+    Ok(issuer.trim_end_matches('/').to_string())
+}
+
+/// Reads the server editor's `member = value` lines: name, issuer and the endpoints. A member
+/// left out or left empty is not given; an unknown one is an error that names it.
+fn parse_server_text(text: &str) -> Result<(String, String, Endpoints), String> {
+    let mut name = String::new();
+    let mut issuer = None;
+    let mut given = serde_json::Map::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (member, value) = line
+            .split_once('=')
+            .ok_or_else(|| format!("line {}: expected `member = value`", number + 1))?;
+        let (member, value) = (member.trim(), value.trim());
+        match member {
+            "name" => name = value.to_string(),
+            "issuer" => issuer = Some(checked_issuer(value)?),
+            _ if ENDPOINT_FLAGS.iter().any(|(known, _)| *known == member) => {
+                if !value.is_empty() {
+                    given.insert(member.to_string(), value.into());
+                }
+            }
+            _ => return Err(format!("line {}: unknown member `{member}`", number + 1)),
+        }
+    }
+    let issuer = issuer.ok_or("the issuer line is missing")?;
+    let endpoints: Endpoints =
+        serde_json::from_value(serde_json::Value::Object(given)).map_err(|e| e.to_string())?;
+    endpoints.check().map_err(|e| e.to_string())?;
+    Ok((name, issuer, endpoints))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_editor_text_gives_every_endpoint_and_names_what_is_wrong() {
+        let (name, issuer, endpoints) = parse_server_text(
+            "name = Django\nissuer = https://as.example/\n\
+             userinfo_endpoint = https://as.example/userinfo\n\
+             pushed_authorization_request_endpoint = https://as.example/par\ntoken_endpoint =\n",
+        )
+        .unwrap();
+        assert_eq!(
+            (name.as_str(), issuer.as_str()),
+            ("Django", "https://as.example")
+        );
+        assert_eq!(
+            endpoints.userinfo_endpoint.as_deref(),
+            Some("https://as.example/userinfo")
+        );
+        assert!(endpoints.pushed_authorization_request_endpoint.is_some());
+        assert!(endpoints.token_endpoint.is_none());
+        let err = parse_server_text("issuer = https://a\nuserinfo = https://a/u").unwrap_err();
+        assert!(err.contains("unknown member `userinfo`"), "{err}");
+        let err = parse_server_text("issuer = https://a\njwks_uri = nope").unwrap_err();
+        assert!(err.contains("jwks_uri"), "{err}");
+        assert!(
+            parse_server_text("name = x")
+                .unwrap_err()
+                .contains("issuer")
+        );
     }
 }

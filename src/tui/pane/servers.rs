@@ -1,10 +1,14 @@
 //! Servers: the built-in mock and saved profiles (the MCP default marked); details are the discovery result as a
-//! capability matrix with the engine's warnings, or the raw metadata (`x`).
+//! capability matrix with the engine's warnings, each value tagged with the document it came
+//! from (RFC 8414, OpenID Connect, or typed in), or the raw metadata (`x`).
+
+use std::collections::BTreeMap;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
+use crate::oauth::discovery::MetadataSource;
 use crate::tui::app::App;
 use crate::tui::model::{ServerEntry, ServerState};
 use crate::tui::theme::Theme;
@@ -99,9 +103,12 @@ fn detail_lines<'a>(app: &App, server: &ServerEntry, theme: &Theme) -> Vec<Line<
             lines
         }
         ServerState::Done {
-            metadata, warnings, ..
+            metadata,
+            sources,
+            warnings,
+            ..
         } => {
-            let mut lines = capability_matrix(metadata, theme);
+            let mut lines = capability_matrix(metadata, sources, theme);
             lines.push(Line::raw(""));
             if warnings.is_empty() {
                 lines.push(Line::styled("✓ no warnings", theme.success()));
@@ -115,64 +122,107 @@ fn detail_lines<'a>(app: &App, server: &ServerEntry, theme: &Theme) -> Vec<Line<
     }
 }
 
-/// What the server can do, one row per kind of capability.
-pub fn capability_matrix<'a>(meta: &ServerMetadata, theme: &Theme) -> Vec<Line<'a>> {
+/// What the server can do, one row per kind of capability, then each endpoint with its URL;
+/// every value says which document it came from.
+pub fn capability_matrix<'a>(
+    meta: &ServerMetadata,
+    sources: &BTreeMap<String, MetadataSource>,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
     let endpoints = [
-        ("authorize", &meta.authorization_endpoint),
-        ("token", &meta.token_endpoint),
-        ("jwks", &meta.jwks_uri),
-        ("userinfo", &meta.userinfo_endpoint),
-        ("par", &meta.pushed_authorization_request_endpoint),
-        ("device", &meta.device_authorization_endpoint),
-        ("register", &meta.registration_endpoint),
-        ("introspect", &meta.introspection_endpoint),
-        ("revoke", &meta.revocation_endpoint),
+        (
+            "authorize",
+            "authorization_endpoint",
+            &meta.authorization_endpoint,
+        ),
+        ("token", "token_endpoint", &meta.token_endpoint),
+        ("jwks", "jwks_uri", &meta.jwks_uri),
+        ("userinfo", "userinfo_endpoint", &meta.userinfo_endpoint),
+        (
+            "par",
+            "pushed_authorization_request_endpoint",
+            &meta.pushed_authorization_request_endpoint,
+        ),
+        (
+            "device",
+            "device_authorization_endpoint",
+            &meta.device_authorization_endpoint,
+        ),
+        (
+            "register",
+            "registration_endpoint",
+            &meta.registration_endpoint,
+        ),
+        (
+            "introspect",
+            "introspection_endpoint",
+            &meta.introspection_endpoint,
+        ),
+        ("revoke", "revocation_endpoint", &meta.revocation_endpoint),
     ];
-    let mut endpoint_spans = Vec::new();
-    for (name, url) in endpoints {
+    let source = |member: &str| -> Span<'a> {
+        match sources.get(member) {
+            Some(from) => Span::styled(format!("  ({})", from.label()), theme.hint()),
+            None => Span::raw(""),
+        }
+    };
+    let mut endpoint_line = vec![Span::styled(format!("{:<12} ", "endpoints"), theme.hint())];
+    for (name, _, url) in endpoints {
         let (glyph, style) = if url.is_some() {
             ("✓", theme.success())
         } else {
             ("✗", theme.failure())
         };
-        endpoint_spans.push(Span::styled(format!("{glyph}{name} "), style));
+        endpoint_line.push(Span::styled(format!("{glyph}{name} "), style));
     }
-    let list = |values: &[String]| {
-        if values.is_empty() {
+    let row = |label: &str, member: &str, values: &[String]| {
+        let value = if values.is_empty() {
             Span::styled("(not advertised)", theme.hint())
         } else {
             Span::styled(values.join(" "), theme.text())
-        }
+        };
+        let mut line = widgets::kv(label, 12, value, theme);
+        line.spans.push(source(member));
+        line
     };
-    let mut endpoint_line = vec![Span::styled(format!("{:<12} ", "endpoints"), theme.hint())];
-    endpoint_line.extend(endpoint_spans);
-    vec![
-        widgets::kv(
-            "issuer",
-            12,
-            Span::styled(meta.issuer.clone(), theme.text()),
-            theme,
-        ),
+    let mut issuer = widgets::kv(
+        "issuer",
+        12,
+        Span::styled(meta.issuer.clone(), theme.text()),
+        theme,
+    );
+    issuer.spans.push(source("issuer"));
+    let mut lines = vec![
+        issuer,
         Line::from(endpoint_line),
-        widgets::kv("grants", 12, list(&meta.grant_types_supported), theme),
-        widgets::kv(
+        row(
+            "grants",
+            "grant_types_supported",
+            &meta.grant_types_supported,
+        ),
+        row(
             "PKCE",
-            12,
-            list(&meta.code_challenge_methods_supported),
-            theme,
+            "code_challenge_methods_supported",
+            &meta.code_challenge_methods_supported,
         ),
-        widgets::kv(
+        row(
             "client auth",
-            12,
-            list(&meta.token_endpoint_auth_methods_supported),
-            theme,
+            "token_endpoint_auth_methods_supported",
+            &meta.token_endpoint_auth_methods_supported,
         ),
-        widgets::kv(
+        row(
             "signing",
-            12,
-            list(&meta.id_token_signing_alg_values_supported),
-            theme,
+            "id_token_signing_alg_values_supported",
+            &meta.id_token_signing_alg_values_supported,
         ),
-        widgets::kv("scopes", 12, list(&meta.scopes_supported), theme),
-    ]
+        row("scopes", "scopes_supported", &meta.scopes_supported),
+    ];
+    for (name, member, url) in endpoints {
+        if let Some(url) = url {
+            let mut line = widgets::kv(name, 12, Span::styled(url.clone(), theme.text()), theme);
+            line.spans.push(source(member));
+            lines.push(line);
+        }
+    }
+    lines
 }
