@@ -25,6 +25,7 @@ mod config;
 mod device;
 mod errors;
 mod form;
+pub mod fuzzing;
 mod http;
 mod interaction;
 mod introspect;

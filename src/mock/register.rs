@@ -223,6 +223,10 @@ pub(super) struct Accepted {
 }
 
 impl Accepted {
+    pub(super) fn redirect_uris(&self) -> &[String] {
+        &self.redirect_uris
+    }
+
     fn needs_secret(&self) -> bool {
         self.auth_method != AuthMethod::None
     }
