@@ -611,6 +611,13 @@ mod tests {
             par_request_uri = 60
             interaction = 600
 
+            [limits]
+            authorization_codes = 4096
+            header_read_timeout_secs = 10
+
+            [registration]
+            initial_access_token = "reg-t0ken"
+
             [[users]]
             username = "carol"
             sub = "c-0001"
@@ -628,6 +635,7 @@ mod tests {
             client_secret = "s3cret"
             grant_types = ["client_credentials"]
             scope = "api:read"
+            introspection = "any"
 
             [[clients]]
             client_id = "spa"
@@ -638,6 +646,14 @@ mod tests {
         .unwrap();
         assert_eq!(config.users.len(), 3);
         assert_eq!(config.clients.len(), 4);
+        assert_eq!(config.limits.authorization_codes, 4096);
+        assert_eq!(config.initial_access_token.as_deref(), Some("reg-t0ken"));
+        let reports = config
+            .clients
+            .iter()
+            .find(|c| c.client_id == "reports-service")
+            .unwrap();
+        assert_eq!(reports.introspection, IntrospectionAccess::Any);
         let spa = config
             .clients
             .iter()
