@@ -244,6 +244,8 @@ async fn device_authorization_needs_a_client_allowed_the_grant() {
             grant_types: vec!["authorization_code".into()],
             scope: None,
             client_name: None,
+            application_type: None,
+            introspection: Default::default(),
         });
     })
     .await;

@@ -18,6 +18,8 @@ async fn with_second_client() -> Mock {
             grant_types: vec!["client_credentials".into()],
             scope: None,
             client_name: None,
+            application_type: None,
+            introspection: Default::default(),
         });
     })
     .await

@@ -308,6 +308,8 @@ async fn basic_credentials_are_form_urldecoded() {
             grant_types: vec!["client_credentials".into()],
             scope: None,
             client_name: None,
+            application_type: None,
+            introspection: Default::default(),
         });
     })
     .await;
@@ -463,6 +465,8 @@ async fn a_client_without_a_grant_is_unauthorized_for_it() {
             grant_types: vec!["client_credentials".into()],
             scope: None,
             client_name: None,
+            application_type: None,
+            introspection: Default::default(),
         });
     })
     .await;

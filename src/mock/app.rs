@@ -12,6 +12,7 @@ use super::clock::Clock;
 use super::config::{Lifetimes, MockConfig, User};
 use super::form::BODY_LIMIT;
 use super::keys::Keys;
+use super::limits::Limits;
 use super::state::{Client, SharedStore, Store};
 use super::{
     authorize, device, http, interaction, introspect, jwks, metadata, par, register, revoke, token,
@@ -38,6 +39,9 @@ pub struct App {
     pub users: Vec<User>,
     pub lifetimes: Lifetimes,
     pub auto_approve: Option<String>,
+    pub limits: Limits,
+    /// Required as a Bearer token by `POST /register` when set (RFC 7591 §3).
+    pub initial_access_token: Option<String>,
     pub clock: Arc<dyn Clock>,
     pub store: SharedStore,
     pub keys: Keys,
@@ -53,8 +57,10 @@ impl App {
             users: config.users.clone(),
             lifetimes: config.lifetimes,
             auto_approve: config.auto_approve.clone(),
+            limits: config.limits,
+            initial_access_token: config.initial_access_token.clone(),
             clock: Arc::clone(&config.clock),
-            store: SharedStore::new(Store::new(clients)),
+            store: SharedStore::new(Store::new(clients, config.limits)),
             keys,
         }
     }

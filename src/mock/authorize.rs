@@ -14,6 +14,7 @@ use super::errors::OAuthError;
 use super::form::Params;
 use super::http::{for_client, redirect};
 use super::interaction;
+use super::limits::{MAX_REQUEST_PARAM, StoreFull, StoreKind};
 use super::pages;
 use super::redirect as redirect_uri;
 use super::scopes::{self, Subject};
@@ -145,6 +146,17 @@ fn find_client(app: &AppState, params: &Params) -> Result<Arc<Client>, Authorize
 
 /// Validates an authorization request for an already identified client. Shared with /par.
 pub fn validate(params: &Params, client: &Client) -> Result<AuthorizationRequest, AuthorizeError> {
+    // Echoed values are kept with the request: their size is what bounds its memory.
+    for name in ["state", "nonce", "login_hint"] {
+        if params
+            .get(name)
+            .is_some_and(|v| v.len() > MAX_REQUEST_PARAM)
+        {
+            return Err(AuthorizeError::untrusted(format!(
+                "parameter `{name}` is longer than this server's limit of {MAX_REQUEST_PARAM} bytes"
+            )));
+        }
+    }
     let (redirect_uri, redirect_uri_sent) = match params.get("redirect_uri") {
         Some(uri) => {
             if !client
@@ -324,6 +336,15 @@ fn redirect_error(
     }
 }
 
+/// A store is full: `temporarily_unavailable` back to the client (RFC 6749 §4.1.2.1), with
+/// the limit's name in the description.
+pub fn unavailable(app: &AppState, request: &AuthorizationRequest, full: StoreFull) -> Response {
+    error_response(
+        app,
+        redirect_error(request, "temporarily_unavailable", &full.to_string()),
+    )
+}
+
 /// The user refused on the consent page (RFC 6749 §4.1.2.1 `access_denied`).
 pub fn denied(app: &AppState, request: &AuthorizationRequest) -> Response {
     error_response(
@@ -379,6 +400,10 @@ pub fn finish(
         redirect_uri::with_params(&request.redirect_uri, &params)
     };
     let mut store = app.store.lock();
+    if let Err(full) = store.admit(StoreKind::AuthorizationCodes, 1, app.now()) {
+        drop(store);
+        return unavailable(app, &request, full);
+    }
     let grant = store.new_grant();
     store.codes.insert(
         code.clone(),

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::clock::{Clock, SystemClock};
 use super::errors::MockError;
+use super::limits::Limits;
 use super::redirect;
 
 /// Grant types the mock implements (RFC 6749 §4.1, §4.4, §6; RFC 8628 §3.4).
@@ -128,6 +129,36 @@ impl User {
     }
 }
 
+/// Whose tokens a client may introspect (RFC 7662 §4 leaves the rule to the server).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntrospectionAccess {
+    /// Only tokens issued to the client itself; anything else is `{"active": false}`.
+    #[default]
+    Own,
+    /// Any token: the client is a resource server.
+    Any,
+}
+
+/// OIDC Dynamic Client Registration §2 `application_type`; absent means `web`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplicationType {
+    #[default]
+    Web,
+    Native,
+}
+
+impl ApplicationType {
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "web" => Some(ApplicationType::Web),
+            "native" => Some(ApplicationType::Native),
+            _ => None,
+        }
+    }
+}
+
 /// A client known to the mock, from the demo data, a config file or dynamic registration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClientConfig {
@@ -147,6 +178,12 @@ pub struct ClientConfig {
     pub scope: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_name: Option<String>,
+    /// `web` (the default) or `native`; decides which redirect URIs are allowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application_type: Option<ApplicationType>,
+    /// `"any"` makes the client a resource server that may introspect every token.
+    #[serde(default)]
+    pub introspection: IntrospectionAccess,
 }
 
 impl ClientConfig {
@@ -199,8 +236,9 @@ impl ClientConfig {
                 "client {id}: a public client cannot use client_credentials (RFC 6749 section 4.4)"
             )));
         }
+        let application_type = self.application_type.unwrap_or_default();
         for uri in &self.redirect_uris {
-            redirect::validate_registered(uri)
+            redirect::validate_registered(uri, application_type)
                 .map_err(|why| MockError::Config(format!("client {id}: {why}")))?;
         }
         if let Some(scope) = &self.scope
@@ -262,6 +300,10 @@ pub struct MockConfig {
     pub signing_alg: SigningAlg,
     /// Complete every sign-in and consent as this user with no page shown.
     pub auto_approve: Option<String>,
+    /// Caps on the stores and on connections (the `[limits]` table).
+    pub limits: Limits,
+    /// When set, `POST /register` needs `Authorization: Bearer <this>` (RFC 7591 §3).
+    pub initial_access_token: Option<String>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -279,6 +321,11 @@ impl fmt::Debug for MockConfig {
             .field("lifetimes", &self.lifetimes)
             .field("signing_alg", &self.signing_alg)
             .field("auto_approve", &self.auto_approve)
+            .field("limits", &self.limits)
+            .field(
+                "initial_access_token",
+                &self.initial_access_token.as_ref().map(|_| "<set>"),
+            )
             .field("clock", &self.clock)
             .finish()
     }
@@ -298,6 +345,28 @@ struct ConfigFile {
     users: Vec<User>,
     #[serde(default)]
     clients: Vec<ClientConfig>,
+    #[serde(default)]
+    limits: Option<Limits>,
+    #[serde(default)]
+    registration: Option<RegistrationFile>,
+}
+
+/// The `[registration]` table.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegistrationFile {
+    initial_access_token: Option<String>,
+}
+
+impl fmt::Debug for RegistrationFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RegistrationFile")
+            .field(
+                "initial_access_token",
+                &self.initial_access_token.as_ref().map(|_| "<set>"),
+            )
+            .finish()
+    }
 }
 
 fn yes() -> bool {
@@ -322,6 +391,8 @@ impl MockConfig {
             lifetimes: Lifetimes::default(),
             signing_alg: SigningAlg::default(),
             auto_approve: None,
+            limits: Limits::default(),
+            initial_access_token: None,
             clock: Arc::new(SystemClock),
         }
     }
@@ -359,6 +430,12 @@ impl MockConfig {
         if let Some(lifetimes) = file.lifetimes {
             config.lifetimes = lifetimes;
         }
+        if let Some(limits) = file.limits {
+            config.limits = limits;
+        }
+        if let Some(registration) = file.registration {
+            config.initial_access_token = registration.initial_access_token;
+        }
         for user in file.users {
             config.users.retain(|u| u.username != user.username);
             config.users.push(user);
@@ -385,6 +462,18 @@ impl MockConfig {
             .into_iter()
             .map(ClientConfig::normalize)
             .collect::<Result<_, _>>()?;
+        self.limits.validate().map_err(MockError::Config)?;
+        if self
+            .initial_access_token
+            .as_deref()
+            .is_some_and(|token| token.trim().is_empty() || token.contains(char::is_whitespace))
+        {
+            return Err(MockError::Config(
+                "registration.initial_access_token must be a non-empty token without spaces \
+                 (RFC 6750 section 2.1)"
+                    .into(),
+            ));
+        }
         if self.lifetimes.device_poll_interval == 0 {
             return Err(MockError::Config(
                 "lifetimes.device_poll_interval must be at least 1 second".into(),
@@ -438,6 +527,8 @@ fn demo_clients() -> Vec<ClientConfig> {
             ],
             scope: None,
             client_name: Some("Demo public client (PKCE)".into()),
+            application_type: None,
+            introspection: IntrospectionAccess::Own,
         },
         ClientConfig {
             client_id: DEMO_CONFIDENTIAL_CLIENT.into(),
@@ -450,6 +541,9 @@ fn demo_clients() -> Vec<ClientConfig> {
             grant_types: ALL_GRANTS.iter().map(|g| (*g).into()).collect(),
             scope: None,
             client_name: Some("Demo confidential client".into()),
+            application_type: None,
+            // The demo's resource server: it may introspect every token.
+            introspection: IntrospectionAccess::Any,
         },
     ]
 }
@@ -517,6 +611,13 @@ mod tests {
             par_request_uri = 60
             interaction = 600
 
+            [limits]
+            authorization_codes = 4096
+            header_read_timeout_secs = 10
+
+            [registration]
+            initial_access_token = "reg-t0ken"
+
             [[users]]
             username = "carol"
             sub = "c-0001"
@@ -534,6 +635,7 @@ mod tests {
             client_secret = "s3cret"
             grant_types = ["client_credentials"]
             scope = "api:read"
+            introspection = "any"
 
             [[clients]]
             client_id = "spa"
@@ -544,6 +646,14 @@ mod tests {
         .unwrap();
         assert_eq!(config.users.len(), 3);
         assert_eq!(config.clients.len(), 4);
+        assert_eq!(config.limits.authorization_codes, 4096);
+        assert_eq!(config.initial_access_token.as_deref(), Some("reg-t0ken"));
+        let reports = config
+            .clients
+            .iter()
+            .find(|c| c.client_id == "reports-service")
+            .unwrap();
+        assert_eq!(reports.introspection, IntrospectionAccess::Any);
         let spa = config
             .clients
             .iter()

@@ -2,7 +2,9 @@
 //! a user_code; `GET|POST /device` is the verification page where the person enters the code.
 //! Polling the token endpoint lives in `token.rs`.
 
-use axum::extract::{RawQuery, State};
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
@@ -13,11 +15,12 @@ use super::errors::OAuthError;
 use super::form::{FormBody, Params};
 use super::http::{finish, no_store_json};
 use super::interaction;
+use super::limits::StoreKind;
 use super::pages;
 use super::redirect;
 use super::scopes::{self, Subject};
 use super::secrets::{normalize_user_code, random_token, user_code};
-use super::state::{DeviceRecord, DeviceStatus, Purpose, SignedIn};
+use super::state::{AttemptWindow, DeviceRecord, DeviceStatus, Purpose, SignedIn};
 use crate::wire::DeviceAuthorizationResponse;
 
 /// `POST /device/code` (RFC 8628 §3.1, §3.2).
@@ -37,6 +40,7 @@ pub async fn authorization(State(app): State<AppState>, form: AuthenticatedForm)
         let interval = app.lifetimes.device_poll_interval;
         {
             let mut store = app.store.lock();
+            store.admit(StoreKind::DeviceCodes, 1, app.now())?;
             store
                 .user_codes
                 .insert(normalize_user_code(&user_code), device_code.clone());
@@ -50,6 +54,7 @@ pub async fn authorization(State(app): State<AppState>, form: AuthenticatedForm)
                     interval,
                     last_poll_ms: None,
                     status: DeviceStatus::Pending,
+                    attempts: AttemptWindow::default(),
                 },
             );
         }
@@ -71,13 +76,17 @@ pub async fn authorization(State(app): State<AppState>, form: AuthenticatedForm)
 
 /// `GET /device`: the code entry page, or straight on with `?user_code=` (the
 /// verification_uri_complete of RFC 8628 §3.3.1).
-pub async fn verification_page(State(app): State<AppState>, RawQuery(query): RawQuery) -> Response {
+pub async fn verification_page(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    RawQuery(query): RawQuery,
+) -> Response {
     let params = match Params::parse(query.unwrap_or_default().as_bytes()) {
         Ok(params) => params,
         Err(err) => return pages::error(StatusCode::BAD_REQUEST, err.error, &err.description),
     };
     match params.get("user_code") {
-        Some(code) => continue_with_code(&app, code),
+        Some(code) => continue_with_code(&app, peer.ip(), code),
         None => pages::device_entry(None, None),
     }
 }
@@ -85,33 +94,51 @@ pub async fn verification_page(State(app): State<AppState>, RawQuery(query): Raw
 /// `POST /device` with `user_code`.
 pub async fn submit_user_code(
     State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     form: Result<FormBody, OAuthError>,
 ) -> Response {
     match form {
         Ok(FormBody(params)) => match params.get("user_code") {
-            Some(code) => continue_with_code(&app, code),
+            Some(code) => continue_with_code(&app, peer.ip(), code),
             None => pages::device_entry(None, Some("Enter the code shown on your device.")),
         },
         Err(err) => pages::error(StatusCode::BAD_REQUEST, err.error, &err.description),
     }
 }
 
-/// Checks the typed code, then signs in (or approves at once in auto-approve mode).
-fn continue_with_code(app: &AppState, typed: &str) -> Response {
+/// Checks the typed code, then signs in (or approves at once in auto-approve mode). Attempts
+/// are counted per client address and per device code (RFC 8628 §5.1), so a user code's 34
+/// bits cannot be guessed at network speed.
+fn continue_with_code(app: &AppState, address: IpAddr, typed: &str) -> Response {
     let normalized = normalize_user_code(typed);
     let now = app.now();
-    let device_code = {
-        let store = app.store.lock();
-        store
-            .user_codes
-            .get(&normalized)
-            .filter(|dc| {
-                store
-                    .devices
-                    .get(*dc)
-                    .is_some_and(|d| d.expires_at > now && d.status == DeviceStatus::Pending)
-            })
-            .cloned()
+    let found = {
+        let mut store = app.store.lock();
+        let max = store.user_code_attempts_per_minute();
+        if store.allow_user_code_attempt(address, now) {
+            let device_code = store.user_codes.get(&normalized).cloned();
+            match device_code.and_then(|dc| store.devices.get_mut(&dc).map(|d| (dc, d))) {
+                Some((dc, device))
+                    if device.expires_at > now && device.status == DeviceStatus::Pending =>
+                {
+                    device.attempts.allow(now, max).then_some(Some(dc))
+                }
+                _ => Some(None),
+            }
+        } else {
+            None
+        }
+    };
+    let Some(device_code) = found else {
+        let mut page = pages::device_entry(
+            None,
+            Some(
+                "Too many codes were entered from your address or for this device. Wait a \
+                 minute, then try again (RFC 8628 section 5.1).",
+            ),
+        );
+        *page.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        return page;
     };
     let Some(device_code) = device_code else {
         return pages::device_entry(

@@ -9,6 +9,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::http::forbid_caching;
+use super::limits::StoreFull;
 use crate::wire::ErrorResponse;
 
 /// Why the mock could not start or run.
@@ -158,6 +159,17 @@ impl OAuthError {
         )
     }
 
+    /// A store is at its cap (see `limits.rs`): 429 `slow_down`, naming the limit's key.
+    pub fn store_full(full: StoreFull) -> Self {
+        Self::new(StatusCode::TOO_MANY_REQUESTS, "slow_down", full.to_string())
+    }
+
+    /// A full store seen by dynamic registration: `invalid_client_metadata` (RFC 7591 §3.2.2
+    /// has no better code), with the same message.
+    pub fn registration_full(full: StoreFull) -> Self {
+        Self::invalid_client_metadata(full.to_string())
+    }
+
     pub fn server_error(description: impl Into<String>) -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -182,6 +194,12 @@ impl OAuthError {
                 self.error
             )),
         }
+    }
+}
+
+impl From<StoreFull> for OAuthError {
+    fn from(full: StoreFull) -> Self {
+        OAuthError::store_full(full)
     }
 }
 

@@ -48,6 +48,11 @@ impl Params {
         })
     }
 
+    /// How many distinct parameters there are.
+    pub fn count(&self) -> usize {
+        self.0.len()
+    }
+
     pub fn contains(&self, name: &str) -> bool {
         self.get(name).is_some()
     }

@@ -12,6 +12,7 @@ use super::authorize;
 use super::errors::OAuthError;
 use super::form::FormBody;
 use super::http::for_client;
+use super::limits::StoreKind;
 use super::pages;
 use super::secrets::random_token;
 use super::state::{Client, DeviceStatus, Interaction, Purpose, SignedIn};
@@ -80,7 +81,19 @@ pub fn begin(app: &AppState, purpose: Purpose, login_hint: Option<&str>) -> Resp
         return expired_page();
     };
     let tx = random_token();
-    app.store.lock().interactions.insert(
+    let mut store = app.store.lock();
+    if let Err(full) = store.admit(StoreKind::SignIns, 1, app.now()) {
+        drop(store);
+        return match &purpose {
+            Purpose::Authorize(request) => authorize::unavailable(app, request, full),
+            Purpose::Device { .. } => pages::error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "temporarily_unavailable",
+                &full.to_string(),
+            ),
+        };
+    }
+    store.interactions.insert(
         tx.clone(),
         Interaction {
             purpose,
@@ -88,6 +101,7 @@ pub fn begin(app: &AppState, purpose: Purpose, login_hint: Option<&str>) -> Resp
             expires_at: app.expires_after(app.lifetimes.interaction),
         },
     );
+    drop(store);
     for_client(
         pages::login(&tx, &app.users, login_hint, &asking.context()),
         &asking.client.client_id,

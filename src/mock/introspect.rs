@@ -1,6 +1,12 @@
 //! `POST /introspect` (RFC 7662): whether a token is active, and what it is. Only
 //! authenticated (confidential) clients may ask; unknown, expired or revoked tokens are
 //! `{"active": false}` with 200, never an error (RFC 7662 §2.2).
+//!
+//! Who may see what (RFC 7662 §4 leaves it to the server): a client sees the tokens issued
+//! to itself; a client configured with `introspection = "any"` (a resource server, such as
+//! the demo's `demo-confidential`) sees every token. Any other token is `{"active": false}`,
+//! exactly as if it did not exist, so a client cannot learn another user's `sub`, `username`
+//! or scopes, nor even that the token is valid.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -9,6 +15,7 @@ use serde_json::{Value, json};
 
 use super::app::AppState;
 use super::client_auth::AuthenticatedForm;
+use super::config::IntrospectionAccess;
 use super::errors::OAuthError;
 use super::http::no_store_json;
 use super::tokens::find_access_token;
@@ -28,7 +35,14 @@ pub async fn introspect(State(app): State<AppState>, form: AuthenticatedForm) ->
         }
         let token = params.require("token", "RFC 7662 section 2.1")?;
         // token_type_hint only orders the lookup (RFC 7662 §2.1); both kinds are searched.
-        Ok(no_store_json(StatusCode::OK, &describe(&app, token).await?))
+        let mut body = describe(&app, token).await?;
+        let owner = body.get("client_id").and_then(Value::as_str);
+        if client.introspection == IntrospectionAccess::Own
+            && owner.is_some_and(|owner| owner != client.client_id)
+        {
+            body = json!({ "active": false });
+        }
+        Ok(no_store_json(StatusCode::OK, &body))
     }
     .await;
     form.respond(result)

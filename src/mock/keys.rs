@@ -196,6 +196,12 @@ impl KeyRing {
         if header["typ"] != typ {
             return None;
         }
+        // RFC 7515 §4.1.11: extensions named in `crit` must be understood or the JWS refused.
+        // This server understands none and never signs with one, so any `crit` (a list, an
+        // empty list or a malformed value alike) is refused.
+        if header.get("crit").is_some() {
+            return None;
+        }
         let kid = header["kid"].as_str()?;
         let key = [&self.rsa, &self.ec]
             .into_iter()
@@ -369,6 +375,43 @@ mod tests {
         assert!(ring.verified_claims(&foreign, "at+jwt", 0).is_none());
         for garbage in ["", "a.b", "a.b.c", "...", "eyJ9.eyJ9.AAAA"] {
             assert!(ring.verified_claims(garbage, "at+jwt", 0).is_none());
+        }
+    }
+
+    /// A JWS with our key and kid, but a header of the test's choosing.
+    fn signed_with_header(key: &SigningKey, header: Value) -> String {
+        let mut jws = URL_SAFE_NO_PAD.encode(header.to_string());
+        jws.push('.');
+        jws.push_str(&URL_SAFE_NO_PAD.encode(br#"{"client_id":"c"}"#));
+        let signature = key.sign(jws.as_bytes()).unwrap();
+        format!("{jws}.{}", URL_SAFE_NO_PAD.encode(signature))
+    }
+
+    #[test]
+    fn a_crit_header_in_any_form_is_refused() {
+        let ring = KeyRing::generate(SigningAlg::ES256).unwrap();
+        let key = ring.signer();
+        let base = json!({"alg": "ES256", "kid": key.kid(), "typ": "at+jwt"});
+        let plain = signed_with_header(key, base.clone());
+        assert!(ring.verified_claims(&plain, "at+jwt", 0).is_some());
+        let crits = [
+            json!({"crit": ["urn:example:unknown"], "urn:example:unknown": true}),
+            json!({"crit": ["b64"], "b64": false}),
+            json!({"crit": "exp"}),
+            json!({"crit": []}),
+            json!({"crit": null}),
+        ];
+        for extra in crits {
+            let mut header = base.clone();
+            header
+                .as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            let token = signed_with_header(key, header);
+            assert!(
+                ring.verified_claims(&token, "at+jwt", 0).is_none(),
+                "{extra}"
+            );
         }
     }
 

@@ -25,11 +25,13 @@ mod config;
 mod device;
 mod errors;
 mod form;
+pub mod fuzzing;
 mod http;
 mod interaction;
 mod introspect;
 mod jwks;
 mod keys;
+mod limits;
 mod metadata;
 mod pages;
 mod par;
@@ -38,6 +40,7 @@ mod register;
 mod revoke;
 mod scopes;
 mod secrets;
+mod serve;
 mod state;
 mod token;
 mod tokens;
@@ -53,12 +56,13 @@ use tokio::task::JoinHandle;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
-    AuthMethod, ClientConfig, DEMO_CONFIDENTIAL_CLIENT, DEMO_PUBLIC_CLIENT, DEMO_REDIRECT_URIS,
-    DEMO_SECRET, Lifetimes, MockConfig, SigningAlg, User,
+    ApplicationType, AuthMethod, ClientConfig, DEMO_CONFIDENTIAL_CLIENT, DEMO_PUBLIC_CLIENT,
+    DEMO_REDIRECT_URIS, DEMO_SECRET, IntrospectionAccess, Lifetimes, MockConfig, SigningAlg, User,
 };
 pub use errors::MockError;
 pub use form::BODY_LIMIT;
 pub use keys::SigningKey;
+pub use limits::{Limits, StoreKind};
 
 use app::App;
 use keys::Keys;
@@ -109,22 +113,29 @@ impl MockServer {
         let keys = Keys::generate_in_background(config.signing_alg);
         let app = Arc::new(App::new(&config, issuer.clone(), keys));
         let router = app::router(Arc::clone(&app));
+        // Either an explicit shutdown or the handle being dropped stops the server.
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async {
-                    // Either an explicit shutdown or the handle being dropped stops the server.
-                    let _ = stopped.await;
-                })
-                .await
-        });
+        let task = tokio::spawn(serve::serve(listener, router, config.limits, stopped));
+        let sweeper = tokio::spawn(sweep_periodically(Arc::clone(&app)));
         Ok(RunningMock {
             addr,
             issuer,
             app,
             stop: Some(stop),
             task: Some(task),
+            sweeper,
         })
+    }
+}
+
+/// Drops expired entries from every store, every `limits.sweep_interval_secs`, so memory
+/// is returned even when no request comes to trigger a sweep.
+async fn sweep_periodically(app: Arc<App>) {
+    let mut ticks = tokio::time::interval(app.limits.sweep_interval());
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        app.store.lock().sweep(app.now());
     }
 }
 
@@ -151,6 +162,7 @@ pub struct RunningMock {
     app: Arc<App>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
+    sweeper: JoinHandle<()>,
 }
 
 impl RunningMock {
@@ -160,6 +172,11 @@ impl RunningMock {
 
     pub fn issuer(&self) -> &str {
         &self.issuer
+    }
+
+    /// How many entries one of the server's stores holds now (for tests and diagnostics).
+    pub fn stored(&self, kind: StoreKind) -> usize {
+        self.app.store.lock().len(kind)
     }
 
     /// Waits until the signing keys exist (normally a few tens of milliseconds after start).
@@ -178,6 +195,7 @@ impl RunningMock {
 
     /// Stops accepting connections, lets requests in flight finish, and waits for the server.
     pub async fn shutdown(mut self) {
+        self.sweeper.abort();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -193,6 +211,7 @@ impl RunningMock {
 
 impl Drop for RunningMock {
     fn drop(&mut self) {
+        self.sweeper.abort();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

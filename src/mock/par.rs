@@ -10,6 +10,7 @@ use super::authorize;
 use super::client_auth::AuthenticatedForm;
 use super::errors::OAuthError;
 use super::http::no_store_json;
+use super::limits::StoreKind;
 use super::secrets::random_token;
 use super::state::ParRecord;
 use crate::wire::{PAR_REQUEST_URI_PREFIX, PushedAuthorizationResponse};
@@ -27,7 +28,9 @@ pub async fn push(State(app): State<AppState>, form: AuthenticatedForm) -> Respo
             .map_err(authorize::AuthorizeError::into_oauth_error)?;
         let request_uri = format!("{PAR_REQUEST_URI_PREFIX}{}", random_token());
         let expires_in = app.lifetimes.par_request_uri;
-        app.store.lock().par.insert(
+        let mut store = app.store.lock();
+        store.admit(StoreKind::ParRequests, 1, app.now())?;
+        store.par.insert(
             request_uri.clone(),
             ParRecord {
                 request,

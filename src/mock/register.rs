@@ -10,11 +10,13 @@ use serde_json::{Map, Value};
 
 use super::app::{AppState, REGISTER_PATH};
 use super::config::{
-    ALL_GRANTS, AuthMethod, GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS, SCOPES_SUPPORTED,
+    ALL_GRANTS, ApplicationType, AuthMethod, GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS,
+    IntrospectionAccess, SCOPES_SUPPORTED,
 };
 use super::errors::OAuthError;
 use super::form::JsonObject;
 use super::http::{bearer_token, finish, no_store_json};
+use super::limits::StoreKind;
 use super::redirect;
 use super::secrets::{random_id, random_token, secrets_equal};
 use super::state::{Client, Registration};
@@ -27,20 +29,43 @@ const SERVER_MANAGED: [&str; 4] = [
     "client_id_issued_at",
 ];
 
-/// `POST /register` (RFC 7591 §3): open registration, no initial access token needed.
-pub async fn create(State(app): State<AppState>, body: Result<JsonObject, OAuthError>) -> Response {
-    let result = body.and_then(|JsonObject(metadata)| {
+/// Longest string anywhere in client metadata, in bytes (a `logo_uri`, a `client_name`...).
+pub const MAX_METADATA_STRING: usize = 2048;
+/// Largest client metadata document kept, in bytes of JSON.
+pub const MAX_METADATA_BYTES: usize = 16 * 1024;
+
+/// `POST /register` (RFC 7591 §3): open registration unless the config sets an initial
+/// access token, which must then come as a Bearer token (RFC 7591 §3, RFC 6750 §2.1).
+pub async fn create(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    body: Result<JsonObject, OAuthError>,
+) -> Response {
+    let result = (|| {
+        if let Some(expected) = app.initial_access_token.as_deref() {
+            match bearer_token(&headers)? {
+                Some(sent) if secrets_equal(&sent, expected) => {}
+                _ => {
+                    return Err(OAuthError::invalid_token(
+                        "this server requires an initial access token for registration: send \
+                         it as `Authorization: Bearer <token>` (RFC 7591 section 3)",
+                    ));
+                }
+            }
+        }
+        let JsonObject(metadata) = body?;
         let client_id = random_id();
         let accepted = accept(&metadata)?;
         let secret = accepted.needs_secret().then(random_token);
         let client = accepted.into_client(client_id.clone(), secret, random_token(), app.now());
         let body = registration_response(&app, &client);
-        app.store
-            .lock()
-            .clients
-            .insert(client_id.clone(), Arc::new(client));
+        let mut store = app.store.lock();
+        store
+            .admit(StoreKind::RegisteredClients, 1, app.now())
+            .map_err(OAuthError::registration_full)?;
+        store.clients.insert(client_id.clone(), Arc::new(client));
         Ok((client_id, no_store_json(StatusCode::CREATED, &body)))
-    });
+    })();
     match result {
         Ok((client_id, response)) => finish(Some(client_id), Ok(response)),
         Err(err) => err.into_response(),
@@ -186,7 +211,7 @@ fn registration_response(app: &AppState, client: &Client) -> Map<String, Value> 
 
 /// Client metadata that passed validation.
 #[derive(Debug)]
-struct Accepted {
+pub(super) struct Accepted {
     auth_method: AuthMethod,
     redirect_uris: Vec<String>,
     grant_types: Vec<String>,
@@ -198,6 +223,10 @@ struct Accepted {
 }
 
 impl Accepted {
+    pub(super) fn redirect_uris(&self) -> &[String] {
+        &self.redirect_uris
+    }
+
     fn needs_secret(&self) -> bool {
         self.auth_method != AuthMethod::None
     }
@@ -217,6 +246,7 @@ impl Accepted {
             grant_types: self.grant_types,
             scopes: self.scopes,
             client_name: self.client_name,
+            introspection: IntrospectionAccess::Own,
             registration: Some(Registration {
                 access_token,
                 issued_at,
@@ -260,8 +290,46 @@ fn optional_string(
     }
 }
 
+/// Client metadata within the size limits: no string longer than [`MAX_METADATA_STRING`],
+/// the whole document no larger than [`MAX_METADATA_BYTES`].
+fn check_size(metadata: &Map<String, Value>) -> Result<(), OAuthError> {
+    let mut pending: Vec<(&str, &Value)> = metadata.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    while let Some((field, value)) = pending.pop() {
+        match value {
+            Value::String(text) if text.len() > MAX_METADATA_STRING => {
+                return Err(OAuthError::invalid_client_metadata(format!(
+                    "`{field}` holds a string of {} bytes; this server accepts at most \
+                     {MAX_METADATA_STRING} per value",
+                    text.len()
+                )));
+            }
+            Value::Array(items) => pending.extend(items.iter().map(|item| (field, item))),
+            Value::Object(members) => pending.extend(members.iter().map(|(_, v)| (field, v))),
+            _ => {}
+        }
+    }
+    let size = serde_json::to_vec(metadata).map_or(usize::MAX, |json| json.len());
+    if size > MAX_METADATA_BYTES {
+        return Err(OAuthError::invalid_client_metadata(format!(
+            "the client metadata is {size} bytes of JSON; this server keeps at most \
+             {MAX_METADATA_BYTES}"
+        )));
+    }
+    Ok(())
+}
+
 /// Validates client metadata (RFC 7591 §2) and fills in the defaults.
-fn accept(metadata: &Map<String, Value>) -> Result<Accepted, OAuthError> {
+pub(super) fn accept(metadata: &Map<String, Value>) -> Result<Accepted, OAuthError> {
+    check_size(metadata)?;
+    let application_type = match optional_string(metadata, "application_type")? {
+        None => ApplicationType::Web,
+        Some(name) => ApplicationType::parse(&name).ok_or_else(|| {
+            OAuthError::invalid_client_metadata(format!(
+                "application_type `{name}` is unknown; use `web` or `native` \
+                 (OIDC Dynamic Client Registration section 2)"
+            ))
+        })?,
+    };
     let auth_method = match optional_string(metadata, "token_endpoint_auth_method")? {
         None => AuthMethod::ClientSecretBasic,
         Some(name) => AuthMethod::parse(&name).ok_or_else(|| {
@@ -314,7 +382,8 @@ fn accept(metadata: &Map<String, Value>) -> Result<Accepted, OAuthError> {
     }
     let redirect_uris = string_list(metadata, "redirect_uris")?.unwrap_or_default();
     for uri in &redirect_uris {
-        redirect::validate_registered(uri).map_err(OAuthError::invalid_redirect_uri)?;
+        redirect::validate_registered(uri, application_type)
+            .map_err(OAuthError::invalid_redirect_uri)?;
     }
     if uses_code && redirect_uris.is_empty() {
         return Err(OAuthError::invalid_redirect_uri(
@@ -393,6 +462,44 @@ mod tests {
         assert_eq!(accepted.grant_types, ["authorization_code"]);
         assert_eq!(accepted.echo["response_types"], json!(["code"]));
         assert_eq!(accepted.echo["logo_uri"], "https://app.example/logo.png");
+    }
+
+    #[test]
+    fn oversized_metadata_is_rejected_by_field_and_in_total() {
+        let long = "a".repeat(MAX_METADATA_STRING + 1);
+        let err = accept(&metadata(json!({"grant_types": ["client_credentials"],
+            "logo_uri": long})))
+        .unwrap_err();
+        assert!(err.description.contains("`logo_uri`"), "{err:?}");
+        let nested = json!({"grant_types": ["client_credentials"], "contacts": [[long]]});
+        assert!(accept(&metadata(nested)).is_err());
+        let many: Vec<String> = (0..20)
+            .map(|i| format!("{i}{}", "b".repeat(1000)))
+            .collect();
+        let err = accept(&metadata(json!({"grant_types": ["client_credentials"],
+            "contacts": many})))
+        .unwrap_err();
+        assert!(err.description.contains("bytes of JSON"), "{err:?}");
+    }
+
+    #[test]
+    fn application_type_decides_the_redirect_rules() {
+        let native_https = json!({"application_type": "native",
+            "redirect_uris": ["https://app.example/cb"]});
+        assert_eq!(
+            accept(&metadata(native_https)).unwrap_err().error,
+            "invalid_redirect_uri"
+        );
+        let native_ok = json!({"application_type": "native", "token_endpoint_auth_method": "none",
+            "redirect_uris": ["com.example.app:/cb", "http://127.0.0.1/cb"]});
+        assert!(accept(&metadata(native_ok)).is_ok());
+        let web_loopback = json!({"redirect_uris": ["http://localhost:8080/cb"]});
+        assert!(accept(&metadata(web_loopback)).is_ok());
+        let unknown = json!({"application_type": "desktop"});
+        assert_eq!(
+            accept(&metadata(unknown)).unwrap_err().error,
+            "invalid_client_metadata"
+        );
     }
 
     #[test]

@@ -38,7 +38,7 @@ pub async fn revoke(State(app): State<AppState>, form: AuthenticatedForm) -> Res
             own(&access.client_id)?;
             let mut store = app.store.lock();
             if !store.revoke_stored_access_token(token) {
-                store.revoke_jti(&access.jti, access.expires_at, app.now());
+                store.revoke_jti(&access.jti, access.expires_at, app.now())?;
             }
         }
         Ok(StatusCode::OK.into_response())

@@ -8,13 +8,22 @@
 //! Access tokens issued to a user are stored. Client-credentials access tokens are not: they
 //! are recognised by their signature, and only their revocation is remembered, so a load test
 //! of the token endpoint does not grow memory with every token.
+//!
+//! Every map is bounded: expired entries are swept on a timer (see `MockServer::start`) and
+//! on insert once the maps have grown, and each store has a cap from the `[limits]` table.
+//! A request that would go over a cap is refused with [`StoreFull`], which names the key
+//! that raises it.
 
 use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::{Map, Value};
 
-use super::config::{AuthMethod, ClientConfig, GRANT_REFRESH_TOKEN, SCOPES_SUPPORTED, User};
+use super::config::{
+    AuthMethod, ClientConfig, GRANT_REFRESH_TOKEN, IntrospectionAccess, SCOPES_SUPPORTED, User,
+};
+use super::limits::{Limits, StoreFull, StoreKind};
 use super::secrets::sha256;
 
 /// A client as the server knows it.
@@ -27,6 +36,8 @@ pub struct Client {
     pub grant_types: Vec<String>,
     pub scopes: Vec<String>,
     pub client_name: Option<String>,
+    /// Whose tokens this client may introspect (RFC 7662 §4).
+    pub introspection: IntrospectionAccess,
     /// Present for clients created through /register (RFC 7591), absent for configured ones.
     pub registration: Option<Registration>,
 }
@@ -57,6 +68,7 @@ impl Client {
                 None => SCOPES_SUPPORTED.iter().map(|s| (*s).to_owned()).collect(),
             },
             client_name: config.client_name.clone(),
+            introspection: config.introspection,
             registration: None,
         }
     }
@@ -155,6 +167,36 @@ pub struct DeviceRecord {
     pub interval: u64,
     pub last_poll_ms: Option<u64>,
     pub status: DeviceStatus,
+    /// Times this device's user code was entered in the current minute (RFC 8628 §5.1).
+    pub attempts: AttemptWindow,
+}
+
+/// Attempts counted over a fixed one-minute window.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AttemptWindow {
+    started: u64,
+    count: u32,
+}
+
+/// The length of an [`AttemptWindow`], in seconds.
+const ATTEMPT_WINDOW_SECS: u64 = 60;
+
+impl AttemptWindow {
+    /// Counts one attempt at `now`; `false` once more than `max` fall in the current window.
+    pub fn allow(&mut self, now: u64, max: u32) -> bool {
+        if self.count == 0 || now >= self.started.saturating_add(ATTEMPT_WINDOW_SECS) {
+            *self = AttemptWindow {
+                started: now,
+                count: 0,
+            };
+        }
+        self.count = self.count.saturating_add(1);
+        self.count <= max
+    }
+
+    fn current(&self, now: u64) -> bool {
+        now < self.started.saturating_add(ATTEMPT_WINDOW_SECS)
+    }
 }
 
 pub type GrantId = u64;
@@ -197,7 +239,7 @@ pub struct RefreshRecord {
 type TokenKey = [u8; 32];
 
 /// All mutable server state.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Store {
     pub clients: HashMap<String, Arc<Client>>,
     pub interactions: HashMap<String, Interaction>,
@@ -212,23 +254,110 @@ pub struct Store {
     refresh_tokens: HashMap<TokenKey, RefreshRecord>,
     /// Revoked client-credentials tokens: jti to expiry, kept until they would expire anyway.
     revoked_jtis: HashMap<String, u64>,
+    /// User-code attempts by client address (RFC 8628 §5.1).
+    attempts_by_address: HashMap<IpAddr, AttemptWindow>,
     next_grant: GrantId,
+    limits: Limits,
     sweep_threshold: usize,
+    /// When the last sweep ran, so a full store is swept at most once a second.
+    last_sweep: u64,
+    /// Stores whose cap was reached and logged; re-armed once a sweep frees room.
+    full_logged: HashSet<StoreKind>,
 }
 
 /// Below this many tokens, expired ones are not worth sweeping.
 const MIN_SWEEP_THRESHOLD: usize = 4096;
 
 impl Store {
-    pub fn new(clients: impl IntoIterator<Item = Client>) -> Self {
+    pub fn new(clients: impl IntoIterator<Item = Client>, limits: Limits) -> Self {
         Store {
             clients: clients
                 .into_iter()
                 .map(|c| (c.client_id.clone(), Arc::new(c)))
                 .collect(),
+            interactions: HashMap::new(),
+            codes: HashMap::new(),
+            par: HashMap::new(),
+            devices: HashMap::new(),
+            user_codes: HashMap::new(),
+            revoked_grants: HashSet::new(),
+            access_tokens: HashMap::new(),
+            refresh_tokens: HashMap::new(),
+            revoked_jtis: HashMap::new(),
+            attempts_by_address: HashMap::new(),
+            next_grant: 0,
+            limits,
             sweep_threshold: MIN_SWEEP_THRESHOLD,
-            ..Default::default()
+            last_sweep: 0,
+            full_logged: HashSet::new(),
         }
+    }
+
+    /// How many entries a store holds now.
+    pub fn len(&self, kind: StoreKind) -> usize {
+        match kind {
+            StoreKind::AuthorizationCodes => self.codes.len(),
+            StoreKind::SignIns => self.interactions.len(),
+            StoreKind::DeviceCodes => self.devices.len(),
+            StoreKind::ParRequests => self.par.len(),
+            StoreKind::AccessTokens => self.access_tokens.len(),
+            StoreKind::RefreshTokens => self.refresh_tokens.len(),
+            StoreKind::RevokedTokens => self.revoked_jtis.len(),
+            StoreKind::RegisteredClients => self
+                .clients
+                .values()
+                .filter(|c| c.registration.is_some())
+                .count(),
+            StoreKind::RateLimitedAddresses => self.attempts_by_address.len(),
+        }
+    }
+
+    /// Room for `count` more entries in a store? Sweeps first when the maps have grown or the
+    /// store is full; a refusal is logged once until a sweep frees room again.
+    pub fn admit(&mut self, kind: StoreKind, count: usize, now: u64) -> Result<(), StoreFull> {
+        self.sweep_if_large(now);
+        let cap = self.limits.cap(kind);
+        if self.len(kind).saturating_add(count) <= cap {
+            return Ok(());
+        }
+        if self.last_sweep != now {
+            self.sweep(now);
+            if self.len(kind).saturating_add(count) <= cap {
+                return Ok(());
+            }
+        }
+        let full = StoreFull { kind, cap };
+        if self.full_logged.insert(kind) {
+            tracing::warn!("{full}");
+        }
+        Err(full)
+    }
+
+    /// Counts a device user-code attempt from `address` (RFC 8628 §5.1); `false` when that
+    /// address has used up its attempts for the minute, or too many addresses are counted.
+    pub fn allow_user_code_attempt(&mut self, address: IpAddr, now: u64) -> bool {
+        let max = self.limits.user_code_attempts_per_minute;
+        if !self.attempts_by_address.contains_key(&address)
+            && self.admit(StoreKind::RateLimitedAddresses, 1, now).is_err()
+        {
+            return false;
+        }
+        self.attempts_by_address
+            .entry(address)
+            .or_default()
+            .allow(now, max)
+    }
+
+    /// Room for one more user access token and refresh token (the token endpoint's grants
+    /// other than client_credentials).
+    pub fn admit_user_tokens(&mut self, now: u64) -> Result<(), StoreFull> {
+        self.admit(StoreKind::AccessTokens, 1, now)?;
+        self.admit(StoreKind::RefreshTokens, 1, now)
+    }
+
+    /// User-code attempts allowed per device code and minute.
+    pub fn user_code_attempts_per_minute(&self) -> u32 {
+        self.limits.user_code_attempts_per_minute
     }
 
     pub fn client(&self, client_id: &str) -> Option<Arc<Client>> {
@@ -287,9 +416,10 @@ impl Store {
     }
 
     /// Remembers a revoked client-credentials token until its expiry.
-    pub fn revoke_jti(&mut self, jti: &str, expires_at: u64, now: u64) {
+    pub fn revoke_jti(&mut self, jti: &str, expires_at: u64, now: u64) -> Result<(), StoreFull> {
+        self.admit(StoreKind::RevokedTokens, 1, now)?;
         self.revoked_jtis.insert(jti.to_owned(), expires_at);
-        self.sweep_if_large(now);
+        Ok(())
     }
 
     pub fn jti_revoked(&self, jti: &str) -> bool {
@@ -313,11 +443,26 @@ impl Store {
             && self.clients.contains_key(&record.client_id)
     }
 
-    /// Drops everything expired once the token maps have doubled since the last sweep.
+    fn total_len(&self) -> usize {
+        self.access_tokens.len()
+            + self.refresh_tokens.len()
+            + self.revoked_jtis.len()
+            + self.codes.len()
+            + self.par.len()
+            + self.interactions.len()
+            + self.devices.len()
+            + self.attempts_by_address.len()
+    }
+
+    /// Sweeps once the maps have doubled since the last sweep.
     fn sweep_if_large(&mut self, now: u64) {
-        if self.access_tokens.len() + self.revoked_jtis.len() < self.sweep_threshold {
-            return;
+        if self.total_len() >= self.sweep_threshold {
+            self.sweep(now);
         }
+    }
+
+    /// Drops everything expired, and revoked grants no record names any more.
+    pub fn sweep(&mut self, now: u64) {
         self.access_tokens.retain(|_, r| r.expires_at > now);
         self.revoked_jtis.retain(|_, expires_at| *expires_at > now);
         self.refresh_tokens.retain(|_, r| r.expires_at > now);
@@ -328,8 +473,25 @@ impl Store {
         let devices = &self.devices;
         self.user_codes
             .retain(|_, device_code| devices.contains_key(device_code));
-        let kept = self.access_tokens.len() + self.revoked_jtis.len();
-        self.sweep_threshold = (kept * 2).max(MIN_SWEEP_THRESHOLD);
+        self.attempts_by_address
+            .retain(|_, window| window.current(now));
+        let named: HashSet<GrantId> = (self.access_tokens.values().map(|r| r.grant))
+            .chain(self.refresh_tokens.values().map(|r| r.grant))
+            .chain(self.codes.values().map(|r| r.grant))
+            .collect();
+        self.revoked_grants.retain(|grant| named.contains(grant));
+        let limits = self.limits;
+        let below_cap: Vec<StoreKind> = self
+            .full_logged
+            .iter()
+            .copied()
+            .filter(|kind| self.len(*kind) < limits.cap(*kind))
+            .collect();
+        for kind in below_cap {
+            self.full_logged.remove(&kind);
+        }
+        self.sweep_threshold = (self.total_len() * 2).max(MIN_SWEEP_THRESHOLD);
+        self.last_sweep = now;
     }
 }
 
@@ -385,8 +547,10 @@ mod tests {
             grant_types: vec![],
             scope: None,
             client_name: None,
+            application_type: None,
+            introspection: IntrospectionAccess::Own,
         };
-        Store::new([Client::from_config(&config)])
+        Store::new([Client::from_config(&config)], Limits::default())
     }
 
     fn active(store: &Store, token: &str, now: u64) -> bool {
@@ -434,10 +598,58 @@ mod tests {
             let expires = if i % 2 == 0 { 10 } else { 1_000 };
             store.insert_access_token(&format!("t{i}"), record("c", expires, 1), 5);
         }
-        store.revoke_jti("old", 10, 5);
-        store.revoke_jti("young", 1_000, 20);
-        assert_eq!(store.access_tokens.len(), (MIN_SWEEP_THRESHOLD - 2) / 2);
+        store.revoke_jti("old", 10, 5).unwrap();
+        store.revoke_jti("young", 1_000, 20).unwrap();
+        // The maps reached the threshold with this insert: it sweeps at time 20.
+        store.insert_access_token("last", record("c", 1_000, 1), 20);
+        assert_eq!(store.access_tokens.len(), (MIN_SWEEP_THRESHOLD - 2) / 2 + 1);
         assert!(!store.jti_revoked("old") && store.jti_revoked("young"));
         assert!(active(&store, "t1", 20));
+    }
+
+    #[test]
+    fn a_full_store_is_swept_before_it_refuses() {
+        let limits = Limits {
+            revoked_tokens: 2,
+            ..Limits::default()
+        };
+        let mut store = Store::new([], limits);
+        store.revoke_jti("a", 10, 1).unwrap();
+        store.revoke_jti("b", 100, 1).unwrap();
+        let full = store.admit(StoreKind::RevokedTokens, 1, 1).unwrap_err();
+        assert_eq!(full.cap, 2);
+        // At 10 `a` has expired: the sweep on admission makes room.
+        assert!(store.admit(StoreKind::RevokedTokens, 1, 10).is_ok());
+        assert_eq!(store.len(StoreKind::RevokedTokens), 1);
+    }
+
+    #[test]
+    fn revoked_grants_are_forgotten_with_their_last_token() {
+        let mut store = store_with_client();
+        let grant = store.new_grant();
+        store.insert_access_token("t", record("c", 10, grant), 0);
+        store.revoke_grant(grant);
+        store.sweep(5);
+        assert!(store.revoked_grants.contains(&grant));
+        store.sweep(10);
+        assert!(store.revoked_grants.is_empty() && store.access_tokens.is_empty());
+    }
+
+    #[test]
+    fn user_code_attempts_are_limited_per_address_and_window() {
+        let limits = Limits {
+            user_code_attempts_per_minute: 2,
+            ..Limits::default()
+        };
+        let mut store = Store::new([], limits);
+        let me: IpAddr = [127, 0, 0, 1].into();
+        let other: IpAddr = [127, 0, 0, 2].into();
+        assert!(store.allow_user_code_attempt(me, 0));
+        assert!(store.allow_user_code_attempt(me, 30));
+        assert!(!store.allow_user_code_attempt(me, 59));
+        assert!(store.allow_user_code_attempt(other, 59));
+        assert!(store.allow_user_code_attempt(me, 60));
+        store.sweep(200);
+        assert_eq!(store.len(StoreKind::RateLimitedAddresses), 0);
     }
 }

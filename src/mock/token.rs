@@ -81,6 +81,11 @@ pub async fn token(State(app): State<AppState>, form: AuthenticatedForm<Grant>) 
                 client.client_id
             )));
         }
+        if *grant != Grant::ClientCredentials {
+            // Checked before the code or refresh token is used up, so a full store costs the
+            // client nothing but a retry.
+            app.store.lock().admit_user_tokens(app.now())?;
+        }
         match grant {
             Grant::AuthorizationCode => authorization_code(&app, client, params).await,
             Grant::RefreshToken => refresh_token(&app, client, params).await,

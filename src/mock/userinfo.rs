@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use super::app::AppState;
 use super::errors::OAuthError;
 use super::form::FormBody;
-use super::http::{bearer_token, for_client};
+use super::http::{bearer_token, for_client, forbid_caching};
 use super::scopes;
 use super::tokens::{find_access_token, user_claims};
 
@@ -71,5 +71,8 @@ async fn respond(app: &AppState, token: Option<&str>) -> Response {
         )
         .into_response(),
     };
-    for_client(response, &access.client_id)
+    let mut response = for_client(response, &access.client_id);
+    // The claims are personal data: never cached (OIDC Core §5.3.2, RFC 9111 §5.2.2.5).
+    forbid_caching(response.headers_mut());
+    response
 }
