@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::connection::{Connection, ExchangeSummary, given};
 use super::errors::{ToolError, ToolResult, success};
 use super::server::OAuthTools;
+use crate::oauth::discovery::Warning;
 use crate::oauth::registration::{RegisteredClient, client_metadata, register};
 
 /// Arguments of `oauth2_register_client`.
@@ -36,6 +37,9 @@ struct Registration {
     issuer: String,
     #[serde(flatten)]
     client: RegisteredClient,
+    /// Members the server sent mistyped (RFC 7591 §3.2.1): the client is kept, each is named.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<Warning>,
     exchanges: Vec<ExchangeSummary>,
 }
 
@@ -54,8 +58,9 @@ impl OAuthTools {
             (RFC 7591 dynamic client registration). Returns what the server accepted: \
             client_id, client_secret (unless token_endpoint_auth_method is none), \
             registration_access_token and registration_client_uri (keep both to read, update or \
-            delete the client later, RFC 7592), and the registered metadata. Use the client_id \
-            and client_secret with the other tools."
+            delete the client later, RFC 7592), the registered metadata, and warnings naming \
+            any member the server sent mistyped (the client is kept). Use the client_id and \
+            client_secret with the other tools."
     )]
     pub async fn oauth2_register_client(
         &self,
@@ -94,6 +99,7 @@ async fn register_client(issuer: String, args: RegisterClientArgs) -> ToolResult
     let client = register(&connection.http, &endpoint, &metadata).await?;
     success(&Registration {
         issuer,
+        warnings: client.warnings.clone(),
         client,
         exchanges: connection.exchanges(),
     })

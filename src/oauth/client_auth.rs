@@ -132,7 +132,11 @@ impl ClientCredentials {
     /// the secret, which is where servers that decode Basic the plain way go wrong.
     pub fn basic_encoding_changes(&self) -> bool {
         let changes = |s: &str| form_encode(s) != s;
-        changes(&self.client_id) || self.client_secret.as_ref().is_some_and(|s| changes(s.secret()))
+        changes(&self.client_id)
+            || self
+                .client_secret
+                .as_ref()
+                .is_some_and(|s| changes(s.secret()))
     }
 }
 
