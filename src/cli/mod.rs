@@ -202,19 +202,32 @@ pub struct ClientArgsCommon {
     /// How the client authenticates [default: client_secret_basic with a secret, else none].
     #[arg(long, value_parser = ["client_secret_basic", "client_secret_post", "none"])]
     pub auth_method: Option<String>,
+    #[command(flatten)]
+    pub cross_host: CrossHostArgs,
+}
+
+/// `--allow-cross-host`, for every command that sends credentials or tokens.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct CrossHostArgs {
     /// Send credentials and tokens to endpoints on other hosts than the issuer's (refused
     /// otherwise, RFC 9700 §4.4). Plain http is refused whatever this says.
     #[arg(long)]
     pub allow_cross_host: bool,
 }
 
-impl ClientArgsCommon {
-    fn cross_host(&self) -> CrossHostConsent {
+impl CrossHostArgs {
+    fn consent(&self) -> CrossHostConsent {
         if self.allow_cross_host {
             CrossHostConsent::any()
         } else {
             CrossHostConsent::default()
         }
+    }
+}
+
+impl ClientArgsCommon {
+    fn cross_host(&self) -> CrossHostConsent {
+        self.cross_host.consent()
     }
 
     fn credentials(&self) -> Result<Option<ClientCredentials>, EngineError> {
@@ -315,6 +328,8 @@ pub struct RegisterArgs {
     #[arg(long)]
     pub client_name: Option<String>,
     #[command(flatten)]
+    pub cross_host: CrossHostArgs,
+    #[command(flatten)]
     pub endpoints: EndpointArgs,
     #[command(flatten)]
     pub output: OutputArgs,
@@ -350,6 +365,13 @@ pub struct ClientTarget {
         allow_hyphen_values = true
     )]
     pub registration_access_token: String,
+    /// The issuer the client was registered at: the registration access token goes only to
+    /// its host (or another with --allow-cross-host). Without it, only plain http off
+    /// loopback is refused.
+    #[arg(long)]
+    pub issuer: Option<String>,
+    #[command(flatten)]
+    pub cross_host: CrossHostArgs,
     /// New redirect URIs (update; repeat for several).
     #[arg(long = "redirect-uri")]
     pub redirect_uris: Vec<String>,

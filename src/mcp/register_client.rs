@@ -8,7 +8,8 @@ use super::connection::{Connection, ExchangeSummary, given};
 use super::errors::{ToolError, ToolResult, success};
 use super::server::OAuthTools;
 use crate::oauth::discovery::Warning;
-use crate::oauth::registration::{RegisteredClient, client_metadata, register};
+use crate::oauth::registration::{RegisteredClient, Registrar, client_metadata};
+use crate::oauth::send_policy::CrossHostConsent;
 
 /// Arguments of `oauth2_register_client`.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -96,7 +97,10 @@ async fn register_client(issuer: String, args: RegisterClientArgs) -> ToolResult
         &args.grant_types.unwrap_or_default(),
         client_name.as_deref(),
     );
-    let client = register(&connection.http, &endpoint, &metadata).await?;
+    // A tool has no user to ask: another host than the issuer's is refused.
+    let consent = CrossHostConsent::default();
+    let registrar = Registrar::new(&connection.http, &connection.metadata.issuer, &consent);
+    let client = registrar.register(&endpoint, &metadata).await?;
     success(&Registration {
         issuer,
         warnings: client.warnings.clone(),

@@ -258,6 +258,24 @@ pub struct CrossHostPrompt {
     pub host: String,
     /// What is asked, in words: the endpoint, its URL and the issuer.
     pub question: String,
+    /// What a yes sends.
+    pub then: AfterConsent,
+}
+
+/// The request waiting on the cross-host question.
+pub enum AfterConsent {
+    /// The running flow's current step.
+    FlowStep,
+    /// A read, update or delete of the selected registered client (RFC 7592).
+    ManageClient(ManageClient),
+}
+
+/// What is done to a registered client through its registration access token (RFC 7592).
+pub enum ManageClient {
+    Read,
+    /// The metadata members to set.
+    Update(Vec<(String, serde_json::Value)>),
+    Delete,
 }
 
 /// The in-terminal sign-in on the built-in mock, standing in for a browser.

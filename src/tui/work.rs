@@ -11,7 +11,8 @@ use crate::oauth::http::RecordingClient;
 use crate::oauth::jwks::KeyStore;
 use crate::oauth::jwt::{self, ClaimRules, Jwt};
 use crate::oauth::redirect::LoopbackListener;
-use crate::oauth::registration::{self, ClientManagement};
+use crate::oauth::registration::{ClientManagement, Registrar};
+use crate::oauth::send_policy::CrossHostConsent;
 use crate::oauth::{Exchange, RequestDraft};
 use crate::wire::TokenResponse;
 
@@ -176,10 +177,12 @@ fn read_sign_in_answer(exchange: &Exchange, device: bool) -> Result<SignInAnswer
 pub async fn register(
     http: RecordingClient,
     issuer: String,
+    consent: CrossHostConsent,
     endpoint: String,
     metadata: serde_json::Value,
 ) -> Outcome {
-    let result = registration::register(&http, &endpoint, &metadata)
+    let result = Registrar::new(&http, &issuer, &consent)
+        .register(&endpoint, &metadata)
         .await
         .map(Box::new)
         .map_err(|e| e.to_string());
@@ -193,10 +196,12 @@ pub async fn register(
 pub async fn read_client(
     http: RecordingClient,
     issuer: String,
+    consent: CrossHostConsent,
     client_id: String,
     handle: ClientManagement,
 ) -> Outcome {
-    let result = registration::read(&http, &handle)
+    let result = Registrar::new(&http, &issuer, &consent)
+        .read(&handle)
         .await
         .map(Box::new)
         .map_err(|e| e.to_string());
@@ -211,18 +216,20 @@ pub async fn read_client(
 pub async fn update_client(
     http: RecordingClient,
     issuer: String,
+    consent: CrossHostConsent,
     client_id: String,
     handle: ClientManagement,
     changes: Vec<(String, serde_json::Value)>,
 ) -> Outcome {
-    let result = registration::update(&http, &handle, |metadata| {
-        for (name, value) in changes {
-            metadata.insert(name, value);
-        }
-    })
-    .await
-    .map(Box::new)
-    .map_err(|e| e.to_string());
+    let result = Registrar::new(&http, &issuer, &consent)
+        .update(&handle, |metadata| {
+            for (name, value) in changes {
+                metadata.insert(name, value);
+            }
+        })
+        .await
+        .map(Box::new)
+        .map_err(|e| e.to_string());
     Outcome::Registration {
         issuer,
         client_id: Some(client_id),
@@ -233,10 +240,12 @@ pub async fn update_client(
 pub async fn delete_client(
     http: RecordingClient,
     issuer: String,
+    consent: CrossHostConsent,
     client_id: String,
     handle: ClientManagement,
 ) -> Outcome {
-    let result = registration::delete(&http, &handle)
+    let result = Registrar::new(&http, &issuer, &consent)
+        .delete(&handle)
         .await
         .map_err(|e| e.to_string());
     Outcome::ClientDeleted {
