@@ -64,7 +64,7 @@ pub async fn client(args: ClientArgs) -> ExitCode {
     };
     let handle = ClientManagement {
         registration_client_uri: target.registration_client_uri.clone(),
-        registration_access_token: target.registration_access_token.clone(),
+        registration_access_token: target.registration_access_token.clone().into_secret(),
     };
     // Without the issuer, the URI stands for it: the transport rules still hold.
     let issuer = target

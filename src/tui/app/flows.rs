@@ -107,7 +107,7 @@ impl App {
             TokenKind::Refresh => Some("refresh_token"),
             TokenKind::Id | TokenKind::Pasted => None,
         };
-        Some((token.value.clone(), hint))
+        Some((token.value.secret().to_string(), hint))
     }
 
     /// Starts `kind`: builds the flow in the background (the code flows bind their loopback
@@ -153,7 +153,7 @@ impl App {
 
     /// The `token_type` of the response a token came in, when it came in one.
     fn token_type_of(&self, token: &str) -> Option<String> {
-        let entry = self.tokens.iter().find(|t| t.value == token)?;
+        let entry = self.tokens.iter().find(|t| t.value.secret() == token)?;
         let response = self.token_responses.get(entry.response?)?;
         Some(response.token_type.clone())
     }
