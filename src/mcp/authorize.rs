@@ -12,6 +12,7 @@ use super::errors::{ToolError, ToolResult, success};
 use super::server::OAuthTools;
 use crate::oauth::RecordingClient;
 use crate::oauth::flow::{Advance, Flow};
+use crate::oauth::secret::Secret;
 
 /// Arguments of `oauth2_authorize`.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -33,7 +34,7 @@ pub struct AuthorizeArgs {
     /// metadata says it requires PAR.
     pub use_par: Option<bool>,
     /// The client secret, used only to authenticate the PAR request of a confidential client.
-    pub client_secret: Option<String>,
+    pub client_secret: Option<Secret>,
     /// How a confidential client authenticates its PAR request: "client_secret_basic" (the
     /// default when client_secret is given) or "client_secret_post".
     pub client_auth_method: Option<String>,
@@ -113,7 +114,7 @@ async fn authorize(issuer: String, args: AuthorizeArgs) -> ToolResult {
     let extra_params = checked_extra_params(args.extra_params.unwrap_or_default())?;
     let client = client(
         &args.client_id,
-        args.client_secret.as_deref(),
+        args.client_secret.as_ref().map(Secret::secret),
         args.client_auth_method.as_deref(),
     )?;
     let connection = Connection::open(&issuer).await?;
@@ -190,6 +191,18 @@ fn checked_extra_params(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_of_the_arguments_shows_no_secret() {
+        let args: AuthorizeArgs = serde_json::from_value(serde_json::json!({
+            "client_id": "c", "redirect_uri": "http://127.0.0.1/cb",
+            "client_secret": "Zq-9secret-value",
+        }))
+        .unwrap();
+        let shown = format!("{args:?}");
+        assert!(!shown.contains("Zq-9secret-value"), "{shown}");
+        assert!(shown.contains("[redacted]"), "{shown}");
+    }
 
     #[test]
     fn extra_params_cannot_replace_what_the_tool_sets() {
