@@ -6,6 +6,7 @@ use crate::oauth::flow::tokens::DecodedToken;
 use crate::oauth::flow::{Advance, Flow};
 use crate::oauth::redirect::LoopbackListener;
 use crate::oauth::registration::RegisteredClient;
+use crate::oauth::secret::Secret;
 
 use super::sign_in::Page;
 
@@ -17,7 +18,8 @@ pub enum Outcome {
     Recorded(Box<Exchange>),
     /// The system clipboard was tried with `text`; on error the app falls back to OSC 52.
     Copied {
-        text: String,
+        /// Often a secret (a token, a client secret): `Debug` redacts it.
+        text: Secret,
         what: String,
         result: Result<(), String>,
     },
@@ -65,7 +67,7 @@ pub enum Outcome {
     },
     /// A pasted JWT was verified against the selected server's keys.
     TokenChecked {
-        value: String,
+        value: Secret,
         decoded: Box<DecodedToken>,
     },
 }
@@ -74,4 +76,30 @@ pub enum Outcome {
 pub enum SignInEnd {
     Redirect(String),
     DeviceApproved(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_of_a_copy_or_a_checked_token_shows_no_secret() {
+        let copied = Outcome::Copied {
+            text: "Zq-9copied-secret".into(),
+            what: "client secret".into(),
+            result: Ok(()),
+        };
+        let checked = Outcome::TokenChecked {
+            value: "Zq-9pasted-token".into(),
+            decoded: Box::new(DecodedToken {
+                header: Default::default(),
+                claims: Default::default(),
+                verification: None,
+            }),
+        };
+        for shown in [format!("{copied:?}"), format!("{checked:?}")] {
+            assert!(!shown.contains("Zq-9"), "{shown}");
+            assert!(shown.contains("[redacted]"), "{shown}");
+        }
+    }
 }

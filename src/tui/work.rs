@@ -289,7 +289,7 @@ pub async fn check_token(
         },
     };
     Outcome::TokenChecked {
-        value,
+        value: value.into(),
         decoded: Box::new(decoded),
     }
 }
