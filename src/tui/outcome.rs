@@ -38,10 +38,11 @@ pub enum Outcome {
         flow: Box<Flow>,
         result: Result<Advance, String>,
     },
-    /// The browser came back to the loopback listener (or the wait ended).
+    /// The browser came back to the loopback listener (or the wait ended). The redirect URL
+    /// carries the code.
     Redirected {
         generation: u64,
-        result: Result<String, String>,
+        result: Result<Secret, String>,
     },
     /// The device flow's next poll is due.
     PollDue { generation: u64 },
@@ -74,7 +75,8 @@ pub enum Outcome {
 
 #[derive(Debug)]
 pub enum SignInEnd {
-    Redirect(String),
+    /// The redirect URL, with the code in it.
+    Redirect(Secret),
     DeviceApproved(String),
 }
 
@@ -83,7 +85,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn debug_of_a_copy_or_a_checked_token_shows_no_secret() {
+    fn debug_of_a_copy_a_checked_token_or_a_redirect_shows_no_secret() {
         let copied = Outcome::Copied {
             text: "Zq-9copied-secret".into(),
             what: "client secret".into(),
@@ -97,7 +99,17 @@ mod tests {
                 verification: None,
             }),
         };
-        for shown in [format!("{copied:?}"), format!("{checked:?}")] {
+        let redirected = Outcome::Redirected {
+            generation: 1,
+            result: Ok("http://127.0.0.1/cb?code=Zq-9code".into()),
+        };
+        let signed_in = SignInEnd::Redirect("http://127.0.0.1/cb?code=Zq-9code".into());
+        for shown in [
+            format!("{copied:?}"),
+            format!("{checked:?}"),
+            format!("{redirected:?}"),
+            format!("{signed_in:?}"),
+        ] {
             assert!(!shown.contains("Zq-9"), "{shown}");
             assert!(shown.contains("[redacted]"), "{shown}");
         }

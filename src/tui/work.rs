@@ -12,6 +12,7 @@ use crate::oauth::jwks::KeyStore;
 use crate::oauth::jwt::{self, ClaimRules, Jwt};
 use crate::oauth::redirect::LoopbackListener;
 use crate::oauth::registration::{ClientManagement, Registrar};
+use crate::oauth::secret::Secret;
 use crate::oauth::send_policy::CrossHostConsent;
 use crate::oauth::{Exchange, RequestDraft};
 use crate::wire::TokenResponse;
@@ -110,7 +111,7 @@ pub async fn advance(http: RecordingClient, mut flow: Flow, generation: u64) -> 
 
 pub async fn wait_for_redirect(listener: LoopbackListener, generation: u64) -> Outcome {
     let result = match tokio::time::timeout(REDIRECT_WAIT, listener.wait()).await {
-        Ok(result) => result.map_err(|e| e.to_string()),
+        Ok(result) => result.map(Secret::new).map_err(|e| e.to_string()),
         Err(_) => Err(format!(
             "no redirect arrived within {} minutes; press p to paste the URL the browser shows",
             REDIRECT_WAIT.as_secs() / 60
@@ -158,7 +159,7 @@ fn read_sign_in_answer(exchange: &Exchange, device: bool) -> Result<SignInAnswer
             .unwrap_or_else(|| "no response".into())),
         Some(300..=399) => exchange
             .response_header("location")
-            .map(|l| SignInAnswer::End(SignInEnd::Redirect(l.to_string())))
+            .map(|l| SignInAnswer::End(SignInEnd::Redirect(Secret::new(l.to_string()))))
             .ok_or_else(|| "a redirect without a Location header".to_string()),
         Some(200) => match sign_in::read_page(&body, &exchange.url) {
             Ok(page) => Ok(SignInAnswer::Page(page)),

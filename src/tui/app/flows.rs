@@ -9,6 +9,7 @@ use crate::oauth::browser;
 use crate::oauth::client_auth::{AuthMethod, ClientCredentials};
 use crate::oauth::flow::{Advance, Flow, FlowConfig, FlowKind};
 use crate::oauth::redirect::LoopbackListener;
+use crate::oauth::secret::Secret;
 use crate::oauth::send_policy::{SendRefusal, SendRule};
 use crate::oauth::{RequestDraft, StepStatus};
 use crate::tui::action::Command;
@@ -387,12 +388,12 @@ impl App {
         }
     }
 
-    pub(super) fn redirected(&mut self, generation: u64, result: Result<String, String>) {
+    pub(super) fn redirected(&mut self, generation: u64, result: Result<Secret, String>) {
         if self.running_generation(generation).is_none() {
             return;
         }
         match result {
-            Ok(url) => self.complete_redirect(&url),
+            Ok(url) => self.complete_redirect(url.secret()),
             Err(message) => {
                 if let Some(run) = self.running() {
                     run.waiting = None;
@@ -648,7 +649,7 @@ impl App {
         match result {
             Ok(SignInEnd::Redirect(url)) => {
                 self.ui.overlay = None;
-                self.complete_redirect(&url);
+                self.complete_redirect(url.secret());
             }
             Ok(SignInEnd::DeviceApproved(text)) => {
                 self.ui.overlay = None;

@@ -330,7 +330,7 @@ impl App {
             ),
             Event::Mouse(mouse) => Some(Action::Mouse(mouse)),
             Event::Resize(w, h) => Some(Action::Resize(w, h)),
-            Event::Paste(text) => Some(Action::Paste(text)),
+            Event::Paste(text) => Some(Action::Paste(text.into())),
             _ => None,
         }
     }
@@ -340,7 +340,7 @@ impl App {
         match action {
             Action::Run(command) => return self.run_command(command),
             Action::Key(key) => self.key_to_overlay(key),
-            Action::Paste(text) => self.paste_to_overlay(&text),
+            Action::Paste(text) => self.paste_to_overlay(text.secret()),
             Action::Mouse(mouse) => self.mouse(mouse),
             Action::Resize(w, h) => self.ui.size = Size::new(w, h),
             Action::Task(result) => {
