@@ -7,7 +7,7 @@ mod quirky;
 
 use std::process::{Output, Stdio};
 
-use quirky::{CLIENT_ID, Endpoints, Quirks, Quirky};
+use quirky::{CLIENT_ID, Endpoints, Quirks, Quirky, REGISTRATION_TOKEN};
 use serde_json::Value;
 use tokio::process::Command;
 
@@ -206,4 +206,92 @@ async fn the_iss_warning_comes_only_with_an_authorization_response() {
     ])
     .await;
     assert!(stderr(&code).contains("RFC 9207"), "{}", stderr(&code));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn client_management_on_another_host_needs_allow_cross_host() {
+    // The registration response puts registration_client_uri on 127.0.0.2.
+    let server = Quirky::start(Quirks {
+        endpoints: Endpoints::OtherHost,
+        ..Quirks::default()
+    })
+    .await;
+    let registered = oauthscope(&[
+        "register",
+        "--issuer",
+        &server.issuer,
+        "--allow-cross-host",
+        "--json",
+    ])
+    .await;
+    assert!(registered.status.success(), "{}", stderr(&registered));
+    let uri = json(&registered)["client"]["registration_client_uri"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(uri.contains("127.0.0.2"), "{uri}");
+
+    let client = |action: &'static str, extra: &'static [&'static str]| {
+        let (issuer, uri) = (server.issuer.clone(), uri.clone());
+        async move {
+            let mut args = vec![
+                "client",
+                action,
+                "--issuer",
+                &issuer,
+                "--registration-client-uri",
+                &uri,
+                "--registration-access-token",
+                REGISTRATION_TOKEN,
+                "--json",
+            ];
+            args.extend_from_slice(extra);
+            oauthscope(&args).await
+        }
+    };
+    for action in ["get", "update", "delete"] {
+        let refused = client(action, &[]).await;
+        assert_eq!(refused.status.code(), Some(1), "{action}");
+        let error = json(&refused)["error"].as_str().unwrap().to_string();
+        assert!(
+            error.contains("the client configuration endpoint")
+                && error.contains("127.0.0.2")
+                && error.contains("--allow-cross-host"),
+            "{action}: {error}"
+        );
+    }
+    assert_eq!(server.management_requests(), 0);
+
+    let got = client("get", &["--allow-cross-host"]).await;
+    assert!(got.status.success(), "{}", stderr(&got));
+    assert_eq!(json(&got)["client"]["client_id"], "registered");
+    assert!(
+        client("delete", &["--allow-cross-host"])
+            .await
+            .status
+            .success()
+    );
+    assert_eq!(server.management_requests(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_registration_access_token_never_goes_over_plain_http_off_loopback() {
+    let out = oauthscope(&[
+        "client",
+        "get",
+        "--registration-client-uri",
+        "http://192.0.2.1/register/c1",
+        "--registration-access-token",
+        REGISTRATION_TOKEN,
+        "--allow-cross-host",
+        "--json",
+    ])
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json(&out);
+    assert!(
+        doc["error"].as_str().unwrap().contains("plain http"),
+        "{doc}"
+    );
+    assert_eq!(doc["exchanges"], serde_json::json!([]), "nothing was sent");
 }

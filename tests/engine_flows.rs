@@ -12,7 +12,8 @@ use oauthscope::oauth::flow::{Advance, Flow, FlowConfig, FlowKind, tokens};
 use oauthscope::oauth::jwks::KeyStore;
 use oauthscope::oauth::jwt::{self, ClaimRules, Jwt, Verdict};
 use oauthscope::oauth::redirect::LoopbackListener;
-use oauthscope::oauth::registration;
+use oauthscope::oauth::registration::{self, Registrar};
+use oauthscope::oauth::send_policy::CrossHostConsent;
 use oauthscope::oauth::{RecordingClient, StepStatus};
 use oauthscope::wire::TokenResponse;
 
@@ -417,7 +418,7 @@ async fn registration_create_read_update_delete() {
     let mock = mock().await;
     let http = RecordingClient::new().unwrap();
     let found = discovery::discover(&http, mock.issuer()).await.unwrap();
-    let endpoint = found.metadata.registration_endpoint.unwrap();
+    let endpoint = found.metadata.registration_endpoint.clone().unwrap();
     let metadata = registration::client_metadata(
         &["http://127.0.0.1/cb".into()],
         Some("client_secret_basic"),
@@ -425,30 +426,31 @@ async fn registration_create_read_update_delete() {
         &["authorization_code".into(), "refresh_token".into()],
         Some("registered in a test"),
     );
-    let client = registration::register(&http, &endpoint, &metadata)
-        .await
-        .unwrap();
+    let consent = CrossHostConsent::default();
+    let registrar = Registrar::new(&http, &found.metadata.issuer, &consent);
+    let client = registrar.register(&endpoint, &metadata).await.unwrap();
     assert!(client.client_secret.is_some());
     let handle = client.management().expect("RFC 7592 handles");
 
-    let read = registration::read(&http, &handle).await.unwrap();
+    let read = registrar.read(&handle).await.unwrap();
     assert_eq!(read.client_id, client.client_id);
 
-    let updated = registration::update(&http, &handle, |m| {
-        m.insert(
-            "redirect_uris".into(),
-            serde_json::json!(["http://127.0.0.1/other"]),
-        );
-    })
-    .await
-    .unwrap();
+    let updated = registrar
+        .update(&handle, |m| {
+            m.insert(
+                "redirect_uris".into(),
+                serde_json::json!(["http://127.0.0.1/other"]),
+            );
+        })
+        .await
+        .unwrap();
     assert_eq!(
         updated.metadata["redirect_uris"],
         serde_json::json!(["http://127.0.0.1/other"])
     );
 
-    registration::delete(&http, &handle).await.unwrap();
-    let err = registration::read(&http, &handle).await.unwrap_err();
+    registrar.delete(&handle).await.unwrap();
+    let err = registrar.read(&handle).await.unwrap_err();
     assert!(err.to_string().contains("401"), "{err}");
 }
 

@@ -7,10 +7,11 @@ mod quirky;
 use oauthscope::oauth::client_auth::{AuthMethod, ClientCredentials};
 use oauthscope::oauth::discovery;
 use oauthscope::oauth::flow::{Advance, Flow, FlowConfig};
+use oauthscope::oauth::registration::{self, ClientManagement, Registrar};
 use oauthscope::oauth::send_policy::{CrossHostConsent, SendRule};
 use oauthscope::oauth::{EngineError, RecordingClient, StepStatus};
 use oauthscope::wire::ServerMetadata;
-use quirky::{CLIENT_ID, Endpoints, Quirks, Quirky};
+use quirky::{CLIENT_ID, Endpoints, Quirks, Quirky, REGISTRATION_TOKEN};
 
 fn basic(secret: &str) -> ClientCredentials {
     ClientCredentials::confidential(CLIENT_ID, secret, AuthMethod::ClientSecretBasic)
@@ -206,4 +207,74 @@ async fn invalid_client_with_basic_and_reserved_characters_suggests_post() {
     let err = flow.advance(&http).await.unwrap_err();
     assert_eq!(err.oauth_code(), Some("invalid_client"));
     assert!(!err.to_string().contains("client_secret_post"), "{err}");
+}
+
+#[tokio::test]
+async fn registration_management_on_another_host_needs_consent_and_is_never_sent_without() {
+    // The registration response puts registration_client_uri on 127.0.0.2.
+    let server = Quirky::start(Quirks {
+        endpoints: Endpoints::OtherHost,
+        ..Quirks::default()
+    })
+    .await;
+    let http = RecordingClient::new().unwrap();
+    let found = discovery::discover(&http, &server.issuer).await.unwrap();
+    let endpoint = found.metadata.registration_endpoint.clone().unwrap();
+    let none = CrossHostConsent::default();
+    let registrar = Registrar::new(&http, &server.issuer, &none);
+    // Creating without an initial access token carries no credential: it goes.
+    let client = registrar
+        .register(&endpoint, &serde_json::json!({}))
+        .await
+        .unwrap();
+    let handle = client.management().unwrap();
+    assert!(handle.registration_client_uri.contains("127.0.0.2"));
+    let refusal = registration::management_refusal(&server.issuer, &handle, &none).unwrap();
+    assert_eq!(refusal.rule, SendRule::CrossHost);
+    assert_eq!(refusal.host, "127.0.0.2");
+
+    let sent_before = http.log().snapshot().len();
+    let read = registrar.read(&handle).await.unwrap_err();
+    assert_eq!(refused_rule(&read), Some(SendRule::CrossHost), "{read}");
+    assert!(
+        read.to_string()
+            .contains("the client configuration endpoint"),
+        "{read}"
+    );
+    let update = registrar.update(&handle, |_| {}).await.unwrap_err();
+    assert_eq!(refused_rule(&update), Some(SendRule::CrossHost));
+    let delete = registrar.delete(&handle).await.unwrap_err();
+    assert_eq!(refused_rule(&delete), Some(SendRule::CrossHost));
+    assert_eq!(server.management_requests(), 0);
+    assert_eq!(http.log().snapshot().len(), sent_before, "nothing was sent");
+
+    let mut allowed = CrossHostConsent::default();
+    allowed.allow("127.0.0.2");
+    assert!(registration::management_refusal(&server.issuer, &handle, &allowed).is_none());
+    let registrar = Registrar::new(&http, &server.issuer, &allowed);
+    assert_eq!(
+        registrar.read(&handle).await.unwrap().client_id,
+        "registered"
+    );
+    registrar.update(&handle, |_| {}).await.unwrap();
+    registrar.delete(&handle).await.unwrap();
+    // Read, then read and put, then delete.
+    assert_eq!(server.management_requests(), 4);
+}
+
+#[tokio::test]
+async fn registration_access_token_over_plain_http_off_loopback_is_refused_with_consent() {
+    let http = RecordingClient::new().unwrap();
+    let handle = ClientManagement {
+        registration_client_uri: "http://192.0.2.1/register/c1".into(),
+        registration_access_token: REGISTRATION_TOKEN.into(),
+    };
+    let any = CrossHostConsent::any();
+    let registrar = Registrar::new(&http, "http://192.0.2.1", &any);
+    let err = registrar.read(&handle).await.unwrap_err();
+    assert_eq!(refused_rule(&err), Some(SendRule::PlainHttp), "{err}");
+    let registrar = Registrar::new(&http, "https://192.0.2.1", &any);
+    let err = registrar.delete(&handle).await.unwrap_err();
+    assert_eq!(refused_rule(&err), Some(SendRule::HttpDowngrade), "{err}");
+    assert!(http.log().is_empty(), "nothing was sent");
 }

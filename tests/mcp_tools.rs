@@ -481,3 +481,63 @@ async fn a_server_that_requires_par_gets_a_pushed_request_by_default() {
     assert!(!url.contains("code_challenge"), "{url}");
     server.abort();
 }
+
+/// A server that answers a registration with its times as strings (as LemonLDAP::NG does) and
+/// a registration access token that is not a string.
+async fn mistyping_registrar() -> String {
+    use axum::routing::{get, post};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let meta = json!({"issuer": base, "token_endpoint": format!("{base}/token"),
+                      "registration_endpoint": format!("{base}/register")});
+    let router = axum::Router::new()
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(move || async move { axum::Json(meta) }),
+        )
+        .route(
+            "/register",
+            post(|| async {
+                let client = json!({
+                    "client_id": "lemon-client",
+                    "client_id_issued_at": "1700000000",
+                    "registration_access_token": 42,
+                });
+                (axum::http::StatusCode::CREATED, axum::Json(client))
+            }),
+        );
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    base
+}
+
+#[tokio::test]
+async fn a_registration_answered_with_mistyped_members_keeps_the_client_and_names_them() {
+    let issuer = mistyping_registrar().await;
+    let (mut client, _) = RawClient::connect(OAuthTools::new(Some(issuer))).await;
+    let registered = client
+        .call(
+            "oauth2_register_client",
+            json!({"redirect_uris": [REDIRECT_URI]}),
+        )
+        .await;
+    let registered = ok(&registered);
+    assert_eq!(registered["client_id"], "lemon-client");
+    assert_eq!(registered["client_id_issued_at"], 1_700_000_000);
+    let warnings = registered["warnings"].as_array().expect("warnings");
+    let messages: Vec<&str> = warnings
+        .iter()
+        .map(|w| {
+            assert_eq!(w["code"], "registration_member_mistyped");
+            w["message"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(
+        messages[0].starts_with("registration_access_token is 42"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[1].starts_with("client_id_issued_at is \"1700000000\""),
+        "{messages:?}"
+    );
+}

@@ -1,7 +1,8 @@
 //! The terminal app against servers that answer like the ones met in the field, keys replayed
 //! into the real loop: it asks once per server before sending credentials to another host
 //! than the issuer's (the token endpoint on 127.0.0.2, another host, loopback too), and says
-//! when a token comes back with a `token_type` it does not know.
+//! when a token comes back with a `token_type` it does not know. The same question guards a
+//! registered client's management on another host.
 
 #[path = "support/quirky.rs"]
 mod quirky;
@@ -9,7 +10,7 @@ mod tui_support;
 
 use oauthscope::profile::ClientProfile;
 use oauthscope::tui::app::Settings;
-use quirky::{CLIENT_ID, Endpoints, Quirks, Quirky};
+use quirky::{CLIENT_ID, Endpoints, Quirks, Quirky, REGISTRATION_TOKEN};
 use tui_support::Harness;
 
 fn pick_client_credentials(harness: &Harness) {
@@ -30,6 +31,10 @@ async fn app_on(server: &Quirky) -> Harness {
         auth_method: "client_secret_basic".into(),
         ..ClientProfile::default()
     };
+    app_with(server, client).await
+}
+
+async fn app_with(server: &Quirky, client: ClientProfile) -> Harness {
     let settings = Settings {
         built_in: Some((server.issuer.clone(), vec![client])),
         ..Settings::in_memory()
@@ -93,5 +98,46 @@ async fn a_mac_token_is_taken_with_a_warning() {
     harness.wait_for("Get a token as the client").await;
     harness.press("enter");
     harness.wait_for("warning: token_type \"mac\"").await;
+    harness.finish().await;
+}
+
+#[tokio::test]
+async fn managing_a_client_on_another_host_is_asked_about_once() {
+    let server = Quirky::start(Quirks {
+        endpoints: Endpoints::OtherHost,
+        ..Quirks::default()
+    })
+    .await;
+    // As registered: the server put its registration_client_uri on 127.0.0.2.
+    let client = ClientProfile {
+        client_id: "registered".into(),
+        auth_method: "none".into(),
+        registration_access_token: Some(REGISTRATION_TOKEN.into()),
+        registration_client_uri: Some(format!("{}/register/registered", server.endpoint_base)),
+        ..ClientProfile::default()
+    };
+    let harness = app_with(&server, client).await;
+    harness.press("2");
+    harness.press("R");
+    let screen = harness.wait_for("Send credentials to another host?").await;
+    assert!(screen.contains("127.0.0.2"), "{screen}");
+    harness.press("n");
+    harness
+        .wait_for("not sent: nothing goes to 127.0.0.2")
+        .await;
+    assert_eq!(server.management_requests(), 0);
+
+    harness.press("R");
+    harness.wait_for("Send credentials to another host?").await;
+    harness.press("y");
+    harness
+        .wait_for("registered: the server's copy is shown")
+        .await;
+    assert_eq!(server.management_requests(), 1);
+
+    // The answer holds for this server.
+    harness.press("d");
+    harness.wait_for("deleted registered at the server").await;
+    assert_eq!(server.management_requests(), 2);
     harness.finish().await;
 }

@@ -12,6 +12,7 @@ use super::{DecodeArgs, discover_server, http_client};
 use crate::oauth::RecordingClient;
 use crate::oauth::jwks::{JwkSet, KeyStore};
 use crate::oauth::jwt::{self, Check, ClaimRules, Jwt, Verdict, Verification};
+use crate::oauth::secret::Secret;
 
 pub async fn run(args: DecodeArgs) -> ExitCode {
     let out = Out::new(&args.output);
@@ -19,7 +20,9 @@ pub async fn run(args: DecodeArgs) -> ExitCode {
         Ok(h) => h,
         Err(e) => return out.finish("decode", json!({}), Err(e)),
     };
-    let jwt = match read_token(&args.jwt).and_then(|t| Jwt::decode(&t).map_err(|e| e.to_string())) {
+    let jwt = match read_token(args.jwt.secret())
+        .and_then(|t| Jwt::decode(&t).map_err(|e| e.to_string()))
+    {
         Ok(jwt) => jwt,
         Err(reason) => return out.finish("decode", json!({}), Err(reason)),
     };
@@ -29,7 +32,7 @@ pub async fn run(args: DecodeArgs) -> ExitCode {
         audience: args.audience.clone(),
         authorized_party: args.audience.clone(),
         nonce: args.nonce.clone(),
-        access_token: args.access_token.clone(),
+        access_token: args.access_token.clone().map(Secret::into_secret),
         ..ClaimRules::default()
     };
     let (source, verification) = match verify(&args, &jwt, &http, &rules).await {
@@ -102,7 +105,7 @@ async fn verify(
     if let Some(secret) = &args.secret {
         return Ok((
             "secret",
-            jwt::verify_with_secret(jwt, secret.as_bytes(), rules),
+            jwt::verify_with_secret(jwt, secret.secret().as_bytes(), rules),
         ));
     }
     if let Some(jwks) = &args.jwks {

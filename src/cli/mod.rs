@@ -198,23 +198,36 @@ pub struct ClientArgsCommon {
         hide_env_values = true,
         allow_hyphen_values = true
     )]
-    pub client_secret: Option<String>,
+    pub client_secret: Option<Secret>,
     /// How the client authenticates [default: client_secret_basic with a secret, else none].
     #[arg(long, value_parser = ["client_secret_basic", "client_secret_post", "none"])]
     pub auth_method: Option<String>,
+    #[command(flatten)]
+    pub cross_host: CrossHostArgs,
+}
+
+/// `--allow-cross-host`, for every command that sends credentials or tokens.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct CrossHostArgs {
     /// Send credentials and tokens to endpoints on other hosts than the issuer's (refused
     /// otherwise, RFC 9700 §4.4). Plain http is refused whatever this says.
     #[arg(long)]
     pub allow_cross_host: bool,
 }
 
-impl ClientArgsCommon {
-    fn cross_host(&self) -> CrossHostConsent {
+impl CrossHostArgs {
+    fn consent(&self) -> CrossHostConsent {
         if self.allow_cross_host {
             CrossHostConsent::any()
         } else {
             CrossHostConsent::default()
         }
+    }
+}
+
+impl ClientArgsCommon {
+    fn cross_host(&self) -> CrossHostConsent {
+        self.cross_host.consent()
     }
 
     fn credentials(&self) -> Result<Option<ClientCredentials>, EngineError> {
@@ -228,7 +241,7 @@ impl ClientArgsCommon {
         };
         Ok(Some(ClientCredentials {
             client_id: client_id.clone(),
-            client_secret: self.client_secret.clone().map(Secret::new),
+            client_secret: self.client_secret.clone(),
             auth_method: method,
         }))
     }
@@ -260,7 +273,7 @@ pub struct RunArgs {
     pub no_browser: bool,
     /// The refresh token (flow `refresh`).
     #[arg(long, allow_hyphen_values = true)]
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<Secret>,
     /// Seconds to wait for the browser redirect.
     #[arg(long, default_value_t = 300)]
     pub wait: u64,
@@ -281,7 +294,7 @@ pub struct TokenArgs {
     pub issuer: String,
     /// The token to introspect, revoke, or present to UserInfo.
     #[arg(long, allow_hyphen_values = true)]
-    pub token: String,
+    pub token: Secret,
     /// access_token or refresh_token (introspect, revoke).
     #[arg(long)]
     pub token_type_hint: Option<String>,
@@ -314,6 +327,8 @@ pub struct RegisterArgs {
     /// A human-readable client name.
     #[arg(long)]
     pub client_name: Option<String>,
+    #[command(flatten)]
+    pub cross_host: CrossHostArgs,
     #[command(flatten)]
     pub endpoints: EndpointArgs,
     #[command(flatten)]
@@ -349,7 +364,14 @@ pub struct ClientTarget {
         hide_env_values = true,
         allow_hyphen_values = true
     )]
-    pub registration_access_token: String,
+    pub registration_access_token: Secret,
+    /// The issuer the client was registered at: the registration access token goes only to
+    /// its host (or another with --allow-cross-host). Without it, only plain http off
+    /// loopback is refused.
+    #[arg(long)]
+    pub issuer: Option<String>,
+    #[command(flatten)]
+    pub cross_host: CrossHostArgs,
     /// New redirect URIs (update; repeat for several).
     #[arg(long = "redirect-uri")]
     pub redirect_uris: Vec<String>,
@@ -361,7 +383,7 @@ pub struct ClientTarget {
 #[derive(Debug, clap::Args)]
 pub struct DecodeArgs {
     /// The token (`-` reads it from stdin).
-    pub jwt: String,
+    pub jwt: Secret,
     /// Verify with this issuer's keys (discovered jwks_uri) and expect it as `iss`.
     #[arg(long, group = "key")]
     pub issuer: Option<String>,
@@ -376,7 +398,7 @@ pub struct DecodeArgs {
         hide_env_values = true,
         allow_hyphen_values = true
     )]
-    pub secret: Option<String>,
+    pub secret: Option<Secret>,
     /// Expected `aud` (and `azp`, for ID tokens).
     #[arg(long, allow_hyphen_values = true)]
     pub audience: Option<String>,
@@ -388,7 +410,7 @@ pub struct DecodeArgs {
     pub expect_issuer: Option<String>,
     /// The access token issued with this ID token, to check `at_hash`.
     #[arg(long, allow_hyphen_values = true)]
-    pub access_token: Option<String>,
+    pub access_token: Option<Secret>,
     /// Allowed clock skew in seconds for exp, nbf and iat.
     #[arg(long, default_value_t = 60)]
     pub skew: u64,
@@ -485,4 +507,61 @@ fn flow_config(
     let mut config = FlowConfig::new(found.metadata.clone(), client);
     config.scope = scope;
     config
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{Args, FromArgMatches};
+
+    use super::*;
+
+    fn parse<A: Args + FromArgMatches>(argv: &[&str]) -> A {
+        let matches = A::augment_args(clap::Command::new("oauthscope"))
+            .try_get_matches_from(argv)
+            .unwrap();
+        A::from_arg_matches(&matches).unwrap()
+    }
+
+    const SECRET: &str = "Zq-9secret-value";
+
+    #[test]
+    fn debug_of_the_commands_arguments_shows_no_secret() {
+        let shown = [
+            format!(
+                "{:?}",
+                parse::<RunArgs>(&[
+                    "t",
+                    "refresh",
+                    "--issuer",
+                    "http://127.0.0.1",
+                    "--client-secret",
+                    SECRET,
+                    "--refresh-token",
+                    SECRET
+                ])
+            ),
+            format!(
+                "{:?}",
+                parse::<TokenArgs>(&["t", "--issuer", "http://127.0.0.1", "--token", SECRET])
+            ),
+            format!(
+                "{:?}",
+                parse::<ClientTarget>(&[
+                    "t",
+                    "--registration-client-uri",
+                    "http://127.0.0.1/r/c",
+                    "--registration-access-token",
+                    SECRET
+                ])
+            ),
+            format!(
+                "{:?}",
+                parse::<DecodeArgs>(&["t", SECRET, "--secret", SECRET, "--access-token", SECRET])
+            ),
+        ];
+        for text in shown {
+            assert!(text.contains("[redacted]"), "{text}");
+            assert!(!text.contains(SECRET), "{text}");
+        }
+    }
 }

@@ -9,7 +9,7 @@ use super::output::{Out, pretty_json};
 use super::terminal_text::one_line;
 use super::{ClientAction, ClientArgs, RegisterArgs, discover_server, http_client};
 use crate::oauth::RecordingClient;
-use crate::oauth::registration::{self, ClientManagement, RegisteredClient};
+use crate::oauth::registration::{self, ClientManagement, RegisteredClient, Registrar};
 
 pub async fn register(args: RegisterArgs) -> ExitCode {
     let out = Out::new(&args.output);
@@ -23,12 +23,16 @@ pub async fn register(args: RegisterArgs) -> ExitCode {
 
 async fn create(args: &RegisterArgs, http: &RecordingClient) -> Result<RegisteredClient, String> {
     let found = discover_server(http, &args.issuer, &args.endpoints).await?;
-    let endpoint = found.metadata.registration_endpoint.ok_or_else(|| {
-        format!(
-            "{} has no registration_endpoint (give it with --registration-endpoint)",
-            args.issuer
-        )
-    })?;
+    let endpoint = found
+        .metadata
+        .registration_endpoint
+        .clone()
+        .ok_or_else(|| {
+            format!(
+                "{} has no registration_endpoint (give it with --registration-endpoint)",
+                args.issuer
+            )
+        })?;
     let metadata = registration::client_metadata(
         &args.redirect_uris,
         args.auth_method.as_deref(),
@@ -36,7 +40,13 @@ async fn create(args: &RegisterArgs, http: &RecordingClient) -> Result<Registere
         &args.grant_types,
         args.client_name.as_deref(),
     );
-    registration::register(http, &endpoint, &metadata)
+    let registrar = Registrar {
+        http,
+        issuer: &found.metadata.issuer,
+        consent: &args.cross_host.consent(),
+    };
+    registrar
+        .register(&endpoint, &metadata)
         .await
         .map_err(|e| e.to_string())
 }
@@ -54,30 +64,37 @@ pub async fn client(args: ClientArgs) -> ExitCode {
     };
     let handle = ClientManagement {
         registration_client_uri: target.registration_client_uri.clone(),
-        registration_access_token: target.registration_access_token.clone(),
+        registration_access_token: target.registration_access_token.clone().into_secret(),
+    };
+    // Without the issuer, the URI stands for it: the transport rules still hold.
+    let issuer = target
+        .issuer
+        .as_deref()
+        .unwrap_or(&target.registration_client_uri);
+    let registrar = Registrar {
+        http: &http,
+        issuer,
+        consent: &target.cross_host.consent(),
     };
     match &args.action {
         ClientAction::Get(_) => {
-            let result = registration::read(&http, &handle)
-                .await
-                .map_err(|e| e.to_string());
+            let result = registrar.read(&handle).await.map_err(|e| e.to_string());
             finish_with_client(&out, name, &http, result)
         }
         ClientAction::Update(t) => {
             let uris = t.redirect_uris.clone();
-            let result = registration::update(&http, &handle, |metadata| {
-                if !uris.is_empty() {
-                    metadata.insert("redirect_uris".into(), uris.into());
-                }
-            })
-            .await
-            .map_err(|e| e.to_string());
+            let result = registrar
+                .update(&handle, |metadata| {
+                    if !uris.is_empty() {
+                        metadata.insert("redirect_uris".into(), uris.into());
+                    }
+                })
+                .await
+                .map_err(|e| e.to_string());
             finish_with_client(&out, name, &http, result)
         }
         ClientAction::Delete(_) => {
-            let result = registration::delete(&http, &handle)
-                .await
-                .map_err(|e| e.to_string());
+            let result = registrar.delete(&handle).await.map_err(|e| e.to_string());
             print_exchanges(&out, &http);
             if result.is_ok() {
                 out.line("\nThe client was deleted.");

@@ -15,6 +15,7 @@ use crate::oauth::browser;
 use crate::oauth::flow::tokens::DecodedToken;
 use crate::oauth::flow::{Advance, Flow, FlowKind, FlowOutcome};
 use crate::oauth::redirect::{LoopbackListener, is_loopback_redirect};
+use crate::oauth::secret::Secret;
 use crate::oauth::step::StepStatus;
 use crate::wire::DeviceAuthorizationResponse;
 
@@ -95,7 +96,8 @@ async fn run_flow(
         FlowName::Refresh => {
             let token = args
                 .refresh_token
-                .as_deref()
+                .as_ref()
+                .map(Secret::secret)
                 .ok_or("the refresh flow needs --refresh-token")?;
             Flow::refresh(config, token, None)
         }

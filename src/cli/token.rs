@@ -67,9 +67,9 @@ async fn run_command(
     config.cross_host = args.client.cross_host();
     let hint = args.token_type_hint.as_deref();
     let mut flow = match command {
-        TokenCommand::Introspect => Flow::introspect(config, &args.token, hint),
-        TokenCommand::Revoke => Flow::revoke(config, &args.token, hint),
-        TokenCommand::Userinfo => Flow::userinfo(config, &args.token),
+        TokenCommand::Introspect => Flow::introspect(config, args.token.secret(), hint),
+        TokenCommand::Revoke => Flow::revoke(config, args.token.secret(), hint),
+        TokenCommand::Userinfo => Flow::userinfo(config, args.token.secret()),
     }
     .map_err(|e| e.to_string())?;
     let driver = Driver {

@@ -12,6 +12,7 @@ use super::errors::{ToolError, ToolResult, success};
 use super::server::OAuthTools;
 use crate::oauth::RecordingClient;
 use crate::oauth::flow::{Advance, Flow};
+use crate::oauth::secret::Secret;
 
 /// Arguments of `oauth2_authorize`.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -33,7 +34,7 @@ pub struct AuthorizeArgs {
     /// metadata says it requires PAR.
     pub use_par: Option<bool>,
     /// The client secret, used only to authenticate the PAR request of a confidential client.
-    pub client_secret: Option<String>,
+    pub client_secret: Option<Secret>,
     /// How a confidential client authenticates its PAR request: "client_secret_basic" (the
     /// default when client_secret is given) or "client_secret_post".
     pub client_auth_method: Option<String>,
@@ -65,7 +66,8 @@ struct Authorization {
     state: Option<String>,
     /// Sent only with scope `openid`, where it binds the ID token to this request.
     nonce: Option<String>,
-    code_verifier: Option<String>,
+    /// The tool's answer shows it (the exchange needs it); `Debug` does not.
+    code_verifier: Option<Secret>,
     code_challenge_method: Option<&'static str>,
     redirect_uri: String,
     /// The request_uri the server gave for the pushed request (with use_par).
@@ -113,7 +115,7 @@ async fn authorize(issuer: String, args: AuthorizeArgs) -> ToolResult {
     let extra_params = checked_extra_params(args.extra_params.unwrap_or_default())?;
     let client = client(
         &args.client_id,
-        args.client_secret.as_deref(),
+        args.client_secret.as_ref().map(Secret::secret),
         args.client_auth_method.as_deref(),
     )?;
     let connection = Connection::open(&issuer).await?;
@@ -143,7 +145,7 @@ async fn authorize(issuer: String, args: AuthorizeArgs) -> ToolResult {
         authorization_url,
         state: secrets.state.clone(),
         nonce: secrets.nonce.clone(),
-        code_verifier: pkce.map(|p| p.verifier.clone()),
+        code_verifier: pkce.map(|p| Secret::new(p.verifier.clone())),
         code_challenge_method: pkce.map(|p| p.method.as_str()),
         redirect_uri: args.redirect_uri,
         par_request_uri: secrets.request_uri.clone(),
@@ -190,6 +192,38 @@ fn checked_extra_params(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_of_the_result_shows_no_verifier_though_its_json_does() {
+        let result = Authorization {
+            issuer: "http://127.0.0.1".into(),
+            authorization_url: "http://127.0.0.1/authorize".into(),
+            state: None,
+            nonce: None,
+            code_verifier: Some(Secret::new("Zq-9verifier-value")),
+            code_challenge_method: Some("S256"),
+            redirect_uri: "http://127.0.0.1/cb".into(),
+            par_request_uri: None,
+            next_step: String::new(),
+            exchanges: Vec::new(),
+        };
+        let shown = format!("{result:?}");
+        assert!(!shown.contains("Zq-9verifier-value"), "{shown}");
+        let json = serde_json::to_value(&result).unwrap();
+        assert_eq!(json["code_verifier"], "Zq-9verifier-value");
+    }
+
+    #[test]
+    fn debug_of_the_arguments_shows_no_secret() {
+        let args: AuthorizeArgs = serde_json::from_value(serde_json::json!({
+            "client_id": "c", "redirect_uri": "http://127.0.0.1/cb",
+            "client_secret": "Zq-9secret-value",
+        }))
+        .unwrap();
+        let shown = format!("{args:?}");
+        assert!(!shown.contains("Zq-9secret-value"), "{shown}");
+        assert!(shown.contains("[redacted]"), "{shown}");
+    }
 
     #[test]
     fn extra_params_cannot_replace_what_the_tool_sets() {

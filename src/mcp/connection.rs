@@ -12,6 +12,7 @@ use super::errors::ToolError;
 use crate::oauth::client_auth::{AuthMethod, ClientCredentials};
 use crate::oauth::discovery::discover;
 use crate::oauth::flow::FlowConfig;
+use crate::oauth::secret::Secret;
 use crate::oauth::send_policy::{self, CrossHostConsent};
 use crate::oauth::{EngineError, Exchange, RecordingClient, RequestDraft};
 use crate::wire::ServerMetadata;
@@ -122,6 +123,11 @@ pub fn client(
 /// An optional text argument, with `""` and blanks read as absent.
 pub fn given(value: Option<String>) -> Option<String> {
     value.filter(|v| !v.trim().is_empty())
+}
+
+/// [`given`] for a secret argument.
+pub fn given_secret(value: Option<Secret>) -> Option<Secret> {
+    value.filter(|v| !v.secret().trim().is_empty())
 }
 
 #[cfg(test)]

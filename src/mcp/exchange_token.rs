@@ -5,7 +5,7 @@ use rmcp::handler::server::wrapper::Parameters;
 use rmcp::{schemars, tool, tool_router};
 use serde::{Deserialize, Serialize};
 
-use super::connection::{Connection, ExchangeSummary, client, given};
+use super::connection::{Connection, ExchangeSummary, client, given, given_secret};
 use super::errors::{ToolError, ToolResult, success};
 use super::server::OAuthTools;
 use crate::oauth::flow::FlowConfig;
@@ -15,6 +15,7 @@ use crate::oauth::flow::device::{PollOutcome, poll_request, process_poll};
 use crate::oauth::flow::refresh::{refresh_request, rotation};
 use crate::oauth::flow::tokens::{DecodedToken, process_token_response, verify_tokens};
 use crate::oauth::jwks::KeyStore;
+use crate::oauth::secret::Secret;
 use crate::oauth::{Exchange, RequestDraft};
 use crate::wire::TokenResponse;
 
@@ -50,21 +51,21 @@ pub struct ExchangeTokenArgs {
     /// The client secret of a confidential client, sent with HTTP Basic authentication
     /// (client_secret_basic) unless client_auth_method says otherwise. Leave it out for a
     /// public client.
-    pub client_secret: Option<String>,
+    pub client_secret: Option<Secret>,
     /// How a confidential client authenticates: "client_secret_basic" (the default when
     /// client_secret is given) or "client_secret_post".
     pub client_auth_method: Option<String>,
     /// authorization_code only: the `code` query parameter of the redirect.
-    pub code: Option<String>,
+    pub code: Option<Secret>,
     /// authorization_code only: the code_verifier that oauth2_authorize returned with the URL.
-    pub code_verifier: Option<String>,
+    pub code_verifier: Option<Secret>,
     /// authorization_code only: the redirect_uri given to oauth2_authorize, exactly.
     pub redirect_uri: Option<String>,
     /// refresh_token only: the refresh token to use. The server may rotate it: keep the new one
     /// from the response.
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<Secret>,
     /// device_code only: the device_code of the device authorization response.
-    pub device_code: Option<String>,
+    pub device_code: Option<Secret>,
     /// Space-separated scopes: for client_credentials the scopes to ask for; for refresh_token
     /// a narrower set than originally granted. Leave it out to get the default.
     pub scope: Option<String>,
@@ -74,30 +75,32 @@ pub struct ExchangeTokenArgs {
 #[derive(Debug, PartialEq)]
 enum Grant {
     AuthorizationCode {
-        code: String,
-        code_verifier: Option<String>,
+        code: Secret,
+        code_verifier: Option<Secret>,
         redirect_uri: String,
     },
-    RefreshToken(String),
+    RefreshToken(Secret),
     ClientCredentials,
-    DeviceCode(String),
+    DeviceCode(Secret),
 }
 
 impl Grant {
     fn from_args(args: &ExchangeTokenArgs) -> Result<Self, ToolError> {
-        let required = |value: &Option<String>, name: &str| {
-            given(value.clone()).ok_or_else(|| {
-                ToolError::invalid_request(format!(
-                    "grant_type {} needs `{name}`",
-                    args.grant_type.as_str()
-                ))
-            })
+        let missing = |name: &str| {
+            ToolError::invalid_request(format!(
+                "grant_type {} needs `{name}`",
+                args.grant_type.as_str()
+            ))
+        };
+        let required = |value: &Option<Secret>, name: &str| {
+            given_secret(value.clone()).ok_or_else(|| missing(name))
         };
         Ok(match args.grant_type {
             GrantType::AuthorizationCode => Grant::AuthorizationCode {
                 code: required(&args.code, "code")?,
-                code_verifier: given(args.code_verifier.clone()),
-                redirect_uri: required(&args.redirect_uri, "redirect_uri")?,
+                code_verifier: given_secret(args.code_verifier.clone()),
+                redirect_uri: given(args.redirect_uri.clone())
+                    .ok_or_else(|| missing("redirect_uri"))?,
             },
             GrantType::RefreshToken => {
                 Grant::RefreshToken(required(&args.refresh_token, "refresh_token")?)
@@ -115,12 +118,15 @@ impl Grant {
                 code_verifier,
                 redirect_uri,
             } => {
-                let sent = AuthorizationSent::new(Some(redirect_uri), code_verifier.as_deref());
-                code_token_request(config, code, &sent)?
+                let sent = AuthorizationSent::new(
+                    Some(redirect_uri),
+                    code_verifier.as_ref().map(Secret::secret),
+                );
+                code_token_request(config, code.secret(), &sent)?
             }
-            Grant::RefreshToken(token) => refresh_request(config, token)?,
+            Grant::RefreshToken(token) => refresh_request(config, token.secret())?,
             Grant::ClientCredentials => client_credentials_request(config)?,
-            Grant::DeviceCode(device_code) => poll_request(config, device_code)?,
+            Grant::DeviceCode(device_code) => poll_request(config, device_code.secret())?,
         })
     }
 
@@ -232,7 +238,7 @@ async fn exchange_token(issuer: String, args: ExchangeTokenArgs) -> ToolResult {
     let grant = Grant::from_args(&args)?;
     let client = client(
         &args.client_id,
-        args.client_secret.as_deref(),
+        args.client_secret.as_ref().map(Secret::secret),
         args.client_auth_method.as_deref(),
     )?;
     let connection = Connection::open(&issuer).await?;
@@ -242,7 +248,9 @@ async fn exchange_token(issuer: String, args: ExchangeTokenArgs) -> ToolResult {
     let exchange = connection.send("the token endpoint", &draft).await?;
     let tokens = grant.tokens(&exchange)?;
     let refresh_token_rotated = match &grant {
-        Grant::RefreshToken(old) => Some(rotation(old, None, &tokens).refresh_token_rotated),
+        Grant::RefreshToken(old) => {
+            Some(rotation(old.secret(), None, &tokens).refresh_token_rotated)
+        }
         _ => None,
     };
     let (decoded_id_token, decoded_access_token) = match &connection.metadata.jwks_uri {
@@ -270,6 +278,22 @@ async fn exchange_token(issuer: String, args: ExchangeTokenArgs) -> ToolResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_of_the_arguments_and_the_grant_shows_no_secret() {
+        let args: ExchangeTokenArgs = serde_json::from_value(serde_json::json!({
+            "grant_type": "authorization_code", "client_id": "c",
+            "client_secret": "Zq-9secret", "code": "Zq-9code", "code_verifier": "Zq-9verifier",
+            "redirect_uri": "http://127.0.0.1/cb", "refresh_token": "Zq-9refresh",
+            "device_code": "Zq-9device",
+        }))
+        .unwrap();
+        let grant = Grant::from_args(&args).unwrap();
+        for shown in [format!("{args:?}"), format!("{grant:?}")] {
+            assert!(!shown.contains("Zq-9"), "{shown}");
+            assert!(shown.contains("[redacted]"), "{shown}");
+        }
+    }
 
     fn args(grant_type: GrantType) -> ExchangeTokenArgs {
         ExchangeTokenArgs {

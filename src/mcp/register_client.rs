@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use super::connection::{Connection, ExchangeSummary, given};
 use super::errors::{ToolError, ToolResult, success};
 use super::server::OAuthTools;
-use crate::oauth::registration::{RegisteredClient, client_metadata, register};
+use crate::oauth::discovery::Warning;
+use crate::oauth::registration::{RegisteredClient, Registrar, client_metadata};
+use crate::oauth::send_policy::CrossHostConsent;
 
 /// Arguments of `oauth2_register_client`.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -36,6 +38,9 @@ struct Registration {
     issuer: String,
     #[serde(flatten)]
     client: RegisteredClient,
+    /// Members the server sent mistyped (RFC 7591 §3.2.1): the client is kept, each is named.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<Warning>,
     exchanges: Vec<ExchangeSummary>,
 }
 
@@ -54,8 +59,9 @@ impl OAuthTools {
             (RFC 7591 dynamic client registration). Returns what the server accepted: \
             client_id, client_secret (unless token_endpoint_auth_method is none), \
             registration_access_token and registration_client_uri (keep both to read, update or \
-            delete the client later, RFC 7592), and the registered metadata. Use the client_id \
-            and client_secret with the other tools."
+            delete the client later, RFC 7592), the registered metadata, and warnings naming \
+            any member the server sent mistyped (the client is kept). Use the client_id and \
+            client_secret with the other tools."
     )]
     pub async fn oauth2_register_client(
         &self,
@@ -91,9 +97,13 @@ async fn register_client(issuer: String, args: RegisterClientArgs) -> ToolResult
         &args.grant_types.unwrap_or_default(),
         client_name.as_deref(),
     );
-    let client = register(&connection.http, &endpoint, &metadata).await?;
+    // A tool has no user to ask: another host than the issuer's is refused.
+    let consent = CrossHostConsent::default();
+    let registrar = Registrar::new(&connection.http, &connection.metadata.issuer, &consent);
+    let client = registrar.register(&endpoint, &metadata).await?;
     success(&Registration {
         issuer,
+        warnings: client.warnings.clone(),
         client,
         exchanges: connection.exchanges(),
     })

@@ -8,6 +8,7 @@ use super::connection::{Connection, ExchangeSummary, client, given};
 use super::errors::{ToolResult, success};
 use super::server::OAuthTools;
 use crate::oauth::flow::revoke::{process_revocation, revocation_request};
+use crate::oauth::secret::Secret;
 
 /// Arguments of `oauth2_revoke_token`.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -16,11 +17,11 @@ pub struct RevokeTokenArgs {
     /// default server.
     pub issuer: Option<String>,
     /// The access token or refresh token to revoke.
-    pub token: String,
+    pub token: Secret,
     /// The client the token was issued to.
     pub client_id: String,
     /// The secret of a confidential client. Leave it out for a public client.
-    pub client_secret: Option<String>,
+    pub client_secret: Option<Secret>,
     /// How a confidential client authenticates: "client_secret_basic" (the default when
     /// client_secret is given) or "client_secret_post".
     pub client_auth_method: Option<String>,
@@ -72,13 +73,13 @@ impl OAuthTools {
 async fn revoke_token(issuer: String, args: RevokeTokenArgs) -> ToolResult {
     let client = client(
         &args.client_id,
-        args.client_secret.as_deref(),
+        args.client_secret.as_ref().map(Secret::secret),
         args.client_auth_method.as_deref(),
     )?;
     let hint = given(args.token_type_hint);
     let connection = Connection::open(&issuer).await?;
     let config = connection.flow_config(client);
-    let draft = revocation_request(&config, &args.token, hint.as_deref())?;
+    let draft = revocation_request(&config, args.token.secret(), hint.as_deref())?;
     process_revocation(&connection.send("the revocation endpoint", &draft).await?)?;
     success(&Revocation {
         issuer,
@@ -88,4 +89,20 @@ async fn revoke_token(issuer: String, args: RevokeTokenArgs) -> ToolResult {
                invalid tokens (RFC 7009 section 2.2)",
         exchanges: connection.exchanges(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_of_the_arguments_shows_no_secret() {
+        let args: RevokeTokenArgs = serde_json::from_value(serde_json::json!({
+            "token": "Zq-9token-value", "client_id": "c", "client_secret": "Zq-9secret-value",
+        }))
+        .unwrap();
+        let shown = format!("{args:?}");
+        assert!(!shown.contains("Zq-9"), "{shown}");
+        assert!(shown.contains("[redacted]"), "{shown}");
+    }
 }

@@ -6,12 +6,13 @@ use rmcp::{schemars, tool, tool_router};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::connection::{Connection, ExchangeSummary, client, given};
+use super::connection::{Connection, ExchangeSummary, client, given, given_secret};
 use super::errors::{ToolResult, success};
 use super::server::OAuthTools;
 use crate::oauth::flow::introspect::{introspection_request, process_introspection};
 use crate::oauth::jwks::KeyStore;
 use crate::oauth::jwt::{self, Check, ClaimRules, Jwt, Verdict, Verification};
+use crate::oauth::secret::Secret;
 
 /// Arguments of `oauth2_validate_token`.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -20,12 +21,12 @@ pub struct ValidateTokenArgs {
     /// default server.
     pub issuer: Option<String>,
     /// The token to check: an access token (JWT or opaque), an ID token, or a refresh token.
-    pub token: String,
+    pub token: Secret,
     /// A client allowed to introspect at this server (usually the one the token was issued
     /// to). Without client_id and client_secret only the local JWT checks run.
     pub client_id: Option<String>,
     /// The secret of client_id, used to authenticate the introspection request.
-    pub client_secret: Option<String>,
+    pub client_secret: Option<Secret>,
     /// How the client authenticates its introspection request: "client_secret_basic" (the
     /// default) or "client_secret_post".
     pub client_auth_method: Option<String>,
@@ -127,7 +128,7 @@ impl OAuthTools {
 
 async fn validate_token(issuer: String, args: ValidateTokenArgs) -> ToolResult {
     let client_id = given(args.client_id);
-    let client_secret = given(args.client_secret);
+    let client_secret = given_secret(args.client_secret);
     let connection = Connection::open(&issuer).await?;
 
     let (introspection, introspection_skipped) = match (
@@ -140,9 +141,13 @@ async fn validate_token(issuer: String, args: ValidateTokenArgs) -> ToolResult {
             Some("the server advertises no introspection_endpoint".to_string()),
         ),
         (Some(_), Some(client_id), Some(secret)) => {
-            let client = client(client_id, Some(secret), args.client_auth_method.as_deref())?;
+            let client = client(
+                client_id,
+                Some(secret.secret()),
+                args.client_auth_method.as_deref(),
+            )?;
             let config = connection.flow_config(client);
-            let draft = introspection_request(&config, &args.token, None)?;
+            let draft = introspection_request(&config, args.token.secret(), None)?;
             let exchange = connection
                 .send("the introspection endpoint", &draft)
                 .await?;
@@ -157,7 +162,7 @@ async fn validate_token(issuer: String, args: ValidateTokenArgs) -> ToolResult {
         ),
     };
 
-    let (jwt, jwt_skipped) = match Jwt::decode(&args.token) {
+    let (jwt, jwt_skipped) = match Jwt::decode(args.token.secret()) {
         Ok(decoded) if decoded.has_claims() => {
             let rules = ClaimRules {
                 issuer: Some(connection.metadata.issuer.clone()),
@@ -267,6 +272,17 @@ fn verdict(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_of_the_arguments_shows_no_secret() {
+        let args: ValidateTokenArgs = serde_json::from_value(serde_json::json!({
+            "token": "Zq-9token-value", "client_id": "c", "client_secret": "Zq-9secret-value",
+        }))
+        .unwrap();
+        let shown = format!("{args:?}");
+        assert!(!shown.contains("Zq-9"), "{shown}");
+        assert!(shown.contains("[redacted]"), "{shown}");
+    }
 
     fn report(valid: bool, checks: Vec<Check>) -> JwtReport {
         JwtReport {

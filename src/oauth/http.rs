@@ -90,7 +90,7 @@ impl ExchangeLog {
 }
 
 /// A request at the byte level: what [`RecordingClient::execute`] sends.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RawRequest {
     pub method: String,
     pub url: String,
@@ -99,6 +99,26 @@ pub struct RawRequest {
     /// Names of params and headers the request marked secret, beyond the engine's rule
     /// ([`crate::oauth::secret::is_secret_name`]): where the recorded exchange masks.
     pub secret_names: Vec<String>,
+}
+
+/// Header values, the body and the query may all carry credentials: `Debug` shows their
+/// shape only (the recorded [`Exchange`] is where a request is shown, masked).
+impl std::fmt::Debug for RawRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (path, query) = self.url.split_once('?').unwrap_or((&self.url, ""));
+        let headers: Vec<&str> = self.headers.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("RawRequest")
+            .field("method", &self.method)
+            .field("url", &path)
+            .field("query", &(!query.is_empty()).then_some("[redacted]"))
+            .field("headers", &headers)
+            .field(
+                "body",
+                &self.body.as_ref().map(|b| format!("[{} bytes]", b.len())),
+            )
+            .field("secret_names", &self.secret_names)
+            .finish()
+    }
 }
 
 impl RawRequest {
@@ -409,6 +429,22 @@ fn raw_from_http(request: &oauth2::HttpRequest) -> RawRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_of_a_raw_request_shows_no_header_value_body_or_query() {
+        let mut draft = RequestDraft::new("GET", "http://127.0.0.1:1/userinfo");
+        draft.set_param("access_token", "Zq-9query-token");
+        let mut raw = RawRequest::from_draft(&draft).unwrap();
+        raw.headers
+            .push(("Authorization".into(), "Bearer Zq-9header-token".into()));
+        raw.body = Some(b"client_secret=Zq-9body-secret".to_vec());
+        let shown = format!("{raw:?}");
+        assert!(!shown.contains("Zq-9"), "{shown}");
+        assert!(
+            shown.contains("Authorization") && shown.contains("/userinfo"),
+            "{shown}"
+        );
+    }
 
     #[test]
     fn post_draft_becomes_a_form_with_secrets_marked() {

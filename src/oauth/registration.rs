@@ -2,6 +2,11 @@
 //! The registration access token and the client configuration URI the server returns are kept
 //! in [`RegisteredClient`]; they are what read, update and delete need.
 //!
+//! Every registration request goes out through a [`Registrar`], which asks the send policy
+//! first: the registration access token (and an initial access token) are credentials, and
+//! the `registration_client_uri` they go to is whatever the server's response named, another
+//! host included ([`send_policy`]).
+//!
 //! Responses are read leniently: once a server has answered with a `client_id`, the client
 //! exists, so a mistyped optional member costs a warning that names it, never the client.
 
@@ -13,7 +18,13 @@ use super::error::EngineError;
 use super::exchange::Exchange;
 use super::http::RecordingClient;
 use super::response::{expect_json, expect_status};
+use super::send_policy::{self, CrossHostConsent, SendRefusal};
 use super::step::RequestDraft;
+
+/// The endpoints registration requests go to, as refusals name them.
+const REGISTRATION_ENDPOINT: &str = "the registration endpoint";
+/// RFC 7592 §2: the `registration_client_uri`.
+const CONFIGURATION_ENDPOINT: &str = "the client configuration endpoint";
 
 /// A registered client as the server described it.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
@@ -309,46 +320,98 @@ pub fn process_delete(exchange: &Exchange) -> Result<(), EngineError> {
     expect_status(exchange, &[204, 200]).map(|_| ())
 }
 
-/// Registers a client. A response without management handles keeps what it got: read,
-/// update and delete then cannot be done.
-pub async fn register(
-    http: &RecordingClient,
-    registration_endpoint: &str,
-    metadata: &Value,
-) -> Result<RegisteredClient, EngineError> {
-    let exchange = http
-        .send(&create_request(registration_endpoint, metadata, None))
-        .await;
-    process_client(&exchange, &[201, 200])
+/// Sends registration requests for the server whose issuer is `issuer`, each one only if the
+/// send policy lets it go to its URL; a refused request is never sent.
+pub struct Registrar<'a> {
+    pub http: &'a RecordingClient,
+    pub issuer: &'a str,
+    /// The hosts other than the issuer's the user agreed to send credentials to.
+    pub consent: &'a CrossHostConsent,
 }
 
-pub async fn read(
-    http: &RecordingClient,
-    handle: &ClientManagement,
-) -> Result<RegisteredClient, EngineError> {
-    process_client(&http.send(&read_request(handle)).await, &[200])
-}
-
-/// Reads the client, applies `change` to its metadata, and PUTs the result.
-pub async fn update(
-    http: &RecordingClient,
-    handle: &ClientManagement,
-    change: impl FnOnce(&mut Map<String, Value>),
-) -> Result<RegisteredClient, EngineError> {
-    let mut current = read(http, handle).await?;
-    change(&mut current.metadata);
-    let mut updated = process_client(&http.send(&update_request(handle, &current)).await, &[200])?;
-    // What the read said about the server's representation still matters after the update.
-    for warning in current.warnings {
-        if !updated.warnings.contains(&warning) {
-            updated.warnings.insert(0, warning);
+impl<'a> Registrar<'a> {
+    pub fn new(http: &'a RecordingClient, issuer: &'a str, consent: &'a CrossHostConsent) -> Self {
+        Registrar {
+            http,
+            issuer,
+            consent,
         }
     }
-    Ok(updated)
+
+    /// The one way a registration request goes out.
+    async fn send(
+        &self,
+        endpoint_name: &str,
+        draft: &RequestDraft,
+    ) -> Result<Exchange, EngineError> {
+        send_policy::check(self.issuer, endpoint_name, draft, self.consent)?;
+        Ok(self.http.send(draft).await)
+    }
+
+    /// Registers a client. A response without management handles keeps what it got: read,
+    /// update and delete then cannot be done.
+    pub async fn register(
+        &self,
+        registration_endpoint: &str,
+        metadata: &Value,
+    ) -> Result<RegisteredClient, EngineError> {
+        let draft = create_request(registration_endpoint, metadata, None);
+        process_client(
+            &self.send(REGISTRATION_ENDPOINT, &draft).await?,
+            &[201, 200],
+        )
+    }
+
+    pub async fn read(&self, handle: &ClientManagement) -> Result<RegisteredClient, EngineError> {
+        let exchange = self
+            .send(CONFIGURATION_ENDPOINT, &read_request(handle))
+            .await?;
+        process_client(&exchange, &[200])
+    }
+
+    /// Reads the client, applies `change` to its metadata, and PUTs the result.
+    pub async fn update(
+        &self,
+        handle: &ClientManagement,
+        change: impl FnOnce(&mut Map<String, Value>),
+    ) -> Result<RegisteredClient, EngineError> {
+        let mut current = self.read(handle).await?;
+        change(&mut current.metadata);
+        let draft = update_request(handle, &current);
+        let mut updated =
+            process_client(&self.send(CONFIGURATION_ENDPOINT, &draft).await?, &[200])?;
+        // What the read said about the server's representation still matters after the update.
+        for warning in current.warnings {
+            if !updated.warnings.contains(&warning) {
+                updated.warnings.insert(0, warning);
+            }
+        }
+        Ok(updated)
+    }
+
+    pub async fn delete(&self, handle: &ClientManagement) -> Result<(), EngineError> {
+        process_delete(
+            &self
+                .send(CONFIGURATION_ENDPOINT, &delete_request(handle))
+                .await?,
+        )
+    }
 }
 
-pub async fn delete(http: &RecordingClient, handle: &ClientManagement) -> Result<(), EngineError> {
-    process_delete(&http.send(&delete_request(handle)).await)
+/// What the send policy says about managing a client through `handle` (read, update and
+/// delete all present its token at its URI): lets a face ask about another host first.
+pub fn management_refusal(
+    issuer: &str,
+    handle: &ClientManagement,
+    consent: &CrossHostConsent,
+) -> Option<SendRefusal> {
+    send_policy::check(
+        issuer,
+        CONFIGURATION_ENDPOINT,
+        &read_request(handle),
+        consent,
+    )
+    .err()
 }
 
 #[cfg(test)]

@@ -105,6 +105,25 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// A secret in a JSON schema (an MCP tool's arguments) is a plain string.
+impl schemars::JsonSchema for Secret {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        String::schema_name()
+    }
+
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        String::schema_id()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        String::json_schema(generator)
+    }
+}
+
 impl From<String> for Secret {
     fn from(value: String) -> Self {
         Secret(value)

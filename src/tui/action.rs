@@ -5,6 +5,7 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use serde::Deserialize;
 
 use super::task::TaskResult;
+use crate::oauth::secret::Secret;
 
 /// Something the user can ask for by name: the vocabulary of the keymap file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
@@ -57,8 +58,9 @@ pub enum Action {
     Run(Command),
     /// A key the keymap does not bind, offered to whatever takes text (forms, editors).
     Key(KeyEvent),
-    /// Text pasted into the terminal (bracketed paste), for whatever takes text.
-    Paste(String),
+    /// Text pasted into the terminal (bracketed paste), for whatever takes text: often a
+    /// token or a secret.
+    Paste(Secret),
     Mouse(MouseEvent),
     Resize(u16, u16),
     /// A background task finished or reported progress.

@@ -10,6 +10,7 @@ use crate::oauth::discovery::MetadataSource;
 use crate::oauth::flow::tokens::{ClaimChange, DecodedToken};
 use crate::oauth::flow::{Flow, FlowKind};
 use crate::oauth::redirect::LoopbackListener;
+use crate::oauth::secret::Secret;
 use crate::oauth::{Exchange, Step};
 use crate::wire::ServerMetadata;
 
@@ -228,7 +229,7 @@ impl TokenKind {
 #[derive(Debug, Clone)]
 pub struct TokenEntry {
     pub kind: TokenKind,
-    pub value: String,
+    pub value: Secret,
     /// Which flow (or paste) it came from.
     pub source: String,
     pub obtained_at: SystemTime,
@@ -258,6 +259,24 @@ pub struct CrossHostPrompt {
     pub host: String,
     /// What is asked, in words: the endpoint, its URL and the issuer.
     pub question: String,
+    /// What a yes sends.
+    pub then: AfterConsent,
+}
+
+/// The request waiting on the cross-host question.
+pub enum AfterConsent {
+    /// The running flow's current step.
+    FlowStep,
+    /// A read, update or delete of the selected registered client (RFC 7592).
+    ManageClient(ManageClient),
+}
+
+/// What is done to a registered client through its registration access token (RFC 7592).
+pub enum ManageClient {
+    Read,
+    /// The metadata members to set.
+    Update(Vec<(String, serde_json::Value)>),
+    Delete,
 }
 
 /// The in-terminal sign-in on the built-in mock, standing in for a browser.
@@ -379,5 +398,27 @@ impl ExchangeLog {
 
     pub fn selected(&self) -> Option<&Exchange> {
         self.entries.get(self.cursor.index)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_of_a_token_entry_shows_no_token() {
+        let entry = TokenEntry {
+            kind: TokenKind::Access,
+            value: "opaque-access-token-value".into(),
+            source: "client credentials".into(),
+            obtained_at: SystemTime::UNIX_EPOCH,
+            expires_at: None,
+            decoded: None,
+            changes: Vec::new(),
+            response: None,
+        };
+        let shown = format!("{entry:?}");
+        assert!(!shown.contains("opaque-access-token-value"), "{shown}");
+        assert!(shown.contains("[redacted]"), "{shown}");
     }
 }

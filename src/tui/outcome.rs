@@ -6,6 +6,7 @@ use crate::oauth::flow::tokens::DecodedToken;
 use crate::oauth::flow::{Advance, Flow};
 use crate::oauth::redirect::LoopbackListener;
 use crate::oauth::registration::RegisteredClient;
+use crate::oauth::secret::Secret;
 
 use super::sign_in::Page;
 
@@ -17,7 +18,8 @@ pub enum Outcome {
     Recorded(Box<Exchange>),
     /// The system clipboard was tried with `text`; on error the app falls back to OSC 52.
     Copied {
-        text: String,
+        /// Often a secret (a token, a client secret): `Debug` redacts it.
+        text: Secret,
         what: String,
         result: Result<(), String>,
     },
@@ -36,10 +38,11 @@ pub enum Outcome {
         flow: Box<Flow>,
         result: Result<Advance, String>,
     },
-    /// The browser came back to the loopback listener (or the wait ended).
+    /// The browser came back to the loopback listener (or the wait ended). The redirect URL
+    /// carries the code.
     Redirected {
         generation: u64,
-        result: Result<String, String>,
+        result: Result<Secret, String>,
     },
     /// The device flow's next poll is due.
     PollDue { generation: u64 },
@@ -65,13 +68,50 @@ pub enum Outcome {
     },
     /// A pasted JWT was verified against the selected server's keys.
     TokenChecked {
-        value: String,
+        value: Secret,
         decoded: Box<DecodedToken>,
     },
 }
 
 #[derive(Debug)]
 pub enum SignInEnd {
-    Redirect(String),
+    /// The redirect URL, with the code in it.
+    Redirect(Secret),
     DeviceApproved(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_of_a_copy_a_checked_token_or_a_redirect_shows_no_secret() {
+        let copied = Outcome::Copied {
+            text: "Zq-9copied-secret".into(),
+            what: "client secret".into(),
+            result: Ok(()),
+        };
+        let checked = Outcome::TokenChecked {
+            value: "Zq-9pasted-token".into(),
+            decoded: Box::new(DecodedToken {
+                header: Default::default(),
+                claims: Default::default(),
+                verification: None,
+            }),
+        };
+        let redirected = Outcome::Redirected {
+            generation: 1,
+            result: Ok("http://127.0.0.1/cb?code=Zq-9code".into()),
+        };
+        let signed_in = SignInEnd::Redirect("http://127.0.0.1/cb?code=Zq-9code".into());
+        for shown in [
+            format!("{copied:?}"),
+            format!("{checked:?}"),
+            format!("{redirected:?}"),
+            format!("{signed_in:?}"),
+        ] {
+            assert!(!shown.contains("Zq-9"), "{shown}");
+            assert!(shown.contains("[redacted]"), "{shown}");
+        }
+    }
 }

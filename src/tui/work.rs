@@ -11,7 +11,9 @@ use crate::oauth::http::RecordingClient;
 use crate::oauth::jwks::KeyStore;
 use crate::oauth::jwt::{self, ClaimRules, Jwt};
 use crate::oauth::redirect::LoopbackListener;
-use crate::oauth::registration::{self, ClientManagement};
+use crate::oauth::registration::{ClientManagement, Registrar};
+use crate::oauth::secret::Secret;
+use crate::oauth::send_policy::CrossHostConsent;
 use crate::oauth::{Exchange, RequestDraft};
 use crate::wire::TokenResponse;
 
@@ -109,7 +111,7 @@ pub async fn advance(http: RecordingClient, mut flow: Flow, generation: u64) -> 
 
 pub async fn wait_for_redirect(listener: LoopbackListener, generation: u64) -> Outcome {
     let result = match tokio::time::timeout(REDIRECT_WAIT, listener.wait()).await {
-        Ok(result) => result.map_err(|e| e.to_string()),
+        Ok(result) => result.map(Secret::new).map_err(|e| e.to_string()),
         Err(_) => Err(format!(
             "no redirect arrived within {} minutes; press p to paste the URL the browser shows",
             REDIRECT_WAIT.as_secs() / 60
@@ -157,7 +159,7 @@ fn read_sign_in_answer(exchange: &Exchange, device: bool) -> Result<SignInAnswer
             .unwrap_or_else(|| "no response".into())),
         Some(300..=399) => exchange
             .response_header("location")
-            .map(|l| SignInAnswer::End(SignInEnd::Redirect(l.to_string())))
+            .map(|l| SignInAnswer::End(SignInEnd::Redirect(Secret::new(l.to_string()))))
             .ok_or_else(|| "a redirect without a Location header".to_string()),
         Some(200) => match sign_in::read_page(&body, &exchange.url) {
             Ok(page) => Ok(SignInAnswer::Page(page)),
@@ -176,10 +178,12 @@ fn read_sign_in_answer(exchange: &Exchange, device: bool) -> Result<SignInAnswer
 pub async fn register(
     http: RecordingClient,
     issuer: String,
+    consent: CrossHostConsent,
     endpoint: String,
     metadata: serde_json::Value,
 ) -> Outcome {
-    let result = registration::register(&http, &endpoint, &metadata)
+    let result = Registrar::new(&http, &issuer, &consent)
+        .register(&endpoint, &metadata)
         .await
         .map(Box::new)
         .map_err(|e| e.to_string());
@@ -193,10 +197,12 @@ pub async fn register(
 pub async fn read_client(
     http: RecordingClient,
     issuer: String,
+    consent: CrossHostConsent,
     client_id: String,
     handle: ClientManagement,
 ) -> Outcome {
-    let result = registration::read(&http, &handle)
+    let result = Registrar::new(&http, &issuer, &consent)
+        .read(&handle)
         .await
         .map(Box::new)
         .map_err(|e| e.to_string());
@@ -211,18 +217,20 @@ pub async fn read_client(
 pub async fn update_client(
     http: RecordingClient,
     issuer: String,
+    consent: CrossHostConsent,
     client_id: String,
     handle: ClientManagement,
     changes: Vec<(String, serde_json::Value)>,
 ) -> Outcome {
-    let result = registration::update(&http, &handle, |metadata| {
-        for (name, value) in changes {
-            metadata.insert(name, value);
-        }
-    })
-    .await
-    .map(Box::new)
-    .map_err(|e| e.to_string());
+    let result = Registrar::new(&http, &issuer, &consent)
+        .update(&handle, |metadata| {
+            for (name, value) in changes {
+                metadata.insert(name, value);
+            }
+        })
+        .await
+        .map(Box::new)
+        .map_err(|e| e.to_string());
     Outcome::Registration {
         issuer,
         client_id: Some(client_id),
@@ -233,10 +241,12 @@ pub async fn update_client(
 pub async fn delete_client(
     http: RecordingClient,
     issuer: String,
+    consent: CrossHostConsent,
     client_id: String,
     handle: ClientManagement,
 ) -> Outcome {
-    let result = registration::delete(&http, &handle)
+    let result = Registrar::new(&http, &issuer, &consent)
+        .delete(&handle)
         .await
         .map_err(|e| e.to_string());
     Outcome::ClientDeleted {
@@ -280,7 +290,7 @@ pub async fn check_token(
         },
     };
     Outcome::TokenChecked {
-        value,
+        value: value.into(),
         decoded: Box::new(decoded),
     }
 }

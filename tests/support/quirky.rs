@@ -1,8 +1,9 @@
 //! A small authorization server that answers like the deployed servers oauthscope meets:
 //! metadata pointing at another host, plain http, odd `token_type`s, Basic credentials decoded
 //! without the form-decoding RFC 6749 §2.3.1 asks for, a device endpoint that wants
-//! `client_id` in the body (oauthlib). It counts what reaches it, so a test can tell that a
-//! refused request was never sent.
+//! `client_id` in the body (oauthlib), a registration endpoint whose `registration_client_uri`
+//! follows the other endpoints. It counts what reaches it, so a test can tell that a refused
+//! request was never sent.
 
 // Each test binary uses the part of this server it needs.
 #![allow(dead_code)]
@@ -21,13 +22,16 @@ use serde_json::json;
 use tokio::net::TcpListener;
 
 pub const CLIENT_ID: &str = "app";
+/// The registration access token the registration endpoint issues and management accepts.
+pub const REGISTRATION_TOKEN: &str = "reg-access-token";
 
 /// How the server behaves.
 #[derive(Debug, Clone)]
 pub struct Quirks {
     /// The `token_type` of every token response.
     pub token_type: &'static str,
-    /// Where the metadata puts the token, introspection and device endpoints:
+    /// Where the metadata puts the token, introspection and device endpoints and where the
+    /// registration response puts the `registration_client_uri`:
     /// `None` on the issuer itself, `Some(base)` elsewhere (`Other` for the second listener).
     pub endpoints: Endpoints,
     /// Decode Basic credentials as plain HTTP Basic does, without form-decoding them.
@@ -63,11 +67,15 @@ impl Default for Quirks {
 #[derive(Debug, Default)]
 pub struct Seen {
     pub token_requests: AtomicUsize,
+    /// Requests to the client configuration endpoint (RFC 7592), which carry the token.
+    pub management_requests: AtomicUsize,
     pub device_bodies: Mutex<Vec<String>>,
 }
 
 pub struct Quirky {
     pub issuer: String,
+    /// Where the metadata and the registration response put the endpoints (see [`Endpoints`]).
+    pub endpoint_base: String,
     pub seen: Arc<Seen>,
 }
 
@@ -92,7 +100,7 @@ impl Quirky {
         let shared = Arc::new(Shared {
             quirks,
             issuer: issuer.clone(),
-            endpoint_base,
+            endpoint_base: endpoint_base.clone(),
             seen: seen.clone(),
         });
         let router = Router::new()
@@ -100,14 +108,27 @@ impl Quirky {
             .route("/token", post(token))
             .route("/introspect", post(introspect))
             .route("/device", post(device))
+            .route("/register", post(register))
+            .route(
+                "/register/{id}",
+                get(manage).put(manage).delete(manage_delete),
+            )
             .with_state(shared);
         tokio::spawn(axum::serve(main, router.clone()).into_future());
         tokio::spawn(axum::serve(other, router).into_future());
-        Quirky { issuer, seen }
+        Quirky {
+            issuer,
+            endpoint_base,
+            seen,
+        }
     }
 
     pub fn token_requests(&self) -> usize {
         self.seen.token_requests.load(Ordering::SeqCst)
+    }
+
+    pub fn management_requests(&self) -> usize {
+        self.seen.management_requests.load(Ordering::SeqCst)
     }
 }
 
@@ -123,6 +144,7 @@ async fn metadata(State(s): State<Arc<Shared>>) -> Response {
         "token_endpoint": format!("{e}/token"),
         "introspection_endpoint": format!("{e}/introspect"),
         "device_authorization_endpoint": format!("{e}/device"),
+        "registration_endpoint": format!("{}/register", s.issuer),
         "response_types_supported": ["code"],
         "code_challenge_methods_supported": ["S256"],
     });
@@ -238,4 +260,44 @@ async fn device(State(s): State<Arc<Shared>>, headers: HeaderMap, body: String) 
         "interval": 1,
     }))
     .into_response()
+}
+
+/// Open registration (RFC 7591) on the issuer; the client is then managed where the quirks
+/// put the endpoints.
+async fn register(State(s): State<Arc<Shared>>) -> Response {
+    let client = json!({
+        "client_id": "registered",
+        "registration_access_token": REGISTRATION_TOKEN,
+        "registration_client_uri": format!("{}/register/registered", s.endpoint_base),
+        "redirect_uris": ["http://127.0.0.1/cb"],
+    });
+    (StatusCode::CREATED, axum::Json(client)).into_response()
+}
+
+fn management_allowed(s: &Shared, headers: &HeaderMap) -> bool {
+    s.seen.management_requests.fetch_add(1, Ordering::SeqCst);
+    let expected = format!("Bearer {REGISTRATION_TOKEN}");
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        == Some(expected.as_str())
+}
+
+/// Read and update (RFC 7592 §2.1, §2.2): the client as registered.
+async fn manage(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    if !management_allowed(&s, &headers) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    axum::Json(json!({
+        "client_id": "registered",
+        "redirect_uris": ["http://127.0.0.1/cb"],
+    }))
+    .into_response()
+}
+
+async fn manage_delete(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    if !management_allowed(&s, &headers) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    StatusCode::NO_CONTENT.into_response()
 }

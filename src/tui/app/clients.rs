@@ -4,9 +4,10 @@
 use serde_json::Value;
 
 use crate::oauth::registration::{self, ClientManagement, RegisteredClient};
+use crate::oauth::send_policy::SendRule;
 use crate::profile::ClientProfile;
 use crate::tui::action::Command;
-use crate::tui::model::{Form, FormPurpose};
+use crate::tui::model::{AfterConsent, Form, FormPurpose, ManageClient as Manage};
 use crate::tui::work;
 
 use super::App;
@@ -130,9 +131,10 @@ impl App {
             Some(name.as_str()).filter(|n| !n.is_empty()),
         );
         let http = self.http().ok_or("no HTTP client")?;
+        let consent = self.cross_host.get(&issuer).cloned().unwrap_or_default();
         self.tasks.spawn(
             "registering a client",
-            work::register(http, issuer, endpoint, metadata),
+            work::register(http, issuer, consent, endpoint, metadata),
         );
         Ok(())
     }
@@ -165,7 +167,7 @@ impl App {
         Ok(())
     }
 
-    fn manage_client(&mut self, what: Manage) {
+    pub(super) fn manage_client(&mut self, what: Manage) {
         let Some(server) = self.selected_server() else {
             return;
         };
@@ -196,6 +198,14 @@ impl App {
                 );
             }
         };
+        // The URI came from the server's registration response: another host is asked about
+        // as a flow's endpoint is, once per server.
+        let consent = self.cross_host.get(&issuer).cloned().unwrap_or_default();
+        if let Some(refusal) = registration::management_refusal(&issuer, &handle, &consent)
+            && refusal.rule == SendRule::CrossHost
+        {
+            return self.ask_cross_host(refusal, AfterConsent::ManageClient(what));
+        }
         let Some(http) = self.http() else {
             return;
         };
@@ -204,19 +214,19 @@ impl App {
             Manage::Read => {
                 self.tasks.spawn(
                     format!("reading {id}"),
-                    work::read_client(http, issuer, id.clone(), handle),
+                    work::read_client(http, issuer, consent, id.clone(), handle),
                 );
             }
             Manage::Update(changes) => {
                 self.tasks.spawn(
                     format!("updating {id}"),
-                    work::update_client(http, issuer, id.clone(), handle, changes),
+                    work::update_client(http, issuer, consent, id.clone(), handle, changes),
                 );
             }
             Manage::Delete => {
                 self.tasks.spawn(
                     format!("deleting {id}"),
-                    work::delete_client(http, issuer, id.clone(), handle),
+                    work::delete_client(http, issuer, consent, id.clone(), handle),
                 );
             }
         }
@@ -298,12 +308,6 @@ impl App {
         }
         self.save_profile();
     }
-}
-
-enum Manage {
-    Read,
-    Update(Vec<(String, Value)>),
-    Delete,
 }
 
 fn profile_of(client: &RegisteredClient) -> ClientProfile {

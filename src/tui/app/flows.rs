@@ -9,12 +9,13 @@ use crate::oauth::browser;
 use crate::oauth::client_auth::{AuthMethod, ClientCredentials};
 use crate::oauth::flow::{Advance, Flow, FlowConfig, FlowKind};
 use crate::oauth::redirect::LoopbackListener;
-use crate::oauth::send_policy::SendRule;
+use crate::oauth::secret::Secret;
+use crate::oauth::send_policy::{SendRefusal, SendRule};
 use crate::oauth::{RequestDraft, StepStatus};
 use crate::tui::action::Command;
 use crate::tui::model::{
-    CrossHostPrompt, Cursor, FLOWS, FlowRun, FlowView, Form, FormPurpose, Overlay, ServerEntry,
-    SignIn, SignInStage, TokenKind, Waiting, flow_title,
+    AfterConsent, CrossHostPrompt, Cursor, FLOWS, FlowRun, FlowView, Form, FormPurpose, Overlay,
+    ServerEntry, SignIn, SignInStage, TokenKind, Waiting, flow_title,
 };
 use crate::tui::outcome::SignInEnd;
 use crate::tui::pane::Pane;
@@ -107,7 +108,7 @@ impl App {
             TokenKind::Refresh => Some("refresh_token"),
             TokenKind::Id | TokenKind::Pasted => None,
         };
-        Some((token.value.clone(), hint))
+        Some((token.value.secret().to_string(), hint))
     }
 
     /// Starts `kind`: builds the flow in the background (the code flows bind their loopback
@@ -153,7 +154,7 @@ impl App {
 
     /// The `token_type` of the response a token came in, when it came in one.
     fn token_type_of(&self, token: &str) -> Option<String> {
-        let entry = self.tokens.iter().find(|t| t.value == token)?;
+        let entry = self.tokens.iter().find(|t| t.value.secret() == token)?;
         let response = self.token_responses.get(entry.response?)?;
         Some(response.token_type.clone())
     }
@@ -232,21 +233,7 @@ impl App {
         if let Some(refusal) = run.flow.send_refusal()
             && refusal.rule == SendRule::CrossHost
         {
-            let question = format!(
-                "{} is {}, on {}, not on the issuer's host ({}). Send the client's \
-                 credentials and tokens to {} for this server, this session?",
-                capitalised(&refusal.endpoint_name),
-                refusal.endpoint,
-                refusal.host,
-                refusal.issuer,
-                refusal.host
-            );
-            self.ui.overlay = Some(Overlay::CrossHost(CrossHostPrompt {
-                issuer: refusal.issuer,
-                host: refusal.host,
-                question,
-            }));
-            return;
+            return self.ask_cross_host(refusal, AfterConsent::FlowStep);
         }
         let label = step.request.as_ref().map_or_else(
             || step.title.clone(),
@@ -259,6 +246,25 @@ impl App {
             .spawn(label, work::advance(http, flow, generation));
     }
 
+    /// Asks before credentials go to another host than the issuer's; a yes sends `then`.
+    pub(super) fn ask_cross_host(&mut self, refusal: SendRefusal, then: AfterConsent) {
+        let question = format!(
+            "{} is {}, on {}, not on the issuer's host ({}). Send the client's \
+             credentials and tokens to {} for this server, this session?",
+            capitalised(&refusal.endpoint_name),
+            refusal.endpoint,
+            refusal.host,
+            refusal.issuer,
+            refusal.host
+        );
+        self.ui.overlay = Some(Overlay::CrossHost(CrossHostPrompt {
+            issuer: refusal.issuer,
+            host: refusal.host,
+            question,
+            then,
+        }));
+    }
+
     /// Keys on the cross-host question: esc is no; enter decides nothing (y or n must be typed).
     pub(super) fn cross_host_command(&mut self, command: Command) {
         match command {
@@ -269,7 +275,7 @@ impl App {
     }
 
     /// The answer to the cross-host question: yes remembers the host for the server and
-    /// sends the step; no leaves it unsent.
+    /// sends what waited on it; no leaves it unsent.
     pub(super) fn answer_cross_host(&mut self, yes: bool) {
         let Some(Overlay::CrossHost(prompt)) = self.ui.overlay.take() else {
             return;
@@ -284,10 +290,15 @@ impl App {
             .entry(prompt.issuer)
             .or_default()
             .allow(&prompt.host);
-        if let Some(run) = self.running() {
-            run.flow.allow_host(&prompt.host);
+        match prompt.then {
+            AfterConsent::FlowStep => {
+                if let Some(run) = self.running() {
+                    run.flow.allow_host(&prompt.host);
+                }
+                self.send_step();
+            }
+            AfterConsent::ManageClient(what) => self.manage_client(what),
         }
-        self.send_step();
     }
 
     pub(super) fn advanced(
@@ -377,12 +388,12 @@ impl App {
         }
     }
 
-    pub(super) fn redirected(&mut self, generation: u64, result: Result<String, String>) {
+    pub(super) fn redirected(&mut self, generation: u64, result: Result<Secret, String>) {
         if self.running_generation(generation).is_none() {
             return;
         }
         match result {
-            Ok(url) => self.complete_redirect(&url),
+            Ok(url) => self.complete_redirect(url.secret()),
             Err(message) => {
                 if let Some(run) = self.running() {
                     run.waiting = None;
@@ -638,7 +649,7 @@ impl App {
         match result {
             Ok(SignInEnd::Redirect(url)) => {
                 self.ui.overlay = None;
-                self.complete_redirect(&url);
+                self.complete_redirect(url.secret());
             }
             Ok(SignInEnd::DeviceApproved(text)) => {
                 self.ui.overlay = None;

@@ -330,7 +330,7 @@ impl App {
             ),
             Event::Mouse(mouse) => Some(Action::Mouse(mouse)),
             Event::Resize(w, h) => Some(Action::Resize(w, h)),
-            Event::Paste(text) => Some(Action::Paste(text)),
+            Event::Paste(text) => Some(Action::Paste(text.into())),
             _ => None,
         }
     }
@@ -340,7 +340,7 @@ impl App {
         match action {
             Action::Run(command) => return self.run_command(command),
             Action::Key(key) => self.key_to_overlay(key),
-            Action::Paste(text) => self.paste_to_overlay(&text),
+            Action::Paste(text) => self.paste_to_overlay(text.secret()),
             Action::Mouse(mouse) => self.mouse(mouse),
             Action::Resize(w, h) => self.ui.size = Size::new(w, h),
             Action::Task(result) => {
@@ -585,14 +585,18 @@ impl App {
             let result = tokio::task::spawn_blocking(move || clipboard.set_text(&attempt))
                 .await
                 .unwrap_or_else(|e| Err(e.to_string()));
-            Outcome::Copied { text, what, result }
+            Outcome::Copied {
+                text: text.into(),
+                what,
+                result,
+            }
         });
     }
 
-    fn copied(&mut self, text: String, what: String, result: Result<(), String>) {
+    fn copied(&mut self, text: &str, what: String, result: Result<(), String>) {
         match result {
             Ok(()) => self.success(format!("copied the {what} to the clipboard")),
-            Err(why) => match clipboard::write_osc52(&mut self.osc52_out, &text) {
+            Err(why) => match clipboard::write_osc52(&mut self.osc52_out, text) {
                 Ok(()) => self.success(format!(
                     "copied the {what} through the terminal (OSC 52); system clipboard: {why}"
                 )),
@@ -604,7 +608,7 @@ impl App {
     fn task_done(&mut self, outcome: Outcome) {
         match outcome {
             Outcome::Recorded(exchange) => self.record(*exchange),
-            Outcome::Copied { text, what, result } => self.copied(text, what, result),
+            Outcome::Copied { text, what, result } => self.copied(text.secret(), what, result),
             Outcome::Discovered { issuer, result } => self.discovered(&issuer, result),
             Outcome::FlowReady { generation, result } => self.flow_ready(generation, result),
             Outcome::Advanced {
@@ -626,7 +630,9 @@ impl App {
                 client_id,
                 result,
             } => self.client_deleted(&issuer, &client_id, result),
-            Outcome::TokenChecked { value, decoded } => self.token_checked(&value, *decoded),
+            Outcome::TokenChecked { value, decoded } => {
+                self.token_checked(value.secret(), *decoded)
+            }
         }
     }
 

@@ -19,8 +19,10 @@ impl App {
         match command {
             Command::Copy => {
                 if let Some(token) = self.tokens.get(self.token_cursor.index) {
-                    let (value, what) =
-                        (token.value.clone(), format!("{} token", token.kind.label()));
+                    let (value, what) = (
+                        token.value.secret().to_string(),
+                        format!("{} token", token.kind.label()),
+                    );
                     self.copy(value, &what);
                 }
             }
@@ -47,7 +49,7 @@ impl App {
         };
         let (subject, previous) = match (kind, token.kind) {
             (FlowKind::Refresh, TokenKind::Refresh) => (
-                (token.value.clone(), Some("refresh_token")),
+                (token.value.secret().to_string(), Some("refresh_token")),
                 token
                     .response
                     .and_then(|i| self.token_responses.get(i).cloned()),
@@ -56,14 +58,20 @@ impl App {
                 return self.info("select a refresh token to refresh with".into());
             }
             (FlowKind::Userinfo, TokenKind::Access | TokenKind::Pasted) => {
-                ((token.value.clone(), None), None)
+                ((token.value.secret().to_string(), None), None)
             }
             (FlowKind::Userinfo, _) => {
                 return self.info("select an access token to call UserInfo with".into());
             }
-            (_, TokenKind::Access) => ((token.value.clone(), Some("access_token")), None),
-            (_, TokenKind::Refresh) => ((token.value.clone(), Some("refresh_token")), None),
-            _ => ((token.value.clone(), None), None),
+            (_, TokenKind::Access) => (
+                (token.value.secret().to_string(), Some("access_token")),
+                None,
+            ),
+            (_, TokenKind::Refresh) => (
+                (token.value.secret().to_string(), Some("refresh_token")),
+                None,
+            ),
+            _ => ((token.value.secret().to_string(), None), None),
         };
         self.start_flow(kind, Some(subject), previous);
     }
@@ -80,7 +88,7 @@ impl App {
         let expires_at = expires_at.or_else(|| decoded.as_ref().and_then(exp_of));
         self.tokens.push(TokenEntry {
             kind,
-            value,
+            value: value.into(),
             source: source.to_string(),
             obtained_at: self.now(),
             expires_at,
@@ -121,7 +129,7 @@ impl App {
 
     pub(super) fn token_checked(&mut self, value: &str, decoded: DecodedToken) {
         let verdict = decoded.verification.as_ref().map(|v| v.is_valid());
-        if let Some(entry) = self.tokens.iter_mut().find(|t| t.value == value) {
+        if let Some(entry) = self.tokens.iter_mut().find(|t| t.value.secret() == value) {
             entry.decoded = Some(decoded);
         }
         match verdict {
@@ -193,7 +201,9 @@ impl App {
                         response.id_token.as_ref(),
                         response.refresh_token.as_ref(),
                     ]
-                    .contains(&Some(&entry.value)));
+                    .into_iter()
+                    .flatten()
+                    .any(|t| t.as_str() == entry.value.secret()));
             if !belongs {
                 continue;
             }

@@ -28,7 +28,7 @@ pub fn render_list(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
                     theme.hint(),
                 ),
                 Span::styled(format!("{:<8}", token.kind.label()), theme.accent()),
-                widgets::secret(&token.value, app.ui.reveal, &theme),
+                widgets::secret(token.value.secret(), app.ui.reveal, &theme),
                 Span::raw("  "),
                 expiry_span(token, now, &theme),
                 Span::styled(format!("  {}", token.source), theme.hint()),
@@ -116,7 +116,7 @@ pub fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
         widgets::kv(
             "value",
             9,
-            widgets::secret(&token.value, app.ui.reveal, &theme),
+            widgets::secret(token.value.secret(), app.ui.reveal, &theme),
             &theme,
         ),
     ];
