@@ -120,7 +120,15 @@ async fn m_marks_one_saved_server_as_the_mcp_default_and_saves_it() {
     harness.wait_for("beta is the default server").await;
     let screen = harness.wait_for("beta (default)").await;
     assert!(!screen.contains("alpha (default)"), "{screen}");
-    let saved = Profile::load(&path).unwrap();
+    // The save runs off the event loop: give it a moment to land.
+    let mut saved = Profile::load(&path).unwrap();
+    for _ in 0..100 {
+        if saved.default_server().is_some_and(|s| s.name == "beta") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        saved = Profile::load(&path).unwrap();
+    }
     assert_eq!(
         saved.default_server().map(|s| s.name.as_str()),
         Some("beta")

@@ -1,11 +1,12 @@
 //! The terminal app. It renders state and never blocks on the network: input becomes an
-//! `Action`, `App::update` changes state and may start background work, and `view::render`
-//! draws the state. The loop is generic over the backend and the input stream, so tests
+//! `Action`, `App::update` changes state and returns effects that the loop runs (background
+//! work, file writes, the clipboard, the browser), and `view::render` draws the state. The loop is generic over the backend and the input stream, so tests
 //! replay keys into this same loop and read the screen from a test backend.
 
 pub mod action;
 pub mod app;
 pub mod clipboard;
+pub mod effect;
 pub mod keymap;
 pub mod layout;
 pub mod model;
@@ -27,13 +28,12 @@ use crossterm::event::{Event, EventStream};
 use futures_util::{Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
-use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::mock::{MockConfig, MockServer};
 
 use self::action::Action;
 use self::app::{App, Settings};
-use self::task::TaskResult;
+use self::effect::Runtime;
 use self::theme::Theme;
 use crate::profile::{self, Profile};
 
@@ -172,25 +172,41 @@ fn settings_from(args: &TuiArgs) -> Settings {
 }
 
 /// The event loop: draw when something changed, then wait for input, a background result,
-/// or (only while something animates) the next tick. Ends on quit or when input ends.
+/// or (only while something animates) the next tick. Every action goes through
+/// `App::update`, and the loop runs the effects it returns. Ends on quit or when input ends.
 pub async fn run_app<B, S>(
+    terminal: &mut Terminal<B>,
+    events: S,
+    app: App,
+    mut runtime: Runtime,
+) -> Result<(), B::Error>
+where
+    B: Backend,
+    S: Stream<Item = std::io::Result<Event>> + Unpin,
+{
+    let result = event_loop(terminal, events, app, &mut runtime).await;
+    runtime.settle().await;
+    result
+}
+
+async fn event_loop<B, S>(
     terminal: &mut Terminal<B>,
     mut events: S,
     mut app: App,
-    mut results: UnboundedReceiver<TaskResult>,
+    runtime: &mut Runtime,
 ) -> Result<(), B::Error>
 where
     B: Backend,
     S: Stream<Item = std::io::Result<Event>> + Unpin,
 {
     let size = terminal.size()?;
-    app.update(Action::Resize(size.width, size.height));
-    app.start();
+    runtime.execute(app.update(Action::Resize(size.width, size.height)));
+    runtime.execute(app.start());
     let mut dirty = true;
     loop {
         // Drain finished work before drawing, so one frame shows all of it.
-        while let Ok(result) = results.try_recv() {
-            dispatch(&mut app, Action::Task(result));
+        while let Some(result) = runtime.ready_result() {
+            runtime.execute(app.update(Action::Task(result)));
             dirty = true;
         }
         if app.should_quit() {
@@ -206,30 +222,22 @@ where
             event = events.next() => match event {
                 Some(Ok(event)) => {
                     if let Some(action) = app.action_for(event) {
-                        dispatch(&mut app, action);
+                        runtime.execute(app.update(action));
                         dirty = true;
                     }
                 }
                 // Input is gone (terminal closed, or a test script ended): leave.
                 Some(Err(_)) | None => return Ok(()),
             },
-            Some(result) = results.recv() => {
-                dispatch(&mut app, Action::Task(result));
+            Some(result) = runtime.next_result() => {
+                runtime.execute(app.update(Action::Task(result)));
                 dirty = true;
             }
             _ = tokio::time::sleep(tick.unwrap_or(Duration::from_secs(3600))), if tick.is_some() => {
-                dispatch(&mut app, Action::Tick);
+                runtime.execute(app.update(Action::Tick));
                 dirty = true;
             }
         }
-    }
-}
-
-/// Runs an action and every follow-up it returns.
-fn dispatch(app: &mut App, action: Action) {
-    let mut next = Some(action);
-    while let Some(action) = next {
-        next = app.update(action);
     }
 }
 

@@ -71,6 +71,16 @@ pub enum Outcome {
         value: Secret,
         decoded: Box<DecodedToken>,
     },
+    /// The profile file was written (off the loop), or why not.
+    ProfileSaved(Result<(), String>),
+    /// The OSC 52 escape went to the terminal after the system clipboard failed.
+    Osc52Written {
+        what: String,
+        why_not_system: String,
+        result: Result<(), String>,
+    },
+    /// The browser was started with this program, or why not.
+    BrowserOpened(Result<String, String>),
 }
 
 #[derive(Debug)]

@@ -1,12 +1,11 @@
-//! Background work. Network calls, the clipboard and timers run as tasks that report on one
-//! channel; the event loop drains it and hands each result to `App::update`. Every task can
-//! be cancelled (Esc), and a result from a cancelled task is ignored.
+//! Background work as the app sees it. Network calls, the clipboard and timers run as tasks
+//! that report on one channel; the app only books them here, and `App::update` returns the
+//! bookings as [`Effect`]s that the event loop starts. Every task can be cancelled (Esc),
+//! and a result from a cancelled task is ignored.
 
 use std::future::Future;
 
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
-use tokio::task::AbortHandle;
-
+use super::effect::{Effect, UNTRACKED};
 use super::outcome::Outcome;
 
 /// A finished task: which one, and what it produced.
@@ -19,58 +18,51 @@ pub struct TaskResult {
 struct Running {
     id: u64,
     label: String,
-    abort: AbortHandle,
 }
 
-/// The tasks in flight and the channel they report on.
+/// The tasks in flight, and the spawns and aborts not yet handed to the loop.
 pub struct Tasks {
-    tx: UnboundedSender<TaskResult>,
     running: Vec<Running>,
+    queued: Vec<Effect>,
     next_id: u64,
 }
 
-impl Tasks {
-    pub fn new() -> (Tasks, UnboundedReceiver<TaskResult>) {
-        let (tx, rx) = unbounded_channel();
-        let tasks = Tasks {
-            tx,
+impl Default for Tasks {
+    fn default() -> Tasks {
+        Tasks {
             running: Vec::new(),
-            next_id: 1,
-        };
-        (tasks, rx)
+            queued: Vec::new(),
+            next_id: UNTRACKED + 1,
+        }
     }
+}
 
-    /// Runs `work` in the background; its outcome comes back as an `Action::Task`.
+impl Tasks {
+    /// Books `work` to run in the background; its outcome comes back as an `Action::Task`.
     /// `label` says what is happening ("discovering", "POST /token") beside the spinner.
+    /// Nothing runs until the loop executes the effects of this update.
     pub fn spawn<F>(&mut self, label: impl Into<String>, work: F) -> u64
     where
         F: Future<Output = Outcome> + Send + 'static,
     {
         let id = self.next_id;
         self.next_id += 1;
-        let tx = self.tx.clone();
-        let handle = tokio::spawn(async move {
-            let outcome = work.await;
-            // The loop may have ended (quit): nobody wants the result then.
-            let _ = tx.send(TaskResult { id, outcome });
+        self.queued.push(Effect::Spawn {
+            id,
+            work: Box::pin(work),
         });
         self.running.push(Running {
             id,
             label: label.into(),
-            abort: handle.abort_handle(),
         });
         id
     }
 
-    /// A sender for results that are not tasks of their own (the exchange feed).
-    pub fn sender(&self) -> UnboundedSender<TaskResult> {
-        self.tx.clone()
-    }
-
-    /// Aborts one task (a redirect wait that another way of signing in made pointless).
+    /// Cancels one task (a redirect wait that another way of signing in made pointless).
     pub fn cancel(&mut self, id: u64) {
         if let Some(index) = self.running.iter().position(|r| r.id == id) {
-            self.running.remove(index).abort.abort();
+            self.running.remove(index);
+            self.abort(id);
         }
     }
 
@@ -81,15 +73,33 @@ impl Tasks {
         self.running.len() != before
     }
 
-    /// Aborts every task in flight; returns what was cancelled, for the status line.
+    /// Cancels every task in flight; returns what was cancelled, for the status line.
     pub fn cancel_all(&mut self) -> Vec<String> {
-        self.running
-            .drain(..)
+        let cancelled: Vec<Running> = self.running.drain(..).collect();
+        cancelled
+            .into_iter()
             .map(|r| {
-                r.abort.abort();
+                self.abort(r.id);
                 r.label
             })
             .collect()
+    }
+
+    /// A spawn still queued is dropped unstarted; a started one gets an abort.
+    fn abort(&mut self, id: u64) {
+        let queued = self
+            .queued
+            .iter()
+            .position(|e| matches!(e, Effect::Spawn { id: queued, .. } if *queued == id));
+        match queued {
+            Some(index) => drop(self.queued.remove(index)),
+            None => self.queued.push(Effect::Abort(id)),
+        }
+    }
+
+    /// The spawns and aborts booked since the last call, in order.
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.queued)
     }
 
     pub fn is_busy(&self) -> bool {
@@ -102,8 +112,32 @@ impl Tasks {
     }
 }
 
-impl Drop for Tasks {
-    fn drop(&mut self) {
-        self.cancel_all();
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(effects: &[Effect]) -> Vec<String> {
+        effects.iter().map(|e| format!("{e:?}")).collect()
+    }
+
+    #[test]
+    fn a_spawn_is_booked_not_run_and_cancelling_it_unbooks_it() {
+        let mut tasks = Tasks::default();
+        let first = tasks.spawn("discovering", async { Outcome::PollDue { generation: 1 } });
+        let second = tasks.spawn("POST /token", async { Outcome::PollDue { generation: 2 } });
+        assert_eq!(tasks.current_label(), Some("POST /token"));
+        tasks.cancel(first);
+        assert_eq!(
+            ids(&tasks.take_effects()),
+            [format!("Spawn {{ id: {second} }}")]
+        );
+        // Now started: cancelling asks the loop to abort it.
+        assert_eq!(tasks.cancel_all(), ["POST /token"]);
+        assert_eq!(ids(&tasks.take_effects()), [format!("Abort({second})")]);
+        assert!(!tasks.is_busy());
+        assert!(
+            !tasks.finish(second),
+            "a cancelled task's result is dropped"
+        );
     }
 }

@@ -5,7 +5,6 @@
 
 use std::time::{Duration, SystemTime};
 
-use crate::oauth::browser;
 use crate::oauth::client_auth::{AuthMethod, ClientCredentials};
 use crate::oauth::flow::{Advance, Flow, FlowConfig, FlowKind};
 use crate::oauth::redirect::LoopbackListener;
@@ -503,10 +502,7 @@ impl App {
         let Some(url) = self.authorization_url() else {
             return self.info("no browser step is waiting: enter sends the current step".into());
         };
-        match browser::open(&url) {
-            Ok(program) => self.success(format!("opened the browser with {program}")),
-            Err(e) => self.error(format!("{e}; copy the URL with y and open it by hand")),
-        }
+        self.open_url(url);
     }
 
     fn copy_from_flow(&mut self) {

@@ -1,5 +1,6 @@
-//! The app's state and its one way to change: `App::update(action)`, which may start
-//! background work and returns a follow-up action, Elm style. Rendering only reads it.
+//! The app's state and its one way to change: `App::update(action)`, which changes state
+//! and returns the effects to run (background work, saving the profile, the clipboard, the
+//! browser), Elm style; the event loop runs them. Rendering only reads the state.
 //!
 //! The behaviour is split by subject: `servers` (discovery), `flows` (the stepper, the
 //! browser step and the in-terminal sign-in), `clients` (by hand and RFC 7591/7592),
@@ -22,11 +23,13 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use crate::oauth::Exchange;
 use crate::oauth::http::{ExchangeLog as EngineLog, HttpSettings, RecordingClient};
+use crate::oauth::secret::Secret;
 use crate::oauth::send_policy::CrossHostConsent;
 use crate::wire::TokenResponse;
 
 use super::action::{Action, Command};
-use super::clipboard::{self, SystemClipboard};
+use super::clipboard::SystemClipboard;
+use super::effect::{Effect, Runtime, UNTRACKED};
 use super::keymap::{Context, Keymap};
 use super::layout::{self, Areas};
 use super::model::{
@@ -35,7 +38,7 @@ use super::model::{
 };
 use super::outcome::Outcome;
 use super::pane::{self, Pane};
-use super::task::{TaskResult, Tasks};
+use super::task::Tasks;
 use super::theme::Theme;
 use crate::profile::{ClientProfile, Profile, ServerProfile};
 
@@ -120,7 +123,8 @@ pub struct App {
     /// False when the profile file could not be read: saving would overwrite what the user has.
     profile_writable: bool,
     clipboard: SystemClipboard,
-    osc52_out: Box<dyn Write + Send>,
+    /// Effects other than task spawns, gathered during one update.
+    effects: Vec<Effect>,
     fixed_now: Option<SystemTime>,
     /// The other hosts the user agreed to send credentials to, per issuer. Kept for the
     /// session only: a yes given while debugging a server should not outlive the session
@@ -136,13 +140,10 @@ const COUNTDOWN_TICK: std::time::Duration = std::time::Duration::from_secs(1);
 /// Lines the details move per page key: enough to get on, little enough to keep one's place.
 const SCROLL_STEP: u16 = 8;
 
-/// The id under which exchanges from the recording client arrive: not a task of its own.
-const EXCHANGE_FEED: u64 = 0;
-
 impl App {
-    /// A new app, and the receiver on which its background tasks report.
-    pub fn new(settings: Settings) -> (App, UnboundedReceiver<TaskResult>) {
-        let (tasks, rx) = Tasks::new();
+    /// A new app, and the runtime that carries out its effects and brings back results.
+    pub fn new(settings: Settings) -> (App, Runtime) {
+        let runtime = Runtime::new(settings.osc52_out);
         let mut errors = settings.startup_errors;
         let (feed_tx, feed_rx): (UnboundedSender<Exchange>, _) = unbounded_channel();
         let http = RecordingClient::with_settings(
@@ -225,18 +226,18 @@ impl App {
             tokens: Vec::new(),
             token_cursor: Cursor::default(),
             token_responses: Vec::new(),
-            tasks,
+            tasks: Tasks::default(),
             http,
             exchange_feed: Some(feed_rx),
             flow_generation: 0,
             profile_path: settings.profile_path,
             profile_writable,
             clipboard: SystemClipboard::default(),
-            osc52_out: settings.osc52_out,
+            effects: Vec::new(),
             fixed_now: settings.fixed_now,
             cross_host: HashMap::new(),
         };
-        (app, rx)
+        (app, runtime)
     }
 
     pub fn now(&self) -> SystemTime {
@@ -298,26 +299,20 @@ impl App {
     }
 
     /// Work to do before the first frame: start reporting exchanges, and discover the
-    /// server the app opens on. Needs the async runtime.
-    pub fn start(&mut self) {
-        if let Some(mut feed) = self.exchange_feed.take() {
-            let tx = self.tasks.sender();
-            tokio::spawn(async move {
-                while let Some(exchange) = feed.recv().await {
-                    let outcome = Outcome::Recorded(Box::new(exchange));
-                    if tx
-                        .send(TaskResult {
-                            id: EXCHANGE_FEED,
-                            outcome,
-                        })
-                        .is_err()
-                    {
-                        break;
-                    }
-                }
-            });
+    /// server the app opens on.
+    pub fn start(&mut self) -> Vec<Effect> {
+        if let Some(feed) = self.exchange_feed.take() {
+            self.effects.push(Effect::ForwardExchanges(feed));
         }
         self.discover_selected();
+        self.take_effects()
+    }
+
+    /// Everything this update asked for: task spawns and aborts (in order), then the rest.
+    fn take_effects(&mut self) -> Vec<Effect> {
+        let mut effects = self.tasks.take_effects();
+        effects.append(&mut self.effects);
+        effects
     }
 
     /// Turns a terminal event into an action, through the keymap.
@@ -335,42 +330,30 @@ impl App {
         }
     }
 
-    /// The one place state changes. Returns an action to run next, if any.
-    pub fn update(&mut self, action: Action) -> Option<Action> {
+    /// The one place state changes. Returns the effects for the loop to run; it performs
+    /// none itself.
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
         match action {
-            Action::Run(command) => return self.run_command(command),
+            Action::Run(command) => self.run_command(command),
             Action::Key(key) => self.key_to_overlay(key),
             Action::Paste(text) => self.paste_to_overlay(text.secret()),
             Action::Mouse(mouse) => self.mouse(mouse),
             Action::Resize(w, h) => self.ui.size = Size::new(w, h),
             Action::Task(result) => {
-                if result.id == EXCHANGE_FEED {
-                    if let Outcome::Recorded(exchange) = result.outcome {
-                        self.record(*exchange);
-                    }
-                } else if self.tasks.finish(result.id) {
+                if result.id == UNTRACKED || self.tasks.finish(result.id) {
                     self.task_done(result.outcome);
                 }
             }
             Action::Tick => self.ui.frame = self.ui.frame.wrapping_add(1),
         }
-        None
+        self.take_effects()
     }
 
-    fn run_command(&mut self, command: Command) -> Option<Action> {
+    fn run_command(&mut self, command: Command) {
         match &self.ui.overlay {
-            Some(Overlay::Form(_)) => {
-                self.form_command(command);
-                return None;
-            }
-            Some(Overlay::SignIn(_)) => {
-                self.sign_in_command(command);
-                return None;
-            }
-            Some(Overlay::CrossHost(_)) => {
-                self.cross_host_command(command);
-                return None;
-            }
+            Some(Overlay::Form(_)) => return self.form_command(command),
+            Some(Overlay::SignIn(_)) => return self.sign_in_command(command),
+            Some(Overlay::CrossHost(_)) => return self.cross_host_command(command),
             Some(Overlay::Help) => {
                 // Help is read-only: it scrolls, and anything else closes it.
                 match command {
@@ -386,7 +369,7 @@ impl App {
                         self.ui.scroll = 0;
                     }
                 }
-                return None;
+                return;
             }
             None => {}
         }
@@ -418,7 +401,6 @@ impl App {
             Command::ToggleRaw => self.ui.raw_metadata = !self.ui.raw_metadata,
             _ => self.pane_command(command),
         }
-        None
     }
 
     /// Commands whose meaning depends on the focused pane.
@@ -593,22 +575,53 @@ impl App {
         });
     }
 
-    fn copied(&mut self, text: &str, what: String, result: Result<(), String>) {
+    fn copied(&mut self, text: Secret, what: String, result: Result<(), String>) {
         match result {
             Ok(()) => self.success(format!("copied the {what} to the clipboard")),
-            Err(why) => match clipboard::write_osc52(&mut self.osc52_out, text) {
-                Ok(()) => self.success(format!(
-                    "copied the {what} through the terminal (OSC 52); system clipboard: {why}"
-                )),
-                Err(e) => self.error(format!("could not copy: {why}; OSC 52: {e}")),
-            },
+            Err(why_not_system) => self.effects.push(Effect::Osc52 {
+                text,
+                what,
+                why_not_system,
+            }),
+        }
+    }
+
+    fn osc52_written(&mut self, what: &str, why: &str, result: Result<(), String>) {
+        match result {
+            Ok(()) => self.success(format!(
+                "copied the {what} through the terminal (OSC 52); system clipboard: {why}"
+            )),
+            Err(e) => self.error(format!("could not copy: {why}; OSC 52: {e}")),
+        }
+    }
+
+    /// Opens the browser on `url`, off the loop; the result comes back as a status.
+    fn open_url(&mut self, url: String) {
+        self.effects.push(Effect::OpenBrowser(url));
+    }
+
+    fn browser_opened(&mut self, result: Result<String, String>) {
+        match result {
+            Ok(program) => self.success(format!("opened the browser with {program}")),
+            Err(e) => self.error(format!("{e}; copy the URL with y and open it by hand")),
         }
     }
 
     fn task_done(&mut self, outcome: Outcome) {
         match outcome {
             Outcome::Recorded(exchange) => self.record(*exchange),
-            Outcome::Copied { text, what, result } => self.copied(text.secret(), what, result),
+            Outcome::Copied { text, what, result } => self.copied(text, what, result),
+            Outcome::Osc52Written {
+                what,
+                why_not_system,
+                result,
+            } => self.osc52_written(&what, &why_not_system, result),
+            Outcome::BrowserOpened(result) => self.browser_opened(result),
+            Outcome::ProfileSaved(result) => {
+                if let Err(e) = result {
+                    self.error(e);
+                }
+            }
             Outcome::Discovered { issuer, result } => self.discovered(&issuer, result),
             Outcome::FlowReady { generation, result } => self.flow_ready(generation, result),
             Outcome::Advanced {
@@ -652,9 +665,7 @@ impl App {
                 .map(ServerEntry::to_profile)
                 .collect(),
         };
-        if let Err(e) = profile.save(&path) {
-            self.error(e.to_string());
-        }
+        self.effects.push(Effect::SaveProfile { path, profile });
     }
 
     fn info(&mut self, text: String) {
@@ -674,5 +685,121 @@ impl App {
             text,
             kind: StatusKind::Error,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::task::TaskResult;
+
+    fn app_with(settings: Settings) -> App {
+        App::new(settings).0
+    }
+
+    fn spawned(effects: &[Effect]) -> Vec<u64> {
+        effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Spawn { id, .. } => Some(*id),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_theme_change_asks_for_a_save_and_writes_nothing_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("profile.toml");
+        let mut app = app_with(Settings {
+            profile_path: Some(path.clone()),
+            ..Settings::in_memory()
+        });
+        let effects = app.update(Action::Run(Command::NextTheme));
+        let [Effect::SaveProfile { path: to, profile }] = effects.as_slice() else {
+            panic!("{effects:?}");
+        };
+        assert_eq!(to, &path);
+        assert_eq!(profile.theme.as_deref(), Some(app.theme().name.as_str()));
+        assert!(!path.exists(), "update itself must not touch the file");
+    }
+
+    #[test]
+    fn a_failed_save_is_reported_in_the_status_line() {
+        let mut app = app_with(Settings::in_memory());
+        let effects = app.update(Action::Task(TaskResult {
+            id: UNTRACKED,
+            outcome: Outcome::ProfileSaved(Err("cannot write /x/profile.toml".into())),
+        }));
+        assert!(effects.is_empty());
+        let status = app.ui.status.as_ref().unwrap();
+        assert_eq!(status.kind, StatusKind::Error);
+        assert!(status.text.contains("/x/profile.toml"));
+    }
+
+    #[test]
+    fn discovery_at_start_is_a_spawn_and_esc_aborts_it() {
+        let mut app = app_with(Settings {
+            built_in: Some(("http://127.0.0.1:9".into(), Vec::new())),
+            ..Settings::in_memory()
+        });
+        let effects = app.start();
+        assert!(
+            effects
+                .iter()
+                .any(|e| matches!(e, Effect::ForwardExchanges(_))),
+            "{effects:?}"
+        );
+        let [id] = spawned(&effects)[..] else {
+            panic!("{effects:?}");
+        };
+        assert_eq!(app.busy_with(), Some("discovering http://127.0.0.1:9"));
+        let effects = app.update(Action::Run(Command::Cancel));
+        assert!(matches!(effects[..], [Effect::Abort(aborted)] if aborted == id));
+        // A result that still arrives from the aborted task changes nothing.
+        app.update(Action::Task(TaskResult {
+            id,
+            outcome: Outcome::Discovered {
+                issuer: "http://127.0.0.1:9".into(),
+                result: Err("late".into()),
+            },
+        }));
+        assert!(matches!(
+            &app.servers[0].discovery,
+            ServerState::Failed(why) if why == "cancelled"
+        ));
+    }
+
+    #[test]
+    fn a_copy_the_system_refuses_becomes_an_osc52_effect() {
+        let mut app = app_with(Settings::in_memory());
+        app.copy("Zq-9token".into(), "access token");
+        let effects = app.take_effects();
+        let [id] = spawned(&effects)[..] else {
+            panic!("{effects:?}");
+        };
+        let effects = app.update(Action::Task(TaskResult {
+            id,
+            outcome: Outcome::Copied {
+                text: "Zq-9token".into(),
+                what: "access token".into(),
+                result: Err("no display".into()),
+            },
+        }));
+        let [Effect::Osc52 { text, .. }] = effects.as_slice() else {
+            panic!("{effects:?}");
+        };
+        assert_eq!(text.secret(), "Zq-9token");
+        assert!(!format!("{effects:?}").contains("Zq-9"), "Debug redacts");
+        app.update(Action::Task(TaskResult {
+            id: UNTRACKED,
+            outcome: Outcome::Osc52Written {
+                what: "access token".into(),
+                why_not_system: "no display".into(),
+                result: Ok(()),
+            },
+        }));
+        let status = &app.ui.status.as_ref().unwrap().text;
+        assert!(status.contains("through the terminal (OSC 52)"), "{status}");
     }
 }
