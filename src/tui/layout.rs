@@ -7,7 +7,7 @@
 
 use ratatui::layout::{Constraint, Layout, Rect};
 
-use super::pane::Pane;
+use super::keymap::Context;
 
 /// The smallest terminal the app draws on: the tab bar's first tabs, a few list rows and the
 /// footer's first keys. Below it the screen says so.
@@ -16,6 +16,73 @@ pub const MIN_HEIGHT: u16 = 10;
 
 pub const WIDE_MIN_WIDTH: u16 = 100;
 pub const WIDE_MIN_HEIGHT: u16 = 28;
+
+/// The panes the screen is made of; one has the keyboard focus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pane {
+    Servers,
+    Clients,
+    Flow,
+    Exchanges,
+    Tokens,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 5] = [
+        Pane::Servers,
+        Pane::Clients,
+        Pane::Flow,
+        Pane::Exchanges,
+        Pane::Tokens,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Servers => "Servers",
+            Pane::Clients => "Clients",
+            Pane::Flow => "Flow",
+            Pane::Exchanges => "Exchanges",
+            Pane::Tokens => "Tokens",
+        }
+    }
+
+    /// Its number key (1-5).
+    pub fn number(self) -> usize {
+        Pane::ALL.iter().position(|p| *p == self).unwrap_or(0) + 1
+    }
+
+    pub fn next(self) -> Pane {
+        Pane::ALL[self.number() % Pane::ALL.len()]
+    }
+
+    pub fn prev(self) -> Pane {
+        Pane::ALL[(self.number() + Pane::ALL.len() - 2) % Pane::ALL.len()]
+    }
+
+    pub fn context(self) -> Context {
+        match self {
+            Pane::Servers => Context::Servers,
+            Pane::Clients => Context::Clients,
+            Pane::Flow => Context::Flow,
+            Pane::Exchanges => Context::Exchanges,
+            Pane::Tokens => Context::Tokens,
+        }
+    }
+}
+
+/// The first row shown so that `selected` stays visible in `height` rows.
+pub fn window_start(selected: usize, height: usize) -> usize {
+    if height == 0 || selected < height {
+        0
+    } else {
+        selected + 1 - height
+    }
+}
+
+/// The rows of a bordered list in `area`: its height less the two borders.
+pub fn list_rows(area: Rect) -> usize {
+    usize::from(area.height.saturating_sub(2))
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Areas {
@@ -129,6 +196,14 @@ mod tests {
         let large = compute(Rect::new(0, 0, 140, 40), Pane::Flow, Pane::Tokens);
         assert!(large.is_wide());
         assert!(large.panes.iter().any(|(p, _)| *p == Pane::Tokens));
+    }
+
+    #[test]
+    fn lists_scroll_to_keep_the_selection_visible() {
+        assert_eq!(window_start(2, 5), 0);
+        assert_eq!(window_start(7, 5), 3);
+        assert_eq!(window_start(7, 0), 0);
+        assert_eq!(list_rows(Rect::new(0, 0, 10, 1)), 0);
     }
 
     #[test]

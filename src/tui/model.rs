@@ -401,6 +401,14 @@ impl ExchangeLog {
     }
 }
 
+/// Pretty JSON when `body` is JSON, else the body as it came.
+pub fn pretty_json(body: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| body.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
 use crate::oauth::secret::mask;
 use crate::oauth::time;
 
+use super::layout::window_start;
 use super::theme::Theme;
 
 const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
@@ -31,15 +32,6 @@ pub fn block<'a>(title: impl Into<Line<'a>>, focused: bool, theme: &Theme) -> Bl
         })
         .border_style(theme.border(focused))
         .title(title.into().style(theme.title()))
-}
-
-/// The first row shown so that `selected` stays visible in `height` rows.
-pub fn window_start(selected: usize, height: usize) -> usize {
-    if height == 0 || selected < height {
-        0
-    } else {
-        selected + 1 - height
-    }
 }
 
 /// Draws rows inside `block`, highlighting `selected` and scrolling to keep it in view.
@@ -197,13 +189,7 @@ pub fn clock_time(at: SystemTime) -> String {
     )
 }
 
-/// Pretty JSON when `body` is JSON, else the body as it came.
-pub fn pretty_json(body: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(body)
-        .ok()
-        .and_then(|v| serde_json::to_string_pretty(&v).ok())
-        .unwrap_or_else(|| body.to_string())
-}
+pub use super::model::pretty_json;
 
 /// Lines of `text`, each in `style`.
 pub fn styled_lines<'a>(text: &str, style: Style) -> Vec<Line<'a>> {

@@ -12,12 +12,12 @@ use crate::oauth::secret::Secret;
 use crate::oauth::send_policy::{SendRefusal, SendRule};
 use crate::oauth::{RequestDraft, StepStatus};
 use crate::tui::action::Command;
+use crate::tui::layout::Pane;
 use crate::tui::model::{
     AfterConsent, CrossHostPrompt, Cursor, FLOWS, FlowRun, FlowView, Form, FormPurpose, Overlay,
     ServerEntry, SignIn, SignInStage, TokenKind, Waiting, flow_title,
 };
 use crate::tui::outcome::SignInEnd;
-use crate::tui::pane::Pane;
 use crate::tui::request_text;
 use crate::tui::sign_in::Page;
 use crate::tui::work::{self, FlowStart};

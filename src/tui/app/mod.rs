@@ -31,13 +31,12 @@ use super::action::{Action, Command};
 use super::clipboard::SystemClipboard;
 use super::effect::{Effect, Runtime, UNTRACKED};
 use super::keymap::{Context, Keymap};
-use super::layout::{self, Areas};
+use super::layout::{self, Areas, Pane};
 use super::model::{
-    Cursor, ExchangeLog, FlowView, Overlay, ServerEntry, ServerState, Status, StatusKind,
+    Cursor, ExchangeLog, FLOWS, FlowView, Overlay, ServerEntry, ServerState, Status, StatusKind,
     TokenEntry,
 };
 use super::outcome::Outcome;
-use super::pane::{self, Pane};
 use super::task::Tasks;
 use super::theme::Theme;
 use crate::profile::{ClientProfile, Profile, ServerProfile};
@@ -459,7 +458,7 @@ impl App {
 
     fn move_cursor(&mut self, command: Command) {
         self.ui.scroll = 0;
-        let len = pane::list_len(self, self.ui.focus);
+        let len = self.list_len(self.ui.focus);
         let Some(cursor) = self.cursor_mut(self.ui.focus) else {
             return;
         };
@@ -468,6 +467,32 @@ impl App {
             Command::Down => cursor.down(len),
             Command::Top => cursor.top(),
             _ => cursor.bottom(len),
+        }
+    }
+
+    /// How many selectable rows a pane's list has.
+    pub fn list_len(&self, pane: Pane) -> usize {
+        match pane {
+            Pane::Servers => self.servers.len(),
+            Pane::Clients => self.selected_server().map_or(0, |s| s.clients.len()),
+            Pane::Flow => match &self.flow {
+                FlowView::Picking(_) => FLOWS.len(),
+                FlowView::Running(run) => run.steps().len(),
+            },
+            Pane::Exchanges => self.exchanges.entries.len(),
+            Pane::Tokens => self.tokens.len(),
+        }
+    }
+
+    /// The selected row of a pane's list, as the list is drawn: the flow's lists are short
+    /// and drawn from their first row, so they never scroll.
+    pub fn list_selected(&self, pane: Pane) -> usize {
+        match pane {
+            Pane::Servers => self.server_cursor.index,
+            Pane::Clients => self.selected_server().map_or(0, |s| s.client_cursor.index),
+            Pane::Flow => 0,
+            Pane::Exchanges => self.exchanges.cursor.index,
+            Pane::Tokens => self.token_cursor.index,
         }
     }
 
@@ -532,8 +557,8 @@ impl App {
         }
         self.focus(pane);
         let row = usize::from(mouse.row.saturating_sub(area.y + 1));
-        let len = pane::list_len(self, pane);
-        let first = pane::list_window_start(self, pane, area);
+        let len = self.list_len(pane);
+        let first = layout::window_start(self.list_selected(pane), layout::list_rows(area));
         if let Some(cursor) = self.cursor_mut(pane)
             && first + row < len
         {

@@ -5,8 +5,7 @@
 use crate::oauth::discovery::{Discovery, ENDPOINT_FLAGS};
 use crate::profile::{Endpoints, ServerProfile};
 use crate::tui::action::Command;
-use crate::tui::model::{Form, FormPurpose, ServerEntry, ServerState};
-use crate::tui::widgets;
+use crate::tui::model::{Form, FormPurpose, ServerEntry, ServerState, pretty_json};
 use crate::tui::work;
 
 use super::App;
@@ -66,7 +65,7 @@ impl App {
                     .unwrap_or_else(|| serde_json::to_string(&found.metadata).unwrap_or_default());
                 ServerState::Done {
                     warnings: found.warnings.iter().map(|w| w.message.clone()).collect(),
-                    raw: widgets::pretty_json(&raw),
+                    raw: pretty_json(&raw),
                     metadata: Box::new(found.metadata),
                     sources: found.sources,
                 }

@@ -8,8 +8,8 @@ use crate::oauth::flow::FlowKind;
 use crate::oauth::flow::tokens::DecodedToken;
 use crate::oauth::time;
 use crate::tui::action::Command;
+use crate::tui::layout::Pane;
 use crate::tui::model::{FlowView, Form, FormPurpose, TokenEntry, TokenKind, flow_title};
-use crate::tui::pane::Pane;
 use crate::tui::work;
 
 use super::App;

@@ -13,13 +13,6 @@ use crate::tui::pane::tokens;
 use crate::tui::theme::Theme;
 use crate::tui::widgets;
 
-pub fn list_len(app: &App) -> usize {
-    match &app.flow {
-        FlowView::Picking(_) => FLOWS.len(),
-        FlowView::Running(run) => run.steps().len(),
-    }
-}
-
 pub fn render(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
     let theme = app.theme();
     match &app.flow {
