@@ -5,6 +5,8 @@
 
 use std::time::{Duration, SystemTime};
 
+use ratatui_textarea::CursorMove;
+
 use crate::oauth::browser;
 use crate::oauth::client_auth::{AuthMethod, ClientCredentials};
 use crate::oauth::flow::{Advance, Flow, FlowConfig, FlowKind};
@@ -464,12 +466,18 @@ impl App {
             .and_then(|i| run.flow.steps()[i].request.clone());
         match draft {
             Some(draft) if !run.busy => {
-                let mut form = Form::new(
+                let text = request_text::to_text(&draft, self.ui.reveal);
+                let mut form = Form::editor(
                     FormPurpose::EditRequest,
                     "Edit the request · ctrl-s keeps it · esc discards",
-                    &[("Request", &request_text::to_text(&draft))],
+                    "one header (Name: value) or parameter (name = value) a line",
+                    &text,
                 );
-                form.multiline = true;
+                // At the end of the last line: enter starts a new parameter there.
+                if let Some((_, area)) = form.fields.first_mut() {
+                    area.move_cursor(CursorMove::Bottom);
+                    area.move_cursor(CursorMove::End);
+                }
                 self.open_form(form);
             }
             _ => self.info("no request to edit at this step".into()),
