@@ -168,6 +168,8 @@ pub struct FlowRun {
     pub listener: Option<LoopbackListener>,
     /// The tokens pane entries this flow added, updated when verification comes in.
     pub token_group: Option<usize>,
+    /// The user approved or denied the device code in the terminal: only the poll is left.
+    pub device_answered: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -194,6 +196,7 @@ impl FlowRun {
             waiting: None,
             listener: None,
             token_group: None,
+            device_answered: false,
         }
     }
 

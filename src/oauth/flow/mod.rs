@@ -47,7 +47,7 @@ use crate::oauth::redirect::{
     AuthorizationResponse, ExpectedResponse, check_authorization_response, parse_redirect_url,
 };
 use crate::oauth::send_policy::{self, CrossHostConsent, SendRefusal};
-use crate::oauth::step::{RequestDraft, Step, StepStatus};
+use crate::oauth::step::{RequestDraft, Step, StepKind, StepStatus};
 use crate::oauth::time;
 use crate::wire::{DeviceAuthorizationResponse, ServerMetadata, TokenResponse};
 
@@ -303,9 +303,32 @@ impl Stage {
                  (RFC 9068).",
             ),
         };
-        Step::new(title, explanation)
+        Step::new(self.kind(), title, explanation)
+    }
+
+    /// The public name of the stage, carried on its step.
+    fn kind(self) -> StepKind {
+        match self {
+            Stage::PushAuthorization => StepKind::PushAuthorization,
+            Stage::Authorize => StepKind::Authorize,
+            Stage::ExchangeCode => StepKind::ExchangeCode,
+            Stage::DeviceAuthorize => StepKind::DeviceAuthorize,
+            Stage::PollDevice => StepKind::PollDevice,
+            Stage::RefreshToken => StepKind::RefreshToken,
+            Stage::ClientCredentials => StepKind::ClientCredentials,
+            Stage::Introspect => StepKind::Introspect,
+            Stage::Revoke => StepKind::Revoke,
+            Stage::Userinfo => StepKind::Userinfo,
+            Stage::VerifyTokens => StepKind::VerifyTokens,
+        }
     }
 }
+
+/// The verify step's explanation when only an access token came (client credentials, or a
+/// code flow without openid): the ID token checks do not apply.
+const VERIFY_ACCESS_TOKEN_ONLY: &str = "The client fetches the server's keys from jwks_uri \
+     and checks the JWT access token's signature, iss and times (RFC 9068 §4); no ID token \
+     came, so there is no nonce or at_hash to check.";
 
 impl Stage {
     /// The endpoint the stage's request goes to, in words, for the send policy's refusal.
@@ -897,8 +920,12 @@ impl Flow {
         self.outcome.access_token = DecodedToken::decode(&tokens.access_token);
         let verifiable = self.outcome.id_token.is_some() || self.outcome.access_token.is_some();
         if verifiable && self.config.metadata.jwks_uri.is_some() {
+            let mut step = Stage::VerifyTokens.step();
+            if self.outcome.id_token.is_none() {
+                step.explanation = VERIFY_ACCESS_TOKEN_ONLY.into();
+            }
             self.stages.insert(i + 1, Stage::VerifyTokens);
-            self.steps.insert(i + 1, Stage::VerifyTokens.step());
+            self.steps.insert(i + 1, step);
         } else if tokens.id_token.is_some() {
             self.outcome
                 .notes
@@ -1108,6 +1135,15 @@ mod tests {
         assert_eq!(flow.current(), Some(0));
         assert_eq!(flow.steps()[0].status, StepStatus::Ready);
         assert!(!flow.retry(), "nothing failed any more");
+    }
+
+    #[test]
+    fn each_step_carries_its_kind() {
+        let kinds: Vec<StepKind> = code_flow().steps().iter().map(|s| s.kind).collect();
+        assert_eq!(kinds, [StepKind::Authorize, StepKind::ExchangeCode]);
+        let client = ClientCredentials::confidential("app", "s", AuthMethod::ClientSecretBasic);
+        let flow = Flow::client_credentials(FlowConfig::new(metadata(), client)).unwrap();
+        assert_eq!(flow.steps()[0].kind, StepKind::ClientCredentials);
     }
 
     #[test]

@@ -661,6 +661,9 @@ impl App {
             }
             Ok(SignInEnd::DeviceApproved(text)) => {
                 self.ui.overlay = None;
+                if let Some(run) = self.running() {
+                    run.device_answered = true;
+                }
                 let polling = self
                     .running()
                     .is_some_and(|run| matches!(run.waiting, Some(Waiting::Poll { .. })));

@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use crate::oauth::{Exchange, RequestDraft, Step, StepStatus};
+use crate::oauth::{Exchange, RequestDraft, Step, StepKind, StepStatus};
 use crate::tui::app::App;
 use crate::tui::model::{FLOWS, FlowRun, FlowView, Waiting, flow_summary, flow_title};
 use crate::tui::pane::tokens;
@@ -132,8 +132,13 @@ fn waiting_lines<'a>(app: &App, run: &FlowRun, theme: &Theme) -> Vec<Line<'a>> {
             theme.hint(),
         ));
     }
+    // Only while the poll is the current step: once the tokens came, the code is history.
+    let polling_step = run
+        .flow
+        .current()
+        .is_some_and(|i| run.flow.steps()[i].kind == StepKind::PollDevice);
     if let Some(device) = &outcome.device
-        && run.flow.current().is_some()
+        && polling_step
     {
         lines.push(Line::raw(""));
         lines.push(Line::from(vec![
@@ -153,10 +158,12 @@ fn waiting_lines<'a>(app: &App, run: &FlowRun, theme: &Theme) -> Vec<Line<'a>> {
                 theme.waiting(),
             ));
         }
-        lines.push(Line::styled(
-            "  s approve here (built-in mock) · enter polls · y copy the code",
-            theme.hint(),
-        ));
+        let hint = if run.device_answered {
+            "  answered on the mock: the next poll gets the server's verdict · y copy the code"
+        } else {
+            "  s approve here (built-in mock) · enter polls · y copy the code"
+        };
+        lines.push(Line::styled(hint, theme.hint()));
         let qr_data = device
             .verification_uri_complete
             .as_deref()
@@ -181,9 +188,7 @@ fn waiting_lines<'a>(app: &App, run: &FlowRun, theme: &Theme) -> Vec<Line<'a>> {
 
 /// On the verify step: each token's verdict, check by check, as the engine gave it.
 fn verdict_lines<'a>(run: &FlowRun, step: &Step, theme: &Theme) -> Vec<Line<'a>> {
-    let jwks_uri = run.flow.config().metadata.jwks_uri.as_deref();
-    let is_verify = step.request.as_ref().map(|r| r.url.as_str()) == jwks_uri && jwks_uri.is_some();
-    if !is_verify || step.status != StepStatus::Done {
+    if step.kind != StepKind::VerifyTokens || step.status != StepStatus::Done {
         return Vec::new();
     }
     let outcome = run.flow.outcome();
