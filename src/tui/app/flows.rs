@@ -321,10 +321,7 @@ impl App {
         run.flow = flow;
         run.busy = false;
         run.waiting = None;
-        run.cursor.index = run
-            .flow
-            .current()
-            .unwrap_or(run.flow.steps().len().saturating_sub(1));
+        follow_flow(run);
         let mut wait_task = None;
         let message = match result {
             Ok(Advance::Next) => Ok("done; the next request is ready: enter sends it".to_string()),
@@ -416,10 +413,7 @@ impl App {
             _ => None,
         };
         let result = run.flow.complete_redirect(url);
-        run.cursor.index = run
-            .flow
-            .current()
-            .unwrap_or(run.flow.steps().len().saturating_sub(1));
+        follow_flow(run);
         if let Some(id) = wait_task {
             self.tasks.cancel(id);
         }
@@ -443,6 +437,27 @@ impl App {
         url::Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
         self.complete_redirect(url);
         Ok(())
+    }
+
+    /// Esc with nothing to cancel: a finished or failed flow gives way to the flow list,
+    /// with the cursor on the flow it was. Returns false when the flow is still under way.
+    pub(super) fn leave_finished_flow(&mut self) -> bool {
+        let FlowView::Running(run) = &self.flow else {
+            return false;
+        };
+        if run.busy || !(run.flow.is_finished() || run.flow.is_failed()) {
+            return false;
+        }
+        let kind = run.flow.kind();
+        let index = FLOWS.iter().position(|k| *k == kind).unwrap_or(0);
+        self.flow_cancelled();
+        self.flow = FlowView::Picking(Cursor { index });
+        self.ui.scroll = 0;
+        self.info(format!(
+            "left {}: enter starts a flow again",
+            flow_title(kind)
+        ));
+        true
     }
 
     /// Esc or a new flow: the running flow stops waiting.
@@ -718,4 +733,19 @@ fn capitalised(text: &str) -> String {
         .next()
         .map(|first| first.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
+}
+
+/// Puts the cursor where the flow is: the current step, the step that failed (its error is
+/// what the user needs to read, not the empty step after it), or the last one.
+fn follow_flow(run: &mut FlowRun) {
+    let steps = run.flow.steps();
+    run.cursor.index = run
+        .flow
+        .current()
+        .or_else(|| {
+            steps
+                .iter()
+                .position(|s| matches!(s.status, StepStatus::Failed(_)))
+        })
+        .unwrap_or(steps.len().saturating_sub(1));
 }

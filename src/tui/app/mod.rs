@@ -521,6 +521,9 @@ impl App {
                 server.discovery = ServerState::Failed("cancelled".into());
             }
         }
+        if cancelled.is_empty() && self.ui.focus == Pane::Flow && self.leave_finished_flow() {
+            return;
+        }
         self.flow_cancelled();
         if !cancelled.is_empty() {
             self.info(format!("cancelled: {}", cancelled.join(", ")));
