@@ -290,6 +290,17 @@ pub struct SignIn {
     pub error: Option<String>,
 }
 
+impl SignIn {
+    /// The keys that work at this stage, for the dialog and the footer alike.
+    pub fn keys(&self) -> &'static [(&'static str, &'static str)] {
+        match self.stage {
+            SignInStage::Loading(_) => super::sign_in::LOADING_KEYS,
+            SignInStage::PickUser { .. } => super::sign_in::PICK_USER_KEYS,
+            SignInStage::Consent { .. } => super::sign_in::CONSENT_KEYS,
+        }
+    }
+}
+
 pub enum SignInStage {
     /// A page is being fetched or a form posted.
     Loading(String),

@@ -12,6 +12,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
 use crate::oauth::secret::mask;
 use crate::oauth::time;
 
+use super::sign_in::Page;
 use super::theme::Theme;
 
 const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
@@ -222,6 +223,46 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
         w,
         h,
     )
+}
+
+/// What the mock's sign-in or consent page asks, as a browser shows it: who asks, the
+/// device code being approved, and the scopes as a list.
+pub fn sign_in_request_lines<'a>(page: &Page, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
+    if let Some(client) = &page.client_name {
+        lines.push(Line::from(vec![
+            Span::styled(client.clone(), theme.title()),
+            Span::styled(" wants to access your account.", theme.text()),
+        ]));
+    }
+    if let Some(code) = &page.user_code {
+        lines.push(Line::from(vec![
+            Span::styled("Device code  ", theme.hint()),
+            Span::styled(code.clone(), theme.title()),
+        ]));
+    }
+    if page.scopes.is_empty() {
+        lines.push(Line::styled("No scopes asked for.", theme.hint()));
+    } else {
+        lines.push(Line::styled("It asks for:", theme.hint()));
+        lines.extend(
+            page.scopes
+                .iter()
+                .map(|scope| Line::styled(format!("  • {scope}"), theme.text())),
+        );
+    }
+    lines
+}
+
+/// Keys and what they do, styled as the footer styles them: `enter sign in · esc cancel`.
+pub fn key_hints<'a>(keys: &[(&str, &str)], theme: &Theme) -> Line<'a> {
+    let mut spans = Vec::new();
+    for (i, (key, desc)) in keys.iter().enumerate() {
+        let sep = if i + 1 < keys.len() { " ·" } else { "" };
+        spans.push(Span::styled(format!(" {key}"), theme.accent()));
+        spans.push(Span::styled(format!(" {desc}{sep}"), theme.hint()));
+    }
+    Line::from(spans)
 }
 
 /// A QR code of `data` as text lines (two modules per character cell), for a phone to scan

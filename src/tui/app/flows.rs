@@ -585,11 +585,12 @@ impl App {
         );
     }
 
+    /// The dialog's own keys (enter, a, d) come as keys; of the form commands only esc and
+    /// quit apply, so the one submit key is the one the dialog names.
     pub(super) fn sign_in_command(&mut self, command: Command) {
         match command {
             Command::Quit => self.ui.quit = true,
             Command::Cancel => self.ui.overlay = None,
-            Command::Activate => self.sign_in_choose(None),
             _ => {}
         }
     }
@@ -605,7 +606,8 @@ impl App {
             }
             (SignInStage::PickUser { cursor, .. }, KeyCode::Up | KeyCode::Char('k')) => cursor.up(),
             (SignInStage::PickUser { .. }, KeyCode::Enter) => self.sign_in_choose(None),
-            (SignInStage::Consent { .. }, KeyCode::Enter | KeyCode::Char('a')) => {
+            // One key for each decision, as the dialog and the footer name them.
+            (SignInStage::Consent { .. }, KeyCode::Char('a')) => {
                 self.sign_in_choose(Some("approve"))
             }
             (SignInStage::Consent { .. }, KeyCode::Char('d')) => self.sign_in_choose(Some("deny")),
@@ -625,7 +627,7 @@ impl App {
         };
         let (page, field, value): (&Page, &str, String) = match &sign_in.stage {
             SignInStage::PickUser { page, cursor } => match page.users.get(cursor.index) {
-                Some(user) => (page, "username", user.clone()),
+                Some(user) => (page, "username", user.username.clone()),
                 None => return,
             },
             SignInStage::Consent { page } => {
