@@ -84,7 +84,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
                 &theme,
             );
             if let Some(step) = run.selected_step() {
-                let mut lines = waiting_lines(app, run, &theme);
+                let mut lines = waiting_lines(app, run, &theme, detail_area);
                 lines.extend(verdict_lines(run, step, &theme));
                 lines.extend(warning_lines(step, &theme));
                 lines.extend(step_detail(step, app.ui.reveal, &theme));
@@ -101,7 +101,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
 
 /// What the flow waits for outside the app: the browser (URL, countdown, the three ways
 /// on) or the user at another device (code, URI, QR code, polling countdown).
-fn waiting_lines<'a>(app: &App, run: &FlowRun, theme: &Theme) -> Vec<Line<'a>> {
+fn waiting_lines<'a>(app: &App, run: &FlowRun, theme: &Theme, area: Rect) -> Vec<Line<'a>> {
     let mut lines = Vec::new();
     let countdown = app
         .countdown()
@@ -140,51 +140,114 @@ fn waiting_lines<'a>(app: &App, run: &FlowRun, theme: &Theme) -> Vec<Line<'a>> {
     if let Some(device) = &outcome.device
         && polling_step
     {
-        lines.push(Line::raw(""));
-        lines.push(Line::from(vec![
-            Span::styled("  user code  ", theme.hint()),
-            Span::styled(device.user_code.clone(), theme.title()),
-        ]));
-        lines.push(Line::from(vec![
-            Span::styled("  go to      ", theme.hint()),
-            Span::styled(device.verification_uri.clone(), theme.accent()),
-        ]));
-        if let Some(Waiting::Poll { .. }) = run.waiting {
-            lines.push(Line::styled(
-                format!(
-                    "  ▶ polling every {} s · next poll in {countdown}",
-                    run.flow.poll_interval().as_secs()
-                ),
-                theme.waiting(),
-            ));
-        }
-        let hint = if run.device_answered {
-            "  answered on the mock: the next poll gets the server's verdict · y copy the code"
-        } else {
-            "  s approve here (built-in mock) · enter polls · y copy the code"
-        };
-        lines.push(Line::styled(hint, theme.hint()));
-        let qr_data = device
-            .verification_uri_complete
-            .as_deref()
-            .unwrap_or(&device.verification_uri);
-        if let Some(qr) = widgets::qr_lines(qr_data) {
-            // Scanners need dark modules on light; NO_COLOR leaves it to the terminal.
-            let scan = if app.ui.no_color {
-                Style::new()
-            } else {
-                Style::new()
-                    .fg(ratatui::style::Color::Black)
-                    .bg(ratatui::style::Color::White)
-            };
-            lines.extend(
-                qr.into_iter()
-                    .map(|l| Line::from(vec![Span::raw("  "), Span::styled(l, scan)])),
-            );
-        }
+        lines.extend(device_lines(app, run, device, &countdown, theme, area));
     }
     lines
 }
+
+/// The device step while it polls: the user code, where to enter it and the keys, beside a
+/// QR code of the verification URI so both fit whole, at 80x24 too. The QR code carries the
+/// URI with the code in it when that fits the height, else the plain URI.
+fn device_lines<'a>(
+    app: &App,
+    run: &FlowRun,
+    device: &crate::wire::DeviceAuthorizationResponse,
+    countdown: &str,
+    theme: &Theme,
+    area: Rect,
+) -> Vec<Line<'a>> {
+    let mut text = vec![
+        Line::from(vec![
+            Span::styled("user code  ", theme.hint()),
+            Span::styled(device.user_code.clone(), theme.title()),
+        ]),
+        Line::from(vec![
+            Span::styled("go to      ", theme.hint()),
+            Span::styled(device.verification_uri.clone(), theme.accent()),
+        ]),
+        Line::raw(""),
+    ];
+    if let Some(Waiting::Poll { .. }) = run.waiting {
+        text.push(Line::styled(
+            format!(
+                "▶ polling every {} s · next poll in {countdown}",
+                run.flow.poll_interval().as_secs()
+            ),
+            theme.waiting(),
+        ));
+    }
+    let hints: &[&str] = if run.device_answered {
+        &[
+            "answered on the mock:",
+            "the next poll gets the server's verdict",
+            "y copy the code",
+        ]
+    } else {
+        &[
+            "s approve here (built-in mock)",
+            "enter polls",
+            "y copy the code",
+        ]
+    };
+    text.extend(hints.iter().map(|h| Line::styled(*h, theme.hint())));
+
+    let height = usize::from(area.height);
+    let qr = device
+        .verification_uri_complete
+        .as_deref()
+        .and_then(widgets::qr_lines)
+        .filter(|qr| qr.len() <= height)
+        .or_else(|| widgets::qr_lines(&device.verification_uri));
+    let Some(qr) = qr else {
+        let mut lines = vec![Line::raw("")];
+        lines.extend(text);
+        return lines;
+    };
+    // Scanners need dark modules on light; NO_COLOR leaves it to the terminal.
+    let scan = if app.ui.no_color {
+        Style::new()
+    } else {
+        Style::new()
+            .fg(ratatui::style::Color::Black)
+            .bg(ratatui::style::Color::White)
+    };
+    let qr_width = qr.first().map_or(0, |l| l.chars().count());
+    let text_width = usize::from(area.width).saturating_sub(qr_width + 4);
+    let mut lines = Vec::new();
+    if qr.len() < height {
+        lines.push(Line::raw(""));
+    }
+    if text_width < MIN_TEXT_BESIDE_QR {
+        // Too narrow to sit side by side: the words first, the code under them.
+        lines.extend(
+            text.into_iter()
+                .map(|l| widgets::fit(l, usize::from(area.width))),
+        );
+        lines.extend(
+            qr.into_iter()
+                .map(|l| Line::from(vec![Span::raw("  "), Span::styled(l, scan)])),
+        );
+        return lines;
+    }
+    let rows = qr.len().max(text.len());
+    let mut text = text.into_iter();
+    for row in 0..rows {
+        let mut spans = vec![Span::raw("  ")];
+        match qr.get(row) {
+            Some(l) => spans.push(Span::styled(l.clone(), scan)),
+            None => spans.push(Span::raw(" ".repeat(qr_width))),
+        }
+        spans.push(Span::raw("  "));
+        if let Some(line) = text.next() {
+            spans.extend(widgets::fit(line, text_width).spans);
+        }
+        lines.push(Line::from(spans));
+    }
+    lines
+}
+
+/// The narrowest column of words worth drawing beside the QR code.
+const MIN_TEXT_BESIDE_QR: usize = 24;
 
 /// On the verify step: each token's verdict, check by check, as the engine gave it.
 fn verdict_lines<'a>(run: &FlowRun, step: &Step, theme: &Theme) -> Vec<Line<'a>> {
