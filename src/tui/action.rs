@@ -51,6 +51,9 @@ pub enum Command {
     Userinfo,
     PasteToken,
     Read,
+    /// Make the client a failed step names as able to do it the active one, and run the
+    /// step again as that client.
+    UseOfferedClient,
 }
 
 #[derive(Debug)]

@@ -9,11 +9,13 @@ use ratatui_textarea::CursorMove;
 
 use crate::oauth::browser;
 use crate::oauth::client_auth::{AuthMethod, ClientCredentials};
+use crate::oauth::flow::tokens::DecodedToken;
 use crate::oauth::flow::{Advance, Flow, FlowConfig, FlowKind};
 use crate::oauth::redirect::LoopbackListener;
 use crate::oauth::secret::Secret;
 use crate::oauth::send_policy::{SendRefusal, SendRule};
-use crate::oauth::{RequestDraft, StepStatus};
+use crate::oauth::{RequestDraft, StepKind, StepStatus};
+use crate::profile::ClientProfile;
 use crate::tui::action::Command;
 use crate::tui::model::{
     AfterConsent, CrossHostPrompt, Cursor, FLOWS, FlowRun, FlowView, Form, FormPurpose, Overlay,
@@ -54,6 +56,7 @@ impl App {
                 &[("Redirect URL", "")],
             )),
             Command::Copy => self.copy_from_flow(),
+            Command::UseOfferedClient => self.use_offered_client(),
             other => self.not_here(other),
         }
     }
@@ -175,6 +178,9 @@ impl App {
                 let mut run = FlowRun::new(*flow, generation);
                 run.listener = listener;
                 self.flow = FlowView::Running(Box::new(run));
+                if self.send_when_ready.take() == Some(generation) {
+                    return self.send_step();
+                }
                 self.info(format!(
                     "{title}: read the request, e edits it, enter sends it"
                 ));
@@ -437,6 +443,97 @@ impl App {
         url::Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
         self.complete_redirect(url);
         Ok(())
+    }
+
+    /// When the failed step is an introspection or revocation the server refused because of
+    /// who asked (RFC 7662 §2.1 and RFC 7009 §2.1: a public client cannot authenticate; a
+    /// token belongs to the client it was issued to), a client of this server that can do it.
+    /// Read from the server's `error` code and the token's own claims, never from the words.
+    pub fn client_fix(&self) -> Option<ClientFix> {
+        let FlowView::Running(run) = &self.flow else {
+            return None;
+        };
+        let step = run
+            .flow
+            .steps()
+            .iter()
+            .find(|s| matches!(s.status, StepStatus::Failed(_)))?;
+        let rule = match step.kind {
+            StepKind::Introspect => "RFC 7662 §2.1",
+            StepKind::Revoke => "RFC 7009 §2.1",
+            _ => return None,
+        };
+        let body: serde_json::Value =
+            serde_json::from_str(step.exchange.as_ref()?.response_body.as_deref()?).ok()?;
+        let server = self.selected_server()?;
+        let current = server.selected_client()?.client_id.clone();
+        let can_authenticate =
+            |c: &ClientProfile| c.client_secret.is_some() && c.auth_method != "none";
+        let offer = |found: Option<usize>, why: String| {
+            found.map(|index| ClientFix {
+                index,
+                client_id: server.clients[index].client_id.clone(),
+                why,
+            })
+        };
+        match body.get("error")?.as_str()? {
+            "invalid_client" => offer(
+                server
+                    .clients
+                    .iter()
+                    .position(|c| c.client_id != current && can_authenticate(c)),
+                format!("it can authenticate ({rule})"),
+            ),
+            "unauthorized_client" => {
+                let token = run.flow.secrets().subject_token.as_deref()?;
+                let claims = DecodedToken::decode(token)?.claims;
+                let owner = ["client_id", "azp"]
+                    .iter()
+                    .find_map(|name| claims.get(*name)?.as_str())?;
+                offer(
+                    server
+                        .clients
+                        .iter()
+                        .position(|c| c.client_id == owner && c.client_id != current),
+                    format!("the token was issued to it ({rule})"),
+                )
+            }
+            _ => None,
+        }
+    }
+
+    /// `c` on a step the server refused because of the client: the client offered becomes
+    /// the active one, and the step goes again as that client, on the same token.
+    fn use_offered_client(&mut self) {
+        let Some(fix) = self.client_fix() else {
+            return self.info("no failed step here offers another client".into());
+        };
+        let Some(run) = self.running() else {
+            return;
+        };
+        let kind = run.flow.kind();
+        let hint = run
+            .flow
+            .steps()
+            .iter()
+            .find_map(|s| s.request.as_ref()?.param("token_type_hint"))
+            .and_then(|hint| match hint {
+                "access_token" => Some("access_token"),
+                "refresh_token" => Some("refresh_token"),
+                _ => None,
+            });
+        let Some(token) = run.flow.secrets().subject_token.clone() else {
+            return;
+        };
+        if let Some(server) = self.servers.get_mut(self.server_cursor.index) {
+            server.client_cursor.index = fix.index;
+        }
+        self.clients_command(Command::Activate);
+        let before = self.flow_generation;
+        self.start_flow(kind, Some((token, hint)), None);
+        if self.flow_generation != before {
+            self.send_when_ready = Some(self.flow_generation);
+        }
     }
 
     /// Esc with nothing to cancel: a finished or failed flow gives way to the flow list,
@@ -712,6 +809,16 @@ impl App {
         };
         Some(until.duration_since(self.now()).unwrap_or(Duration::ZERO))
     }
+}
+
+/// A client that can do what the failed step's client could not, offered by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientFix {
+    /// Its place in the server's client list.
+    pub index: usize,
+    pub client_id: String,
+    /// Why it can, with the rule: "it can authenticate (RFC 7662 §2.1)".
+    pub why: String,
 }
 
 /// The usual scopes the server lists, or none when it lists none of them.

@@ -7,7 +7,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use crate::oauth::{Exchange, RequestDraft, Step, StepKind, StepStatus};
+use crate::tui::action::Command;
 use crate::tui::app::App;
+use crate::tui::keymap::Context;
 use crate::tui::model::{FLOWS, FlowRun, FlowView, Waiting, flow_summary, flow_title};
 use crate::tui::pane::tokens;
 use crate::tui::theme::Theme;
@@ -87,7 +89,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
                 let mut lines = waiting_lines(app, run, &theme, detail_area);
                 lines.extend(verdict_lines(run, step, &theme));
                 lines.extend(warning_lines(step, &theme));
-                lines.extend(step_detail(step, app.ui.reveal, &theme));
+                lines.extend(step_detail(
+                    step,
+                    fix_line(app, &theme),
+                    app.ui.reveal,
+                    &theme,
+                ));
                 frame.render_widget(
                     ratatui::widgets::Paragraph::new(lines)
                         .wrap(ratatui::widgets::Wrap { trim: false })
@@ -333,10 +340,33 @@ fn path_of(url: &str) -> String {
     url::Url::parse(url).map_or_else(|_| url.to_string(), |u| u.path().to_string())
 }
 
-fn step_detail<'a>(step: &Step, reveal: bool, theme: &Theme) -> Vec<Line<'a>> {
+/// The fix a failed step offers, with the key that applies it as the keymap binds it.
+fn fix_line<'a>(app: &App, theme: &Theme) -> Option<Line<'a>> {
+    let fix = app.client_fix()?;
+    let key = app
+        .keymap
+        .bindings_in(Context::Flow)
+        .find(|b| b.command == Command::UseOfferedClient)?
+        .label
+        .clone();
+    Some(Line::from(vec![
+        Span::styled("→ ", theme.accent()),
+        Span::styled(key, theme.accent()),
+        Span::styled(format!(" use {}", fix.client_id), theme.title()),
+        Span::styled(format!(": {}, and send it again", fix.why), theme.hint()),
+    ]))
+}
+
+fn step_detail<'a>(
+    step: &Step,
+    fix: Option<Line<'a>>,
+    reveal: bool,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
     let mut lines = vec![Line::raw("")];
     if let StepStatus::Failed(reason) = &step.status {
         lines.push(Line::styled(format!("✗ {reason}"), theme.failure()));
+        lines.extend(fix);
     }
     if let Some(request) = &step.request {
         lines.extend(request_lines(request, reveal, theme));
