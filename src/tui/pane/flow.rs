@@ -6,6 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
+use crate::oauth::secret::is_secret_name;
 use crate::oauth::{Exchange, RequestDraft, Step, StepKind, StepStatus};
 use crate::tui::action::Command;
 use crate::tui::app::App;
@@ -87,6 +88,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
             );
             if let Some(step) = run.selected_step() {
                 let mut lines = waiting_lines(app, run, &theme, detail_area);
+                lines.extend(redirect_lines(run, step, app.ui.reveal, &theme));
+                lines.extend(claim_lines(run, app.now(), &theme));
                 lines.extend(verdict_lines(run, step, &theme));
                 lines.extend(warning_lines(step, &theme));
                 lines.extend(step_detail(
@@ -255,6 +258,59 @@ fn device_lines<'a>(
 
 /// The narrowest column of words worth drawing beside the QR code.
 const MIN_TEXT_BESIDE_QR: usize = 24;
+
+/// On the authorization step once the browser came back: the redirect's parameters as the
+/// server sent them (code, state, iss, or an error), the code masked unless revealed.
+fn redirect_lines<'a>(run: &FlowRun, step: &Step, reveal: bool, theme: &Theme) -> Vec<Line<'a>> {
+    let response = match &run.flow.outcome().authorization_response {
+        Some(response) if step.kind == StepKind::Authorize => response,
+        _ => return Vec::new(),
+    };
+    let width = response
+        .params
+        .iter()
+        .map(|(k, _)| k.len())
+        .max()
+        .unwrap_or(0);
+    let mut lines = vec![
+        Line::raw(""),
+        Line::styled("Redirected back with", theme.title()),
+    ];
+    lines.extend(response.params.iter().map(|(name, value)| {
+        let shown = if is_secret_name(name) {
+            widgets::secret(value, reveal, theme)
+        } else {
+            Span::styled(value.clone(), theme.text())
+        };
+        Line::from(vec![
+            Span::styled(format!("  {name:<width$}  "), theme.hint()),
+            shown,
+        ])
+    }));
+    lines
+}
+
+/// Where the flow ends: the claims of the tokens it got, so the result is read where it
+/// came, not only in the Tokens pane.
+fn claim_lines<'a>(run: &FlowRun, now: std::time::SystemTime, theme: &Theme) -> Vec<Line<'a>> {
+    let last = run.steps().len().saturating_sub(1);
+    if !run.flow.is_finished() || run.cursor.index != last {
+        return Vec::new();
+    }
+    let outcome = run.flow.outcome();
+    let mut lines = Vec::new();
+    for (name, token) in [
+        ("ID token", &outcome.id_token),
+        ("access token", &outcome.access_token),
+    ] {
+        if let Some(decoded) = token {
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(format!("Claims of the {name}"), theme.title()));
+            lines.extend(tokens::json_lines(&decoded.claims, now, theme));
+        }
+    }
+    lines
+}
 
 /// On the verify step: each token's verdict, check by check, as the engine gave it.
 fn verdict_lines<'a>(run: &FlowRun, step: &Step, theme: &Theme) -> Vec<Line<'a>> {
