@@ -54,6 +54,8 @@ pub enum Command {
     /// Make the client a failed step names as able to do it the active one, and run the
     /// step again as that client.
     UseOfferedClient,
+    /// Send the selected done or failed step again, to compare the answers.
+    Resend,
 }
 
 #[derive(Debug)]

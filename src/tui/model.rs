@@ -170,6 +170,15 @@ pub struct FlowRun {
     pub token_group: Option<usize>,
     /// The user approved or denied the device code in the terminal: only the poll is left.
     pub device_answered: bool,
+    /// The last step sent again, with the exchange it had before, to compare the answers.
+    pub resent: Option<Resent>,
+}
+
+/// A step sent once more: which one, and its exchange before this send.
+#[derive(Clone)]
+pub struct Resent {
+    pub step: usize,
+    pub before: Exchange,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -197,6 +206,7 @@ impl FlowRun {
             listener: None,
             token_group: None,
             device_answered: false,
+            resent: None,
         }
     }
 

@@ -623,14 +623,45 @@ impl Flow {
     /// Makes a failed step current and ready again, keeping its (possibly edited) request, so
     /// the user can change something and resend. Returns false when no step failed.
     pub fn retry(&mut self) -> bool {
-        let Some(i) = self
+        match self
             .steps
             .iter()
             .position(|s| matches!(s.status, StepStatus::Failed(_)))
-        else {
+        {
+            Some(i) => self.retry_at(i),
+            None => false,
+        }
+    }
+
+    /// Makes step `i`, done or failed, current and ready again with its request as it stands,
+    /// to send it once more and compare what comes back. The steps after it depend on its
+    /// answer: they go back to pending, and a verify step its tokens added goes (the answer
+    /// adds it again). Its last exchange stays until the new one replaces it. Returns false
+    /// when step `i` was neither done nor failed.
+    pub fn retry_at(&mut self, i: usize) -> bool {
+        let resendable = self
+            .steps
+            .get(i)
+            .is_some_and(|s| matches!(s.status, StepStatus::Done | StepStatus::Failed(_)));
+        if !resendable {
             return false;
-        };
+        }
+        let mut j = i + 1;
+        while j < self.steps.len() {
+            if self.stages[j] == Stage::VerifyTokens {
+                self.stages.remove(j);
+                self.steps.remove(j);
+                continue;
+            }
+            let step = &mut self.steps[j];
+            step.status = StepStatus::Pending;
+            step.request = None;
+            step.exchange = None;
+            step.warnings.clear();
+            j += 1;
+        }
         self.steps[i].status = StepStatus::Ready;
+        self.steps[i].warnings.clear();
         self.cursor = i;
         true
     }
@@ -1144,6 +1175,27 @@ mod tests {
         let client = ClientCredentials::confidential("app", "s", AuthMethod::ClientSecretBasic);
         let flow = Flow::client_credentials(FlowConfig::new(metadata(), client)).unwrap();
         assert_eq!(flow.steps()[0].kind, StepKind::ClientCredentials);
+    }
+
+    #[tokio::test]
+    async fn a_done_step_sent_again_puts_the_steps_after_it_back_to_pending() {
+        let http = RecordingClient::new().unwrap();
+        let mut flow = code_flow();
+        flow.advance(&http).await.unwrap();
+        let state = flow.secrets().state.clone().unwrap();
+        let back = format!(
+            "http://127.0.0.1:2/callback?code=c1&state={state}&iss=http%3A%2F%2F127.0.0.1%3A1"
+        );
+        flow.complete_redirect(&back).unwrap();
+        assert_eq!(flow.steps()[0].status, StepStatus::Done);
+        assert!(flow.steps()[1].request.is_some());
+        assert!(!flow.retry_at(1), "the token request is ready, not done");
+        assert!(flow.retry_at(0));
+        assert_eq!(flow.current(), Some(0));
+        assert_eq!(flow.steps()[0].status, StepStatus::Ready);
+        assert_eq!(flow.steps()[1].status, StepStatus::Pending);
+        assert!(flow.steps()[1].request.is_none());
+        assert!(!flow.retry_at(7), "no such step");
     }
 
     #[test]

@@ -19,7 +19,7 @@ use crate::profile::ClientProfile;
 use crate::tui::action::Command;
 use crate::tui::model::{
     AfterConsent, CrossHostPrompt, Cursor, FLOWS, FlowRun, FlowView, Form, FormPurpose, Overlay,
-    ServerEntry, SignIn, SignInStage, TokenKind, Waiting, flow_title,
+    Resent, ServerEntry, SignIn, SignInStage, TokenKind, Waiting, flow_title,
 };
 use crate::tui::outcome::SignInEnd;
 use crate::tui::pane::Pane;
@@ -57,6 +57,7 @@ impl App {
             )),
             Command::Copy => self.copy_from_flow(),
             Command::UseOfferedClient => self.use_offered_client(),
+            Command::Resend => self.resend_step(),
             other => self.not_here(other),
         }
     }
@@ -247,6 +248,16 @@ impl App {
             || step.title.clone(),
             |r| format!("{} {}", r.method, path_of(&r.url)),
         );
+        // Sent before (R, or an edit after a failure): keep the old answer to compare. The
+        // device poll is left out: polling again is its normal rhythm, not a resend.
+        if let Some(before) = &step.exchange
+            && step.kind != StepKind::PollDevice
+        {
+            run.resent = Some(Resent {
+                step: current,
+                before: before.clone(),
+            });
+        }
         run.busy = true;
         run.cursor.index = current;
         let (flow, generation) = (run.flow.clone(), run.generation);
@@ -324,6 +335,10 @@ impl App {
             .steps()
             .get(run.cursor.index)
             .and_then(|s| s.warnings.first().cloned());
+        let resent = run
+            .resent
+            .as_ref()
+            .is_some_and(|r| r.step == run.cursor.index);
         run.flow = flow;
         run.busy = false;
         run.waiting = None;
@@ -377,6 +392,12 @@ impl App {
                 .spawn("device polling", work::poll_after(wait, generation));
         }
         self.harvest_tokens();
+        let message = match message {
+            Ok(text) if resent => Ok(format!(
+                "{text} · sent again: 4 shows the answer before beside this one"
+            )),
+            other => other,
+        };
         match message {
             Ok(text) => match warning {
                 Some(warning) => self.info(format!("{text} · warning: {warning}")),
@@ -568,14 +589,45 @@ impl App {
         }
     }
 
+    /// `R`: the selected step, done or failed, goes again as it stands (edited or not).
+    fn resend_step(&mut self) {
+        let Some(run) = self.running() else {
+            return self.info("choose a flow first (enter)".into());
+        };
+        if run.busy {
+            return self.info("the step is on its way (esc cancels)".into());
+        }
+        let i = run.cursor.index;
+        let kind = run.flow.steps().get(i).map(|s| s.kind);
+        let ready_now = run.flow.current() == Some(i);
+        match kind {
+            Some(StepKind::Authorize) => self.info(
+                "the browser step is not sent again: n starts a new flow with a new state".into(),
+            ),
+            Some(_) if ready_now => self.send_step(),
+            Some(_) if run.flow.retry_at(i) => self.send_step(),
+            _ => self.info("R sends a done or failed step again; this one has not gone".into()),
+        }
+    }
+
+    /// Opens the editor on the selected step's request: the current one, or a done or failed
+    /// one, which becomes current again once the edit is kept (see `apply_request_edit`).
     fn edit_request(&mut self) {
         let Some(run) = self.running() else {
             return self.info("choose a flow first (enter)".into());
         };
-        let draft = run
-            .flow
-            .current()
-            .and_then(|i| run.flow.steps()[i].request.clone());
+        let selected = run.steps().get(run.cursor.index);
+        let sent_before = selected.is_some_and(|s| {
+            s.kind != StepKind::Authorize
+                && matches!(s.status, StepStatus::Done | StepStatus::Failed(_))
+        });
+        let draft = if sent_before {
+            selected.and_then(|s| s.request.clone())
+        } else {
+            run.flow
+                .current()
+                .and_then(|i| run.flow.steps()[i].request.clone())
+        };
         match draft {
             Some(draft) if !run.busy => {
                 let text = request_text::to_text(&draft, self.ui.reveal);
@@ -598,11 +650,24 @@ impl App {
 
     pub(super) fn apply_request_edit(&mut self, text: &str) -> Result<(), String> {
         let run = self.running().ok_or("no flow is running")?;
+        let selected = run.cursor.index;
+        let original = run
+            .steps()
+            .get(selected)
+            .filter(|s| matches!(s.status, StepStatus::Done | StepStatus::Failed(_)))
+            .or_else(|| run.flow.current().map(|i| &run.flow.steps()[i]))
+            .and_then(|s| s.request.clone())
+            .ok_or("no request to edit at this step")?;
+        // Checked before the step changes state, so a bad edit leaves the flow as it was.
+        let edited = request_text::apply(&original, text).map_err(|e| e.to_string())?;
+        if run.flow.current() != Some(selected) {
+            run.flow.retry_at(selected);
+        }
         let draft = run
             .flow
             .draft_mut()
             .ok_or("no request to edit at this step")?;
-        *draft = request_text::apply(draft, text).map_err(|e| e.to_string())?;
+        *draft = edited;
         self.success("request changed; enter sends it as shown".into());
         Ok(())
     }

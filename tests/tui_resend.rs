@@ -1,0 +1,78 @@
+//! `R` sends a done step again, as it stands or after an edit, and the exchange pane shows
+//! the answer before beside the answer now, marking the lines only in one of them. Keys
+//! replayed through the real loop on the mock.
+
+mod tui_support;
+
+use oauthscope::mock::{MockConfig, MockServer};
+use oauthscope::profile::ClientProfile;
+use oauthscope::tui::app::Settings;
+use tui_support::Harness;
+
+/// The rows of the comparison that mark `text` as only in the first (`-`) or second (`+`)
+/// answer.
+fn marked(screen: &str, mark: char, text: &str) -> bool {
+    screen.lines().any(|line| {
+        line.split(['│', '┃'])
+            .any(|cell| cell.trim_start().starts_with(mark) && cell.contains(text))
+    })
+}
+
+#[tokio::test]
+async fn a_step_sent_again_is_compared_with_its_answer_before() {
+    let mock = MockServer::start(MockConfig::demo()).await.unwrap();
+    let clients = vec![ClientProfile {
+        client_id: "demo-confidential".into(),
+        client_secret: Some("demo-secret".into()),
+        auth_method: "client_secret_basic".into(),
+        ..ClientProfile::default()
+    }];
+    let settings = Settings {
+        built_in: Some((mock.issuer().to_string(), clients)),
+        ..Settings::in_memory()
+    };
+    let harness = Harness::start(settings, 160, 50);
+    harness.wait_for("discovered Built-in mock").await;
+    harness.press("3");
+    for _ in 0..3 {
+        harness.press("j");
+    }
+    harness.press("enter");
+    harness.wait_for("Get a token as the client").await;
+    harness.press("enter");
+    harness.wait_for("the next request is ready").await;
+
+    // The token request again, as it was: a new token, masked alike but not the same.
+    harness.press("g");
+    harness.press("R");
+    harness
+        .wait_for("sent again: 4 shows the answer before")
+        .await;
+    harness.press("4");
+    let screen = harness.wait_for("Sent again").await;
+    assert!(marked(&screen, '-', "\"access_token\""), "{screen}");
+    assert!(marked(&screen, '+', "\"access_token\""), "{screen}");
+    assert!(
+        !marked(&screen, '-', "\"token_type\""),
+        "a line in both:\n{screen}"
+    );
+
+    // Then with an edit: one scope asked for, and the answer says so.
+    harness.press("3");
+    harness.press("g");
+    harness.press("e");
+    harness.wait_for("Edit the request").await;
+    harness.press("enter");
+    harness.type_text("scope = api:read");
+    harness.press("ctrl-s");
+    harness.wait_for("request changed").await;
+    harness.press("R");
+    harness
+        .wait_for("sent again: 4 shows the answer before")
+        .await;
+    harness.press("4");
+    let screen = harness.wait_for("Sent again").await;
+    assert!(marked(&screen, '+', "api:read"), "{screen}");
+    harness.finish().await;
+    mock.shutdown().await;
+}
