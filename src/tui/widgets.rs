@@ -363,7 +363,7 @@ mod tests {
             for x in 0..code.width() {
                 let row = (y + QR_QUIET_MODULES) / 2;
                 let cell = lines[row].chars().nth(x + QR_QUIET_MODULES).unwrap();
-                let top = (y + QR_QUIET_MODULES) % 2 == 0;
+                let top = (y + QR_QUIET_MODULES).is_multiple_of(2);
                 let dark = match cell {
                     '█' => true,
                     '▀' => top,

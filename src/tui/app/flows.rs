@@ -812,11 +812,11 @@ impl App {
         );
     }
 
-    pub(super) fn sign_in_page(&mut self, result: Result<Page, String>) {
+    pub(super) fn sign_in_page(&mut self, result: Result<Box<Page>, String>) {
         let Some(Overlay::SignIn(sign_in)) = &mut self.ui.overlay else {
             return;
         };
-        match result {
+        match result.map(|page| *page) {
             Ok(page) if page.is_consent => sign_in.stage = SignInStage::Consent { page },
             Ok(page) if !page.users.is_empty() => {
                 sign_in.stage = SignInStage::PickUser {
