@@ -5,58 +5,7 @@
 
 mod tui_support;
 
-use oauthscope::mock::{MockConfig, MockServer, RunningMock};
-use oauthscope::profile::ClientProfile;
-use oauthscope::tui::app::Settings;
-use tui_support::Harness;
-
-async fn mock() -> RunningMock {
-    MockServer::start(MockConfig::demo())
-        .await
-        .expect("the mock starts")
-}
-
-async fn app_on_mock(mock: &RunningMock) -> Harness {
-    let clients = vec![
-        ClientProfile {
-            client_id: "demo-public".into(),
-            auth_method: "none".into(),
-            ..ClientProfile::default()
-        },
-        ClientProfile {
-            client_id: "demo-confidential".into(),
-            client_secret: Some("demo-secret".into()),
-            auth_method: "client_secret_basic".into(),
-            ..ClientProfile::default()
-        },
-    ];
-    let settings = Settings {
-        built_in: Some((mock.issuer().to_string(), clients)),
-        ..Settings::in_memory()
-    };
-    let harness = Harness::start(settings, 140, 50);
-    harness.wait_for("discovered Built-in mock").await;
-    harness
-}
-
-/// The code flow as demo-public, signed in as alice in the terminal, up to its tokens.
-async fn tokens_of_demo_public(harness: &Harness) {
-    harness.press("3");
-    harness.press("enter");
-    harness.wait_for("e edits it, enter sends it").await;
-    harness.press("enter");
-    harness.wait_for("waiting for the redirect").await;
-    harness.press("s");
-    harness.wait_for("Sign in as:").await;
-    harness.press("enter");
-    harness.wait_for("a approve").await;
-    harness.press("a");
-    harness.wait_for("state/iss check out").await;
-    harness.press("enter");
-    harness.wait_for("the next request is ready").await;
-    harness.press("enter");
-    harness.wait_for("flow complete").await;
-}
+use tui_support::on_mock::{app_on_mock, code_flow_tokens, confidential, mock, public};
 
 /// The header names the active client after the server and issuer.
 fn active_client(screen: &str) -> &str {
@@ -71,8 +20,8 @@ fn active_client(screen: &str) -> &str {
 #[tokio::test]
 async fn a_public_client_refused_introspection_offers_the_confidential_one() {
     let mock = mock().await;
-    let harness = app_on_mock(&mock).await;
-    tokens_of_demo_public(&harness).await;
+    let harness = app_on_mock(&mock, vec![public(), confidential()], 140, 50).await;
+    code_flow_tokens(&harness).await;
     harness.press("5");
     harness.press("g");
     harness.press("i");
@@ -95,8 +44,8 @@ async fn a_public_client_refused_introspection_offers_the_confidential_one() {
 #[tokio::test]
 async fn revoking_another_clients_token_offers_the_client_it_was_issued_to() {
     let mock = mock().await;
-    let harness = app_on_mock(&mock).await;
-    tokens_of_demo_public(&harness).await;
+    let harness = app_on_mock(&mock, vec![public(), confidential()], 140, 50).await;
+    code_flow_tokens(&harness).await;
     harness.press("2");
     harness.press("j");
     harness.press("enter");

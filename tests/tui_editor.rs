@@ -5,10 +5,9 @@
 mod tui_support;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use oauthscope::mock::{MockConfig, MockServer, RunningMock};
+use oauthscope::mock::RunningMock;
 use oauthscope::oauth::client_auth::{AuthMethod, ClientCredentials};
 use oauthscope::oauth::flow::{Flow, FlowConfig};
-use oauthscope::profile::ClientProfile;
 use oauthscope::tui::action::{Action, Command};
 use oauthscope::tui::app::{App, Settings};
 use oauthscope::tui::model::ServerState;
@@ -17,17 +16,9 @@ use oauthscope::wire::ServerMetadata;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tui_support::Harness;
+use tui_support::on_mock::{app_on_mock, confidential, mock, pick_flow};
 
 const ISSUER: &str = "http://127.0.0.1:9000";
-
-fn confidential() -> ClientProfile {
-    ClientProfile {
-        client_id: "demo-confidential".into(),
-        client_secret: Some("demo-secret".into()),
-        auth_method: "client_secret_basic".into(),
-        ..ClientProfile::default()
-    }
-}
 
 /// The app with a client credentials request ready, on a server described by hand.
 fn app_with_a_request() -> App {
@@ -89,26 +80,10 @@ fn the_editor_shows_one_header_or_parameter_a_line() {
     }
 }
 
-async fn mock() -> RunningMock {
-    MockServer::start(MockConfig::demo())
-        .await
-        .expect("the mock starts")
-}
-
 /// The app on the mock, as the confidential client, with the client credentials request ready.
 async fn client_credentials_ready(mock: &RunningMock) -> Harness {
-    let settings = Settings {
-        built_in: Some((mock.issuer().to_string(), vec![confidential()])),
-        ..Settings::in_memory()
-    };
-    let harness = Harness::start(settings, 100, 30);
-    harness.wait_for("discovered Built-in mock").await;
-    harness.press("3");
-    harness.press("g");
-    for _ in 0..3 {
-        harness.press("j");
-    }
-    harness.press("enter");
+    let harness = app_on_mock(mock, vec![confidential()], 100, 30).await;
+    pick_flow(&harness, 3);
     harness.wait_for("Get a token as the client").await;
     harness
 }

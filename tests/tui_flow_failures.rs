@@ -5,34 +5,7 @@
 mod tui_support;
 
 use crossterm::event::Event;
-use oauthscope::mock::{MockConfig, MockServer, RunningMock};
-use oauthscope::profile::ClientProfile;
-use oauthscope::tui::app::Settings;
-use tui_support::Harness;
-
-async fn mock() -> RunningMock {
-    MockServer::start(MockConfig::demo())
-        .await
-        .expect("the mock starts")
-}
-
-async fn app_on_mock(mock: &RunningMock, client: ClientProfile) -> Harness {
-    let settings = Settings {
-        built_in: Some((mock.issuer().to_string(), vec![client])),
-        ..Settings::in_memory()
-    };
-    let harness = Harness::start(settings, 80, 24);
-    harness.wait_for("discovered Built-in mock").await;
-    harness
-}
-
-fn public() -> ClientProfile {
-    ClientProfile {
-        client_id: "demo-public".into(),
-        auth_method: "none".into(),
-        ..ClientProfile::default()
-    }
-}
+use tui_support::on_mock::{app_on_mock, confidential, mock, public};
 
 /// The text of the screen inside the pane borders, as one line of words: wrapped text reads
 /// as it was written.
@@ -50,7 +23,7 @@ fn words(screen: &str) -> String {
 #[tokio::test]
 async fn a_failed_step_keeps_the_cursor_and_shows_its_whole_error() {
     let mock = mock().await;
-    let harness = app_on_mock(&mock, public()).await;
+    let harness = app_on_mock(&mock, vec![public()], 80, 24).await;
     harness.press("3");
     harness.press("enter");
     harness.wait_for("e edits it").await;
@@ -94,13 +67,7 @@ async fn a_failed_step_keeps_the_cursor_and_shows_its_whole_error() {
 #[tokio::test]
 async fn esc_on_a_finished_flow_returns_to_the_flow_list() {
     let mock = mock().await;
-    let confidential = ClientProfile {
-        client_id: "demo-confidential".into(),
-        client_secret: Some("demo-secret".into()),
-        auth_method: "client_secret_basic".into(),
-        ..ClientProfile::default()
-    };
-    let harness = app_on_mock(&mock, confidential).await;
+    let harness = app_on_mock(&mock, vec![confidential()], 80, 24).await;
     harness.press("3");
     for _ in 0..3 {
         harness.press("j");

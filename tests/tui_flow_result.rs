@@ -4,10 +4,7 @@
 
 mod tui_support;
 
-use oauthscope::mock::{MockConfig, MockServer};
-use oauthscope::profile::ClientProfile;
-use oauthscope::tui::app::Settings;
-use tui_support::Harness;
+use tui_support::on_mock::{app_on_mock, code_flow_tokens, mock, public};
 
 /// The line on screen that holds `label` as a row label (`  code   …`).
 fn row<'a>(screen: &'a str, label: &str) -> &'a str {
@@ -20,33 +17,10 @@ fn row<'a>(screen: &'a str, label: &str) -> &'a str {
 
 #[tokio::test]
 async fn the_last_step_shows_the_claims_and_the_first_the_redirect() {
-    let mock = MockServer::start(MockConfig::demo()).await.unwrap();
-    let clients = vec![ClientProfile {
-        client_id: "demo-public".into(),
-        auth_method: "none".into(),
-        ..ClientProfile::default()
-    }];
-    let settings = Settings {
-        built_in: Some((mock.issuer().to_string(), clients)),
-        ..Settings::in_memory()
-    };
-    let harness = Harness::start(settings, 140, 50);
-    harness.wait_for("discovered Built-in mock").await;
-    harness.press("3");
-    harness.press("enter");
-    harness.wait_for("e edits it, enter sends it").await;
-    harness.press("enter");
-    harness.wait_for("waiting for the redirect").await;
-    harness.press("s");
-    harness.wait_for("Sign in as:").await;
-    harness.press("enter");
-    harness.wait_for("a approve").await;
-    harness.press("a");
-    harness.wait_for("state/iss check out").await;
-    harness.press("enter");
-    harness.wait_for("the next request is ready").await;
-    harness.press("enter");
-    let screen = harness.wait_for("flow complete").await;
+    let mock = mock().await;
+    let harness = app_on_mock(&mock, vec![public()], 140, 50).await;
+    code_flow_tokens(&harness).await;
+    let screen = harness.screen();
     assert!(screen.contains("Claims of the ID token"), "{screen}");
     assert!(screen.contains("alice@example.com"), "{screen}");
     assert!(

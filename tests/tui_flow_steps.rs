@@ -4,58 +4,12 @@
 
 mod tui_support;
 
-use oauthscope::mock::{MockConfig, MockServer, RunningMock};
-use oauthscope::profile::ClientProfile;
-use oauthscope::tui::app::Settings;
-use tui_support::Harness;
-
-async fn mock() -> RunningMock {
-    MockServer::start(MockConfig::demo())
-        .await
-        .expect("the mock starts")
-}
-
-fn clients() -> Vec<ClientProfile> {
-    vec![
-        ClientProfile {
-            client_id: "demo-public".into(),
-            auth_method: "none".into(),
-            ..ClientProfile::default()
-        },
-        ClientProfile {
-            client_id: "demo-confidential".into(),
-            client_secret: Some("demo-secret".into()),
-            auth_method: "client_secret_basic".into(),
-            ..ClientProfile::default()
-        },
-    ]
-}
-
-async fn app_on_mock(mock: &RunningMock, clients: Vec<ClientProfile>) -> Harness {
-    let settings = Settings {
-        built_in: Some((mock.issuer().to_string(), clients)),
-        ..Settings::in_memory()
-    };
-    let harness = Harness::start(settings, 140, 50);
-    harness.wait_for("discovered Built-in mock").await;
-    harness
-}
-
-/// Picks the flow at `index` in the picker (0 = authorization code).
-fn pick_flow(harness: &Harness, index: usize) {
-    harness.press("3");
-    harness.press("n");
-    harness.press("g");
-    for _ in 0..index {
-        harness.press("j");
-    }
-    harness.press("enter");
-}
+use tui_support::on_mock::{app_on_mock, confidential, mock, pick_flow, public};
 
 #[tokio::test]
 async fn the_device_hints_go_once_answered_and_once_the_tokens_came() {
     let mock = mock().await;
-    let harness = app_on_mock(&mock, clients()).await;
+    let harness = app_on_mock(&mock, vec![public()], 140, 50).await;
     pick_flow(&harness, 2);
     harness.wait_for("Ask for a device code").await;
     harness.press("enter");
@@ -82,7 +36,7 @@ async fn the_device_hints_go_once_answered_and_once_the_tokens_came() {
 #[tokio::test]
 async fn client_credentials_verification_speaks_of_the_access_token_only() {
     let mock = mock().await;
-    let harness = app_on_mock(&mock, clients().split_off(1)).await;
+    let harness = app_on_mock(&mock, vec![confidential()], 140, 50).await;
     pick_flow(&harness, 3);
     harness.wait_for("Get a token as the client").await;
     harness.press("enter");

@@ -4,10 +4,7 @@
 
 mod tui_support;
 
-use oauthscope::mock::{MockConfig, MockServer};
-use oauthscope::profile::ClientProfile;
-use oauthscope::tui::app::Settings;
-use tui_support::Harness;
+use tui_support::on_mock::{app_on_mock, confidential, mock, pick_flow};
 
 /// The rows of the comparison that mark `text` as only in the first (`-`) or second (`+`)
 /// answer.
@@ -20,24 +17,9 @@ fn marked(screen: &str, mark: char, text: &str) -> bool {
 
 #[tokio::test]
 async fn a_step_sent_again_is_compared_with_its_answer_before() {
-    let mock = MockServer::start(MockConfig::demo()).await.unwrap();
-    let clients = vec![ClientProfile {
-        client_id: "demo-confidential".into(),
-        client_secret: Some("demo-secret".into()),
-        auth_method: "client_secret_basic".into(),
-        ..ClientProfile::default()
-    }];
-    let settings = Settings {
-        built_in: Some((mock.issuer().to_string(), clients)),
-        ..Settings::in_memory()
-    };
-    let harness = Harness::start(settings, 160, 50);
-    harness.wait_for("discovered Built-in mock").await;
-    harness.press("3");
-    for _ in 0..3 {
-        harness.press("j");
-    }
-    harness.press("enter");
+    let mock = mock().await;
+    let harness = app_on_mock(&mock, vec![confidential()], 160, 50).await;
+    pick_flow(&harness, 3);
     harness.wait_for("Get a token as the client").await;
     harness.press("enter");
     harness.wait_for("the next request is ready").await;

@@ -4,12 +4,11 @@
 
 mod tui_support;
 
-use oauthscope::mock::{MockConfig, MockServer, RunningMock};
+use oauthscope::mock::RunningMock;
 use oauthscope::oauth::RecordingClient;
 use oauthscope::oauth::client_auth::ClientCredentials;
 use oauthscope::oauth::discovery::discover;
 use oauthscope::oauth::flow::{Advance, Flow, FlowConfig};
-use oauthscope::profile::ClientProfile;
 use oauthscope::tui::action::Action;
 use oauthscope::tui::app::{App, Settings};
 use oauthscope::tui::model::{Cursor, Overlay, SignIn, SignInStage};
@@ -17,13 +16,7 @@ use oauthscope::tui::sign_in::{Page, read_page};
 use oauthscope::tui::view;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use tui_support::Harness;
-
-async fn mock() -> RunningMock {
-    MockServer::start(MockConfig::demo())
-        .await
-        .expect("the mock starts")
-}
+use tui_support::on_mock::{app_on_mock, mock, pick_flow, public};
 
 /// The mock's login page for a code flow of demo-public, and its consent page after alice.
 async fn mock_pages(mock: &RunningMock) -> (Page, Page) {
@@ -65,13 +58,8 @@ async fn mock_pages(mock: &RunningMock) -> (Page, Page) {
 }
 
 fn app_with(stage: SignInStage) -> App {
-    let clients = vec![ClientProfile {
-        client_id: "demo-public".into(),
-        auth_method: "none".into(),
-        ..ClientProfile::default()
-    }];
     let settings = Settings {
-        built_in: Some(("http://127.0.0.1:9000".into(), clients)),
+        built_in: Some(("http://127.0.0.1:9000".into(), vec![public()])),
         ..Settings::in_memory()
     };
     let (mut app, _rx) = App::new(settings);
@@ -142,19 +130,8 @@ async fn the_sign_in_dialog_shows_who_asks_the_scopes_and_the_users() {
 #[tokio::test]
 async fn enter_signs_in_as_the_chosen_user_and_a_approves() {
     let mock = mock().await;
-    let clients = vec![ClientProfile {
-        client_id: "demo-public".into(),
-        auth_method: "none".into(),
-        ..ClientProfile::default()
-    }];
-    let settings = Settings {
-        built_in: Some((mock.issuer().to_string(), clients)),
-        ..Settings::in_memory()
-    };
-    let harness = Harness::start(settings, 80, 24);
-    harness.wait_for("discovered Built-in mock").await;
-    harness.press("3");
-    harness.press("enter");
+    let harness = app_on_mock(&mock, vec![public()], 80, 24).await;
+    pick_flow(&harness, 0);
     harness.wait_for("e edits it").await;
     harness.press("enter");
     harness.wait_for("waiting for the redirect").await;

@@ -140,8 +140,8 @@ pub fn read_text(html: &str) -> String {
     }
 }
 
-/// The attributes of every `<name ...>` tag, in order.
-fn tags(html: &str, name: &str) -> Vec<Vec<(String, String)>> {
+/// Every opening `<name ...>` tag, in order: its attributes, and the HTML after it.
+fn opening_tags<'a>(html: &'a str, name: &str) -> Vec<(Vec<(String, String)>, &'a str)> {
     let open = format!("<{name}");
     let mut found = Vec::new();
     let mut rest = html;
@@ -153,35 +153,31 @@ fn tags(html: &str, name: &str) -> Vec<Vec<(String, String)>> {
             continue;
         }
         let end = after.find('>').unwrap_or(after.len());
-        found.push(attributes(&after[..end]));
-        rest = &after[end..];
+        rest = after.get(end + 1..).unwrap_or_default();
+        found.push((attributes(&after[..end]), rest));
     }
     found
+}
+
+/// The attributes of every `<name ...>` tag, in order.
+fn tags(html: &str, name: &str) -> Vec<Vec<(String, String)>> {
+    opening_tags(html, name)
+        .into_iter()
+        .map(|(attrs, _)| attrs)
+        .collect()
 }
 
 /// The attributes and inner HTML of every `<name ...>…</name>` element, in order. Elements
 /// of the same name do not nest on the mock's pages; one left open ends with the page.
 fn elements(html: &str, name: &str) -> Vec<(Vec<(String, String)>, String)> {
-    let open = format!("<{name}");
     let close = format!("</{name}>");
-    let mut found = Vec::new();
-    let mut rest = html;
-    while let Some(start) = rest.find(&open) {
-        let after = &rest[start + open.len()..];
-        if !after.starts_with(|c: char| c.is_whitespace() || c == '>' || c == '/') {
-            rest = after;
-            continue;
-        }
-        let Some(end) = after.find('>') else {
-            break;
-        };
-        let attrs = attributes(&after[..end]);
-        let body = &after[end + 1..];
-        let inner_end = body.find(&close).unwrap_or(body.len());
-        found.push((attrs, body[..inner_end].to_string()));
-        rest = &body[inner_end..];
-    }
-    found
+    opening_tags(html, name)
+        .into_iter()
+        .map(|(attrs, after)| {
+            let inner = after.find(&close).map_or(after, |end| &after[..end]);
+            (attrs, inner.to_string())
+        })
+        .collect()
 }
 
 /// `key="value"` pairs of a tag body (double or single quotes), values unescaped.

@@ -47,7 +47,10 @@ use crate::oauth::redirect::{
     AuthorizationResponse, ExpectedResponse, check_authorization_response, parse_redirect_url,
 };
 use crate::oauth::send_policy::{self, CrossHostConsent, SendRefusal};
-use crate::oauth::step::{RequestDraft, Step, StepKind, StepStatus};
+use crate::oauth::step::{RequestDraft, Step, StepStatus};
+// The stages of a flow are the public kinds of its steps; what each one builds, sends and
+// explains lives here, beside the stepper.
+use crate::oauth::step::StepKind as Stage;
 use crate::oauth::time;
 use crate::wire::{DeviceAuthorizationResponse, ServerMetadata, TokenResponse};
 
@@ -223,21 +226,6 @@ pub enum Advance {
     Finished,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Stage {
-    PushAuthorization,
-    Authorize,
-    ExchangeCode,
-    DeviceAuthorize,
-    PollDevice,
-    RefreshToken,
-    ClientCredentials,
-    Introspect,
-    Revoke,
-    Userinfo,
-    VerifyTokens,
-}
-
 impl Stage {
     fn step(self) -> Step {
         let (title, explanation) = match self {
@@ -303,24 +291,7 @@ impl Stage {
                  (RFC 9068).",
             ),
         };
-        Step::new(self.kind(), title, explanation)
-    }
-
-    /// The public name of the stage, carried on its step.
-    fn kind(self) -> StepKind {
-        match self {
-            Stage::PushAuthorization => StepKind::PushAuthorization,
-            Stage::Authorize => StepKind::Authorize,
-            Stage::ExchangeCode => StepKind::ExchangeCode,
-            Stage::DeviceAuthorize => StepKind::DeviceAuthorize,
-            Stage::PollDevice => StepKind::PollDevice,
-            Stage::RefreshToken => StepKind::RefreshToken,
-            Stage::ClientCredentials => StepKind::ClientCredentials,
-            Stage::Introspect => StepKind::Introspect,
-            Stage::Revoke => StepKind::Revoke,
-            Stage::Userinfo => StepKind::Userinfo,
-            Stage::VerifyTokens => StepKind::VerifyTokens,
-        }
+        Step::new(self, title, explanation)
     }
 }
 
@@ -1082,6 +1053,7 @@ impl Flow {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::oauth::StepKind;
     use crate::oauth::client_auth::AuthMethod;
 
     fn metadata() -> ServerMetadata {

@@ -6,6 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
+use crate::oauth::flow::tokens::DecodedToken;
 use crate::oauth::secret::is_secret_name;
 use crate::oauth::{Exchange, RequestDraft, Step, StepKind, StepStatus};
 use crate::tui::action::Command;
@@ -297,6 +298,19 @@ fn claim_lines<'a>(run: &FlowRun, now: std::time::SystemTime, theme: &Theme) -> 
     if !run.flow.is_finished() || run.cursor.index != last {
         return Vec::new();
     }
+    per_token(run, |name, decoded| {
+        let mut lines = vec![Line::styled(format!("Claims of the {name}"), theme.title())];
+        lines.extend(tokens::json_lines(&decoded.claims, now, theme));
+        lines
+    })
+}
+
+/// A section for each token the flow got (the ID token, then the access token), each after
+/// a blank line.
+fn per_token<'a>(
+    run: &FlowRun,
+    mut section: impl FnMut(&str, &DecodedToken) -> Vec<Line<'a>>,
+) -> Vec<Line<'a>> {
     let outcome = run.flow.outcome();
     let mut lines = Vec::new();
     for (name, token) in [
@@ -305,8 +319,7 @@ fn claim_lines<'a>(run: &FlowRun, now: std::time::SystemTime, theme: &Theme) -> 
     ] {
         if let Some(decoded) = token {
             lines.push(Line::raw(""));
-            lines.push(Line::styled(format!("Claims of the {name}"), theme.title()));
-            lines.extend(tokens::json_lines(&decoded.claims, now, theme));
+            lines.extend(section(name, decoded));
         }
     }
     lines
@@ -317,23 +330,16 @@ fn verdict_lines<'a>(run: &FlowRun, step: &Step, theme: &Theme) -> Vec<Line<'a>>
     if step.kind != StepKind::VerifyTokens || step.status != StepStatus::Done {
         return Vec::new();
     }
-    let outcome = run.flow.outcome();
-    let mut lines = Vec::new();
-    for (name, token) in [
-        ("ID token", &outcome.id_token),
-        ("access token", &outcome.access_token),
-    ] {
-        if let Some(decoded) = token {
-            lines.push(Line::raw(""));
-            lines.push(Line::styled(name, theme.title()));
-            lines.extend(
-                tokens::verification_lines(decoded, theme)
-                    .into_iter()
-                    .skip(1),
-            );
-        }
-    }
-    for note in &outcome.notes {
+    let mut lines = per_token(run, |name, decoded| {
+        let mut lines = vec![Line::styled(name.to_string(), theme.title())];
+        lines.extend(
+            tokens::verification_lines(decoded, theme)
+                .into_iter()
+                .skip(1),
+        );
+        lines
+    });
+    for note in &run.flow.outcome().notes {
         lines.push(Line::styled(format!("! {note}"), theme.waiting()));
     }
     lines
