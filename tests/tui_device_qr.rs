@@ -3,6 +3,7 @@
 //! answering fixed values, so the code (and the snapshot) does not depend on its port.
 
 mod hostile_support;
+mod tui_support;
 
 use axum::http::StatusCode;
 use axum::routing::post;
@@ -11,12 +12,8 @@ use oauthscope::oauth::client_auth::ClientCredentials;
 use oauthscope::oauth::discovery::discover;
 use oauthscope::oauth::flow::{Advance, Flow, FlowConfig};
 use oauthscope::profile::ClientProfile;
-use oauthscope::tui::action::Action;
 use oauthscope::tui::app::{App, Settings};
-use oauthscope::tui::view;
 use oauthscope::tui::widgets::qr_lines;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use serde_json::json;
 
 const VERIFICATION_URI: &str = "http://127.0.0.1:9000/device";
@@ -59,10 +56,7 @@ fn draw(flow: Flow, width: u16, height: u16) -> String {
     };
     let (mut app, _rx) = App::new(settings);
     app.show_flow(flow);
-    app.update(Action::Resize(width, height));
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|frame| view::render(&app, frame)).unwrap();
-    terminal.backend().to_string()
+    tui_support::draw::draw(&mut app, width, height)
 }
 
 #[tokio::test]

@@ -11,11 +11,9 @@ use oauthscope::oauth::flow::{Flow, FlowConfig};
 use oauthscope::tui::action::{Action, Command};
 use oauthscope::tui::app::{App, Settings};
 use oauthscope::tui::model::ServerState;
-use oauthscope::tui::view;
 use oauthscope::wire::ServerMetadata;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use tui_support::Harness;
+use tui_support::draw::draw;
 use tui_support::on_mock::{app_on_mock, confidential, mock, pick_flow};
 
 const ISSUER: &str = "http://127.0.0.1:9000";
@@ -47,13 +45,6 @@ fn app_with_a_request() -> App {
     config.scope = Some("api:read api:write".into());
     app.show_flow(Flow::client_credentials(config).unwrap());
     app
-}
-
-fn draw(app: &mut App, width: u16, height: u16) -> String {
-    app.update(Action::Resize(width, height));
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|frame| view::render(app, frame)).unwrap();
-    terminal.backend().to_string()
 }
 
 #[test]

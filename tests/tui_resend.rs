@@ -4,6 +4,7 @@
 
 mod tui_support;
 
+use tui_support::Harness;
 use tui_support::on_mock::{app_on_mock, confidential, mock, pick_flow};
 
 /// The rows of the comparison that mark `text` as only in the first (`-`) or second (`+`)
@@ -13,6 +14,16 @@ fn marked(screen: &str, mark: char, text: &str) -> bool {
         line.split(['│', '┃'])
             .any(|cell| cell.trim_start().starts_with(mark) && cell.contains(text))
     })
+}
+
+/// `R` on the selected step, then the exchange pane on its answer: the comparison.
+async fn resend_and_compare(harness: &Harness) -> String {
+    harness.press("R");
+    harness
+        .wait_for("sent again: 4 shows the answer before")
+        .await;
+    harness.press("4");
+    harness.wait_for("Sent again").await
 }
 
 #[tokio::test]
@@ -26,12 +37,7 @@ async fn a_step_sent_again_is_compared_with_its_answer_before() {
 
     // The token request again, as it was: a new token, masked alike but not the same.
     harness.press("g");
-    harness.press("R");
-    harness
-        .wait_for("sent again: 4 shows the answer before")
-        .await;
-    harness.press("4");
-    let screen = harness.wait_for("Sent again").await;
+    let screen = resend_and_compare(&harness).await;
     assert!(marked(&screen, '-', "\"access_token\""), "{screen}");
     assert!(marked(&screen, '+', "\"access_token\""), "{screen}");
     assert!(
@@ -48,12 +54,7 @@ async fn a_step_sent_again_is_compared_with_its_answer_before() {
     harness.type_text("scope = api:read");
     harness.press("ctrl-s");
     harness.wait_for("request changed").await;
-    harness.press("R");
-    harness
-        .wait_for("sent again: 4 shows the answer before")
-        .await;
-    harness.press("4");
-    let screen = harness.wait_for("Sent again").await;
+    let screen = resend_and_compare(&harness).await;
     assert!(marked(&screen, '+', "api:read"), "{screen}");
     harness.finish().await;
     mock.shutdown().await;

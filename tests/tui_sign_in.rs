@@ -9,13 +9,10 @@ use oauthscope::oauth::RecordingClient;
 use oauthscope::oauth::client_auth::ClientCredentials;
 use oauthscope::oauth::discovery::discover;
 use oauthscope::oauth::flow::{Advance, Flow, FlowConfig};
-use oauthscope::tui::action::Action;
 use oauthscope::tui::app::{App, Settings};
 use oauthscope::tui::model::{Cursor, Overlay, SignIn, SignInStage};
 use oauthscope::tui::sign_in::{Page, read_page};
-use oauthscope::tui::view;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use tui_support::draw::draw;
 use tui_support::on_mock::{app_on_mock, mock, pick_flow, public};
 
 /// The mock's login page for a code flow of demo-public, and its consent page after alice.
@@ -69,13 +66,6 @@ fn app_with(stage: SignInStage) -> App {
         error: None,
     }));
     app
-}
-
-fn draw(app: &mut App, width: u16, height: u16) -> String {
-    app.update(Action::Resize(width, height));
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|frame| view::render(app, frame)).unwrap();
-    terminal.backend().to_string()
 }
 
 #[tokio::test]
