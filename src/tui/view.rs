@@ -216,7 +216,7 @@ fn form_popup(form: &Form, frame: &mut Frame, area: Rect, theme: &Theme) {
         lines.push(Line::styled(format!("✗ {error}"), theme.failure()));
     }
     let submit = if form.multiline {
-        "ctrl-s keep"
+        "ctrl-s submit"
     } else {
         "enter submit · tab next field"
     };

@@ -633,7 +633,7 @@ impl App {
                 let text = request_text::to_text(&draft, self.ui.reveal);
                 let mut form = Form::editor(
                     FormPurpose::EditRequest,
-                    "Edit the request · ctrl-s keeps it · esc discards",
+                    "Edit the request · ↑↓ move between lines",
                     "one header (Name: value) or parameter (name = value) a line",
                     &text,
                 );
