@@ -61,4 +61,4 @@ pub mod time;
 pub use error::EngineError;
 pub use exchange::Exchange;
 pub use http::{ExchangeLog, RecordingClient};
-pub use step::{RequestDraft, Step, StepStatus};
+pub use step::{RequestDraft, Step, StepKind, StepStatus};

@@ -137,8 +137,38 @@ impl fmt::Debug for RequestDraft {
     }
 }
 
+/// What a step does, so a face can tell the verify step or the device poll from the others
+/// without reading its URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepKind {
+    /// RFC 9126 §2: the authorization parameters pushed to the PAR endpoint.
+    PushAuthorization,
+    /// RFC 6749 §4.1.1: the browser sent to the authorization endpoint; ends on the redirect.
+    Authorize,
+    /// RFC 6749 §4.1.3: the code traded for tokens.
+    ExchangeCode,
+    /// RFC 8628 §3.1: a device code and a user code asked for.
+    DeviceAuthorize,
+    /// RFC 8628 §3.4: the token endpoint polled while the user approves elsewhere.
+    PollDevice,
+    /// RFC 6749 §6.
+    RefreshToken,
+    /// RFC 6749 §4.4.
+    ClientCredentials,
+    /// RFC 7662 §2.
+    Introspect,
+    /// RFC 7009 §2.
+    Revoke,
+    /// OIDC Core §5.3.
+    Userinfo,
+    /// The tokens checked against the server's keys (OIDC Core §3.1.3.7, RFC 9068).
+    VerifyTokens,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Step {
+    pub kind: StepKind,
     pub title: String,
     /// Why this step exists, in a sentence or two, with the RFC section it follows.
     pub explanation: String,
@@ -151,8 +181,9 @@ pub struct Step {
 }
 
 impl Step {
-    pub fn new(title: &str, explanation: &str) -> Self {
+    pub fn new(kind: StepKind, title: &str, explanation: &str) -> Self {
         Step {
+            kind,
             title: title.to_string(),
             explanation: explanation.to_string(),
             request: None,

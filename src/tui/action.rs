@@ -51,6 +51,11 @@ pub enum Command {
     Userinfo,
     PasteToken,
     Read,
+    /// Make the client a failed step names as able to do it the active one, and run the
+    /// step again as that client.
+    UseOfferedClient,
+    /// Send the selected done or failed step again, to compare the answers.
+    Resend,
 }
 
 #[derive(Debug)]

@@ -168,6 +168,17 @@ pub struct FlowRun {
     pub listener: Option<LoopbackListener>,
     /// The tokens pane entries this flow added, updated when verification comes in.
     pub token_group: Option<usize>,
+    /// The user approved or denied the device code in the terminal: only the poll is left.
+    pub device_answered: bool,
+    /// The last step sent again, with the exchange it had before, to compare the answers.
+    pub resent: Option<Resent>,
+}
+
+/// A step sent once more: which one, and its exchange before this send.
+#[derive(Clone)]
+pub struct Resent {
+    pub step: usize,
+    pub before: Exchange,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -194,6 +205,8 @@ impl FlowRun {
             waiting: None,
             listener: None,
             token_group: None,
+            device_answered: false,
+            resent: None,
         }
     }
 
@@ -285,6 +298,17 @@ pub struct SignIn {
     pub device: bool,
     pub stage: SignInStage,
     pub error: Option<String>,
+}
+
+impl SignIn {
+    /// The keys that work at this stage, for the dialog and the footer alike.
+    pub fn keys(&self) -> &'static [(&'static str, &'static str)] {
+        match self.stage {
+            SignInStage::Loading(_) => super::sign_in::LOADING_KEYS,
+            SignInStage::PickUser { .. } => super::sign_in::PICK_USER_KEYS,
+            SignInStage::Consent { .. } => super::sign_in::CONSENT_KEYS,
+        }
+    }
 }
 
 pub enum SignInStage {

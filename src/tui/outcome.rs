@@ -47,7 +47,7 @@ pub enum Outcome {
     /// The device flow's next poll is due.
     PollDue { generation: u64 },
     /// The in-terminal sign-in fetched or posted a page.
-    SignInPage { result: Result<Page, String> },
+    SignInPage { result: Result<Box<Page>, String> },
     /// The in-terminal sign-in ended: the redirect URL (authorization) or the final page
     /// text (device approval).
     SignInDone {

@@ -3,20 +3,44 @@
 //! would post. Only reading happens here; the posts go through the recording client, so the
 //! exchange log shows exactly what a browser would have sent.
 
-/// What the terminal needs from one of the mock's pages.
+/// What the terminal needs from one of the mock's pages: the form to post, and what the page
+/// shows a person (who asks, for which scopes, as whom), kept as structure to draw it so.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page {
     /// The form's target, absolute.
     pub action: String,
     /// The sign-in transaction id (the hidden `tx` input).
     pub tx: Option<String>,
-    /// The users offered as buttons (`<button name="username" value="alice">`).
-    pub users: Vec<String>,
+    /// The page's heading (`Sign in`, `Allow access?`).
+    pub heading: String,
+    /// The client asking (`<strong>` in "… wants to access your account").
+    pub client_name: Option<String>,
+    /// The scopes asked for (the page's list items).
+    pub scopes: Vec<String>,
+    /// On the consent page: who is signed in ("Alice Liddell (alice)").
+    pub signed_in_as: Option<String>,
+    /// On the device consent page: the user code being approved.
+    pub user_code: Option<String>,
+    /// The users offered as buttons (`<button name="username" value="alice">Alice</button>`).
+    pub users: Vec<PageUser>,
     /// True for the consent page (it has `decision` buttons).
     pub is_consent: bool,
-    /// Visible text, tags removed, for showing what the page says (e.g. the scopes asked).
+    /// Visible text, tags removed, for saying what an unexpected page says.
     pub text: String,
 }
+
+/// A user the login page offers: what is posted, and the name shown on the button.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageUser {
+    pub username: String,
+    pub label: String,
+}
+
+/// The keys of the sign-in dialog at each stage, as the dialog and the footer both show them.
+pub const PICK_USER_KEYS: &[(&str, &str)] =
+    &[("j/k", "choose"), ("enter", "sign in"), ("esc", "cancel")];
+pub const CONSENT_KEYS: &[(&str, &str)] = &[("a", "approve"), ("d", "deny"), ("esc", "cancel")];
+pub const LOADING_KEYS: &[(&str, &str)] = &[("esc", "cancel")];
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PageError {
@@ -42,17 +66,63 @@ pub fn read_page(html: &str, base: &str) -> Result<Page, PageError> {
             .flatten()
     });
     let buttons = tags(html, "button");
-    let users = buttons
-        .iter()
-        .filter(|attrs| attr(attrs, "name").as_deref() == Some("username"))
-        .filter_map(|attrs| attr(attrs, "value"))
+    let users = elements(html, "button")
+        .into_iter()
+        .filter(|(attrs, _)| attr(attrs, "name").as_deref() == Some("username"))
+        .filter_map(|(attrs, inner)| {
+            let username = attr(&attrs, "value")?;
+            let label = visible_text(&inner);
+            let label = if label.is_empty() {
+                username.clone()
+            } else {
+                label
+            };
+            Some(PageUser { username, label })
+        })
         .collect();
     let is_consent = buttons
         .iter()
         .any(|attrs| attr(attrs, "name").as_deref() == Some("decision"));
+    let paragraphs = elements(html, "p");
+    let paragraph_with = |words: &str| {
+        paragraphs
+            .iter()
+            .map(|(_, inner)| inner)
+            .find(|inner| visible_text(inner).contains(words))
+    };
+    let client_name = paragraph_with("wants to access")
+        .and_then(|p| elements(p, "strong").into_iter().next())
+        .map(|(_, inner)| visible_text(&inner));
+    let signed_in_as = paragraph_with("Signed in as").map(|p| {
+        let text = visible_text(p);
+        let who = text.trim_start_matches("Signed in as").trim();
+        // The page writes "( alice )" once tags are gone: close the parentheses up.
+        who.replace("( ", "(")
+            .replace(" )", ")")
+            .trim_end_matches('.')
+            .to_string()
+    });
+    let user_code = paragraph_with("Device code:").map(|p| {
+        visible_text(p)
+            .trim_start_matches("Device code:")
+            .trim()
+            .to_string()
+    });
     Ok(Page {
         action,
         tx,
+        heading: elements(html, "h1")
+            .first()
+            .map(|(_, inner)| visible_text(inner))
+            .unwrap_or_default(),
+        client_name,
+        scopes: elements(html, "li")
+            .iter()
+            .map(|(_, inner)| visible_text(inner))
+            .filter(|s| !s.is_empty())
+            .collect(),
+        signed_in_as,
+        user_code,
         users,
         is_consent,
         text: visible_text(html),
@@ -70,8 +140,8 @@ pub fn read_text(html: &str) -> String {
     }
 }
 
-/// The attributes of every `<name ...>` tag, in order.
-fn tags(html: &str, name: &str) -> Vec<Vec<(String, String)>> {
+/// Every opening `<name ...>` tag, in order: its attributes, and the HTML after it.
+fn opening_tags<'a>(html: &'a str, name: &str) -> Vec<(Vec<(String, String)>, &'a str)> {
     let open = format!("<{name}");
     let mut found = Vec::new();
     let mut rest = html;
@@ -83,10 +153,31 @@ fn tags(html: &str, name: &str) -> Vec<Vec<(String, String)>> {
             continue;
         }
         let end = after.find('>').unwrap_or(after.len());
-        found.push(attributes(&after[..end]));
-        rest = &after[end..];
+        rest = after.get(end + 1..).unwrap_or_default();
+        found.push((attributes(&after[..end]), rest));
     }
     found
+}
+
+/// The attributes of every `<name ...>` tag, in order.
+fn tags(html: &str, name: &str) -> Vec<Vec<(String, String)>> {
+    opening_tags(html, name)
+        .into_iter()
+        .map(|(attrs, _)| attrs)
+        .collect()
+}
+
+/// The attributes and inner HTML of every `<name ...>…</name>` element, in order. Elements
+/// of the same name do not nest on the mock's pages; one left open ends with the page.
+fn elements(html: &str, name: &str) -> Vec<(Vec<(String, String)>, String)> {
+    let close = format!("</{name}>");
+    opening_tags(html, name)
+        .into_iter()
+        .map(|(attrs, after)| {
+            let inner = after.find(&close).map_or(after, |end| &after[..end]);
+            (attrs, inner.to_string())
+        })
+        .collect()
 }
 
 /// `key="value"` pairs of a tag body (double or single quotes), values unescaped.
@@ -130,7 +221,7 @@ fn unescape(text: &str) -> String {
         .replace("&amp;", "&")
 }
 
-/// The page's text with tags, styles and extra whitespace removed.
+/// The text of a page or fragment with tags, styles and extra whitespace removed.
 fn visible_text(html: &str) -> String {
     let body = html
         .find("<body")
@@ -159,15 +250,19 @@ mod tests {
     use super::*;
 
     const LOGIN: &str = r#"<!doctype html><html><head><style>form{margin:1rem}</style></head><body><main>
-<h1>Sign in</h1><p><strong>demo-public</strong> wants to sign you in.</p>
+<h1>Sign in</h1><p><strong>Demo &amp; co</strong> wants to access your account.</p>
+<p>It asks for:</p><ul><li><code>openid</code></li><li><code>email</code></li></ul>
 <form method="post" action="/login"><input type="hidden" name="tx" value="tx&amp;123"><p>Sign in as</p>
-<button type="submit" name="username" value="alice">Alice</button>
-<button type="submit" name="username" value="bob">Bob</button></form>
+<button type="submit" name="username" value="alice">Alice Liddell</button>
+<button type="submit" name="username" value="bob"></button></form>
 <form method="post" action="/login"><input type="hidden" name="tx" value="tx&amp;123">
 <input type="text" name="username" value=""><button type="submit" class="secondary">Sign in</button></form>
 </main></body></html>"#;
 
-    const CONSENT: &str = r#"<body><form method="post" action="/consent"><input type="hidden" name="tx" value="abc">
+    const CONSENT: &str = r#"<body><h1>Allow access?</h1>
+<p>Signed in as <strong>Alice Liddell</strong> (<code>alice</code>).</p>
+<p><strong>TV</strong> wants to access your account.</p><p>Device code: <span class="code">BCDF-GHJK</span></p>
+<form method="post" action="/consent"><input type="hidden" name="tx" value="abc">
 <button type="submit" name="decision" value="approve">Approve</button>
 <button type="submit" name="decision" value="deny" class="deny">Deny</button></form></body>"#;
 
@@ -176,13 +271,19 @@ mod tests {
         let page = read_page(LOGIN, "http://127.0.0.1:9000/authorize?client_id=x").unwrap();
         assert_eq!(page.action, "http://127.0.0.1:9000/login");
         assert_eq!(page.tx.as_deref(), Some("tx&123"));
-        assert_eq!(page.users, ["alice", "bob"]);
-        assert!(!page.is_consent);
-        assert!(
-            page.text.contains("demo-public wants to sign you in."),
-            "{}",
-            page.text
+        let user = |username: &str, label: &str| PageUser {
+            username: username.into(),
+            label: label.into(),
+        };
+        assert_eq!(
+            page.users,
+            [user("alice", "Alice Liddell"), user("bob", "bob")]
         );
+        assert!(!page.is_consent);
+        assert_eq!(page.heading, "Sign in");
+        assert_eq!(page.client_name.as_deref(), Some("Demo & co"));
+        assert_eq!(page.scopes, ["openid", "email"]);
+        assert_eq!(page.signed_in_as, None);
         assert!(!page.text.contains("margin"), "{}", page.text);
     }
 
@@ -190,6 +291,10 @@ mod tests {
     fn the_consent_page_is_recognised() {
         let page = read_page(CONSENT, "http://127.0.0.1:9000/login").unwrap();
         assert!(page.is_consent);
+        assert_eq!(page.signed_in_as.as_deref(), Some("Alice Liddell (alice)"));
+        assert_eq!(page.client_name.as_deref(), Some("TV"));
+        assert_eq!(page.user_code.as_deref(), Some("BCDF-GHJK"));
+        assert!(page.scopes.is_empty());
         assert_eq!(page.tx.as_deref(), Some("abc"));
         assert_eq!(page.action, "http://127.0.0.1:9000/consent");
     }

@@ -133,6 +133,12 @@ fn status_line(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
 }
 
 fn footer(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
+    // The sign-in dialog takes its own keys: the footer names the same ones.
+    if let Some(Overlay::SignIn(sign_in)) = &app.ui.overlay {
+        let hints = widgets::key_hints(sign_in.keys(), theme);
+        frame.render_widget(Paragraph::new(hints), area);
+        return;
+    }
     let mut spans = Vec::new();
     let mut width = 1usize;
     for (keys, desc) in app.keymap.hints(app.context()) {
@@ -210,7 +216,7 @@ fn form_popup(form: &Form, frame: &mut Frame, area: Rect, theme: &Theme) {
         lines.push(Line::styled(format!("✗ {error}"), theme.failure()));
     }
     let submit = if form.multiline {
-        "ctrl-s keep"
+        "ctrl-s submit"
     } else {
         "enter submit · tab next field"
     };
@@ -219,13 +225,15 @@ fn form_popup(form: &Form, frame: &mut Frame, area: Rect, theme: &Theme) {
     frame.render_widget(Paragraph::new(lines), rest);
 }
 
-/// The in-terminal sign-in: what the mock's page offers, as a browser would show it.
+/// The in-terminal sign-in: what the mock's page offers, drawn as structure (who asks, the
+/// scopes, the users to choose from), with the same keys the footer names.
 fn sign_in_popup(app: &App, sign_in: &SignIn, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let title = if sign_in.device {
-        " Approve the device on the built-in mock "
-    } else {
-        " Sign in on the built-in mock (as a browser would) "
+    let heading = match &sign_in.stage {
+        SignInStage::PickUser { page, .. } | SignInStage::Consent { page } => page.heading.clone(),
+        SignInStage::Loading(_) if sign_in.device => "Approve the device".into(),
+        SignInStage::Loading(_) => "Sign in".into(),
     };
+    let title = format!(" {heading} · built-in mock, as a browser would ");
     let mut lines = Vec::new();
     match &sign_in.stage {
         SignInStage::Loading(what) => lines.push(Line::styled(
@@ -233,45 +241,47 @@ fn sign_in_popup(app: &App, sign_in: &SignIn, frame: &mut Frame, area: Rect, the
             theme.waiting(),
         )),
         SignInStage::PickUser { page, cursor } => {
-            lines.push(Line::styled(
-                widgets::ellipsize(&page.text, 300),
-                theme.hint(),
-            ));
+            lines.extend(widgets::sign_in_request_lines(page, theme));
             lines.push(Line::raw(""));
             lines.push(Line::styled("Sign in as:", theme.title()));
+            let width = page.users.iter().map(|u| u.label.chars().count()).max();
             for (i, user) in page.users.iter().enumerate() {
-                let line = Line::styled(
-                    format!("  {} {user}", if i == cursor.index { "▸" } else { " " }),
-                    theme.text(),
-                );
-                lines.push(if i == cursor.index {
+                let selected = i == cursor.index;
+                let line = Line::from(vec![
+                    Span::raw(if selected { "▸ " } else { "  " }),
+                    Span::styled(
+                        format!("{:<w$}  ", user.label, w = width.unwrap_or(0)),
+                        theme.text(),
+                    ),
+                    Span::styled(user.username.clone(), theme.hint()),
+                ]);
+                lines.push(if selected {
                     line.style(theme.selected())
                 } else {
                     line
                 });
             }
-            lines.push(Line::raw(""));
-            lines.push(Line::styled(
-                "j/k choose · enter sign in · esc cancel",
-                theme.hint(),
-            ));
         }
         SignInStage::Consent { page } => {
-            lines.push(Line::styled(
-                widgets::ellipsize(&page.text, 300),
-                theme.text(),
-            ));
-            lines.push(Line::raw(""));
-            lines.push(Line::styled(
-                "a approve · d deny · esc cancel",
-                theme.hint(),
-            ));
+            if let Some(who) = &page.signed_in_as {
+                lines.push(Line::from(vec![
+                    Span::styled("Signed in as ", theme.hint()),
+                    Span::styled(who.clone(), theme.text()),
+                ]));
+            }
+            lines.extend(widgets::sign_in_request_lines(page, theme));
         }
     }
     if let Some(error) = &sign_in.error {
+        lines.push(Line::raw(""));
         lines.push(Line::styled(format!("✗ {error}"), theme.failure()));
     }
-    let popup = widgets::centered(area, 72, 14);
+    lines.push(Line::raw(""));
+    lines.push(widgets::key_hints(sign_in.keys(), theme));
+    let height = u16::try_from(lines.len())
+        .unwrap_or(u16::MAX)
+        .saturating_add(2);
+    let popup = widgets::centered(area, 72, height);
     frame.render_widget(Clear, popup);
     let block = widgets::block(title, true, theme).style(theme.base());
     frame.render_widget(

@@ -13,6 +13,7 @@ use crate::oauth::secret::mask;
 use crate::oauth::time;
 
 use super::layout::window_start;
+use super::sign_in::Page;
 use super::theme::Theme;
 
 const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
@@ -210,14 +211,83 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     )
 }
 
-/// A QR code of `data` as text lines (two modules per character cell), for a phone to scan
-/// the device flow's verification URI. Draw it black on white: scanners need the contrast
-/// whatever the theme. `None` when the data is too long for a QR code.
+/// What the mock's sign-in or consent page asks, as a browser shows it: who asks, the
+/// device code being approved, and the scopes as a list.
+pub fn sign_in_request_lines<'a>(page: &Page, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
+    if let Some(client) = &page.client_name {
+        lines.push(Line::from(vec![
+            Span::styled(client.clone(), theme.title()),
+            Span::styled(" wants to access your account.", theme.text()),
+        ]));
+    }
+    if let Some(code) = &page.user_code {
+        lines.push(Line::from(vec![
+            Span::styled("Device code  ", theme.hint()),
+            Span::styled(code.clone(), theme.title()),
+        ]));
+    }
+    if page.scopes.is_empty() {
+        lines.push(Line::styled("No scopes asked for.", theme.hint()));
+    } else {
+        lines.push(Line::styled("It asks for:", theme.hint()));
+        lines.extend(
+            page.scopes
+                .iter()
+                .map(|scope| Line::styled(format!("  • {scope}"), theme.text())),
+        );
+    }
+    lines
+}
+
+/// Keys and what they do, styled as the footer styles them: `enter sign in · esc cancel`.
+pub fn key_hints<'a>(keys: &[(&str, &str)], theme: &Theme) -> Line<'a> {
+    let mut spans = Vec::new();
+    for (i, (key, desc)) in keys.iter().enumerate() {
+        let sep = if i + 1 < keys.len() { " ·" } else { "" };
+        spans.push(Span::styled(format!(" {key}"), theme.accent()));
+        spans.push(Span::styled(format!(" {desc}{sep}"), theme.hint()));
+    }
+    Line::from(spans)
+}
+
+/// The light margin drawn around a QR code, in modules. The standard asks for four; one,
+/// with the code drawn dark on light, is what phone scanners need in practice, and it lets
+/// the device code fit whole beside its QR at 80x24.
+const QR_QUIET_MODULES: usize = 1;
+
+/// A QR code of `data` as text lines in half blocks (`▀ ▄ █` and space: two modules per
+/// cell row), for a phone to scan the device flow's verification URI. Dark modules are the
+/// foreground: draw it black on white, as scanners need whatever the theme. `None` when the
+/// data is too long for a QR code.
 pub fn qr_lines(data: &str) -> Option<Vec<String>> {
-    use qrcode::render::unicode::Dense1x2;
     let code = qrcode::QrCode::with_error_correction_level(data, qrcode::EcLevel::L).ok()?;
-    let text = code.render::<Dense1x2>().quiet_zone(true).build();
-    Some(text.lines().map(str::to_string).collect())
+    let width = code.width();
+    let colors = code.to_colors();
+    let side = width + 2 * QR_QUIET_MODULES;
+    let dark = |x: usize, y: usize| {
+        let (Some(x), Some(y)) = (
+            x.checked_sub(QR_QUIET_MODULES),
+            y.checked_sub(QR_QUIET_MODULES),
+        ) else {
+            return false;
+        };
+        x < width && y < width && colors[y * width + x] == qrcode::Color::Dark
+    };
+    let lines = (0..side)
+        .step_by(2)
+        .map(|y| {
+            (0..side)
+                .map(|x| match (dark(x, y), dark(x, y + 1)) {
+                    (true, true) => '█',
+                    (true, false) => '▀',
+                    (false, true) => '▄',
+                    (false, false) => ' ',
+                })
+                .collect()
+        })
+        .collect();
+    Some(lines)
 }
 
 #[cfg(test)]
@@ -260,16 +330,36 @@ mod tests {
     }
 
     #[test]
-    fn qr_codes_are_square_blocks_of_text() {
-        let lines = qr_lines("http://127.0.0.1:9000/device?user_code=BCDF-GHJK").unwrap();
+    fn qr_codes_are_square_blocks_of_half_blocks() {
+        let data = "http://127.0.0.1:9000/device?user_code=BCDF-GHJK";
+        let lines = qr_lines(data).unwrap();
         let width = lines[0].chars().count();
         assert!(lines.iter().all(|l| l.chars().count() == width));
-        // Two modules per row: about half as many lines as columns.
+        // Two modules per row: half as many lines as columns, rounded up.
+        assert_eq!(lines.len(), width.div_ceil(2), "{}", lines.join("\n"));
         assert!(
-            lines.len() * 2 >= width && lines.len() * 2 <= width + 2,
+            lines.concat().chars().all(|c| " ▀▄█".contains(c)),
             "{}",
             lines.join("\n")
         );
+        // The module grid read back from the half blocks is the code's own.
+        let code = qrcode::QrCode::with_error_correction_level(data, qrcode::EcLevel::L).unwrap();
+        let colors = code.to_colors();
+        for y in 0..code.width() {
+            for x in 0..code.width() {
+                let row = (y + QR_QUIET_MODULES) / 2;
+                let cell = lines[row].chars().nth(x + QR_QUIET_MODULES).unwrap();
+                let top = (y + QR_QUIET_MODULES).is_multiple_of(2);
+                let dark = match cell {
+                    '█' => true,
+                    '▀' => top,
+                    '▄' => !top,
+                    _ => false,
+                };
+                assert_eq!(dark, colors[y * code.width() + x] == qrcode::Color::Dark);
+            }
+        }
+        assert_eq!(qr_lines(&"x".repeat(8000)), None, "too long for a QR code");
     }
 
     #[test]

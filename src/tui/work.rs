@@ -134,7 +134,9 @@ pub async fn sign_in_request(
 ) -> Outcome {
     let exchange = http.send(&draft).await;
     match read_sign_in_answer(&exchange, device) {
-        Ok(SignInAnswer::Page(page)) => Outcome::SignInPage { result: Ok(page) },
+        Ok(SignInAnswer::Page(page)) => Outcome::SignInPage {
+            result: Ok(Box::new(page)),
+        },
         Ok(SignInAnswer::End(end)) => Outcome::SignInDone {
             generation,
             result: Ok(end),

@@ -48,6 +48,9 @@ use crate::oauth::redirect::{
 };
 use crate::oauth::send_policy::{self, CrossHostConsent, SendRefusal};
 use crate::oauth::step::{RequestDraft, Step, StepStatus};
+// The stages of a flow are the public kinds of its steps; what each one builds, sends and
+// explains lives here, beside the stepper.
+use crate::oauth::step::StepKind as Stage;
 use crate::oauth::time;
 use crate::wire::{DeviceAuthorizationResponse, ServerMetadata, TokenResponse};
 
@@ -223,21 +226,6 @@ pub enum Advance {
     Finished,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Stage {
-    PushAuthorization,
-    Authorize,
-    ExchangeCode,
-    DeviceAuthorize,
-    PollDevice,
-    RefreshToken,
-    ClientCredentials,
-    Introspect,
-    Revoke,
-    Userinfo,
-    VerifyTokens,
-}
-
 impl Stage {
     fn step(self) -> Step {
         let (title, explanation) = match self {
@@ -303,9 +291,15 @@ impl Stage {
                  (RFC 9068).",
             ),
         };
-        Step::new(title, explanation)
+        Step::new(self, title, explanation)
     }
 }
+
+/// The verify step's explanation when only an access token came (client credentials, or a
+/// code flow without openid): the ID token checks do not apply.
+const VERIFY_ACCESS_TOKEN_ONLY: &str = "The client fetches the server's keys from jwks_uri \
+     and checks the JWT access token's signature, iss and times (RFC 9068 §4); no ID token \
+     came, so there is no nonce or at_hash to check.";
 
 impl Stage {
     /// The endpoint the stage's request goes to, in words, for the send policy's refusal.
@@ -600,14 +594,45 @@ impl Flow {
     /// Makes a failed step current and ready again, keeping its (possibly edited) request, so
     /// the user can change something and resend. Returns false when no step failed.
     pub fn retry(&mut self) -> bool {
-        let Some(i) = self
+        match self
             .steps
             .iter()
             .position(|s| matches!(s.status, StepStatus::Failed(_)))
-        else {
+        {
+            Some(i) => self.retry_at(i),
+            None => false,
+        }
+    }
+
+    /// Makes step `i`, done or failed, current and ready again with its request as it stands,
+    /// to send it once more and compare what comes back. The steps after it depend on its
+    /// answer: they go back to pending, and a verify step its tokens added goes (the answer
+    /// adds it again). Its last exchange stays until the new one replaces it. Returns false
+    /// when step `i` was neither done nor failed.
+    pub fn retry_at(&mut self, i: usize) -> bool {
+        let resendable = self
+            .steps
+            .get(i)
+            .is_some_and(|s| matches!(s.status, StepStatus::Done | StepStatus::Failed(_)));
+        if !resendable {
             return false;
-        };
+        }
+        let mut j = i + 1;
+        while j < self.steps.len() {
+            if self.stages[j] == Stage::VerifyTokens {
+                self.stages.remove(j);
+                self.steps.remove(j);
+                continue;
+            }
+            let step = &mut self.steps[j];
+            step.status = StepStatus::Pending;
+            step.request = None;
+            step.exchange = None;
+            step.warnings.clear();
+            j += 1;
+        }
         self.steps[i].status = StepStatus::Ready;
+        self.steps[i].warnings.clear();
         self.cursor = i;
         true
     }
@@ -897,8 +922,12 @@ impl Flow {
         self.outcome.access_token = DecodedToken::decode(&tokens.access_token);
         let verifiable = self.outcome.id_token.is_some() || self.outcome.access_token.is_some();
         if verifiable && self.config.metadata.jwks_uri.is_some() {
+            let mut step = Stage::VerifyTokens.step();
+            if self.outcome.id_token.is_none() {
+                step.explanation = VERIFY_ACCESS_TOKEN_ONLY.into();
+            }
             self.stages.insert(i + 1, Stage::VerifyTokens);
-            self.steps.insert(i + 1, Stage::VerifyTokens.step());
+            self.steps.insert(i + 1, step);
         } else if tokens.id_token.is_some() {
             self.outcome
                 .notes
@@ -1024,6 +1053,7 @@ impl Flow {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::oauth::StepKind;
     use crate::oauth::client_auth::AuthMethod;
 
     fn metadata() -> ServerMetadata {
@@ -1108,6 +1138,36 @@ mod tests {
         assert_eq!(flow.current(), Some(0));
         assert_eq!(flow.steps()[0].status, StepStatus::Ready);
         assert!(!flow.retry(), "nothing failed any more");
+    }
+
+    #[test]
+    fn each_step_carries_its_kind() {
+        let kinds: Vec<StepKind> = code_flow().steps().iter().map(|s| s.kind).collect();
+        assert_eq!(kinds, [StepKind::Authorize, StepKind::ExchangeCode]);
+        let client = ClientCredentials::confidential("app", "s", AuthMethod::ClientSecretBasic);
+        let flow = Flow::client_credentials(FlowConfig::new(metadata(), client)).unwrap();
+        assert_eq!(flow.steps()[0].kind, StepKind::ClientCredentials);
+    }
+
+    #[tokio::test]
+    async fn a_done_step_sent_again_puts_the_steps_after_it_back_to_pending() {
+        let http = RecordingClient::new().unwrap();
+        let mut flow = code_flow();
+        flow.advance(&http).await.unwrap();
+        let state = flow.secrets().state.clone().unwrap();
+        let back = format!(
+            "http://127.0.0.1:2/callback?code=c1&state={state}&iss=http%3A%2F%2F127.0.0.1%3A1"
+        );
+        flow.complete_redirect(&back).unwrap();
+        assert_eq!(flow.steps()[0].status, StepStatus::Done);
+        assert!(flow.steps()[1].request.is_some());
+        assert!(!flow.retry_at(1), "the token request is ready, not done");
+        assert!(flow.retry_at(0));
+        assert_eq!(flow.current(), Some(0));
+        assert_eq!(flow.steps()[0].status, StepStatus::Ready);
+        assert_eq!(flow.steps()[1].status, StepStatus::Pending);
+        assert!(flow.steps()[1].request.is_none());
+        assert!(!flow.retry_at(7), "no such step");
     }
 
     #[test]

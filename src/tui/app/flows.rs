@@ -5,17 +5,21 @@
 
 use std::time::{Duration, SystemTime};
 
+use ratatui_textarea::CursorMove;
+
 use crate::oauth::client_auth::{AuthMethod, ClientCredentials};
+use crate::oauth::flow::tokens::DecodedToken;
 use crate::oauth::flow::{Advance, Flow, FlowConfig, FlowKind};
 use crate::oauth::redirect::LoopbackListener;
 use crate::oauth::secret::Secret;
 use crate::oauth::send_policy::{SendRefusal, SendRule};
-use crate::oauth::{RequestDraft, StepStatus};
+use crate::oauth::{RequestDraft, StepKind, StepStatus};
+use crate::profile::ClientProfile;
 use crate::tui::action::Command;
 use crate::tui::layout::Pane;
 use crate::tui::model::{
     AfterConsent, CrossHostPrompt, Cursor, FLOWS, FlowRun, FlowView, Form, FormPurpose, Overlay,
-    ServerEntry, SignIn, SignInStage, TokenKind, Waiting, flow_title,
+    Resent, ServerEntry, SignIn, SignInStage, TokenKind, Waiting, flow_title,
 };
 use crate::tui::outcome::SignInEnd;
 use crate::tui::request_text;
@@ -51,6 +55,8 @@ impl App {
                 &[("Redirect URL", "")],
             )),
             Command::Copy => self.copy_from_flow(),
+            Command::UseOfferedClient => self.use_offered_client(),
+            Command::Resend => self.resend_step(),
             other => self.not_here(other),
         }
     }
@@ -172,6 +178,9 @@ impl App {
                 let mut run = FlowRun::new(*flow, generation);
                 run.listener = listener;
                 self.flow = FlowView::Running(Box::new(run));
+                if self.send_when_ready.take() == Some(generation) {
+                    return self.send_step();
+                }
                 self.info(format!(
                     "{title}: read the request, e edits it, enter sends it"
                 ));
@@ -238,6 +247,16 @@ impl App {
             || step.title.clone(),
             |r| format!("{} {}", r.method, path_of(&r.url)),
         );
+        // Sent before (R, or an edit after a failure): keep the old answer to compare. The
+        // device poll is left out: polling again is its normal rhythm, not a resend.
+        if let Some(before) = &step.exchange
+            && step.kind != StepKind::PollDevice
+        {
+            run.resent = Some(Resent {
+                step: current,
+                before: before.clone(),
+            });
+        }
         run.busy = true;
         run.cursor.index = current;
         let (flow, generation) = (run.flow.clone(), run.generation);
@@ -315,13 +334,14 @@ impl App {
             .steps()
             .get(run.cursor.index)
             .and_then(|s| s.warnings.first().cloned());
+        let resent = run
+            .resent
+            .as_ref()
+            .is_some_and(|r| r.step == run.cursor.index);
         run.flow = flow;
         run.busy = false;
         run.waiting = None;
-        run.cursor.index = run
-            .flow
-            .current()
-            .unwrap_or(run.flow.steps().len().saturating_sub(1));
+        follow_flow(run);
         let mut wait_task = None;
         let message = match result {
             Ok(Advance::Next) => Ok("done; the next request is ready: enter sends it".to_string()),
@@ -371,6 +391,12 @@ impl App {
                 .spawn("device polling", work::poll_after(wait, generation));
         }
         self.harvest_tokens();
+        let message = match message {
+            Ok(text) if resent => Ok(format!(
+                "{text} · sent again: 4 shows the answer before beside this one"
+            )),
+            other => other,
+        };
         match message {
             Ok(text) => match warning {
                 Some(warning) => self.info(format!("{text} · warning: {warning}")),
@@ -413,10 +439,7 @@ impl App {
             _ => None,
         };
         let result = run.flow.complete_redirect(url);
-        run.cursor.index = run
-            .flow
-            .current()
-            .unwrap_or(run.flow.steps().len().saturating_sub(1));
+        follow_flow(run);
         if let Some(id) = wait_task {
             self.tasks.cancel(id);
         }
@@ -442,6 +465,118 @@ impl App {
         Ok(())
     }
 
+    /// When the failed step is an introspection or revocation the server refused because of
+    /// who asked (RFC 7662 §2.1 and RFC 7009 §2.1: a public client cannot authenticate; a
+    /// token belongs to the client it was issued to), a client of this server that can do it.
+    /// Read from the server's `error` code and the token's own claims, never from the words.
+    pub fn client_fix(&self) -> Option<ClientFix> {
+        let FlowView::Running(run) = &self.flow else {
+            return None;
+        };
+        let step = run
+            .flow
+            .steps()
+            .iter()
+            .find(|s| matches!(s.status, StepStatus::Failed(_)))?;
+        let rule = match step.kind {
+            StepKind::Introspect => "RFC 7662 §2.1",
+            StepKind::Revoke => "RFC 7009 §2.1",
+            _ => return None,
+        };
+        let body: serde_json::Value =
+            serde_json::from_str(step.exchange.as_ref()?.response_body.as_deref()?).ok()?;
+        let server = self.selected_server()?;
+        let current = server.selected_client()?.client_id.clone();
+        let can_authenticate =
+            |c: &ClientProfile| c.client_secret.is_some() && c.auth_method != "none";
+        let offer = |found: Option<usize>, why: String| {
+            found.map(|index| ClientFix {
+                index,
+                client_id: server.clients[index].client_id.clone(),
+                why,
+            })
+        };
+        match body.get("error")?.as_str()? {
+            "invalid_client" => offer(
+                server
+                    .clients
+                    .iter()
+                    .position(|c| c.client_id != current && can_authenticate(c)),
+                format!("it can authenticate ({rule})"),
+            ),
+            "unauthorized_client" => {
+                let token = run.flow.secrets().subject_token.as_deref()?;
+                let claims = DecodedToken::decode(token)?.claims;
+                let owner = ["client_id", "azp"]
+                    .iter()
+                    .find_map(|name| claims.get(*name)?.as_str())?;
+                offer(
+                    server
+                        .clients
+                        .iter()
+                        .position(|c| c.client_id == owner && c.client_id != current),
+                    format!("the token was issued to it ({rule})"),
+                )
+            }
+            _ => None,
+        }
+    }
+
+    /// `c` on a step the server refused because of the client: the client offered becomes
+    /// the active one, and the step goes again as that client, on the same token.
+    fn use_offered_client(&mut self) {
+        let Some(fix) = self.client_fix() else {
+            return self.info("no failed step here offers another client".into());
+        };
+        let Some(run) = self.running() else {
+            return;
+        };
+        let kind = run.flow.kind();
+        let hint = run
+            .flow
+            .steps()
+            .iter()
+            .find_map(|s| s.request.as_ref()?.param("token_type_hint"))
+            .and_then(|hint| match hint {
+                "access_token" => Some("access_token"),
+                "refresh_token" => Some("refresh_token"),
+                _ => None,
+            });
+        let Some(token) = run.flow.secrets().subject_token.clone() else {
+            return;
+        };
+        if let Some(server) = self.servers.get_mut(self.server_cursor.index) {
+            server.client_cursor.index = fix.index;
+        }
+        self.clients_command(Command::Activate);
+        let before = self.flow_generation;
+        self.start_flow(kind, Some((token, hint)), None);
+        if self.flow_generation != before {
+            self.send_when_ready = Some(self.flow_generation);
+        }
+    }
+
+    /// Esc with nothing to cancel: a finished or failed flow gives way to the flow list,
+    /// with the cursor on the flow it was. Returns false when the flow is still under way.
+    pub(super) fn leave_finished_flow(&mut self) -> bool {
+        let FlowView::Running(run) = &self.flow else {
+            return false;
+        };
+        if run.busy || !(run.flow.is_finished() || run.flow.is_failed()) {
+            return false;
+        }
+        let kind = run.flow.kind();
+        let index = FLOWS.iter().position(|k| *k == kind).unwrap_or(0);
+        self.flow_cancelled();
+        self.flow = FlowView::Picking(Cursor { index });
+        self.ui.scroll = 0;
+        self.info(format!(
+            "left {}: enter starts a flow again",
+            flow_title(kind)
+        ));
+        true
+    }
+
     /// Esc or a new flow: the running flow stops waiting.
     pub(super) fn flow_cancelled(&mut self) {
         if let Some(run) = self.running() {
@@ -453,22 +588,59 @@ impl App {
         }
     }
 
+    /// `R`: the selected step, done or failed, goes again as it stands (edited or not).
+    fn resend_step(&mut self) {
+        let Some(run) = self.running() else {
+            return self.info("choose a flow first (enter)".into());
+        };
+        if run.busy {
+            return self.info("the step is on its way (esc cancels)".into());
+        }
+        let i = run.cursor.index;
+        let kind = run.flow.steps().get(i).map(|s| s.kind);
+        let ready_now = run.flow.current() == Some(i);
+        match kind {
+            Some(StepKind::Authorize) => self.info(
+                "the browser step is not sent again: n starts a new flow with a new state".into(),
+            ),
+            Some(_) if ready_now => self.send_step(),
+            Some(_) if run.flow.retry_at(i) => self.send_step(),
+            _ => self.info("R sends a done or failed step again; this one has not gone".into()),
+        }
+    }
+
+    /// Opens the editor on the selected step's request: the current one, or a done or failed
+    /// one, which becomes current again once the edit is kept (see `apply_request_edit`).
     fn edit_request(&mut self) {
         let Some(run) = self.running() else {
             return self.info("choose a flow first (enter)".into());
         };
-        let draft = run
-            .flow
-            .current()
-            .and_then(|i| run.flow.steps()[i].request.clone());
+        let selected = run.steps().get(run.cursor.index);
+        let sent_before = selected.is_some_and(|s| {
+            s.kind != StepKind::Authorize
+                && matches!(s.status, StepStatus::Done | StepStatus::Failed(_))
+        });
+        let draft = if sent_before {
+            selected.and_then(|s| s.request.clone())
+        } else {
+            run.flow
+                .current()
+                .and_then(|i| run.flow.steps()[i].request.clone())
+        };
         match draft {
             Some(draft) if !run.busy => {
-                let mut form = Form::new(
+                let text = request_text::to_text(&draft, self.ui.reveal);
+                let mut form = Form::editor(
                     FormPurpose::EditRequest,
-                    "Edit the request · ctrl-s keeps it · esc discards",
-                    &[("Request", &request_text::to_text(&draft))],
+                    "Edit the request · ↑↓ move between lines",
+                    "one header (Name: value) or parameter (name = value) a line",
+                    &text,
                 );
-                form.multiline = true;
+                // At the end of the last line: enter starts a new parameter there.
+                if let Some((_, area)) = form.fields.first_mut() {
+                    area.move_cursor(CursorMove::Bottom);
+                    area.move_cursor(CursorMove::End);
+                }
                 self.open_form(form);
             }
             _ => self.info("no request to edit at this step".into()),
@@ -477,11 +649,24 @@ impl App {
 
     pub(super) fn apply_request_edit(&mut self, text: &str) -> Result<(), String> {
         let run = self.running().ok_or("no flow is running")?;
+        let selected = run.cursor.index;
+        let original = run
+            .steps()
+            .get(selected)
+            .filter(|s| matches!(s.status, StepStatus::Done | StepStatus::Failed(_)))
+            .or_else(|| run.flow.current().map(|i| &run.flow.steps()[i]))
+            .and_then(|s| s.request.clone())
+            .ok_or("no request to edit at this step")?;
+        // Checked before the step changes state, so a bad edit leaves the flow as it was.
+        let edited = request_text::apply(&original, text).map_err(|e| e.to_string())?;
+        if run.flow.current() != Some(selected) {
+            run.flow.retry_at(selected);
+        }
         let draft = run
             .flow
             .draft_mut()
             .ok_or("no request to edit at this step")?;
-        *draft = request_text::apply(draft, text).map_err(|e| e.to_string())?;
+        *draft = edited;
         self.success("request changed; enter sends it as shown".into());
         Ok(())
     }
@@ -558,11 +743,12 @@ impl App {
         );
     }
 
+    /// The dialog's own keys (enter, a, d) come as keys; of the form commands only esc and
+    /// quit apply, so the one submit key is the one the dialog names.
     pub(super) fn sign_in_command(&mut self, command: Command) {
         match command {
             Command::Quit => self.ui.quit = true,
             Command::Cancel => self.ui.overlay = None,
-            Command::Activate => self.sign_in_choose(None),
             _ => {}
         }
     }
@@ -578,7 +764,8 @@ impl App {
             }
             (SignInStage::PickUser { cursor, .. }, KeyCode::Up | KeyCode::Char('k')) => cursor.up(),
             (SignInStage::PickUser { .. }, KeyCode::Enter) => self.sign_in_choose(None),
-            (SignInStage::Consent { .. }, KeyCode::Enter | KeyCode::Char('a')) => {
+            // One key for each decision, as the dialog and the footer name them.
+            (SignInStage::Consent { .. }, KeyCode::Char('a')) => {
                 self.sign_in_choose(Some("approve"))
             }
             (SignInStage::Consent { .. }, KeyCode::Char('d')) => self.sign_in_choose(Some("deny")),
@@ -598,7 +785,7 @@ impl App {
         };
         let (page, field, value): (&Page, &str, String) = match &sign_in.stage {
             SignInStage::PickUser { page, cursor } => match page.users.get(cursor.index) {
-                Some(user) => (page, "username", user.clone()),
+                Some(user) => (page, "username", user.username.clone()),
                 None => return,
             },
             SignInStage::Consent { page } => {
@@ -621,11 +808,11 @@ impl App {
         );
     }
 
-    pub(super) fn sign_in_page(&mut self, result: Result<Page, String>) {
+    pub(super) fn sign_in_page(&mut self, result: Result<Box<Page>, String>) {
         let Some(Overlay::SignIn(sign_in)) = &mut self.ui.overlay else {
             return;
         };
-        match result {
+        match result.map(|page| *page) {
             Ok(page) if page.is_consent => sign_in.stage = SignInStage::Consent { page },
             Ok(page) if !page.users.is_empty() => {
                 sign_in.stage = SignInStage::PickUser {
@@ -649,6 +836,9 @@ impl App {
             }
             Ok(SignInEnd::DeviceApproved(text)) => {
                 self.ui.overlay = None;
+                if let Some(run) = self.running() {
+                    run.device_answered = true;
+                }
                 let polling = self
                     .running()
                     .is_some_and(|run| matches!(run.waiting, Some(Waiting::Poll { .. })));
@@ -682,6 +872,16 @@ impl App {
     }
 }
 
+/// A client that can do what the failed step's client could not, offered by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientFix {
+    /// Its place in the server's client list.
+    pub index: usize,
+    pub client_id: String,
+    /// Why it can, with the rule: "it can authenticate (RFC 7662 §2.1)".
+    pub why: String,
+}
+
 /// The usual scopes the server lists, or none when it lists none of them.
 pub(super) fn default_scope(metadata: &crate::wire::ServerMetadata) -> Option<String> {
     let wanted: Vec<&str> = DEFAULT_SCOPES
@@ -703,4 +903,19 @@ fn capitalised(text: &str) -> String {
         .next()
         .map(|first| first.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
+}
+
+/// Puts the cursor where the flow is: the current step, the step that failed (its error is
+/// what the user needs to read, not the empty step after it), or the last one.
+fn follow_flow(run: &mut FlowRun) {
+    let steps = run.flow.steps();
+    run.cursor.index = run
+        .flow
+        .current()
+        .or_else(|| {
+            steps
+                .iter()
+                .position(|s| matches!(s.status, StepStatus::Failed(_)))
+        })
+        .unwrap_or(steps.len().saturating_sub(1));
 }

@@ -118,6 +118,8 @@ pub struct App {
     exchange_feed: Option<UnboundedReceiver<Exchange>>,
     /// Counts flows, so results for a flow the user left behind are dropped.
     flow_generation: u64,
+    /// The flow of this generation sends its first step as soon as it is ready.
+    send_when_ready: Option<u64>,
     profile_path: Option<PathBuf>,
     /// False when the profile file could not be read: saving would overwrite what the user has.
     profile_writable: bool,
@@ -229,6 +231,7 @@ impl App {
             http,
             exchange_feed: Some(feed_rx),
             flow_generation: 0,
+            send_when_ready: None,
             profile_path: settings.profile_path,
             profile_writable,
             clipboard: SystemClipboard::default(),
@@ -527,6 +530,9 @@ impl App {
             if matches!(server.discovery, ServerState::Running) {
                 server.discovery = ServerState::Failed("cancelled".into());
             }
+        }
+        if cancelled.is_empty() && self.ui.focus == Pane::Flow && self.leave_finished_flow() {
+            return;
         }
         self.flow_cancelled();
         if !cancelled.is_empty() {

@@ -6,8 +6,12 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use crate::oauth::{Exchange, RequestDraft, Step, StepStatus};
+use crate::oauth::flow::tokens::DecodedToken;
+use crate::oauth::secret::is_secret_name;
+use crate::oauth::{Exchange, RequestDraft, Step, StepKind, StepStatus};
+use crate::tui::action::Command;
 use crate::tui::app::App;
+use crate::tui::keymap::Context;
 use crate::tui::model::{FLOWS, FlowRun, FlowView, Waiting, flow_summary, flow_title};
 use crate::tui::pane::tokens;
 use crate::tui::theme::Theme;
@@ -77,10 +81,17 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
                 &theme,
             );
             if let Some(step) = run.selected_step() {
-                let mut lines = waiting_lines(app, run, &theme);
+                let mut lines = waiting_lines(app, run, &theme, detail_area);
+                lines.extend(redirect_lines(run, step, app.ui.reveal, &theme));
+                lines.extend(claim_lines(run, app.now(), &theme));
                 lines.extend(verdict_lines(run, step, &theme));
                 lines.extend(warning_lines(step, &theme));
-                lines.extend(step_detail(step, app.ui.reveal, &theme));
+                lines.extend(step_detail(
+                    step,
+                    fix_line(app, &theme),
+                    app.ui.reveal,
+                    &theme,
+                ));
                 frame.render_widget(
                     ratatui::widgets::Paragraph::new(lines)
                         .wrap(ratatui::widgets::Wrap { trim: false })
@@ -94,7 +105,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
 
 /// What the flow waits for outside the app: the browser (URL, countdown, the three ways
 /// on) or the user at another device (code, URI, QR code, polling countdown).
-fn waiting_lines<'a>(app: &App, run: &FlowRun, theme: &Theme) -> Vec<Line<'a>> {
+fn waiting_lines<'a>(app: &App, run: &FlowRun, theme: &Theme, area: Rect) -> Vec<Line<'a>> {
     let mut lines = Vec::new();
     let countdown = app
         .countdown()
@@ -125,60 +136,174 @@ fn waiting_lines<'a>(app: &App, run: &FlowRun, theme: &Theme) -> Vec<Line<'a>> {
             theme.hint(),
         ));
     }
+    // Only while the poll is the current step: once the tokens came, the code is history.
+    let polling_step = run
+        .flow
+        .current()
+        .is_some_and(|i| run.flow.steps()[i].kind == StepKind::PollDevice);
     if let Some(device) = &outcome.device
-        && run.flow.current().is_some()
+        && polling_step
     {
-        lines.push(Line::raw(""));
-        lines.push(Line::from(vec![
-            Span::styled("  user code  ", theme.hint()),
-            Span::styled(device.user_code.clone(), theme.title()),
-        ]));
-        lines.push(Line::from(vec![
-            Span::styled("  go to      ", theme.hint()),
-            Span::styled(device.verification_uri.clone(), theme.accent()),
-        ]));
-        if let Some(Waiting::Poll { .. }) = run.waiting {
-            lines.push(Line::styled(
-                format!(
-                    "  ▶ polling every {} s · next poll in {countdown}",
-                    run.flow.poll_interval().as_secs()
-                ),
-                theme.waiting(),
-            ));
-        }
-        lines.push(Line::styled(
-            "  s approve here (built-in mock) · enter polls · y copy the code",
-            theme.hint(),
-        ));
-        let qr_data = device
-            .verification_uri_complete
-            .as_deref()
-            .unwrap_or(&device.verification_uri);
-        if let Some(qr) = widgets::qr_lines(qr_data) {
-            // Scanners need dark modules on light; NO_COLOR leaves it to the terminal.
-            let scan = if app.ui.no_color {
-                Style::new()
-            } else {
-                Style::new()
-                    .fg(ratatui::style::Color::Black)
-                    .bg(ratatui::style::Color::White)
-            };
-            lines.extend(
-                qr.into_iter()
-                    .map(|l| Line::from(vec![Span::raw("  "), Span::styled(l, scan)])),
-            );
-        }
+        lines.extend(device_lines(app, run, device, &countdown, theme, area));
     }
     lines
 }
 
-/// On the verify step: each token's verdict, check by check, as the engine gave it.
-fn verdict_lines<'a>(run: &FlowRun, step: &Step, theme: &Theme) -> Vec<Line<'a>> {
-    let jwks_uri = run.flow.config().metadata.jwks_uri.as_deref();
-    let is_verify = step.request.as_ref().map(|r| r.url.as_str()) == jwks_uri && jwks_uri.is_some();
-    if !is_verify || step.status != StepStatus::Done {
+/// The device step while it polls: the user code, where to enter it and the keys, beside a
+/// QR code of the verification URI so both fit whole, at 80x24 too. The QR code carries the
+/// URI with the code in it when that fits the height, else the plain URI.
+fn device_lines<'a>(
+    app: &App,
+    run: &FlowRun,
+    device: &crate::wire::DeviceAuthorizationResponse,
+    countdown: &str,
+    theme: &Theme,
+    area: Rect,
+) -> Vec<Line<'a>> {
+    let mut text = vec![
+        Line::from(vec![
+            Span::styled("user code  ", theme.hint()),
+            Span::styled(device.user_code.clone(), theme.title()),
+        ]),
+        Line::from(vec![
+            Span::styled("go to      ", theme.hint()),
+            Span::styled(device.verification_uri.clone(), theme.accent()),
+        ]),
+        Line::raw(""),
+    ];
+    if let Some(Waiting::Poll { .. }) = run.waiting {
+        text.push(Line::styled(
+            format!(
+                "▶ polling every {} s · next poll in {countdown}",
+                run.flow.poll_interval().as_secs()
+            ),
+            theme.waiting(),
+        ));
+    }
+    let hints: &[&str] = if run.device_answered {
+        &[
+            "answered on the mock:",
+            "the next poll gets the server's verdict",
+            "y copy the code",
+        ]
+    } else {
+        &[
+            "s approve here (built-in mock)",
+            "enter polls",
+            "y copy the code",
+        ]
+    };
+    text.extend(hints.iter().map(|h| Line::styled(*h, theme.hint())));
+
+    let height = usize::from(area.height);
+    let qr = device
+        .verification_uri_complete
+        .as_deref()
+        .and_then(widgets::qr_lines)
+        .filter(|qr| qr.len() <= height)
+        .or_else(|| widgets::qr_lines(&device.verification_uri));
+    let Some(qr) = qr else {
+        let mut lines = vec![Line::raw("")];
+        lines.extend(text);
+        return lines;
+    };
+    // Scanners need dark modules on light; NO_COLOR leaves it to the terminal.
+    let scan = if app.ui.no_color {
+        Style::new()
+    } else {
+        Style::new()
+            .fg(ratatui::style::Color::Black)
+            .bg(ratatui::style::Color::White)
+    };
+    let qr_width = qr.first().map_or(0, |l| l.chars().count());
+    let text_width = usize::from(area.width).saturating_sub(qr_width + 4);
+    let mut lines = Vec::new();
+    if qr.len() < height {
+        lines.push(Line::raw(""));
+    }
+    if text_width < MIN_TEXT_BESIDE_QR {
+        // Too narrow to sit side by side: the words first, the code under them.
+        lines.extend(
+            text.into_iter()
+                .map(|l| widgets::fit(l, usize::from(area.width))),
+        );
+        lines.extend(
+            qr.into_iter()
+                .map(|l| Line::from(vec![Span::raw("  "), Span::styled(l, scan)])),
+        );
+        return lines;
+    }
+    let rows = qr.len().max(text.len());
+    let mut text = text.into_iter();
+    for row in 0..rows {
+        let mut spans = vec![Span::raw("  ")];
+        match qr.get(row) {
+            Some(l) => spans.push(Span::styled(l.clone(), scan)),
+            None => spans.push(Span::raw(" ".repeat(qr_width))),
+        }
+        spans.push(Span::raw("  "));
+        if let Some(line) = text.next() {
+            spans.extend(widgets::fit(line, text_width).spans);
+        }
+        lines.push(Line::from(spans));
+    }
+    lines
+}
+
+/// The narrowest column of words worth drawing beside the QR code.
+const MIN_TEXT_BESIDE_QR: usize = 24;
+
+/// On the authorization step once the browser came back: the redirect's parameters as the
+/// server sent them (code, state, iss, or an error), the code masked unless revealed.
+fn redirect_lines<'a>(run: &FlowRun, step: &Step, reveal: bool, theme: &Theme) -> Vec<Line<'a>> {
+    let response = match &run.flow.outcome().authorization_response {
+        Some(response) if step.kind == StepKind::Authorize => response,
+        _ => return Vec::new(),
+    };
+    let width = response
+        .params
+        .iter()
+        .map(|(k, _)| k.len())
+        .max()
+        .unwrap_or(0);
+    let mut lines = vec![
+        Line::raw(""),
+        Line::styled("Redirected back with", theme.title()),
+    ];
+    lines.extend(response.params.iter().map(|(name, value)| {
+        let shown = if is_secret_name(name) {
+            widgets::secret(value, reveal, theme)
+        } else {
+            Span::styled(value.clone(), theme.text())
+        };
+        Line::from(vec![
+            Span::styled(format!("  {name:<width$}  "), theme.hint()),
+            shown,
+        ])
+    }));
+    lines
+}
+
+/// Where the flow ends: the claims of the tokens it got, so the result is read where it
+/// came, not only in the Tokens pane.
+fn claim_lines<'a>(run: &FlowRun, now: std::time::SystemTime, theme: &Theme) -> Vec<Line<'a>> {
+    let last = run.steps().len().saturating_sub(1);
+    if !run.flow.is_finished() || run.cursor.index != last {
         return Vec::new();
     }
+    per_token(run, |name, decoded| {
+        let mut lines = vec![Line::styled(format!("Claims of the {name}"), theme.title())];
+        lines.extend(tokens::json_lines(&decoded.claims, now, theme));
+        lines
+    })
+}
+
+/// A section for each token the flow got (the ID token, then the access token), each after
+/// a blank line.
+fn per_token<'a>(
+    run: &FlowRun,
+    mut section: impl FnMut(&str, &DecodedToken) -> Vec<Line<'a>>,
+) -> Vec<Line<'a>> {
     let outcome = run.flow.outcome();
     let mut lines = Vec::new();
     for (name, token) in [
@@ -187,15 +312,27 @@ fn verdict_lines<'a>(run: &FlowRun, step: &Step, theme: &Theme) -> Vec<Line<'a>>
     ] {
         if let Some(decoded) = token {
             lines.push(Line::raw(""));
-            lines.push(Line::styled(name, theme.title()));
-            lines.extend(
-                tokens::verification_lines(decoded, theme)
-                    .into_iter()
-                    .skip(1),
-            );
+            lines.extend(section(name, decoded));
         }
     }
-    for note in &outcome.notes {
+    lines
+}
+
+/// On the verify step: each token's verdict, check by check, as the engine gave it.
+fn verdict_lines<'a>(run: &FlowRun, step: &Step, theme: &Theme) -> Vec<Line<'a>> {
+    if step.kind != StepKind::VerifyTokens || step.status != StepStatus::Done {
+        return Vec::new();
+    }
+    let mut lines = per_token(run, |name, decoded| {
+        let mut lines = vec![Line::styled(name.to_string(), theme.title())];
+        lines.extend(
+            tokens::verification_lines(decoded, theme)
+                .into_iter()
+                .skip(1),
+        );
+        lines
+    });
+    for note in &run.flow.outcome().notes {
         lines.push(Line::styled(format!("! {note}"), theme.waiting()));
     }
     lines
@@ -258,10 +395,33 @@ fn path_of(url: &str) -> String {
     url::Url::parse(url).map_or_else(|_| url.to_string(), |u| u.path().to_string())
 }
 
-fn step_detail<'a>(step: &Step, reveal: bool, theme: &Theme) -> Vec<Line<'a>> {
+/// The fix a failed step offers, with the key that applies it as the keymap binds it.
+fn fix_line<'a>(app: &App, theme: &Theme) -> Option<Line<'a>> {
+    let fix = app.client_fix()?;
+    let key = app
+        .keymap
+        .bindings_in(Context::Flow)
+        .find(|b| b.command == Command::UseOfferedClient)?
+        .label
+        .clone();
+    Some(Line::from(vec![
+        Span::styled("→ ", theme.accent()),
+        Span::styled(key, theme.accent()),
+        Span::styled(format!(" use {}", fix.client_id), theme.title()),
+        Span::styled(format!(": {}, and send it again", fix.why), theme.hint()),
+    ]))
+}
+
+fn step_detail<'a>(
+    step: &Step,
+    fix: Option<Line<'a>>,
+    reveal: bool,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
     let mut lines = vec![Line::raw("")];
     if let StepStatus::Failed(reason) = &step.status {
         lines.push(Line::styled(format!("✗ {reason}"), theme.failure()));
+        lines.extend(fix);
     }
     if let Some(request) = &step.request {
         lines.extend(request_lines(request, reveal, theme));

@@ -188,7 +188,7 @@ pub(crate) fn verification_lines<'a>(decoded: &DecodedToken, theme: &Theme) -> V
 }
 
 /// Claims as `name  value`, times also as a date and relative ("in 4m 12s").
-fn json_lines<'a>(
+pub(crate) fn json_lines<'a>(
     map: &serde_json::Map<String, serde_json::Value>,
     now: SystemTime,
     theme: &Theme,
