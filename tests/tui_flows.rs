@@ -3,85 +3,9 @@
 
 mod tui_support;
 
-use oauthscope::mock::{MockConfig, MockServer, RunningMock};
-use oauthscope::profile::ClientProfile;
-use oauthscope::tui::app::Settings;
-use tui_support::Harness;
-
-async fn mock() -> RunningMock {
-    MockServer::start(MockConfig::demo())
-        .await
-        .expect("the mock starts")
-}
-
-fn settings(mock: &RunningMock) -> Settings {
-    let clients = vec![
-        ClientProfile {
-            client_id: "demo-public".into(),
-            auth_method: "none".into(),
-            ..ClientProfile::default()
-        },
-        ClientProfile {
-            client_id: "demo-confidential".into(),
-            client_secret: Some("demo-secret".into()),
-            auth_method: "client_secret_basic".into(),
-            ..ClientProfile::default()
-        },
-    ];
-    Settings {
-        built_in: Some((mock.issuer().to_string(), clients)),
-        ..Settings::in_memory()
-    }
-}
-
-/// Starts the app on the mock and waits for discovery to finish.
-async fn app_on_mock(mock: &RunningMock) -> Harness {
-    let harness = Harness::start(settings(mock), 140, 50);
-    harness.wait_for("discovered Built-in mock").await;
-    harness
-}
-
-/// Picks the flow at `index` in the picker (0 = authorization code).
-fn pick_flow(harness: &Harness, index: usize) {
-    harness.press("3");
-    harness.press("n");
-    harness.press("g");
-    for _ in 0..index {
-        harness.press("j");
-    }
-    harness.press("enter");
-}
-
-fn use_confidential_client(harness: &Harness) {
-    harness.press("2");
-    harness.press("j");
-    harness.press("enter");
-}
-
-/// Runs the code flow up to the tokens, signing in as alice in the terminal.
-async fn code_flow_with_in_terminal_login(harness: &Harness, flow_index: usize) {
-    pick_flow(harness, flow_index);
-    harness.wait_for("e edits it, enter sends it").await;
-    if flow_index == 1 {
-        // PAR: the push goes first.
-        harness.press("enter");
-        harness.wait_for("the next request is ready").await;
-    }
-    harness.press("enter");
-    harness
-        .wait_for("waiting for the redirect on 127.0.0.1:")
-        .await;
-    harness.press("s");
-    harness.wait_for("Sign in as:").await;
-    harness.press("enter");
-    harness.wait_for("a approve").await;
-    harness.press("a");
-    harness.wait_for("state/iss check out").await;
-    harness.press("enter");
-    harness.wait_for("the next request is ready").await;
-    harness.press("enter");
-    harness.wait_for("flow complete").await;
-}
+use tui_support::on_mock::{
+    app_on_mock, code_flow_with_in_terminal_login, mock, pick_flow, use_confidential_client,
+};
 
 #[tokio::test]
 async fn code_flow_with_pkce_and_the_in_terminal_login() {

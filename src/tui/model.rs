@@ -168,6 +168,8 @@ pub struct FlowRun {
     pub listener: Option<LoopbackListener>,
     /// The tokens pane entries this flow added, updated when verification comes in.
     pub token_group: Option<usize>,
+    /// What the server said about the token this flow sent is in the tokens pane.
+    pub token_state_taken: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -194,6 +196,7 @@ impl FlowRun {
             waiting: None,
             listener: None,
             token_group: None,
+            token_state_taken: false,
         }
     }
 
@@ -241,6 +244,87 @@ pub struct TokenEntry {
     pub changes: Vec<ClaimChange>,
     /// The token response it came in (index into the app's responses), to refresh from.
     pub response: Option<usize>,
+    /// The grant it descends from (the response of the first grant, kept through refreshes):
+    /// a server that sees a rotated-out refresh token reused revokes the whole family.
+    pub family: Option<usize>,
+    /// What the server last said about it, and when.
+    pub server: Option<Learnt>,
+}
+
+impl TokenEntry {
+    /// Where the token stands now: a dead state the server reported wins, then expiry by
+    /// the clock, then the server's "active". `None` when nothing is known beyond its claims.
+    pub fn standing(&self, now: SystemTime) -> Option<Learnt> {
+        match (self.server, self.expires_at) {
+            (Some(said), _) if said.state.is_dead() => Some(said),
+            (_, Some(at)) if at <= now => Some(Learnt {
+                state: TokenState::Expired,
+                at,
+            }),
+            (said, _) => said,
+        }
+    }
+}
+
+/// A state of a token at the server, as the app learnt it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenState {
+    /// Introspection answered `"active": true`.
+    Active,
+    /// Introspection answered `"active": false`.
+    Inactive,
+    /// A revocation of it succeeded.
+    Revoked,
+    /// A refresh with it returned a new refresh token: it is retired.
+    RotatedOut,
+    /// A rotated-out refresh token of its grant was presented again and refused: the server
+    /// revokes every token of the grant.
+    FamilyRevoked,
+    /// A refresh with it was answered `invalid_grant`.
+    Refused,
+    /// Its expiry has passed.
+    Expired,
+}
+
+impl TokenState {
+    pub fn word(self) -> &'static str {
+        match self {
+            TokenState::Active => "active",
+            TokenState::Inactive => "inactive",
+            TokenState::Revoked => "revoked",
+            TokenState::RotatedOut => "rotated out",
+            TokenState::FamilyRevoked => "family revoked",
+            TokenState::Refused => "refused",
+            TokenState::Expired => "expired",
+        }
+    }
+
+    /// How it was learnt, with the rule behind it.
+    pub fn how(self) -> &'static str {
+        match self {
+            TokenState::Active | TokenState::Inactive => "by introspection, RFC 7662",
+            TokenState::Revoked => "by revocation, RFC 7009",
+            TokenState::RotatedOut => "a refresh returned a new refresh token, RFC 9700 §4.14.2",
+            TokenState::FamilyRevoked => {
+                "invalid_grant to a reused refresh token: the grant's tokens are revoked, \
+                 RFC 9700 §4.14.2"
+            }
+            TokenState::Refused => "a refresh with it got invalid_grant, RFC 6749 §5.2",
+            TokenState::Expired => "by the clock",
+        }
+    }
+
+    /// True when the server will not accept the token any more.
+    pub fn is_dead(self) -> bool {
+        self != TokenState::Active
+    }
+}
+
+/// A token state and when it was learnt (for `Expired`, when the token expired).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Learnt {
+    pub state: TokenState,
+    pub at: SystemTime,
 }
 
 /// What has the keyboard besides the panes.
@@ -416,6 +500,8 @@ mod tests {
             decoded: None,
             changes: Vec::new(),
             response: None,
+            family: None,
+            server: None,
         };
         let shown = format!("{entry:?}");
         assert!(!shown.contains("opaque-access-token-value"), "{shown}");

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // each test file uses part of the harness
 
+pub mod on_mock;
+
 use std::io;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -4,11 +4,15 @@
 
 use std::time::SystemTime;
 
-use crate::oauth::flow::FlowKind;
+use crate::oauth::Step;
 use crate::oauth::flow::tokens::DecodedToken;
+use crate::oauth::flow::{Flow, FlowKind};
+use crate::oauth::response::expect_status;
 use crate::oauth::time;
 use crate::tui::action::Command;
-use crate::tui::model::{FlowView, Form, FormPurpose, TokenEntry, TokenKind, flow_title};
+use crate::tui::model::{
+    FlowView, Form, FormPurpose, Learnt, TokenEntry, TokenKind, TokenState, flow_title,
+};
 use crate::tui::pane::Pane;
 use crate::tui::work;
 
@@ -95,6 +99,8 @@ impl App {
             decoded,
             changes: Vec::new(),
             response: None,
+            family: None,
+            server: None,
         });
         self.token_cursor.bottom(self.tokens.len());
     }
@@ -143,11 +149,15 @@ impl App {
     /// Takes the tokens of the running flow into the tokens pane (once), and later updates
     /// them with the verification and refresh diff the flow adds.
     pub(super) fn harvest_tokens(&mut self) {
+        self.take_token_state();
         let FlowView::Running(run) = &self.flow else {
             return;
         };
         let outcome = run.flow.outcome().clone();
-        let source = flow_title(run.flow.kind()).to_string();
+        let run_kind = run.flow.kind();
+        let subject = sent_token(&run.flow).map(|(_, token)| token.to_string());
+        let subject = subject.as_deref();
+        let source = flow_title(run_kind).to_string();
         let Some(response) = outcome.tokens.clone() else {
             return;
         };
@@ -162,6 +172,7 @@ impl App {
                     .expires_in
                     .and_then(|s| time::lifetime("expires_in", s).ok())
                     .and_then(|lifetime| now.checked_add(lifetime));
+                let first_new = self.tokens.len();
                 self.add_token(
                     TokenKind::Access,
                     response.access_token.clone(),
@@ -181,6 +192,17 @@ impl App {
                     .rposition(|t| t.kind == TokenKind::Access)
                 {
                     self.token_cursor.index = i;
+                }
+                // A refresh continues the grant of the refresh token it presented.
+                let family = match run_kind {
+                    FlowKind::Refresh => subject
+                        .and_then(|old| self.tokens.iter().find(|t| t.value.secret() == old))
+                        .and_then(|t| t.family),
+                    _ => None,
+                }
+                .unwrap_or(group);
+                for entry in &mut self.tokens[first_new..] {
+                    entry.family = Some(family);
                 }
                 if let FlowView::Running(run) = &mut self.flow {
                     run.token_group = Some(group);
@@ -229,6 +251,95 @@ impl App {
             }
         }
     }
+}
+
+impl App {
+    /// Learns, once per flow, what the server said about the token a one-token flow sent:
+    /// introspection's `active`, a revocation that succeeded, a refresh that rotated the
+    /// refresh token out or was refused.
+    fn take_token_state(&mut self) {
+        let at = self.now();
+        let FlowView::Running(run) = &mut self.flow else {
+            return;
+        };
+        if run.token_state_taken {
+            return;
+        }
+        let Some((state, token)) = server_said(&run.flow) else {
+            return;
+        };
+        let token = token.to_string();
+        run.token_state_taken = true;
+        let Some(index) = self.tokens.iter().position(|t| t.value.secret() == token) else {
+            return;
+        };
+        let was = self.tokens[index].server.map(|l| l.state);
+        let reused = matches!(
+            was,
+            Some(TokenState::RotatedOut | TokenState::FamilyRevoked)
+        );
+        match (state, self.tokens[index].family) {
+            // The server saw a retired refresh token again: it revokes the whole grant.
+            (TokenState::Refused, Some(family)) if reused => {
+                for entry in self.tokens.iter_mut().filter(|t| {
+                    t.family == Some(family)
+                        && matches!(t.kind, TokenKind::Access | TokenKind::Refresh)
+                }) {
+                    entry.server = Some(Learnt {
+                        state: TokenState::FamilyRevoked,
+                        at,
+                    });
+                }
+            }
+            _ => self.tokens[index].server = Some(Learnt { state, at }),
+        }
+    }
+}
+
+/// What the server said about the token a finished one-token flow sent, with that token as
+/// sent (the user may have edited it in the request).
+fn server_said(flow: &Flow) -> Option<(TokenState, &str)> {
+    let (step, token) = sent_token(flow)?;
+    let outcome = flow.outcome();
+    let state = match flow.kind() {
+        FlowKind::Introspect => match outcome.introspection.as_ref()?.get("active")? {
+            serde_json::Value::Bool(true) => TokenState::Active,
+            _ => TokenState::Inactive,
+        },
+        FlowKind::Revoke if outcome.revoked => TokenState::Revoked,
+        FlowKind::Refresh => match &outcome.rotation {
+            Some(rotation) if rotation.refresh_token_rotated == Some(true) => {
+                TokenState::RotatedOut
+            }
+            Some(_) => return None,
+            None => {
+                let refused = step
+                    .exchange
+                    .as_ref()
+                    .and_then(|e| expect_status(e, &[200]).err())
+                    .is_some_and(|e| e.oauth_code() == Some("invalid_grant"));
+                if !refused {
+                    return None;
+                }
+                TokenState::Refused
+            }
+        },
+        _ => return None,
+    };
+    Some((state, token))
+}
+
+/// The step of a one-token flow that sent a token, and the token it sent.
+fn sent_token(flow: &Flow) -> Option<(&Step, &str)> {
+    let name = match flow.kind() {
+        FlowKind::Refresh => "refresh_token",
+        FlowKind::Introspect | FlowKind::Revoke => "token",
+        _ => return None,
+    };
+    flow.steps().iter().find_map(|step| {
+        step.exchange.as_ref()?;
+        Some((step, step.request.as_ref()?.param(name)?))
+    })
 }
 
 /// The `exp` claim as a time, when it is a plausible date.

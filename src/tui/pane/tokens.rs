@@ -11,7 +11,7 @@ use crate::oauth::flow::tokens::DecodedToken;
 use crate::oauth::jwt::Verdict;
 use crate::oauth::time;
 use crate::tui::app::App;
-use crate::tui::model::TokenEntry;
+use crate::tui::model::{Learnt, TokenEntry, TokenState};
 use crate::tui::theme::Theme;
 use crate::tui::widgets;
 
@@ -30,7 +30,7 @@ pub fn render_list(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
                 Span::styled(format!("{:<8}", token.kind.label()), theme.accent()),
                 widgets::secret(token.value.secret(), app.ui.reveal, &theme),
                 Span::raw("  "),
-                expiry_span(token, now, &theme),
+                standing_span(token, now, &theme),
                 Span::styled(format!("  {}", token.source), theme.hint()),
             ])
         })
@@ -52,6 +52,17 @@ pub fn render_list(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
     }
     let selected = Some(app.token_cursor.index);
     widgets::list(frame, area, block, rows, selected, &theme);
+}
+
+/// The list's word on a token: what the server said when it said it is dead, else when it
+/// expires.
+fn standing_span<'a>(token: &TokenEntry, now: SystemTime, theme: &Theme) -> Span<'a> {
+    match token.standing(now) {
+        Some(learnt) if learnt.state.is_dead() && learnt.state != TokenState::Expired => {
+            Span::styled(format!("✗ {}", learnt.state.word()), theme.failure())
+        }
+        _ => expiry_span(token, now, theme),
+    }
 }
 
 fn expiry_span<'a>(token: &TokenEntry, now: SystemTime, theme: &Theme) -> Span<'a> {
@@ -79,7 +90,17 @@ pub fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
         return widgets::text(frame, area, block, Vec::new(), 0);
     };
     let now = app.now();
-    let mut lines = vec![
+    let standing = token.standing(now);
+    let dead = standing.is_some_and(|l| l.state.is_dead());
+    // What the server said comes first: it overrides everything the token itself claims.
+    let mut lines: Vec<Line> = standing
+        .map(|learnt| vec![standing_line(learnt, &theme), Line::raw("")])
+        .unwrap_or_default();
+    let mut expiry = expiry_span(token, now, &theme);
+    if dead {
+        expiry = expiry.style(theme.hint());
+    }
+    lines.extend([
         widgets::kv(
             "kind",
             9,
@@ -109,17 +130,14 @@ pub fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
             ),
             &theme,
         ),
-        Line::from(vec![
-            Span::raw(" ".repeat(10)),
-            expiry_span(token, now, &theme),
-        ]),
+        Line::from(vec![Span::raw(" ".repeat(10)), expiry]),
         widgets::kv(
             "value",
             9,
             widgets::secret(token.value.secret(), app.ui.reveal, &theme),
             &theme,
         ),
-    ];
+    ]);
     // What a refresh changed comes first: it is what the user just did.
     if !token.changes.is_empty() {
         lines.push(Line::raw(""));
@@ -137,7 +155,7 @@ pub fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
         }
     }
     if let Some(decoded) = &token.decoded {
-        lines.extend(verification_lines(decoded, &theme));
+        lines.extend(checks_lines(decoded, dead, &theme));
         lines.push(Line::raw(""));
         lines.push(Line::styled("header", theme.title()));
         lines.extend(json_lines(&decoded.header, now, &theme));
@@ -152,8 +170,33 @@ pub fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
     widgets::text(frame, area, block, lines, app.ui.scroll);
 }
 
+/// `✗ revoked 14:02:11 (by revocation, RFC 7009)`: the token's standing, when and how learnt.
+fn standing_line<'a>(learnt: Learnt, theme: &Theme) -> Line<'a> {
+    let (glyph, style) = if learnt.state.is_dead() {
+        ("✗", theme.failure())
+    } else {
+        ("✓", theme.success())
+    };
+    Line::from(vec![
+        Span::styled(
+            format!(
+                "{glyph} {} {}",
+                learnt.state.word(),
+                widgets::clock_time(learnt.at)
+            ),
+            style,
+        ),
+        Span::styled(format!(" ({})", learnt.state.how()), theme.hint()),
+    ])
+}
+
 /// The engine's checks, one per line, in words: signature (which key, which alg) first.
 pub(crate) fn verification_lines<'a>(decoded: &DecodedToken, theme: &Theme) -> Vec<Line<'a>> {
+    checks_lines(decoded, false, theme)
+}
+
+/// The checks; for a token the server refuses (`dead`), passing checks are not called valid.
+fn checks_lines<'a>(decoded: &DecodedToken, dead: bool, theme: &Theme) -> Vec<Line<'a>> {
     let Some(verification) = &decoded.verification else {
         return vec![
             Line::raw(""),
@@ -164,7 +207,12 @@ pub(crate) fn verification_lines<'a>(decoded: &DecodedToken, theme: &Theme) -> V
         ];
     };
     let mut lines = vec![Line::raw("")];
-    let (summary, style) = if verification.is_valid() {
+    let (summary, style) = if verification.is_valid() && dead {
+        (
+            "· signature and claims check out, but the server no longer accepts it",
+            theme.hint(),
+        )
+    } else if verification.is_valid() {
         (
             "✓ valid: signature and every claim check pass",
             theme.success(),
