@@ -243,6 +243,11 @@ impl App {
         self.fixed_now.unwrap_or_else(SystemTime::now)
     }
 
+    /// Moves the fixed clock: a screen drawn again later, reproducibly.
+    pub fn set_fixed_now(&mut self, now: SystemTime) {
+        self.fixed_now = Some(now);
+    }
+
     pub fn theme(&self) -> Theme {
         let theme = &self.ui.themes[self.ui.theme_index % self.ui.themes.len()];
         if self.ui.no_color {

@@ -135,7 +135,14 @@ impl App {
 
     pub(super) fn token_checked(&mut self, value: &str, decoded: DecodedToken) {
         let verdict = decoded.verification.as_ref().map(|v| v.is_valid());
-        if let Some(entry) = self.tokens.iter_mut().find(|t| t.value.secret() == value) {
+        // The newest paste of this value is the one that asked: the same token may also be
+        // in the list from a flow, or pasted before.
+        if let Some(entry) = self
+            .tokens
+            .iter_mut()
+            .rev()
+            .find(|t| t.kind == TokenKind::Pasted && t.value.secret() == value)
+        {
             entry.decoded = Some(decoded);
         }
         match verdict {

@@ -155,7 +155,7 @@ pub fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
         }
     }
     if let Some(decoded) = &token.decoded {
-        lines.extend(checks_lines(decoded, dead, &theme));
+        lines.extend(checks_lines(decoded, Some((now, standing)), &theme));
         lines.push(Line::raw(""));
         lines.push(Line::styled("header", theme.title()));
         lines.extend(json_lines(&decoded.header, now, &theme));
@@ -192,11 +192,17 @@ fn standing_line<'a>(learnt: Learnt, theme: &Theme) -> Line<'a> {
 
 /// The engine's checks, one per line, in words: signature (which key, which alg) first.
 pub(crate) fn verification_lines<'a>(decoded: &DecodedToken, theme: &Theme) -> Vec<Line<'a>> {
-    checks_lines(decoded, false, theme)
+    checks_lines(decoded, None, theme)
 }
 
-/// The checks; for a token the server refuses (`dead`), passing checks are not called valid.
-fn checks_lines<'a>(decoded: &DecodedToken, dead: bool, theme: &Theme) -> Vec<Line<'a>> {
+/// The checks of a token in the tokens pane, with their relative times counted from `now`
+/// (so they tick with the list beside them) and, when the server or the clock has since
+/// said it is dead, no "valid" verdict.
+fn checks_lines<'a>(
+    decoded: &DecodedToken,
+    live: Option<(SystemTime, Option<Learnt>)>,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
     let Some(verification) = &decoded.verification else {
         return vec![
             Line::raw(""),
@@ -206,33 +212,72 @@ fn checks_lines<'a>(decoded: &DecodedToken, dead: bool, theme: &Theme) -> Vec<Li
             ),
         ];
     };
+    let standing = live.and_then(|(_, standing)| standing);
     let mut lines = vec![Line::raw("")];
-    let (summary, style) = if verification.is_valid() && dead {
-        (
+    let (summary, style) = match standing.map(|l| l.state) {
+        _ if !verification.is_valid() => ("✗ not valid", theme.failure()),
+        Some(TokenState::Expired) => (
+            "· signature and claims checked out when verified; it has expired since",
+            theme.hint(),
+        ),
+        Some(state) if state.is_dead() => (
             "· signature and claims check out, but the server no longer accepts it",
             theme.hint(),
-        )
-    } else if verification.is_valid() {
-        (
+        ),
+        _ => (
             "✓ valid: signature and every claim check pass",
             theme.success(),
-        )
-    } else {
-        ("✗ not valid", theme.failure())
+        ),
     };
     lines.push(Line::styled(summary, style));
     for check in &verification.checks {
-        let (glyph, style) = match check.verdict {
+        let mut verdict = check.verdict;
+        let mut detail = check.detail.clone();
+        if let Some((now, _)) = live
+            && let Some(at) = decoded
+                .claims
+                .get(check.check)
+                .and_then(|v| time::numeric_date(check.check, v).ok())
+                .map(time::system_time)
+        {
+            detail = live_relative(&detail, at, now);
+            // An expiry that passed since the check ran fails now.
+            if check.check == "exp" && verdict == Verdict::Pass && at <= now {
+                verdict = Verdict::Fail;
+                detail = detail.replacen("expires at", "expired at", 1);
+            }
+        }
+        let (glyph, style) = match verdict {
             Verdict::Pass => ("✓", theme.success()),
             Verdict::Fail => ("✗", theme.failure()),
             Verdict::Skipped => ("·", theme.hint()),
         };
         lines.push(Line::from(vec![
             Span::styled(format!("  {glyph} {:<10}", check.check), style),
-            Span::styled(check.detail.clone(), theme.text()),
+            Span::styled(detail, theme.text()),
         ]));
     }
     lines
+}
+
+/// A check's detail with its relative time ("(in 59m 57s", "(3s ago") counted again from
+/// `now`: the engine wrote it when the check ran, and the screen must not freeze it there.
+fn live_relative(detail: &str, at: SystemTime, now: SystemTime) -> String {
+    let Some(open) = detail.rfind(" (") else {
+        return detail.to_string();
+    };
+    let inside = &detail[open + 2..];
+    let end = inside.find([',', ')']).unwrap_or(inside.len());
+    let part = &inside[..end];
+    if !(part.starts_with("in ") || part.ends_with(" ago")) {
+        return detail.to_string();
+    }
+    format!(
+        "{} ({}{}",
+        &detail[..open],
+        widgets::relative(at, now),
+        &inside[end..]
+    )
 }
 
 /// Claims as `name  value`, times also as a date and relative ("in 4m 12s").
@@ -269,3 +314,35 @@ fn json_lines<'a>(
 
 /// Claims that hold a Unix time (RFC 7519 §4.1, OIDC Core §2).
 const TIME_CLAIMS: [&str; 4] = ["exp", "iat", "nbf", "auth_time"];
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn relative_times_are_counted_from_now() {
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(10_000);
+        let now = at - Duration::from_secs(252);
+        assert_eq!(
+            live_relative("expires at 1970-01-01T02:46:40Z (in 59m 57s)", at, now),
+            "expires at 1970-01-01T02:46:40Z (in 4m 12s)"
+        );
+        let later = at + Duration::from_secs(5);
+        assert_eq!(
+            live_relative("issued at X (0s ago)", at, later),
+            "issued at X (5s ago)"
+        );
+        assert_eq!(
+            live_relative("expired at X (3s ago, beyond the 60 s skew)", at, later),
+            "expired at X (5s ago, beyond the 60 s skew)"
+        );
+        // Nothing relative in it: left as the engine wrote it.
+        assert_eq!(live_relative("valid since X", at, now), "valid since X");
+        assert_eq!(
+            live_relative("\"a\" (nothing to compare with)", at, now),
+            "\"a\" (nothing to compare with)"
+        );
+    }
+}

@@ -1,0 +1,121 @@
+//! A pasted token says what its verification said, and the relative times in its checks
+//! count from the app's clock at each frame, like the list beside them. Against the
+//! built-in mock on 127.0.0.1, with the app's clock fixed and then moved between frames.
+
+mod tui_support;
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use oauthscope::mock::RunningMock;
+use oauthscope::oauth::secret::Secret;
+use oauthscope::tui::action::{Action, Command};
+use oauthscope::tui::app::{App, Settings};
+use oauthscope::tui::task::TaskResult;
+use oauthscope::tui::view;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use tokio::sync::mpsc::UnboundedReceiver;
+use tui_support::Harness;
+use tui_support::on_mock::{mock, settings, started};
+
+/// An access token from the mock, fetched the way any client would, with its `iat`.
+async fn token_from(mock: &RunningMock) -> (String, u64) {
+    let response: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/token", mock.issuer()))
+        .basic_auth("demo-confidential", Some("demo-secret"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = response["access_token"].as_str().unwrap().to_string();
+    let claims = token.split('.').nth(1).unwrap();
+    let claims: serde_json::Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, claims).unwrap(),
+    )
+    .unwrap();
+    (token, claims["iat"].as_u64().unwrap())
+}
+
+#[tokio::test]
+async fn a_token_pasted_again_reads_verified_like_the_status_says() {
+    let mock = mock().await;
+    let (token, _) = token_from(&mock).await;
+    let harness = started(Harness::start(settings(&mock), 120, 35)).await;
+    harness.press("5");
+    for count in ["Tokens 1", "Tokens 2"] {
+        harness.press("p");
+        harness.wait_for("Paste a JWT").await;
+        harness.send(crossterm::event::Event::Paste(token.clone()));
+        harness.press("enter");
+        // The newest paste is selected; its detail must say what the status says.
+        harness
+            .wait_until("the selected paste verified", |s| {
+                s.contains(count)
+                    && s.contains("the pasted token verifies against the server's keys")
+                    && s.contains("✓ valid")
+                    && !s.contains("not verified yet")
+            })
+            .await;
+    }
+    harness.finish().await;
+    mock.shutdown().await;
+}
+
+/// Runs the app's background work to its end, outside the event loop.
+async fn settle(app: &mut App, results: &mut UnboundedReceiver<TaskResult>) {
+    while app.busy_with().is_some() {
+        let result = tokio::time::timeout(Duration::from_secs(10), results.recv())
+            .await
+            .expect("background work ends")
+            .expect("the task channel is open");
+        app.update(Action::Task(result));
+    }
+}
+
+fn screen(app: &mut App, width: u16, height: u16) -> String {
+    app.update(Action::Resize(width, height));
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|frame| view::render(app, frame)).unwrap();
+    terminal.backend().to_string()
+}
+
+#[tokio::test]
+async fn relative_times_in_the_checks_tick_with_the_clock() {
+    let mock = mock().await;
+    let (token, iat) = token_from(&mock).await;
+    let issued = UNIX_EPOCH + Duration::from_secs(iat);
+    let (mut app, mut results) = App::new(Settings {
+        fixed_now: Some(issued),
+        ..settings(&mock)
+    });
+    app.start();
+    settle(&mut app, &mut results).await;
+    app.update(Action::Run(Command::FocusTokens));
+    app.update(Action::Run(Command::PasteToken));
+    app.update(Action::Paste(Secret::from(token)));
+    app.update(Action::Run(Command::Activate));
+    settle(&mut app, &mut results).await;
+
+    let first = screen(&mut app, 120, 35);
+    assert!(first.contains("✓ valid"), "{first}");
+    // The mock's access tokens live an hour.
+    assert!(first.contains("(in 1h 00m)"), "{first}");
+
+    app.set_fixed_now(issued + Duration::from_secs(90));
+    let later = screen(&mut app, 120, 35);
+    assert!(later.contains("(in 58m 30s)"), "{later}");
+    assert!(later.contains("(1m 30s ago)"), "{later}");
+    assert!(!later.contains("(in 1h 00m)"), "{later}");
+
+    // Past its expiry the check fails and the verdict no longer says valid.
+    app.set_fixed_now(issued + Duration::from_secs(3_700));
+    let expired = screen(&mut app, 120, 35);
+    assert!(expired.contains("✗ exp       expired at"), "{expired}");
+    assert!(expired.contains("(1m 40s ago)"), "{expired}");
+    assert!(!expired.contains("✓ valid"), "{expired}");
+    assert!(expired.contains("✗ expired "), "{expired}");
+    mock.shutdown().await;
+}
