@@ -71,6 +71,9 @@ pub struct ServerEntry {
     pub discovery: ServerState,
     pub clients: Vec<ClientProfile>,
     pub client_cursor: Cursor,
+    /// The client the flows run as (by client_id); `None` is the first one. Only `enter`
+    /// in Clients changes it: moving the cursor just selects.
+    pub active_client: Option<String>,
 }
 
 impl ServerEntry {
@@ -84,6 +87,7 @@ impl ServerEntry {
             discovery: ServerState::NotRun,
             clients: profile.clients.clone(),
             client_cursor: Cursor::default(),
+            active_client: None,
         }
     }
 
@@ -104,8 +108,17 @@ impl ServerEntry {
         }
     }
 
+    /// The client under the cursor in Clients.
     pub fn selected_client(&self) -> Option<&ClientProfile> {
         self.clients.get(self.client_cursor.index)
+    }
+
+    /// The client the flows run as.
+    pub fn active_client(&self) -> Option<&ClientProfile> {
+        self.active_client
+            .as_ref()
+            .and_then(|id| self.clients.iter().find(|c| &c.client_id == id))
+            .or_else(|| self.clients.first())
     }
 }
 

@@ -82,7 +82,7 @@ fn header(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
             theme.text(),
         ));
     }
-    if let Some(client) = app.selected_client() {
+    if let Some(client) = app.active_client() {
         spans.push(Span::styled(
             format!(" · {}", client.client_id),
             theme.accent(),

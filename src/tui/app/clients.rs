@@ -24,8 +24,11 @@ impl App {
     pub(super) fn clients_command(&mut self, command: Command) {
         match command {
             Command::Activate => {
-                if let Some(client) = self.selected_client() {
-                    let id = client.client_id.clone();
+                let Some(server) = self.servers.get_mut(self.server_cursor.index) else {
+                    return;
+                };
+                if let Some(id) = server.selected_client().map(|c| c.client_id.clone()) {
+                    server.active_client = Some(id.clone());
                     self.success(format!("flows now use client {id}"));
                 }
             }

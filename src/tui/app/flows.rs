@@ -66,7 +66,7 @@ impl App {
             )
         })?;
         let client = server
-            .selected_client()
+            .active_client()
             .ok_or("choose or add a client first (2)")?;
         let auth_method: AuthMethod = client.auth_method.parse().map_err(|e| format!("{e}"))?;
         let credentials = match (&client.client_secret, auth_method) {

@@ -162,6 +162,7 @@ impl App {
                 discovery: ServerState::NotRun,
                 clients,
                 client_cursor: Cursor::default(),
+                active_client: None,
             });
         }
         servers.extend(
@@ -264,6 +265,11 @@ impl App {
     pub fn selected_client(&self) -> Option<&ClientProfile> {
         self.selected_server()
             .and_then(ServerEntry::selected_client)
+    }
+
+    /// The client the flows run as on the selected server.
+    pub fn active_client(&self) -> Option<&ClientProfile> {
+        self.selected_server().and_then(ServerEntry::active_client)
     }
 
     /// The label of the background work in flight, for the spinner.

@@ -13,6 +13,7 @@ pub fn render_list(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
     let width = usize::from(area.width.saturating_sub(4));
     let (mut rows, selected) = match app.selected_server() {
         Some(server) => {
+            let active = server.active_client().map(|c| c.client_id.clone());
             let rows: Vec<Line> = server
                 .clients
                 .iter()
@@ -23,10 +24,16 @@ pub fn render_list(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
                     } else {
                         "  "
                     };
+                    let active = if Some(&client.client_id) == active.as_ref() {
+                        Span::styled("● ", theme.success())
+                    } else {
+                        Span::raw("  ")
+                    };
                     let method = short_method(&client.auth_method);
-                    let id_width = width.saturating_sub(method.len() + 3);
+                    let id_width = width.saturating_sub(method.len() + 5);
                     Line::from(vec![
                         Span::raw(marker),
+                        active,
                         Span::styled(
                             format!(
                                 "{:<id_width$}",
@@ -72,7 +79,17 @@ pub fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
         Some(v) => widgets::secret(v, reveal, &theme),
         None => Span::styled("—", theme.hint()),
     };
+    let active = app.active_client().map(|c| &c.client_id) == Some(&client.client_id);
+    let in_use = if active {
+        Span::styled("● the flows run as this client", theme.success())
+    } else {
+        Span::styled(
+            "no: enter makes it the client the flows run as",
+            theme.hint(),
+        )
+    };
     let mut lines = vec![
+        widgets::kv("in use", 26, in_use, &theme),
         widgets::kv(
             "client_id",
             26,
