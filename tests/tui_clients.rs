@@ -65,3 +65,99 @@ async fn moving_the_cursor_in_clients_does_not_change_who_the_flows_run_as() {
     harness.finish().await;
     mock.shutdown().await;
 }
+
+/// Registers a client with the form as it opens; returns its client_id.
+async fn register(harness: &Harness) -> String {
+    harness.press("2");
+    harness.press("n");
+    harness.wait_for("Register a client (RFC 7591)").await;
+    harness.press("ctrl-s");
+    let screen = harness.wait_for("✓ registered ").await;
+    screen
+        .split("registered ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the new client id")
+        .to_string()
+}
+
+#[tokio::test]
+async fn d_asks_before_deleting_at_the_server_and_n_keeps_the_client() {
+    let mock = mock().await;
+    let harness = app_on_mock(&mock).await;
+    let id = register(&harness).await;
+    harness.press("d");
+    let screen = harness
+        .wait_for(&format!("delete {id} at the server (RFC 7592 §2.3)?"))
+        .await;
+    assert!(screen.contains("y yes · n or esc no"), "{screen}");
+    // Nothing went to the server yet (the exchange log is on screen at this size).
+    assert!(!screen.contains("DELETE"), "{screen}");
+    harness.press("n");
+    harness.wait_for(&format!("kept {id}")).await;
+    harness.press("2");
+    harness
+        .wait_for(&format!("client_id                  {id}"))
+        .await;
+    harness.press("d");
+    harness.wait_for("Delete the client at the server?").await;
+    harness.press("esc");
+    harness.wait_for(&format!("kept {id}")).await;
+
+    harness.press("d");
+    harness.wait_for("Delete the client at the server?").await;
+    harness.press("y");
+    harness
+        .wait_for(&format!("deleted {id} at the server"))
+        .await;
+    harness.press("4");
+    harness.wait_for("DELETE").await;
+    harness.finish().await;
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_client_entered_by_hand_is_forgotten_only_here_after_a_yes() {
+    let mock = mock().await;
+    let harness = app_on_mock(&mock).await;
+    harness.press("2");
+    harness.press("a");
+    harness.wait_for("Enter a client by hand").await;
+    harness.type_text("hand-client");
+    harness.press("tab");
+    harness.type_text("hand-secret");
+    harness.press("enter");
+    harness.wait_for("hand-client").await;
+    harness.press("d");
+    harness
+        .wait_for("forget hand-client (only in this app: the server is not told")
+        .await;
+    harness.press("y");
+    let screen = harness
+        .wait_for("forgot hand-client here (the server was not told)")
+        .await;
+    assert!(!screen.contains("▸   hand-client"), "{screen}");
+    harness.finish().await;
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_demo_clients_cannot_be_deleted_nor_forgotten() {
+    let mock = mock().await;
+    let harness = app_on_mock(&mock).await;
+    harness.press("2");
+    for id in ["demo-public", "demo-confidential"] {
+        harness.press("d");
+        harness
+            .wait_for(&format!(
+                "{id} is a demo client of the built-in mock: it cannot be deleted or forgotten"
+            ))
+            .await;
+        harness.press("j");
+    }
+    let screen = harness.screen();
+    assert!(screen.contains("demo-public"), "{screen}");
+    assert!(screen.contains("demo-confidential"), "{screen}");
+    harness.finish().await;
+    mock.shutdown().await;
+}

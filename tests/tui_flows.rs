@@ -176,6 +176,10 @@ async fn a_client_is_registered_read_updated_and_deleted() {
         .await;
     harness.press("d");
     harness
+        .wait_for(&format!("delete {id} at the server (RFC 7592 §2.3)?"))
+        .await;
+    harness.press("y");
+    harness
         .wait_for(&format!("deleted {id} at the server"))
         .await;
     harness.press("4");

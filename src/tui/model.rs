@@ -74,6 +74,8 @@ pub struct ServerEntry {
     /// The client the flows run as (by client_id); `None` is the first one. Only `enter`
     /// in Clients changes it: moving the cursor just selects.
     pub active_client: Option<String>,
+    /// The clients the built-in mock was started with: part of the demo, never deleted.
+    pub built_in_clients: Vec<String>,
 }
 
 impl ServerEntry {
@@ -88,6 +90,7 @@ impl ServerEntry {
             clients: profile.clients.clone(),
             client_cursor: Cursor::default(),
             active_client: None,
+            built_in_clients: Vec::new(),
         }
     }
 
@@ -346,6 +349,22 @@ pub enum Overlay {
     Form(Form),
     SignIn(SignIn),
     CrossHost(CrossHostPrompt),
+    Confirm(ConfirmPrompt),
+}
+
+/// "Delete this client?": asked before a key that cannot be undone acts. y does it, n or
+/// esc keeps everything as it is.
+pub struct ConfirmPrompt {
+    pub title: String,
+    /// What a yes does, in words.
+    pub question: String,
+    pub then: Confirmed,
+}
+
+/// What waits on a yes.
+pub enum Confirmed {
+    /// Delete the client at the server (RFC 7592 §2.3), or forget one entered by hand.
+    DeleteClient { issuer: String, client_id: String },
 }
 
 /// "Send credentials to this other host?": asked once per server and host, before a step

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::app::App;
 use super::layout::{self, Areas};
-use super::model::{CrossHostPrompt, Form, Overlay, SignIn, SignInStage, StatusKind};
+use super::model::{Form, Overlay, SignIn, SignInStage, StatusKind};
 use super::pane::{self, Pane, help};
 use super::theme::Theme;
 use super::widgets;
@@ -32,7 +32,22 @@ pub fn render(app: &App, frame: &mut Frame) {
         Some(Overlay::Help) => help::render(app, frame, area),
         Some(Overlay::Form(form)) => form_popup(form, frame, area, &theme),
         Some(Overlay::SignIn(sign_in)) => sign_in_popup(app, sign_in, frame, area, &theme),
-        Some(Overlay::CrossHost(prompt)) => cross_host_popup(prompt, frame, area, &theme),
+        Some(Overlay::CrossHost(prompt)) => question_popup(
+            " Send credentials to another host? ",
+            &prompt.question,
+            "y send · n or esc keep it unsent (RFC 9700 §4.4)",
+            frame,
+            area,
+            &theme,
+        ),
+        Some(Overlay::Confirm(prompt)) => question_popup(
+            &prompt.title,
+            &prompt.question,
+            "y yes · n or esc no, keep it",
+            frame,
+            area,
+            &theme,
+        ),
         None => {}
     }
 }
@@ -152,24 +167,24 @@ fn footer(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn cross_host_popup(prompt: &CrossHostPrompt, frame: &mut Frame, area: Rect, theme: &Theme) {
+/// A yes/no question in a box: what a yes does, and the keys.
+fn question_popup(
+    title: &str,
+    question: &str,
+    keys: &str,
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+) {
     let popup = widgets::centered(area, 70, 9);
     frame.render_widget(Clear, popup);
-    let block = widgets::block(
-        " Send credentials to another host? ".to_string(),
-        true,
-        theme,
-    )
-    .style(theme.base());
+    let block = widgets::block(title.to_string(), true, theme).style(theme.base());
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
     let lines = vec![
-        Line::raw(prompt.question.clone()),
+        Line::raw(question.to_string()),
         Line::raw(""),
-        Line::styled(
-            "y send · n or esc keep it unsent (RFC 9700 §4.4)",
-            theme.hint(),
-        ),
+        Line::styled(keys.to_string(), theme.hint()),
     ];
     frame.render_widget(
         Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true }),

@@ -7,7 +7,9 @@ use crate::oauth::registration::{self, ClientManagement, RegisteredClient};
 use crate::oauth::send_policy::SendRule;
 use crate::profile::ClientProfile;
 use crate::tui::action::Command;
-use crate::tui::model::{AfterConsent, Form, FormPurpose, ManageClient as Manage};
+use crate::tui::model::{
+    AfterConsent, ConfirmPrompt, Confirmed, Form, FormPurpose, ManageClient as Manage, Overlay,
+};
 use crate::tui::work;
 
 use super::App;
@@ -53,7 +55,7 @@ impl App {
             Command::New => self.open_register_form(),
             Command::Read => self.manage_client(Manage::Read),
             Command::Refresh => self.open_update_form(),
-            Command::Delete => self.manage_client(Manage::Delete),
+            Command::Delete => self.ask_delete_client(),
             other => self.not_here(other),
         }
     }
@@ -170,6 +172,77 @@ impl App {
         Ok(())
     }
 
+    /// `d`: says what it would do (delete at the server, or forget here) and waits for y.
+    /// The built-in mock's demo clients are part of the demo: never deleted nor forgotten.
+    fn ask_delete_client(&mut self) {
+        let Some(server) = self.selected_server() else {
+            return;
+        };
+        let Some(client) = server.selected_client() else {
+            return self.info("select a client first".into());
+        };
+        let id = client.client_id.clone();
+        if server.built_in_clients.contains(&id) {
+            return self.info(format!(
+                "{id} is a demo client of the built-in mock: it cannot be deleted or forgotten"
+            ));
+        }
+        let (title, question) = if is_managed(client) {
+            (
+                " Delete the client at the server? ",
+                format!(
+                    "delete {id} at the server (RFC 7592 §2.3)? Its tokens stop working, and \
+                     this cannot be undone. y/n"
+                ),
+            )
+        } else {
+            (
+                " Forget the client? ",
+                format!(
+                    "forget {id} (only in this app: the server is not told, and you can enter \
+                     it again with a)? y/n"
+                ),
+            )
+        };
+        let issuer = server.issuer.clone();
+        self.ui.overlay = Some(Overlay::Confirm(ConfirmPrompt {
+            title: title.into(),
+            question,
+            then: Confirmed::DeleteClient {
+                issuer,
+                client_id: id,
+            },
+        }));
+    }
+
+    /// Keys on a yes/no question: esc is no; enter decides nothing (y or n must be typed).
+    pub(super) fn confirm_command(&mut self, command: Command) {
+        match command {
+            Command::Cancel => self.answer_confirm(false),
+            Command::Quit => self.ui.quit = true,
+            _ => {}
+        }
+    }
+
+    pub(super) fn answer_confirm(&mut self, yes: bool) {
+        let Some(Overlay::Confirm(prompt)) = self.ui.overlay.take() else {
+            return;
+        };
+        let Confirmed::DeleteClient { issuer, client_id } = prompt.then;
+        if !yes {
+            return self.info(format!("kept {client_id}"));
+        }
+        // The question was about this client on this server: act only if it is still selected.
+        let still_selected = self
+            .selected_server()
+            .filter(|s| s.issuer == issuer)
+            .and_then(|s| s.selected_client())
+            .is_some_and(|c| c.client_id == client_id);
+        if still_selected {
+            self.manage_client(Manage::Delete);
+        }
+    }
+
     pub(super) fn manage_client(&mut self, what: Manage) {
         let Some(server) = self.selected_server() else {
             return;
@@ -190,7 +263,7 @@ impl App {
                 // A client entered by hand is only forgotten here, not deleted at the server.
                 self.remove_client(&issuer, &client.client_id);
                 return self.info(format!(
-                    "forgot {} (it was entered by hand)",
+                    "forgot {} here (the server was not told)",
                     client.client_id
                 ));
             }
@@ -311,6 +384,12 @@ impl App {
         }
         self.save_profile();
     }
+}
+
+/// A client that can be read, updated and deleted at the server (RFC 7592): it has both its
+/// registration client URI and its registration access token.
+fn is_managed(client: &ClientProfile) -> bool {
+    client.registration_client_uri.is_some() && client.registration_access_token.is_some()
 }
 
 fn profile_of(client: &RegisteredClient) -> ClientProfile {

@@ -49,6 +49,11 @@ impl App {
                 KeyCode::Char('n' | 'N') => self.answer_cross_host(false),
                 _ => {}
             },
+            Some(Overlay::Confirm(_)) => match key.code {
+                KeyCode::Char('y' | 'Y') => self.answer_confirm(true),
+                KeyCode::Char('n' | 'N') => self.answer_confirm(false),
+                _ => {}
+            },
             _ => {}
         }
     }

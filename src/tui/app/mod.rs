@@ -153,6 +153,7 @@ impl App {
         .ok();
         let mut servers = Vec::new();
         if let Some((issuer, clients)) = settings.built_in {
+            let built_in_clients = clients.iter().map(|c| c.client_id.clone()).collect();
             servers.push(ServerEntry {
                 name: "Built-in mock".into(),
                 issuer,
@@ -163,6 +164,7 @@ impl App {
                 clients,
                 client_cursor: Cursor::default(),
                 active_client: None,
+                built_in_clients,
             });
         }
         servers.extend(
@@ -303,7 +305,9 @@ impl App {
     /// Where keys go now: a form, or the focused pane.
     pub fn context(&self) -> Context {
         match &self.ui.overlay {
-            Some(Overlay::Form(_) | Overlay::SignIn(_) | Overlay::CrossHost(_)) => Context::Form,
+            Some(
+                Overlay::Form(_) | Overlay::SignIn(_) | Overlay::CrossHost(_) | Overlay::Confirm(_),
+            ) => Context::Form,
             Some(Overlay::Help) | None => self.ui.focus.context(),
         }
     }
@@ -380,6 +384,10 @@ impl App {
             }
             Some(Overlay::CrossHost(_)) => {
                 self.cross_host_command(command);
+                return None;
+            }
+            Some(Overlay::Confirm(_)) => {
+                self.confirm_command(command);
                 return None;
             }
             Some(Overlay::Help) => {
