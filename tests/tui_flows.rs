@@ -167,7 +167,9 @@ async fn a_client_is_registered_read_updated_and_deleted() {
     harness.press("R");
     harness.wait_for(&format!("{id}: the server's copy")).await;
     harness.press("u");
-    harness.wait_for("Update the registered client").await;
+    harness
+        .wait_for(&format!("Update {id} at the server (RFC 7592 §2.2)"))
+        .await;
     harness.press("ctrl-s");
     harness
         .wait_until("updated", |s| {

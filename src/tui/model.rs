@@ -428,11 +428,13 @@ pub enum FormPurpose {
     UpdateClient,
 }
 
-/// A small form: labelled single-line fields (or one multi-line editor).
+/// A small form: named, typed single-line fields (or one multi-line editor). No `Debug`:
+/// its fields hold typed secrets.
+#[derive(Clone)]
 pub struct Form {
     pub purpose: FormPurpose,
     pub title: String,
-    pub fields: Vec<(String, TextArea<'static>)>,
+    pub fields: Vec<Field>,
     pub focused: usize,
     /// A multi-line editor takes Enter as a new line; submit is ctrl-s.
     pub multiline: bool,
@@ -440,46 +442,139 @@ pub struct Form {
     pub error: Option<String>,
 }
 
+/// One input of a form: the name the code reads it by, the label the user reads.
+#[derive(Clone)]
+pub struct Field {
+    pub name: &'static str,
+    pub label: String,
+    pub input: Input,
+}
+
+/// What kind of value a field takes.
+#[derive(Clone)]
+pub enum Input {
+    Text(TextArea<'static>),
+    /// Typed like text, shown masked like every secret on screen.
+    Secret(TextArea<'static>),
+    /// One of a closed set: left/right or space move through `options`.
+    Choice {
+        options: &'static [&'static str],
+        index: usize,
+    },
+}
+
+impl Field {
+    pub fn text(name: &'static str, label: &str, value: &str) -> Field {
+        Field {
+            name,
+            label: label.to_string(),
+            input: Input::Text(line_area(value)),
+        }
+    }
+
+    pub fn secret(name: &'static str, label: &str, value: &str) -> Field {
+        let mut area = line_area(value);
+        area.set_mask_char('•');
+        Field {
+            name,
+            label: label.to_string(),
+            input: Input::Secret(area),
+        }
+    }
+
+    /// A picker over `options`, on `current` when it is one of them (else the first).
+    pub fn choice(
+        name: &'static str,
+        label: &str,
+        options: &'static [&'static str],
+        current: &str,
+    ) -> Field {
+        Field {
+            name,
+            label: label.to_string(),
+            input: Input::Choice {
+                options,
+                index: options.iter().position(|o| *o == current).unwrap_or(0),
+            },
+        }
+    }
+
+    /// The value, trimmed.
+    pub fn value(&self) -> String {
+        match &self.input {
+            Input::Text(area) | Input::Secret(area) => area.lines().join("\n").trim().to_string(),
+            Input::Choice { options, index } => options.get(*index).copied().unwrap_or("").into(),
+        }
+    }
+
+    /// The text area typed into, for text and secret fields.
+    pub fn area_mut(&mut self) -> Option<&mut TextArea<'static>> {
+        match &mut self.input {
+            Input::Text(area) | Input::Secret(area) => Some(area),
+            Input::Choice { .. } => None,
+        }
+    }
+
+    /// Moves a picker to its next (or previous) option; false for other fields.
+    pub fn cycle(&mut self, forward: bool) -> bool {
+        let Input::Choice { options, index } = &mut self.input else {
+            return false;
+        };
+        let count = options.len().max(1);
+        *index = if forward {
+            (*index + 1) % count
+        } else {
+            (*index + count - 1) % count
+        };
+        true
+    }
+}
+
+/// A one-line text area whose cursor is at the end: typing continues a prefilled value
+/// ("https://") rather than preceding it.
+fn line_area(value: &str) -> TextArea<'static> {
+    let mut area = TextArea::new(vec![value.to_string()]);
+    area.move_cursor(CursorMove::End);
+    area
+}
+
 impl Form {
-    pub fn new(purpose: FormPurpose, title: &str, fields: &[(&str, &str)]) -> Form {
+    /// The name of the one field of a multi-line editor.
+    pub const EDITOR: &'static str = "text";
+
+    pub fn new(purpose: FormPurpose, title: &str, fields: Vec<Field>) -> Form {
         Form {
             purpose,
             title: title.to_string(),
-            fields: fields
-                .iter()
-                .map(|(label, value)| {
-                    let mut area = TextArea::new(vec![value.to_string()]);
-                    if label.contains("secret") {
-                        // Typed secrets are masked like shown ones.
-                        area.set_mask_char('•');
-                    }
-                    // Typing continues a prefilled value ("https://") rather than preceding it.
-                    area.move_cursor(CursorMove::End);
-                    (label.to_string(), area)
-                })
-                .collect(),
+            fields,
             focused: 0,
             multiline: false,
             error: None,
         }
     }
 
-    /// One multi-line editor holding `text` (Enter is a new line, ctrl-s submits).
+    /// One multi-line editor holding `text` (Enter is a new line, ctrl-s submits), read as
+    /// the field [`Form::EDITOR`].
     pub fn editor(purpose: FormPurpose, title: &str, label: &str, text: &str) -> Form {
         let mut area = TextArea::new(text.lines().map(str::to_string).collect());
         area.move_cursor(CursorMove::Top);
+        let field = Field {
+            name: Form::EDITOR,
+            label: label.to_string(),
+            input: Input::Text(area),
+        };
         Form {
-            fields: vec![(label.to_string(), area)],
             multiline: true,
-            ..Form::new(purpose, title, &[])
+            ..Form::new(purpose, title, vec![field])
         }
     }
 
-    /// The text of field `index`, trimmed; empty when there is no such field.
-    pub fn value(&self, index: usize) -> String {
+    /// The value of the field called `name`, trimmed; empty when there is no such field.
+    pub fn value(&self, name: &str) -> String {
         self.fields
-            .get(index)
-            .map(|(_, area)| area.lines().join("\n").trim().to_string())
+            .iter()
+            .find(|f| f.name == name)
+            .map(Field::value)
             .unwrap_or_default()
     }
 }
@@ -520,6 +615,39 @@ impl ExchangeLog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fields_are_read_by_name_and_only_secrets_are_masked() {
+        let mut form = Form::new(
+            FormPurpose::ClientByHand,
+            "t",
+            vec![
+                Field::text("client_id", "client_id", "app"),
+                Field::secret("client_secret", "client_secret", "s3cret"),
+                Field::choice(
+                    "auth_method",
+                    "auth method: client_secret_basic or none",
+                    &["none", "client_secret_basic"],
+                    "client_secret_basic",
+                ),
+            ],
+        );
+        assert_eq!(form.value("client_id"), "app");
+        assert_eq!(form.value("client_secret"), "s3cret");
+        assert_eq!(form.value("auth_method"), "client_secret_basic");
+        assert_eq!(form.value("no such field"), "");
+        let masked: Vec<bool> = form
+            .fields
+            .iter_mut()
+            .map(|f| f.area_mut().is_some_and(|a| a.mask_char().is_some()))
+            .collect();
+        assert_eq!(masked, [false, true, false]);
+        assert!(form.fields[2].cycle(true));
+        assert_eq!(form.value("auth_method"), "none");
+        assert!(form.fields[2].cycle(false));
+        assert_eq!(form.value("auth_method"), "client_secret_basic");
+        assert!(!form.fields[0].cycle(true));
+    }
 
     #[test]
     fn debug_of_a_token_entry_shows_no_token() {

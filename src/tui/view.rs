@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::app::App;
 use super::layout::{self, Areas};
-use super::model::{Form, Overlay, SignIn, SignInStage, StatusKind};
+use super::model::{Form, Input, Overlay, SignIn, SignInStage, StatusKind};
 use super::pane::{self, Pane, help};
 use super::theme::Theme;
 use super::widgets;
@@ -206,7 +206,7 @@ fn form_popup(form: &Form, frame: &mut Frame, area: Rect, theme: &Theme) {
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
     let mut y = inner.y;
-    for (i, (label, textarea)) in form.fields.iter().enumerate() {
+    for (i, field) in form.fields.iter().enumerate() {
         let rect = Rect::new(
             inner.x,
             y,
@@ -214,10 +214,16 @@ fn form_popup(form: &Form, frame: &mut Frame, area: Rect, theme: &Theme) {
             field_height.min(inner.bottom().saturating_sub(y)),
         );
         let focused = i == form.focused;
-        let field_block = widgets::block(format!(" {label} "), focused, theme);
+        let field_block = widgets::block(format!(" {} ", field.label), focused, theme);
         let field_inner = field_block.inner(rect);
         frame.render_widget(field_block, rect);
-        frame.render_widget(textarea, field_inner);
+        match &field.input {
+            Input::Text(area) | Input::Secret(area) => frame.render_widget(area, field_inner),
+            Input::Choice { options, index } => frame.render_widget(
+                Paragraph::new(choice_line(options, *index, theme)),
+                field_inner,
+            ),
+        }
         y += field_height;
     }
     let mut lines = Vec::new();
@@ -232,6 +238,21 @@ fn form_popup(form: &Form, frame: &mut Frame, area: Rect, theme: &Theme) {
     lines.push(Line::styled(format!("{submit} · esc cancel"), theme.hint()));
     let rest = Rect::new(inner.x, y, inner.width, inner.bottom().saturating_sub(y));
     frame.render_widget(Paragraph::new(lines), rest);
+}
+
+/// A picker's options on one line, the chosen one marked (and selected-coloured).
+fn choice_line<'a>(options: &[&'a str], index: usize, theme: &Theme) -> Line<'a> {
+    let mut spans = Vec::new();
+    for (i, option) in options.iter().enumerate() {
+        spans.push(if i == index {
+            Span::styled(format!("◀ {option} ▶"), theme.selected())
+        } else {
+            Span::styled(format!("  {option}  "), theme.hint())
+        });
+        spans.push(Span::raw(" "));
+    }
+    spans.push(Span::styled("(←/→ or space)", theme.hint()));
+    Line::from(spans)
 }
 
 /// The in-terminal sign-in: what the mock's page offers, as a browser would show it.

@@ -118,6 +118,8 @@ impl Harness {
             "shift-tab" => (KeyCode::BackTab, KeyModifiers::SHIFT),
             "down" => (KeyCode::Down, KeyModifiers::NONE),
             "up" => (KeyCode::Up, KeyModifiers::NONE),
+            "left" => (KeyCode::Left, KeyModifiers::NONE),
+            "right" => (KeyCode::Right, KeyModifiers::NONE),
             "backspace" => (KeyCode::Backspace, KeyModifiers::NONE),
             other => match other.strip_prefix("ctrl-") {
                 Some(c) => (

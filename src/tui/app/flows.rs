@@ -13,6 +13,7 @@ use crate::oauth::secret::Secret;
 use crate::oauth::send_policy::{SendRefusal, SendRule};
 use crate::oauth::{RequestDraft, StepStatus};
 use crate::tui::action::Command;
+use crate::tui::model::Field;
 use crate::tui::model::{
     AfterConsent, CrossHostPrompt, Cursor, FLOWS, FlowRun, FlowView, Form, FormPurpose, Overlay,
     ServerEntry, SignIn, SignInStage, TokenKind, Waiting, flow_title,
@@ -49,7 +50,7 @@ impl App {
             Command::PasteRedirect => self.open_form(Form::new(
                 FormPurpose::PasteRedirect,
                 "Paste the URL the browser was sent back to",
-                &[("Redirect URL", "")],
+                vec![Field::text("redirect_url", "Redirect URL", "")],
             )),
             Command::Copy => self.copy_from_flow(),
             other => self.not_here(other),
@@ -467,7 +468,11 @@ impl App {
                 let mut form = Form::new(
                     FormPurpose::EditRequest,
                     "Edit the request · ctrl-s keeps it · esc discards",
-                    &[("Request", &request_text::to_text(&draft))],
+                    vec![Field::text(
+                        "request",
+                        "Request",
+                        &request_text::to_text(&draft),
+                    )],
                 );
                 form.multiline = true;
                 self.open_form(form);

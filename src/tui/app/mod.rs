@@ -126,6 +126,9 @@ pub struct App {
     /// session only: a yes given while debugging a server should not outlive the session
     /// unseen in a saved file.
     cross_host: HashMap<String, CrossHostConsent>,
+    /// A registration or update form sent to the server: it opens again, as typed, with
+    /// the server's error if the server refuses it.
+    submitted_form: Option<super::model::Form>,
 }
 
 /// Redraw rate while a spinner turns: 8 frames a second.
@@ -238,6 +241,7 @@ impl App {
             osc52_out: settings.osc52_out,
             fixed_now: settings.fixed_now,
             cross_host: HashMap::new(),
+            submitted_form: None,
         };
         (app, rx)
     }

@@ -11,7 +11,7 @@ use crate::oauth::response::expect_status;
 use crate::oauth::time;
 use crate::tui::action::Command;
 use crate::tui::model::{
-    FlowView, Form, FormPurpose, Learnt, TokenEntry, TokenKind, TokenState, flow_title,
+    Field, FlowView, Form, FormPurpose, Learnt, TokenEntry, TokenKind, TokenState, flow_title,
 };
 use crate::tui::pane::Pane;
 use crate::tui::work;
@@ -33,7 +33,7 @@ impl App {
             Command::PasteToken => self.open_form(Form::new(
                 FormPurpose::PasteToken,
                 "Paste a JWT to inspect",
-                &[("JWT", "")],
+                vec![Field::text("jwt", "JWT", "")],
             )),
             Command::Refresh => self.flow_from_token(FlowKind::Refresh),
             Command::Introspect => self.flow_from_token(FlowKind::Introspect),

@@ -31,14 +31,13 @@ pub fn render_list(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
                     };
                     let method = short_method(&client.auth_method);
                     let id_width = width.saturating_sub(method.len() + 5);
+                    // Registered clients by the name people gave them; the id is in the detail.
+                    let shown = client.client_name.as_deref().unwrap_or(&client.client_id);
                     Line::from(vec![
                         Span::raw(marker),
                         active,
                         Span::styled(
-                            format!(
-                                "{:<id_width$}",
-                                widgets::ellipsize(&client.client_id, id_width)
-                            ),
+                            format!("{:<id_width$}", widgets::ellipsize(shown, id_width)),
                             theme.text(),
                         ),
                         Span::styled(format!(" {method}"), theme.hint()),
@@ -90,6 +89,15 @@ pub fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
     };
     let mut lines = vec![
         widgets::kv("in use", 26, in_use, &theme),
+        widgets::kv(
+            "client_name",
+            26,
+            Span::styled(
+                client.client_name.clone().unwrap_or_else(|| "—".into()),
+                theme.text(),
+            ),
+            &theme,
+        ),
         widgets::kv(
             "client_id",
             26,
