@@ -57,7 +57,7 @@ async fn par_then_code_then_refresh_introspect_and_revoke() {
     harness.wait_for("flow complete").await;
     // The new access token is selected, with what the refresh changed.
     harness.press("5");
-    let screen = harness.wait_for("changed by the refresh").await;
+    let screen = harness.wait_for("refreshed · old → new").await;
     assert!(screen.contains(" → "), "{screen}");
 
     // Introspect the newest access token.

@@ -7,6 +7,7 @@ use std::time::SystemTime;
 use ratatui_textarea::{CursorMove, TextArea};
 
 use crate::oauth::discovery::MetadataSource;
+use crate::oauth::flow::refresh::Rotation;
 use crate::oauth::flow::tokens::{ClaimChange, DecodedToken};
 use crate::oauth::flow::{Flow, FlowKind};
 use crate::oauth::redirect::LoopbackListener;
@@ -256,8 +257,8 @@ pub struct TokenEntry {
     pub expires_at: Option<SystemTime>,
     /// Header and claims when it is a JWT, with the verification once it ran.
     pub decoded: Option<DecodedToken>,
-    /// What changed from the token it replaced (after a refresh).
-    pub changes: Vec<ClaimChange>,
+    /// What the refresh it came from rotated and changed (RFC 6749 §6, RFC 9700 §4.14.2).
+    pub rotation: Option<Rotation>,
     /// The token response it came in (index into the app's responses), to refresh from.
     pub response: Option<usize>,
     /// The grant it descends from (the response of the first grant, kept through refreshes):
@@ -268,6 +269,15 @@ pub struct TokenEntry {
 }
 
 impl TokenEntry {
+    /// The claims that differ from the token of the same kind it replaced, old → new.
+    pub fn claim_changes(&self) -> &[ClaimChange] {
+        match (&self.rotation, self.kind) {
+            (Some(rotation), TokenKind::Access) => &rotation.access_token_changes,
+            (Some(rotation), TokenKind::Id) => &rotation.id_token_changes,
+            _ => &[],
+        }
+    }
+
     /// Where the token stands now: a dead state the server reported wins, then expiry by
     /// the clock, then the server's "active". `None` when nothing is known beyond its claims.
     pub fn standing(&self, now: SystemTime) -> Option<Learnt> {
@@ -658,7 +668,7 @@ mod tests {
             obtained_at: SystemTime::UNIX_EPOCH,
             expires_at: None,
             decoded: None,
-            changes: Vec::new(),
+            rotation: None,
             response: None,
             family: None,
             server: None,

@@ -97,7 +97,7 @@ impl App {
             obtained_at: self.now(),
             expires_at,
             decoded,
-            changes: Vec::new(),
+            rotation: None,
             response: None,
             family: None,
             server: None,
@@ -237,24 +237,14 @@ impl App {
                 continue;
             }
             entry.response = Some(group);
-            match entry.kind {
-                TokenKind::Access => {
-                    if let Some(decoded) = &outcome.access_token {
-                        entry.decoded = Some(decoded.clone());
-                    }
-                    if let Some(rotation) = &outcome.rotation {
-                        entry.changes = rotation.access_token_changes.clone();
-                    }
-                }
-                TokenKind::Id => {
-                    if let Some(decoded) = &outcome.id_token {
-                        entry.decoded = Some(decoded.clone());
-                    }
-                    if let Some(rotation) = &outcome.rotation {
-                        entry.changes = rotation.id_token_changes.clone();
-                    }
-                }
-                TokenKind::Refresh | TokenKind::Pasted => {}
+            entry.rotation.clone_from(&outcome.rotation);
+            let decoded = match entry.kind {
+                TokenKind::Access => &outcome.access_token,
+                TokenKind::Id => &outcome.id_token,
+                TokenKind::Refresh | TokenKind::Pasted => &None,
+            };
+            if let Some(decoded) = decoded {
+                entry.decoded = Some(decoded.clone());
             }
         }
     }

@@ -7,11 +7,12 @@ use ratatui::text::{Line, Span};
 
 use std::time::SystemTime;
 
+use crate::oauth::flow::refresh::Rotation;
 use crate::oauth::flow::tokens::DecodedToken;
 use crate::oauth::jwt::Verdict;
 use crate::oauth::time;
 use crate::tui::app::App;
-use crate::tui::model::{Learnt, TokenEntry, TokenState};
+use crate::tui::model::{Learnt, TokenEntry, TokenKind, TokenState};
 use crate::tui::theme::Theme;
 use crate::tui::widgets;
 
@@ -96,6 +97,11 @@ pub fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
     let mut lines: Vec<Line> = standing
         .map(|learnt| vec![standing_line(learnt, &theme), Line::raw("")])
         .unwrap_or_default();
+    // Then what the refresh that brought it changed: it is what the user just did.
+    if let Some(rotation) = &token.rotation {
+        lines.extend(rotation_lines(token, rotation, &theme));
+        lines.push(Line::raw(""));
+    }
     let mut expiry = expiry_span(token, now, &theme);
     if dead {
         expiry = expiry.style(theme.hint());
@@ -138,22 +144,6 @@ pub fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
             &theme,
         ),
     ]);
-    // What a refresh changed comes first: it is what the user just did.
-    if !token.changes.is_empty() {
-        lines.push(Line::raw(""));
-        lines.push(Line::styled("changed by the refresh", theme.title()));
-        for change in &token.changes {
-            let show = |v: &Option<serde_json::Value>| {
-                v.as_ref().map_or("—".to_string(), |v| v.to_string())
-            };
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {:<10} ", change.claim), theme.hint()),
-                Span::styled(show(&change.before), theme.failure()),
-                Span::styled(" → ", theme.hint()),
-                Span::styled(show(&change.after), theme.success()),
-            ]));
-        }
-    }
     if let Some(decoded) = &token.decoded {
         lines.extend(checks_lines(decoded, Some((now, standing)), &theme));
         lines.push(Line::raw(""));
@@ -168,6 +158,60 @@ pub fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
         ));
     }
     widgets::text(frame, area, block, lines, app.ui.scroll);
+}
+
+/// Old → new after a refresh: whether the refresh token rotated, and the claims of this
+/// token that differ from the one it replaced (times as dates).
+fn rotation_lines<'a>(token: &TokenEntry, rotation: &Rotation, theme: &Theme) -> Vec<Line<'a>> {
+    let refresh = match rotation.refresh_token_rotated {
+        Some(true) => "rotated: a new one came, the old one is retired (RFC 9700 §4.14.2)",
+        Some(false) => "not rotated: the server sent the same one back",
+        None => "none came back: the old one stays in use (RFC 6749 §6)",
+    };
+    let mut lines = vec![
+        Line::styled("refreshed · old → new", theme.title()),
+        widgets::kv("  refresh", 9, Span::styled(refresh, theme.text()), theme),
+    ];
+    if token.kind == TokenKind::Refresh {
+        return lines;
+    }
+    let changes = token.claim_changes();
+    let what = if token.decoded.is_none() {
+        "new; opaque, so no claims to compare".to_string()
+    } else if changes.is_empty() {
+        "new; no claim changed".to_string()
+    } else {
+        format!("new; {} claims changed:", changes.len())
+    };
+    lines.push(widgets::kv(
+        &format!("  {}", token.kind.label()),
+        9,
+        Span::styled(what, theme.text()),
+        theme,
+    ));
+    let width = changes.iter().map(|c| c.claim.len()).max().unwrap_or(0);
+    for change in changes {
+        let show = |v: &Option<serde_json::Value>| match v {
+            None => "—".to_string(),
+            Some(value) => match time_of(&change.claim, value) {
+                Some(at) => widgets::date_time(at),
+                None => value.to_string(),
+            },
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("    {:<width$}  ", change.claim), theme.hint()),
+            Span::styled(show(&change.before), theme.hint()),
+            Span::styled(" → ", theme.hint()),
+            Span::styled(show(&change.after), theme.text()),
+        ]));
+    }
+    lines
+}
+
+/// A time claim's value as a time, when it is one and plausible.
+fn time_of(claim: &str, value: &serde_json::Value) -> Option<SystemTime> {
+    let claim = TIME_CLAIMS.iter().find(|c| **c == claim)?;
+    time::numeric_date(claim, value).ok().map(time::system_time)
 }
 
 /// `✗ revoked 14:02:11 (by revocation, RFC 7009)`: the token's standing, when and how learnt.
