@@ -51,6 +51,11 @@ pub enum Command {
     Userinfo,
     PasteToken,
     Read,
+    /// `/`: search the focused list.
+    Search,
+    /// The next (or previous) match of the last search.
+    SearchNext,
+    SearchPrev,
 }
 
 #[derive(Debug)]

@@ -360,6 +360,18 @@ pub enum Overlay {
     SignIn(SignIn),
     CrossHost(CrossHostPrompt),
     Confirm(ConfirmPrompt),
+    Search(SearchPrompt),
+}
+
+/// `/` in a list: the one-line prompt and what the search started from.
+pub struct SearchPrompt {
+    /// The list searched: Exchanges, Tokens or Clients.
+    pub pane: super::pane::Pane,
+    pub query: String,
+    /// Where the cursor was, to go back to when the search is left with esc.
+    pub origin: usize,
+    /// Matches of the query so far, to show their count.
+    pub matches: usize,
 }
 
 /// "Delete this client?": asked before a key that cannot be undone acts. y does it, n or

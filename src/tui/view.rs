@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::app::App;
 use super::layout::{self, Areas};
-use super::model::{Form, Input, Overlay, SignIn, SignInStage, StatusKind};
+use super::model::{Form, Input, Overlay, SearchPrompt, SignIn, SignInStage, StatusKind};
 use super::pane::{self, Pane, help};
 use super::theme::Theme;
 use super::widgets;
@@ -26,10 +26,15 @@ pub fn render(app: &App, frame: &mut Frame) {
         tab_bar(app, frame, tabs, &theme);
     }
     body(app, frame, &areas);
-    status_line(app, frame, areas.status, &theme);
+    match &app.ui.overlay {
+        Some(Overlay::Search(prompt)) => search_prompt(prompt, frame, areas.status, &theme),
+        _ => status_line(app, frame, areas.status, &theme),
+    }
     footer(app, frame, areas.footer, &theme);
     match &app.ui.overlay {
         Some(Overlay::Help) => help::render(app, frame, area),
+        // Drawn in the status line, above.
+        Some(Overlay::Search(_)) => {}
         Some(Overlay::Form(form)) => form_popup(form, frame, area, &theme),
         Some(Overlay::SignIn(sign_in)) => sign_in_popup(app, sign_in, frame, area, &theme),
         Some(Overlay::CrossHost(prompt)) => question_popup(
@@ -147,11 +152,43 @@ fn status_line(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     frame.render_widget(Paragraph::new(line), area);
 }
 
+/// The `/` prompt, in the status line: the query, how many rows match, the keys.
+fn search_prompt(prompt: &SearchPrompt, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let found = match (prompt.query.is_empty(), prompt.matches) {
+        (true, _) => String::new(),
+        (false, 0) => "  no match".into(),
+        (false, 1) => "  1 match".into(),
+        (false, n) => format!("  {n} matches"),
+    };
+    let style = if !prompt.query.is_empty() && prompt.matches == 0 {
+        theme.failure()
+    } else {
+        theme.hint()
+    };
+    let line = Line::from(vec![
+        Span::styled(format!(" / {}▏", prompt.query), theme.text()),
+        Span::styled(found, style),
+        Span::styled(
+            format!(
+                "  ↓↑ next/previous · enter keep · esc back ({})",
+                prompt.pane.title()
+            ),
+            theme.hint(),
+        ),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+}
+
 fn footer(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let mut spans = Vec::new();
     let mut width = 1usize;
     for (keys, desc) in app.keymap.hints(app.context()) {
-        let key_label = keys.split('/').next().unwrap_or(keys).to_string();
+        // "j/down" shows as "j"; the key "/" itself stays "/".
+        let key_label = keys
+            .split('/')
+            .find(|k| !k.is_empty())
+            .unwrap_or(keys)
+            .to_string();
         let item = key_label.chars().count() + desc.chars().count() + 4;
         if width + item > usize::from(area.width) {
             break;

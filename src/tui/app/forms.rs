@@ -59,6 +59,7 @@ impl App {
                 KeyCode::Char('n' | 'N') => self.answer_cross_host(false),
                 _ => {}
             },
+            Some(Overlay::Search(_)) => self.search_key(key),
             Some(Overlay::Confirm(_)) => match key.code {
                 KeyCode::Char('y' | 'Y') => self.answer_confirm(true),
                 KeyCode::Char('n' | 'N') => self.answer_confirm(false),
@@ -69,6 +70,9 @@ impl App {
     }
 
     pub(super) fn paste_to_overlay(&mut self, text: &str) {
+        if let Some(Overlay::Search(_)) = &self.ui.overlay {
+            return self.search_typed(|query| query.push_str(text.trim()));
+        }
         if let Some(Overlay::Form(form)) = &mut self.ui.overlay
             && let Some(area) = form.fields.get_mut(form.focused).and_then(|f| f.area_mut())
         {

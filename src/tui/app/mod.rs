@@ -8,6 +8,7 @@
 mod clients;
 mod flows;
 mod forms;
+mod search;
 mod servers;
 mod tokens;
 
@@ -129,6 +130,8 @@ pub struct App {
     /// A registration or update form sent to the server: it opens again, as typed, with
     /// the server's error if the server refuses it.
     submitted_form: Option<super::model::Form>,
+    /// The last search kept with enter, for n / N: its list and its query.
+    last_search: Option<(Pane, String)>,
 }
 
 /// Redraw rate while a spinner turns: 8 frames a second.
@@ -242,6 +245,7 @@ impl App {
             fixed_now: settings.fixed_now,
             cross_host: HashMap::new(),
             submitted_form: None,
+            last_search: None,
         };
         (app, rx)
     }
@@ -310,7 +314,11 @@ impl App {
     pub fn context(&self) -> Context {
         match &self.ui.overlay {
             Some(
-                Overlay::Form(_) | Overlay::SignIn(_) | Overlay::CrossHost(_) | Overlay::Confirm(_),
+                Overlay::Form(_)
+                | Overlay::SignIn(_)
+                | Overlay::CrossHost(_)
+                | Overlay::Confirm(_)
+                | Overlay::Search(_),
             ) => Context::Form,
             Some(Overlay::Help) | None => self.ui.focus.context(),
         }
@@ -394,6 +402,10 @@ impl App {
                 self.confirm_command(command);
                 return None;
             }
+            Some(Overlay::Search(_)) => {
+                self.search_command(command);
+                return None;
+            }
             Some(Overlay::Help) => {
                 // Help is read-only: it scrolls, and anything else closes it.
                 match command {
@@ -439,6 +451,9 @@ impl App {
             }
             Command::Cancel => self.cancel(),
             Command::ToggleRaw => self.ui.raw_metadata = !self.ui.raw_metadata,
+            Command::Search => self.open_search(),
+            Command::SearchNext => self.step_search(true),
+            Command::SearchPrev => self.step_search(false),
             _ => self.pane_command(command),
         }
         None
