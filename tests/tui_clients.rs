@@ -5,7 +5,7 @@ mod tui_support;
 
 use crossterm::event::{Event, KeyModifiers, MouseEvent, MouseEventKind};
 use tui_support::Harness;
-use tui_support::on_mock::{app_on_mock, mock, pick_flow};
+use tui_support::on_mock::{app_on_mock, mock, pick_flow, register_client};
 
 /// The line of the screen that shows the request's `client_id` parameter.
 fn client_id_line(screen: &str) -> &str {
@@ -66,26 +66,11 @@ async fn moving_the_cursor_in_clients_does_not_change_who_the_flows_run_as() {
     mock.shutdown().await;
 }
 
-/// Registers a client with the form as it opens; returns its client_id.
-async fn register(harness: &Harness) -> String {
-    harness.press("2");
-    harness.press("n");
-    harness.wait_for("Register a client (RFC 7591)").await;
-    harness.press("ctrl-s");
-    let screen = harness.wait_for("✓ registered ").await;
-    screen
-        .split("registered ")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .expect("the new client id")
-        .to_string()
-}
-
 #[tokio::test]
 async fn d_asks_before_deleting_at_the_server_and_n_keeps_the_client() {
     let mock = mock().await;
     let harness = app_on_mock(&mock).await;
-    let id = register(&harness).await;
+    let id = register_client(&harness, "").await;
     harness.press("d");
     let screen = harness
         .wait_for(&format!("delete {id} at the server (RFC 7592 §2.3)?"))

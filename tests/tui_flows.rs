@@ -4,7 +4,8 @@
 mod tui_support;
 
 use tui_support::on_mock::{
-    app_on_mock, code_flow_with_in_terminal_login, mock, pick_flow, use_confidential_client,
+    app_on_mock, client_credentials_token, code_flow_with_in_terminal_login, mock, pick_flow,
+    refresh_from_the_selected_token, register_client, use_confidential_client,
 };
 
 #[tokio::test]
@@ -45,16 +46,7 @@ async fn par_then_code_then_refresh_introspect_and_revoke() {
     harness.press("5");
     harness.press("G");
     harness.wait_for("refresh ").await;
-    harness.press("f");
-    harness.wait_for("Refresh the tokens").await;
-    harness.press("enter");
-    harness
-        .wait_until("refresh done", |s| {
-            s.contains("flow complete") || s.contains("the next request is ready")
-        })
-        .await;
-    harness.press("enter");
-    harness.wait_for("flow complete").await;
+    refresh_from_the_selected_token(&harness).await;
     // The new access token is selected, with what the refresh changed.
     harness.press("5");
     let screen = harness.wait_for("refreshed · old → new").await;
@@ -153,17 +145,7 @@ async fn client_credentials_with_the_confidential_client() {
 async fn a_client_is_registered_read_updated_and_deleted() {
     let mock = mock().await;
     let harness = app_on_mock(&mock).await;
-    harness.press("2");
-    harness.press("n");
-    harness.wait_for("Register a client (RFC 7591)").await;
-    harness.press("ctrl-s");
-    let screen = harness.wait_for("registered ").await;
-    let id = screen
-        .split("registered ")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .expect("the new client id")
-        .to_string();
+    let id = register_client(&harness, "").await;
     harness.press("R");
     harness.wait_for(&format!("{id}: the server's copy")).await;
     harness.press("u");
@@ -193,18 +175,7 @@ async fn a_client_is_registered_read_updated_and_deleted() {
 #[tokio::test]
 async fn a_pasted_jwt_is_verified_against_the_servers_keys() {
     let mock = mock().await;
-    // A token from the mock, fetched the way any client would.
-    let response: serde_json::Value = reqwest::Client::new()
-        .post(format!("{}/token", mock.issuer()))
-        .basic_auth("demo-confidential", Some("demo-secret"))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = response["access_token"].as_str().unwrap().to_string();
+    let token = client_credentials_token(&mock).await;
 
     let harness = app_on_mock(&mock).await;
     harness.press("5");

@@ -4,8 +4,7 @@
 
 mod tui_support;
 
-use tui_support::Harness;
-use tui_support::on_mock::{app_on_mock, mock};
+use tui_support::on_mock::{app_on_mock, mock, register_client};
 
 fn field_line<'a>(screen: &'a str, label: &str) -> &'a str {
     let lines: Vec<&str> = screen.lines().collect();
@@ -111,26 +110,11 @@ async fn a_registration_the_server_refuses_opens_again_as_typed() {
     mock.shutdown().await;
 }
 
-async fn register_named(harness: &Harness, suffix: &str) -> String {
-    harness.press("2");
-    harness.press("n");
-    harness.wait_for("Register a client (RFC 7591)").await;
-    harness.type_text(suffix);
-    harness.press("enter");
-    let screen = harness.wait_for("✓ registered ").await;
-    screen
-        .split("registered ")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .expect("the new client id")
-        .to_string()
-}
-
 #[tokio::test]
 async fn registered_clients_show_by_name_and_update_starts_from_their_values() {
     let mock = mock().await;
     let harness = app_on_mock(&mock).await;
-    let id = register_named(&harness, "-lists").await;
+    let id = register_client(&harness, "-lists").await;
     // Listed by its name; the id is in the detail.
     let screen = harness.wait_for("▸   oauthscope-lists").await;
     assert!(

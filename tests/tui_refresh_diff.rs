@@ -4,22 +4,20 @@
 
 mod tui_support;
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::UNIX_EPOCH;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use oauthscope::oauth::flow::refresh;
-use oauthscope::profile::ClientProfile;
 use oauthscope::tui::action::{Action, Command};
-use oauthscope::tui::app::{App, Settings};
+use oauthscope::tui::app::App;
 use oauthscope::tui::model::TokenKind;
-use oauthscope::tui::view;
 use oauthscope::wire::TokenResponse;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use tui_support::on_mock::{
-    app_on_mock, code_flow_with_in_terminal_login, mock, use_confidential_client,
+    app_on_mock, code_flow_with_in_terminal_login, mock, refresh_from_the_selected_token,
+    use_confidential_client,
 };
+use tui_support::screens::{app_with_the_confidential_client, draw, fixed_now};
 
 #[tokio::test]
 async fn a_refresh_shows_what_rotated_and_which_claims_changed() {
@@ -29,16 +27,7 @@ async fn a_refresh_shows_what_rotated_and_which_claims_changed() {
     code_flow_with_in_terminal_login(&harness, 0).await;
     harness.press("5");
     harness.press("G");
-    harness.press("f");
-    harness.wait_for("Refresh the tokens").await;
-    harness.press("enter");
-    harness
-        .wait_until("refresh done", |s| {
-            s.contains("flow complete") || s.contains("the next request is ready")
-        })
-        .await;
-    harness.press("enter");
-    harness.wait_for("flow complete").await;
+    refresh_from_the_selected_token(&harness).await;
     // The new access token is selected, and says what the refresh did first.
     harness.press("5");
     let screen = harness.wait_for("refreshed · old → new").await;
@@ -54,11 +43,6 @@ async fn a_refresh_shows_what_rotated_and_which_claims_changed() {
     assert!(jti.matches('"').count() == 4, "{jti}");
     harness.finish().await;
     mock.shutdown().await;
-}
-
-fn now() -> SystemTime {
-    // 2026-11-25 14:02:11 UTC
-    UNIX_EPOCH + Duration::from_secs(1_795_615_331)
 }
 
 /// An unsigned JWT with these claims (its signature is not checked in these screens).
@@ -86,20 +70,8 @@ fn access_token(jti: &str, iat: u64) -> String {
 /// The tokens pane just after a refresh, 20 minutes after the first grant, that rotated
 /// the refresh token.
 fn app_after_a_refresh() -> App {
-    let (mut app, _rx) = App::new(Settings {
-        built_in: Some((
-            "http://127.0.0.1:9000".into(),
-            vec![ClientProfile {
-                client_id: "demo-confidential".into(),
-                client_secret: Some("demo-secret".into()),
-                auth_method: "client_secret_basic".into(),
-                ..ClientProfile::default()
-            }],
-        )),
-        fixed_now: Some(now()),
-        ..Settings::in_memory()
-    });
-    let now_secs = now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+    let mut app = app_with_the_confidential_client();
+    let now_secs = fixed_now().duration_since(UNIX_EPOCH).unwrap().as_secs();
     let before = TokenResponse {
         access_token: access_token("at-1", now_secs - 1200),
         token_type: "Bearer".into(),
@@ -130,17 +102,10 @@ fn app_after_a_refresh() -> App {
     app
 }
 
-fn screen(app: &mut App, width: u16, height: u16) -> String {
-    app.update(Action::Resize(width, height));
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|frame| view::render(app, frame)).unwrap();
-    terminal.backend().to_string()
-}
-
 #[test]
 fn old_and_new_after_a_refresh_at_80x24() {
     let mut app = app_after_a_refresh();
-    let shown = screen(&mut app, 80, 24);
+    let shown = draw(&mut app, 80, 24);
     assert!(
         shown.contains("exp  2026-11-25 14:42:11 UTC → 2026-11-25 15:02:11 UTC"),
         "{shown}"
@@ -152,7 +117,7 @@ fn old_and_new_after_a_refresh_at_80x24() {
 #[test]
 fn old_and_new_after_a_refresh_at_120x35() {
     let mut app = app_after_a_refresh();
-    let shown = screen(&mut app, 120, 35);
+    let shown = draw(&mut app, 120, 35);
     assert!(shown.contains("new; 3 claims changed:"), "{shown}");
     insta::assert_snapshot!("refreshed_120x35", shown);
 }

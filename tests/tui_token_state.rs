@@ -5,20 +5,18 @@
 
 mod tui_support;
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use oauthscope::oauth::flow::tokens::DecodedToken;
 use oauthscope::oauth::jwt::{Check, Verdict, Verification};
-use oauthscope::profile::ClientProfile;
 use oauthscope::tui::action::{Action, Command};
-use oauthscope::tui::app::{App, Settings};
+use oauthscope::tui::app::App;
 use oauthscope::tui::model::{Learnt, TokenKind, TokenState};
-use oauthscope::tui::view;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use tui_support::on_mock::{
-    app_on_mock, code_flow_with_in_terminal_login, mock, use_confidential_client,
+    app_on_mock, code_flow_with_in_terminal_login, mock, refresh_from_the_selected_token,
+    use_confidential_client,
 };
+use tui_support::screens::{app_with_the_confidential_client, draw, fixed_now};
 
 #[tokio::test]
 async fn a_revoked_token_reads_revoked() {
@@ -58,16 +56,7 @@ async fn a_rotated_out_refresh_token_reused_revokes_the_family() {
     // Refresh with the refresh token (the last of access, id, refresh).
     harness.press("5");
     harness.press("G");
-    harness.press("f");
-    harness.wait_for("Refresh the tokens").await;
-    harness.press("enter");
-    harness
-        .wait_until("refresh done", |s| {
-            s.contains("flow complete") || s.contains("the next request is ready")
-        })
-        .await;
-    harness.press("enter");
-    harness.wait_for("flow complete").await;
+    refresh_from_the_selected_token(&harness).await;
     // The old refresh token (third row) is rotated out.
     harness.press("5");
     harness.press("g");
@@ -128,30 +117,13 @@ async fn introspection_says_active_then_inactive_after_revocation() {
     mock.shutdown().await;
 }
 
-fn now() -> SystemTime {
-    // 2026-11-25 14:02:11 UTC
-    UNIX_EPOCH + Duration::from_secs(1_795_615_331)
-}
-
 /// An access token of the built-in mock with fixed claims (header alg RS256, kid k1).
 const JWT: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwOi8vMTI3LjAuMC4xOjkwMDAiLCJzdWIiOiJhbGljZSIsImF1ZCI6ImRlbW8tcHVibGljIiwiZXhwIjoxNzk1NjE1NTgzLCJpYXQiOjE3OTU2MTUyODMsInNjb3BlIjoib3BlbmlkIHByb2ZpbGUifQ.c2lnbmF0dXJl";
 
 /// The tokens pane with one access token whose checks pass and which the server has since
 /// been told to revoke.
 fn app_with_a_revoked_token() -> App {
-    let (mut app, _rx) = App::new(Settings {
-        built_in: Some((
-            "http://127.0.0.1:9000".into(),
-            vec![ClientProfile {
-                client_id: "demo-confidential".into(),
-                client_secret: Some("demo-secret".into()),
-                auth_method: "client_secret_basic".into(),
-                ..ClientProfile::default()
-            }],
-        )),
-        fixed_now: Some(now()),
-        ..Settings::in_memory()
-    });
+    let mut app = app_with_the_confidential_client();
     app.add_token(
         TokenKind::Access,
         JWT.into(),
@@ -174,23 +146,16 @@ fn app_with_a_revoked_token() -> App {
     token.decoded = Some(decoded);
     token.server = Some(Learnt {
         state: TokenState::Revoked,
-        at: now() - Duration::from_secs(20),
+        at: fixed_now() - Duration::from_secs(20),
     });
     app.update(Action::Run(Command::FocusTokens));
     app
 }
 
-fn screen(app: &mut App, width: u16, height: u16) -> String {
-    app.update(Action::Resize(width, height));
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|frame| view::render(app, frame)).unwrap();
-    terminal.backend().to_string()
-}
-
 #[test]
 fn a_revoked_token_at_80x24() {
     let mut app = app_with_a_revoked_token();
-    let shown = screen(&mut app, 80, 24);
+    let shown = draw(&mut app, 80, 24);
     assert!(
         shown.contains("✗ revoked 14:01:51 (by revocation, RFC 7009)"),
         "{shown}"
@@ -201,7 +166,7 @@ fn a_revoked_token_at_80x24() {
 #[test]
 fn a_revoked_token_at_120x35() {
     let mut app = app_with_a_revoked_token();
-    let shown = screen(&mut app, 120, 35);
+    let shown = draw(&mut app, 120, 35);
     assert!(!shown.contains("✓ valid"), "{shown}");
     insta::assert_snapshot!("revoked_token_120x35", shown);
 }

@@ -11,26 +11,14 @@ use oauthscope::oauth::secret::Secret;
 use oauthscope::tui::action::{Action, Command};
 use oauthscope::tui::app::{App, Settings};
 use oauthscope::tui::task::TaskResult;
-use oauthscope::tui::view;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tui_support::Harness;
-use tui_support::on_mock::{mock, settings, started};
+use tui_support::on_mock::{client_credentials_token, mock, settings, started};
+use tui_support::screens::draw;
 
 /// An access token from the mock, fetched the way any client would, with its `iat`.
 async fn token_from(mock: &RunningMock) -> (String, u64) {
-    let response: serde_json::Value = reqwest::Client::new()
-        .post(format!("{}/token", mock.issuer()))
-        .basic_auth("demo-confidential", Some("demo-secret"))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = response["access_token"].as_str().unwrap().to_string();
+    let token = client_credentials_token(mock).await;
     let claims = token.split('.').nth(1).unwrap();
     let claims: serde_json::Value = serde_json::from_slice(
         &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, claims).unwrap(),
@@ -75,13 +63,6 @@ async fn settle(app: &mut App, results: &mut UnboundedReceiver<TaskResult>) {
     }
 }
 
-fn screen(app: &mut App, width: u16, height: u16) -> String {
-    app.update(Action::Resize(width, height));
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|frame| view::render(app, frame)).unwrap();
-    terminal.backend().to_string()
-}
-
 #[tokio::test]
 async fn relative_times_in_the_checks_tick_with_the_clock() {
     let mock = mock().await;
@@ -99,20 +80,20 @@ async fn relative_times_in_the_checks_tick_with_the_clock() {
     app.update(Action::Run(Command::Activate));
     settle(&mut app, &mut results).await;
 
-    let first = screen(&mut app, 120, 35);
+    let first = draw(&mut app, 120, 35);
     assert!(first.contains("✓ valid"), "{first}");
     // The mock's access tokens live an hour.
     assert!(first.contains("(in 1h 00m)"), "{first}");
 
     app.set_fixed_now(issued + Duration::from_secs(90));
-    let later = screen(&mut app, 120, 35);
+    let later = draw(&mut app, 120, 35);
     assert!(later.contains("(in 58m 30s)"), "{later}");
     assert!(later.contains("(1m 30s ago)"), "{later}");
     assert!(!later.contains("(in 1h 00m)"), "{later}");
 
     // Past its expiry the check fails and the verdict no longer says valid.
     app.set_fixed_now(issued + Duration::from_secs(3_700));
-    let expired = screen(&mut app, 120, 35);
+    let expired = draw(&mut app, 120, 35);
     assert!(expired.contains("✗ exp       expired at"), "{expired}");
     assert!(expired.contains("(1m 40s ago)"), "{expired}");
     assert!(!expired.contains("✓ valid"), "{expired}");

@@ -5,6 +5,7 @@
 #![allow(dead_code)] // each test file uses part of the harness
 
 pub mod on_mock;
+pub mod screens;
 
 use std::io;
 use std::sync::{Arc, Mutex};

@@ -84,3 +84,49 @@ pub async fn code_flow_with_in_terminal_login(harness: &Harness, flow_index: usi
     harness.press("enter");
     harness.wait_for("flow complete").await;
 }
+
+/// Sends the refresh flow started on the selected refresh token (`f` in Tokens) to its end.
+pub async fn refresh_from_the_selected_token(harness: &Harness) {
+    harness.press("f");
+    harness.wait_for("Refresh the tokens").await;
+    harness.press("enter");
+    harness
+        .wait_until("refresh done", |s| {
+            s.contains("flow complete") || s.contains("the next request is ready")
+        })
+        .await;
+    harness.press("enter");
+    harness.wait_for("flow complete").await;
+}
+
+/// Registers a client (RFC 7591) with the form as it opens, `suffix` typed after its
+/// client_name; returns the client_id the server gave.
+pub async fn register_client(harness: &Harness, suffix: &str) -> String {
+    harness.press("2");
+    harness.press("n");
+    harness.wait_for("Register a client (RFC 7591)").await;
+    harness.type_text(suffix);
+    harness.press("ctrl-s");
+    let screen = harness.wait_for("✓ registered ").await;
+    screen
+        .split("registered ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the new client id")
+        .to_string()
+}
+
+/// An access token of the mock for demo-confidential, fetched the way any client would.
+pub async fn client_credentials_token(mock: &RunningMock) -> String {
+    let response: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/token", mock.issuer()))
+        .basic_auth("demo-confidential", Some("demo-secret"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    response["access_token"].as_str().unwrap().to_string()
+}
