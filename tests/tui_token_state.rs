@@ -13,8 +13,8 @@ use oauthscope::tui::action::{Action, Command};
 use oauthscope::tui::app::App;
 use oauthscope::tui::model::{Learnt, TokenKind, TokenState};
 use tui_support::on_mock::{
-    app_on_mock, code_flow_with_in_terminal_login, mock, refresh_from_the_selected_token,
-    use_confidential_client,
+    app_on_mock, client_credentials_token, code_flow_with_in_terminal_login, mock,
+    refresh_from_the_selected_token, use_confidential_client,
 };
 use tui_support::screens::{app_with_the_confidential_client, draw, fixed_now};
 
@@ -113,6 +113,32 @@ async fn introspection_says_active_then_inactive_after_revocation() {
     harness.press("5");
     let screen = harness.wait_for("(by introspection, RFC 7662)").await;
     assert!(screen.contains("✗ inactive "), "{screen}");
+    harness.finish().await;
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn every_copy_of_a_revoked_token_reads_revoked() {
+    let mock = mock().await;
+    let token = client_credentials_token(&mock).await;
+    let harness = app_on_mock(&mock).await;
+    use_confidential_client(&harness);
+    harness.press("5");
+    for count in ["Tokens 1", "Tokens 2"] {
+        harness.press("p");
+        harness.wait_for("Paste a JWT").await;
+        harness.send(crossterm::event::Event::Paste(token.clone()));
+        harness.press("enter");
+        harness.wait_for(count).await;
+    }
+    harness.wait_for("the pasted token verifies").await;
+    harness.press("v");
+    harness.wait_for("Revoke the token").await;
+    harness.press("enter");
+    harness.wait_for("flow complete").await;
+    harness.press("5");
+    let screen = harness.wait_for("(by revocation, RFC 7009)").await;
+    assert_eq!(screen.matches("✗ revoked  pasted").count(), 2, "{screen}");
     harness.finish().await;
     mock.shutdown().await;
 }

@@ -267,28 +267,38 @@ impl App {
         };
         let token = token.to_string();
         run.token_state_taken = true;
-        let Some(index) = self.tokens.iter().position(|t| t.value.secret() == token) else {
-            return;
-        };
-        let was = self.tokens[index].server.map(|l| l.state);
-        let reused = matches!(
-            was,
-            Some(TokenState::RotatedOut | TokenState::FamilyRevoked)
-        );
-        match (state, self.tokens[index].family) {
+        // The same token may be in the list twice (from its flow, and pasted): the server's
+        // word is about the token, so every copy carries it.
+        let copies = |t: &TokenEntry| t.value.secret() == token;
+        let reused = self.tokens.iter().filter(|t| copies(t)).any(|t| {
+            matches!(
+                t.server.map(|l| l.state),
+                Some(TokenState::RotatedOut | TokenState::FamilyRevoked)
+            )
+        });
+        let families: Vec<usize> = self
+            .tokens
+            .iter()
+            .filter(|t| copies(t))
+            .filter_map(|t| t.family)
+            .collect();
+        let said = Some(Learnt { state, at });
+        if state == TokenState::Refused && reused && !families.is_empty() {
             // The server saw a retired refresh token again: it revokes the whole grant.
-            (TokenState::Refused, Some(family)) if reused => {
-                for entry in self.tokens.iter_mut().filter(|t| {
-                    t.family == Some(family)
-                        && matches!(t.kind, TokenKind::Access | TokenKind::Refresh)
-                }) {
-                    entry.server = Some(Learnt {
-                        state: TokenState::FamilyRevoked,
-                        at,
-                    });
-                }
+            let family_revoked = Some(Learnt {
+                state: TokenState::FamilyRevoked,
+                at,
+            });
+            for entry in self.tokens.iter_mut().filter(|t| {
+                t.family.is_some_and(|f| families.contains(&f))
+                    && matches!(t.kind, TokenKind::Access | TokenKind::Refresh)
+            }) {
+                entry.server = family_revoked;
             }
-            _ => self.tokens[index].server = Some(Learnt { state, at }),
+        } else {
+            for entry in self.tokens.iter_mut().filter(|t| copies(t)) {
+                entry.server = said;
+            }
         }
     }
 }
