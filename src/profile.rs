@@ -60,6 +60,9 @@ fn is_false(value: &bool) -> bool {
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClientProfile {
     pub client_id: String,
+    /// The name it was registered with (RFC 7591 §2), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
     /// client_secret_basic, client_secret_post or none.
@@ -77,6 +80,7 @@ impl std::fmt::Debug for ClientProfile {
         use crate::oauth::secret::redacted;
         f.debug_struct("ClientProfile")
             .field("client_id", &self.client_id)
+            .field("client_name", &self.client_name)
             .field(
                 "client_secret",
                 &self.client_secret.as_deref().map(redacted),

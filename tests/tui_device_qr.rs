@@ -56,7 +56,7 @@ fn draw(flow: Flow, width: u16, height: u16) -> String {
     };
     let (mut app, _rx) = App::new(settings);
     app.show_flow(flow);
-    tui_support::draw::draw(&mut app, width, height)
+    tui_support::screens::draw(&mut app, width, height)
 }
 
 #[tokio::test]

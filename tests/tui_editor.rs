@@ -13,8 +13,8 @@ use oauthscope::tui::app::{App, Settings};
 use oauthscope::tui::model::ServerState;
 use oauthscope::wire::ServerMetadata;
 use tui_support::Harness;
-use tui_support::draw::draw;
 use tui_support::on_mock::{app_on_mock, confidential, mock, pick_flow};
+use tui_support::screens::draw;
 
 const ISSUER: &str = "http://127.0.0.1:9000";
 

@@ -3,90 +3,15 @@
 
 mod tui_support;
 
-use oauthscope::mock::{MockConfig, MockServer, RunningMock};
-use oauthscope::profile::ClientProfile;
-use oauthscope::tui::app::Settings;
-use tui_support::Harness;
-
-async fn mock() -> RunningMock {
-    MockServer::start(MockConfig::demo())
-        .await
-        .expect("the mock starts")
-}
-
-fn settings(mock: &RunningMock) -> Settings {
-    let clients = vec![
-        ClientProfile {
-            client_id: "demo-public".into(),
-            auth_method: "none".into(),
-            ..ClientProfile::default()
-        },
-        ClientProfile {
-            client_id: "demo-confidential".into(),
-            client_secret: Some("demo-secret".into()),
-            auth_method: "client_secret_basic".into(),
-            ..ClientProfile::default()
-        },
-    ];
-    Settings {
-        built_in: Some((mock.issuer().to_string(), clients)),
-        ..Settings::in_memory()
-    }
-}
-
-/// Starts the app on the mock and waits for discovery to finish.
-async fn app_on_mock(mock: &RunningMock) -> Harness {
-    let harness = Harness::start(settings(mock), 140, 50);
-    harness.wait_for("discovered Built-in mock").await;
-    harness
-}
-
-/// Picks the flow at `index` in the picker (0 = authorization code).
-fn pick_flow(harness: &Harness, index: usize) {
-    harness.press("3");
-    harness.press("n");
-    harness.press("g");
-    for _ in 0..index {
-        harness.press("j");
-    }
-    harness.press("enter");
-}
-
-fn use_confidential_client(harness: &Harness) {
-    harness.press("2");
-    harness.press("j");
-    harness.press("enter");
-}
-
-/// Runs the code flow up to the tokens, signing in as alice in the terminal.
-async fn code_flow_with_in_terminal_login(harness: &Harness, flow_index: usize) {
-    pick_flow(harness, flow_index);
-    harness.wait_for("e edits it, enter sends it").await;
-    if flow_index == 1 {
-        // PAR: the push goes first.
-        harness.press("enter");
-        harness.wait_for("the next request is ready").await;
-    }
-    harness.press("enter");
-    harness
-        .wait_for("waiting for the redirect on 127.0.0.1:")
-        .await;
-    harness.press("s");
-    harness.wait_for("Sign in as:").await;
-    harness.press("enter");
-    harness.wait_for("a approve").await;
-    harness.press("a");
-    harness.wait_for("state/iss check out").await;
-    harness.press("enter");
-    harness.wait_for("the next request is ready").await;
-    harness.press("enter");
-    harness.wait_for("flow complete").await;
-}
+use tui_support::on_mock::{
+    app_on_demo_mock, client_credentials_token, code_flow_with_in_terminal_login, mock, pick_flow,
+    refresh_from_the_selected_token, register_client, use_confidential_client,
+};
 
 #[tokio::test]
 async fn code_flow_with_pkce_and_the_in_terminal_login() {
     let mock = mock().await;
-    let harness = app_on_mock(&mock).await;
+    let harness = app_on_demo_mock(&mock).await;
     code_flow_with_in_terminal_login(&harness, 0).await;
 
     harness.press("5");
@@ -110,7 +35,7 @@ async fn code_flow_with_pkce_and_the_in_terminal_login() {
 #[tokio::test]
 async fn par_then_code_then_refresh_introspect_and_revoke() {
     let mock = mock().await;
-    let harness = app_on_mock(&mock).await;
+    let harness = app_on_demo_mock(&mock).await;
     // Introspection and revocation need client authentication (RFC 7662 §2.1).
     use_confidential_client(&harness);
     code_flow_with_in_terminal_login(&harness, 1).await;
@@ -121,19 +46,10 @@ async fn par_then_code_then_refresh_introspect_and_revoke() {
     harness.press("5");
     harness.press("G");
     harness.wait_for("refresh ").await;
-    harness.press("f");
-    harness.wait_for("Refresh the tokens").await;
-    harness.press("enter");
-    harness
-        .wait_until("refresh done", |s| {
-            s.contains("flow complete") || s.contains("the next request is ready")
-        })
-        .await;
-    harness.press("enter");
-    harness.wait_for("flow complete").await;
+    refresh_from_the_selected_token(&harness).await;
     // The new access token is selected, with what the refresh changed.
     harness.press("5");
-    let screen = harness.wait_for("changed by the refresh").await;
+    let screen = harness.wait_for("refreshed · old → new").await;
     assert!(screen.contains(" → "), "{screen}");
 
     // Introspect the newest access token.
@@ -165,7 +81,7 @@ async fn par_then_code_then_refresh_introspect_and_revoke() {
 #[tokio::test]
 async fn device_flow_approved_in_the_terminal() {
     let mock = mock().await;
-    let harness = app_on_mock(&mock).await;
+    let harness = app_on_demo_mock(&mock).await;
     pick_flow(&harness, 2);
     harness.wait_for("Ask for a device code").await;
     harness.press("enter");
@@ -195,7 +111,7 @@ async fn device_flow_approved_in_the_terminal() {
 #[tokio::test]
 async fn client_credentials_with_the_confidential_client() {
     let mock = mock().await;
-    let harness = app_on_mock(&mock).await;
+    let harness = app_on_demo_mock(&mock).await;
     use_confidential_client(&harness);
     harness
         .wait_for("flows now use client demo-confidential")
@@ -228,22 +144,14 @@ async fn client_credentials_with_the_confidential_client() {
 #[tokio::test]
 async fn a_client_is_registered_read_updated_and_deleted() {
     let mock = mock().await;
-    let harness = app_on_mock(&mock).await;
-    harness.press("2");
-    harness.press("n");
-    harness.wait_for("Register a client (RFC 7591)").await;
-    harness.press("ctrl-s");
-    let screen = harness.wait_for("registered ").await;
-    let id = screen
-        .split("registered ")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .expect("the new client id")
-        .to_string();
+    let harness = app_on_demo_mock(&mock).await;
+    let id = register_client(&harness, "").await;
     harness.press("R");
     harness.wait_for(&format!("{id}: the server's copy")).await;
     harness.press("u");
-    harness.wait_for("Update the registered client").await;
+    harness
+        .wait_for(&format!("Update {id} at the server (RFC 7592 §2.2)"))
+        .await;
     harness.press("ctrl-s");
     harness
         .wait_until("updated", |s| {
@@ -251,6 +159,10 @@ async fn a_client_is_registered_read_updated_and_deleted() {
         })
         .await;
     harness.press("d");
+    harness
+        .wait_for(&format!("delete {id} at the server (RFC 7592 §2.3)?"))
+        .await;
+    harness.press("y");
     harness
         .wait_for(&format!("deleted {id} at the server"))
         .await;
@@ -263,20 +175,9 @@ async fn a_client_is_registered_read_updated_and_deleted() {
 #[tokio::test]
 async fn a_pasted_jwt_is_verified_against_the_servers_keys() {
     let mock = mock().await;
-    // A token from the mock, fetched the way any client would.
-    let response: serde_json::Value = reqwest::Client::new()
-        .post(format!("{}/token", mock.issuer()))
-        .basic_auth("demo-confidential", Some("demo-secret"))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = response["access_token"].as_str().unwrap().to_string();
+    let token = client_credentials_token(&mock).await;
 
-    let harness = app_on_mock(&mock).await;
+    let harness = app_on_demo_mock(&mock).await;
     harness.press("5");
     harness.press("p");
     harness.wait_for("Paste a JWT").await;

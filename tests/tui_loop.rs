@@ -283,7 +283,9 @@ async fn clicking_a_row_selects_it() {
         row: row as u16,
         modifiers: KeyModifiers::NONE,
     }));
-    harness.wait_for("· second-client").await;
+    // Selected, not made active: the header still names the client the flows run as.
+    let screen = harness.wait_for("▸   second-client").await;
+    assert!(screen.contains("· first-client"), "{screen}");
     harness.finish().await;
 }
 

@@ -137,6 +137,8 @@ async fn managing_a_client_on_another_host_is_asked_about_once() {
 
     // The answer holds for this server.
     harness.press("d");
+    harness.wait_for("delete registered at the server").await;
+    harness.press("y");
     harness.wait_for("deleted registered at the server").await;
     assert_eq!(server.management_requests(), 2);
     harness.finish().await;

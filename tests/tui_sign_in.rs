@@ -12,8 +12,8 @@ use oauthscope::oauth::flow::{Advance, Flow, FlowConfig};
 use oauthscope::tui::app::{App, Settings};
 use oauthscope::tui::model::{Cursor, Overlay, SignIn, SignInStage};
 use oauthscope::tui::sign_in::{Page, read_page};
-use tui_support::draw::draw;
 use tui_support::on_mock::{app_on_mock, mock, pick_flow, public};
+use tui_support::screens::draw;
 
 /// The mock's login page for a code flow of demo-public, and its consent page after alice.
 async fn mock_pages(mock: &RunningMock) -> (Page, Page) {

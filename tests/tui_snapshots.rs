@@ -2,7 +2,9 @@
 //! with reviewed snapshots. The state is built by hand with a fixed clock and fixed ports, so
 //! the screens are reproducible.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+mod tui_support;
+
+use std::time::Duration;
 
 use oauthscope::oauth::Exchange;
 use oauthscope::oauth::client_auth::{AuthMethod, ClientCredentials};
@@ -16,13 +18,9 @@ use oauthscope::tui::view;
 use oauthscope::wire::ServerMetadata;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use tui_support::screens::{draw as screen, fixed_now as now};
 
 const ISSUER: &str = "http://127.0.0.1:9000";
-
-fn now() -> SystemTime {
-    // 2026-11-25 14:02:11 UTC
-    UNIX_EPOCH + Duration::from_secs(1_795_615_331)
-}
 
 fn demo_clients() -> Vec<ClientProfile> {
     vec![
@@ -139,13 +137,6 @@ fn app() -> App {
     app.show_flow(client_credentials_flow());
     app.add_token(TokenKind::Access, JWT.into(), "authorization code", None);
     app
-}
-
-fn screen(app: &mut App, width: u16, height: u16) -> String {
-    app.update(Action::Resize(width, height));
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|frame| view::render(app, frame)).unwrap();
-    terminal.backend().to_string()
 }
 
 fn focus(app: &mut App, command: Command) {

@@ -56,6 +56,11 @@ pub enum Command {
     UseOfferedClient,
     /// Send the selected done or failed step again, to compare the answers.
     Resend,
+    /// `/`: search the focused list.
+    Search,
+    /// The next (or previous) match of the last search.
+    SearchNext,
+    SearchPrev,
 }
 
 #[derive(Debug)]

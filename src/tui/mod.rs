@@ -103,6 +103,7 @@ fn demo_clients(config: &MockConfig) -> Vec<profile::ClientProfile> {
         .iter()
         .map(|client| profile::ClientProfile {
             client_id: client.client_id.clone(),
+            client_name: None,
             client_secret: client.client_secret.clone(),
             auth_method: client
                 .token_endpoint_auth_methods

@@ -7,6 +7,7 @@ use std::time::SystemTime;
 use ratatui_textarea::{CursorMove, TextArea};
 
 use crate::oauth::discovery::MetadataSource;
+use crate::oauth::flow::refresh::Rotation;
 use crate::oauth::flow::tokens::{ClaimChange, DecodedToken};
 use crate::oauth::flow::{Flow, FlowKind};
 use crate::oauth::redirect::LoopbackListener;
@@ -71,6 +72,11 @@ pub struct ServerEntry {
     pub discovery: ServerState,
     pub clients: Vec<ClientProfile>,
     pub client_cursor: Cursor,
+    /// The client the flows run as (by client_id); `None` is the first one. Only `enter`
+    /// in Clients changes it: moving the cursor just selects.
+    pub active_client: Option<String>,
+    /// The clients the built-in mock was started with: part of the demo, never deleted.
+    pub built_in_clients: Vec<String>,
 }
 
 impl ServerEntry {
@@ -84,6 +90,8 @@ impl ServerEntry {
             discovery: ServerState::NotRun,
             clients: profile.clients.clone(),
             client_cursor: Cursor::default(),
+            active_client: None,
+            built_in_clients: Vec::new(),
         }
     }
 
@@ -104,8 +112,17 @@ impl ServerEntry {
         }
     }
 
+    /// The client under the cursor in Clients.
     pub fn selected_client(&self) -> Option<&ClientProfile> {
         self.clients.get(self.client_cursor.index)
+    }
+
+    /// The client the flows run as.
+    pub fn active_client(&self) -> Option<&ClientProfile> {
+        self.active_client
+            .as_ref()
+            .and_then(|id| self.clients.iter().find(|c| &c.client_id == id))
+            .or_else(|| self.clients.first())
     }
 }
 
@@ -172,6 +189,8 @@ pub struct FlowRun {
     pub device_answered: bool,
     /// The last step sent again, with the exchange it had before, to compare the answers.
     pub resent: Option<Resent>,
+    /// What the server said about the token this flow sent is in the tokens pane.
+    pub token_state_taken: bool,
 }
 
 /// A step sent once more: which one, and its exchange before this send.
@@ -207,6 +226,7 @@ impl FlowRun {
             token_group: None,
             device_answered: false,
             resent: None,
+            token_state_taken: false,
         }
     }
 
@@ -250,10 +270,100 @@ pub struct TokenEntry {
     pub expires_at: Option<SystemTime>,
     /// Header and claims when it is a JWT, with the verification once it ran.
     pub decoded: Option<DecodedToken>,
-    /// What changed from the token it replaced (after a refresh).
-    pub changes: Vec<ClaimChange>,
+    /// What the refresh it came from rotated and changed (RFC 6749 §6, RFC 9700 §4.14.2).
+    pub rotation: Option<Rotation>,
     /// The token response it came in (index into the app's responses), to refresh from.
     pub response: Option<usize>,
+    /// The grant it descends from (the response of the first grant, kept through refreshes):
+    /// a server that sees a rotated-out refresh token reused revokes the whole family.
+    pub family: Option<usize>,
+    /// What the server last said about it, and when.
+    pub server: Option<Learnt>,
+}
+
+impl TokenEntry {
+    /// The claims that differ from the token of the same kind it replaced, old → new.
+    pub fn claim_changes(&self) -> &[ClaimChange] {
+        match (&self.rotation, self.kind) {
+            (Some(rotation), TokenKind::Access) => &rotation.access_token_changes,
+            (Some(rotation), TokenKind::Id) => &rotation.id_token_changes,
+            _ => &[],
+        }
+    }
+
+    /// Where the token stands now: a dead state the server reported wins, then expiry by
+    /// the clock, then the server's "active". `None` when nothing is known beyond its claims.
+    pub fn standing(&self, now: SystemTime) -> Option<Learnt> {
+        match (self.server, self.expires_at) {
+            (Some(said), _) if said.state.is_dead() => Some(said),
+            (_, Some(at)) if at <= now => Some(Learnt {
+                state: TokenState::Expired,
+                at,
+            }),
+            (said, _) => said,
+        }
+    }
+}
+
+/// A state of a token at the server, as the app learnt it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenState {
+    /// Introspection answered `"active": true`.
+    Active,
+    /// Introspection answered `"active": false`.
+    Inactive,
+    /// A revocation of it succeeded.
+    Revoked,
+    /// A refresh with it returned a new refresh token: it is retired.
+    RotatedOut,
+    /// A rotated-out refresh token of its grant was presented again and refused: the server
+    /// revokes every token of the grant.
+    FamilyRevoked,
+    /// A refresh with it was answered `invalid_grant`.
+    Refused,
+    /// Its expiry has passed.
+    Expired,
+}
+
+impl TokenState {
+    pub fn word(self) -> &'static str {
+        match self {
+            TokenState::Active => "active",
+            TokenState::Inactive => "inactive",
+            TokenState::Revoked => "revoked",
+            TokenState::RotatedOut => "rotated out",
+            TokenState::FamilyRevoked => "family revoked",
+            TokenState::Refused => "refused",
+            TokenState::Expired => "expired",
+        }
+    }
+
+    /// How it was learnt, with the rule behind it.
+    pub fn how(self) -> &'static str {
+        match self {
+            TokenState::Active | TokenState::Inactive => "by introspection, RFC 7662",
+            TokenState::Revoked => "by revocation, RFC 7009",
+            TokenState::RotatedOut => "a refresh returned a new refresh token, RFC 9700 §4.14.2",
+            TokenState::FamilyRevoked => {
+                "invalid_grant to a reused refresh token: the grant's tokens are revoked, \
+                 RFC 9700 §4.14.2"
+            }
+            TokenState::Refused => "a refresh with it got invalid_grant, RFC 6749 §5.2",
+            TokenState::Expired => "by the clock",
+        }
+    }
+
+    /// True when the server will not accept the token any more.
+    pub fn is_dead(self) -> bool {
+        self != TokenState::Active
+    }
+}
+
+/// A token state and when it was learnt (for `Expired`, when the token expired).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Learnt {
+    pub state: TokenState,
+    pub at: SystemTime,
 }
 
 /// What has the keyboard besides the panes.
@@ -262,6 +372,34 @@ pub enum Overlay {
     Form(Form),
     SignIn(SignIn),
     CrossHost(CrossHostPrompt),
+    Confirm(ConfirmPrompt),
+    Search(SearchPrompt),
+}
+
+/// `/` in a list: the one-line prompt and what the search started from.
+pub struct SearchPrompt {
+    /// The list searched: Exchanges, Tokens or Clients.
+    pub pane: super::layout::Pane,
+    pub query: String,
+    /// Where the cursor was, to go back to when the search is left with esc.
+    pub origin: usize,
+    /// Matches of the query so far, to show their count.
+    pub matches: usize,
+}
+
+/// "Delete this client?": asked before a key that cannot be undone acts. y does it, n or
+/// esc keeps everything as it is.
+pub struct ConfirmPrompt {
+    pub title: String,
+    /// What a yes does, in words.
+    pub question: String,
+    pub then: Confirmed,
+}
+
+/// What waits on a yes.
+pub enum Confirmed {
+    /// Delete the client at the server (RFC 7592 §2.3), or forget one entered by hand.
+    DeleteClient { issuer: String, client_id: String },
 }
 
 /// "Send credentials to this other host?": asked once per server and host, before a step
@@ -336,11 +474,13 @@ pub enum FormPurpose {
     UpdateClient,
 }
 
-/// A small form: labelled single-line fields (or one multi-line editor).
+/// A small form: named, typed single-line fields (or one multi-line editor). No `Debug`:
+/// its fields hold typed secrets.
+#[derive(Clone)]
 pub struct Form {
     pub purpose: FormPurpose,
     pub title: String,
-    pub fields: Vec<(String, TextArea<'static>)>,
+    pub fields: Vec<Field>,
     pub focused: usize,
     /// A multi-line editor takes Enter as a new line; submit is ctrl-s.
     pub multiline: bool,
@@ -348,46 +488,139 @@ pub struct Form {
     pub error: Option<String>,
 }
 
+/// One input of a form: the name the code reads it by, the label the user reads.
+#[derive(Clone)]
+pub struct Field {
+    pub name: &'static str,
+    pub label: String,
+    pub input: Input,
+}
+
+/// What kind of value a field takes.
+#[derive(Clone)]
+pub enum Input {
+    Text(TextArea<'static>),
+    /// Typed like text, shown masked like every secret on screen.
+    Secret(TextArea<'static>),
+    /// One of a closed set: left/right or space move through `options`.
+    Choice {
+        options: &'static [&'static str],
+        index: usize,
+    },
+}
+
+impl Field {
+    pub fn text(name: &'static str, label: &str, value: &str) -> Field {
+        Field {
+            name,
+            label: label.to_string(),
+            input: Input::Text(line_area(value)),
+        }
+    }
+
+    pub fn secret(name: &'static str, label: &str, value: &str) -> Field {
+        let mut area = line_area(value);
+        area.set_mask_char('•');
+        Field {
+            name,
+            label: label.to_string(),
+            input: Input::Secret(area),
+        }
+    }
+
+    /// A picker over `options`, on `current` when it is one of them (else the first).
+    pub fn choice(
+        name: &'static str,
+        label: &str,
+        options: &'static [&'static str],
+        current: &str,
+    ) -> Field {
+        Field {
+            name,
+            label: label.to_string(),
+            input: Input::Choice {
+                options,
+                index: options.iter().position(|o| *o == current).unwrap_or(0),
+            },
+        }
+    }
+
+    /// The value, trimmed.
+    pub fn value(&self) -> String {
+        match &self.input {
+            Input::Text(area) | Input::Secret(area) => area.lines().join("\n").trim().to_string(),
+            Input::Choice { options, index } => options.get(*index).copied().unwrap_or("").into(),
+        }
+    }
+
+    /// The text area typed into, for text and secret fields.
+    pub fn area_mut(&mut self) -> Option<&mut TextArea<'static>> {
+        match &mut self.input {
+            Input::Text(area) | Input::Secret(area) => Some(area),
+            Input::Choice { .. } => None,
+        }
+    }
+
+    /// Moves a picker to its next (or previous) option; false for other fields.
+    pub fn cycle(&mut self, forward: bool) -> bool {
+        let Input::Choice { options, index } = &mut self.input else {
+            return false;
+        };
+        let count = options.len().max(1);
+        *index = if forward {
+            (*index + 1) % count
+        } else {
+            (*index + count - 1) % count
+        };
+        true
+    }
+}
+
+/// A one-line text area whose cursor is at the end: typing continues a prefilled value
+/// ("https://") rather than preceding it.
+fn line_area(value: &str) -> TextArea<'static> {
+    let mut area = TextArea::new(vec![value.to_string()]);
+    area.move_cursor(CursorMove::End);
+    area
+}
+
 impl Form {
-    pub fn new(purpose: FormPurpose, title: &str, fields: &[(&str, &str)]) -> Form {
+    /// The name of the one field of a multi-line editor.
+    pub const EDITOR: &'static str = "text";
+
+    pub fn new(purpose: FormPurpose, title: &str, fields: Vec<Field>) -> Form {
         Form {
             purpose,
             title: title.to_string(),
-            fields: fields
-                .iter()
-                .map(|(label, value)| {
-                    let mut area = TextArea::new(vec![value.to_string()]);
-                    if label.contains("secret") {
-                        // Typed secrets are masked like shown ones.
-                        area.set_mask_char('•');
-                    }
-                    // Typing continues a prefilled value ("https://") rather than preceding it.
-                    area.move_cursor(CursorMove::End);
-                    (label.to_string(), area)
-                })
-                .collect(),
+            fields,
             focused: 0,
             multiline: false,
             error: None,
         }
     }
 
-    /// One multi-line editor holding `text` (Enter is a new line, ctrl-s submits).
+    /// One multi-line editor holding `text` (Enter is a new line, ctrl-s submits), read as
+    /// the field [`Form::EDITOR`].
     pub fn editor(purpose: FormPurpose, title: &str, label: &str, text: &str) -> Form {
         let mut area = TextArea::new(text.lines().map(str::to_string).collect());
         area.move_cursor(CursorMove::Top);
+        let field = Field {
+            name: Form::EDITOR,
+            label: label.to_string(),
+            input: Input::Text(area),
+        };
         Form {
-            fields: vec![(label.to_string(), area)],
             multiline: true,
-            ..Form::new(purpose, title, &[])
+            ..Form::new(purpose, title, vec![field])
         }
     }
 
-    /// The text of field `index`, trimmed; empty when there is no such field.
-    pub fn value(&self, index: usize) -> String {
+    /// The value of the field called `name`, trimmed; empty when there is no such field.
+    pub fn value(&self, name: &str) -> String {
         self.fields
-            .get(index)
-            .map(|(_, area)| area.lines().join("\n").trim().to_string())
+            .iter()
+            .find(|f| f.name == name)
+            .map(Field::value)
             .unwrap_or_default()
     }
 }
@@ -438,6 +671,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn fields_are_read_by_name_and_only_secrets_are_masked() {
+        let mut form = Form::new(
+            FormPurpose::ClientByHand,
+            "t",
+            vec![
+                Field::text("client_id", "client_id", "app"),
+                Field::secret("client_secret", "client_secret", "s3cret"),
+                Field::choice(
+                    "auth_method",
+                    "auth method: client_secret_basic or none",
+                    &["none", "client_secret_basic"],
+                    "client_secret_basic",
+                ),
+            ],
+        );
+        assert_eq!(form.value("client_id"), "app");
+        assert_eq!(form.value("client_secret"), "s3cret");
+        assert_eq!(form.value("auth_method"), "client_secret_basic");
+        assert_eq!(form.value("no such field"), "");
+        let masked: Vec<bool> = form
+            .fields
+            .iter_mut()
+            .map(|f| f.area_mut().is_some_and(|a| a.mask_char().is_some()))
+            .collect();
+        assert_eq!(masked, [false, true, false]);
+        assert!(form.fields[2].cycle(true));
+        assert_eq!(form.value("auth_method"), "none");
+        assert!(form.fields[2].cycle(false));
+        assert_eq!(form.value("auth_method"), "client_secret_basic");
+        assert!(!form.fields[0].cycle(true));
+    }
+
+    #[test]
     fn debug_of_a_token_entry_shows_no_token() {
         let entry = TokenEntry {
             kind: TokenKind::Access,
@@ -446,8 +712,10 @@ mod tests {
             obtained_at: SystemTime::UNIX_EPOCH,
             expires_at: None,
             decoded: None,
-            changes: Vec::new(),
+            rotation: None,
             response: None,
+            family: None,
+            server: None,
         };
         let shown = format!("{entry:?}");
         assert!(!shown.contains("opaque-access-token-value"), "{shown}");

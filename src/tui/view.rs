@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::app::App;
 use super::layout::{self, Areas};
-use super::model::{CrossHostPrompt, Form, Overlay, SignIn, SignInStage, StatusKind};
+use super::model::{Form, Input, Overlay, SearchPrompt, SignIn, SignInStage, StatusKind};
 use super::pane::{self, Pane, help};
 use super::theme::Theme;
 use super::widgets;
@@ -26,13 +26,33 @@ pub fn render(app: &App, frame: &mut Frame) {
         tab_bar(app, frame, tabs, &theme);
     }
     body(app, frame, &areas);
-    status_line(app, frame, areas.status, &theme);
+    match &app.ui.overlay {
+        Some(Overlay::Search(prompt)) => search_prompt(prompt, frame, areas.status, &theme),
+        _ => status_line(app, frame, areas.status, &theme),
+    }
     footer(app, frame, areas.footer, &theme);
     match &app.ui.overlay {
         Some(Overlay::Help) => help::render(app, frame, area),
+        // Drawn in the status line, above.
+        Some(Overlay::Search(_)) => {}
         Some(Overlay::Form(form)) => form_popup(form, frame, area, &theme),
         Some(Overlay::SignIn(sign_in)) => sign_in_popup(app, sign_in, frame, area, &theme),
-        Some(Overlay::CrossHost(prompt)) => cross_host_popup(prompt, frame, area, &theme),
+        Some(Overlay::CrossHost(prompt)) => question_popup(
+            " Send credentials to another host? ",
+            &prompt.question,
+            "y send · n or esc keep it unsent (RFC 9700 §4.4)",
+            frame,
+            area,
+            &theme,
+        ),
+        Some(Overlay::Confirm(prompt)) => question_popup(
+            &prompt.title,
+            &prompt.question,
+            "y yes · n or esc no, keep it",
+            frame,
+            area,
+            &theme,
+        ),
         None => {}
     }
 }
@@ -82,7 +102,7 @@ fn header(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
             theme.text(),
         ));
     }
-    if let Some(client) = app.selected_client() {
+    if let Some(client) = app.active_client() {
         spans.push(Span::styled(
             format!(" · {}", client.client_id),
             theme.accent(),
@@ -132,6 +152,33 @@ fn status_line(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     frame.render_widget(Paragraph::new(line), area);
 }
 
+/// The `/` prompt, in the status line: the query, how many rows match, the keys.
+fn search_prompt(prompt: &SearchPrompt, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let found = match (prompt.query.is_empty(), prompt.matches) {
+        (true, _) => String::new(),
+        (false, 0) => "  no match".into(),
+        (false, 1) => "  1 match".into(),
+        (false, n) => format!("  {n} matches"),
+    };
+    let style = if !prompt.query.is_empty() && prompt.matches == 0 {
+        theme.failure()
+    } else {
+        theme.hint()
+    };
+    let line = Line::from(vec![
+        Span::styled(format!(" / {}▏", prompt.query), theme.text()),
+        Span::styled(found, style),
+        Span::styled(
+            format!(
+                "  ↓↑ next/previous · enter keep · esc back ({})",
+                prompt.pane.title()
+            ),
+            theme.hint(),
+        ),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+}
+
 fn footer(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     // The sign-in dialog takes its own keys: the footer names the same ones.
     if let Some(Overlay::SignIn(sign_in)) = &app.ui.overlay {
@@ -142,7 +189,12 @@ fn footer(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let mut spans = Vec::new();
     let mut width = 1usize;
     for (keys, desc) in app.keymap.hints(app.context()) {
-        let key_label = keys.split('/').next().unwrap_or(keys).to_string();
+        // "j/down" shows as "j"; the key "/" itself stays "/".
+        let key_label = keys
+            .split('/')
+            .find(|k| !k.is_empty())
+            .unwrap_or(keys)
+            .to_string();
         let item = key_label.chars().count() + desc.chars().count() + 4;
         if width + item > usize::from(area.width) {
             break;
@@ -158,24 +210,24 @@ fn footer(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn cross_host_popup(prompt: &CrossHostPrompt, frame: &mut Frame, area: Rect, theme: &Theme) {
+/// A yes/no question in a box: what a yes does, and the keys.
+fn question_popup(
+    title: &str,
+    question: &str,
+    keys: &str,
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+) {
     let popup = widgets::centered(area, 70, 9);
     frame.render_widget(Clear, popup);
-    let block = widgets::block(
-        " Send credentials to another host? ".to_string(),
-        true,
-        theme,
-    )
-    .style(theme.base());
+    let block = widgets::block(title.to_string(), true, theme).style(theme.base());
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
     let lines = vec![
-        Line::raw(prompt.question.clone()),
+        Line::raw(question.to_string()),
         Line::raw(""),
-        Line::styled(
-            "y send · n or esc keep it unsent (RFC 9700 §4.4)",
-            theme.hint(),
-        ),
+        Line::styled(keys.to_string(), theme.hint()),
     ];
     frame.render_widget(
         Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true }),
@@ -197,7 +249,7 @@ fn form_popup(form: &Form, frame: &mut Frame, area: Rect, theme: &Theme) {
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
     let mut y = inner.y;
-    for (i, (label, textarea)) in form.fields.iter().enumerate() {
+    for (i, field) in form.fields.iter().enumerate() {
         let rect = Rect::new(
             inner.x,
             y,
@@ -205,10 +257,16 @@ fn form_popup(form: &Form, frame: &mut Frame, area: Rect, theme: &Theme) {
             field_height.min(inner.bottom().saturating_sub(y)),
         );
         let focused = i == form.focused;
-        let field_block = widgets::block(format!(" {label} "), focused, theme);
+        let field_block = widgets::block(format!(" {} ", field.label), focused, theme);
         let field_inner = field_block.inner(rect);
         frame.render_widget(field_block, rect);
-        frame.render_widget(textarea, field_inner);
+        match &field.input {
+            Input::Text(area) | Input::Secret(area) => frame.render_widget(area, field_inner),
+            Input::Choice { options, index } => frame.render_widget(
+                Paragraph::new(choice_line(options, *index, theme)),
+                field_inner,
+            ),
+        }
         y += field_height;
     }
     let mut lines = Vec::new();
@@ -223,6 +281,21 @@ fn form_popup(form: &Form, frame: &mut Frame, area: Rect, theme: &Theme) {
     lines.push(Line::styled(format!("{submit} · esc cancel"), theme.hint()));
     let rest = Rect::new(inner.x, y, inner.width, inner.bottom().saturating_sub(y));
     frame.render_widget(Paragraph::new(lines), rest);
+}
+
+/// A picker's options on one line, the chosen one marked (and selected-coloured).
+fn choice_line<'a>(options: &[&'a str], index: usize, theme: &Theme) -> Line<'a> {
+    let mut spans = Vec::new();
+    for (i, option) in options.iter().enumerate() {
+        spans.push(if i == index {
+            Span::styled(format!("◀ {option} ▶"), theme.selected())
+        } else {
+            Span::styled(format!("  {option}  "), theme.hint())
+        });
+        spans.push(Span::raw(" "));
+    }
+    spans.push(Span::styled("(←/→ or space)", theme.hint()));
+    Line::from(spans)
 }
 
 /// The in-terminal sign-in: what the mock's page offers, drawn as structure (who asks, the

@@ -4,8 +4,8 @@
 
 #![allow(dead_code)] // each test file uses part of the harness
 
-pub mod draw;
 pub mod on_mock;
+pub mod screens;
 
 use std::io;
 use std::sync::{Arc, Mutex};
@@ -119,6 +119,8 @@ impl Harness {
             "shift-tab" => (KeyCode::BackTab, KeyModifiers::SHIFT),
             "down" => (KeyCode::Down, KeyModifiers::NONE),
             "up" => (KeyCode::Up, KeyModifiers::NONE),
+            "left" => (KeyCode::Left, KeyModifiers::NONE),
+            "right" => (KeyCode::Right, KeyModifiers::NONE),
             "backspace" => (KeyCode::Backspace, KeyModifiers::NONE),
             other => match other.strip_prefix("ctrl-") {
                 Some(c) => (

@@ -17,6 +17,7 @@ use crate::oauth::{RequestDraft, StepKind, StepStatus};
 use crate::profile::ClientProfile;
 use crate::tui::action::Command;
 use crate::tui::layout::Pane;
+use crate::tui::model::Field;
 use crate::tui::model::{
     AfterConsent, CrossHostPrompt, Cursor, FLOWS, FlowRun, FlowView, Form, FormPurpose, Overlay,
     Resent, ServerEntry, SignIn, SignInStage, TokenKind, Waiting, flow_title,
@@ -52,7 +53,7 @@ impl App {
             Command::PasteRedirect => self.open_form(Form::new(
                 FormPurpose::PasteRedirect,
                 "Paste the URL the browser was sent back to",
-                &[("Redirect URL", "")],
+                vec![Field::text("redirect_url", "Redirect URL", "")],
             )),
             Command::Copy => self.copy_from_flow(),
             Command::UseOfferedClient => self.use_offered_client(),
@@ -71,7 +72,7 @@ impl App {
             )
         })?;
         let client = server
-            .selected_client()
+            .active_client()
             .ok_or("choose or add a client first (2)")?;
         let auth_method: AuthMethod = client.auth_method.parse().map_err(|e| format!("{e}"))?;
         let credentials = match (&client.client_secret, auth_method) {
@@ -637,7 +638,7 @@ impl App {
                     &text,
                 );
                 // At the end of the last line: enter starts a new parameter there.
-                if let Some((_, area)) = form.fields.first_mut() {
+                if let Some(area) = form.fields.first_mut().and_then(|f| f.area_mut()) {
                     area.move_cursor(CursorMove::Bottom);
                     area.move_cursor(CursorMove::End);
                 }

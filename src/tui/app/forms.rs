@@ -37,8 +37,18 @@ impl App {
                         form.focused = (form.focused + count - 1) % count;
                     }
                     _ => {
-                        if let Some((_, area)) = form.fields.get_mut(form.focused) {
-                            area.input(key);
+                        let Some(field) = form.fields.get_mut(form.focused) else {
+                            return;
+                        };
+                        // A picker takes left/right and space; text fields take typing.
+                        match key.code {
+                            KeyCode::Right | KeyCode::Char(' ') if field.cycle(true) => {}
+                            KeyCode::Left if field.cycle(false) => {}
+                            _ => {
+                                if let Some(area) = field.area_mut() {
+                                    area.input(key);
+                                }
+                            }
                         }
                     }
                 }
@@ -49,13 +59,22 @@ impl App {
                 KeyCode::Char('n' | 'N') => self.answer_cross_host(false),
                 _ => {}
             },
+            Some(Overlay::Search(_)) => self.search_key(key),
+            Some(Overlay::Confirm(_)) => match key.code {
+                KeyCode::Char('y' | 'Y') => self.answer_confirm(true),
+                KeyCode::Char('n' | 'N') => self.answer_confirm(false),
+                _ => {}
+            },
             _ => {}
         }
     }
 
     pub(super) fn paste_to_overlay(&mut self, text: &str) {
+        if let Some(Overlay::Search(_)) = &self.ui.overlay {
+            return self.search_typed(|query| query.push_str(text.trim()));
+        }
         if let Some(Overlay::Form(form)) = &mut self.ui.overlay
-            && let Some((_, area)) = form.fields.get_mut(form.focused)
+            && let Some(area) = form.fields.get_mut(form.focused).and_then(|f| f.area_mut())
         {
             // A single-line field takes a pasted URL or JWT without its trailing newline.
             let text = if form.multiline { text } else { text.trim() };
@@ -69,10 +88,10 @@ impl App {
         };
         let result = match form.purpose {
             FormPurpose::AddServer => self.add_server(&form),
-            FormPurpose::EditServer => self.edit_server(&form.value(0)),
-            FormPurpose::PasteToken => self.paste_token(form.value(0)),
-            FormPurpose::PasteRedirect => self.paste_redirect(&form.value(0)),
-            FormPurpose::EditRequest => self.apply_request_edit(&form.value(0)),
+            FormPurpose::EditServer => self.edit_server(&form.value(Form::EDITOR)),
+            FormPurpose::PasteToken => self.paste_token(form.value("jwt")),
+            FormPurpose::PasteRedirect => self.paste_redirect(&form.value("redirect_url")),
+            FormPurpose::EditRequest => self.apply_request_edit(&form.value(Form::EDITOR)),
             FormPurpose::ClientByHand => self.client_by_hand(&form),
             FormPurpose::RegisterClient => self.register_client(&form),
             FormPurpose::UpdateClient => self.update_client(&form),

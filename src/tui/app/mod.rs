@@ -9,6 +9,7 @@
 mod clients;
 mod flows;
 mod forms;
+mod search;
 mod servers;
 mod tokens;
 
@@ -131,6 +132,11 @@ pub struct App {
     /// session only: a yes given while debugging a server should not outlive the session
     /// unseen in a saved file.
     cross_host: HashMap<String, CrossHostConsent>,
+    /// A registration or update form sent to the server: it opens again, as typed, with
+    /// the server's error if the server refuses it.
+    submitted_form: Option<super::model::Form>,
+    /// The last search kept with enter, for n / N: its list and its query.
+    last_search: Option<(Pane, String)>,
 }
 
 /// Redraw rate while a spinner turns: 8 frames a second.
@@ -155,6 +161,7 @@ impl App {
         .ok();
         let mut servers = Vec::new();
         if let Some((issuer, clients)) = settings.built_in {
+            let built_in_clients = clients.iter().map(|c| c.client_id.clone()).collect();
             servers.push(ServerEntry {
                 name: "Built-in mock".into(),
                 issuer,
@@ -164,6 +171,8 @@ impl App {
                 discovery: ServerState::NotRun,
                 clients,
                 client_cursor: Cursor::default(),
+                active_client: None,
+                built_in_clients,
             });
         }
         servers.extend(
@@ -238,12 +247,19 @@ impl App {
             effects: Vec::new(),
             fixed_now: settings.fixed_now,
             cross_host: HashMap::new(),
+            submitted_form: None,
+            last_search: None,
         };
         (app, runtime)
     }
 
     pub fn now(&self) -> SystemTime {
         self.fixed_now.unwrap_or_else(SystemTime::now)
+    }
+
+    /// Moves the fixed clock: a screen drawn again later, reproducibly.
+    pub fn set_fixed_now(&mut self, now: SystemTime) {
+        self.fixed_now = Some(now);
     }
 
     pub fn theme(&self) -> Theme {
@@ -262,6 +278,11 @@ impl App {
     pub fn selected_client(&self) -> Option<&ClientProfile> {
         self.selected_server()
             .and_then(ServerEntry::selected_client)
+    }
+
+    /// The client the flows run as on the selected server.
+    pub fn active_client(&self) -> Option<&ClientProfile> {
+        self.selected_server().and_then(ServerEntry::active_client)
     }
 
     /// The label of the background work in flight, for the spinner.
@@ -295,7 +316,13 @@ impl App {
     /// Where keys go now: a form, or the focused pane.
     pub fn context(&self) -> Context {
         match &self.ui.overlay {
-            Some(Overlay::Form(_) | Overlay::SignIn(_) | Overlay::CrossHost(_)) => Context::Form,
+            Some(
+                Overlay::Form(_)
+                | Overlay::SignIn(_)
+                | Overlay::CrossHost(_)
+                | Overlay::Confirm(_)
+                | Overlay::Search(_),
+            ) => Context::Form,
             Some(Overlay::Help) | None => self.ui.focus.context(),
         }
     }
@@ -356,6 +383,8 @@ impl App {
             Some(Overlay::Form(_)) => return self.form_command(command),
             Some(Overlay::SignIn(_)) => return self.sign_in_command(command),
             Some(Overlay::CrossHost(_)) => return self.cross_host_command(command),
+            Some(Overlay::Confirm(_)) => return self.confirm_command(command),
+            Some(Overlay::Search(_)) => return self.search_command(command),
             Some(Overlay::Help) => {
                 // Help is read-only: it scrolls, and anything else closes it.
                 match command {
@@ -401,6 +430,9 @@ impl App {
             }
             Command::Cancel => self.cancel(),
             Command::ToggleRaw => self.ui.raw_metadata = !self.ui.raw_metadata,
+            Command::Search => self.open_search(),
+            Command::SearchNext => self.step_search(true),
+            Command::SearchPrev => self.step_search(false),
             _ => self.pane_command(command),
         }
     }

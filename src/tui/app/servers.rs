@@ -5,7 +5,7 @@
 use crate::oauth::discovery::{Discovery, ENDPOINT_FLAGS};
 use crate::profile::{Endpoints, ServerProfile};
 use crate::tui::action::Command;
-use crate::tui::model::{Form, FormPurpose, ServerEntry, ServerState, pretty_json};
+use crate::tui::model::{Field, Form, FormPurpose, ServerEntry, ServerState, pretty_json};
 use crate::tui::work;
 
 use super::App;
@@ -17,12 +17,16 @@ impl App {
             Command::New => self.open_form(Form::new(
                 FormPurpose::AddServer,
                 "Add a server by issuer URL (endpoints only for servers without discovery)",
-                &[
-                    ("Name", ""),
-                    ("Issuer URL", "https://"),
-                    ("authorization_endpoint (optional)", ""),
-                    ("token_endpoint (optional)", ""),
-                    ("jwks_uri (optional)", ""),
+                vec![
+                    Field::text("name", "Name", ""),
+                    Field::text("issuer", "Issuer URL", "https://"),
+                    Field::text(
+                        "authorization_endpoint",
+                        "authorization_endpoint (optional)",
+                        "",
+                    ),
+                    Field::text("token_endpoint", "token_endpoint (optional)", ""),
+                    Field::text("jwks_uri", "jwks_uri (optional)", ""),
                 ],
             )),
             Command::Edit => self.open_server_editor(),
@@ -86,9 +90,9 @@ impl App {
     }
 
     pub(super) fn add_server(&mut self, form: &Form) -> Result<(), String> {
-        let (name, issuer) = (form.value(0), form.value(1));
-        let endpoint = |index: usize| -> Result<Option<String>, String> {
-            let value = form.value(index);
+        let (name, issuer) = (form.value("name"), form.value("issuer"));
+        let endpoint = |name: &str| -> Result<Option<String>, String> {
+            let value = form.value(name);
             if value.is_empty() {
                 return Ok(None);
             }
@@ -96,9 +100,9 @@ impl App {
             Ok(Some(value))
         };
         let endpoints = Endpoints {
-            authorization_endpoint: endpoint(2)?,
-            token_endpoint: endpoint(3)?,
-            jwks_uri: endpoint(4)?,
+            authorization_endpoint: endpoint("authorization_endpoint")?,
+            token_endpoint: endpoint("token_endpoint")?,
+            jwks_uri: endpoint("jwks_uri")?,
             ..Endpoints::default()
         };
         let issuer = checked_issuer(&issuer)?;

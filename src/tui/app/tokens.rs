@@ -4,12 +4,16 @@
 
 use std::time::SystemTime;
 
-use crate::oauth::flow::FlowKind;
+use crate::oauth::Step;
 use crate::oauth::flow::tokens::DecodedToken;
+use crate::oauth::flow::{Flow, FlowKind};
+use crate::oauth::response::expect_status;
 use crate::oauth::time;
 use crate::tui::action::Command;
 use crate::tui::layout::Pane;
-use crate::tui::model::{FlowView, Form, FormPurpose, TokenEntry, TokenKind, flow_title};
+use crate::tui::model::{
+    Field, FlowView, Form, FormPurpose, Learnt, TokenEntry, TokenKind, TokenState, flow_title,
+};
 use crate::tui::work;
 
 use super::App;
@@ -29,7 +33,7 @@ impl App {
             Command::PasteToken => self.open_form(Form::new(
                 FormPurpose::PasteToken,
                 "Paste a JWT to inspect",
-                &[("JWT", "")],
+                vec![Field::text("jwt", "JWT", "")],
             )),
             Command::Refresh => self.flow_from_token(FlowKind::Refresh),
             Command::Introspect => self.flow_from_token(FlowKind::Introspect),
@@ -93,8 +97,10 @@ impl App {
             obtained_at: self.now(),
             expires_at,
             decoded,
-            changes: Vec::new(),
+            rotation: None,
             response: None,
+            family: None,
+            server: None,
         });
         self.token_cursor.bottom(self.tokens.len());
     }
@@ -129,7 +135,14 @@ impl App {
 
     pub(super) fn token_checked(&mut self, value: &str, decoded: DecodedToken) {
         let verdict = decoded.verification.as_ref().map(|v| v.is_valid());
-        if let Some(entry) = self.tokens.iter_mut().find(|t| t.value.secret() == value) {
+        // The newest paste of this value is the one that asked: the same token may also be
+        // in the list from a flow, or pasted before.
+        if let Some(entry) = self
+            .tokens
+            .iter_mut()
+            .rev()
+            .find(|t| t.kind == TokenKind::Pasted && t.value.secret() == value)
+        {
             entry.decoded = Some(decoded);
         }
         match verdict {
@@ -143,11 +156,15 @@ impl App {
     /// Takes the tokens of the running flow into the tokens pane (once), and later updates
     /// them with the verification and refresh diff the flow adds.
     pub(super) fn harvest_tokens(&mut self) {
+        self.take_token_state();
         let FlowView::Running(run) = &self.flow else {
             return;
         };
         let outcome = run.flow.outcome().clone();
-        let source = flow_title(run.flow.kind()).to_string();
+        let run_kind = run.flow.kind();
+        let subject = sent_token(&run.flow).map(|(_, token)| token.to_string());
+        let subject = subject.as_deref();
+        let source = flow_title(run_kind).to_string();
         let Some(response) = outcome.tokens.clone() else {
             return;
         };
@@ -162,6 +179,7 @@ impl App {
                     .expires_in
                     .and_then(|s| time::lifetime("expires_in", s).ok())
                     .and_then(|lifetime| now.checked_add(lifetime));
+                let first_new = self.tokens.len();
                 self.add_token(
                     TokenKind::Access,
                     response.access_token.clone(),
@@ -181,6 +199,17 @@ impl App {
                     .rposition(|t| t.kind == TokenKind::Access)
                 {
                     self.token_cursor.index = i;
+                }
+                // A refresh continues the grant of the refresh token it presented.
+                let family = match run_kind {
+                    FlowKind::Refresh => subject
+                        .and_then(|old| self.tokens.iter().find(|t| t.value.secret() == old))
+                        .and_then(|t| t.family),
+                    _ => None,
+                }
+                .unwrap_or(group);
+                for entry in &mut self.tokens[first_new..] {
+                    entry.family = Some(family);
                 }
                 if let FlowView::Running(run) = &mut self.flow {
                     run.token_group = Some(group);
@@ -208,27 +237,116 @@ impl App {
                 continue;
             }
             entry.response = Some(group);
-            match entry.kind {
-                TokenKind::Access => {
-                    if let Some(decoded) = &outcome.access_token {
-                        entry.decoded = Some(decoded.clone());
-                    }
-                    if let Some(rotation) = &outcome.rotation {
-                        entry.changes = rotation.access_token_changes.clone();
-                    }
-                }
-                TokenKind::Id => {
-                    if let Some(decoded) = &outcome.id_token {
-                        entry.decoded = Some(decoded.clone());
-                    }
-                    if let Some(rotation) = &outcome.rotation {
-                        entry.changes = rotation.id_token_changes.clone();
-                    }
-                }
-                TokenKind::Refresh | TokenKind::Pasted => {}
+            entry.rotation.clone_from(&outcome.rotation);
+            let decoded = match entry.kind {
+                TokenKind::Access => &outcome.access_token,
+                TokenKind::Id => &outcome.id_token,
+                TokenKind::Refresh | TokenKind::Pasted => &None,
+            };
+            if let Some(decoded) = decoded {
+                entry.decoded = Some(decoded.clone());
             }
         }
     }
+}
+
+impl App {
+    /// Learns, once per flow, what the server said about the token a one-token flow sent:
+    /// introspection's `active`, a revocation that succeeded, a refresh that rotated the
+    /// refresh token out or was refused.
+    fn take_token_state(&mut self) {
+        let at = self.now();
+        let FlowView::Running(run) = &mut self.flow else {
+            return;
+        };
+        if run.token_state_taken {
+            return;
+        }
+        let Some((state, token)) = server_said(&run.flow) else {
+            return;
+        };
+        let token = token.to_string();
+        run.token_state_taken = true;
+        // The same token may be in the list twice (from its flow, and pasted): the server's
+        // word is about the token, so every copy carries it.
+        let copies = |t: &TokenEntry| t.value.secret() == token;
+        let reused = self.tokens.iter().filter(|t| copies(t)).any(|t| {
+            matches!(
+                t.server.map(|l| l.state),
+                Some(TokenState::RotatedOut | TokenState::FamilyRevoked)
+            )
+        });
+        let families: Vec<usize> = self
+            .tokens
+            .iter()
+            .filter(|t| copies(t))
+            .filter_map(|t| t.family)
+            .collect();
+        let said = Some(Learnt { state, at });
+        if state == TokenState::Refused && reused && !families.is_empty() {
+            // The server saw a retired refresh token again: it revokes the whole grant.
+            let family_revoked = Some(Learnt {
+                state: TokenState::FamilyRevoked,
+                at,
+            });
+            for entry in self.tokens.iter_mut().filter(|t| {
+                t.family.is_some_and(|f| families.contains(&f))
+                    && matches!(t.kind, TokenKind::Access | TokenKind::Refresh)
+            }) {
+                entry.server = family_revoked;
+            }
+        } else {
+            for entry in self.tokens.iter_mut().filter(|t| copies(t)) {
+                entry.server = said;
+            }
+        }
+    }
+}
+
+/// What the server said about the token a finished one-token flow sent, with that token as
+/// sent (the user may have edited it in the request).
+fn server_said(flow: &Flow) -> Option<(TokenState, &str)> {
+    let (step, token) = sent_token(flow)?;
+    let outcome = flow.outcome();
+    let state = match flow.kind() {
+        FlowKind::Introspect => match outcome.introspection.as_ref()?.get("active")? {
+            serde_json::Value::Bool(true) => TokenState::Active,
+            _ => TokenState::Inactive,
+        },
+        FlowKind::Revoke if outcome.revoked => TokenState::Revoked,
+        FlowKind::Refresh => match &outcome.rotation {
+            Some(rotation) if rotation.refresh_token_rotated == Some(true) => {
+                TokenState::RotatedOut
+            }
+            Some(_) => return None,
+            None => {
+                let refused = step
+                    .exchange
+                    .as_ref()
+                    .and_then(|e| expect_status(e, &[200]).err())
+                    .is_some_and(|e| e.oauth_code() == Some("invalid_grant"));
+                if !refused {
+                    return None;
+                }
+                TokenState::Refused
+            }
+        },
+        _ => return None,
+    };
+    Some((state, token))
+}
+
+/// The step of a one-token flow that sent a token, and the token it sent.
+fn sent_token(flow: &Flow) -> Option<(&Step, &str)> {
+    let name = match flow.kind() {
+        FlowKind::Refresh => "refresh_token",
+        FlowKind::Introspect | FlowKind::Revoke => "token",
+        _ => return None,
+    };
+    flow.steps().iter().find_map(|step| {
+        step.exchange.as_ref()?;
+        Some((step, step.request.as_ref()?.param(name)?))
+    })
 }
 
 /// The `exp` claim as a time, when it is a plausible date.

@@ -13,6 +13,7 @@ pub fn render_list(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
     let width = usize::from(area.width.saturating_sub(4));
     let (mut rows, selected) = match app.selected_server() {
         Some(server) => {
+            let active = server.active_client().map(|c| c.client_id.clone());
             let rows: Vec<Line> = server
                 .clients
                 .iter()
@@ -23,15 +24,20 @@ pub fn render_list(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
                     } else {
                         "  "
                     };
+                    let active = if Some(&client.client_id) == active.as_ref() {
+                        Span::styled("● ", theme.success())
+                    } else {
+                        Span::raw("  ")
+                    };
                     let method = short_method(&client.auth_method);
-                    let id_width = width.saturating_sub(method.len() + 3);
+                    let id_width = width.saturating_sub(method.len() + 5);
+                    // Registered clients by the name people gave them; the id is in the detail.
+                    let shown = client.client_name.as_deref().unwrap_or(&client.client_id);
                     Line::from(vec![
                         Span::raw(marker),
+                        active,
                         Span::styled(
-                            format!(
-                                "{:<id_width$}",
-                                widgets::ellipsize(&client.client_id, id_width)
-                            ),
+                            format!("{:<id_width$}", widgets::ellipsize(shown, id_width)),
                             theme.text(),
                         ),
                         Span::styled(format!(" {method}"), theme.hint()),
@@ -72,7 +78,26 @@ pub fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
         Some(v) => widgets::secret(v, reveal, &theme),
         None => Span::styled("—", theme.hint()),
     };
+    let active = app.active_client().map(|c| &c.client_id) == Some(&client.client_id);
+    let in_use = if active {
+        Span::styled("● the flows run as this client", theme.success())
+    } else {
+        Span::styled(
+            "no: enter makes it the client the flows run as",
+            theme.hint(),
+        )
+    };
     let mut lines = vec![
+        widgets::kv("in use", 26, in_use, &theme),
+        widgets::kv(
+            "client_name",
+            26,
+            Span::styled(
+                client.client_name.clone().unwrap_or_else(|| "—".into()),
+                theme.text(),
+            ),
+            &theme,
+        ),
         widgets::kv(
             "client_id",
             26,
