@@ -64,3 +64,63 @@ fn the_terminal_is_restored_after_quit_and_after_sigterm() {
         tmux.assert_restored(how);
     }
 }
+
+/// A newcomer's first goal at 80x24: choose the confidential client, run the code flow with
+/// PKCE and the in-terminal sign-in, revoke the access token, then introspect it, and read
+/// on screen that the server no longer accepts it. `OAUTHSCOPE_TMUX_BIN` runs it against the
+/// release binary.
+#[test]
+#[ignore = "needs tmux; .ci/run runs it with --ignored"]
+fn code_flow_then_revoke_then_introspect_at_80x24() {
+    let home = tempfile::tempdir().unwrap();
+    let tmux = Tmux::start("newcomer", home.path(), &[], 80, 24);
+
+    tmux.wait_for("discovered Built-in mock");
+    // Revocation and introspection need a client that can authenticate: pick it, then enter
+    // makes it the one the flows run as.
+    tmux.keys(&["2"]);
+    tmux.wait_for("demo-confidential");
+    tmux.keys(&["j", "Enter"]);
+    tmux.wait_for("· demo-confidential");
+    tmux.keys(&["3"]);
+    tmux.wait_for("Authorization code");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("enter sends it");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("waiting for the redirect on 127.0.0.1:");
+    tmux.keys(&["s"]);
+    tmux.wait_for("Sign in as:");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("a approve");
+    tmux.keys(&["a"]);
+    tmux.wait_for("state/iss check out");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the next request is ready");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("flow complete");
+    let done = tmux.screen();
+    assert!(done.contains("? help"), "the footer names help: {done}");
+
+    // Revoke the access token the flow selected.
+    tmux.keys(&["5"]);
+    tmux.wait_for("✓ valid");
+    tmux.keys(&["v"]);
+    tmux.wait_for("Revoke the token");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("flow complete");
+    tmux.keys(&["5"]);
+    tmux.wait_for("✗ revoked");
+
+    // Introspection: the server says the token is no longer active.
+    tmux.keys(&["i"]);
+    tmux.wait_for("Introspect");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("flow complete");
+    let flow = tmux.screen();
+    assert!(flow.contains("\"active\": false") || flow.contains("inactive"), "{flow}");
+    tmux.keys(&["5"]);
+    let tokens = tmux.wait_for("✗ revoked");
+    assert!(!tokens.contains("✓ valid"), "{tokens}");
+
+    tmux.quit_and_check_restored();
+}

@@ -23,11 +23,14 @@ impl Tmux {
         let tmux = Tmux {
             socket: format!("oauthscope-{name}-{}", std::process::id()),
         };
-        let binary = env!("CARGO_BIN_EXE_oauthscope");
+        // OAUTHSCOPE_TMUX_BIN runs the same test against another build (the release binary);
+        // by default the one cargo built for this test run.
+        let binary = std::env::var("OAUTHSCOPE_TMUX_BIN")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_oauthscope").to_string());
         let mut command = format!(
             "exec env HOME={home} XDG_CONFIG_HOME={home} TERM=xterm-256color {binary} --config {profile}",
             home = quote(home),
-            binary = quote(Path::new(binary)),
+            binary = quote(Path::new(&binary)),
             profile = quote(&home.join("profile.toml")),
         );
         for arg in args {
