@@ -15,7 +15,7 @@ use crate::oauth::browser;
 use crate::oauth::flow::tokens::DecodedToken;
 use crate::oauth::flow::{Advance, Flow, FlowKind, FlowOutcome};
 use crate::oauth::redirect::{LoopbackListener, is_loopback_redirect};
-use crate::oauth::secret::Secret;
+use crate::oauth::secret::{Secret, is_secret_name};
 use crate::oauth::step::StepStatus;
 use crate::wire::DeviceAuthorizationResponse;
 
@@ -231,11 +231,11 @@ fn show_device(device: &DeviceAuthorizationResponse) {
     note!(
         "\nOn another device, visit  {}\nand enter the code        {}\n",
         one_line(&device.verification_uri),
-        one_line(&device.user_code)
+        one_line(device.user_code.secret())
     );
     if let Some(complete) = &device.verification_uri_complete {
-        note!("or open {}", one_line(complete));
-        if let Ok(code) = qrcode::QrCode::new(complete.as_bytes()) {
+        note!("or open {}", one_line(complete.secret()));
+        if let Ok(code) = qrcode::QrCode::new(complete.secret().as_bytes()) {
             let qr = code
                 .render::<qrcode::render::unicode::Dense1x2>()
                 .dark_color(qrcode::render::unicode::Dense1x2::Light)
@@ -268,10 +268,11 @@ pub fn print_new_steps(out: &Out, flow: &Flow, printed: &mut usize) {
         {
             out.line("   ← redirected back with");
             for (name, value) in &response.params {
-                let shown = if name == "code" {
-                    out.secret(value)
+                // The one rule the exchange views ask: the code is masked, the state shown.
+                let shown = if is_secret_name(name) {
+                    out.secret(value.secret())
                 } else {
-                    value.clone()
+                    value.secret().to_string()
                 };
                 out.line(format!("     {}={}", one_line(name), one_line(&shown)));
             }
@@ -288,7 +289,7 @@ fn print_outcome(out: &Out, outcome: &FlowOutcome) {
         out.line("\nTokens");
         out.line(format!(
             "   access_token   {}",
-            out.secret(&tokens.access_token)
+            out.secret(tokens.access_token.secret())
         ));
         out.line(format!(
             "   token_type     {}",
@@ -301,10 +302,16 @@ fn print_outcome(out: &Out, outcome: &FlowOutcome) {
             out.line(format!("   scope          {}", one_line(scope)));
         }
         if let Some(refresh) = &tokens.refresh_token {
-            out.line(format!("   refresh_token  {}", out.secret(refresh)));
+            out.line(format!(
+                "   refresh_token  {}",
+                out.secret(refresh.secret())
+            ));
         }
         if let Some(id_token) = &tokens.id_token {
-            out.line(format!("   id_token       {}", out.secret(id_token)));
+            out.line(format!(
+                "   id_token       {}",
+                out.secret(id_token.secret())
+            ));
         }
     }
     print_decoded(out, "ID token", outcome.id_token.as_ref());

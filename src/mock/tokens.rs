@@ -11,6 +11,7 @@ use super::errors::OAuthError;
 use super::scopes;
 use super::secrets::{random_id, random_token, sha256};
 use super::state::{AccessLookup, AccessRecord, Client, GrantId, RefreshRecord, SignedIn};
+use crate::oauth::secret::Secret;
 use crate::wire::TokenResponse;
 
 /// What a grant hands to the token minting.
@@ -109,13 +110,13 @@ pub async fn issue(app: &App, request: Issue<'_>) -> Result<TokenResponse, OAuth
     }
 
     Ok(TokenResponse {
-        access_token,
+        access_token: access_token.into(),
         token_type: "Bearer".into(),
         expires_in: Some(lifetimes.access_token),
-        refresh_token: refresh.map(|(token, _)| token),
+        refresh_token: refresh.map(|(token, _)| token.into()),
         scope: Some(scope),
-        id_token,
-        extra: Map::new(),
+        id_token: id_token.map(Secret::from),
+        extra: Default::default(),
     })
 }
 

@@ -46,6 +46,7 @@ use crate::oauth::pkce::{Pkce, PkceMethod, random_token};
 use crate::oauth::redirect::{
     AuthorizationResponse, ExpectedResponse, check_authorization_response, parse_redirect_url,
 };
+use crate::oauth::secret::Secret;
 use crate::oauth::send_policy::{self, CrossHostConsent, SendRefusal};
 use crate::oauth::step::{RequestDraft, Step, StepStatus};
 use crate::oauth::time;
@@ -121,35 +122,19 @@ impl FlowConfig {
     }
 }
 
-/// The values a flow generates and learns. Secret: `Debug` redacts them.
-#[derive(Clone, Default, Serialize)]
+/// The values a flow generates and learns. Each is a [`Secret`], so `Debug` redacts them.
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct FlowSecrets {
-    pub state: Option<String>,
-    pub nonce: Option<String>,
+    pub state: Option<Secret>,
+    pub nonce: Option<Secret>,
     pub pkce: Option<Pkce>,
     pub request_uri: Option<String>,
-    pub code: Option<String>,
-    pub device_code: Option<String>,
+    pub code: Option<Secret>,
+    pub device_code: Option<Secret>,
     /// The token an introspect / revoke / userinfo / refresh flow works on.
-    pub subject_token: Option<String>,
+    pub subject_token: Option<Secret>,
     /// What the authorization request sent that the token request repeats.
     pub sent: AuthorizationSent,
-}
-
-impl std::fmt::Debug for FlowSecrets {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let shown = |v: &Option<String>| v.as_ref().map(|_| "[redacted]");
-        f.debug_struct("FlowSecrets")
-            .field("state", &self.state)
-            .field("nonce", &self.nonce)
-            .field("pkce", &self.pkce)
-            .field("request_uri", &self.request_uri)
-            .field("code", &shown(&self.code))
-            .field("device_code", &shown(&self.device_code))
-            .field("subject_token", &shown(&self.subject_token))
-            .field("sent", &self.sent)
-            .finish()
-    }
 }
 
 /// Which flow this is.
@@ -384,9 +369,9 @@ impl Flow {
     ) -> Result<Self, EngineError> {
         let method = config.pkce.unwrap_or_default();
         let secrets = FlowSecrets {
-            code: Some(code.to_string()),
-            pkce: code_verifier.map(|v| Pkce::from_verifier(v.to_string(), method)),
-            nonce: nonce.map(str::to_string),
+            code: Some(code.into()),
+            pkce: code_verifier.map(|v| Pkce::from_verifier(v.into(), method)),
+            nonce: nonce.map(Secret::from),
             sent: AuthorizationSent::new(config.redirect_uri.as_deref(), code_verifier),
             ..FlowSecrets::default()
         };
@@ -492,7 +477,7 @@ impl Flow {
 
     fn subject(token: &str) -> FlowSecrets {
         FlowSecrets {
-            subject_token: Some(token.to_string()),
+            subject_token: Some(token.into()),
             ..FlowSecrets::default()
         }
     }
@@ -505,9 +490,9 @@ impl Flow {
 
     fn front_channel_secrets(config: &FlowConfig) -> Result<FlowSecrets, EngineError> {
         Ok(FlowSecrets {
-            state: Some(random_token(16)?),
+            state: Some(random_token(16)?.into()),
             nonce: if config.wants_openid() {
-                Some(random_token(16)?)
+                Some(random_token(16)?.into())
             } else {
                 None
             },
@@ -834,7 +819,12 @@ impl Flow {
             Stage::ExchangeCode | Stage::RefreshToken | Stage::ClientCredentials => {
                 let tokens = tokens::process_token_response(exchange)?;
                 if stage == Stage::RefreshToken {
-                    let old = self.secrets.subject_token.as_deref().unwrap_or_default();
+                    let old = self
+                        .secrets
+                        .subject_token
+                        .as_ref()
+                        .map(Secret::secret)
+                        .unwrap_or_default();
                     self.outcome.rotation =
                         Some(refresh::rotation(old, self.previous.as_ref(), &tokens));
                 }
@@ -875,8 +865,8 @@ impl Flow {
     /// Keeps what authorization request `draft` (step `i`) sent, for the checks on the way
     /// back (state, nonce) and for the token request to repeat (redirect URI, PKCE, resource).
     fn remember_sent(&mut self, i: usize, draft: &RequestDraft) {
-        self.secrets.state = draft.param("state").map(str::to_string);
-        self.secrets.nonce = draft.param("nonce").map(str::to_string);
+        self.secrets.state = draft.param("state").map(Secret::from);
+        self.secrets.nonce = draft.param("nonce").map(Secret::from);
         let (sent, warning) = AuthorizationSent::read(draft, self.secrets.pkce.as_ref());
         self.secrets.sent = sent;
         self.steps[i].warnings.extend(warning);
@@ -893,8 +883,11 @@ impl Flow {
         self.steps[i]
             .warnings
             .extend(tokens::token_type_warning(&tokens.token_type));
-        self.outcome.id_token = tokens.id_token.as_deref().and_then(DecodedToken::decode);
-        self.outcome.access_token = DecodedToken::decode(&tokens.access_token);
+        self.outcome.id_token = tokens
+            .id_token
+            .as_ref()
+            .and_then(|t| DecodedToken::decode(t.secret()));
+        self.outcome.access_token = DecodedToken::decode(tokens.access_token.secret());
         let verifiable = self.outcome.id_token.is_some() || self.outcome.access_token.is_some();
         if verifiable && self.config.metadata.jwks_uri.is_some() {
             self.stages.insert(i + 1, Stage::VerifyTokens);
@@ -922,7 +915,7 @@ impl Flow {
             &mut keys,
             &self.config,
             &tokens,
-            self.secrets.nonce.as_deref(),
+            self.secrets.nonce.as_ref().map(Secret::secret),
         )
         .await;
         self.steps[i].exchange = keys.exchanges.last().cloned();
@@ -977,7 +970,8 @@ impl Flow {
         let s = &self.secrets;
         let subject = || {
             s.subject_token
-                .as_deref()
+                .as_ref()
+                .map(Secret::secret)
                 .ok_or_else(|| EngineError::config("no token given"))
         };
         match stage {
@@ -991,7 +985,8 @@ impl Flow {
             Stage::ExchangeCode => {
                 let code = s
                     .code
-                    .as_deref()
+                    .as_ref()
+                    .map(Secret::secret)
                     .ok_or_else(|| EngineError::config("no authorization code yet"))?;
                 authorization_code::code_token_request(c, code, &s.sent)
             }
@@ -999,7 +994,8 @@ impl Flow {
             Stage::PollDevice => {
                 let code = s
                     .device_code
-                    .as_deref()
+                    .as_ref()
+                    .map(Secret::secret)
                     .ok_or_else(|| EngineError::config("no device code yet"))?;
                 device::poll_request(c, code)
             }
@@ -1076,7 +1072,7 @@ mod tests {
         assert_eq!(token_draft.param("code"), Some("c1"));
         assert_eq!(
             token_draft.param("code_verifier"),
-            flow.secrets().pkce.as_ref().map(|p| p.verifier.as_str())
+            flow.secrets().pkce.as_ref().map(|p| p.verifier.secret())
         );
         assert_eq!(token_draft.param("client_id"), Some("spa"));
     }
@@ -1121,6 +1117,33 @@ mod tests {
         assert_eq!(draft.param("code"), Some("the-code"));
         assert_eq!(draft.param("code_verifier"), Some("the-verifier"));
         assert_eq!(draft.param("grant_type"), Some("authorization_code"));
+    }
+
+    /// Every value a flow generates or learns is redacted by its type: the verifier, state and
+    /// nonce of a fresh code flow, and a code and verifier given from outside.
+    #[test]
+    fn debug_of_the_flow_secrets_shows_none_of_them() {
+        let flow = code_flow();
+        let secrets = flow.secrets();
+        let shown = format!("{secrets:?}");
+        let pkce = secrets.pkce.as_ref().unwrap();
+        for value in [
+            pkce.verifier.secret(),
+            secrets.state.as_ref().unwrap().secret(),
+            secrets.nonce.as_ref().unwrap().secret(),
+        ] {
+            assert!(!shown.contains(value), "{value} in {shown}");
+        }
+        assert!(shown.contains(&pkce.challenge), "{shown}");
+
+        let config = FlowConfig {
+            redirect_uri: Some("http://127.0.0.1:2/callback".into()),
+            ..FlowConfig::new(metadata(), ClientCredentials::public("spa"))
+        };
+        let flow =
+            Flow::exchange_code(config, "c0de-s3cret", Some("v3rifier-s3cret"), None).unwrap();
+        let shown = format!("{:?}", flow.secrets());
+        assert!(!shown.contains("s3cret"), "{shown}");
     }
 
     #[test]

@@ -517,7 +517,7 @@ impl App {
             .running()
             .and_then(|run| run.flow.outcome().device.clone());
         match device {
-            Some(device) => self.copy(device.user_code, "user code"),
+            Some(device) => self.copy(device.user_code.into_secret(), "user code"),
             None => self.info("nothing to copy at this step".into()),
         }
     }
@@ -544,7 +544,7 @@ impl App {
             (RequestDraft::new("GET", &url), false)
         } else if let Some(device) = device {
             let mut draft = RequestDraft::new("POST", &device.verification_uri);
-            draft.set_param("user_code", &device.user_code);
+            draft.set_param("user_code", device.user_code.secret());
             (draft, true)
         } else {
             return self.info(

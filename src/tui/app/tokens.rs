@@ -164,15 +164,20 @@ impl App {
                     .and_then(|lifetime| now.checked_add(lifetime));
                 self.add_token(
                     TokenKind::Access,
-                    response.access_token.clone(),
+                    response.access_token.secret().to_string(),
                     &source,
                     expires,
                 );
                 if let Some(id_token) = &response.id_token {
-                    self.add_token(TokenKind::Id, id_token.clone(), &source, None);
+                    self.add_token(TokenKind::Id, id_token.secret().to_string(), &source, None);
                 }
                 if let Some(refresh) = &response.refresh_token {
-                    self.add_token(TokenKind::Refresh, refresh.clone(), &source, None);
+                    self.add_token(
+                        TokenKind::Refresh,
+                        refresh.secret().to_string(),
+                        &source,
+                        None,
+                    );
                 }
                 // Select the access token: the one people look at first.
                 if let Some(i) = self
@@ -203,7 +208,7 @@ impl App {
                     ]
                     .into_iter()
                     .flatten()
-                    .any(|t| t.as_str() == entry.value.secret()));
+                    .any(|t| t.secret() == entry.value.secret()));
             if !belongs {
                 continue;
             }

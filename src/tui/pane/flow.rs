@@ -6,6 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
+use crate::oauth::secret::Secret;
 use crate::oauth::{Exchange, RequestDraft, Step, StepStatus};
 use crate::tui::app::App;
 use crate::tui::model::{FLOWS, FlowRun, FlowView, Waiting, flow_summary, flow_title};
@@ -138,7 +139,7 @@ fn waiting_lines<'a>(app: &App, run: &FlowRun, theme: &Theme) -> Vec<Line<'a>> {
         lines.push(Line::raw(""));
         lines.push(Line::from(vec![
             Span::styled("  user code  ", theme.hint()),
-            Span::styled(device.user_code.clone(), theme.title()),
+            Span::styled(device.user_code.secret().to_string(), theme.title()),
         ]));
         lines.push(Line::from(vec![
             Span::styled("  go to      ", theme.hint()),
@@ -159,7 +160,8 @@ fn waiting_lines<'a>(app: &App, run: &FlowRun, theme: &Theme) -> Vec<Line<'a>> {
         ));
         let qr_data = device
             .verification_uri_complete
-            .as_deref()
+            .as_ref()
+            .map(Secret::secret)
             .unwrap_or(&device.verification_uri);
         if let Some(qr) = widgets::qr_lines(qr_data) {
             // Scanners need dark modules on light; NO_COLOR leaves it to the terminal.
