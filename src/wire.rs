@@ -130,6 +130,24 @@ pub struct PushedAuthorizationResponse {
     pub expires_in: u64,
 }
 
+/// RFC 9728 §2 protected resource metadata: what an OAuth-protected resource (an MCP server)
+/// says about itself, above all which authorization servers issue its tokens.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProtectedResourceMetadata {
+    pub resource: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authorization_servers: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes_supported: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bearer_methods_supported: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_name: Option<String>,
+    /// Fields this struct does not name, kept so nothing the server said is lost.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// The grant type URN for the device flow (RFC 8628 §3.4).
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 /// The prefix of PAR request URIs (RFC 9126 §2.2).
@@ -137,6 +155,8 @@ pub const PAR_REQUEST_URI_PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
 /// Well-known paths for metadata (RFC 8414 §3, OIDC Discovery §4).
 pub const OAUTH_METADATA_PATH: &str = "/.well-known/oauth-authorization-server";
 pub const OIDC_METADATA_PATH: &str = "/.well-known/openid-configuration";
+/// Well-known prefix of protected resource metadata (RFC 9728 §3); the resource's path follows.
+pub const PROTECTED_RESOURCE_METADATA_PATH: &str = "/.well-known/oauth-protected-resource";
 
 #[cfg(test)]
 mod tests {
