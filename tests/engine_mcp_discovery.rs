@@ -1,0 +1,146 @@
+//! The first leg of MCP authorization in the engine: from an MCP server URL to its
+//! authorization server (401 challenge, RFC 9728 metadata and its checks), against the
+//! built-in mock's demo MCP server and against small servers that answer differently; then
+//! the existing code flow with `resource` gets a token the MCP server accepts.
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use oauthscope::mock::{DEMO_PUBLIC_CLIENT, MockConfig, MockServer, RunningMock};
+use oauthscope::oauth::RecordingClient;
+use oauthscope::oauth::client_auth::ClientCredentials;
+use oauthscope::oauth::discovery;
+use oauthscope::oauth::flow::{Advance, Flow, FlowConfig};
+use oauthscope::oauth::jwt::Verdict;
+use oauthscope::oauth::protected_resource::{self, initialize_request};
+use oauthscope::oauth::redirect::LoopbackListener;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+
+async fn mock() -> RunningMock {
+    let mut config = MockConfig::demo();
+    config.auto_approve = Some("alice".into());
+    MockServer::start(config).await.expect("the mock starts")
+}
+
+/// A server at `/mcp` that answers 401 with no challenge, with its metadata (naming
+/// `resource`) only at the root well-known URI.
+async fn serve_without_challenge(resource_path: &'static str) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let document = json!({
+        "resource": format!("{base}{resource_path}"),
+        "authorization_servers": ["https://as.example"],
+    });
+    let router = Router::new()
+        .route("/mcp", post(|| async { StatusCode::UNAUTHORIZED }))
+        .route(
+            "/.well-known/oauth-protected-resource",
+            get(move || {
+                let document = document.clone();
+                async move { axum::Json(document) }
+            }),
+        );
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    base
+}
+
+#[tokio::test]
+async fn the_mock_mcp_server_leads_to_its_authorization_server() {
+    let mock = mock().await;
+    let http = RecordingClient::new().unwrap();
+    let server_url = format!("{}/mcp", mock.issuer());
+    let found = protected_resource::discover(&http, &server_url)
+        .await
+        .unwrap();
+    assert_eq!(found.refusal.status, 401);
+    assert_eq!(found.scope().as_deref(), Some("mcp:tools"));
+    assert_eq!(found.tried.len(), 1, "{:?}", found.tried);
+    assert!(found.tried[0].why.contains("RFC 9728 §5.1"));
+    assert_eq!(found.metadata.resource, server_url);
+    assert!(found.checks_pass(), "{:?}", found.checks);
+    assert_eq!(found.issuer(), Some(mock.issuer()));
+    assert_eq!(found.exchanges.len(), 2);
+    assert_eq!(found.exchanges[0].method, "POST");
+}
+
+#[tokio::test]
+async fn without_a_challenge_the_path_inserted_then_the_root_uri_is_tried() {
+    let base = serve_without_challenge("/mcp").await;
+    let http = RecordingClient::new().unwrap();
+    let found = protected_resource::discover(&http, &format!("{base}/mcp"))
+        .await
+        .unwrap();
+    let urls: Vec<&str> = found.tried.iter().map(|c| c.url.as_str()).collect();
+    assert_eq!(
+        urls,
+        [
+            format!("{base}/.well-known/oauth-protected-resource/mcp"),
+            format!("{base}/.well-known/oauth-protected-resource"),
+        ]
+    );
+    assert_eq!(found.exchanges[1].status, Some(404));
+    assert!(found.checks_pass(), "{:?}", found.checks);
+    assert_eq!(found.scope(), None);
+}
+
+#[tokio::test]
+async fn metadata_for_another_resource_fails_its_check() {
+    let base = serve_without_challenge("/other").await;
+    let http = RecordingClient::new().unwrap();
+    let found = protected_resource::discover(&http, &format!("{base}/mcp"))
+        .await
+        .unwrap();
+    assert!(!found.checks_pass());
+    let check = found.checks.iter().find(|c| c.check == "resource").unwrap();
+    assert_eq!(check.verdict, Verdict::Fail);
+    assert!(check.detail.contains("RFC 9728 §3.3"), "{}", check.detail);
+}
+
+/// The pieces compose: discovery, then the code flow with `resource` and the challenge's
+/// scope, and the MCP server accepts the token it issued.
+#[tokio::test]
+async fn a_token_asked_for_the_resource_lists_the_tools() {
+    let mock = mock().await;
+    let http = RecordingClient::new().unwrap();
+    let server_url = format!("{}/mcp", mock.issuer());
+    let found = protected_resource::discover(&http, &server_url)
+        .await
+        .unwrap();
+    let metadata = discovery::discover(&http, found.issuer().unwrap())
+        .await
+        .unwrap()
+        .metadata;
+    let listener = LoopbackListener::bind(None).await.unwrap();
+    let mut config = FlowConfig::new(metadata, ClientCredentials::public(DEMO_PUBLIC_CLIENT));
+    config.scope = found.scope();
+    config.redirect_uri = Some(listener.redirect_uri().to_string());
+    let mut flow = Flow::authorization_code(config).unwrap();
+    flow.draft_mut()
+        .unwrap()
+        .params
+        .push(("resource".into(), server_url.clone()));
+    let Advance::Browser { url } = flow.advance(&http).await.unwrap() else {
+        panic!("expected the browser step");
+    };
+    let waiting = tokio::spawn(listener.wait());
+    reqwest::get(&url).await.unwrap();
+    flow.complete_redirect(&waiting.await.unwrap().unwrap())
+        .unwrap();
+    while !matches!(flow.advance(&http).await.unwrap(), Advance::Finished) {}
+    let token_draft = flow.steps()[1].request.as_ref().unwrap();
+    assert_eq!(token_draft.param("resource"), Some(server_url.as_str()));
+    let token = flow.outcome().tokens.as_ref().unwrap().access_token.clone();
+
+    let mut list = initialize_request(&server_url);
+    list.json_body = Some(json!({ "jsonrpc": "2.0", "id": 2, "method": "tools/list" }));
+    list.headers
+        .push(("Authorization".into(), format!("Bearer {}", token.secret())));
+    list.secret_names.push("authorization".into());
+    let exchange = http.send(&list).await;
+    assert_eq!(exchange.status, Some(200), "{:?}", exchange.response_body);
+    let body: Value = serde_json::from_str(exchange.response_body.as_deref().unwrap()).unwrap();
+    assert_eq!(body["result"]["tools"][0]["name"], "whoami");
+    // The recorded exchange masks the token by structure.
+    assert!(!exchange.to_curl(false).contains(token.secret()));
+}
