@@ -41,7 +41,12 @@ pub async fn run(args: RunArgs) -> ExitCode {
         Err(e) => return out.finish("run", json!({}), Err(e)),
     };
     let mut doc = json!({ "flow": flow_kind(args.flow), "issuer": args.issuer });
-    let result = run_flow(&args, &out, &http, &mut doc).await;
+    let result = if args.flow == FlowName::Mcp {
+        doc["flow"] = json!("mcp");
+        super::mcp::run(&args, &out, &http, &mut doc).await
+    } else {
+        run_flow(&args, &out, &http, &mut doc).await
+    };
     doc["exchanges"] = out.exchanges_json(&http.log().snapshot());
     out.finish("run", doc, result)
 }
@@ -53,6 +58,8 @@ fn flow_kind(flow: FlowName) -> FlowKind {
         FlowName::Device => FlowKind::Device,
         FlowName::ClientCredentials => FlowKind::ClientCredentials,
         FlowName::Refresh => FlowKind::Refresh,
+        // The MCP flow's authorization is a code flow.
+        FlowName::Mcp => FlowKind::AuthorizationCode,
     }
 }
 
@@ -67,13 +74,8 @@ async fn run_flow(
         .credentials()
         .map_err(|e| e.to_string())?
         .ok_or("--client-id is required")?;
-    let found = discover_for(
-        http,
-        &args.issuer,
-        Some(flow_kind(args.flow)),
-        &args.endpoints,
-    )
-    .await?;
+    let issuer = args.issuer.as_deref().ok_or("--issuer is required")?;
+    let found = discover_for(http, issuer, Some(flow_kind(args.flow)), &args.endpoints).await?;
     doc["discovery"] =
         json!({ "source": found.source, "sources": found.sources, "warnings": found.warnings });
     let mut config = flow_config(&found, Some(client), args.scope.clone());
@@ -92,6 +94,7 @@ async fn run_flow(
             }
         }
         FlowName::Device => Flow::device(config),
+        FlowName::Mcp => return Err("give the MCP server's URL: run mcp URL".into()),
         FlowName::ClientCredentials => Flow::client_credentials(config),
         FlowName::Refresh => {
             let token = args
@@ -114,7 +117,7 @@ async fn run_flow(
 }
 
 /// Listens on the loopback redirect URI, or falls back to pasting for any other URI.
-async fn front_channel(args: &RunArgs) -> Result<(String, FrontChannel), String> {
+pub async fn front_channel(args: &RunArgs) -> Result<(String, FrontChannel), String> {
     let requested = args.redirect_uri.as_deref();
     let must_paste = args.paste || requested.is_some_and(|uri| !is_loopback_redirect(uri));
     if must_paste {

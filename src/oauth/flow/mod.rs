@@ -27,6 +27,7 @@ pub mod authorization_code;
 pub mod client_credentials;
 pub mod device;
 pub mod introspect;
+pub mod mcp;
 pub mod par;
 pub mod refresh;
 pub mod revoke;

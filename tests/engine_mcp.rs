@@ -1,7 +1,7 @@
-//! The first leg of MCP authorization in the engine: from an MCP server URL to its
-//! authorization server (401 challenge, RFC 9728 metadata and its checks), against the
-//! built-in mock's demo MCP server and against small servers that answer differently; then
-//! the existing code flow with `resource` gets a token the MCP server accepts.
+//! MCP authorization in the engine: from an MCP server URL to its authorization server (401
+//! challenge, RFC 9728 metadata and its checks), against the built-in mock's demo MCP server
+//! and against small servers that answer differently; then the code flow with `resource`
+//! gets a token the MCP server accepts for initialize and tools/list.
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -10,11 +10,12 @@ use oauthscope::mock::{DEMO_PUBLIC_CLIENT, MockConfig, MockServer, RunningMock};
 use oauthscope::oauth::RecordingClient;
 use oauthscope::oauth::client_auth::ClientCredentials;
 use oauthscope::oauth::discovery;
-use oauthscope::oauth::flow::{Advance, Flow, FlowConfig};
+use oauthscope::oauth::flow::mcp;
+use oauthscope::oauth::flow::{Advance, FlowConfig};
 use oauthscope::oauth::jwt::Verdict;
-use oauthscope::oauth::protected_resource::{self, initialize_request};
+use oauthscope::oauth::protected_resource;
 use oauthscope::oauth::redirect::LoopbackListener;
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::net::TcpListener;
 
 async fn mock() -> RunningMock {
@@ -97,8 +98,8 @@ async fn metadata_for_another_resource_fails_its_check() {
     assert!(check.detail.contains("RFC 9728 §3.3"), "{}", check.detail);
 }
 
-/// The pieces compose: discovery, then the code flow with `resource` and the challenge's
-/// scope, and the MCP server accepts the token it issued.
+/// The whole flow in the engine: discovery, the authorization server's checks, the code
+/// flow with `resource` and the challenge's scope, then initialize and tools/list.
 #[tokio::test]
 async fn a_token_asked_for_the_resource_lists_the_tools() {
     let mock = mock().await;
@@ -111,18 +112,21 @@ async fn a_token_asked_for_the_resource_lists_the_tools() {
         .await
         .unwrap()
         .metadata;
+    let checks = mcp::authorization_server_checks(&metadata);
+    assert!(
+        checks.iter().all(|c| c.verdict == Verdict::Pass),
+        "{checks:?}"
+    );
     let listener = LoopbackListener::bind(None).await.unwrap();
     let mut config = FlowConfig::new(metadata, ClientCredentials::public(DEMO_PUBLIC_CLIENT));
     config.scope = found.scope();
     config.redirect_uri = Some(listener.redirect_uri().to_string());
-    let mut flow = Flow::authorization_code(config).unwrap();
-    flow.draft_mut()
-        .unwrap()
-        .params
-        .push(("resource".into(), server_url.clone()));
+    let mut flow = mcp::authorization_flow(config, &server_url).unwrap();
     let Advance::Browser { url } = flow.advance(&http).await.unwrap() else {
         panic!("expected the browser step");
     };
+    assert!(url.contains("resource=http"), "{url}");
+    assert!(url.contains("code_challenge_method=S256"), "{url}");
     let waiting = tokio::spawn(listener.wait());
     reqwest::get(&url).await.unwrap();
     flow.complete_redirect(&waiting.await.unwrap().unwrap())
@@ -132,15 +136,49 @@ async fn a_token_asked_for_the_resource_lists_the_tools() {
     assert_eq!(token_draft.param("resource"), Some(server_url.as_str()));
     let token = flow.outcome().tokens.as_ref().unwrap().access_token.clone();
 
-    let mut list = initialize_request(&server_url);
-    list.json_body = Some(json!({ "jsonrpc": "2.0", "id": 2, "method": "tools/list" }));
-    list.headers
-        .push(("Authorization".into(), format!("Bearer {}", token.secret())));
-    list.secret_names.push("authorization".into());
-    let exchange = http.send(&list).await;
-    assert_eq!(exchange.status, Some(200), "{:?}", exchange.response_body);
-    let body: Value = serde_json::from_str(exchange.response_body.as_deref().unwrap()).unwrap();
-    assert_eq!(body["result"]["tools"][0]["name"], "whoami");
+    let init = http
+        .send(&mcp::call_request(
+            &server_url,
+            &token,
+            1,
+            "initialize",
+            json!({}),
+        ))
+        .await;
+    assert_eq!(
+        mcp::process_call(&init).unwrap()["protocolVersion"],
+        "2025-11-25"
+    );
+    let note = http
+        .send(&mcp::initialized_notification(&server_url, &token))
+        .await;
+    mcp::process_notification(&note).unwrap();
+    let list = http
+        .send(&mcp::call_request(
+            &server_url,
+            &token,
+            2,
+            "tools/list",
+            json!({}),
+        ))
+        .await;
+    assert_eq!(
+        mcp::tool_names(&mcp::process_call(&list).unwrap()),
+        ["whoami"]
+    );
     // The recorded exchange masks the token by structure.
-    assert!(!exchange.to_curl(false).contains(token.secret()));
+    assert!(!list.to_curl(false).contains(token.secret()));
+
+    // A token for another audience is refused by the MCP server, in words.
+    let wrong = http
+        .send(&mcp::call_request(
+            &server_url,
+            &"not-a-token".into(),
+            3,
+            "tools/list",
+            json!({}),
+        ))
+        .await;
+    assert_eq!(wrong.status, Some(401));
+    assert!(mcp::process_call(&wrong).is_err());
 }
