@@ -220,7 +220,7 @@ async fn authorize_and_list(
             match registered {
                 Ok(registered) => {
                     shown.show(McpStage::Register, exchange, &[]);
-                    mcp::registered_credentials(&registered)
+                    mcp::registered_credentials(&registered, &discovery.metadata)
                 }
                 Err(err) => {
                     shown.fail(McpStage::Register, exchange, &err.to_string());
@@ -240,7 +240,7 @@ async fn authorize_and_list(
     config.skew = Duration::from_secs(args.skew);
     config.cross_host = args.client.cross_host();
     config.redirect_uri = Some(redirect_uri);
-    let mut flow = mcp::authorization_flow(config, server_url).map_err(|e| e.to_string())?;
+    let mut flow = mcp::authorization_flow(config, found.resource()).map_err(|e| e.to_string())?;
     shown.authorization_at = Some(shown.steps.len());
     out.line("\nAuthorization (the code flow, with resource)");
     let driver = Driver {

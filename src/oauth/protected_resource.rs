@@ -23,6 +23,9 @@ pub const MCP_PROTOCOL_VERSION: &str = "2025-11-25";
 pub struct Candidate {
     pub url: String,
     pub why: &'static str,
+    /// The resource identifier this URL is the metadata of (RFC 9728 §3.1): the server's URL,
+    /// or its origin for the document at the root.
+    pub resource: String,
 }
 
 /// What the unauthenticated request learnt: the status and the Bearer challenge, if any.
@@ -103,6 +106,7 @@ pub fn metadata_candidates(
         return Ok(vec![Candidate {
             url: url.to_string(),
             why: "the resource_metadata of the 401's Bearer challenge (RFC 9728 §5.1)",
+            resource: server_url.to_string(),
         }]);
     }
     let url = url::Url::parse(server_url)
@@ -112,6 +116,7 @@ pub fn metadata_candidates(
     let root = Candidate {
         url: format!("{origin}{PROTECTED_RESOURCE_METADATA_PATH}"),
         why: "the well-known URI at the root (MCP 2025-11-25, when the path-inserted one fails)",
+        resource: origin.clone(),
     };
     if path.is_empty() {
         return Ok(vec![root]);
@@ -121,6 +126,7 @@ pub fn metadata_candidates(
             url: format!("{origin}{PROTECTED_RESOURCE_METADATA_PATH}{path}"),
             why: "no resource_metadata in the challenge: the well-known URI with the server's \
                   path inserted (RFC 9728 §3.1)",
+            resource: server_url.to_string(),
         },
         root,
     ])
@@ -131,14 +137,28 @@ pub fn process_metadata(exchange: &Exchange) -> Result<ProtectedResourceMetadata
     expect_json(exchange, "protected resource metadata", &[200])
 }
 
-/// The MUSTs on the document: its `resource` is the server's URL (RFC 9728 §3.3, §7.3: else
-/// an attacker's metadata could send the client's tokens elsewhere), and it names at least
-/// one authorization server (MCP 2025-11-25 "Authorization Server Location").
-pub fn check_metadata(metadata: &ProtectedResourceMetadata, server_url: &str) -> Vec<Check> {
+/// The MUSTs on the document: its `resource` is the server's URL, or the resource identifier
+/// the metadata URL was made from (the origin, for the document at the root) (RFC 9728 §3.3,
+/// §7.3: else an attacker's metadata could send the client's tokens elsewhere), and it names
+/// at least one authorization server (MCP 2025-11-25 "Authorization Server Location").
+pub fn check_metadata(
+    metadata: &ProtectedResourceMetadata,
+    server_url: &str,
+    from: &Candidate,
+) -> Vec<Check> {
     let resource = if metadata.resource == server_url {
         Check::pass(
             "resource",
             format!("the metadata's resource is the server's URL {server_url}"),
+        )
+    } else if metadata.resource == from.resource {
+        Check::pass(
+            "resource",
+            format!(
+                "the metadata's resource {} is the identifier its URL was made from \
+                 (RFC 9728 §3.1, §3.3), and covers {server_url}",
+                from.resource
+            ),
         )
     } else {
         Check::fail(
@@ -200,6 +220,12 @@ impl ResourceDiscovery {
         (!supported.is_empty()).then_some(supported)
     }
 
+    /// The resource indicator to ask tokens for (RFC 8707 §2): the resource the metadata
+    /// names, which the checks found to be this server's.
+    pub fn resource(&self) -> &str {
+        &self.metadata.resource
+    }
+
     /// True when every MUST held.
     pub fn checks_pass(&self) -> bool {
         self.checks.iter().all(|c| c.verdict != Verdict::Fail)
@@ -220,10 +246,10 @@ pub async fn discover(
         let exchange = http.send(&RequestDraft::new("GET", &candidate.url)).await;
         let result = process_metadata(&exchange);
         exchanges.push(exchange);
-        tried.push(candidate);
         match result {
             Ok(metadata) => {
-                let checks = check_metadata(&metadata, server_url);
+                let checks = check_metadata(&metadata, server_url, &candidate);
+                tried.push(candidate);
                 return Ok(ResourceDiscovery {
                     refusal,
                     tried,
@@ -232,7 +258,10 @@ pub async fn discover(
                     exchanges,
                 });
             }
-            Err(err) => last_error = Some(err),
+            Err(err) => {
+                tried.push(candidate);
+                last_error = Some(err);
+            }
         }
     }
     Err(last_error.unwrap_or_else(|| {
@@ -286,7 +315,24 @@ mod tests {
             resource: "https://evil.example/mcp".into(),
             ..Default::default()
         };
-        let checks = check_metadata(&metadata, "https://m.example/mcp");
+        let from = &metadata_candidates("https://m.example/mcp", &refusal(None)).unwrap()[1];
+        let checks = check_metadata(&metadata, "https://m.example/mcp", from);
+        assert!(
+            checks.iter().all(|c| c.verdict == Verdict::Fail),
+            "{checks:?}"
+        );
+        // The root document may name the origin: that is its resource identifier.
+        let origin = ProtectedResourceMetadata {
+            resource: "https://m.example".into(),
+            authorization_servers: vec!["https://as.example".into()],
+            ..Default::default()
+        };
+        let checks = check_metadata(&origin, "https://m.example/mcp", from);
+        assert!(
+            checks.iter().all(|c| c.verdict == Verdict::Pass),
+            "{checks:?}"
+        );
+        let checks = check_metadata(&metadata, "https://m.example/mcp", from);
         assert!(
             checks.iter().all(|c| c.verdict == Verdict::Fail),
             "{checks:?}"

@@ -169,16 +169,32 @@ pub fn dynamic_client_metadata(redirect_uri: &str, scope: Option<&str>) -> Value
     metadata
 }
 
-/// The client to use after a dynamic registration: public unless the server gave a secret.
-pub fn registered_credentials(client: &RegisteredClient) -> ClientCredentials {
-    match &client.client_secret {
-        Some(secret) => ClientCredentials::confidential(
-            client.client_id.clone(),
-            secret.clone(),
-            AuthMethod::ClientSecretBasic,
-        ),
-        None => ClientCredentials::public(client.client_id.clone()),
-    }
+/// The client to use after a dynamic registration: public unless the server gave a secret,
+/// then authenticating the way the registration says (RFC 7591 §3.2.1 echoes
+/// `token_endpoint_auth_method`), else the way the server supports (RFC 8414 §2: Basic
+/// when listed or nothing is listed, else POST).
+pub fn registered_credentials(
+    client: &RegisteredClient,
+    server: &ServerMetadata,
+) -> ClientCredentials {
+    let Some(secret) = &client.client_secret else {
+        return ClientCredentials::public(client.client_id.clone());
+    };
+    let registered = client
+        .metadata
+        .get("token_endpoint_auth_method")
+        .and_then(Value::as_str)
+        .and_then(|m| m.parse::<AuthMethod>().ok())
+        .filter(|m| *m != AuthMethod::None);
+    let supported = &server.token_endpoint_auth_methods_supported;
+    let method = registered.unwrap_or(
+        if supported.is_empty() || supported.iter().any(|m| m == "client_secret_basic") {
+            AuthMethod::ClientSecretBasic
+        } else {
+            AuthMethod::ClientSecretPost
+        },
+    );
+    ClientCredentials::confidential(client.client_id.clone(), secret.clone(), method)
 }
 
 /// The code flow for the MCP server: PKCE S256 and `resource=<server URL>` in the
@@ -326,6 +342,26 @@ mod tests {
         assert_eq!(chosen, Registration::Dynamic);
         assert!(why.contains("RFC 7591"));
         assert!(choose_registration(RegistrationMode::Pre, false, &m).is_err());
+    }
+
+    #[test]
+    fn a_registered_secret_is_sent_the_way_the_server_takes_it() {
+        let registered: RegisteredClient = serde_json::from_value(json!({
+            "client_id": "c", "client_secret": "s"
+        }))
+        .unwrap();
+        let mut server = metadata(&["S256"]);
+        server.token_endpoint_auth_methods_supported = vec!["client_secret_post".into()];
+        let client = registered_credentials(&registered, &server);
+        assert_eq!(client.auth_method, AuthMethod::ClientSecretPost);
+        server.token_endpoint_auth_methods_supported.clear();
+        let client = registered_credentials(&registered, &server);
+        assert_eq!(client.auth_method, AuthMethod::ClientSecretBasic);
+        let public: RegisteredClient = serde_json::from_value(json!({ "client_id": "c" })).unwrap();
+        assert_eq!(
+            registered_credentials(&public, &server).auth_method,
+            AuthMethod::None
+        );
     }
 
     #[test]
