@@ -5,6 +5,7 @@
 
 use axum::Router;
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use oauthscope::mock::{DEMO_PUBLIC_CLIENT, MockConfig, MockServer, RunningMock};
 use oauthscope::oauth::RecordingClient;
@@ -83,6 +84,55 @@ async fn without_a_challenge_the_path_inserted_then_the_root_uri_is_tried() {
     assert_eq!(found.exchanges[1].status, Some(404));
     assert!(found.checks_pass(), "{:?}", found.checks);
     assert_eq!(found.scope(), None);
+}
+
+/// A server that lets `initialize` and notifications through and asks for a token from
+/// `tools/list` on (MCP allows authorization per method).
+async fn serve_protecting_tools_only() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let challenge = format!(
+        r#"Bearer resource_metadata="{base}/.well-known/oauth-protected-resource/mcp", scope="tools:read""#
+    );
+    let router = Router::new().route(
+        "/mcp",
+        post(move |axum::Json(message): axum::Json<serde_json::Value>| {
+            let challenge = challenge.clone();
+            async move {
+                match message["method"].as_str() {
+                    Some("initialize") => {
+                        axum::Json(json!({"jsonrpc": "2.0", "id": 1, "result": {}})).into_response()
+                    }
+                    Some(m) if m.starts_with("notifications/") => {
+                        StatusCode::ACCEPTED.into_response()
+                    }
+                    _ => (StatusCode::UNAUTHORIZED, [("www-authenticate", challenge)])
+                        .into_response(),
+                }
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    format!("{base}/mcp")
+}
+
+#[tokio::test]
+async fn a_server_protecting_only_tools_is_refused_at_tools_list() {
+    let server_url = serve_protecting_tools_only().await;
+    let http = RecordingClient::new().unwrap();
+    // No metadata is served: discovery fails there, after the refusal was read.
+    let err = protected_resource::discover(&http, &server_url)
+        .await
+        .unwrap_err();
+    let sent = http.log().snapshot();
+    let methods: Vec<&str> = sent.iter().map(|e| e.method.as_str()).collect();
+    assert_eq!(methods, ["POST", "POST", "POST", "GET"], "{err}");
+    assert_eq!(sent[2].status, Some(401));
+    assert!(
+        sent[3]
+            .url
+            .ends_with("/.well-known/oauth-protected-resource/mcp")
+    );
 }
 
 #[tokio::test]

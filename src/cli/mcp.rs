@@ -103,9 +103,9 @@ async fn authorize_and_list(
     let found = match protected_resource::discover(http, server_url).await {
         Ok(found) => found,
         Err(err) => {
-            // The first request is the unauthenticated call; any later ones fetched metadata.
+            // The MCP calls are POSTs; the metadata is fetched with GET.
             let sent = http.log().snapshot();
-            let stage = if sent.len() > 1 {
+            let stage = if sent.iter().any(|e| e.method == "GET") {
                 McpStage::ResourceMetadata
             } else {
                 McpStage::Unauthenticated
@@ -114,9 +114,13 @@ async fn authorize_and_list(
             return Err(err.to_string());
         }
     };
+    // A server that lets initialize through shows those calls before the refused one.
+    for call in &found.exchanges[..found.calls.saturating_sub(1)] {
+        out.print_exchange(call);
+    }
     shown.show(
         McpStage::Unauthenticated,
-        found.exchanges.first().cloned(),
+        found.exchanges.get(found.calls.saturating_sub(1)).cloned(),
         &[],
     );
     match &found.refusal.bearer {
@@ -145,7 +149,7 @@ async fn authorize_and_list(
     for (i, (candidate, exchange)) in found
         .tried
         .iter()
-        .zip(found.exchanges.iter().skip(1))
+        .zip(found.exchanges.iter().skip(found.calls))
         .enumerate()
     {
         out.line(format!(

@@ -47,25 +47,49 @@ impl Refusal {
     }
 }
 
-/// The JSON-RPC `initialize` request (MCP "Lifecycle") over Streamable HTTP (MCP
-/// "Transports": POST, accepting JSON or an SSE stream), with no token yet.
-pub fn initialize_request(server_url: &str) -> RequestDraft {
+/// One JSON-RPC message to the MCP server over Streamable HTTP (MCP "Transports": POST,
+/// accepting JSON or an SSE stream), with no token.
+pub fn rpc_request(server_url: &str, message: serde_json::Value) -> RequestDraft {
     let mut draft = RequestDraft::new("POST", server_url);
     draft.headers = vec![(
         "Accept".to_string(),
         "application/json, text/event-stream".to_string(),
     )];
-    draft.json_body = Some(json!({
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "initialize",
-        "params": {
-            "protocolVersion": MCP_PROTOCOL_VERSION,
-            "capabilities": {},
-            "clientInfo": { "name": "oauthscope", "version": env!("CARGO_PKG_VERSION") },
-        },
-    }));
+    draft.json_body = Some(message);
     draft
+}
+
+/// The JSON-RPC `initialize` request (MCP "Lifecycle"), with no token yet.
+pub fn initialize_request(server_url: &str) -> RequestDraft {
+    rpc_request(
+        server_url,
+        json!({
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": MCP_PROTOCOL_VERSION,
+                "capabilities": {},
+                "clientInfo": { "name": "oauthscope", "version": env!("CARGO_PKG_VERSION") },
+            },
+        }),
+    )
+}
+
+/// The requests after `initialize` when a server lets it through without a token and
+/// protects only what follows (MCP 2025-11-25 allows authorization per method): the
+/// `initialized` notification, then `tools/list`.
+fn after_initialize(server_url: &str) -> [RequestDraft; 2] {
+    [
+        rpc_request(
+            server_url,
+            json!({ "jsonrpc": "2.0", "method": "notifications/initialized" }),
+        ),
+        rpc_request(
+            server_url,
+            json!({ "jsonrpc": "2.0", "id": 2, "method": "tools/list" }),
+        ),
+    ]
 }
 
 /// Reads the answer to the unauthenticated request: a protected server says `401` with a
@@ -196,8 +220,10 @@ pub struct ResourceDiscovery {
     pub tried: Vec<Candidate>,
     pub metadata: ProtectedResourceMetadata,
     pub checks: Vec<Check>,
-    /// Every request sent, in order.
+    /// Every request sent, in order: first the `calls` MCP requests without a token (the
+    /// last of them refused), then one per metadata URL tried.
     pub exchanges: Vec<Exchange>,
+    pub calls: usize,
 }
 
 impl ResourceDiscovery {
@@ -239,7 +265,13 @@ pub async fn discover(
     server_url: &str,
 ) -> Result<ResourceDiscovery, EngineError> {
     let mut exchanges = vec![http.send(&initialize_request(server_url)).await];
-    let refusal = process_refusal(&exchanges[0])?;
+    if check_transport(&exchanges[0]).is_ok_and(|status| (200..300).contains(&status)) {
+        for draft in after_initialize(server_url) {
+            exchanges.push(http.send(&draft).await);
+        }
+    }
+    let calls = exchanges.len();
+    let refusal = process_refusal(&exchanges[calls - 1])?;
     let mut tried = Vec::new();
     let mut last_error = None;
     for candidate in metadata_candidates(server_url, &refusal)? {
@@ -256,6 +288,7 @@ pub async fn discover(
                     metadata,
                     checks,
                     exchanges,
+                    calls,
                 });
             }
             Err(err) => {

@@ -13,7 +13,7 @@ use crate::oauth::client_auth::{AuthMethod, ClientCredentials};
 use crate::oauth::error::EngineError;
 use crate::oauth::exchange::Exchange;
 use crate::oauth::jwt::Check;
-use crate::oauth::protected_resource::initialize_request;
+use crate::oauth::protected_resource::{initialize_request, rpc_request};
 use crate::oauth::registration::{self, RegisteredClient};
 use crate::oauth::response::{check_transport, expect_status};
 use crate::oauth::secret::Secret;
@@ -219,12 +219,14 @@ pub fn call_request(
     method: &str,
     params: Value,
 ) -> RequestDraft {
-    let mut draft = initialize_request(server_url);
-    if method != "initialize" {
-        draft.json_body = Some(json!({
-            "jsonrpc": "2.0", "id": id, "method": method, "params": params,
-        }));
-    }
+    let mut draft = if method == "initialize" {
+        initialize_request(server_url)
+    } else {
+        rpc_request(
+            server_url,
+            json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }),
+        )
+    };
     draft
         .headers
         .push(("Authorization".into(), format!("Bearer {}", token.secret())));
