@@ -3,8 +3,6 @@
 //! authorization server, registration (pre-registered and dynamic), the code flow with
 //! `resource`, then initialize and tools/list with the token.
 
-use std::io::Write as _;
-use std::os::unix::fs::PermissionsExt as _;
 use std::process::{Output, Stdio};
 
 use oauthscope::mock::{DEMO_PUBLIC_CLIENT, MockConfig, MockServer, RunningMock};
@@ -17,18 +15,9 @@ async fn mock() -> RunningMock {
     MockServer::start(config).await.expect("the mock starts")
 }
 
-/// A `$BROWSER` that GETs the URL and follows the redirects down to the loopback listener.
-fn browser_script(dir: &tempfile::TempDir) -> String {
-    let path = dir.path().join("browser.sh");
-    let mut file = std::fs::File::create(&path).unwrap();
-    file.write_all(
-        b"#!/bin/sh\nexec python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=10).read()' \"$1\"\n",
-    )
-    .unwrap();
-    drop(file);
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    path.to_string_lossy().into_owned()
-}
+/// The `$BROWSER` the conformance client uses too: it GETs the URL and follows the
+/// redirects down to the loopback listener.
+const BROWSER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/conformance/browser.sh");
 
 async fn run(args: &[&str], browser: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_oauthscope"))
@@ -63,8 +52,6 @@ fn titles(doc: &Value) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_pre_registered_client_reaches_the_tools() {
     let mock = mock().await;
-    let dir = tempfile::tempdir().unwrap();
-    let browser = browser_script(&dir);
     let server_url = format!("{}/mcp", mock.issuer());
     let out = run(
         &[
@@ -75,7 +62,7 @@ async fn a_pre_registered_client_reaches_the_tools() {
             DEMO_PUBLIC_CLIENT,
             "--json",
         ],
-        &browser,
+        BROWSER,
     )
     .await;
     let doc = json_of(&out);
@@ -133,10 +120,8 @@ async fn a_pre_registered_client_reaches_the_tools() {
 #[tokio::test(flavor = "multi_thread")]
 async fn without_a_client_id_the_client_registers_itself_and_humans_see_each_step() {
     let mock = mock().await;
-    let dir = tempfile::tempdir().unwrap();
-    let browser = browser_script(&dir);
     let server_url = format!("{}/mcp", mock.issuer());
-    let out = run(&["run", "mcp", &server_url], &browser).await;
+    let out = run(&["run", "mcp", &server_url], BROWSER).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -171,9 +156,7 @@ async fn open_server() -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_server_that_asks_for_no_token_is_reported_and_fails() {
-    let dir = tempfile::tempdir().unwrap();
-    let browser = browser_script(&dir);
-    let out = run(&["run", "mcp", &open_server().await, "--json"], &browser).await;
+    let out = run(&["run", "mcp", &open_server().await, "--json"], BROWSER).await;
     assert_eq!(
         out.status.code(),
         Some(1),
