@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::oauth::secret::Secret;
+
 /// RFC 8414 authorization server metadata (and the OIDC Discovery superset we use).
 /// Unknown fields are kept in `extra` so the raw document can be shown whole.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -61,38 +63,34 @@ pub struct ServerMetadata {
 }
 
 /// RFC 6749 §5.1 successful token response (plus `id_token` from OIDC Core §3.1.3.3).
-/// `Debug` redacts the tokens.
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+/// The tokens are [`Secret`]s and the members this struct does not name are
+/// [`UnnamedMembers`], so `Debug` redacts them all.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TokenResponse {
-    pub access_token: String,
+    pub access_token: Secret,
     pub token_type: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<Secret>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id_token: Option<String>,
+    pub id_token: Option<Secret>,
     #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub extra: UnnamedMembers,
 }
 
-impl std::fmt::Debug for TokenResponse {
+/// Members of a response that no field names: kept whole for the raw view, but their values
+/// may be anything a server chose to send (an echoed secret, a token under a new name), so
+/// `Debug` lists only their names.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UnnamedMembers(pub serde_json::Map<String, serde_json::Value>);
+
+impl std::fmt::Debug for UnnamedMembers {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use crate::oauth::secret::redacted;
-        f.debug_struct("TokenResponse")
-            .field("access_token", &redacted(&self.access_token))
-            .field("token_type", &self.token_type)
-            .field("expires_in", &self.expires_in)
-            .field(
-                "refresh_token",
-                &self.refresh_token.as_deref().map(redacted),
-            )
-            .field("scope", &self.scope)
-            .field("id_token", &self.id_token.as_deref().map(redacted))
-            .field("extra", &self.extra.keys().collect::<Vec<_>>())
-            .finish()
+        f.debug_list().entries(self.0.keys()).finish()
     }
 }
 
@@ -106,33 +104,23 @@ pub struct ErrorResponse {
     pub error_uri: Option<String>,
 }
 
-/// RFC 8628 §3.2 device authorization response. `Debug` redacts the device code.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+/// RFC 8628 §3.2 device authorization response.
+///
+/// Both codes are [`Secret`]s, so `Debug` (and so any log) redacts them. The `user_code` (and
+/// `verification_uri_complete`, which carries it) is shown to the user on purpose, but only by
+/// a view that asks for it: while it lives, whoever reads it can approve the device with their
+/// own account (RFC 8628 §5.1, §5.4), so a stray log line must not carry it. Exchange views
+/// still show it: it is not in the secret-name rule, because the user has to type it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeviceAuthorizationResponse {
-    pub device_code: String,
-    pub user_code: String,
+    pub device_code: Secret,
+    pub user_code: Secret,
     pub verification_uri: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub verification_uri_complete: Option<String>,
+    pub verification_uri_complete: Option<Secret>,
     pub expires_in: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval: Option<u64>,
-}
-
-impl std::fmt::Debug for DeviceAuthorizationResponse {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DeviceAuthorizationResponse")
-            .field(
-                "device_code",
-                &crate::oauth::secret::redacted(&self.device_code),
-            )
-            .field("user_code", &self.user_code)
-            .field("verification_uri", &self.verification_uri)
-            .field("verification_uri_complete", &self.verification_uri_complete)
-            .field("expires_in", &self.expires_in)
-            .field("interval", &self.interval)
-            .finish()
-    }
 }
 
 /// RFC 9126 §2.2 pushed authorization response.
@@ -142,6 +130,24 @@ pub struct PushedAuthorizationResponse {
     pub expires_in: u64,
 }
 
+/// RFC 9728 §2 protected resource metadata: what an OAuth-protected resource (an MCP server)
+/// says about itself, above all which authorization servers issue its tokens.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProtectedResourceMetadata {
+    pub resource: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authorization_servers: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes_supported: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bearer_methods_supported: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_name: Option<String>,
+    /// Fields this struct does not name, kept so nothing the server said is lost.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// The grant type URN for the device flow (RFC 8628 §3.4).
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 /// The prefix of PAR request URIs (RFC 9126 §2.2).
@@ -149,6 +155,8 @@ pub const PAR_REQUEST_URI_PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
 /// Well-known paths for metadata (RFC 8414 §3, OIDC Discovery §4).
 pub const OAUTH_METADATA_PATH: &str = "/.well-known/oauth-authorization-server";
 pub const OIDC_METADATA_PATH: &str = "/.well-known/openid-configuration";
+/// Well-known prefix of protected resource metadata (RFC 9728 §3); the resource's path follows.
+pub const PROTECTED_RESOURCE_METADATA_PATH: &str = "/.well-known/oauth-protected-resource";
 
 #[cfg(test)]
 mod tests {
@@ -166,29 +174,69 @@ mod tests {
     }
 
     #[test]
-    fn debug_redacts_tokens_and_the_device_code() {
+    fn debug_redacts_tokens_and_both_device_codes() {
         let tokens = TokenResponse {
             access_token: "at-s3cret".into(),
             token_type: "Bearer".into(),
             refresh_token: Some("rt-s3cret".into()),
             id_token: Some("id-s3cret".into()),
+            extra: UnnamedMembers(
+                [("x_echo".to_string(), "echoed-s3cret".into())]
+                    .into_iter()
+                    .collect(),
+            ),
             ..TokenResponse::default()
         };
         let shown = format!("{tokens:?}");
         assert!(!shown.contains("s3cret"), "{shown}");
-        assert!(shown.contains("Bearer"), "{shown}");
+        assert!(
+            shown.contains("Bearer") && shown.contains("x_echo"),
+            "{shown}"
+        );
         let device = DeviceAuthorizationResponse {
             device_code: "dc-s3cret".into(),
             user_code: "BCDF-GHJK".into(),
             verification_uri: "http://as/device".into(),
-            verification_uri_complete: None,
+            verification_uri_complete: Some("http://as/device?user_code=BCDF-GHJK".into()),
             expires_in: 600,
             interval: None,
         };
         let shown = format!("{device:?}");
         assert!(
-            !shown.contains("s3cret") && shown.contains("BCDF-GHJK"),
+            !shown.contains("s3cret") && !shown.contains("BCDF-GHJK"),
             "{shown}"
         );
+        assert!(shown.contains("http://as/device"), "{shown}");
+    }
+
+    /// The secret types are serde-transparent: the JSON a server sends parses, and the same
+    /// JSON comes out again, member for member.
+    #[test]
+    fn secrets_do_not_change_the_json_shape() {
+        let token_json = serde_json::json!({
+            "access_token": "at/+=\"x",
+            "token_type": "Bearer",
+            "expires_in": 300,
+            "refresh_token": "rt",
+            "scope": "openid",
+            "id_token": "eyJ.x.y",
+            "x_extra": true
+        });
+        let tokens: TokenResponse = serde_json::from_value(token_json.clone()).unwrap();
+        assert_eq!(tokens.access_token.secret(), "at/+=\"x");
+        assert_eq!(serde_json::to_value(&tokens).unwrap(), token_json);
+
+        let device_json = serde_json::json!({
+            "device_code": "dc",
+            "user_code": "BCDF-GHJK",
+            "verification_uri": "http://as/device",
+            "verification_uri_complete": "http://as/device?user_code=BCDF-GHJK",
+            "expires_in": 600,
+            "interval": 5
+        });
+        let device: DeviceAuthorizationResponse =
+            serde_json::from_value(device_json.clone()).unwrap();
+        assert_eq!(device.user_code.secret(), "BCDF-GHJK");
+        assert_eq!(serde_json::to_value(&device).unwrap(), device_json);
     }
 }

@@ -61,7 +61,7 @@ async fn denial_ends_the_flow_with_the_servers_words() {
     let mut flow = Flow::device(config).unwrap();
     assert_eq!(flow.advance(&http).await.unwrap(), Advance::Next);
     assert_eq!(
-        flow.outcome().device.as_ref().unwrap().user_code,
+        flow.outcome().device.as_ref().unwrap().user_code.secret(),
         "BCDF-GHJK"
     );
     assert_eq!(

@@ -138,7 +138,7 @@ async fn code_flow_with_pkce_for_a_public_client() {
             .redacted()
             .request_body
             .unwrap()
-            .contains(flow.secrets().code.as_deref().unwrap())
+            .contains(flow.secrets().code.as_ref().unwrap().secret())
     );
 }
 
@@ -223,7 +223,7 @@ async fn a_tampered_state_is_refused_on_return() {
         .await
         .unwrap();
     let location = response.headers()["location"].to_str().unwrap().to_string();
-    let state = flow.secrets().state.clone().unwrap();
+    let state = flow.secrets().state.clone().unwrap().into_secret();
     let forged = location.replace(&format!("state={state}"), "state=forged");
     let err = flow.complete_redirect(&forged).unwrap_err();
     assert!(err.to_string().contains("RFC 6749 §10.12"), "{err}");
@@ -248,7 +248,7 @@ async fn device_flow_polls_until_approved() {
     assert!(matches!(flow.steps()[1].status, StepStatus::Waiting(_)));
     // The user opens the complete verification URI (auto-approved as alice).
     assert_eq!(
-        browse(device.verification_uri_complete.as_deref().unwrap()).await,
+        browse(device.verification_uri_complete.as_ref().unwrap().secret()).await,
         200
     );
     let mut polls = 1;
@@ -357,7 +357,7 @@ async fn refresh_rotates_and_the_old_refresh_token_is_then_refused() {
     config.scope = Some("openid profile".into());
     let first = run_code_flow(&http, config.clone(), false).await;
     let before: TokenResponse = first.outcome().tokens.clone().unwrap();
-    let old_refresh = before.refresh_token.clone().unwrap();
+    let old_refresh = before.refresh_token.clone().unwrap().into_secret();
 
     let mut refresh = Flow::refresh(config.clone(), &old_refresh, Some(before.clone())).unwrap();
     finish(&mut refresh, &http).await;
@@ -382,7 +382,14 @@ async fn introspect_userinfo_revoke_then_inactive() {
     let mut config = config_for(&http, &mock, public()).await;
     config.scope = Some("openid profile email".into());
     let flow = run_code_flow(&http, config.clone(), false).await;
-    let access = flow.outcome().tokens.as_ref().unwrap().access_token.clone();
+    let access = flow
+        .outcome()
+        .tokens
+        .as_ref()
+        .unwrap()
+        .access_token
+        .clone()
+        .into_secret();
 
     let server = config_for(&http, &mock, confidential(AuthMethod::ClientSecretBasic)).await;
     let mut introspect = Flow::introspect(server.clone(), &access, Some("access_token")).unwrap();
@@ -465,7 +472,15 @@ async fn rotated_keys_are_found_by_refetching_the_jwks_once() {
     mock.rotate_keys().await.unwrap();
     let mut flow = Flow::client_credentials(config.clone()).unwrap();
     finish(&mut flow, &http).await;
-    let token = Jwt::decode(&flow.outcome().tokens.as_ref().unwrap().access_token).unwrap();
+    let token = Jwt::decode(
+        flow.outcome()
+            .tokens
+            .as_ref()
+            .unwrap()
+            .access_token
+            .secret(),
+    )
+    .unwrap();
     let rules = ClaimRules {
         issuer: Some(config.metadata.issuer.clone()),
         ..ClaimRules::default()

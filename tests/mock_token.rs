@@ -427,7 +427,7 @@ async fn client_credentials_is_for_confidential_clients_and_has_no_user() {
     let tokens = mock.client_credentials().await;
     assert!(tokens.get("refresh_token").is_none());
     assert!(tokens.get("id_token").is_none());
-    assert_eq!(tokens["scope"], "api:read api:write");
+    assert_eq!(tokens["scope"], "api:read api:write mcp:tools");
     let (_, claims) = mock
         .verify_jwt(tokens["access_token"].as_str().unwrap(), mock.issuer())
         .await;

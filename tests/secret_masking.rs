@@ -107,7 +107,7 @@ async fn the_engine_masks_encoded_and_escaped_secrets() {
     assert!(revealed.contains("s3cr%2Ft%2Bv4lue%3D%3D"), "{revealed}");
     assert!(revealed.contains(r"tok\\/en"), "{revealed}");
     let tokens: TokenResponse = expect_json(&exchange, "token response", &[200]).unwrap();
-    assert_eq!(tokens.access_token, TOKEN);
+    assert_eq!(tokens.access_token.secret(), TOKEN);
 
     let shown = exchange.redacted();
     assert_clean("the masked exchange", &format!("{shown:?}"));

@@ -117,7 +117,10 @@ fn code_flow_then_revoke_then_introspect_at_80x24() {
     tmux.keys(&["Enter"]);
     tmux.wait_for("flow complete");
     let flow = tmux.screen();
-    assert!(flow.contains("\"active\": false") || flow.contains("inactive"), "{flow}");
+    assert!(
+        flow.contains("\"active\": false") || flow.contains("inactive"),
+        "{flow}"
+    );
     tmux.keys(&["5"]);
     let tokens = tmux.wait_for("✗ revoked");
     assert!(!tokens.contains("✓ valid"), "{tokens}");

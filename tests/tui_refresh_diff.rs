@@ -73,13 +73,13 @@ fn app_after_a_refresh() -> App {
     let mut app = app_with_the_confidential_client();
     let now_secs = fixed_now().duration_since(UNIX_EPOCH).unwrap().as_secs();
     let before = TokenResponse {
-        access_token: access_token("at-1", now_secs - 1200),
+        access_token: access_token("at-1", now_secs - 1200).into(),
         token_type: "Bearer".into(),
         refresh_token: Some("refresh-1".into()),
         ..TokenResponse::default()
     };
     let after = TokenResponse {
-        access_token: access_token("at-2", now_secs),
+        access_token: access_token("at-2", now_secs).into(),
         token_type: "Bearer".into(),
         refresh_token: Some("refresh-2".into()),
         ..TokenResponse::default()
@@ -87,13 +87,13 @@ fn app_after_a_refresh() -> App {
     let rotation = refresh::rotation("refresh-1", Some(&before), &after);
     app.add_token(
         TokenKind::Access,
-        before.access_token.clone(),
+        before.access_token.secret().to_string(),
         "Authorization code + PKCE",
         None,
     );
     app.add_token(
         TokenKind::Access,
-        after.access_token.clone(),
+        after.access_token.secret().to_string(),
         "Refresh",
         None,
     );

@@ -95,6 +95,7 @@ macro_rules! note_inline {
 
 mod decode;
 mod discover;
+mod mcp;
 mod output;
 mod register;
 mod run;
@@ -181,6 +182,9 @@ pub enum FlowName {
     ClientCredentials,
     /// Refresh a token (needs --refresh-token).
     Refresh,
+    /// MCP authorization against an MCP server URL: challenge, RFC 9728 metadata,
+    /// registration, code flow with `resource`, then initialize and tools/list.
+    Mcp,
 }
 
 /// The client identity shared by `run`, `introspect`, `revoke`, `userinfo`.
@@ -252,9 +256,16 @@ impl ClientArgsCommon {
 pub struct RunArgs {
     #[arg(value_enum)]
     pub flow: FlowName,
-    /// The authorization server's issuer URL.
-    #[arg(long)]
-    pub issuer: String,
+    /// The MCP server's URL (flow `mcp`).
+    #[arg(value_name = "URL")]
+    pub url: Option<String>,
+    /// The authorization server's issuer URL (found from the MCP server for flow `mcp`).
+    #[arg(long, required_unless_present = "url")]
+    pub issuer: Option<String>,
+    /// How flow `mcp` gets a client: `pre` (--client-id), `dcr` (RFC 7591), or `auto`
+    /// (the given client, else dynamic registration).
+    #[arg(long, default_value = "auto", value_parser = ["auto", "pre", "dcr"])]
+    pub registration: String,
     #[command(flatten)]
     pub client: ClientArgsCommon,
     /// Space-separated scopes, e.g. "openid profile".

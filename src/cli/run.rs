@@ -15,7 +15,7 @@ use crate::oauth::browser;
 use crate::oauth::flow::tokens::DecodedToken;
 use crate::oauth::flow::{Advance, Flow, FlowKind, FlowOutcome};
 use crate::oauth::redirect::{LoopbackListener, is_loopback_redirect};
-use crate::oauth::secret::Secret;
+use crate::oauth::secret::{Secret, is_secret_name};
 use crate::oauth::step::StepStatus;
 use crate::wire::DeviceAuthorizationResponse;
 
@@ -41,7 +41,12 @@ pub async fn run(args: RunArgs) -> ExitCode {
         Err(e) => return out.finish("run", json!({}), Err(e)),
     };
     let mut doc = json!({ "flow": flow_kind(args.flow), "issuer": args.issuer });
-    let result = run_flow(&args, &out, &http, &mut doc).await;
+    let result = if args.flow == FlowName::Mcp {
+        doc["flow"] = json!("mcp");
+        super::mcp::run(&args, &out, &http, &mut doc).await
+    } else {
+        run_flow(&args, &out, &http, &mut doc).await
+    };
     doc["exchanges"] = out.exchanges_json(&http.log().snapshot());
     out.finish("run", doc, result)
 }
@@ -53,6 +58,8 @@ fn flow_kind(flow: FlowName) -> FlowKind {
         FlowName::Device => FlowKind::Device,
         FlowName::ClientCredentials => FlowKind::ClientCredentials,
         FlowName::Refresh => FlowKind::Refresh,
+        // The MCP flow's authorization is a code flow.
+        FlowName::Mcp => FlowKind::AuthorizationCode,
     }
 }
 
@@ -67,13 +74,8 @@ async fn run_flow(
         .credentials()
         .map_err(|e| e.to_string())?
         .ok_or("--client-id is required")?;
-    let found = discover_for(
-        http,
-        &args.issuer,
-        Some(flow_kind(args.flow)),
-        &args.endpoints,
-    )
-    .await?;
+    let issuer = args.issuer.as_deref().ok_or("--issuer is required")?;
+    let found = discover_for(http, issuer, Some(flow_kind(args.flow)), &args.endpoints).await?;
     doc["discovery"] =
         json!({ "source": found.source, "sources": found.sources, "warnings": found.warnings });
     let mut config = flow_config(&found, Some(client), args.scope.clone());
@@ -92,6 +94,7 @@ async fn run_flow(
             }
         }
         FlowName::Device => Flow::device(config),
+        FlowName::Mcp => return Err("give the MCP server's URL: run mcp URL".into()),
         FlowName::ClientCredentials => Flow::client_credentials(config),
         FlowName::Refresh => {
             let token = args
@@ -114,7 +117,7 @@ async fn run_flow(
 }
 
 /// Listens on the loopback redirect URI, or falls back to pasting for any other URI.
-async fn front_channel(args: &RunArgs) -> Result<(String, FrontChannel), String> {
+pub async fn front_channel(args: &RunArgs) -> Result<(String, FrontChannel), String> {
     let requested = args.redirect_uri.as_deref();
     let must_paste = args.paste || requested.is_some_and(|uri| !is_loopback_redirect(uri));
     if must_paste {
@@ -231,11 +234,11 @@ fn show_device(device: &DeviceAuthorizationResponse) {
     note!(
         "\nOn another device, visit  {}\nand enter the code        {}\n",
         one_line(&device.verification_uri),
-        one_line(&device.user_code)
+        one_line(device.user_code.secret())
     );
     if let Some(complete) = &device.verification_uri_complete {
-        note!("or open {}", one_line(complete));
-        if let Ok(code) = qrcode::QrCode::new(complete.as_bytes()) {
+        note!("or open {}", one_line(complete.secret()));
+        if let Ok(code) = qrcode::QrCode::new(complete.secret().as_bytes()) {
             let qr = code
                 .render::<qrcode::render::unicode::Dense1x2>()
                 .dark_color(qrcode::render::unicode::Dense1x2::Light)
@@ -268,10 +271,11 @@ pub fn print_new_steps(out: &Out, flow: &Flow, printed: &mut usize) {
         {
             out.line("   ← redirected back with");
             for (name, value) in &response.params {
-                let shown = if name == "code" {
-                    out.secret(value)
+                // The one rule the exchange views ask: the code is masked, the state shown.
+                let shown = if is_secret_name(name) {
+                    out.secret(value.secret())
                 } else {
-                    value.clone()
+                    value.secret().to_string()
                 };
                 out.line(format!("     {}={}", one_line(name), one_line(&shown)));
             }
@@ -288,7 +292,7 @@ fn print_outcome(out: &Out, outcome: &FlowOutcome) {
         out.line("\nTokens");
         out.line(format!(
             "   access_token   {}",
-            out.secret(&tokens.access_token)
+            out.secret(tokens.access_token.secret())
         ));
         out.line(format!(
             "   token_type     {}",
@@ -301,10 +305,16 @@ fn print_outcome(out: &Out, outcome: &FlowOutcome) {
             out.line(format!("   scope          {}", one_line(scope)));
         }
         if let Some(refresh) = &tokens.refresh_token {
-            out.line(format!("   refresh_token  {}", out.secret(refresh)));
+            out.line(format!(
+                "   refresh_token  {}",
+                out.secret(refresh.secret())
+            ));
         }
         if let Some(id_token) = &tokens.id_token {
-            out.line(format!("   id_token       {}", out.secret(id_token)));
+            out.line(format!(
+                "   id_token       {}",
+                out.secret(id_token.secret())
+            ));
         }
     }
     print_decoded(out, "ID token", outcome.id_token.as_ref());

@@ -63,9 +63,9 @@ struct Authorization {
     issuer: String,
     /// Open this in a browser.
     authorization_url: String,
-    state: Option<String>,
+    state: Option<Secret>,
     /// Sent only with scope `openid`, where it binds the ID token to this request.
-    nonce: Option<String>,
+    nonce: Option<Secret>,
     /// The tool's answer shows it (the exchange needs it); `Debug` does not.
     code_verifier: Option<Secret>,
     code_challenge_method: Option<&'static str>,
@@ -145,7 +145,7 @@ async fn authorize(issuer: String, args: AuthorizeArgs) -> ToolResult {
         authorization_url,
         state: secrets.state.clone(),
         nonce: secrets.nonce.clone(),
-        code_verifier: pkce.map(|p| Secret::new(p.verifier.clone())),
+        code_verifier: pkce.map(|p| p.verifier.clone()),
         code_challenge_method: pkce.map(|p| p.method.as_str()),
         redirect_uri: args.redirect_uri,
         par_request_uri: secrets.request_uri.clone(),

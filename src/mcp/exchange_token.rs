@@ -260,8 +260,11 @@ async fn exchange_token(issuer: String, args: ExchangeTokenArgs) -> ToolResult {
         }
         // Nothing to verify against: show the decoded tokens, unverified.
         None => (
-            tokens.id_token.as_deref().and_then(DecodedToken::decode),
-            DecodedToken::decode(&tokens.access_token),
+            tokens
+                .id_token
+                .as_ref()
+                .and_then(|t| DecodedToken::decode(t.secret())),
+            DecodedToken::decode(tokens.access_token.secret()),
         ),
     };
     success(&Tokens {

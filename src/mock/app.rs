@@ -15,8 +15,8 @@ use super::keys::Keys;
 use super::limits::Limits;
 use super::state::{Client, SharedStore, Store};
 use super::{
-    authorize, device, http, interaction, introspect, jwks, metadata, par, register, revoke, token,
-    userinfo,
+    authorize, device, http, interaction, introspect, jwks, metadata, par, register, resource,
+    revoke, token, userinfo,
 };
 use crate::wire::{OAUTH_METADATA_PATH, OIDC_METADATA_PATH};
 
@@ -32,6 +32,8 @@ pub const PAR_PATH: &str = "/par";
 pub const REGISTER_PATH: &str = "/register";
 pub const LOGIN_PATH: &str = "/login";
 pub const CONSENT_PATH: &str = "/consent";
+/// The demo protected MCP server (Streamable HTTP), under the issuer like every endpoint.
+pub const MCP_PATH: &str = "/mcp";
 
 /// Everything a handler needs.
 pub struct App {
@@ -74,6 +76,11 @@ impl App {
         self.clock.now_secs()
     }
 
+    /// The protected resources this server issues tokens for (RFC 8707): its demo MCP server.
+    pub fn protected_resources(&self) -> Vec<String> {
+        vec![self.url(MCP_PATH)]
+    }
+
     /// The moment something living `lifetime` seconds from now expires. Saturating, so a
     /// huge lifetime in a config file means "practically never", not an overflow.
     pub fn expires_after(&self, lifetime: u64) -> u64 {
@@ -104,6 +111,7 @@ pub fn router(app: AppState) -> Router {
         .route(DEVICE_AUTHORIZATION_PATH, post(device::authorization))
         .route(PAR_PATH, post(par::push))
         .route(REGISTER_PATH, post(register::create))
+        .route(MCP_PATH, get(resource::get).post(resource::post))
         .route(
             "/register/{client_id}",
             get(register::read)
@@ -120,6 +128,11 @@ pub fn router(app: AppState) -> Router {
             get(device::verification_page).post(device::submit_user_code),
         );
     let prefix = issuer_path(&app.issuer);
+    // RFC 9728 §3.1: the resource's metadata is at the host's root, its path inserted.
+    let resource_metadata = Router::new().route(
+        &resource::metadata_path(&app),
+        get(resource::metadata).layer(middleware::from_fn(http::cors)),
+    );
     let routes = if prefix.is_empty() {
         api.merge(pages)
     } else {
@@ -132,6 +145,7 @@ pub fn router(app: AppState) -> Router {
         )
     };
     routes
+        .merge(resource_metadata)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(http::log_request))
         .with_state(app)

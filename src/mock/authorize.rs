@@ -8,7 +8,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::app::AppState;
+use super::app::{App, AppState};
 use super::config::GRANT_AUTHORIZATION_CODE;
 use super::errors::OAuthError;
 use super::form::Params;
@@ -17,6 +17,7 @@ use super::interaction;
 use super::limits::{MAX_REQUEST_PARAM, StoreFull, StoreKind};
 use super::pages;
 use super::redirect as redirect_uri;
+use super::resource_indicators;
 use super::scopes::{self, Subject};
 use super::secrets::random_token;
 use super::state::{AuthorizationRequest, Client, CodeRecord, Pkce, PkceMethod, Purpose, SignedIn};
@@ -98,7 +99,7 @@ fn resolve(
 ) -> Result<(Arc<Client>, AuthorizationRequest), AuthorizeError> {
     let client = find_client(app, params)?;
     let Some(request_uri) = params.get("request_uri") else {
-        let request = validate(params, &client)?;
+        let request = validate(app, params, &client)?;
         return Ok((client, request));
     };
     if !request_uri.starts_with(PAR_REQUEST_URI_PREFIX) {
@@ -145,7 +146,11 @@ fn find_client(app: &AppState, params: &Params) -> Result<Arc<Client>, Authorize
 }
 
 /// Validates an authorization request for an already identified client. Shared with /par.
-pub fn validate(params: &Params, client: &Client) -> Result<AuthorizationRequest, AuthorizeError> {
+pub fn validate(
+    app: &App,
+    params: &Params,
+    client: &Client,
+) -> Result<AuthorizationRequest, AuthorizeError> {
     // Echoed values are kept with the request: their size is what bounds its memory.
     for name in ["state", "nonce", "login_hint"] {
         if params
@@ -245,6 +250,8 @@ pub fn validate(params: &Params, client: &Client) -> Result<AuthorizationRequest
             "OpenID Connect requests must send `redirect_uri` (OIDC Core section 3.1.2.1)".into(),
         ));
     }
+    let resources = resource_indicators::requested(app, params)
+        .map_err(|err| fail(err.error, err.description))?;
     let pkce = pkce(params, client).map_err(|description| fail("invalid_request", description))?;
     let prompts: Vec<&str> = params
         .get("prompt")
@@ -265,6 +272,7 @@ pub fn validate(params: &Params, client: &Client) -> Result<AuthorizationRequest
         redirect_uri,
         redirect_uri_sent,
         scopes,
+        resources,
         state,
         nonce: params.get("nonce").map(str::to_owned),
         pkce,

@@ -31,7 +31,16 @@ pub const ALL_GRANTS: [&str; 4] = [
 
 /// Scopes the mock knows. `openid`, `profile` and `email` are OIDC Core §5.4 scopes; the
 /// `api:*` scopes stand for an API the access token could be sent to.
-pub const SCOPES_SUPPORTED: [&str; 5] = ["openid", "profile", "email", "api:read", "api:write"];
+pub const SCOPES_SUPPORTED: [&str; 6] = [
+    "openid",
+    "profile",
+    "email",
+    "api:read",
+    "api:write",
+    MCP_SCOPE,
+];
+/// The scope the demo MCP server asks for (see `resource.rs`).
+pub const MCP_SCOPE: &str = "mcp:tools";
 /// Scopes that only make sense with an end-user behind the token.
 pub const USER_SCOPES: [&str; 3] = ["openid", "profile", "email"];
 

@@ -60,12 +60,11 @@ pub async fn authorization(State(app): State<AppState>, form: AuthenticatedForm)
         }
         let verification_uri = app.url(DEVICE_VERIFICATION_PATH);
         Ok(DeviceAuthorizationResponse {
-            verification_uri_complete: Some(redirect::with_params(
-                &verification_uri,
-                &[("user_code", &user_code)],
-            )),
-            device_code,
-            user_code,
+            verification_uri_complete: Some(
+                redirect::with_params(&verification_uri, &[("user_code", &user_code)]).into(),
+            ),
+            device_code: device_code.into(),
+            user_code: user_code.into(),
             verification_uri,
             expires_in,
             interval: Some(interval),

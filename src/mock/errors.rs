@@ -127,6 +127,11 @@ impl OAuthError {
         )
     }
 
+    /// RFC 8707 §2 `invalid_target`: a resource the server does not issue tokens for.
+    pub fn invalid_target(description: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_target", description)
+    }
+
     /// RFC 6750 §3.1 `invalid_token`: 401 with a Bearer challenge.
     pub fn invalid_token(description: impl Into<String>) -> Self {
         let mut err = Self::new(StatusCode::UNAUTHORIZED, "invalid_token", description);

@@ -13,32 +13,46 @@ use super::errors::OAuthError;
 /// Largest request body accepted, in bytes. Generous for OAuth forms and client metadata.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-/// Parameters of one request, each present at most once.
+/// Parameters of one request, each present at most once, except `resource`, which RFC 8707
+/// §2 lets a client repeat to name several resources.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Params(HashMap<String, String>);
+pub struct Params {
+    single: HashMap<String, String>,
+    resources: Vec<String>,
+}
 
 impl Params {
     /// Parses `application/x-www-form-urlencoded` text, rejecting a repeated parameter.
     pub fn parse(raw: &[u8]) -> Result<Self, OAuthError> {
-        let mut map = HashMap::new();
+        let mut params = Params::default();
         for (name, value) in url::form_urlencoded::parse(raw) {
-            if map.contains_key(name.as_ref()) {
+            if name == "resource" {
+                params.resources.push(value.into_owned());
+                continue;
+            }
+            if params.single.contains_key(name.as_ref()) {
                 return Err(OAuthError::invalid_request(format!(
                     "parameter `{name}` is repeated; each parameter may appear at most once \
                      (RFC 6749 section 3.1)"
                 )));
             }
-            map.insert(name.into_owned(), value.into_owned());
+            params.single.insert(name.into_owned(), value.into_owned());
         }
-        Ok(Params(map))
+        Ok(params)
     }
 
     /// A parameter's value. Empty values count as absent (RFC 6749 §3.1).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
+        self.single
             .get(name)
             .map(String::as_str)
             .filter(|v| !v.is_empty())
+    }
+
+    /// Every `resource` parameter, in order (RFC 8707 §2), empty values included so that
+    /// validation can name them.
+    pub fn resources(&self) -> &[String] {
+        &self.resources
     }
 
     /// A parameter the request cannot do without; `rule` says where the requirement comes from.
@@ -50,7 +64,7 @@ impl Params {
 
     /// How many distinct parameters there are.
     pub fn count(&self) -> usize {
-        self.0.len()
+        self.single.len() + usize::from(!self.resources.is_empty())
     }
 
     pub fn contains(&self, name: &str) -> bool {

@@ -58,7 +58,7 @@ async fn describe(app: &AppState, token: &str) -> Result<Value, OAuthError> {
             "exp": access.expires_at,
             "iat": access.issued_at,
             "sub": access.user.as_ref().map_or(access.client_id.as_str(), |u| u.sub.as_str()),
-            "aud": app.issuer,
+            "aud": access.audience,
             "iss": app.issuer,
             "jti": access.jti,
         });

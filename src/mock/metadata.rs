@@ -5,8 +5,8 @@ use axum::Json;
 use axum::extract::State;
 
 use super::app::{
-    AUTHORIZE_PATH, AppState, DEVICE_AUTHORIZATION_PATH, INTROSPECT_PATH, JWKS_PATH, PAR_PATH,
-    REGISTER_PATH, REVOKE_PATH, TOKEN_PATH, USERINFO_PATH,
+    AUTHORIZE_PATH, AppState, DEVICE_AUTHORIZATION_PATH, INTROSPECT_PATH, JWKS_PATH, MCP_PATH,
+    PAR_PATH, REGISTER_PATH, REVOKE_PATH, TOKEN_PATH, USERINFO_PATH,
 };
 use super::config::{ALL_GRANTS, AuthMethod, SCOPES_SUPPORTED};
 use crate::wire::ServerMetadata;
@@ -71,7 +71,13 @@ pub fn build(issuer: &str) -> ServerMetadata {
         claims_supported: strings(&CLAIMS_SUPPORTED),
         authorization_response_iss_parameter_supported: Some(true),
         require_pushed_authorization_requests: Some(false),
-        extra: Default::default(),
+        // RFC 9728 §4: the protected resources this server issues tokens for (RFC 8707).
+        extra: [(
+            "protected_resources".to_owned(),
+            serde_json::json!([format!("{issuer}{MCP_PATH}")]),
+        )]
+        .into_iter()
+        .collect(),
     }
 }
 

@@ -37,6 +37,8 @@ mod pages;
 mod par;
 mod redirect;
 mod register;
+mod resource;
+mod resource_indicators;
 mod revoke;
 mod scopes;
 mod secrets;

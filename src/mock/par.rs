@@ -24,7 +24,7 @@ pub async fn push(State(app): State<AppState>, form: AuthenticatedForm) -> Respo
                  (RFC 9126 section 2.1)",
             ));
         }
-        let request = authorize::validate(params, client)
+        let request = authorize::validate(&app, params, client)
             .map_err(authorize::AuthorizeError::into_oauth_error)?;
         let request_uri = format!("{PAR_REQUEST_URI_PREFIX}{}", random_token());
         let expires_in = app.lifetimes.par_request_uri;

@@ -80,10 +80,10 @@ mod tests {
     #[test]
     fn default_scope_depends_on_the_subject() {
         let client = confidential();
-        assert_eq!(resolve(None, &client, Subject::User).unwrap().len(), 5);
+        assert_eq!(resolve(None, &client, Subject::User).unwrap().len(), 6);
         assert_eq!(
             resolve(None, &client, Subject::ClientOnly).unwrap(),
-            ["api:read", "api:write"]
+            ["api:read", "api:write", "mcp:tools"]
         );
     }
 

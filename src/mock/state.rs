@@ -105,6 +105,8 @@ pub struct AuthorizationRequest {
     /// Whether redirect_uri was in the request: then the token request must repeat it.
     pub redirect_uri_sent: bool,
     pub scopes: Vec<String>,
+    /// The resources named (RFC 8707 §2), which the token's audience may narrow to.
+    pub resources: Vec<String>,
     pub state: Option<String>,
     pub nonce: Option<String>,
     pub pkce: Option<Pkce>,
@@ -207,6 +209,8 @@ pub struct AccessRecord {
     pub client_id: String,
     pub user: User,
     pub scopes: Vec<String>,
+    /// The token's `aud` claim (RFC 9068 §3), for introspection.
+    pub audience: serde_json::Value,
     pub jti: String,
     pub issued_at: u64,
     pub expires_at: u64,
@@ -229,6 +233,8 @@ pub struct RefreshRecord {
     pub client_id: String,
     pub signed_in: SignedIn,
     pub scopes: Vec<String>,
+    /// The resources of the grant (RFC 8707 §2.2): a refresh may narrow to some of them.
+    pub resources: Vec<String>,
     pub issued_at: u64,
     pub expires_at: u64,
     pub grant: GrantId,
@@ -530,6 +536,7 @@ mod tests {
             client_id: client_id.into(),
             user: MockConfig::demo().users[0].clone(),
             scopes: vec![],
+            audience: serde_json::Value::Null,
             jti: "j".into(),
             issued_at: 0,
             expires_at,

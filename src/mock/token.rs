@@ -15,6 +15,7 @@ use super::config::{
 use super::errors::OAuthError;
 use super::form::Params;
 use super::http::no_store_json;
+use super::resource_indicators;
 use super::scopes::{self, Subject};
 use super::secrets::{secrets_equal, sha256_b64url};
 use super::state::{Client, DeviceStatus, Pkce, PkceMethod};
@@ -152,9 +153,12 @@ async fn authorization_code(
             _ => {}
         }
         check_pkce(request.pkce.as_ref(), verifier)?;
+        // Checked before the code is used up: a wrong resource costs the client a retry only.
+        let resources = resource_indicators::narrowed(app, params, &request.resources)?;
         record.redeemed = true;
-        record.clone()
+        (record.clone(), resources)
     };
+    let (record, resources) = record;
     let refresh = client.gets_refresh_tokens();
     issue(
         app,
@@ -165,6 +169,8 @@ async fn authorization_code(
             nonce: record.request.nonce.as_deref(),
             grant: Some(record.grant),
             refresh_scopes: refresh.then_some(record.request.scopes.as_slice()),
+            resources: &resources,
+            refresh_resources: &record.request.resources,
         },
     )
     .await
@@ -217,7 +223,7 @@ async fn refresh_token(
 ) -> Result<TokenResponse, OAuthError> {
     let presented = params.require("refresh_token", "RFC 6749 section 6")?;
     let now = app.now();
-    let (record, scopes) = {
+    let (record, scopes, resources) = {
         let mut store = app.store.lock();
         let Some(record) = store.refresh_token(presented).cloned() else {
             return Err(OAuthError::invalid_grant(
@@ -261,10 +267,11 @@ async fn refresh_token(
                 requested
             }
         };
+        let resources = resource_indicators::narrowed(app, params, &record.resources)?;
         if let Some(live) = store.refresh_token_mut(presented) {
             live.rotated = true;
         }
-        (record, scopes)
+        (record, scopes, resources)
     };
     issue(
         app,
@@ -276,6 +283,8 @@ async fn refresh_token(
             grant: Some(record.grant),
             // RFC 6749 §6: the new refresh token keeps the original scope.
             refresh_scopes: Some(&record.scopes),
+            resources: &resources,
+            refresh_resources: &record.resources,
         },
     )
     .await
@@ -289,6 +298,7 @@ async fn client_credentials(
     // Public clients never reach here: configuration and registration refuse them this grant
     // (RFC 6749 §4.4), so the allows_grant check above already answered unauthorized_client.
     let scopes = scopes::resolve(params.get("scope"), client, Subject::ClientOnly)?;
+    let resources = resource_indicators::requested(app, params)?;
     // RFC 6749 §4.4.3: no refresh token; the client can simply ask again.
     issue(
         app,
@@ -299,6 +309,8 @@ async fn client_credentials(
             nonce: None,
             grant: None,
             refresh_scopes: None,
+            resources: &resources,
+            refresh_resources: &[],
         },
     )
     .await
@@ -310,6 +322,7 @@ async fn device_code(
     params: &Params,
 ) -> Result<TokenResponse, OAuthError> {
     let device_code = params.require("device_code", "RFC 8628 section 3.4")?;
+    let resources = resource_indicators::requested(app, params)?;
     let now_ms = app.clock.now_ms();
     let (signed_in, scopes, grant) = {
         let mut store = app.store.lock();
@@ -388,6 +401,8 @@ async fn device_code(
             nonce: None,
             grant: Some(grant),
             refresh_scopes: refresh.then_some(scopes.as_slice()),
+            resources: &resources,
+            refresh_resources: &resources,
         },
     )
     .await

@@ -8,9 +8,11 @@ use serde_json::{Map, Value, json};
 use super::app::App;
 use super::config::User;
 use super::errors::OAuthError;
+use super::resource_indicators;
 use super::scopes;
 use super::secrets::{random_id, random_token, sha256};
 use super::state::{AccessLookup, AccessRecord, Client, GrantId, RefreshRecord, SignedIn};
+use crate::oauth::secret::Secret;
 use crate::wire::TokenResponse;
 
 /// What a grant hands to the token minting.
@@ -25,6 +27,10 @@ pub struct Issue<'a> {
     pub grant: Option<GrantId>,
     /// Scopes for a new refresh token; `None` issues none.
     pub refresh_scopes: Option<&'a [String]>,
+    /// The resources the access token is for (its `aud`, RFC 8707 §2); empty for the issuer.
+    pub resources: &'a [String],
+    /// The resources a new refresh token may later be narrowed to (RFC 8707 §2.2).
+    pub refresh_resources: &'a [String],
 }
 
 /// Signs the tokens, records them, and builds the token response (RFC 6749 §5.1).
@@ -42,7 +48,7 @@ pub async fn issue(app: &App, request: Issue<'_>) -> Result<TokenResponse, OAuth
     let mut access_claims = json!({
         "iss": app.issuer,
         "sub": user.map_or(client_id, |u| u.sub.as_str()),
-        "aud": app.issuer,
+        "aud": resource_indicators::audience(app, request.resources),
         "exp": access_expires,
         "iat": now,
         "jti": jti,
@@ -79,6 +85,7 @@ pub async fn issue(app: &App, request: Issue<'_>) -> Result<TokenResponse, OAuth
                 client_id: client_id.to_owned(),
                 signed_in: signed_in.clone(),
                 scopes: refresh_scopes.to_vec(),
+                resources: request.refresh_resources.to_vec(),
                 issued_at: now,
                 expires_at: now.saturating_add(lifetimes.refresh_token),
                 grant,
@@ -96,6 +103,7 @@ pub async fn issue(app: &App, request: Issue<'_>) -> Result<TokenResponse, OAuth
             client_id: client_id.to_owned(),
             user: signed_in.user.clone(),
             scopes: request.scopes.to_vec(),
+            audience: access_claims["aud"].clone(),
             jti,
             issued_at: now,
             expires_at: access_expires,
@@ -109,13 +117,13 @@ pub async fn issue(app: &App, request: Issue<'_>) -> Result<TokenResponse, OAuth
     }
 
     Ok(TokenResponse {
-        access_token,
+        access_token: access_token.into(),
         token_type: "Bearer".into(),
         expires_in: Some(lifetimes.access_token),
-        refresh_token: refresh.map(|(token, _)| token),
+        refresh_token: refresh.map(|(token, _)| token.into()),
         scope: Some(scope),
-        id_token,
-        extra: Map::new(),
+        id_token: id_token.map(Secret::from),
+        extra: Default::default(),
     })
 }
 
@@ -126,6 +134,8 @@ pub struct ActiveAccessToken {
     /// The end-user; `None` for client_credentials.
     pub user: Option<User>,
     pub scopes: Vec<String>,
+    /// The `aud` claim (RFC 9068 §3).
+    pub audience: Value,
     pub jti: String,
     pub issued_at: u64,
     pub expires_at: u64,
@@ -144,6 +154,7 @@ pub async fn find_access_token(
                 client_id: record.client_id.clone(),
                 user: Some(record.user.clone()),
                 scopes: record.scopes.clone(),
+                audience: record.audience.clone(),
                 jti: record.jti.clone(),
                 issued_at: record.issued_at,
                 expires_at: record.expires_at,
@@ -181,6 +192,7 @@ fn client_token(claims: &Value, issuer: &str, now: u64) -> Option<ActiveAccessTo
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
             .collect(),
+        audience: claims["aud"].clone(),
         jti: claims["jti"].as_str()?.to_owned(),
         issued_at: claims["iat"].as_u64()?,
         expires_at,

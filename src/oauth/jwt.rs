@@ -428,14 +428,14 @@ pub struct Check {
 }
 
 impl Check {
-    fn pass(check: &'static str, detail: impl Into<String>) -> Self {
+    pub fn pass(check: &'static str, detail: impl Into<String>) -> Self {
         Check {
             check,
             verdict: Verdict::Pass,
             detail: detail.into(),
         }
     }
-    fn fail(check: &'static str, detail: impl Into<String>) -> Self {
+    pub fn fail(check: &'static str, detail: impl Into<String>) -> Self {
         Check {
             check,
             verdict: Verdict::Fail,

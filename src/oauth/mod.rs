@@ -41,6 +41,7 @@
 //! injectable clock.
 
 pub mod browser;
+pub mod challenge;
 pub mod client_auth;
 pub mod discovery;
 pub mod error;
@@ -50,6 +51,7 @@ pub mod http;
 pub mod jwks;
 pub mod jwt;
 pub mod pkce;
+pub mod protected_resource;
 pub mod redirect;
 pub mod registration;
 pub mod response;

@@ -5,6 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 
 use super::error::EngineError;
+use super::secret::Secret;
 
 /// How the code challenge is derived from the verifier (RFC 7636 §4.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
@@ -26,34 +27,25 @@ impl PkceMethod {
     }
 }
 
-/// A verifier and its challenge. The verifier is secret until the token request.
-#[derive(Clone, PartialEq, Eq, Serialize)]
+/// A verifier and its challenge. The verifier is secret until the token request, so it is a
+/// [`Secret`] and `Debug` redacts it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Pkce {
-    pub verifier: String,
+    pub verifier: Secret,
     pub challenge: String,
     pub method: PkceMethod,
-}
-
-impl std::fmt::Debug for Pkce {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Pkce")
-            .field("verifier", &"[redacted]")
-            .field("challenge", &self.challenge)
-            .field("method", &self.method)
-            .finish()
-    }
 }
 
 impl Pkce {
     /// A fresh verifier of 43 characters (32 random bytes, RFC 7636 §4.1) and its challenge.
     pub fn generate(method: PkceMethod) -> Result<Self, EngineError> {
-        Ok(Self::from_verifier(random_token(32)?, method))
+        Ok(Self::from_verifier(random_token(32)?.into(), method))
     }
 
-    pub fn from_verifier(verifier: String, method: PkceMethod) -> Self {
+    pub fn from_verifier(verifier: Secret, method: PkceMethod) -> Self {
         let challenge = match method {
-            PkceMethod::S256 => s256_challenge(&verifier),
-            PkceMethod::Plain => verifier.clone(),
+            PkceMethod::S256 => s256_challenge(verifier.secret()),
+            PkceMethod::Plain => verifier.secret().to_string(),
         };
         Pkce {
             verifier,
@@ -97,9 +89,10 @@ mod tests {
     #[test]
     fn generated_verifier_has_the_rfc_length_and_alphabet() {
         let pkce = Pkce::generate(PkceMethod::S256).unwrap();
-        assert_eq!(pkce.verifier.len(), 43);
+        assert_eq!(pkce.verifier.secret().len(), 43);
         assert!(
             pkce.verifier
+                .secret()
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         );
@@ -111,13 +104,13 @@ mod tests {
 
     #[test]
     fn plain_challenge_is_the_verifier() {
-        let pkce = Pkce::from_verifier("abc".repeat(15), PkceMethod::Plain);
-        assert_eq!(pkce.challenge, pkce.verifier);
+        let pkce = Pkce::from_verifier("abc".repeat(15).into(), PkceMethod::Plain);
+        assert_eq!(pkce.challenge, pkce.verifier.secret());
     }
 
     #[test]
     fn debug_hides_the_verifier() {
-        let pkce = Pkce::from_verifier("secret-verifier".repeat(3), PkceMethod::S256);
+        let pkce = Pkce::from_verifier("secret-verifier".repeat(3).into(), PkceMethod::S256);
         assert!(!format!("{pkce:?}").contains("secret-verifier"));
     }
 }

@@ -12,44 +12,21 @@ use tokio::net::{TcpListener, TcpStream};
 
 use super::discovery::is_loopback_http;
 use super::error::EngineError;
-use super::secret::{is_secret_name, redacted};
+use super::secret::Secret;
 
-/// The parameters the authorization server sent back on the redirect. `Debug` masks the
-/// code and every secret parameter.
-#[derive(Clone, Default, PartialEq, Eq, Serialize)]
+/// The parameters the authorization server sent back on the redirect. The code, the state
+/// and every parameter value are [`Secret`]s, so `Debug` redacts them; a view masks the
+/// values the one rule ([`super::secret::is_secret_name`]) names and shows the others.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct AuthorizationResponse {
-    pub code: Option<String>,
-    pub state: Option<String>,
+    pub code: Option<Secret>,
+    pub state: Option<Secret>,
     pub iss: Option<String>,
     pub error: Option<String>,
     pub error_description: Option<String>,
-    /// Every parameter as received, in order.
-    pub params: Vec<(String, String)>,
-}
-
-impl std::fmt::Debug for AuthorizationResponse {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let params: Vec<(&str, String)> = self
-            .params
-            .iter()
-            .map(|(k, v)| {
-                let shown = if is_secret_name(k) {
-                    redacted(v)
-                } else {
-                    v.clone()
-                };
-                (k.as_str(), shown)
-            })
-            .collect();
-        f.debug_struct("AuthorizationResponse")
-            .field("code", &self.code.as_deref().map(redacted))
-            .field("state", &self.state)
-            .field("iss", &self.iss)
-            .field("error", &self.error)
-            .field("error_description", &self.error_description)
-            .field("params", &params)
-            .finish()
-    }
+    /// Every parameter as received, in order. A server may put a token anywhere (an
+    /// implicit-style `access_token`, an unknown extension), so every value is a [`Secret`].
+    pub params: Vec<(String, Secret)>,
 }
 
 /// Reads the parameters of a redirect URL (query, or fragment when the query has none).
@@ -57,27 +34,30 @@ pub fn parse_redirect_url(url: &str) -> Result<AuthorizationResponse, EngineErro
     let parsed = url::Url::parse(url.trim()).map_err(|e| {
         EngineError::config(format!("that is not a URL ({e}): paste the whole address"))
     })?;
-    let mut params: Vec<(String, String)> = parsed.query_pairs().into_owned().collect();
-    if params.is_empty()
+    let mut pairs: Vec<(String, String)> = parsed.query_pairs().into_owned().collect();
+    if pairs.is_empty()
         && let Some(fragment) = parsed.fragment()
     {
-        params = url::form_urlencoded::parse(fragment.as_bytes())
+        pairs = url::form_urlencoded::parse(fragment.as_bytes())
             .into_owned()
             .collect();
     }
     let get = |name: &str| {
-        params
+        pairs
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.clone())
     };
     Ok(AuthorizationResponse {
-        code: get("code"),
-        state: get("state"),
+        code: get("code").map(Secret::from),
+        state: get("state").map(Secret::from),
         iss: get("iss"),
         error: get("error"),
         error_description: get("error_description"),
-        params,
+        params: pairs
+            .into_iter()
+            .map(|(k, v)| (k, Secret::from(v)))
+            .collect(),
     })
 }
 
@@ -85,7 +65,7 @@ pub fn parse_redirect_url(url: &str) -> Result<AuthorizationResponse, EngineErro
 #[derive(Debug, Clone)]
 pub struct ExpectedResponse {
     /// The state sent, if one was (the user may have removed it to see what happens).
-    pub state: Option<String>,
+    pub state: Option<Secret>,
     pub issuer: String,
     /// The server advertised `authorization_response_iss_parameter_supported`: `iss` is then
     /// mandatory (RFC 9207 §2.4).
@@ -99,7 +79,7 @@ pub struct ExpectedResponse {
 pub fn check_authorization_response(
     response: &AuthorizationResponse,
     expected: &ExpectedResponse,
-) -> Result<String, EngineError> {
+) -> Result<Secret, EngineError> {
     match &response.iss {
         Some(iss) if iss != &expected.issuer => {
             return Err(EngineError::protocol(
@@ -286,7 +266,7 @@ mod tests {
         let r = response("http://127.0.0.1:1/cb?code=c-1&state=s-1&iss=https%3A%2F%2Fas.example");
         assert_eq!(
             check_authorization_response(&r, &expected()).unwrap(),
-            "c-1"
+            Secret::from("c-1")
         );
     }
 
@@ -308,7 +288,10 @@ mod tests {
             iss_required: false,
             ..expected()
         };
-        assert_eq!(check_authorization_response(&r, &lenient).unwrap(), "c");
+        assert_eq!(
+            check_authorization_response(&r, &lenient).unwrap(),
+            Secret::from("c")
+        );
     }
 
     #[test]
@@ -322,9 +305,38 @@ mod tests {
     }
 
     #[test]
+    fn debug_redacts_the_code_the_state_and_secret_params() {
+        let r = response(
+            "http://127.0.0.1:1/cb?code=c0de-s3cret&state=st4te-s3cret&access_token=at-s3cret&iss=https%3A%2F%2Fas.example",
+        );
+        let shown = format!("{r:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("https://as.example"), "{shown}");
+        assert!(shown.contains("access_token"), "{shown}");
+    }
+
+    /// The JSON of a redirect (in `--json` output and MCP answers) keeps its shape: values
+    /// are plain strings, secret or not.
+    #[test]
+    fn serialized_redirect_params_stay_plain_strings() {
+        let r = response("http://127.0.0.1:1/cb?code=c&state=s&iss=i");
+        assert_eq!(
+            serde_json::to_value(&r).unwrap(),
+            serde_json::json!({
+                "code": "c",
+                "state": "s",
+                "iss": "i",
+                "error": null,
+                "error_description": null,
+                "params": [["code", "c"], ["state", "s"], ["iss", "i"]]
+            })
+        );
+    }
+
+    #[test]
     fn fragment_parameters_are_read_too() {
         let r = response("https://app.example/cb#code=c&state=s");
-        assert_eq!(r.code.as_deref(), Some("c"));
+        assert_eq!(r.code, Some(Secret::from("c")));
         assert!(parse_redirect_url("not a url").is_err());
     }
 
@@ -374,18 +386,5 @@ mod tests {
             .await
             .unwrap_err();
         assert!(err.to_string().contains("paste"));
-    }
-
-    #[test]
-    fn debug_masks_the_code_and_secret_params() {
-        let response =
-            parse_redirect_url("http://127.0.0.1:1/cb?code=c0de-s3cret&state=st&id_token=eyJ.x.y")
-                .unwrap();
-        let shown = format!("{response:?}");
-        assert!(
-            !shown.contains("c0de-s3cret") && !shown.contains("eyJ.x.y"),
-            "{shown}"
-        );
-        assert!(shown.contains("\"st\""), "{shown}");
     }
 }

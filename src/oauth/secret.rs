@@ -80,7 +80,7 @@ pub fn mask_credential(value: &str) -> String {
 }
 
 /// A secret value: a client secret, token, code, verifier or key. `Debug` redacts it.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Secret(String);
 

@@ -164,6 +164,18 @@ pub enum StepKind {
     Userinfo,
     /// The tokens checked against the server's keys (OIDC Core §3.1.3.7, RFC 9068).
     VerifyTokens,
+    /// MCP Authorization: the MCP server called without a token, to learn its challenge.
+    McpUnauthenticated,
+    /// RFC 9728 §3: the protected resource metadata.
+    ResourceMetadata,
+    /// RFC 8414 §3: the authorization server metadata.
+    ServerMetadata,
+    /// RFC 7591 §3: the client registered, or a pre-registered one taken.
+    Register,
+    /// MCP Lifecycle: initialize with the token.
+    McpInitialize,
+    /// MCP Tools: tools/list with the token.
+    McpListTools,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -9,6 +9,7 @@ use super::{FlowConfig, FlowSecrets};
 use crate::oauth::error::EngineError;
 use crate::oauth::http::RawRequest;
 use crate::oauth::pkce::{Pkce, PkceMethod, s256_challenge};
+use crate::oauth::secret::Secret;
 use crate::oauth::step::RequestDraft;
 
 /// The authorization request parameters (RFC 6749 §4.1.1, RFC 7636 §4.3, OIDC Core §3.1.2.1).
@@ -29,10 +30,10 @@ pub fn authorization_params(
         params.push(("scope".into(), scope.clone()));
     }
     if let Some(state) = &secrets.state {
-        params.push(("state".into(), state.clone()));
+        params.push(("state".into(), state.secret().to_string()));
     }
     if let Some(nonce) = &secrets.nonce {
-        params.push(("nonce".into(), nonce.clone()));
+        params.push(("nonce".into(), nonce.secret().to_string()));
     }
     if let Some(pkce) = &secrets.pkce {
         params.push(("code_challenge".into(), pkce.challenge.clone()));
@@ -65,24 +66,12 @@ pub fn authorization_url(draft: &RequestDraft) -> Result<String, EngineError> {
 /// redirect URI (RFC 6749 §4.1.3), the verifier paired with the challenge sent (RFC 7636
 /// §4.5) and the resource indicators (RFC 8707 §2.2). Read back from the request as it went
 /// out (for PAR, as it was pushed), so an edit there is repeated, not silently undone.
-#[derive(Clone, Default, PartialEq, Eq, Serialize)]
+/// The verifier is a [`Secret`], so `Debug` redacts it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct AuthorizationSent {
     pub redirect_uri: Option<String>,
-    pub code_verifier: Option<String>,
+    pub code_verifier: Option<Secret>,
     pub resource: Vec<String>,
-}
-
-impl std::fmt::Debug for AuthorizationSent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuthorizationSent")
-            .field("redirect_uri", &self.redirect_uri)
-            .field(
-                "code_verifier",
-                &self.code_verifier.as_ref().map(|_| "[redacted]"),
-            )
-            .field("resource", &self.resource)
-            .finish()
-    }
 }
 
 impl AuthorizationSent {
@@ -90,7 +79,7 @@ impl AuthorizationSent {
     pub fn new(redirect_uri: Option<&str>, code_verifier: Option<&str>) -> Self {
         AuthorizationSent {
             redirect_uri: redirect_uri.map(str::to_string),
-            code_verifier: code_verifier.map(str::to_string),
+            code_verifier: code_verifier.map(Secret::from),
             resource: Vec::new(),
         }
     }
@@ -126,15 +115,12 @@ fn pkce_sent(draft: &RequestDraft, generated: Option<&Pkce>) -> (Option<Pkce>, O
     let method = draft.param("code_challenge_method").unwrap_or("plain");
     if method == PkceMethod::Plain.as_str() {
         return (
-            Some(Pkce::from_verifier(
-                challenge.to_string(),
-                PkceMethod::Plain,
-            )),
+            Some(Pkce::from_verifier(challenge.into(), PkceMethod::Plain)),
             None,
         );
     }
     match generated {
-        Some(pkce) if s256_challenge(&pkce.verifier) == challenge => (
+        Some(pkce) if s256_challenge(pkce.verifier.secret()) == challenge => (
             Some(Pkce::from_verifier(pkce.verifier.clone(), PkceMethod::S256)),
             None,
         ),
@@ -168,7 +154,7 @@ pub fn code_token_request(
         ("redirect_uri", redirect_uri),
     ];
     if let Some(verifier) = &sent.code_verifier {
-        params.push(("code_verifier", verifier));
+        params.push(("code_verifier", verifier.secret()));
     }
     let mut draft = token_request(config, &params)?;
     // Resource indicators may repeat (RFC 8707 §2): pushed, not set.

@@ -27,6 +27,7 @@ pub mod authorization_code;
 pub mod client_credentials;
 pub mod device;
 pub mod introspect;
+pub mod mcp;
 pub mod par;
 pub mod refresh;
 pub mod revoke;
@@ -46,6 +47,7 @@ use crate::oauth::pkce::{Pkce, PkceMethod, random_token};
 use crate::oauth::redirect::{
     AuthorizationResponse, ExpectedResponse, check_authorization_response, parse_redirect_url,
 };
+use crate::oauth::secret::Secret;
 use crate::oauth::send_policy::{self, CrossHostConsent, SendRefusal};
 use crate::oauth::step::{RequestDraft, Step, StepStatus};
 // The stages of a flow are the public kinds of its steps; what each one builds, sends and
@@ -124,35 +126,19 @@ impl FlowConfig {
     }
 }
 
-/// The values a flow generates and learns. Secret: `Debug` redacts them.
-#[derive(Clone, Default, Serialize)]
+/// The values a flow generates and learns. Each is a [`Secret`], so `Debug` redacts them.
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct FlowSecrets {
-    pub state: Option<String>,
-    pub nonce: Option<String>,
+    pub state: Option<Secret>,
+    pub nonce: Option<Secret>,
     pub pkce: Option<Pkce>,
     pub request_uri: Option<String>,
-    pub code: Option<String>,
-    pub device_code: Option<String>,
+    pub code: Option<Secret>,
+    pub device_code: Option<Secret>,
     /// The token an introspect / revoke / userinfo / refresh flow works on.
-    pub subject_token: Option<String>,
+    pub subject_token: Option<Secret>,
     /// What the authorization request sent that the token request repeats.
     pub sent: AuthorizationSent,
-}
-
-impl std::fmt::Debug for FlowSecrets {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let shown = |v: &Option<String>| v.as_ref().map(|_| "[redacted]");
-        f.debug_struct("FlowSecrets")
-            .field("state", &self.state)
-            .field("nonce", &self.nonce)
-            .field("pkce", &self.pkce)
-            .field("request_uri", &self.request_uri)
-            .field("code", &shown(&self.code))
-            .field("device_code", &shown(&self.device_code))
-            .field("subject_token", &shown(&self.subject_token))
-            .field("sent", &self.sent)
-            .finish()
-    }
 }
 
 /// Which flow this is.
@@ -227,7 +213,8 @@ pub enum Advance {
 }
 
 impl Stage {
-    fn step(self) -> Step {
+    /// A new step of this kind: its title and why it exists, with the sections it follows.
+    pub fn step(self) -> Step {
         let (title, explanation) = match self {
             Stage::PushAuthorization => (
                 "Push the authorization request",
@@ -290,6 +277,41 @@ impl Stage {
                  §3.1.3.7); a JWT access token gets its signature, iss and times checked \
                  (RFC 9068).",
             ),
+            Stage::McpUnauthenticated => (
+                "Call the MCP server without a token",
+                "The client sends initialize over Streamable HTTP; a protected server answers \
+                 401 with a Bearer challenge naming its resource_metadata and the scope it \
+                 needs (MCP 2025-11-25 Authorization, RFC 9728 §5.1, RFC 6750 §3).",
+            ),
+            Stage::ResourceMetadata => (
+                "Fetch the protected resource metadata",
+                "The client reads the server's RFC 9728 document from the challenge's URL, else \
+                 the well-known URI with the server's path inserted, then at the root; its \
+                 resource must be the server's URL and it names the authorization servers \
+                 (RFC 9728 §3, §3.3).",
+            ),
+            Stage::ServerMetadata => (
+                "Fetch the authorization server metadata",
+                "The client discovers the authorization server (RFC 8414, then OpenID Connect \
+                 Discovery) and refuses it unless PKCE with S256 is advertised (MCP 2025-11-25 \
+                 Authorization Server Metadata Discovery, Authorization Code Protection).",
+            ),
+            Stage::Register => (
+                "Register the client",
+                "The client uses a pre-registered client id, else registers itself dynamically \
+                 (MCP 2025-11-25 Client Registration Approaches, RFC 7591 §3).",
+            ),
+            Stage::McpInitialize => (
+                "Initialize with the token",
+                "The client repeats initialize with Authorization: Bearer; the server checks \
+                 that the token was issued for it (MCP 2025-11-25 Token Requirements, RFC 8707 \
+                 §2, RFC 9068 §4).",
+            ),
+            Stage::McpListTools => (
+                "List the tools",
+                "With the session initialized, tools/list shows what the token may use (MCP \
+                 2025-11-25 Tools).",
+            ),
         };
         Step::new(self, title, explanation)
     }
@@ -316,6 +338,12 @@ impl Stage {
             Stage::Revoke => "the revocation endpoint",
             Stage::Userinfo => "the UserInfo endpoint",
             Stage::VerifyTokens => "the JWKS endpoint",
+            Stage::McpUnauthenticated | Stage::McpInitialize | Stage::McpListTools => {
+                "the MCP server"
+            }
+            Stage::ResourceMetadata => "the protected resource metadata",
+            Stage::ServerMetadata => "the authorization server metadata",
+            Stage::Register => "the registration endpoint",
         }
     }
 }
@@ -378,9 +406,9 @@ impl Flow {
     ) -> Result<Self, EngineError> {
         let method = config.pkce.unwrap_or_default();
         let secrets = FlowSecrets {
-            code: Some(code.to_string()),
-            pkce: code_verifier.map(|v| Pkce::from_verifier(v.to_string(), method)),
-            nonce: nonce.map(str::to_string),
+            code: Some(code.into()),
+            pkce: code_verifier.map(|v| Pkce::from_verifier(v.into(), method)),
+            nonce: nonce.map(Secret::from),
             sent: AuthorizationSent::new(config.redirect_uri.as_deref(), code_verifier),
             ..FlowSecrets::default()
         };
@@ -486,7 +514,7 @@ impl Flow {
 
     fn subject(token: &str) -> FlowSecrets {
         FlowSecrets {
-            subject_token: Some(token.to_string()),
+            subject_token: Some(token.into()),
             ..FlowSecrets::default()
         }
     }
@@ -499,9 +527,9 @@ impl Flow {
 
     fn front_channel_secrets(config: &FlowConfig) -> Result<FlowSecrets, EngineError> {
         Ok(FlowSecrets {
-            state: Some(random_token(16)?),
+            state: Some(random_token(16)?.into()),
             nonce: if config.wants_openid() {
-                Some(random_token(16)?)
+                Some(random_token(16)?.into())
             } else {
                 None
             },
@@ -859,7 +887,12 @@ impl Flow {
             Stage::ExchangeCode | Stage::RefreshToken | Stage::ClientCredentials => {
                 let tokens = tokens::process_token_response(exchange)?;
                 if stage == Stage::RefreshToken {
-                    let old = self.secrets.subject_token.as_deref().unwrap_or_default();
+                    let old = self
+                        .secrets
+                        .subject_token
+                        .as_ref()
+                        .map(Secret::secret)
+                        .unwrap_or_default();
                     self.outcome.rotation =
                         Some(refresh::rotation(old, self.previous.as_ref(), &tokens));
                 }
@@ -893,6 +926,13 @@ impl Flow {
                 self.outcome.userinfo = Some(userinfo::process_userinfo(exchange)?);
             }
             Stage::Authorize | Stage::PollDevice | Stage::VerifyTokens => {}
+            // The MCP steps are driven by `flow::mcp` around a Flow, never stages of one.
+            Stage::McpUnauthenticated
+            | Stage::ResourceMetadata
+            | Stage::ServerMetadata
+            | Stage::Register
+            | Stage::McpInitialize
+            | Stage::McpListTools => {}
         }
         Ok(())
     }
@@ -900,8 +940,8 @@ impl Flow {
     /// Keeps what authorization request `draft` (step `i`) sent, for the checks on the way
     /// back (state, nonce) and for the token request to repeat (redirect URI, PKCE, resource).
     fn remember_sent(&mut self, i: usize, draft: &RequestDraft) {
-        self.secrets.state = draft.param("state").map(str::to_string);
-        self.secrets.nonce = draft.param("nonce").map(str::to_string);
+        self.secrets.state = draft.param("state").map(Secret::from);
+        self.secrets.nonce = draft.param("nonce").map(Secret::from);
         let (sent, warning) = AuthorizationSent::read(draft, self.secrets.pkce.as_ref());
         self.secrets.sent = sent;
         self.steps[i].warnings.extend(warning);
@@ -918,8 +958,11 @@ impl Flow {
         self.steps[i]
             .warnings
             .extend(tokens::token_type_warning(&tokens.token_type));
-        self.outcome.id_token = tokens.id_token.as_deref().and_then(DecodedToken::decode);
-        self.outcome.access_token = DecodedToken::decode(&tokens.access_token);
+        self.outcome.id_token = tokens
+            .id_token
+            .as_ref()
+            .and_then(|t| DecodedToken::decode(t.secret()));
+        self.outcome.access_token = DecodedToken::decode(tokens.access_token.secret());
         let verifiable = self.outcome.id_token.is_some() || self.outcome.access_token.is_some();
         if verifiable && self.config.metadata.jwks_uri.is_some() {
             let mut step = Stage::VerifyTokens.step();
@@ -951,7 +994,7 @@ impl Flow {
             &mut keys,
             &self.config,
             &tokens,
-            self.secrets.nonce.as_deref(),
+            self.secrets.nonce.as_ref().map(Secret::secret),
         )
         .await;
         self.steps[i].exchange = keys.exchanges.last().cloned();
@@ -1006,7 +1049,8 @@ impl Flow {
         let s = &self.secrets;
         let subject = || {
             s.subject_token
-                .as_deref()
+                .as_ref()
+                .map(Secret::secret)
                 .ok_or_else(|| EngineError::config("no token given"))
         };
         match stage {
@@ -1020,7 +1064,8 @@ impl Flow {
             Stage::ExchangeCode => {
                 let code = s
                     .code
-                    .as_deref()
+                    .as_ref()
+                    .map(Secret::secret)
                     .ok_or_else(|| EngineError::config("no authorization code yet"))?;
                 authorization_code::code_token_request(c, code, &s.sent)
             }
@@ -1028,7 +1073,8 @@ impl Flow {
             Stage::PollDevice => {
                 let code = s
                     .device_code
-                    .as_deref()
+                    .as_ref()
+                    .map(Secret::secret)
                     .ok_or_else(|| EngineError::config("no device code yet"))?;
                 device::poll_request(c, code)
             }
@@ -1041,6 +1087,14 @@ impl Flow {
                 let jwks_uri = c.endpoint("jwks_uri", &c.metadata.jwks_uri)?;
                 Ok(RequestDraft::new("GET", jwks_uri))
             }
+            Stage::McpUnauthenticated
+            | Stage::ResourceMetadata
+            | Stage::ServerMetadata
+            | Stage::Register
+            | Stage::McpInitialize
+            | Stage::McpListTools => Err(EngineError::config(
+                "an MCP step is built by the MCP flow, not by a grant's flow",
+            )),
         }
     }
 
@@ -1106,7 +1160,7 @@ mod tests {
         assert_eq!(token_draft.param("code"), Some("c1"));
         assert_eq!(
             token_draft.param("code_verifier"),
-            flow.secrets().pkce.as_ref().map(|p| p.verifier.as_str())
+            flow.secrets().pkce.as_ref().map(|p| p.verifier.secret())
         );
         assert_eq!(token_draft.param("client_id"), Some("spa"));
     }
@@ -1155,6 +1209,7 @@ mod tests {
         let mut flow = code_flow();
         flow.advance(&http).await.unwrap();
         let state = flow.secrets().state.clone().unwrap();
+        let state = state.secret();
         let back = format!(
             "http://127.0.0.1:2/callback?code=c1&state={state}&iss=http%3A%2F%2F127.0.0.1%3A1"
         );
@@ -1181,6 +1236,33 @@ mod tests {
         assert_eq!(draft.param("code"), Some("the-code"));
         assert_eq!(draft.param("code_verifier"), Some("the-verifier"));
         assert_eq!(draft.param("grant_type"), Some("authorization_code"));
+    }
+
+    /// Every value a flow generates or learns is redacted by its type: the verifier, state and
+    /// nonce of a fresh code flow, and a code and verifier given from outside.
+    #[test]
+    fn debug_of_the_flow_secrets_shows_none_of_them() {
+        let flow = code_flow();
+        let secrets = flow.secrets();
+        let shown = format!("{secrets:?}");
+        let pkce = secrets.pkce.as_ref().unwrap();
+        for value in [
+            pkce.verifier.secret(),
+            secrets.state.as_ref().unwrap().secret(),
+            secrets.nonce.as_ref().unwrap().secret(),
+        ] {
+            assert!(!shown.contains(value), "{value} in {shown}");
+        }
+        assert!(shown.contains(&pkce.challenge), "{shown}");
+
+        let config = FlowConfig {
+            redirect_uri: Some("http://127.0.0.1:2/callback".into()),
+            ..FlowConfig::new(metadata(), ClientCredentials::public("spa"))
+        };
+        let flow =
+            Flow::exchange_code(config, "c0de-s3cret", Some("v3rifier-s3cret"), None).unwrap();
+        let shown = format!("{:?}", flow.secrets());
+        assert!(!shown.contains("s3cret"), "{shown}");
     }
 
     #[test]

@@ -5,6 +5,7 @@ use serde::Serialize;
 use super::FlowConfig;
 use super::tokens::{ClaimChange, DecodedToken, claims_diff, token_request};
 use crate::oauth::error::EngineError;
+use crate::oauth::secret::Secret;
 use crate::oauth::step::RequestDraft;
 use crate::wire::TokenResponse;
 
@@ -39,15 +40,18 @@ pub fn rotation(
     previous: Option<&TokenResponse>,
     new: &TokenResponse,
 ) -> Rotation {
-    let diff = |old: Option<&String>, new: Option<&String>| match (
-        old.and_then(|t| DecodedToken::decode(t)),
-        new.and_then(|t| DecodedToken::decode(t)),
+    let diff = |old: Option<&Secret>, new: Option<&Secret>| match (
+        old.and_then(|t| DecodedToken::decode(t.secret())),
+        new.and_then(|t| DecodedToken::decode(t.secret())),
     ) {
         (Some(a), Some(b)) => claims_diff(&a.claims, &b.claims),
         _ => Vec::new(),
     };
     Rotation {
-        refresh_token_rotated: new.refresh_token.as_ref().map(|t| t != old_refresh_token),
+        refresh_token_rotated: new
+            .refresh_token
+            .as_ref()
+            .map(|t| t.secret() != old_refresh_token),
         access_token_changes: diff(previous.map(|p| &p.access_token), Some(&new.access_token)),
         id_token_changes: diff(
             previous.and_then(|p| p.id_token.as_ref()),

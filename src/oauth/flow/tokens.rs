@@ -32,7 +32,7 @@ pub fn token_request(
 /// Reads a token response: 200 with at least access_token and token_type (RFC 6749 §5.1).
 pub fn process_token_response(exchange: &Exchange) -> Result<TokenResponse, EngineError> {
     let tokens: TokenResponse = expect_json(exchange, "token response", &[200])?;
-    if tokens.access_token.is_empty() {
+    if tokens.access_token.secret().is_empty() {
         return Err(EngineError::WrongShape {
             what: "token response".into(),
             detail: "access_token is empty".into(),
@@ -99,10 +99,10 @@ pub async fn verify_tokens(
             decode_and_verify(
                 http,
                 keys,
-                raw,
+                raw.secret(),
                 ClaimRules {
                     nonce: nonce.map(str::to_string),
-                    access_token: Some(tokens.access_token.clone()),
+                    access_token: Some(tokens.access_token.secret().to_string()),
                     skew: config.skew,
                     ..ClaimRules::id_token(issuer, &config.client.client_id)
                 },
@@ -111,12 +111,12 @@ pub async fn verify_tokens(
         ),
         None => None,
     };
-    let access_token = if Jwt::decode(&tokens.access_token).is_ok_and(|j| j.has_claims()) {
+    let access_token = if Jwt::decode(tokens.access_token.secret()).is_ok_and(|j| j.has_claims()) {
         Some(
             decode_and_verify(
                 http,
                 keys,
-                &tokens.access_token,
+                tokens.access_token.secret(),
                 ClaimRules {
                     issuer: Some(issuer.clone()),
                     skew: config.skew,

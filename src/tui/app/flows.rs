@@ -506,7 +506,7 @@ impl App {
                 format!("it can authenticate ({rule})"),
             ),
             "unauthorized_client" => {
-                let token = run.flow.secrets().subject_token.as_deref()?;
+                let token = run.flow.secrets().subject_token.as_ref()?.secret();
                 let claims = DecodedToken::decode(token)?.claims;
                 let owner = ["client_id", "azp"]
                     .iter()
@@ -543,7 +543,13 @@ impl App {
                 "refresh_token" => Some("refresh_token"),
                 _ => None,
             });
-        let Some(token) = run.flow.secrets().subject_token.clone() else {
+        let Some(token) = run
+            .flow
+            .secrets()
+            .subject_token
+            .as_ref()
+            .map(|t| t.secret().to_string())
+        else {
             return;
         };
         if let Some(server) = self.servers.get_mut(self.server_cursor.index) {
@@ -699,7 +705,7 @@ impl App {
             .running()
             .and_then(|run| run.flow.outcome().device.clone());
         match device {
-            Some(device) => self.copy(device.user_code, "user code"),
+            Some(device) => self.copy(device.user_code.into_secret(), "user code"),
             None => self.info("nothing to copy at this step".into()),
         }
     }
@@ -726,7 +732,7 @@ impl App {
             (RequestDraft::new("GET", &url), false)
         } else if let Some(device) = device {
             let mut draft = RequestDraft::new("POST", &device.verification_uri);
-            draft.set_param("user_code", &device.user_code);
+            draft.set_param("user_code", device.user_code.secret());
             (draft, true)
         } else {
             return self.info(

@@ -182,15 +182,20 @@ impl App {
                 let first_new = self.tokens.len();
                 self.add_token(
                     TokenKind::Access,
-                    response.access_token.clone(),
+                    response.access_token.secret().to_string(),
                     &source,
                     expires,
                 );
                 if let Some(id_token) = &response.id_token {
-                    self.add_token(TokenKind::Id, id_token.clone(), &source, None);
+                    self.add_token(TokenKind::Id, id_token.secret().to_string(), &source, None);
                 }
                 if let Some(refresh) = &response.refresh_token {
-                    self.add_token(TokenKind::Refresh, refresh.clone(), &source, None);
+                    self.add_token(
+                        TokenKind::Refresh,
+                        refresh.secret().to_string(),
+                        &source,
+                        None,
+                    );
                 }
                 // Select the access token: the one people look at first.
                 if let Some(i) = self
@@ -232,7 +237,7 @@ impl App {
                     ]
                     .into_iter()
                     .flatten()
-                    .any(|t| t.as_str() == entry.value.secret()));
+                    .any(|t| t.secret() == entry.value.secret()));
             if !belongs {
                 continue;
             }

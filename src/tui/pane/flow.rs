@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use crate::oauth::flow::tokens::DecodedToken;
-use crate::oauth::secret::is_secret_name;
+use crate::oauth::secret::{Secret, is_secret_name};
 use crate::oauth::{Exchange, RequestDraft, Step, StepKind, StepStatus};
 use crate::tui::action::Command;
 use crate::tui::app::App;
@@ -163,7 +163,7 @@ fn device_lines<'a>(
     let mut text = vec![
         Line::from(vec![
             Span::styled("user code  ", theme.hint()),
-            Span::styled(device.user_code.clone(), theme.title()),
+            Span::styled(device.user_code.secret().to_string(), theme.title()),
         ]),
         Line::from(vec![
             Span::styled("go to      ", theme.hint()),
@@ -198,7 +198,8 @@ fn device_lines<'a>(
     let height = usize::from(area.height);
     let qr = device
         .verification_uri_complete
-        .as_deref()
+        .as_ref()
+        .map(Secret::secret)
         .and_then(widgets::qr_lines)
         .filter(|qr| qr.len() <= height)
         .or_else(|| widgets::qr_lines(&device.verification_uri));
@@ -272,9 +273,9 @@ fn redirect_lines<'a>(run: &FlowRun, step: &Step, reveal: bool, theme: &Theme) -
     ];
     lines.extend(response.params.iter().map(|(name, value)| {
         let shown = if is_secret_name(name) {
-            widgets::secret(value, reveal, theme)
+            widgets::secret(value.secret(), reveal, theme)
         } else {
-            Span::styled(value.clone(), theme.text())
+            Span::styled(value.secret().to_string(), theme.text())
         };
         Line::from(vec![
             Span::styled(format!("  {name:<width$}  "), theme.hint()),

@@ -1,0 +1,234 @@
+//! MCP authorization in the engine: from an MCP server URL to its authorization server (401
+//! challenge, RFC 9728 metadata and its checks), against the built-in mock's demo MCP server
+//! and against small servers that answer differently; then the code flow with `resource`
+//! gets a token the MCP server accepts for initialize and tools/list.
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use oauthscope::mock::{DEMO_PUBLIC_CLIENT, MockConfig, MockServer, RunningMock};
+use oauthscope::oauth::RecordingClient;
+use oauthscope::oauth::client_auth::ClientCredentials;
+use oauthscope::oauth::discovery;
+use oauthscope::oauth::flow::mcp;
+use oauthscope::oauth::flow::{Advance, FlowConfig};
+use oauthscope::oauth::jwt::Verdict;
+use oauthscope::oauth::protected_resource;
+use oauthscope::oauth::redirect::LoopbackListener;
+use serde_json::json;
+use tokio::net::TcpListener;
+
+async fn mock() -> RunningMock {
+    let mut config = MockConfig::demo();
+    config.auto_approve = Some("alice".into());
+    MockServer::start(config).await.expect("the mock starts")
+}
+
+/// A server at `/mcp` that answers 401 with no challenge, with its metadata (naming
+/// `resource`) only at the root well-known URI.
+async fn serve_without_challenge(resource_path: &'static str) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let document = json!({
+        "resource": format!("{base}{resource_path}"),
+        "authorization_servers": ["https://as.example"],
+    });
+    let router = Router::new()
+        .route("/mcp", post(|| async { StatusCode::UNAUTHORIZED }))
+        .route(
+            "/.well-known/oauth-protected-resource",
+            get(move || {
+                let document = document.clone();
+                async move { axum::Json(document) }
+            }),
+        );
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    base
+}
+
+#[tokio::test]
+async fn the_mock_mcp_server_leads_to_its_authorization_server() {
+    let mock = mock().await;
+    let http = RecordingClient::new().unwrap();
+    let server_url = format!("{}/mcp", mock.issuer());
+    let found = protected_resource::discover(&http, &server_url)
+        .await
+        .unwrap();
+    assert_eq!(found.refusal.status, 401);
+    assert_eq!(found.scope().as_deref(), Some("mcp:tools"));
+    assert_eq!(found.tried.len(), 1, "{:?}", found.tried);
+    assert!(found.tried[0].why.contains("RFC 9728 §5.1"));
+    assert_eq!(found.metadata.resource, server_url);
+    assert!(found.checks_pass(), "{:?}", found.checks);
+    assert_eq!(found.issuer(), Some(mock.issuer()));
+    assert_eq!(found.exchanges.len(), 2);
+    assert_eq!(found.exchanges[0].method, "POST");
+}
+
+#[tokio::test]
+async fn without_a_challenge_the_path_inserted_then_the_root_uri_is_tried() {
+    let base = serve_without_challenge("/mcp").await;
+    let http = RecordingClient::new().unwrap();
+    let found = protected_resource::discover(&http, &format!("{base}/mcp"))
+        .await
+        .unwrap();
+    let urls: Vec<&str> = found.tried.iter().map(|c| c.url.as_str()).collect();
+    assert_eq!(
+        urls,
+        [
+            format!("{base}/.well-known/oauth-protected-resource/mcp"),
+            format!("{base}/.well-known/oauth-protected-resource"),
+        ]
+    );
+    assert_eq!(found.exchanges[1].status, Some(404));
+    assert!(found.checks_pass(), "{:?}", found.checks);
+    assert_eq!(found.scope(), None);
+}
+
+/// A server that lets `initialize` and notifications through and asks for a token from
+/// `tools/list` on (MCP allows authorization per method).
+async fn serve_protecting_tools_only() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let challenge = format!(
+        r#"Bearer resource_metadata="{base}/.well-known/oauth-protected-resource/mcp", scope="tools:read""#
+    );
+    let router = Router::new().route(
+        "/mcp",
+        post(move |axum::Json(message): axum::Json<serde_json::Value>| {
+            let challenge = challenge.clone();
+            async move {
+                match message["method"].as_str() {
+                    Some("initialize") => {
+                        axum::Json(json!({"jsonrpc": "2.0", "id": 1, "result": {}})).into_response()
+                    }
+                    Some(m) if m.starts_with("notifications/") => {
+                        StatusCode::ACCEPTED.into_response()
+                    }
+                    _ => (StatusCode::UNAUTHORIZED, [("www-authenticate", challenge)])
+                        .into_response(),
+                }
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    format!("{base}/mcp")
+}
+
+#[tokio::test]
+async fn a_server_protecting_only_tools_is_refused_at_tools_list() {
+    let server_url = serve_protecting_tools_only().await;
+    let http = RecordingClient::new().unwrap();
+    // No metadata is served: discovery fails there, after the refusal was read.
+    let err = protected_resource::discover(&http, &server_url)
+        .await
+        .unwrap_err();
+    let sent = http.log().snapshot();
+    let methods: Vec<&str> = sent.iter().map(|e| e.method.as_str()).collect();
+    assert_eq!(methods, ["POST", "POST", "POST", "GET"], "{err}");
+    assert_eq!(sent[2].status, Some(401));
+    assert!(
+        sent[3]
+            .url
+            .ends_with("/.well-known/oauth-protected-resource/mcp")
+    );
+}
+
+#[tokio::test]
+async fn metadata_for_another_resource_fails_its_check() {
+    let base = serve_without_challenge("/other").await;
+    let http = RecordingClient::new().unwrap();
+    let found = protected_resource::discover(&http, &format!("{base}/mcp"))
+        .await
+        .unwrap();
+    assert!(!found.checks_pass());
+    let check = found.checks.iter().find(|c| c.check == "resource").unwrap();
+    assert_eq!(check.verdict, Verdict::Fail);
+    assert!(check.detail.contains("RFC 9728 §3.3"), "{}", check.detail);
+}
+
+/// The whole flow in the engine: discovery, the authorization server's checks, the code
+/// flow with `resource` and the challenge's scope, then initialize and tools/list.
+#[tokio::test]
+async fn a_token_asked_for_the_resource_lists_the_tools() {
+    let mock = mock().await;
+    let http = RecordingClient::new().unwrap();
+    let server_url = format!("{}/mcp", mock.issuer());
+    let found = protected_resource::discover(&http, &server_url)
+        .await
+        .unwrap();
+    let metadata = discovery::discover(&http, found.issuer().unwrap())
+        .await
+        .unwrap()
+        .metadata;
+    let checks = mcp::authorization_server_checks(&metadata);
+    assert!(
+        checks.iter().all(|c| c.verdict == Verdict::Pass),
+        "{checks:?}"
+    );
+    let listener = LoopbackListener::bind(None).await.unwrap();
+    let mut config = FlowConfig::new(metadata, ClientCredentials::public(DEMO_PUBLIC_CLIENT));
+    config.scope = found.scope();
+    config.redirect_uri = Some(listener.redirect_uri().to_string());
+    let mut flow = mcp::authorization_flow(config, &server_url).unwrap();
+    let Advance::Browser { url } = flow.advance(&http).await.unwrap() else {
+        panic!("expected the browser step");
+    };
+    assert!(url.contains("resource=http"), "{url}");
+    assert!(url.contains("code_challenge_method=S256"), "{url}");
+    let waiting = tokio::spawn(listener.wait());
+    reqwest::get(&url).await.unwrap();
+    flow.complete_redirect(&waiting.await.unwrap().unwrap())
+        .unwrap();
+    while !matches!(flow.advance(&http).await.unwrap(), Advance::Finished) {}
+    let token_draft = flow.steps()[1].request.as_ref().unwrap();
+    assert_eq!(token_draft.param("resource"), Some(server_url.as_str()));
+    let token = flow.outcome().tokens.as_ref().unwrap().access_token.clone();
+
+    let init = http
+        .send(&mcp::call_request(
+            &server_url,
+            &token,
+            1,
+            "initialize",
+            json!({}),
+        ))
+        .await;
+    assert_eq!(
+        mcp::process_call(&init).unwrap()["protocolVersion"],
+        "2025-11-25"
+    );
+    let note = http
+        .send(&mcp::initialized_notification(&server_url, &token))
+        .await;
+    mcp::process_notification(&note).unwrap();
+    let list = http
+        .send(&mcp::call_request(
+            &server_url,
+            &token,
+            2,
+            "tools/list",
+            json!({}),
+        ))
+        .await;
+    assert_eq!(
+        mcp::tool_names(&mcp::process_call(&list).unwrap()),
+        ["whoami"]
+    );
+    // The recorded exchange masks the token by structure.
+    assert!(!list.to_curl(false).contains(token.secret()));
+
+    // A token for another audience is refused by the MCP server, in words.
+    let wrong = http
+        .send(&mcp::call_request(
+            &server_url,
+            &"not-a-token".into(),
+            3,
+            "tools/list",
+            json!({}),
+        ))
+        .await;
+    assert_eq!(wrong.status, Some(401));
+    assert!(mcp::process_call(&wrong).is_err());
+}
