@@ -125,11 +125,13 @@ pub fn tab_label(pane: Pane) -> String {
     format!(" {} {} ", pane.number(), pane.title())
 }
 
-pub fn compute(area: Rect, focus: Pane, bottom: Pane) -> Areas {
+/// The layout of the whole screen; the status line takes `status_rows` rows (see
+/// [`status_rows`]).
+pub fn compute(area: Rect, focus: Pane, bottom: Pane, status_rows: u16) -> Areas {
     let [header, body, status, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(0),
-        Constraint::Length(1),
+        Constraint::Length(status_rows),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -182,6 +184,42 @@ pub fn compute(area: Rect, focus: Pane, bottom: Pane) -> Areas {
             footer,
         }
     }
+}
+
+/// The most rows the status line grows to: two, or three on a tall screen. A longer message
+/// ends at a whole word with an ellipsis there; it is shown whole where it happened.
+pub fn status_max_rows(height: u16) -> usize {
+    if height >= 30 { 3 } else { 2 }
+}
+
+/// Rows of `width` columns holding `words` in order, broken between words: each row is the
+/// range of words it shows. Only a word wider than a whole row is broken inside (it could
+/// not be shown otherwise); the renderer cuts it at the row's end.
+pub fn wrap_words(words: &[&str], width: usize) -> Vec<std::ops::Range<usize>> {
+    let width = width.max(1);
+    let mut rows = Vec::new();
+    let (mut start, mut used) = (0, 0);
+    for (i, word) in words.iter().enumerate() {
+        let len = word.chars().count();
+        let needed = if i == start { len } else { used + 1 + len };
+        if i > start && needed > width {
+            rows.push(start..i);
+            start = i;
+            used = len;
+        } else {
+            used = needed;
+        }
+    }
+    if start < words.len() {
+        rows.push(start..words.len());
+    }
+    rows
+}
+
+/// How many rows the status line needs for `words` at `width`, within its maximum.
+pub fn status_rows(words: &[&str], width: u16, height: u16) -> u16 {
+    let rows = wrap_words(words, usize::from(width)).len();
+    u16::try_from(rows.clamp(1, status_max_rows(height))).unwrap_or(1)
 }
 
 /// The help overlay's sections, in order: where the bindings work, and the heading.
@@ -321,10 +359,10 @@ mod tests {
 
     #[test]
     fn small_terminals_get_tabs_and_large_ones_get_panes() {
-        let small = compute(Rect::new(0, 0, 80, 24), Pane::Flow, Pane::Exchanges);
+        let small = compute(Rect::new(0, 0, 80, 24), Pane::Flow, Pane::Exchanges, 1);
         assert!(!small.is_wide());
         assert_eq!(small.panes.len(), 1);
-        let large = compute(Rect::new(0, 0, 140, 40), Pane::Flow, Pane::Tokens);
+        let large = compute(Rect::new(0, 0, 140, 40), Pane::Flow, Pane::Tokens, 1);
         assert!(large.is_wide());
         assert!(large.panes.iter().any(|(p, _)| *p == Pane::Tokens));
     }
@@ -335,6 +373,31 @@ mod tests {
         assert_eq!(window_start(7, 5), 3);
         assert_eq!(window_start(7, 0), 0);
         assert_eq!(list_rows(Rect::new(0, 0, 10, 1)), 0);
+    }
+
+    #[test]
+    fn status_text_wraps_between_words() {
+        let words: Vec<&str> = "✗ not a JWT with readable claims: three parts"
+            .split(' ')
+            .collect();
+        let rows = wrap_words(&words, 20);
+        let shown: Vec<String> = rows.iter().map(|r| words[r.clone()].join(" ")).collect();
+        assert_eq!(
+            shown,
+            ["✗ not a JWT with", "readable claims:", "three parts"]
+        );
+        assert!(shown.iter().all(|row| row.chars().count() <= 20));
+        assert_eq!(
+            status_rows(&words, 20, 24),
+            2,
+            "at most two rows on a short screen"
+        );
+        assert_eq!(status_rows(&words, 20, 40), 3);
+        assert_eq!(status_rows(&words, 80, 24), 1);
+        assert_eq!(status_rows(&[], 80, 24), 1);
+        // A word wider than the row keeps a row of its own.
+        assert_eq!(wrap_words(&["a", "abcdefghij", "b"], 4), [0..1, 1..2, 2..3]);
+        assert_eq!(wrap_words(&["x"], 0).len(), 1);
     }
 
     #[test]
@@ -377,13 +440,14 @@ mod tests {
 
     #[test]
     fn clicks_find_tabs_and_panes() {
-        let small = compute(Rect::new(0, 0, 80, 24), Pane::Flow, Pane::Exchanges);
+        let small = compute(Rect::new(0, 0, 80, 24), Pane::Flow, Pane::Exchanges, 1);
         let (_, servers_tab) = small.tabs.as_ref().unwrap()[0];
         assert_eq!(
             small.tab_at(servers_tab.x + 1, servers_tab.y),
             Some(Pane::Servers)
         );
-        let large = compute(Rect::new(0, 0, 140, 40), Pane::Flow, Pane::Exchanges);
+        let large = compute(Rect::new(0, 0, 140, 40), Pane::Flow, Pane::Exchanges, 2);
+        assert_eq!(large.status.height, 2);
         assert_eq!(large.pane_at(2, 3).map(|(p, _)| p), Some(Pane::Servers));
         assert_eq!(large.pane_at(100, 5).map(|(p, _)| p), Some(Pane::Flow));
     }

@@ -594,11 +594,36 @@ impl App {
 
     /// The screen layout at the current size (the same one `render` draws).
     pub fn areas(&self) -> Areas {
-        layout::compute(
-            Rect::new(0, 0, self.ui.size.width, self.ui.size.height),
-            self.ui.focus,
-            self.ui.bottom,
-        )
+        self.areas_in(Rect::new(0, 0, self.ui.size.width, self.ui.size.height))
+    }
+
+    /// The screen layout in `area`; the status line grows to hold its message.
+    pub fn areas_in(&self, area: Rect) -> Areas {
+        // Every spinner frame is one column wide, as this stand-in is.
+        let (words, _) = self.status_words("·");
+        let rows = layout::status_rows(&words, area.width, area.height);
+        layout::compute(area, self.ui.focus, self.ui.bottom, rows)
+    }
+
+    /// What the status line says, word by word: the work in flight (after `spinner`), then
+    /// the last message after its glyph. Also how many of the words are the work in flight.
+    pub fn status_words<'a>(&'a self, spinner: &'a str) -> (Vec<&'a str>, usize) {
+        let mut words = Vec::new();
+        if let Some(label) = self.busy_with() {
+            words.push(spinner);
+            words.extend(label.split_whitespace());
+            words.extend(["(esc", "cancels)"]);
+        }
+        let busy = words.len();
+        if let Some(status) = &self.ui.status {
+            words.push(match status.kind {
+                StatusKind::Info => "·",
+                StatusKind::Success => "✓",
+                StatusKind::Error => "✗",
+            });
+            words.extend(status.text.split_whitespace());
+        }
+        (words, busy)
     }
 
     /// The HTTP client, or a status message saying why there is none.
