@@ -40,13 +40,26 @@ pub fn render(app: &App, frame: &mut Frame) {
 }
 
 /// Below the smallest usable size, a message says what is needed instead of a squeezed,
-/// unreadable screen (keys still work: `q` quits).
+/// unreadable screen (keys still work: `q` quits). The longest form that fits in whole
+/// words is shown; where not even "too small" fits, nothing.
 fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
-    let message = format!(
+    let full = format!(
         "terminal too small (need at least {}x{})",
         layout::MIN_WIDTH,
         layout::MIN_HEIGHT
     );
+    let fits = |message: &str| {
+        let words: Vec<&str> = message.split(' ').collect();
+        let width = usize::from(area.width);
+        let rows = layout::wrap_words(&words, width);
+        words.iter().all(|w| w.chars().count() <= width) && rows.len() <= usize::from(area.height)
+    };
+    let Some(message) = [full.as_str(), "terminal too small", "too small"]
+        .into_iter()
+        .find(|m| fits(m))
+    else {
+        return;
+    };
     frame.render_widget(
         Paragraph::new(message)
             .style(theme.failure())
