@@ -9,9 +9,7 @@
 mod session;
 
 use oauthscope::oauth::http::ExchangeLog;
-use oauthscope::profile::ClientProfile;
 use oauthscope::tui::action::{Action, Command};
-use oauthscope::tui::app::{App, Settings};
 use oauthscope::tui::view;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -31,15 +29,7 @@ fn main() {
         return;
     }
     let before = status_kb("VmHWM:");
-    let client = ClientProfile {
-        client_id: "demo-public".into(),
-        auth_method: "none".into(),
-        ..ClientProfile::default()
-    };
-    let (mut app, _runtime) = App::new(Settings {
-        built_in: Some(("http://127.0.0.1:9000".into(), vec![client])),
-        ..Settings::in_memory()
-    });
+    let mut app = session::app();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let engine_log = ExchangeLog::with_listener(tx);
     for n in 0..EXCHANGES {

@@ -8,9 +8,8 @@
 mod session;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use oauthscope::profile::ClientProfile;
 use oauthscope::tui::action::{Action, Command};
-use oauthscope::tui::app::{App, Settings};
+use oauthscope::tui::app::App;
 use oauthscope::tui::model::TokenKind;
 use oauthscope::tui::view;
 use ratatui::Terminal;
@@ -19,15 +18,7 @@ use ratatui::backend::TestBackend;
 const EXCHANGES: usize = 10_000;
 
 fn app() -> App {
-    let client = ClientProfile {
-        client_id: "demo-public".into(),
-        auth_method: "none".into(),
-        ..ClientProfile::default()
-    };
-    let (mut app, _runtime) = App::new(Settings {
-        built_in: Some(("http://127.0.0.1:9000".into(), vec![client])),
-        ..Settings::in_memory()
-    });
+    let mut app = session::app();
     for n in 0..EXCHANGES {
         app.record(session::exchange(n));
     }

@@ -5,12 +5,29 @@
 use std::time::Duration;
 
 use oauthscope::oauth::Exchange;
+use oauthscope::profile::ClientProfile;
+use oauthscope::tui::app::{App, Settings};
 
 const ISSUER: &str = "http://127.0.0.1:9000";
 
+/// The app on a built-in server with one client, nothing in its log yet.
+pub fn app() -> App {
+    let client = ClientProfile {
+        client_id: "demo-public".into(),
+        auth_method: "none".into(),
+        ..ClientProfile::default()
+    };
+    let (app, _runtime) = App::new(Settings {
+        built_in: Some((ISSUER.into(), vec![client])),
+        ..Settings::in_memory()
+    });
+    app
+}
+
 /// A signed-JWT-sized token: three base64url parts, about 800 characters.
 fn jwt(n: usize) -> String {
-    let body: String = std::iter::repeat_n("eyJpc3MiOiJodHRwOi8vMTI3LjAuMC4xOjkwMDAi", 12).collect();
+    let body: String =
+        std::iter::repeat_n("eyJpc3MiOiJodHRwOi8vMTI3LjAuMC4xOjkwMDAi", 12).collect();
     format!("eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.{body}{n:06}.c2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJl")
 }
 
@@ -74,8 +91,15 @@ pub fn exchange(n: usize) -> Exchange {
             );
             e.status = Some(200);
             let endpoints: Vec<String> = [
-                "authorize", "token", "jwks", "userinfo", "par", "device/code", "register",
-                "introspect", "revoke",
+                "authorize",
+                "token",
+                "jwks",
+                "userinfo",
+                "par",
+                "device/code",
+                "register",
+                "introspect",
+                "revoke",
             ]
             .iter()
             .map(|p| format!(r#""{p}_endpoint":"{ISSUER}/{p}""#))
@@ -89,7 +113,11 @@ pub fn exchange(n: usize) -> Exchange {
         7 => {
             let mut e = Exchange::new("GET", format!("{ISSUER}/jwks"));
             e.status = Some(200);
-            let n_value: String = std::iter::repeat_n("sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1Wl", 6).collect();
+            let n_value: String = std::iter::repeat_n(
+                "sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1Wl",
+                6,
+            )
+            .collect();
             e.response_body = Some(format!(
                 r#"{{"keys":[{{"kty":"RSA","kid":"k1","use":"sig","alg":"RS256","n":"{n_value}","e":"AQAB"}}]}}"#
             ));
@@ -98,12 +126,16 @@ pub fn exchange(n: usize) -> Exchange {
         8 => {
             let mut e = Exchange::new(
                 "GET",
-                format!("{ISSUER}/authorize?response_type=code&client_id=demo-public&state=s{n}&code_challenge=c{n}&code_challenge_method=S256"),
+                format!(
+                    "{ISSUER}/authorize?response_type=code&client_id=demo-public&state=s{n}&code_challenge=c{n}&code_challenge_method=S256"
+                ),
             );
             e.status = Some(302);
             e.response_headers = vec![(
                 "location".into(),
-                format!("http://127.0.0.1:53122/callback?code=code{n}&state=s{n}&iss=http%3A%2F%2F127.0.0.1%3A9000"),
+                format!(
+                    "http://127.0.0.1:53122/callback?code=code{n}&state=s{n}&iss=http%3A%2F%2F127.0.0.1%3A9000"
+                ),
             )];
             e
         }
