@@ -3,6 +3,8 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
+mod embedded;
+
 /// Explore OAuth 2.0 and OpenID Connect in the terminal, one visible request at a time.
 ///
 /// With no command, opens the terminal app on the built-in mock authorization server.
@@ -58,7 +60,7 @@ fn main() -> ExitCode {
     };
     runtime.block_on(async move {
         match cli.command {
-            None => oauthscope::tui::run(cli.tui).await,
+            None => run_tui(cli.tui).await,
             Some(Command::Mock(args)) => oauthscope::mock::run_standalone(args).await,
             Some(Command::Discover(args)) => oauthscope::cli::discover(args).await,
             Some(Command::Run(args)) => oauthscope::cli::run_flow(args).await,
@@ -68,10 +70,51 @@ fn main() -> ExitCode {
             Some(Command::Register(args)) => oauthscope::cli::register(args).await,
             Some(Command::Client(args)) => oauthscope::cli::client(args).await,
             Some(Command::Decode(args)) => oauthscope::cli::decode(args).await,
-            Some(Command::Mcp(args)) => oauthscope::mcp::serve(args).await,
+            Some(Command::Mcp(args)) => run_mcp(args).await,
             Some(Command::Completions { .. }) => unreachable!("handled before the runtime starts"),
         }
     })
+}
+
+/// The terminal app, on the built-in mock unless `--issuer` names another server.
+async fn run_tui(args: oauthscope::tui::TuiArgs) -> ExitCode {
+    if args.issuer.is_some() {
+        return oauthscope::tui::run(args, Ok(None)).await;
+    }
+    match embedded::start(None).await {
+        Ok(embedded) => {
+            let built_in = (embedded.mock.issuer().to_string(), embedded.clients);
+            let code = oauthscope::tui::run(args, Ok(Some(built_in))).await;
+            embedded.mock.shutdown().await;
+            code
+        }
+        // The app still opens, on the saved servers, and says why the mock is missing.
+        Err(reason) => oauthscope::tui::run(args, Err(reason)).await,
+    }
+}
+
+/// The MCP server; with `--mock`, on the built-in mock signing in as the demo user.
+async fn run_mcp(args: oauthscope::mcp::McpArgs) -> ExitCode {
+    if !args.mock {
+        return oauthscope::mcp::serve(args, None).await;
+    }
+    let user = oauthscope::mcp::MOCK_USER;
+    let embedded = match embedded::start(Some(user)).await {
+        Ok(embedded) => embedded,
+        Err(reason) => {
+            eprintln!("oauthscope mcp: {reason}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let practice = oauthscope::mcp::PracticeServer {
+        issuer: embedded.mock.issuer().to_string(),
+        clients: embedded.clients,
+        redirect_uris: embedded.redirect_uris,
+        signs_in_as: user.to_string(),
+    };
+    let code = oauthscope::mcp::serve(args, Some(practice)).await;
+    embedded.mock.shutdown().await;
+    code
 }
 
 /// Prints shell completions. They are generated into memory first: clap_complete panics when

@@ -2,6 +2,9 @@
 //! state; the state and its update (`app`, `model`, `layout`, the effects and tasks) never
 //! reach into rendering. An import the other way makes a cycle in which a change to how
 //! something is drawn can change what the app does.
+//!
+//! And neither the app nor the MCP server knows the built-in mock: `main` starts it and hands
+//! over its issuer and clients, so what works on the mock works on any server.
 
 use std::path::Path;
 
@@ -28,38 +31,70 @@ fn rust_files(path: &Path, out: &mut Vec<std::path::PathBuf>) {
     }
 }
 
-/// Paths a file names: `tui::pane`, `super::view`, `super::super::widgets`, ...
-fn names_render_code(source: &str) -> Vec<String> {
+/// The lines of `source` (comments aside) that name one of `modules` as a path segment
+/// after one of `prefixes`: `tui::pane`, `super::view`, `crate::mock`, ...
+fn lines_naming(source: &str, prefixes: &[&str], modules: &[&str]) -> Vec<String> {
     let mut found = Vec::new();
     for line in source.lines() {
         let code = line.split("//").next().unwrap_or("");
         let names = |module: &str| {
-            ["tui::", "super::"].iter().any(|prefix| {
+            prefixes.iter().any(|prefix| {
                 let path = format!("{prefix}{module}");
                 code.match_indices(&path).any(|(at, _)| {
                     !code[at + path.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
                 })
             })
         };
-        if RENDER_SIDE.iter().any(|module| names(module)) {
+        if modules.iter().any(|module| names(module)) {
             found.push(line.trim().to_string());
         }
     }
     found
 }
 
-#[test]
-fn update_code_never_imports_render_code() {
+fn names_render_code(source: &str) -> Vec<String> {
+    lines_naming(source, &["tui::", "super::"], &RENDER_SIDE)
+}
+
+/// Every `.rs` file under these parts of the crate, read.
+fn sources(parts: &[&str]) -> Vec<(std::path::PathBuf, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
-    for part in UPDATE_SIDE {
+    for part in parts {
         rust_files(&root.join(part), &mut files);
     }
-    assert!(files.len() > UPDATE_SIDE.len(), "{files:?}");
+    assert!(files.len() > parts.len(), "{files:?}");
+    files
+        .into_iter()
+        .map(|file| {
+            let source = std::fs::read_to_string(&file).unwrap();
+            (file, source)
+        })
+        .collect()
+}
+
+#[test]
+fn update_code_never_imports_render_code() {
     let mut offenders = Vec::new();
-    for file in files {
-        let source = std::fs::read_to_string(&file).unwrap();
+    for (file, source) in sources(&UPDATE_SIDE) {
         for line in names_render_code(&source) {
+            offenders.push(format!("{}: {line}", file.display()));
+        }
+    }
+    assert!(offenders.is_empty(), "{}", offenders.join("\n"));
+}
+
+#[test]
+fn the_terminal_app_and_the_mcp_server_never_reach_into_the_mock() {
+    let mut offenders = Vec::new();
+    for (file, source) in sources(&["src/tui", "src/mcp"]) {
+        let lines = lines_naming(&source, &["crate::", "oauthscope::", "super::"], &["mock"]);
+        for line in lines.into_iter().chain(
+            source
+                .lines()
+                .filter(|l| l.contains("DEMO_"))
+                .map(|l| l.trim().to_string()),
+        ) {
             offenders.push(format!("{}: {line}", file.display()));
         }
     }

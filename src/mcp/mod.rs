@@ -20,11 +20,7 @@ use std::process::ExitCode;
 
 use rmcp::ServiceExt;
 
-use crate::mock::{
-    DEMO_CONFIDENTIAL_CLIENT, DEMO_PUBLIC_CLIENT, DEMO_REDIRECT_URIS, DEMO_SECRET, MockConfig,
-    MockServer, RunningMock,
-};
-use crate::profile::{self, Profile};
+use crate::profile::{self, ClientProfile, Profile};
 
 pub use errors::{ReportedBy, ToolError};
 pub use server::OAuthTools;
@@ -43,22 +39,28 @@ pub struct McpArgs {
 /// The user the built-in mock signs in as under `--mock`: the assistant has no browser.
 pub const MOCK_USER: &str = "alice";
 
-pub async fn serve(args: McpArgs) -> ExitCode {
+/// The built-in mock when `--mock` started it in this process (main starts it): the
+/// default server, described to the model so it can practise without asking the user.
+pub struct PracticeServer {
+    pub issuer: String,
+    pub clients: Vec<ClientProfile>,
+    /// The redirect URIs registered for the clients (a loopback URI may use any port).
+    pub redirect_uris: Vec<String>,
+    /// The user every sign-in is approved as.
+    pub signs_in_as: String,
+}
+
+pub async fn serve(args: McpArgs, practice: Option<PracticeServer>) -> ExitCode {
     logging::init();
-    // Kept alive for the whole session: dropping it stops the mock.
-    let mock = if args.mock {
-        match start_mock().await {
-            Ok(mock) => Some(mock),
-            Err(reason) => {
-                tracing::error!("{reason}");
-                return ExitCode::FAILURE;
-            }
-        }
-    } else {
-        None
-    };
-    let default_issuer = match &mock {
-        Some(mock) => Some(mock.issuer().to_string()),
+    if let Some(practice) = &practice {
+        tracing::info!(
+            "built-in mock serving at {} (sign-in auto-approved as {})",
+            practice.issuer,
+            practice.signs_in_as
+        );
+    }
+    let default_issuer = match &practice {
+        Some(practice) => Some(practice.issuer.clone()),
         None => saved_default_issuer(args.config.as_deref()),
     };
     match &default_issuer {
@@ -66,14 +68,10 @@ pub async fn serve(args: McpArgs) -> ExitCode {
         None => tracing::info!("no default server: every call must name its issuer"),
     }
     let mut tools = OAuthTools::new(default_issuer);
-    if mock.is_some() {
-        tools = tools.with_default_note(mock_note());
+    if let Some(practice) = &practice {
+        tools = tools.with_default_note(practice_note(practice));
     }
-    let served = serve_on(tools, rmcp::transport::stdio()).await;
-    if let Some(mock) = mock {
-        mock.shutdown().await;
-    }
-    match served {
+    match serve_on(tools, rmcp::transport::stdio()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(reason) => {
             tracing::error!("{reason}");
@@ -82,29 +80,24 @@ pub async fn serve(args: McpArgs) -> ExitCode {
     }
 }
 
-/// The built-in mock on an ephemeral 127.0.0.1 port, approving every sign-in as [`MOCK_USER`].
-async fn start_mock() -> Result<RunningMock, String> {
-    let mut config = MockConfig::demo();
-    config.auto_approve = Some(MOCK_USER.to_string());
-    let mock = MockServer::start(config)
-        .await
-        .map_err(|err| format!("cannot start the built-in mock: {err}"))?;
-    tracing::info!(
-        "built-in mock serving at {} (sign-in auto-approved as {MOCK_USER})",
-        mock.issuer()
-    );
-    Ok(mock)
-}
-
 /// What a model needs to practise on the built-in mock without asking the user.
-fn mock_note() -> String {
+fn practice_note(practice: &PracticeServer) -> String {
+    let clients: Vec<String> = practice
+        .clients
+        .iter()
+        .map(|client| match &client.client_secret {
+            None => format!("{} (public: no secret, PKCE)", client.client_id),
+            Some(secret) => format!("{} (secret {secret})", client.client_id),
+        })
+        .collect();
     format!(
-        "It is oauthscope's built-in mock authorization server. Registered clients: \
-         {DEMO_PUBLIC_CLIENT} (public: no secret, PKCE) and {DEMO_CONFIDENTIAL_CLIENT} (secret \
-         {DEMO_SECRET}), both with redirect URIs {} (a loopback URI may use any port). Sign-in \
-         is approved at once as {MOCK_USER}: fetching the authorization URL answers with a \
-         redirect to redirect_uri carrying the code, no browser needed.",
-        DEMO_REDIRECT_URIS.join(" and ")
+        "It is oauthscope's built-in mock authorization server. Registered clients: {}, each \
+         with redirect URIs {} (a loopback URI may use any port). Sign-in is approved at once \
+         as {}: fetching the authorization URL answers with a redirect to redirect_uri \
+         carrying the code, no browser needed.",
+        clients.join(" and "),
+        practice.redirect_uris.join(" and "),
+        practice.signs_in_as
     )
 }
 

@@ -41,8 +41,9 @@ impl Default for HttpSettings {
 }
 
 /// The shared record of every exchange, in the order they were sent. Cheap to clone: clones
-/// share one log. An optional listener channel receives each exchange as it is recorded (the
-/// TUI uses it to refresh its exchange pane without polling).
+/// share one log. With a listener channel, each exchange goes to the listener instead (the
+/// TUI keeps its own log and refreshes its exchange pane without polling), so a long session
+/// is held once, not twice.
 #[derive(Debug, Clone, Default)]
 pub struct ExchangeLog {
     entries: Arc<Mutex<Vec<Exchange>>>,
@@ -54,7 +55,7 @@ impl ExchangeLog {
         Self::default()
     }
 
-    /// A log that also sends each recorded exchange on `listener`.
+    /// A log that hands each recorded exchange to `listener`, which keeps it.
     pub fn with_listener(listener: UnboundedSender<Exchange>) -> Self {
         ExchangeLog {
             entries: Arc::default(),
@@ -63,11 +64,15 @@ impl ExchangeLog {
     }
 
     pub fn record(&self, exchange: Exchange) {
-        if let Some(tx) = &self.listener {
-            // A closed listener only means nobody watches any more; the log still keeps it.
-            let _ = tx.send(exchange.clone());
+        match &self.listener {
+            Some(tx) => {
+                // A closed listener only means nobody watches any more: then the log keeps it.
+                if let Err(unsent) = tx.send(exchange) {
+                    self.lock().push(unsent.0);
+                }
+            }
+            None => self.lock().push(exchange),
         }
-        self.lock().push(exchange);
     }
 
     /// A copy of every exchange so far.
@@ -431,6 +436,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_log_with_a_listener_hands_exchanges_over_and_keeps_them_only_once_it_is_gone() {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let log = ExchangeLog::with_listener(tx);
+        log.record(Exchange::new("GET", "http://127.0.0.1:1/a"));
+        assert_eq!(rx.try_recv().unwrap().url, "http://127.0.0.1:1/a");
+        assert!(log.is_empty(), "held once, by the listener");
+        drop(rx);
+        log.record(Exchange::new("GET", "http://127.0.0.1:1/b"));
+        assert_eq!(log.snapshot()[0].url, "http://127.0.0.1:1/b");
+    }
+
+    #[test]
     fn debug_of_a_raw_request_shows_no_header_value_body_or_query() {
         let mut draft = RequestDraft::new("GET", "http://127.0.0.1:1/userinfo");
         draft.set_param("access_token", "Zq-9query-token");
@@ -498,14 +515,5 @@ mod tests {
             ex.redacted().request_headers[0].1,
             "Basic •••••• (28 chars)"
         );
-    }
-
-    #[test]
-    fn log_listener_sees_each_exchange() {
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let log = ExchangeLog::with_listener(tx);
-        log.record(Exchange::new("GET", "http://x/"));
-        assert_eq!(log.len(), 1);
-        assert_eq!(rx.try_recv().unwrap().url, "http://x/");
     }
 }

@@ -29,13 +29,11 @@ use futures_util::{Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 
-use crate::mock::{MockConfig, MockServer};
-
 use self::action::Action;
 use self::app::{App, Settings};
 use self::effect::Runtime;
 use self::theme::Theme;
-use crate::profile::{self, Profile};
+use crate::profile::{self, ClientProfile, Profile};
 
 /// Options of the terminal app (`oauthscope` with no command).
 #[derive(Debug, clap::Args)]
@@ -48,30 +46,17 @@ pub struct TuiArgs {
     pub config: Option<std::path::PathBuf>,
 }
 
-pub async fn run(args: TuiArgs) -> ExitCode {
+/// Runs the terminal app until the user quits. `built_in` is the built-in mock when it runs
+/// in this process (its issuer and clients, which the app lists first), or why it does not.
+pub async fn run(
+    args: TuiArgs,
+    built_in: Result<Option<(String, Vec<ClientProfile>)>, String>,
+) -> ExitCode {
     let mut settings = settings_from(&args);
-    // With no --issuer the built-in mock runs in this process for the whole session. The app
-    // reaches it over HTTP like any other server; `start` returns once the socket is bound,
-    // and key generation goes on in the background while the first frame is drawn.
-    let _mock = match &args.issuer {
-        Some(_) => None,
-        None => {
-            let config = MockConfig::demo();
-            let clients = demo_clients(&config);
-            match MockServer::start(config).await {
-                Ok(mock) => {
-                    settings.built_in = Some((mock.issuer().to_string(), clients));
-                    Some(mock)
-                }
-                Err(e) => {
-                    settings
-                        .startup_errors
-                        .push(format!("the built-in mock did not start: {e}"));
-                    None
-                }
-            }
-        }
-    };
+    match built_in {
+        Ok(built_in) => settings.built_in = built_in,
+        Err(reason) => settings.startup_errors.push(reason),
+    }
     let (app, rx) = App::new(settings);
     let mut terminal = match terminal::enter() {
         Ok(t) => t,
@@ -94,34 +79,6 @@ pub async fn run(args: TuiArgs) -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// The mock's configured clients as the clients pane lists them (their first auth method).
-fn demo_clients(config: &MockConfig) -> Vec<profile::ClientProfile> {
-    config
-        .clients
-        .iter()
-        .map(|client| profile::ClientProfile {
-            client_id: client.client_id.clone(),
-            client_name: None,
-            client_secret: client.client_secret.clone(),
-            auth_method: client
-                .token_endpoint_auth_methods
-                .first()
-                .map_or(
-                    if client.client_secret.is_some() {
-                        "client_secret_basic"
-                    } else {
-                        "none"
-                    },
-                    |m| m.as_str(),
-                )
-                .to_string(),
-            scope: None,
-            registration_access_token: None,
-            registration_client_uri: None,
-        })
-        .collect()
 }
 
 /// Reads the profile and user themes. Problems become messages, never a refusal to start.

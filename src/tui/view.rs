@@ -6,7 +6,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
+use super::action::Command;
 use super::app::App;
+use super::keymap::Context;
 use super::layout::{self, Areas};
 use super::model::{Form, Input, Overlay, SearchPrompt, SignIn, SignInStage, StatusKind};
 use super::pane::{self, Pane, help};
@@ -20,7 +22,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     if area.width < layout::MIN_WIDTH || area.height < layout::MIN_HEIGHT {
         return too_small(frame, area, &theme);
     }
-    let areas = layout::compute(area, app.ui.focus, app.ui.bottom);
+    let areas = app.areas_in(area);
     header(app, frame, areas.header, &theme);
     if let Some(tabs) = &areas.tabs {
         tab_bar(app, frame, tabs, &theme);
@@ -58,13 +60,26 @@ pub fn render(app: &App, frame: &mut Frame) {
 }
 
 /// Below the smallest usable size, a message says what is needed instead of a squeezed,
-/// unreadable screen (keys still work: `q` quits).
+/// unreadable screen (keys still work: `q` quits). The longest form that fits in whole
+/// words is shown; where not even "too small" fits, nothing.
 fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
-    let message = format!(
+    let full = format!(
         "terminal too small (need at least {}x{})",
         layout::MIN_WIDTH,
         layout::MIN_HEIGHT
     );
+    let fits = |message: &str| {
+        let words: Vec<&str> = message.split(' ').collect();
+        let width = usize::from(area.width);
+        let rows = layout::wrap_words(&words, width);
+        words.iter().all(|w| w.chars().count() <= width) && rows.len() <= usize::from(area.height)
+    };
+    let Some(message) = [full.as_str(), "terminal too small", "too small"]
+        .into_iter()
+        .find(|m| fits(m))
+    else {
+        return;
+    };
     frame.render_widget(
         Paragraph::new(message)
             .style(theme.failure())
@@ -132,24 +147,58 @@ fn tab_bar(app: &App, frame: &mut Frame, tabs: &[(Pane, Rect)], theme: &Theme) {
     }
 }
 
+/// The work in flight and the last message, wrapped between words over the rows the layout
+/// gave it; what does not fit ends at a whole word with an ellipsis.
 fn status_line(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let mut spans = Vec::new();
-    if let Some(label) = app.busy_with() {
-        spans.push(Span::styled(
-            format!(" {} {label} (esc cancels) ", widgets::spinner(app.ui.frame)),
-            theme.waiting(),
-        ));
+    let (words, busy) = app.status_words(widgets::spinner(app.ui.frame));
+    let message_style = match app.ui.status.as_ref().map(|s| s.kind) {
+        Some(StatusKind::Success) => theme.success(),
+        Some(StatusKind::Error) => theme.failure(),
+        _ => theme.text(),
+    };
+    // One column of margin on the left, as the other lines have.
+    let width = usize::from(area.width.saturating_sub(1));
+    let mut rows = layout::wrap_words(&words, width);
+    let shown = usize::from(area.height);
+    let cut = rows.len() > shown;
+    rows.truncate(shown);
+    if cut && let Some(last) = rows.last_mut() {
+        // Room for " …" at the end of the last row shown.
+        while last.len() > 1
+            && words[last.clone()]
+                .iter()
+                .map(|w| w.chars().count() + 1)
+                .sum::<usize>()
+                + 1
+                > width
+        {
+            last.end -= 1;
+        }
     }
-    if let Some(status) = &app.ui.status {
-        let (glyph, style) = match status.kind {
-            StatusKind::Info => ("·", theme.text()),
-            StatusKind::Success => ("✓", theme.success()),
-            StatusKind::Error => ("✗", theme.failure()),
-        };
-        spans.push(Span::styled(format!(" {glyph} {}", status.text), style));
-    }
-    let line = Line::from(spans);
-    frame.render_widget(Paragraph::new(line), area);
+    let count = rows.len();
+    let lines: Vec<Line> = rows
+        .into_iter()
+        .enumerate()
+        .map(|(row, range)| {
+            let mut spans = vec![Span::raw(" ")];
+            for i in range {
+                let style = if i < busy {
+                    theme.waiting()
+                } else {
+                    message_style
+                };
+                if spans.len() > 1 {
+                    spans.push(Span::styled(" ", style));
+                }
+                spans.push(Span::styled(words[i].to_string(), style));
+            }
+            if cut && row + 1 == count {
+                spans.push(Span::styled(" …", theme.hint()));
+            }
+            Line::from(spans)
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
 /// The `/` prompt, in the status line: the query, how many rows match, the keys.
@@ -179,6 +228,9 @@ fn search_prompt(prompt: &SearchPrompt, frame: &mut Frame, area: Rect, theme: &T
     frame.render_widget(Paragraph::new(line), area);
 }
 
+/// The hinted keys of where the keyboard is, then the hinted global ones. The way to help
+/// (`?`) and, in the flow pane, the way to another flow always show: when the line is too
+/// narrow, other hints go first, from the end.
 fn footer(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     // The sign-in dialog takes its own keys: the footer names the same ones.
     if let Some(Overlay::SignIn(sign_in)) = &app.ui.overlay {
@@ -186,21 +238,43 @@ fn footer(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         frame.render_widget(Paragraph::new(hints), area);
         return;
     }
-    let mut spans = Vec::new();
-    let mut width = 1usize;
-    for (keys, desc) in app.keymap.hints(app.context()) {
-        // "j/down" shows as "j"; the key "/" itself stays "/".
-        let key_label = keys
-            .split('/')
-            .find(|k| !k.is_empty())
-            .unwrap_or(keys)
-            .to_string();
-        let item = key_label.chars().count() + desc.chars().count() + 4;
-        if width + item > usize::from(area.width) {
+    let context = app.context();
+    let mut contexts = vec![context];
+    if context != Context::Form {
+        contexts.push(Context::Global);
+    }
+    let items: Vec<(&str, &str, bool)> = contexts
+        .into_iter()
+        .flat_map(|c| app.keymap.bindings_in(c).filter(|b| b.hint))
+        .map(|b| {
+            // "j/down" shows as "j"; the key "/" itself stays "/".
+            let key = b
+                .label
+                .split('/')
+                .find(|k| !k.is_empty())
+                .unwrap_or(&b.label);
+            let kept = b.command == Command::Help
+                || (context == Context::Flow && b.command == Command::New);
+            (key, b.desc.as_str(), kept)
+        })
+        .collect();
+    // Each item is " key desc ·": its key, its words and three separators.
+    let item_width =
+        |(key, desc, _): &(&str, &str, bool)| key.chars().count() + desc.chars().count() + 4;
+    let mut shown: Vec<bool> = vec![true; items.len()];
+    let mut width: usize = 1 + items.iter().map(item_width).sum::<usize>();
+    for i in (0..items.len()).rev() {
+        if width <= usize::from(area.width) {
             break;
         }
-        width += item;
-        spans.push(Span::styled(format!(" {key_label}"), theme.accent()));
+        if !items[i].2 {
+            shown[i] = false;
+            width -= item_width(&items[i]);
+        }
+    }
+    let mut spans = Vec::new();
+    for ((key, desc, _), _) in items.iter().zip(&shown).filter(|(_, shown)| **shown) {
+        spans.push(Span::styled(format!(" {key}"), theme.accent()));
         spans.push(Span::styled(format!(" {desc} ·"), theme.hint()));
     }
     if let Some(last) = spans.last_mut() {

@@ -32,7 +32,7 @@ use super::action::{Action, Command};
 use super::clipboard::SystemClipboard;
 use super::effect::{Effect, Runtime, UNTRACKED};
 use super::keymap::{Context, Keymap};
-use super::layout::{self, Areas, Pane};
+use super::layout::{self, Areas, HelpLayout, Pane};
 use super::model::{
     Cursor, ExchangeLog, FLOWS, FlowView, Overlay, ServerEntry, ServerState, Status, StatusKind,
     TokenEntry,
@@ -385,23 +385,7 @@ impl App {
             Some(Overlay::CrossHost(_)) => return self.cross_host_command(command),
             Some(Overlay::Confirm(_)) => return self.confirm_command(command),
             Some(Overlay::Search(_)) => return self.search_command(command),
-            Some(Overlay::Help) => {
-                // Help is read-only: it scrolls, and anything else closes it.
-                match command {
-                    Command::Down | Command::ScrollDown => {
-                        self.ui.scroll = self.ui.scroll.saturating_add(SCROLL_STEP)
-                    }
-                    Command::Up | Command::ScrollUp => {
-                        self.ui.scroll = self.ui.scroll.saturating_sub(SCROLL_STEP)
-                    }
-                    Command::Quit => self.ui.quit = true,
-                    _ => {
-                        self.ui.overlay = None;
-                        self.ui.scroll = 0;
-                    }
-                }
-                return;
-            }
+            Some(Overlay::Help) => return self.help_command(command),
             None => {}
         }
         match command {
@@ -435,6 +419,48 @@ impl App {
             Command::SearchPrev => self.step_search(false),
             _ => self.pane_command(command),
         }
+    }
+
+    /// Help is read-only: it scrolls a line (j/k) or a page, never past its end, and any
+    /// other key closes it.
+    fn help_command(&mut self, command: Command) {
+        let layout = self.help_layout();
+        let scroll = usize::from(self.ui.scroll).min(layout.max_scroll());
+        let scroll = match command {
+            Command::Down => scroll + 1,
+            Command::Up => scroll.saturating_sub(1),
+            Command::ScrollDown => scroll + layout.page(),
+            Command::ScrollUp => scroll.saturating_sub(layout.page()),
+            Command::Top => 0,
+            Command::Bottom => layout.max_scroll(),
+            Command::Quit => {
+                self.ui.quit = true;
+                scroll
+            }
+            _ => {
+                self.ui.overlay = None;
+                0
+            }
+        };
+        let scroll = scroll.min(layout.max_scroll());
+        self.ui.scroll = u16::try_from(scroll).unwrap_or(u16::MAX);
+    }
+
+    /// How the help overlay lays out at the current size, from the live keymap.
+    pub fn help_layout(&self) -> HelpLayout {
+        let mut widest = 0;
+        let rows: Vec<usize> = layout::HELP_SECTIONS
+            .iter()
+            .map(|(context, heading)| {
+                widest = widest.max(heading.chars().count());
+                let bindings = self.keymap.bindings_in(*context).inspect(|b| {
+                    widest = widest.max(layout::help_line_width(&b.label, &b.desc));
+                });
+                1 + bindings.count()
+            })
+            .collect();
+        let area = Rect::new(0, 0, self.ui.size.width, self.ui.size.height);
+        HelpLayout::compute(area, &rows, widest)
     }
 
     /// Commands whose meaning depends on the focused pane.
@@ -606,11 +632,36 @@ impl App {
 
     /// The screen layout at the current size (the same one `render` draws).
     pub fn areas(&self) -> Areas {
-        layout::compute(
-            Rect::new(0, 0, self.ui.size.width, self.ui.size.height),
-            self.ui.focus,
-            self.ui.bottom,
-        )
+        self.areas_in(Rect::new(0, 0, self.ui.size.width, self.ui.size.height))
+    }
+
+    /// The screen layout in `area`; the status line grows to hold its message.
+    pub fn areas_in(&self, area: Rect) -> Areas {
+        // Every spinner frame is one column wide, as this stand-in is.
+        let (words, _) = self.status_words("·");
+        let rows = layout::status_rows(&words, area.width, area.height);
+        layout::compute(area, self.ui.focus, self.ui.bottom, rows)
+    }
+
+    /// What the status line says, word by word: the work in flight (after `spinner`), then
+    /// the last message after its glyph. Also how many of the words are the work in flight.
+    pub fn status_words<'a>(&'a self, spinner: &'a str) -> (Vec<&'a str>, usize) {
+        let mut words = Vec::new();
+        if let Some(label) = self.busy_with() {
+            words.push(spinner);
+            words.extend(label.split_whitespace());
+            words.extend(["(esc", "cancels)"]);
+        }
+        let busy = words.len();
+        if let Some(status) = &self.ui.status {
+            words.push(match status.kind {
+                StatusKind::Info => "·",
+                StatusKind::Success => "✓",
+                StatusKind::Error => "✗",
+            });
+            words.extend(status.text.split_whitespace());
+        }
+        (words, busy)
     }
 
     /// The HTTP client, or a status message saying why there is none.

@@ -1,6 +1,7 @@
-//! Servers: the built-in mock and saved profiles (the MCP default marked); details are the discovery result as a
-//! capability matrix with the engine's warnings, each value tagged with the document it came
-//! from (RFC 8414, OpenID Connect, or typed in), or the raw metadata (`x`).
+//! Servers: the built-in mock and saved profiles (the MCP default marked); details are the
+//! engine's capabilities of the server (RFC 8414 defaults applied, as the CLI shows them)
+//! with its warnings, each value tagged with the document it came from (RFC 8414, OpenID
+//! Connect, or typed in) or as a default, or the raw metadata (`x`).
 
 use std::collections::BTreeMap;
 
@@ -8,7 +9,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use crate::oauth::discovery::MetadataSource;
+use crate::oauth::discovery::{Capabilities, MetadataSource};
 use crate::tui::app::App;
 use crate::tui::model::{ServerEntry, ServerState};
 use crate::tui::theme::Theme;
@@ -122,13 +123,15 @@ fn detail_lines<'a>(app: &App, server: &ServerEntry, theme: &Theme) -> Vec<Line<
     }
 }
 
-/// What the server can do, one row per kind of capability, then each endpoint with its URL;
-/// every value says which document it came from.
+/// What the server can do, as the engine computes it ([`Capabilities`], with the RFC 8414
+/// defaults for omitted members: the answer `oauthscope discover` gives), then each endpoint
+/// with its URL; every value says which document it came from, or that it is a default.
 pub fn capability_matrix<'a>(
     meta: &ServerMetadata,
     sources: &BTreeMap<String, MetadataSource>,
     theme: &Theme,
 ) -> Vec<Line<'a>> {
+    let caps = Capabilities::of(meta);
     let endpoints = [
         (
             "authorize",
@@ -160,29 +163,58 @@ pub fn capability_matrix<'a>(
         ),
         ("revoke", "revocation_endpoint", &meta.revocation_endpoint),
     ];
-    let source = |member: &str| -> Span<'a> {
-        match sources.get(member) {
-            Some(from) => Span::styled(format!("  ({})", from.label()), theme.hint()),
-            None => Span::raw(""),
+    // Where a member came from; a member the server left out that RFC 8414 gives a default
+    // for says so, since the value shown is then the default, not the server's word.
+    let source = |member: &str, default: Option<&str>| -> Span<'a> {
+        match (sources.get(member), default) {
+            (Some(from), _) => Span::styled(format!("  ({})", from.label()), theme.hint()),
+            (None, Some(rule)) => Span::styled(format!("  (not advertised: {rule})"), theme.hint()),
+            (None, None) => Span::raw(""),
         }
     };
-    let mut endpoint_line = vec![Span::styled(format!("{:<12} ", "endpoints"), theme.hint())];
-    for (name, _, url) in endpoints {
-        let (glyph, style) = if url.is_some() {
+    let flag = |yes: bool, name: &str| {
+        let (glyph, style) = if yes {
             ("✓", theme.success())
         } else {
             ("✗", theme.failure())
         };
-        endpoint_line.push(Span::styled(format!("{glyph}{name} "), style));
+        Span::styled(format!("{glyph}{name} "), style)
+    };
+    let mut endpoint_line = vec![Span::styled(format!("{:<12} ", "endpoints"), theme.hint())];
+    for (name, _, url) in endpoints {
+        endpoint_line.push(flag(url.is_some(), name));
     }
-    let row = |label: &str, member: &str, values: &[String]| {
+    let flows = [
+        (caps.authorization_code, "code"),
+        (caps.pushed_authorization_requests, "par"),
+        (caps.device_authorization, "device"),
+        (caps.client_credentials, "client_credentials"),
+        (caps.refresh_token, "refresh"),
+    ];
+    let mut flow_line = vec![Span::styled(format!("{:<12} ", "flows"), theme.hint())];
+    flow_line.extend(flows.iter().map(|(yes, name)| flag(*yes, name)));
+    flow_line.push(if meta.grant_types_supported.is_empty() {
+        Span::styled("  (grants: RFC 8414 §2 default)", theme.hint())
+    } else {
+        source("grant_types_supported", None)
+    });
+    let row = |label: &str, member: &str, values: &[String], default: Option<&str>| {
         let value = if values.is_empty() {
             Span::styled("(not advertised)", theme.hint())
         } else {
             Span::styled(values.join(" "), theme.text())
         };
         let mut line = widgets::kv(label, 12, value, theme);
-        line.spans.push(source(member));
+        line.spans.push(source(member, default));
+        line
+    };
+    // `member` is the one metadata member the answer reads, when there is one.
+    let yes_no = |label: &str, member: Option<&str>, yes: bool| {
+        let value = Span::styled(if yes { "yes" } else { "no" }, theme.text());
+        let mut line = widgets::kv(label, 12, value, theme);
+        if let Some(member) = member {
+            line.spans.push(source(member, None));
+        }
         line
     };
     let mut issuer = widgets::kv(
@@ -191,36 +223,45 @@ pub fn capability_matrix<'a>(
         Span::styled(meta.issuer.clone(), theme.text()),
         theme,
     );
-    issuer.spans.push(source("issuer"));
+    issuer.spans.push(source("issuer", None));
+    let auth_default = meta
+        .token_endpoint_auth_methods_supported
+        .is_empty()
+        .then_some("RFC 8414 §2 default");
     let mut lines = vec![
         issuer,
+        Line::from(flow_line),
         Line::from(endpoint_line),
-        row(
-            "grants",
-            "grant_types_supported",
-            &meta.grant_types_supported,
-        ),
         row(
             "PKCE",
             "code_challenge_methods_supported",
-            &meta.code_challenge_methods_supported,
+            &caps.pkce_methods,
+            None,
         ),
         row(
             "client auth",
             "token_endpoint_auth_methods_supported",
-            &meta.token_endpoint_auth_methods_supported,
+            &caps.token_endpoint_auth_methods,
+            auth_default,
         ),
+        yes_no(
+            "iss param",
+            Some("authorization_response_iss_parameter_supported"),
+            caps.iss_parameter,
+        ),
+        yes_no("OpenID", None, caps.openid_connect),
         row(
             "signing",
             "id_token_signing_alg_values_supported",
-            &meta.id_token_signing_alg_values_supported,
+            &caps.id_token_signing_algs,
+            None,
         ),
-        row("scopes", "scopes_supported", &meta.scopes_supported),
+        row("scopes", "scopes_supported", &meta.scopes_supported, None),
     ];
     for (name, member, url) in endpoints {
         if let Some(url) = url {
             let mut line = widgets::kv(name, 12, Span::styled(url.clone(), theme.text()), theme);
-            line.spans.push(source(member));
+            line.spans.push(source(member, None));
             lines.push(line);
         }
     }
