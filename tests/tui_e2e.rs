@@ -122,7 +122,8 @@ fn code_flow_then_revoke_then_introspect_at_80x24() {
         "{flow}"
     );
     tmux.keys(&["5"]);
-    let tokens = tmux.wait_for("✗ revoked");
+    let tokens = tmux.wait_for("✗ inactive");
+    assert!(tokens.contains("(by introspection, RFC 7662)"), "{tokens}");
     assert!(!tokens.contains("✓ valid"), "{tokens}");
 
     tmux.quit_and_check_restored();

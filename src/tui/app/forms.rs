@@ -65,7 +65,12 @@ impl App {
                 KeyCode::Char('n' | 'N') => self.answer_confirm(false),
                 _ => {}
             },
-            _ => {}
+            // The help's title promises that any key it does not use closes it, bound or not.
+            Some(Overlay::Help) => {
+                self.ui.overlay = None;
+                self.ui.scroll = 0;
+            }
+            None => {}
         }
     }
 
