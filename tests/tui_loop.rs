@@ -273,7 +273,11 @@ async fn clicking_a_row_selects_it() {
         120,
         36,
     );
-    let screen = harness.wait_for("· first-client").await;
+    // Discovery of the closed port fails, and its message takes status rows: read the rows
+    // once the layout has settled.
+    let screen = harness
+        .wait_for("discovery of http://127.0.0.1:9 failed")
+        .await;
     let (row, line) = screen
         .lines()
         .enumerate()
