@@ -8,13 +8,9 @@ use std::process::Command;
 
 use tmux_support::Tmux;
 
-#[test]
-#[ignore = "needs tmux; .ci/run runs it with --ignored"]
-fn the_binary_completes_a_code_flow_in_a_real_terminal() {
-    let home = tempfile::tempdir().unwrap();
-    let tmux = Tmux::start("e2e", home.path(), &[], 100, 30);
-
-    tmux.wait_for("discovered Built-in mock");
+/// From the flow list with the code flow selected: picks it, sends the authorization request,
+/// signs in as alice in the terminal and approves, then sends the rest to the end.
+fn code_flow_signed_in_as_alice(tmux: &Tmux) {
     tmux.keys(&["Enter"]);
     tmux.wait_for("enter sends it");
     tmux.keys(&["Enter"]);
@@ -29,6 +25,16 @@ fn the_binary_completes_a_code_flow_in_a_real_terminal() {
     tmux.wait_for("the next request is ready");
     tmux.keys(&["Enter"]);
     tmux.wait_for("flow complete");
+}
+
+#[test]
+#[ignore = "needs tmux; .ci/run runs it with --ignored"]
+fn the_binary_completes_a_code_flow_in_a_real_terminal() {
+    let home = tempfile::tempdir().unwrap();
+    let tmux = Tmux::start("e2e", home.path(), &[], 100, 30);
+
+    tmux.wait_for("discovered Built-in mock");
+    code_flow_signed_in_as_alice(&tmux);
     tmux.keys(&["5"]);
     tmux.wait_for("✓ valid");
 
@@ -84,20 +90,7 @@ fn code_flow_then_revoke_then_introspect_at_80x24() {
     tmux.wait_for("· demo-confidential");
     tmux.keys(&["3"]);
     tmux.wait_for("Authorization code");
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("enter sends it");
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("waiting for the redirect on 127.0.0.1:");
-    tmux.keys(&["s"]);
-    tmux.wait_for("Sign in as:");
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("a approve");
-    tmux.keys(&["a"]);
-    tmux.wait_for("state/iss check out");
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("the next request is ready");
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("flow complete");
+    code_flow_signed_in_as_alice(&tmux);
     let done = tmux.screen();
     assert!(done.contains("? help"), "the footer names help: {done}");
 
