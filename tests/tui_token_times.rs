@@ -103,3 +103,48 @@ async fn relative_times_in_the_checks_tick_with_the_clock() {
     assert!(expired.contains("✗ expired "), "{expired}");
     mock.shutdown().await;
 }
+
+/// The flow's verify step draws the same checks as the Tokens pane: their relative times
+/// tick with the clock too, not frozen at the moment of the check.
+#[tokio::test]
+async fn the_verify_steps_checks_tick_with_the_clock() {
+    let mock = mock().await;
+    let start = std::time::SystemTime::now();
+    let (mut app, mut runtime) = App::new(Settings {
+        fixed_now: Some(start),
+        built_in: Some((
+            mock.issuer().to_string(),
+            vec![tui_support::on_mock::confidential()],
+        )),
+        ..Settings::in_memory()
+    });
+    runtime.execute(app.start());
+    settle(&mut app, &mut runtime).await;
+    // Client credentials (the fourth flow), its token request, then its verify step.
+    let mut actions = vec![Action::Run(Command::FocusFlow)];
+    actions.extend([0, 1, 2].map(|_| Action::Run(Command::Down)));
+    for action in actions {
+        runtime.execute(app.update(action));
+    }
+    for _ in 0..3 {
+        runtime.execute(app.update(Action::Run(Command::Activate)));
+        settle(&mut app, &mut runtime).await;
+    }
+    let exp_check = |screen: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains("✓ exp") && l.contains("expires at"))
+            .unwrap_or_else(|| panic!("an exp check on the verify step: {screen}"))
+            .to_string()
+    };
+    let first = draw(&mut app, 120, 35);
+    assert!(first.contains("Verify the tokens"), "{first}");
+    assert!(
+        exp_check(&first).contains("(in 59m") || exp_check(&first).contains("(in 1h 00m)"),
+        "{first}"
+    );
+    app.set_fixed_now(start + Duration::from_secs(600));
+    let later = draw(&mut app, 120, 35);
+    assert!(exp_check(&later).contains("(in 49m"), "{later}");
+    mock.shutdown().await;
+}

@@ -1,6 +1,8 @@
 //! The flow: pick one, then walk its steps. The selected step shows the request it will send
 //! (before sending) and the response it got (after), with why the step exists.
 
+use std::time::SystemTime;
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -84,7 +86,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
                 let mut lines = waiting_lines(app, run, &theme, detail_area);
                 lines.extend(redirect_lines(run, step, app.ui.reveal, &theme));
                 lines.extend(claim_lines(run, app.now(), &theme));
-                lines.extend(verdict_lines(run, step, &theme));
+                lines.extend(verdict_lines(run, step, app.now(), &theme));
                 lines.extend(warning_lines(step, &theme));
                 lines.extend(step_detail(
                     step,
@@ -287,7 +289,7 @@ fn redirect_lines<'a>(run: &FlowRun, step: &Step, reveal: bool, theme: &Theme) -
 
 /// Where the flow ends: the claims of the tokens it got, so the result is read where it
 /// came, not only in the Tokens pane.
-fn claim_lines<'a>(run: &FlowRun, now: std::time::SystemTime, theme: &Theme) -> Vec<Line<'a>> {
+fn claim_lines<'a>(run: &FlowRun, now: SystemTime, theme: &Theme) -> Vec<Line<'a>> {
     let last = run.steps().len().saturating_sub(1);
     if !run.flow.is_finished() || run.cursor.index != last {
         return Vec::new();
@@ -320,14 +322,14 @@ fn per_token<'a>(
 }
 
 /// On the verify step: each token's verdict, check by check, as the engine gave it.
-fn verdict_lines<'a>(run: &FlowRun, step: &Step, theme: &Theme) -> Vec<Line<'a>> {
+fn verdict_lines<'a>(run: &FlowRun, step: &Step, now: SystemTime, theme: &Theme) -> Vec<Line<'a>> {
     if step.kind != StepKind::VerifyTokens || step.status != StepStatus::Done {
         return Vec::new();
     }
     let mut lines = per_token(run, |name, decoded| {
         let mut lines = vec![Line::styled(name.to_string(), theme.title())];
         lines.extend(
-            tokens::verification_lines(decoded, theme)
+            tokens::verification_lines(decoded, now, theme)
                 .into_iter()
                 .skip(1),
         );

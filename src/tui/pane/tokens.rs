@@ -234,9 +234,14 @@ fn standing_line<'a>(learnt: Learnt, theme: &Theme) -> Line<'a> {
     ])
 }
 
-/// The engine's checks, one per line, in words: signature (which key, which alg) first.
-pub(crate) fn verification_lines<'a>(decoded: &DecodedToken, theme: &Theme) -> Vec<Line<'a>> {
-    checks_lines(decoded, None, theme)
+/// The engine's checks, one per line, in words: signature (which key, which alg) first, their
+/// relative times counted from `now` so they tick like everything else on screen.
+pub(crate) fn verification_lines<'a>(
+    decoded: &DecodedToken,
+    now: SystemTime,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
+    checks_lines(decoded, Some((now, None)), theme)
 }
 
 /// The checks of a token in the tokens pane, with their relative times counted from `now`
