@@ -342,3 +342,36 @@ async fn a_good_token_lists_and_calls_whoami_until_it_is_revoked() {
     let reply = mcp(&mock, Some(token), rpc(5, "tools/list", json!({}))).await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.text);
 }
+
+#[tokio::test]
+async fn a_token_for_the_mcp_server_is_not_taken_at_userinfo() {
+    let mock = start().await;
+    // openid at /authorize, but the token is for the MCP server only.
+    let tokens = token_for(&mock, "openid mcp:tools", Some(&resource(&mock))).await;
+    let token = tokens["access_token"].as_str().unwrap();
+    let reply = Mock::reply(
+        mock.http
+            .get(mock.url("/userinfo"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.text);
+    assert_eq!(reply.json()["error"], "invalid_token");
+    assert!(reply.text.contains("RFC 8707"), "{}", reply.text);
+
+    // The same user's token with no resource is for the server itself: userinfo answers.
+    let tokens = token_for(&mock, "openid", None).await;
+    let reply = Mock::reply(
+        mock.http
+            .get(mock.url("/userinfo"))
+            .bearer_auth(tokens["access_token"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+}

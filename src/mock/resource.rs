@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use super::app::{App, AppState, MCP_PATH};
 use super::config::MCP_SCOPE;
 use super::http::{bearer_token, forbid_caching};
+use super::resource_indicators;
 use super::tokens::find_access_token;
 use crate::wire::{PROTECTED_RESOURCE_METADATA_PATH, ProtectedResourceMetadata};
 
@@ -286,12 +287,7 @@ async fn authenticate(app: &App, headers: &HeaderMap) -> Result<Value, Refusal> 
         )));
     }
     let resource = resource_url(app);
-    let for_us = match &claims["aud"] {
-        Value::String(aud) => *aud == resource,
-        Value::Array(auds) => auds.iter().any(|a| *a == resource.as_str()),
-        _ => false,
-    };
-    if !for_us {
+    if !resource_indicators::names(&claims["aud"], &resource) {
         return Err(Refusal::invalid_token(format!(
             "the access token's audience is {}, not this resource {resource}: ask for it with \
              resource={resource} (RFC 8707 section 2, RFC 9068 section 4)",

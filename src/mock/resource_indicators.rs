@@ -61,6 +61,15 @@ pub fn narrowed(app: &App, params: &Params, granted: &[String]) -> Result<Vec<St
     Ok(asked)
 }
 
+/// Whether an `aud` claim (one string or a list, RFC 7519 §4.1.3) names `audience`.
+pub fn names(aud: &Value, audience: &str) -> bool {
+    match aud {
+        Value::String(one) => one == audience,
+        Value::Array(many) => many.iter().any(|a| a == audience),
+        _ => false,
+    }
+}
+
 /// The access token's `aud` (RFC 9068 §3): the one resource as a string, several as an array,
 /// and the issuer itself when the request named none.
 pub fn audience(app: &App, resources: &[String]) -> Value {

@@ -11,6 +11,7 @@ use super::app::AppState;
 use super::errors::OAuthError;
 use super::form::FormBody;
 use super::http::{bearer_token, for_client, forbid_caching};
+use super::resource_indicators;
 use super::scopes;
 use super::tokens::{find_access_token, user_claims};
 
@@ -61,6 +62,14 @@ async fn respond(app: &AppState, token: Option<&str>) -> Response {
         }
         Err(err) => return err.into_response(),
     };
+    if !resource_indicators::names(&access.audience, &app.issuer) {
+        return OAuthError::invalid_token(format!(
+            "the access token's audience is {}, not this server ({}): a token asked for with \
+             `resource` is for that resource only (RFC 8707 section 2, RFC 9068 section 4)",
+            access.audience, app.issuer
+        ))
+        .into_response();
+    }
     let response = match &access.user {
         Some(user) if scopes::has(&access.scopes, "openid") => {
             Json(user_claims(user, &access.scopes)).into_response()
