@@ -173,6 +173,20 @@ async fn an_expired_device_code_is_expired_token() {
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
 }
 
+/// The store's sweep runs on a timer: a device code it has just seen expire must still be
+/// answered `expired_token` when the device polls late, not forgotten as if never issued.
+#[tokio::test]
+async fn a_late_poll_after_the_sweep_still_hears_expired_token() {
+    let mock = start_with(|config| config.limits.sweep_interval_secs = 1).await;
+    let body = device_authorization(&mock, "openid").await;
+    mock.advance(601);
+    // Long enough for the one-second sweep to run at least once.
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    poll(&mock, body["device_code"].as_str().unwrap())
+        .await
+        .expect_error(400, "expired_token");
+}
+
 #[tokio::test]
 async fn auto_approve_completes_through_verification_uri_complete() {
     let mock = start().await;

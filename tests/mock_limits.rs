@@ -84,9 +84,9 @@ async fn the_timer_sweeps_expired_codes_device_codes_and_pushed_requests() {
     // Nothing has expired yet: a sweep keeps them.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(mock.server.stored(StoreKind::AuthorizationCodes), 1);
-    // Past the longest lifetime (device codes, 600 s) every record is gone, with no request
-    // arriving to trigger the sweep.
-    mock.advance(601);
+    // Past the longest lifetime (device codes, 600 s, kept a while longer to answer late
+    // polls) every record is gone, with no request arriving to trigger the sweep.
+    mock.advance(601 + oauthscope::mock::EXPIRED_DEVICE_CODE_KEPT_SECS);
     until_swept(&mock, &kinds).await;
 }
 

@@ -65,6 +65,7 @@ pub use errors::MockError;
 pub use form::BODY_LIMIT;
 pub use keys::SigningKey;
 pub use limits::{Limits, StoreKind};
+pub use state::EXPIRED_DEVICE_CODE_KEPT_SECS;
 
 use app::App;
 use keys::Keys;

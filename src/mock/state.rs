@@ -26,6 +26,9 @@ use super::config::{
 use super::limits::{Limits, StoreFull, StoreKind};
 use super::secrets::sha256;
 
+/// How long an expired device code is kept, to answer its late polls with `expired_token`.
+pub const EXPIRED_DEVICE_CODE_KEPT_SECS: u64 = 300;
+
 /// A client as the server knows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Client {
@@ -475,7 +478,10 @@ impl Store {
         self.codes.retain(|_, r| r.expires_at > now);
         self.par.retain(|_, r| r.expires_at > now);
         self.interactions.retain(|_, r| r.expires_at > now);
-        self.devices.retain(|_, r| r.expires_at > now);
+        // A device code stays a while past its expiry, so a device that polls late is told
+        // `expired_token` (RFC 8628 §3.5) rather than that the code was never issued.
+        self.devices
+            .retain(|_, r| r.expires_at.saturating_add(EXPIRED_DEVICE_CODE_KEPT_SECS) > now);
         let devices = &self.devices;
         self.user_codes
             .retain(|_, device_code| devices.contains_key(device_code));
