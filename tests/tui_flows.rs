@@ -5,7 +5,7 @@ mod tui_support;
 
 use tui_support::on_mock::{
     app_on_demo_mock, client_credentials_token, code_flow_with_in_terminal_login, mock, pick_flow,
-    refresh_from_the_selected_token, register_client, use_confidential_client,
+    refresh_from_the_selected_token, register_client, token_flow, use_confidential_client,
 };
 
 #[tokio::test]
@@ -57,23 +57,14 @@ async fn par_then_code_then_refresh_introspect_and_revoke() {
     harness.press("G");
     harness.press("k");
     harness.press("k");
-    harness.press("i");
-    harness.wait_for("Introspect the token").await;
-    harness.press("enter");
-    let screen = harness.wait_for("flow complete").await;
+    let screen = token_flow(&harness, "i", "Introspect the token", "flow complete").await;
     assert!(screen.contains("\"active\": true"), "{screen}");
 
     // Revoke it, then introspection says inactive.
     harness.press("5");
-    harness.press("v");
-    harness.wait_for("Revoke the token").await;
-    harness.press("enter");
-    harness.wait_for("flow complete").await;
+    token_flow(&harness, "v", "Revoke the token", "flow complete").await;
     harness.press("5");
-    harness.press("i");
-    harness.wait_for("Introspect the token").await;
-    harness.press("enter");
-    harness.wait_for("\"active\": false").await;
+    token_flow(&harness, "i", "Introspect the token", "\"active\": false").await;
     harness.finish().await;
     mock.shutdown().await;
 }

@@ -13,18 +13,13 @@ use oauthscope::tui::action::{Action, Command};
 use oauthscope::tui::app::App;
 use oauthscope::tui::model::TokenKind;
 use oauthscope::wire::TokenResponse;
-use tui_support::on_mock::{
-    app_on_demo_mock, code_flow_with_in_terminal_login, mock, refresh_from_the_selected_token,
-    use_confidential_client,
-};
+use tui_support::on_mock::{confidential_code_flow, mock, refresh_from_the_selected_token};
 use tui_support::screens::{app_with_the_confidential_client, draw, fixed_now};
 
 #[tokio::test]
 async fn a_refresh_shows_what_rotated_and_which_claims_changed() {
     let mock = mock().await;
-    let harness = app_on_demo_mock(&mock).await;
-    use_confidential_client(&harness);
-    code_flow_with_in_terminal_login(&harness, 0).await;
+    let harness = confidential_code_flow(&mock).await;
     harness.press("5");
     harness.press("G");
     refresh_from_the_selected_token(&harness).await;

@@ -13,8 +13,9 @@ use oauthscope::tui::action::{Action, Command};
 use oauthscope::tui::app::App;
 use oauthscope::tui::model::{Learnt, TokenKind, TokenState};
 use tui_support::on_mock::{
-    app_on_demo_mock, client_credentials_token, code_flow_with_in_terminal_login, mock,
-    refresh_from_the_selected_token, use_confidential_client,
+    app_on_demo_mock, client_credentials_token, code_flow_with_in_terminal_login,
+    confidential_code_flow, mock, refresh_from_the_selected_token, token_flow,
+    use_confidential_client,
 };
 use tui_support::screens::{app_with_the_confidential_client, draw, fixed_now};
 
@@ -29,10 +30,7 @@ async fn a_revoked_token_reads_revoked() {
     harness.press("5");
     let before = harness.wait_for("✓ valid").await;
     assert!(!before.contains("revoked"), "{before}");
-    harness.press("v");
-    harness.wait_for("Revoke the token").await;
-    harness.press("enter");
-    harness.wait_for("flow complete").await;
+    token_flow(&harness, "v", "Revoke the token", "flow complete").await;
     harness.press("5");
     let screen = harness.wait_for("(by revocation, RFC 7009)").await;
     assert!(screen.contains("✗ revoked "), "{screen}");
@@ -50,9 +48,7 @@ async fn a_revoked_token_reads_revoked() {
 #[tokio::test]
 async fn a_rotated_out_refresh_token_reused_revokes_the_family() {
     let mock = mock().await;
-    let harness = app_on_demo_mock(&mock).await;
-    use_confidential_client(&harness);
-    code_flow_with_in_terminal_login(&harness, 0).await;
+    let harness = confidential_code_flow(&mock).await;
     // Refresh with the refresh token (the last of access, id, refresh).
     harness.press("5");
     harness.press("G");
@@ -88,28 +84,17 @@ async fn a_rotated_out_refresh_token_reused_revokes_the_family() {
 #[tokio::test]
 async fn introspection_says_active_then_inactive_after_revocation() {
     let mock = mock().await;
-    let harness = app_on_demo_mock(&mock).await;
-    use_confidential_client(&harness);
-    code_flow_with_in_terminal_login(&harness, 0).await;
+    let harness = confidential_code_flow(&mock).await;
     harness.press("5");
-    harness.press("i");
-    harness.wait_for("Introspect the token").await;
-    harness.press("enter");
-    harness.wait_for("flow complete").await;
+    token_flow(&harness, "i", "Introspect the token", "flow complete").await;
     harness.press("5");
     let screen = harness.wait_for("(by introspection, RFC 7662)").await;
     assert!(screen.contains("✓ active "), "{screen}");
     assert!(screen.contains("✓ valid"), "{screen}");
 
-    harness.press("v");
-    harness.wait_for("Revoke the token").await;
-    harness.press("enter");
-    harness.wait_for("flow complete").await;
+    token_flow(&harness, "v", "Revoke the token", "flow complete").await;
     harness.press("5");
-    harness.press("i");
-    harness.wait_for("Introspect the token").await;
-    harness.press("enter");
-    harness.wait_for("\"active\": false").await;
+    token_flow(&harness, "i", "Introspect the token", "\"active\": false").await;
     harness.press("5");
     let screen = harness.wait_for("(by introspection, RFC 7662)").await;
     assert!(screen.contains("✗ inactive "), "{screen}");
@@ -132,10 +117,7 @@ async fn every_copy_of_a_revoked_token_reads_revoked() {
         harness.wait_for(count).await;
     }
     harness.wait_for("the pasted token verifies").await;
-    harness.press("v");
-    harness.wait_for("Revoke the token").await;
-    harness.press("enter");
-    harness.wait_for("flow complete").await;
+    token_flow(&harness, "v", "Revoke the token", "flow complete").await;
     harness.press("5");
     let screen = harness.wait_for("(by revocation, RFC 7009)").await;
     assert_eq!(screen.matches("✗ revoked  pasted").count(), 2, "{screen}");

@@ -167,3 +167,21 @@ pub async fn client_credentials_token(mock: &RunningMock) -> String {
         .unwrap();
     response["access_token"].as_str().unwrap().to_string()
 }
+
+/// The app on `mock` with demo-confidential active, through the code flow to its tokens:
+/// where the tests of what a server says about a token start.
+pub async fn confidential_code_flow(mock: &RunningMock) -> Harness {
+    let harness = app_on_demo_mock(mock).await;
+    use_confidential_client(&harness);
+    code_flow_with_in_terminal_login(&harness, 0).await;
+    harness
+}
+
+/// Starts the flow `key` runs on the selected token (`i` introspect, `v` revoke), waits for
+/// its `title`, sends it, and returns the screen once `done` shows.
+pub async fn token_flow(harness: &Harness, key: &str, title: &str, done: &str) -> String {
+    harness.press(key);
+    harness.wait_for(title).await;
+    harness.press("enter");
+    harness.wait_for(done).await
+}
