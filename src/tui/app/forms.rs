@@ -65,11 +65,16 @@ impl App {
                 KeyCode::Char('n' | 'N') => self.answer_confirm(false),
                 _ => {}
             },
-            // The help's title promises that any key it does not use closes it, bound or not.
-            Some(Overlay::Help) => {
-                self.ui.overlay = None;
-                self.ui.scroll = 0;
-            }
+            // The help's title promises that any key it does not use closes it, bound or not;
+            // ←/→ turn its pages.
+            Some(Overlay::Help) => match key.code {
+                KeyCode::Right => self.turn_help_page(true),
+                KeyCode::Left => self.turn_help_page(false),
+                _ => {
+                    self.ui.overlay = None;
+                    self.ui.scroll = 0;
+                }
+            },
             None => {}
         }
     }

@@ -30,6 +30,7 @@ use crate::wire::TokenResponse;
 
 use super::action::{Action, Command};
 use super::clipboard::SystemClipboard;
+use super::concepts;
 use super::effect::{Effect, Runtime, UNTRACKED};
 use super::keymap::{Context, Keymap};
 use super::layout::{self, Areas, HelpLayout, Pane};
@@ -95,6 +96,8 @@ pub struct Ui {
     pub status: Option<Status>,
     /// How far the details are scrolled; back to the top when the selection changes.
     pub scroll: u16,
+    /// The help's page: 0 the keys, then one concept page per flow.
+    pub help_page: usize,
     /// Animation frame, advanced by ticks while something animates.
     pub frame: usize,
     pub size: Size,
@@ -225,6 +228,7 @@ impl App {
                 raw_metadata: false,
                 status,
                 scroll: 0,
+                help_page: 0,
                 frame: 0,
                 size: Size::new(80, 24),
                 quit: false,
@@ -410,6 +414,7 @@ impl App {
             }
             Command::Help => {
                 self.ui.scroll = 0;
+                self.ui.help_page = 0;
                 self.ui.overlay = Some(Overlay::Help);
             }
             Command::Cancel => self.cancel(),
@@ -421,12 +426,15 @@ impl App {
         }
     }
 
-    /// Help is read-only: it scrolls a line (j/k) or a page, never past its end, and any
-    /// other key closes it.
+    /// Help is read-only: it scrolls a line (j/k) or a page, never past its end, tab and
+    /// shift-tab (like ←/→) turn to the next or previous help page, and any other key closes
+    /// it.
     fn help_command(&mut self, command: Command) {
         let layout = self.help_layout();
         let scroll = usize::from(self.ui.scroll).min(layout.max_scroll());
         let scroll = match command {
+            Command::NextPane => return self.turn_help_page(true),
+            Command::PrevPane => return self.turn_help_page(false),
             Command::Down => scroll + 1,
             Command::Up => scroll.saturating_sub(1),
             Command::ScrollDown => scroll + layout.page(),
@@ -446,7 +454,33 @@ impl App {
         self.ui.scroll = u16::try_from(scroll).unwrap_or(u16::MAX);
     }
 
-    /// How the help overlay lays out at the current size, from the live keymap.
+    /// The next (or previous) help page, from the top; after the last comes the first.
+    pub(super) fn turn_help_page(&mut self, forward: bool) {
+        let count = 1 + concepts::pages().map_or(1, <[_]>::len);
+        let page = self.ui.help_page % count;
+        self.ui.help_page = if forward {
+            (page + 1) % count
+        } else {
+            (page + count - 1) % count
+        };
+        self.ui.scroll = 0;
+    }
+
+    /// The rows of the concept page the help shows at `width`, or `None` on the keys page.
+    /// An unreadable catalogue is one row saying so.
+    pub fn help_concept_rows(&self, width: usize) -> Option<Vec<concepts::Row>> {
+        let index = self.ui.help_page.checked_sub(1)?;
+        Some(match concepts::pages() {
+            Ok(pages) => pages.get(index)?.rows(width),
+            Err(message) => vec![concepts::Row {
+                kind: concepts::RowKind::Text,
+                text: message.to_string(),
+            }],
+        })
+    }
+
+    /// How the help overlay lays out at the current size: the keys page from the live
+    /// keymap, a concept page by its rows.
     pub fn help_layout(&self) -> HelpLayout {
         let mut widest = 0;
         let rows: Vec<usize> = layout::HELP_SECTIONS
@@ -460,7 +494,11 @@ impl App {
             })
             .collect();
         let area = Rect::new(0, 0, self.ui.size.width, self.ui.size.height);
-        HelpLayout::compute(area, &rows, widest)
+        let mut layout = HelpLayout::compute(area, &rows, widest);
+        if let Some(rows) = self.help_concept_rows(usize::from(layout.inner.width)) {
+            layout.content_rows = rows.len();
+        }
+        layout
     }
 
     /// Commands whose meaning depends on the focused pane.
