@@ -37,6 +37,8 @@ enum Command {
     Client(oauthscope::cli::ClientArgs),
     /// Decode a JWT and verify its signature and claims.
     Decode(oauthscope::cli::DecodeArgs),
+    /// Play a flow step by step for an audience, on the built-in mock (workshop mode).
+    Demo(oauthscope::cli::DemoArgs),
     /// Serve the OAuth tools over the Model Context Protocol on stdio.
     Mcp(oauthscope::mcp::McpArgs),
     /// Print shell completions.
@@ -71,6 +73,7 @@ fn main() -> ExitCode {
             Some(Command::Client(args)) => oauthscope::cli::client(args).await,
             Some(Command::Decode(args)) => oauthscope::cli::decode(args).await,
             Some(Command::Mcp(args)) => run_mcp(args).await,
+            Some(Command::Demo(args)) => run_demo(args).await,
             Some(Command::Completions { .. }) => unreachable!("handled before the runtime starts"),
         }
     })
@@ -113,6 +116,23 @@ async fn run_mcp(args: oauthscope::mcp::McpArgs) -> ExitCode {
         signs_in_as: user.to_string(),
     };
     let code = oauthscope::mcp::serve(args, Some(practice)).await;
+    embedded.mock.shutdown().await;
+    code
+}
+
+/// Workshop mode: the flows listed, or one played on the built-in mock started here.
+async fn run_demo(args: oauthscope::cli::DemoArgs) -> ExitCode {
+    let Some(flow) = args.flow else {
+        return oauthscope::cli::list_demo_flows();
+    };
+    let embedded = match embedded::start(None).await {
+        Ok(embedded) => embedded,
+        Err(reason) => {
+            eprintln!("oauthscope demo: {reason}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = oauthscope::cli::demo(flow, embedded.mock.issuer(), &embedded.clients).await;
     embedded.mock.shutdown().await;
     code
 }

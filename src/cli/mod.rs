@@ -94,6 +94,7 @@ macro_rules! note_inline {
 }
 
 mod decode;
+mod demo;
 mod discover;
 mod mcp;
 mod output;
@@ -104,6 +105,7 @@ mod token;
 
 use std::process::ExitCode;
 
+pub use demo::{DemoArgs, demo, list_demo_flows};
 pub use output::OutputArgs;
 
 use crate::oauth::client_auth::{AuthMethod, ClientCredentials};

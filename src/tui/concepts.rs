@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use serde::Deserialize;
 
-use super::layout::wrap_words;
+use super::layout::wrap_indented;
 
 /// One flow's page.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -102,15 +102,11 @@ fn blank() -> Row {
 
 /// `text` wrapped at word boundaries, the first row after `first`, the others after `rest`.
 fn wrapped(rows: &mut Vec<Row>, text: &str, first: &str, rest: &str, width: usize, kind: RowKind) {
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let room = width.saturating_sub(rest.chars().count()).max(1);
-    for (i, range) in wrap_words(&words, room).into_iter().enumerate() {
-        let lead = if i == 0 { first } else { rest };
-        rows.push(Row {
-            kind,
-            text: format!("{lead}{}", words[range].join(" ")),
-        });
-    }
+    rows.extend(
+        wrap_indented(text, first, rest, width)
+            .into_iter()
+            .map(|text| Row { kind, text }),
+    );
 }
 
 #[cfg(test)]

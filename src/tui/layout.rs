@@ -216,6 +216,24 @@ pub fn wrap_words(words: &[&str], width: usize) -> Vec<std::ops::Range<usize>> {
     rows
 }
 
+/// `text` broken between words into rows of at most `width` columns (a word wider than a
+/// row stays whole): the first row after `first`, the others after `rest`, so a bullet's
+/// continuation lines sit under its text.
+pub fn wrap_indented(text: &str, first: &str, rest: &str, width: usize) -> Vec<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let room = width
+        .saturating_sub(first.chars().count().max(rest.chars().count()))
+        .max(1);
+    wrap_words(&words, room)
+        .into_iter()
+        .enumerate()
+        .map(|(i, range)| {
+            let lead = if i == 0 { first } else { rest };
+            format!("{lead}{}", words[range].join(" "))
+        })
+        .collect()
+}
+
 /// How many rows the status line needs for `words` at `width`, within its maximum.
 pub fn status_rows(words: &[&str], width: u16, height: u16) -> u16 {
     let rows = wrap_words(words, usize::from(width)).len();

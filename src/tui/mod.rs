@@ -7,6 +7,7 @@ pub mod action;
 pub mod app;
 pub mod clipboard;
 pub mod concepts;
+pub mod demo;
 pub mod effect;
 pub mod keymap;
 pub mod layout;

@@ -29,6 +29,19 @@ pub struct Page {
     pub text: String,
 }
 
+impl Page {
+    /// The post a browser makes when `field` = `value` is chosen on this page (a user on the
+    /// login page, a decision on the consent page), with the page's transaction id.
+    pub fn answer(&self, field: &str, value: &str) -> crate::oauth::RequestDraft {
+        let mut draft = crate::oauth::RequestDraft::new("POST", &self.action);
+        if let Some(tx) = &self.tx {
+            draft.set_param("tx", tx);
+        }
+        draft.set_param(field, value);
+        draft
+    }
+}
+
 /// A user the login page offers: what is posted, and the name shown on the button.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageUser {

@@ -7,11 +7,14 @@
 pub mod on_mock;
 pub mod screens;
 
+use std::future::Future;
 use std::io;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use futures_util::Stream;
 use oauthscope::tui::app::{App, Settings};
 use oauthscope::tui::run_app;
 use ratatui::Terminal;
@@ -79,16 +82,30 @@ pub struct Harness {
     pub loop_task: JoinHandle<io::Result<()>>,
 }
 
+/// The key stream a loop under test reads: what the harness sends.
+pub type Events = Pin<Box<dyn Stream<Item = io::Result<Event>> + Send>>;
+
 impl Harness {
     /// Starts the real event loop on an app built from `settings`.
     pub fn start(settings: Settings, width: u16, height: u16) -> Harness {
+        let (app, results) = App::new(settings);
+        Harness::start_loop(width, height, move |mut terminal, events| async move {
+            run_app(&mut terminal, events, app, results).await
+        })
+    }
+
+    /// Starts any loop that draws on a terminal and reads key events (the app's, the
+    /// demo's): `run` gets the test terminal and the stream the harness writes to.
+    pub fn start_loop<F, Fut>(width: u16, height: u16, run: F) -> Harness
+    where
+        F: FnOnce(Terminal<SharedBackend>, Events) -> Fut,
+        Fut: Future<Output = io::Result<()>> + Send + 'static,
+    {
         let backend = SharedBackend(Arc::new(Mutex::new(TestBackend::new(width, height))));
         let (keys, mut rx) = unbounded_channel::<io::Result<Event>>();
-        let events = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
-        let (app, results) = App::new(settings);
-        let mut terminal = Terminal::new(backend.clone()).expect("terminal");
-        let loop_task =
-            tokio::spawn(async move { run_app(&mut terminal, events, app, results).await });
+        let events: Events = Box::pin(futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)));
+        let terminal = Terminal::new(backend.clone()).expect("terminal");
+        let loop_task = tokio::spawn(run(terminal, events));
         Harness {
             keys: Some(keys),
             backend,

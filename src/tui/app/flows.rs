@@ -800,11 +800,7 @@ impl App {
             }
             SignInStage::Loading(_) => return,
         };
-        let mut draft = RequestDraft::new("POST", &page.action);
-        if let Some(tx) = &page.tx {
-            draft.set_param("tx", tx);
-        }
-        draft.set_param(field, &value);
+        let draft = page.answer(field, &value);
         let device = sign_in.device;
         sign_in.stage =
             SignInStage::Loading(format!("POST {} ({field}={value})", path_of(&page.action)));

@@ -13,6 +13,8 @@ mod search;
 mod servers;
 mod tokens;
 
+pub(crate) use flows::path_of;
+
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;

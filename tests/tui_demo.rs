@@ -1,0 +1,248 @@
+//! Workshop mode (`oauthscope demo FLOW`) through its real loop on the built-in mock started
+//! in this process: each flow played step by step with the presenter's keys, one step back
+//! (shown again, nothing sent), forward again and on to the summary, at the projector's
+//! 100x30 and at 80x24.
+
+mod tui_support;
+
+use oauthscope::mock::RunningMock;
+use oauthscope::tui::demo::{Demo, DemoFlow, run_demo};
+use tui_support::Harness;
+use tui_support::on_mock::{confidential, mock, public};
+
+/// The demo of `flow` on `mock`, at `width` x `height`, showing its intro.
+async fn demo_on(mock: &RunningMock, flow: DemoFlow, width: u16, height: u16) -> Harness {
+    let demo = Demo::new(flow, mock.issuer(), &[public(), confidential()]).expect("the demo");
+    let harness = Harness::start_loop(width, height, move |mut terminal, events| async move {
+        run_demo(&mut terminal, events, demo).await
+    });
+    harness.wait_for("Press space to start").await;
+    harness
+}
+
+/// Presses space and waits until step `step` of `of` has played and shows.
+async fn next_step(harness: &Harness, step: usize, of: usize) -> String {
+    harness.press(" ");
+    let place = format!("step {step} of {of}");
+    harness
+        .wait_until(&place, |s| s.contains(&place) && !s.contains("… sending"))
+        .await
+}
+
+/// The screen with what differs between runs (the device's random user code) made fixed.
+fn stable(screen: &str) -> String {
+    match screen.find("user code: ") {
+        Some(at) => {
+            let start = at + "user code: ".len();
+            let code: String = screen[start..].chars().take(9).collect();
+            screen.replace(&code, "XXXX-XXXX")
+        }
+        None => screen.to_string(),
+    }
+}
+
+/// Plays every step of `flow`, checking `expect[i]` on step i + 1; goes one step back from
+/// the last (the earlier step is shown again with the notice, and nothing is sent), forward
+/// again, then to the summary. Returns the last step's screen and the summary.
+async fn play(harness: &Harness, flow: DemoFlow, expect: &[&str]) -> (String, String) {
+    let steps = flow.acts().len();
+    assert_eq!(expect.len(), steps, "one expectation per step");
+    let mut last = String::new();
+    for (i, want) in expect.iter().enumerate() {
+        last = next_step(harness, i + 1, steps).await;
+        assert!(
+            last.contains(want),
+            "step {}: {want:?} missing in\n{last}",
+            i + 1
+        );
+        assert!(!last.contains("did not go as the demo shows"), "{last}");
+    }
+    harness.press("left");
+    let earlier = format!("step {} of {steps}", steps - 1);
+    let back = harness.wait_for(&earlier).await;
+    assert!(back.contains("an earlier step shown again"), "{back}");
+    assert!(back.contains(expect[steps - 2]), "{back}");
+    harness.press(" ");
+    let again = harness.wait_for(&format!("step {steps} of {steps}")).await;
+    assert_eq!(
+        again, last,
+        "forward again shows the same step, nothing re-sent"
+    );
+    harness.press("enter");
+    let summary = harness.wait_for("steps played").await;
+    assert!(
+        summary.contains(&format!("{steps} of {steps} steps played")),
+        "{summary}"
+    );
+    // From the summary, ← goes back to the last step.
+    harness.press("left");
+    harness.wait_for(&format!("step {steps} of {steps}")).await;
+    harness.press(" ");
+    harness.wait_for("steps played").await;
+    (stable(&last), stable(&summary))
+}
+
+async fn quit(harness: Harness) {
+    harness.press("q");
+    tokio::time::timeout(std::time::Duration::from_secs(10), harness.loop_task)
+        .await
+        .expect("q ends the demo")
+        .expect("loop task")
+        .expect("loop result");
+}
+
+const CODE: &[&str] = &[
+    "PKCE: S256 supported",
+    "code_challenge_method = S256",
+    "login page: sign in as alice",
+    "✓ state is the one sent",
+    "refresh_token R1",
+    "✓ ID token: signature",
+];
+
+#[tokio::test]
+async fn code_flow_at_100x30() {
+    let mock = mock().await;
+    let harness = demo_on(&mock, DemoFlow::Code, 100, 30).await;
+    let (last, summary) = play(&harness, DemoFlow::Code, CODE).await;
+    assert!(summary.contains("0 failed"), "{summary}");
+    insta::assert_snapshot!("code_last_100x30", last);
+    insta::assert_snapshot!("code_summary_100x30", summary);
+    quit(harness).await;
+}
+
+#[tokio::test]
+async fn code_flow_at_80x24() {
+    let mock = mock().await;
+    let harness = demo_on(&mock, DemoFlow::Code, 80, 24).await;
+    let (last, summary) = play(&harness, DemoFlow::Code, CODE).await;
+    insta::assert_snapshot!("code_last_80x24", last);
+    insta::assert_snapshot!("code_summary_80x24", summary);
+    quit(harness).await;
+}
+
+const DEVICE: &[&str] = &[
+    "device: /device/code",
+    "user code: ",
+    "authorization_pending",
+    "login page: sign in as alice",
+    "refresh_token R1",
+    "✓ ID token: signature",
+];
+
+#[tokio::test]
+async fn device_flow_at_100x30_and_80x24() {
+    let mock = mock().await;
+    for (width, height) in [(100, 30), (80, 24)] {
+        let harness = demo_on(&mock, DemoFlow::Device, width, height).await;
+        let (last, summary) = play(&harness, DemoFlow::Device, DEVICE).await;
+        insta::assert_snapshot!(format!("device_last_{width}x{height}"), last);
+        insta::assert_snapshot!(format!("device_summary_{width}x{height}"), summary);
+        quit(harness).await;
+    }
+}
+
+const REFRESH: &[&str] = &[
+    "PKCE: S256 supported",
+    "refresh_token R1",
+    "✓ a new refresh token replaces the old one",
+    "✗ the refresh token was not used before",
+    "✗ the newest refresh token is still live",
+];
+
+#[tokio::test]
+async fn refresh_reuse_at_100x30_and_80x24() {
+    let mock = mock().await;
+    for (width, height) in [(100, 30), (80, 24)] {
+        let harness = demo_on(&mock, DemoFlow::Refresh, width, height).await;
+        let (last, summary) = play(&harness, DemoFlow::Refresh, REFRESH).await;
+        assert!(summary.contains("2 failed"), "{summary}");
+        insta::assert_snapshot!(format!("refresh_last_{width}x{height}"), last);
+        insta::assert_snapshot!(format!("refresh_summary_{width}x{height}"), summary);
+        quit(harness).await;
+    }
+}
+
+const FORGED_STATE: &[&str] = &[
+    "PKCE: S256 supported",
+    "state = 22 random characters",
+    "redirected back to",
+    "✗ state is the one sent",
+];
+
+#[tokio::test]
+async fn forged_state_at_100x30_and_80x24() {
+    let mock = mock().await;
+    for (width, height) in [(100, 30), (80, 24)] {
+        let harness = demo_on(&mock, DemoFlow::ForgedState, width, height).await;
+        let (last, summary) = play(&harness, DemoFlow::ForgedState, FORGED_STATE).await;
+        assert!(summary.contains("1 failed"), "{summary}");
+        insta::assert_snapshot!(format!("forged_state_last_{width}x{height}"), last);
+        insta::assert_snapshot!(format!("forged_state_summary_{width}x{height}"), summary);
+        quit(harness).await;
+    }
+}
+
+const REPLAYED_CODE: &[&str] = &[
+    "PKCE: S256 supported",
+    "client_id = demo-public",
+    "consent: ",
+    "✓ iss is the server asked",
+    "access_token (Bearer",
+    "✗ the code was not used before",
+    "✗ the first access token is still active",
+];
+
+#[tokio::test]
+async fn replayed_code_at_100x30_and_80x24() {
+    let mock = mock().await;
+    for (width, height) in [(100, 30), (80, 24)] {
+        let harness = demo_on(&mock, DemoFlow::ReplayedCode, width, height).await;
+        let (last, summary) = play(&harness, DemoFlow::ReplayedCode, REPLAYED_CODE).await;
+        insta::assert_snapshot!(format!("replayed_code_last_{width}x{height}"), last);
+        insta::assert_snapshot!(format!("replayed_code_summary_{width}x{height}"), summary);
+        quit(harness).await;
+    }
+}
+
+const ALG_NONE: &[&str] = &[
+    "keys (jwks_uri): /jwks",
+    "as the client demo-confidential",
+    "✓ token: signature",
+    "\"alg\":\"none\"",
+    "✗ token signature",
+];
+
+#[tokio::test]
+async fn alg_none_at_100x30_and_80x24() {
+    let mock = mock().await;
+    for (width, height) in [(100, 30), (80, 24)] {
+        let harness = demo_on(&mock, DemoFlow::AlgNone, width, height).await;
+        let (last, summary) = play(&harness, DemoFlow::AlgNone, ALG_NONE).await;
+        assert!(last.contains("alg is \"none\""), "{last}");
+        insta::assert_snapshot!(format!("alg_none_last_{width}x{height}"), last);
+        insta::assert_snapshot!(format!("alg_none_summary_{width}x{height}"), summary);
+        quit(harness).await;
+    }
+}
+
+#[tokio::test]
+async fn q_quits_while_a_step_is_on_screen_and_before_any() {
+    let mock = mock().await;
+    let harness = demo_on(&mock, DemoFlow::Code, 100, 30).await;
+    quit(harness).await;
+    let harness = demo_on(&mock, DemoFlow::Code, 100, 30).await;
+    next_step(&harness, 1, 6).await;
+    quit(harness).await;
+}
+
+#[tokio::test]
+async fn a_terminal_too_small_says_so() {
+    let mock = mock().await;
+    let demo = Demo::new(DemoFlow::Code, mock.issuer(), &[public()]).unwrap();
+    let harness = Harness::start_loop(40, 10, move |mut terminal, events| async move {
+        run_demo(&mut terminal, events, demo).await
+    });
+    harness.wait_for("The demo needs at least 60x16").await;
+    quit(harness).await;
+}
