@@ -10,12 +10,17 @@ use oauthscope::tui::demo::{Demo, DemoFlow, run_demo};
 use tui_support::Harness;
 use tui_support::on_mock::{confidential, mock, public};
 
+/// The demo of `flow` on `mock`, at `width` x `height`.
+fn start(mock: &RunningMock, flow: DemoFlow, width: u16, height: u16) -> Harness {
+    let demo = Demo::new(flow, mock.issuer(), &[public(), confidential()]).expect("the demo");
+    Harness::start_loop(width, height, move |mut terminal, events| async move {
+        run_demo(&mut terminal, events, demo).await
+    })
+}
+
 /// The demo of `flow` on `mock`, at `width` x `height`, showing its intro.
 async fn demo_on(mock: &RunningMock, flow: DemoFlow, width: u16, height: u16) -> Harness {
-    let demo = Demo::new(flow, mock.issuer(), &[public(), confidential()]).expect("the demo");
-    let harness = Harness::start_loop(width, height, move |mut terminal, events| async move {
-        run_demo(&mut terminal, events, demo).await
-    });
+    let harness = start(mock, flow, width, height);
     harness.wait_for("Press space to start").await;
     harness
 }
@@ -104,6 +109,7 @@ const CODE: &[&str] = &[
 async fn code_flow_at_100x30() {
     let mock = mock().await;
     let harness = demo_on(&mock, DemoFlow::Code, 100, 30).await;
+    insta::assert_snapshot!("code_intro_100x30", harness.screen());
     let (last, summary) = play(&harness, DemoFlow::Code, CODE).await;
     assert!(summary.contains("0 failed"), "{summary}");
     insta::assert_snapshot!("code_last_100x30", last);
@@ -115,6 +121,7 @@ async fn code_flow_at_100x30() {
 async fn code_flow_at_80x24() {
     let mock = mock().await;
     let harness = demo_on(&mock, DemoFlow::Code, 80, 24).await;
+    insta::assert_snapshot!("code_intro_80x24", harness.screen());
     let (last, summary) = play(&harness, DemoFlow::Code, CODE).await;
     insta::assert_snapshot!("code_last_80x24", last);
     insta::assert_snapshot!("code_summary_80x24", summary);
@@ -239,10 +246,45 @@ async fn q_quits_while_a_step_is_on_screen_and_before_any() {
 #[tokio::test]
 async fn a_terminal_too_small_says_so() {
     let mock = mock().await;
-    let demo = Demo::new(DemoFlow::Code, mock.issuer(), &[public()]).unwrap();
-    let harness = Harness::start_loop(40, 10, move |mut terminal, events| async move {
-        run_demo(&mut terminal, events, demo).await
-    });
+    let harness = start(&mock, DemoFlow::Code, 40, 10);
     harness.wait_for("The demo needs at least 60x16").await;
+    quit(harness).await;
+}
+
+/// The rows of the explanation panel (right of the steps column), without its borders.
+fn panel_rows(screen: &str) -> Vec<String> {
+    screen
+        .lines()
+        .map(|row| row.chars().skip(30).collect::<String>())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_step_longer_than_the_panel_scrolls_with_the_arrows_and_stops_at_its_end() {
+    let mock = mock().await;
+    let harness = demo_on(&mock, DemoFlow::Code, 60, 16).await;
+    next_step(&harness, 1, 6).await;
+    let top = next_step(&harness, 2, 6).await;
+    assert!(top.contains("↓ more · ↑/↓ scroll"), "{top}");
+    harness.press("down");
+    let down = harness
+        .wait_until("one row down", |s| panel_rows(s)[2] == panel_rows(&top)[3])
+        .await;
+    assert_ne!(down, top);
+    for _ in 0..40 {
+        harness.press("down");
+    }
+    let end = harness
+        .wait_until("the end", |s| {
+            !s.contains("↓ more") && s.contains("↑/↓ scroll")
+        })
+        .await;
+    assert!(end.contains("code_challenge_method ="), "{end}");
+    // Past the end nothing moves, so one up is one row above the end.
+    harness.press("up");
+    harness.wait_for("↓ more").await;
+    // The next step starts at its top.
+    let third = next_step(&harness, 3, 6).await;
+    assert!(third.contains("The browser takes the user"), "{third}");
     quit(harness).await;
 }

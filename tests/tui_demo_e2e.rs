@@ -13,7 +13,11 @@ fn demo_code_plays_to_the_summary_in_a_real_terminal() {
     let home = tempfile::tempdir().unwrap();
     let tmux = Tmux::start("demo-code", home.path(), &["demo", "code"], 100, 30);
     tmux.wait_for("Press space to start");
-    assert_eq!(tmux.format("#{alternate_on}"), "1", "on the alternate screen");
+    assert_eq!(
+        tmux.format("#{alternate_on}"),
+        "1",
+        "on the alternate screen"
+    );
     let steps = [
         "PKCE: S256 supported",
         "code_challenge_method = S256",

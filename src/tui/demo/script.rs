@@ -286,7 +286,8 @@ pub struct Script {
     redirect: Option<Secret>,
     next_poll: Option<Instant>,
     tokens: Vec<TokenResponse>,
-    forged: Option<String>,
+    /// The attacker's token: the real one's claims, edited, unsigned.
+    forged: Option<Secret>,
 }
 
 impl Script {
@@ -801,7 +802,7 @@ impl Script {
             .as_ref()
             .is_some_and(|new| new.secret() != old.secret());
         scene.check("a new refresh token replaces the old one", rotated);
-        let old_label = self.refresh_label(self.tokens.len() - 1);
+        let old_label = self.refresh_label(self.tokens.len().saturating_sub(1));
         scene.note(format!("the old one, {old_label}, is retired"));
         self.took(scene, tokens);
         if !rotated {
@@ -903,13 +904,13 @@ impl Script {
         scene.note(format!("header: {}", Value::Object(header.clone())));
         scene.note("claims: scope changed to \"admin\"");
         scene.note("signature: dropped (the token ends in a bare dot)");
-        self.forged = Some(format!("{}.{}.", encode(&header), encode(&claims)));
+        self.forged = Some(format!("{}.{}.", encode(&header), encode(&claims)).into());
         Ok(())
     }
 
     async fn verify_forged(&mut self, scene: &mut Scene) -> Result<(), String> {
         let forged = self.forged.clone().ok_or("nothing was forged")?;
-        let verification = self.verify_token(&forged, scene).await?;
+        let verification = self.verify_token(forged.secret(), scene).await?;
         if verification.is_valid() {
             return Err("the forged token verified".into());
         }

@@ -244,6 +244,12 @@ fn intro_paras(demo: &Demo, theme: &Theme) -> Vec<Para> {
             theme.text(),
         ),
         blank(),
+        para(
+            "← shows a step before again; the server keeps what happened since: nothing is \
+             undone.",
+            theme.text(),
+        ),
+        blank(),
         para("Press space to start.", theme.accent()),
     ]
 }
