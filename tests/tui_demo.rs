@@ -96,141 +96,97 @@ async fn quit(harness: Harness) {
         .expect("loop result");
 }
 
-const CODE: &[&str] = &[
-    "PKCE: S256 supported",
-    "code_challenge_method = S256",
-    "login page: sign in as alice",
-    "✓ state is the one sent",
-    "refresh_token R1",
-    "✓ ID token: signature",
-];
-
-#[tokio::test]
-async fn code_flow_at_100x30() {
-    let mock = mock().await;
-    let harness = demo_on(&mock, DemoFlow::Code, 100, 30).await;
-    insta::assert_snapshot!("code_intro_100x30", harness.screen());
-    let (last, summary) = play(&harness, DemoFlow::Code, CODE).await;
-    assert!(summary.contains("0 failed"), "{summary}");
-    insta::assert_snapshot!("code_last_100x30", last);
-    insta::assert_snapshot!("code_summary_100x30", summary);
-    quit(harness).await;
-}
-
-#[tokio::test]
-async fn code_flow_at_80x24() {
-    let mock = mock().await;
-    let harness = demo_on(&mock, DemoFlow::Code, 80, 24).await;
-    insta::assert_snapshot!("code_intro_80x24", harness.screen());
-    let (last, summary) = play(&harness, DemoFlow::Code, CODE).await;
-    insta::assert_snapshot!("code_last_80x24", last);
-    insta::assert_snapshot!("code_summary_80x24", summary);
-    quit(harness).await;
-}
-
-const DEVICE: &[&str] = &[
-    "device: /device/code",
-    "user code: ",
-    "authorization_pending",
-    "login page: sign in as alice",
-    "refresh_token R1",
-    "✓ ID token: signature",
-];
-
-#[tokio::test]
-async fn device_flow_at_100x30_and_80x24() {
+/// Plays `flow` through at 100x30 and 80x24 on one mock, checking each step and the
+/// count of failed checks (each a refusal the flow shows), and snapshots its last step and
+/// its summary at both sizes as `{name}_last_WxH` and `{name}_summary_WxH`.
+async fn plays_at_both_sizes(flow: DemoFlow, expect: &[&str], failed: usize, name: &str) {
     let mock = mock().await;
     for (width, height) in [(100, 30), (80, 24)] {
-        let harness = demo_on(&mock, DemoFlow::Device, width, height).await;
-        let (last, summary) = play(&harness, DemoFlow::Device, DEVICE).await;
-        insta::assert_snapshot!(format!("device_last_{width}x{height}"), last);
-        insta::assert_snapshot!(format!("device_summary_{width}x{height}"), summary);
+        let harness = demo_on(&mock, flow, width, height).await;
+        if flow == DemoFlow::Code {
+            insta::assert_snapshot!(format!("{name}_intro_{width}x{height}"), harness.screen());
+        }
+        let (last, summary) = play(&harness, flow, expect).await;
+        assert!(summary.contains(&format!("· {failed} failed")), "{summary}");
+        insta::assert_snapshot!(format!("{name}_last_{width}x{height}"), last);
+        insta::assert_snapshot!(format!("{name}_summary_{width}x{height}"), summary);
         quit(harness).await;
     }
 }
 
-const REFRESH: &[&str] = &[
-    "PKCE: S256 supported",
-    "refresh_token R1",
-    "✓ a new refresh token replaces the old one",
-    "✗ the refresh token was not used before",
-    "✗ the newest refresh token is still live",
-];
-
 #[tokio::test]
-async fn refresh_reuse_at_100x30_and_80x24() {
-    let mock = mock().await;
-    for (width, height) in [(100, 30), (80, 24)] {
-        let harness = demo_on(&mock, DemoFlow::Refresh, width, height).await;
-        let (last, summary) = play(&harness, DemoFlow::Refresh, REFRESH).await;
-        assert!(summary.contains("2 failed"), "{summary}");
-        insta::assert_snapshot!(format!("refresh_last_{width}x{height}"), last);
-        insta::assert_snapshot!(format!("refresh_summary_{width}x{height}"), summary);
-        quit(harness).await;
-    }
+async fn code_flow() {
+    let steps = [
+        "PKCE: S256 supported",
+        "code_challenge_method = S256",
+        "login page: sign in as alice",
+        "✓ state is the one sent",
+        "refresh_token R1",
+        "✓ ID token: signature",
+    ];
+    plays_at_both_sizes(DemoFlow::Code, &steps, 0, "code").await;
 }
 
-const FORGED_STATE: &[&str] = &[
-    "PKCE: S256 supported",
-    "state = 22 random characters",
-    "redirected back to",
-    "✗ state is the one sent",
-];
-
 #[tokio::test]
-async fn forged_state_at_100x30_and_80x24() {
-    let mock = mock().await;
-    for (width, height) in [(100, 30), (80, 24)] {
-        let harness = demo_on(&mock, DemoFlow::ForgedState, width, height).await;
-        let (last, summary) = play(&harness, DemoFlow::ForgedState, FORGED_STATE).await;
-        assert!(summary.contains("1 failed"), "{summary}");
-        insta::assert_snapshot!(format!("forged_state_last_{width}x{height}"), last);
-        insta::assert_snapshot!(format!("forged_state_summary_{width}x{height}"), summary);
-        quit(harness).await;
-    }
+async fn device_flow() {
+    let steps = [
+        "device: /device/code",
+        "user code: ",
+        "authorization_pending",
+        "login page: sign in as alice",
+        "refresh_token R1",
+        "✓ ID token: signature",
+    ];
+    plays_at_both_sizes(DemoFlow::Device, &steps, 0, "device").await;
 }
 
-const REPLAYED_CODE: &[&str] = &[
-    "PKCE: S256 supported",
-    "client_id = demo-public",
-    "consent: ",
-    "✓ iss is the server asked",
-    "access_token (Bearer",
-    "✗ the code was not used before",
-    "✗ the first access token is still active",
-];
-
 #[tokio::test]
-async fn replayed_code_at_100x30_and_80x24() {
-    let mock = mock().await;
-    for (width, height) in [(100, 30), (80, 24)] {
-        let harness = demo_on(&mock, DemoFlow::ReplayedCode, width, height).await;
-        let (last, summary) = play(&harness, DemoFlow::ReplayedCode, REPLAYED_CODE).await;
-        insta::assert_snapshot!(format!("replayed_code_last_{width}x{height}"), last);
-        insta::assert_snapshot!(format!("replayed_code_summary_{width}x{height}"), summary);
-        quit(harness).await;
-    }
+async fn refresh_reuse() {
+    let steps = [
+        "PKCE: S256 supported",
+        "refresh_token R1",
+        "✓ a new refresh token replaces the old one",
+        "✗ the refresh token was not used before",
+        "✗ the newest refresh token is still live",
+    ];
+    plays_at_both_sizes(DemoFlow::Refresh, &steps, 2, "refresh").await;
 }
 
-const ALG_NONE: &[&str] = &[
-    "keys (jwks_uri): /jwks",
-    "as the client demo-confidential",
-    "✓ token: signature",
-    "\"alg\":\"none\"",
-    "✗ token signature",
-];
+#[tokio::test]
+async fn forged_state() {
+    let steps = [
+        "PKCE: S256 supported",
+        "state = 22 random characters",
+        "redirected back to",
+        "✗ state is the one sent",
+    ];
+    plays_at_both_sizes(DemoFlow::ForgedState, &steps, 1, "forged_state").await;
+}
 
 #[tokio::test]
-async fn alg_none_at_100x30_and_80x24() {
-    let mock = mock().await;
-    for (width, height) in [(100, 30), (80, 24)] {
-        let harness = demo_on(&mock, DemoFlow::AlgNone, width, height).await;
-        let (last, summary) = play(&harness, DemoFlow::AlgNone, ALG_NONE).await;
-        assert!(last.contains("alg is \"none\""), "{last}");
-        insta::assert_snapshot!(format!("alg_none_last_{width}x{height}"), last);
-        insta::assert_snapshot!(format!("alg_none_summary_{width}x{height}"), summary);
-        quit(harness).await;
-    }
+async fn replayed_code() {
+    let steps = [
+        "PKCE: S256 supported",
+        "client_id = demo-public",
+        "consent: ",
+        "✓ iss is the server asked",
+        "access_token (Bearer",
+        "✗ the code was not used before",
+        "✗ the first access token is still active",
+    ];
+    plays_at_both_sizes(DemoFlow::ReplayedCode, &steps, 2, "replayed_code").await;
+}
+
+#[tokio::test]
+async fn alg_none() {
+    let steps = [
+        "keys (jwks_uri): /jwks",
+        "as the client demo-confidential",
+        "✓ token: signature",
+        "\"alg\":\"none\"",
+        "✗ token signature: alg is",
+    ];
+    plays_at_both_sizes(DemoFlow::AlgNone, &steps, 1, "alg_none").await;
 }
 
 #[tokio::test]
@@ -262,7 +218,8 @@ fn panel_rows(screen: &str) -> Vec<String> {
 #[tokio::test]
 async fn a_step_longer_than_the_panel_scrolls_with_the_arrows_and_stops_at_its_end() {
     let mock = mock().await;
-    let harness = demo_on(&mock, DemoFlow::Code, 60, 16).await;
+    let harness = start(&mock, DemoFlow::Code, 60, 16);
+    harness.wait_for("space/enter start").await;
     next_step(&harness, 1, 6).await;
     let top = next_step(&harness, 2, 6).await;
     assert!(top.contains("↓ more · ↑/↓ scroll"), "{top}");

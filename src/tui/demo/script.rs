@@ -630,15 +630,8 @@ impl Script {
             .position(|s| s.kind == StepKind::ExchangeCode)
             .ok_or("no token request was sent")?;
         flow.retry_at(i);
-        match self.advance().await {
-            Ok(_) => Err("the server accepted the code a second time".into()),
-            Err(refused) if refused.oauth_code() == Some("invalid_grant") => {
-                scene.check("the code was not used before", false);
-                scene.note(format!("refused: {refused}"));
-                Ok(())
-            }
-            Err(other) => Err(other.to_string()),
-        }
+        let answer = self.advance().await;
+        refused_as_invalid_grant(answer, scene, "the code was not used before")
     }
 
     async fn code_tokens_inactive(&mut self, scene: &mut Scene) -> Result<(), String> {
@@ -822,20 +815,13 @@ impl Script {
         let config = self.config(&self.public)?;
         let mut flow = Flow::refresh(config, token.secret(), None).map_err(|e| e.to_string())?;
         scene.note(format!("presenting {}", self.refresh_label(index)));
-        match flow.advance(&self.http).await {
-            Ok(_) => Err("the server accepted the refresh token".into()),
-            Err(refused) if refused.oauth_code() == Some("invalid_grant") => {
-                let what = if index == 0 {
-                    "the refresh token was not used before"
-                } else {
-                    "the newest refresh token is still live"
-                };
-                scene.check(what, false);
-                scene.note(format!("refused: {refused}"));
-                Ok(())
-            }
-            Err(other) => Err(other.to_string()),
-        }
+        let what = if index == 0 {
+            "the refresh token was not used before"
+        } else {
+            "the newest refresh token is still live"
+        };
+        let answer = flow.advance(&self.http).await;
+        refused_as_invalid_grant(answer, scene, what)
     }
 
     async fn client_token(&mut self, scene: &mut Scene) -> Result<(), String> {
@@ -916,6 +902,25 @@ impl Script {
         }
         scene.note("the forged token is refused: its scope admin is never believed");
         Ok(())
+    }
+}
+
+/// A request the step shows the server refusing: `invalid_grant` fails the check `what`
+/// (the refusal is the point); an answer with tokens, or another error, is the demo going
+/// off script.
+fn refused_as_invalid_grant(
+    answer: Result<Advance, EngineError>,
+    scene: &mut Scene,
+    what: &str,
+) -> Result<(), String> {
+    match answer {
+        Ok(_) => Err(format!("the server accepted it, though {what} is false")),
+        Err(refused) if refused.oauth_code() == Some("invalid_grant") => {
+            scene.check(what, false);
+            scene.note(format!("refused: {refused}"));
+            Ok(())
+        }
+        Err(other) => Err(other.to_string()),
     }
 }
 
