@@ -205,9 +205,10 @@ impl Demo {
         if key.kind == KeyEventKind::Release {
             return Key::Nothing;
         }
+        if is_quit(&key) {
+            return Key::Quit;
+        }
         match key.code {
-            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => Key::Quit,
-            KeyCode::Char('q') => Key::Quit,
             KeyCode::Char(' ') | KeyCode::Enter | KeyCode::Right => {
                 self.scroll = 0;
                 self.forward()
@@ -222,12 +223,11 @@ impl Demo {
         }
     }
 
-    /// Plays `act` while the presenter waits; q or ctrl-c still quit (`None`).
+    /// Plays the busy act while the presenter waits; q or ctrl-c still quit (`None`).
     async fn play<S>(&mut self, act: Act, events: &mut S) -> Option<()>
     where
         S: Stream<Item = std::io::Result<Event>> + Unpin,
     {
-        self.busy = Some(act);
         let scene = tokio::select! {
             scene = self.script.play(act) => scene,
             () = quit_pressed(events) => return None,
