@@ -34,7 +34,10 @@ fn demo_code_plays_to_the_summary_in_a_real_terminal() {
     }
     tmux.keys(&["Left"]);
     let back = tmux.wait_for("step 5 of 6");
-    assert!(back.contains("an earlier step shown again"), "{back}");
+    assert!(
+        back.contains("Shown again: nothing is undone on the server."),
+        "{back}"
+    );
     tmux.keys(&["Enter"]);
     tmux.wait_for("step 6 of 6");
     tmux.keys(&["Enter"]);

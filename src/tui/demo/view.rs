@@ -188,7 +188,17 @@ pub fn panel(demo: &Demo, width: usize) -> (String, Vec<Line<'static>>) {
         (Some(act), _) => (act.title().to_string(), busy_paras(act, theme)),
         (None, Showing::Intro) => (demo.flow.title().to_string(), intro_paras(demo, theme)),
         (None, Showing::Step(i)) => match demo.scenes().get(i) {
-            Some(scene) => (scene.act.title().to_string(), scene_paras(scene, theme)),
+            Some(scene) => {
+                let mut paras = Vec::new();
+                if demo.revisiting() {
+                    paras.push(para(
+                        "Shown again: nothing is undone on the server.",
+                        theme.waiting(),
+                    ));
+                }
+                paras.extend(scene_paras(scene, theme));
+                (scene.act.title().to_string(), paras)
+            }
             None => (String::new(), Vec::new()),
         },
         (None, Showing::Summary) => ("Summary".to_string(), summary_paras(demo, theme)),
@@ -380,13 +390,7 @@ fn footer(demo: &Demo, frame: &mut Frame, area: Rect, theme: &Theme) {
         (None, Showing::Intro) => &[("space/enter", "start"), ("q", "quit")],
         (None, _) => &[("space/enter", "next"), ("←", "back"), ("q", "quit")],
     };
-    let mut line = widgets::key_hints(keys, theme);
-    if demo.revisiting() {
-        line.spans.push(Span::styled(
-            " · an earlier step shown again: the server keeps what happened since",
-            theme.waiting(),
-        ));
-    }
+    let line = widgets::key_hints(keys, theme);
     frame.render_widget(
         Paragraph::new(widgets::fit(line, usize::from(area.width))).style(theme.base()),
         area,
