@@ -16,13 +16,10 @@ pub struct DemoArgs {
 
 /// The flows, one a line, for `oauthscope demo` with no flow.
 pub fn list_demo_flows() -> ExitCode {
-    let width = DemoFlow::ALL
-        .iter()
-        .map(|f| f.name().len())
-        .max()
-        .unwrap_or(0);
+    let flows = <DemoFlow as clap::ValueEnum>::value_variants();
+    let width = flows.iter().map(|f| f.name().len()).max().unwrap_or(0);
     say!("Flows to play (oauthscope demo FLOW), on the built-in mock:");
-    for flow in DemoFlow::ALL {
+    for flow in flows {
         say!("  {:<width$}  {}", flow.name(), flow.about());
     }
     say!("Keys: space or enter next step · ← back a step · q quit");

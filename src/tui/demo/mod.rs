@@ -38,25 +38,11 @@ pub enum DemoFlow {
 }
 
 impl DemoFlow {
-    pub const ALL: [DemoFlow; 6] = [
-        DemoFlow::Code,
-        DemoFlow::Device,
-        DemoFlow::Refresh,
-        DemoFlow::ForgedState,
-        DemoFlow::ReplayedCode,
-        DemoFlow::AlgNone,
-    ];
-
-    /// The name on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            DemoFlow::Code => "code",
-            DemoFlow::Device => "device",
-            DemoFlow::Refresh => "refresh",
-            DemoFlow::ForgedState => "forged-state",
-            DemoFlow::ReplayedCode => "replayed-code",
-            DemoFlow::AlgNone => "alg-none",
-        }
+    /// The name on the command line (clap's, from the variant: `forged-state`).
+    pub fn name(self) -> String {
+        clap::ValueEnum::to_possible_value(&self)
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default()
     }
 
     pub fn title(self) -> &'static str {
@@ -321,6 +307,99 @@ where
                 }
             }
             Key::Moved | Key::Nothing => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo() -> Demo {
+        let public = ClientProfile {
+            client_id: "demo-public".into(),
+            auth_method: "none".into(),
+            ..ClientProfile::default()
+        };
+        // Nothing here plays a step, so nothing is sent to this address.
+        Demo::new(DemoFlow::ForgedState, "http://127.0.0.1:9", &[public]).unwrap()
+    }
+
+    fn played(demo: &mut Demo, broken: Option<&str>) {
+        let act = demo.acts()[demo.scenes.len()];
+        demo.scenes.push(Scene {
+            act,
+            exchanges: Vec::new(),
+            notes: Vec::new(),
+            checks: Vec::new(),
+            tokens: Vec::new(),
+            broken: broken.map(str::to_string),
+        });
+        demo.showing = Showing::Step(demo.scenes.len() - 1);
+    }
+
+    #[test]
+    fn forward_plays_only_new_steps_and_back_shows_earlier_ones_again() {
+        let mut demo = demo();
+        assert!(matches!(demo.forward(), Key::Play(Act::Discover)));
+        played(&mut demo, None);
+        assert!(matches!(demo.forward(), Key::Play(Act::Authorize)));
+        played(&mut demo, None);
+        assert!(matches!(demo.back(), Key::Moved));
+        assert_eq!(demo.showing(), Showing::Step(0));
+        assert!(demo.revisiting());
+        assert!(matches!(demo.back(), Key::Moved));
+        assert_eq!(demo.showing(), Showing::Intro);
+        assert!(matches!(demo.back(), Key::Nothing));
+        // Forward over played steps shows them again; only past the newest does one play.
+        assert!(matches!(demo.forward(), Key::Moved));
+        assert!(matches!(demo.forward(), Key::Moved));
+        assert_eq!(demo.showing(), Showing::Step(1));
+        assert!(!demo.revisiting());
+        assert!(matches!(demo.forward(), Key::Play(Act::SignIn)));
+    }
+
+    #[test]
+    fn after_the_last_step_comes_the_summary_and_back_leaves_it() {
+        let mut demo = demo();
+        for _ in demo.acts() {
+            played(&mut demo, None);
+        }
+        assert!(matches!(demo.forward(), Key::Moved));
+        assert_eq!(demo.showing(), Showing::Summary);
+        assert!(matches!(demo.forward(), Key::Nothing));
+        demo.back();
+        assert_eq!(demo.showing(), Showing::Step(demo.acts().len() - 1));
+    }
+
+    #[test]
+    fn a_step_that_went_off_script_stops_the_play_at_the_summary() {
+        let mut demo = demo();
+        played(&mut demo, Some("the server is gone"));
+        assert!(matches!(demo.forward(), Key::Moved));
+        assert_eq!(demo.showing(), Showing::Summary);
+    }
+
+    #[test]
+    fn every_flow_has_a_name_the_command_line_accepts() {
+        use clap::ValueEnum;
+        let names: Vec<String> = DemoFlow::value_variants()
+            .iter()
+            .map(|f| f.name())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "code",
+                "device",
+                "refresh",
+                "forged-state",
+                "replayed-code",
+                "alg-none"
+            ]
+        );
+        for flow in DemoFlow::value_variants() {
+            assert!(!flow.acts().is_empty());
         }
     }
 }
