@@ -165,7 +165,8 @@ impl Act {
             }
             Act::Verify => {
                 "The client fetches the server's keys and checks the ID token's signature, \
-                 then iss, aud, azp, exp, nonce and at_hash (OIDC Core §3.1.3.7)."
+                 then iss, aud, azp and exp, the nonce where the request sent one, and \
+                 at_hash, which ties the access token to it (OIDC Core §3.1.3.7)."
             }
             Act::ReplayCode => {
                 "The same token request is sent again, as an attacker who stole the code \
