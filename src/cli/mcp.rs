@@ -14,9 +14,11 @@ use super::terminal_text::one_line;
 use super::{RunArgs, discover_for, flow_config};
 use crate::oauth::RecordingClient;
 use crate::oauth::StepKind;
+use crate::oauth::client_auth::ClientCredentials;
+use crate::oauth::error::EngineError;
 use crate::oauth::exchange::Exchange;
 use crate::oauth::flow::FlowKind;
-use crate::oauth::flow::mcp::{self, Registration, RegistrationMode};
+use crate::oauth::flow::mcp::{self, ClientOffer, Registration, RegistrationMode, Spec};
 use crate::oauth::jwt::{Check, Verdict};
 use crate::oauth::protected_resource;
 use crate::oauth::registration::Registrar;
@@ -72,13 +74,15 @@ pub async fn run(
         .url
         .as_deref()
         .ok_or("flow mcp needs the MCP server's URL: run mcp URL")?;
+    let spec: Spec = args.spec.parse().map_err(|e: EngineError| e.to_string())?;
+    doc["spec"] = json!(spec);
     doc["server_url"] = json!(server_url);
     let mut shown = Shown {
         out,
         steps: Vec::new(),
         authorization_at: None,
     };
-    let result = authorize_and_list(args, out, http, server_url, &mut shown, doc).await;
+    let result = authorize_and_list(args, out, http, server_url, spec, &mut shown, doc).await;
     let mut steps = std::mem::take(&mut shown.steps);
     // The code flow's steps (set by its driver) sit between registration and the calls
     // with the token.
@@ -97,6 +101,7 @@ async fn authorize_and_list(
     out: &Out,
     http: &RecordingClient,
     server_url: &str,
+    spec: Spec,
     shown: &mut Shown<'_>,
     doc: &mut Value,
 ) -> Result<(), String> {
@@ -197,18 +202,31 @@ async fn authorize_and_list(
     let (redirect_uri, channel) = front_channel(args).await?;
     let mode = match args.registration.as_str() {
         "pre" => RegistrationMode::Pre,
+        "cimd" => RegistrationMode::Cimd,
         "dcr" => RegistrationMode::Dynamic,
         _ => RegistrationMode::Auto,
     };
     let given = args.client.credentials().map_err(|e| e.to_string())?;
     let scope = args.scope.clone().or_else(|| found.scope());
-    let (chosen, why) = mcp::choose_registration(mode, given.is_some(), &discovery.metadata)
+    let offer = ClientOffer {
+        client_id: given.is_some(),
+        metadata_url: args.client_metadata_url.as_deref(),
+    };
+    let choice = mcp::choose_registration(mode, offer, &discovery.metadata, spec)
         .inspect_err(|err| shown.fail(StepKind::Register, None, &err.to_string()))
         .map_err(|e| e.to_string())?;
-    let client = match (chosen, given) {
-        (Registration::Pre, Some(client)) => {
+    let (chosen, why) = (choice.method, choice.why.clone());
+    let client = match (chosen, given, offer.metadata_url) {
+        (Registration::Pre, Some(client), _) => {
             shown.show(StepKind::Register, None, &[]);
             client
+        }
+        (Registration::Cimd, _, Some(url)) => {
+            if !shown.show(StepKind::Register, None, &choice.checks) {
+                return Err("the client metadata URL cannot be a client_id".into());
+            }
+            // The metadata document says how the client authenticates; this one is public.
+            ClientCredentials::public(url)
         }
         _ => {
             let endpoint = discovery

@@ -262,10 +262,18 @@ pub struct RunArgs {
     /// The authorization server's issuer URL (found from the MCP server for flow `mcp`).
     #[arg(long, required_unless_present = "url")]
     pub issuer: Option<String>,
-    /// How flow `mcp` gets a client: `pre` (--client-id), `dcr` (RFC 7591), or `auto`
-    /// (the given client, else dynamic registration).
-    #[arg(long, default_value = "auto", value_parser = ["auto", "pre", "dcr"])]
+    /// How flow `mcp` gets a client: `pre` (--client-id), `cimd` (--client-metadata-url),
+    /// `dcr` (RFC 7591), or `auto` (the given client, else the metadata document when the
+    /// server takes one, else dynamic registration).
+    #[arg(long, default_value = "auto", value_parser = ["auto", "pre", "cimd", "dcr"])]
     pub registration: String,
+    /// The https URL of the client's metadata document, used as its client_id where the
+    /// server supports Client ID Metadata Documents (flow `mcp`).
+    #[arg(long, value_name = "URL")]
+    pub client_metadata_url: Option<String>,
+    /// The MCP revision whose authorization rules flow `mcp` follows.
+    #[arg(long, default_value = "2026-07-28", value_parser = ["2025-06-18", "2025-11-25", "2026-07-28"])]
+    pub spec: String,
     #[command(flatten)]
     pub client: ClientArgsCommon,
     /// Space-separated scopes, e.g. "openid profile".

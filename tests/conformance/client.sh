@@ -4,11 +4,20 @@
 # the like) as JSON in $MCP_CONFORMANCE_CONTEXT; this passes it on as flags. The browser leg
 # is a $BROWSER that follows the redirects down to oauthscope's loopback listener, as a user
 # clicking through would.
+#
+# The client has a Client ID Metadata Document at the URL the suite's authorization servers
+# expect (they do not fetch it), so it is always offered: oauthscope uses it only where the
+# server advertises client_id_metadata_document_supported. The MCP revision is the one whose
+# scenarios run.sh selected ($OAUTHSCOPE_MCP_SPEC), else oauthscope's default.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 bin="${OAUTHSCOPE_BIN:-$here/../../target/debug/oauthscope}"
 url="${!#}"
-args=(run mcp "$url" --wait 20)
+args=(run mcp "$url" --wait 20
+  --client-metadata-url https://conformance-test.local/client-metadata.json)
+if [ -n "${OAUTHSCOPE_MCP_SPEC:-}" ]; then
+  args+=(--spec "$OAUTHSCOPE_MCP_SPEC")
+fi
 context="${MCP_CONFORMANCE_CONTEXT:-}"
 if [ -n "$context" ]; then
   # One flag per known member; python3 reads the JSON (jq is not installed everywhere).

@@ -298,7 +298,9 @@ impl Stage {
             ),
             Stage::Register => (
                 "Register the client",
-                "The client uses a pre-registered client id, else registers itself dynamically \
+                "The client uses a pre-registered client id, else the URL of its Client ID \
+                 Metadata Document when the server advertises \
+                 client_id_metadata_document_supported, else registers itself dynamically \
                  (MCP 2025-11-25 Client Registration Approaches, RFC 7591 §3).",
             ),
             Stage::McpInitialize => (
