@@ -9,18 +9,20 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::output::{Out, check_line};
-use super::run::{Driver, drive_and_report, front_channel};
+use super::run::{Driver, FrontChannel, drive_and_report, front_channel};
 use super::terminal_text::one_line;
 use super::{RunArgs, discover_for, flow_config};
 use crate::oauth::RecordingClient;
 use crate::oauth::StepKind;
 use crate::oauth::client_auth::ClientCredentials;
+use crate::oauth::discovery::Discovery;
 use crate::oauth::error::EngineError;
 use crate::oauth::exchange::Exchange;
 use crate::oauth::flow::FlowKind;
 use crate::oauth::flow::mcp::{self, ClientOffer, Registration, RegistrationMode, Spec};
 use crate::oauth::jwt::{Check, Verdict};
 use crate::oauth::protected_resource;
+use crate::oauth::redirect::LoopbackListener;
 use crate::oauth::registration::Registrar;
 use crate::oauth::secret::Secret;
 use crate::oauth::step::{Step, StepStatus};
@@ -29,8 +31,6 @@ use crate::oauth::step::{Step, StepStatus};
 struct Shown<'a> {
     out: &'a Out,
     steps: Vec<Value>,
-    /// Where the code flow's steps go among them, once it started.
-    authorization_at: Option<usize>,
 }
 
 impl Shown<'_> {
@@ -51,6 +51,14 @@ impl Shown<'_> {
         step.status = StepStatus::Failed(reason.to_string());
         step.exchange = exchange;
         self.push(step, &[]);
+    }
+
+    /// Takes in the steps of a code flow its driver just recorded in `doc`, in their place
+    /// among the MCP steps.
+    fn absorb_code_flow(&mut self, doc: &mut Value) {
+        if let Some(Value::Array(code_flow)) = doc.get_mut("steps").map(Value::take) {
+            self.steps.extend(code_flow);
+        }
     }
 
     fn push(&mut self, step: Step, checks: &[Check]) {
@@ -77,31 +85,37 @@ pub async fn run(
     let spec: Spec = args.spec.parse().map_err(|e: EngineError| e.to_string())?;
     doc["spec"] = json!(spec);
     doc["server_url"] = json!(server_url);
+    let arguments = match &args.arguments {
+        None => json!({}),
+        Some(text) => match serde_json::from_str::<Value>(text) {
+            Ok(object @ Value::Object(_)) => object,
+            Ok(_) => return Err("--arguments must be a JSON object".into()),
+            Err(e) => return Err(format!("--arguments is not JSON: {e}")),
+        },
+    };
+    if args.arguments.is_some() && args.call.is_none() {
+        return Err("--arguments goes with --call TOOL".into());
+    }
     let mut shown = Shown {
         out,
         steps: Vec::new(),
-        authorization_at: None,
     };
-    let result = authorize_and_list(args, out, http, server_url, spec, &mut shown, doc).await;
-    let mut steps = std::mem::take(&mut shown.steps);
-    // The code flow's steps (set by its driver) sit between registration and the calls
-    // with the token.
-    if let (Some(at), Some(Value::Array(code_flow))) = (
-        shown.authorization_at,
-        doc.get_mut("steps").map(Value::take),
-    ) {
-        steps.splice(at..at, code_flow);
-    }
-    doc["steps"] = Value::Array(steps);
+    let result = authorize_and_call(
+        args, out, http, server_url, spec, arguments, &mut shown, doc,
+    )
+    .await;
+    doc["steps"] = Value::Array(std::mem::take(&mut shown.steps));
     result
 }
 
-async fn authorize_and_list(
+#[allow(clippy::too_many_arguments)]
+async fn authorize_and_call(
     args: &RunArgs,
     out: &Out,
     http: &RecordingClient,
     server_url: &str,
     spec: Spec,
+    arguments: Value,
     shown: &mut Shown<'_>,
     doc: &mut Value,
 ) -> Result<(), String> {
@@ -259,69 +273,211 @@ async fn authorize_and_list(
     doc["registration"] = json!({ "method": chosen, "why": why, "client_id": client.client_id });
 
     // 5–6. The code flow with PKCE S256 and resource, through the browser.
-    let mut config = flow_config(&discovery, Some(client), scope);
-    config.skew = Duration::from_secs(args.skew);
-    config.cross_host = args.client.cross_host();
-    config.redirect_uri = Some(redirect_uri);
-    let mut flow = mcp::authorization_flow(config, found.resource()).map_err(|e| e.to_string())?;
-    shown.authorization_at = Some(shown.steps.len());
-    out.line("\nAuthorization (the code flow, with resource)");
-    let driver = Driver {
+    let paste = matches!(channel, FrontChannel::Paste);
+    let mut session = Session {
+        args,
         out,
         http,
-        front: Some(channel),
-        wait: Duration::from_secs(args.wait),
-        open_browser: !args.no_browser,
+        server_url,
+        discovery: &discovery,
+        client,
+        resource: found.resource().to_string(),
+        redirect_uri,
+        scope,
+        token: Secret::from(String::new()),
+        step_ups: Vec::new(),
     };
-    drive_and_report(driver, &mut flow, doc).await?;
-    let token: Secret = flow
-        .outcome()
-        .tokens
-        .as_ref()
-        .map(|t| t.access_token.clone())
-        .ok_or("the code flow ended without an access token")?;
+    session.authorize(Some(channel), shown, doc).await?;
 
-    // 7–8. initialize, the initialized notification, tools/list with the token.
-    let exchange = http
-        .send(&mcp::call_request(
-            server_url,
-            &token,
-            1,
+    // 7–8. initialize, the initialized notification, tools/list with the token; then the
+    // tool asked for. Each call steps up on 403 insufficient_scope.
+    session
+        .call(
+            StepKind::McpInitialize,
             "initialize",
             json!({}),
-        ))
-        .await;
-    if let Err(err) = mcp::process_call(&exchange) {
-        shown.fail(StepKind::McpInitialize, Some(exchange), &err.to_string());
-        return Err(err.to_string());
-    }
-    shown.show(StepKind::McpInitialize, Some(exchange), &[]);
+            paste,
+            shown,
+            doc,
+        )
+        .await?;
     let note = http
-        .send(&mcp::initialized_notification(server_url, &token))
+        .send(&mcp::initialized_notification(server_url, &session.token))
         .await;
     if let Err(err) = mcp::process_notification(&note) {
         out.line(format!("   warning: the initialized notification: {err}"));
     }
-    let exchange = http
-        .send(&mcp::call_request(
-            server_url,
-            &token,
-            2,
+    let listed = session
+        .call(
+            StepKind::McpListTools,
             "tools/list",
             json!({}),
-        ))
-        .await;
-    match mcp::process_call(&exchange) {
-        Ok(result) => {
-            let tools = mcp::tool_names(&result);
-            shown.show(StepKind::McpListTools, Some(exchange), &[]);
-            out.line(format!("\nTools: {}", one_line(&tools.join(", "))));
-            doc["tools"] = json!(tools);
-            Ok(())
+            paste,
+            shown,
+            doc,
+        )
+        .await?;
+    let tools = mcp::tool_names(&listed);
+    out.line(format!("\nTools: {}", one_line(&tools.join(", "))));
+    doc["tools"] = json!(tools);
+    if let Some(tool) = &args.call {
+        let params = json!({ "name": tool, "arguments": arguments });
+        let result = session
+            .call(
+                StepKind::McpCallTool,
+                "tools/call",
+                params,
+                paste,
+                shown,
+                doc,
+            )
+            .await?;
+        let (text, is_error) = mcp::tool_result_text(&result);
+        doc["call"] = json!({ "tool": tool, "result": result });
+        out.line(format!(
+            "\n{} answered: {}",
+            one_line(tool),
+            one_line(&text)
+        ));
+        if is_error {
+            return Err(format!(
+                "the tool {tool} reported an error: {}",
+                one_line(&text)
+            ));
         }
-        Err(err) => {
-            shown.fail(StepKind::McpListTools, Some(exchange), &err.to_string());
-            Err(err.to_string())
+    }
+    Ok(())
+}
+
+/// What the calls with the token need, and what a step-up authorization repeats.
+struct Session<'a> {
+    args: &'a RunArgs,
+    out: &'a Out,
+    http: &'a RecordingClient,
+    server_url: &'a str,
+    discovery: &'a Discovery,
+    client: ClientCredentials,
+    resource: String,
+    redirect_uri: String,
+    /// The scope of the last authorization.
+    scope: Option<String>,
+    token: Secret,
+    /// The scope each step-up asked for, for `--json`.
+    step_ups: Vec<Value>,
+}
+
+impl Session<'_> {
+    /// Runs the code flow with PKCE S256 and `resource` for `self.scope` and keeps the token.
+    async fn authorize(
+        &mut self,
+        front: Option<FrontChannel>,
+        shown: &mut Shown<'_>,
+        doc: &mut Value,
+    ) -> Result<(), String> {
+        let mut config = flow_config(
+            self.discovery,
+            Some(self.client.clone()),
+            self.scope.clone(),
+        );
+        config.skew = Duration::from_secs(self.args.skew);
+        config.cross_host = self.args.client.cross_host();
+        config.redirect_uri = Some(self.redirect_uri.clone());
+        let mut flow =
+            mcp::authorization_flow(config, &self.resource).map_err(|e| e.to_string())?;
+        self.out
+            .line("\nAuthorization (the code flow, with resource)");
+        let driver = Driver {
+            out: self.out,
+            http: self.http,
+            front,
+            wait: Duration::from_secs(self.args.wait),
+            open_browser: !self.args.no_browser,
+        };
+        let driven = drive_and_report(driver, &mut flow, doc).await;
+        shown.absorb_code_flow(doc);
+        driven?;
+        self.token = flow
+            .outcome()
+            .tokens
+            .as_ref()
+            .map(|t| t.access_token.clone())
+            .ok_or("the code flow ended without an access token")?;
+        Ok(())
+    }
+
+    /// One JSON-RPC call with the token, shown as `stage`. A `403 insufficient_scope` naming
+    /// a scope is answered by a step-up authorization with that scope added, at most
+    /// [`mcp::MAX_STEP_UPS`] times, then the call is repeated with the new token.
+    async fn call(
+        &mut self,
+        stage: StepKind,
+        method: &str,
+        params: Value,
+        paste: bool,
+        shown: &mut Shown<'_>,
+        doc: &mut Value,
+    ) -> Result<Value, String> {
+        let id = match stage {
+            StepKind::McpInitialize => 1,
+            StepKind::McpListTools => 2,
+            _ => 3,
+        };
+        loop {
+            let draft = mcp::call_request(self.server_url, &self.token, id, method, params.clone());
+            let exchange = self.http.send(&draft).await;
+            let err = match mcp::process_call(&exchange) {
+                Ok(result) => {
+                    shown.show(stage, Some(exchange), &[]);
+                    return Ok(result);
+                }
+                Err(err) => err.to_string(),
+            };
+            let needed = mcp::insufficient_scope(&exchange);
+            shown.fail(stage, Some(exchange), &err);
+            let Some(needed) = needed else {
+                return Err(err);
+            };
+            if self.step_ups.len() >= mcp::MAX_STEP_UPS {
+                let why = format!(
+                    "{err}; the client stops after {} step-up authorizations (MCP 2025-11-25 \
+                     Scope Challenge Handling)",
+                    mcp::MAX_STEP_UPS
+                );
+                shown.fail(StepKind::McpStepUp, None, &why);
+                return Err(why);
+            }
+            let wider = mcp::step_up_scope(self.scope.as_deref(), &needed);
+            let why = if Some(wider.as_str()) == self.scope.as_deref() {
+                format!(
+                    "the server needs scope {needed:?}, which was asked for already; \
+                     authorizing once more in case less was granted"
+                )
+            } else {
+                format!("the server needs scope {needed:?}: authorizing again with {wider:?}")
+            };
+            self.step_ups
+                .push(json!({ "method": method, "needed": needed, "scope": wider }));
+            doc["step_ups"] = json!(self.step_ups);
+            let decision = Check::pass(
+                "insufficient_scope",
+                format!(
+                    "step-up {} of {}: {why}",
+                    self.step_ups.len(),
+                    mcp::MAX_STEP_UPS
+                ),
+            );
+            shown.show(StepKind::McpStepUp, None, &[decision]);
+            self.scope = Some(wider);
+            let front = if paste {
+                FrontChannel::Paste
+            } else {
+                FrontChannel::Listener(
+                    LoopbackListener::bind(Some(&self.redirect_uri))
+                        .await
+                        .map_err(|e| e.to_string())?,
+                )
+            };
+            self.authorize(Some(front), shown, doc).await?;
         }
     }
 }

@@ -271,6 +271,12 @@ pub struct RunArgs {
     /// server supports Client ID Metadata Documents (flow `mcp`).
     #[arg(long, value_name = "URL")]
     pub client_metadata_url: Option<String>,
+    /// A tool for flow `mcp` to call with the token after tools/list.
+    #[arg(long, value_name = "TOOL")]
+    pub call: Option<String>,
+    /// The tool's arguments, a JSON object (with --call).
+    #[arg(long, value_name = "JSON")]
+    pub arguments: Option<String>,
     /// The MCP revision whose authorization rules flow `mcp` follows.
     #[arg(long, default_value = "2026-07-28", value_parser = ["2025-06-18", "2025-11-25", "2026-07-28"])]
     pub spec: String,

@@ -105,16 +105,7 @@ pub fn process_refusal(exchange: &Exchange) -> Result<Refusal, EngineError> {
             ),
         ));
     }
-    let mut bearer = None;
-    for (name, value) in &exchange.response_headers {
-        if name.eq_ignore_ascii_case("www-authenticate") {
-            let challenges = challenge::parse(value)?;
-            if let Some(found) = challenge::bearer(&challenges) {
-                bearer = Some(found.clone());
-                break;
-            }
-        }
-    }
+    let bearer = challenge::bearer_of(exchange)?;
     Ok(Refusal { status, bearer })
 }
 

@@ -8,13 +8,16 @@
 # The client has a Client ID Metadata Document at the URL the suite's authorization servers
 # expect (they do not fetch it), so it is always offered: oauthscope uses it only where the
 # server advertises client_id_metadata_document_supported. The MCP revision is the one whose
-# scenarios run.sh selected ($OAUTHSCOPE_MCP_SPEC), else oauthscope's default.
+# scenarios run.sh selected ($OAUTHSCOPE_MCP_SPEC), else oauthscope's default. Every scenario's
+# MCP server serves the tool `test-tool`, which is called after tools/list: a call is where a
+# server asks for more scope (auth/scope-step-up).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 bin="${OAUTHSCOPE_BIN:-$here/../../target/debug/oauthscope}"
 url="${!#}"
 args=(run mcp "$url" --wait 20
-  --client-metadata-url https://conformance-test.local/client-metadata.json)
+  --client-metadata-url https://conformance-test.local/client-metadata.json
+  --call test-tool)
 if [ -n "${OAUTHSCOPE_MCP_SPEC:-}" ]; then
   args+=(--spec "$OAUTHSCOPE_MCP_SPEC")
 fi

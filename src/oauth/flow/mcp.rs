@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::{Flow, FlowConfig};
+use crate::oauth::challenge;
 use crate::oauth::client_auth::{AuthMethod, ClientCredentials};
 use crate::oauth::error::EngineError;
 use crate::oauth::exchange::Exchange;
@@ -432,6 +433,61 @@ pub fn process_notification(exchange: &Exchange) -> Result<(), EngineError> {
     }
 }
 
+/// How many times one call is retried after a step-up authorization: a server that keeps
+/// answering `403 insufficient_scope` must not loop the client (MCP 2025-11-25 "Scope
+/// Challenge Handling": clients limit their retries).
+pub const MAX_STEP_UPS: usize = 2;
+
+/// The scope a `403` with `error="insufficient_scope"` asks for (RFC 6750 §3.1, MCP
+/// 2025-11-25 "Scope Challenge Handling"); `None` for any other answer, or one that names no
+/// scope, since a step-up would then not know what to ask for.
+pub fn insufficient_scope(exchange: &Exchange) -> Option<String> {
+    if exchange.status != Some(403) {
+        return None;
+    }
+    let bearer = challenge::bearer_of(exchange).ok()??;
+    if bearer.param("error") != Some("insufficient_scope") {
+        return None;
+    }
+    bearer
+        .param("scope")
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// The scope of a step-up: what was asked before and what the challenge needs, each scope
+/// once, in that order, so the new token keeps what the old one could do.
+pub fn step_up_scope(asked: Option<&str>, needed: &str) -> String {
+    let mut scopes: Vec<&str> = Vec::new();
+    for scope in asked
+        .unwrap_or_default()
+        .split(' ')
+        .chain(needed.split(' '))
+    {
+        if !scope.is_empty() && !scopes.contains(&scope) {
+            scopes.push(scope);
+        }
+    }
+    scopes.join(" ")
+}
+
+/// The text of a `tools/call` result, and whether the tool reported an error (MCP "Tools":
+/// `content` items of type `text`, `isError`).
+pub fn tool_result_text(result: &Value) -> (String, bool) {
+    let text = result["content"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|item| item["text"].as_str())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default();
+    (text, result["isError"] == json!(true))
+}
+
 /// The names of the tools a `tools/list` result lists.
 pub fn tool_names(result: &Value) -> Vec<String> {
     result["tools"]
@@ -607,6 +663,49 @@ mod tests {
             registered_credentials(&public, &server).auth_method,
             AuthMethod::None
         );
+    }
+
+    fn refused(status: u16, challenge: &str) -> Exchange {
+        let mut exchange = Exchange::new("POST", "http://127.0.0.1:1/mcp");
+        exchange.status = Some(status);
+        exchange.response_headers = vec![("WWW-Authenticate".into(), challenge.into())];
+        exchange
+    }
+
+    #[test]
+    fn only_a_403_insufficient_scope_with_a_scope_asks_for_a_step_up() {
+        let wanted = r#"Bearer error="insufficient_scope", scope="mcp:basic mcp:write""#;
+        assert_eq!(
+            insufficient_scope(&refused(403, wanted)).as_deref(),
+            Some("mcp:basic mcp:write")
+        );
+        assert_eq!(insufficient_scope(&refused(401, wanted)), None);
+        assert_eq!(
+            insufficient_scope(&refused(403, r#"Bearer error="invalid_token", scope="a""#)),
+            None
+        );
+        assert_eq!(
+            insufficient_scope(&refused(403, r#"Bearer error="insufficient_scope""#)),
+            None
+        );
+        assert_eq!(insufficient_scope(&refused(403, "Bearer error=\"")), None);
+    }
+
+    #[test]
+    fn a_step_up_keeps_what_was_asked_and_adds_what_is_needed() {
+        assert_eq!(
+            step_up_scope(Some("mcp:basic openid"), "mcp:basic  mcp:write"),
+            "mcp:basic openid mcp:write"
+        );
+        assert_eq!(step_up_scope(None, "a"), "a");
+    }
+
+    #[test]
+    fn a_tool_result_is_read_as_its_text() {
+        let result = json!({"content": [{"type": "text", "text": "a"}, {"type": "image"}, {"type": "text", "text": "b"}]});
+        assert_eq!(tool_result_text(&result), ("a\nb".into(), false));
+        let failed = json!({"content": [{"type": "text", "text": "no"}], "isError": true});
+        assert!(tool_result_text(&failed).1);
     }
 
     #[test]

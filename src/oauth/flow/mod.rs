@@ -314,6 +314,19 @@ impl Stage {
                 "With the session initialized, tools/list shows what the token may use (MCP \
                  2025-11-25 Tools).",
             ),
+            Stage::McpCallTool => (
+                "Call the tool",
+                "The client calls the tool asked for with tools/call and the token; a tool that \
+                 needs more than the token allows is where 403 insufficient_scope typically \
+                 appears (MCP 2025-11-25 Tools, Scope Challenge Handling).",
+            ),
+            Stage::McpStepUp => (
+                "Step up the authorization",
+                "The server answered 403 insufficient_scope naming the scope it needs: the \
+                 client authorizes again asking for that scope too, a bounded number of times, \
+                 then repeats the call with the new token (MCP 2025-11-25 Scope Challenge \
+                 Handling, RFC 6750 §3.1).",
+            ),
         };
         Step::new(self, title, explanation)
     }
@@ -340,9 +353,11 @@ impl Stage {
             Stage::Revoke => "the revocation endpoint",
             Stage::Userinfo => "the UserInfo endpoint",
             Stage::VerifyTokens => "the JWKS endpoint",
-            Stage::McpUnauthenticated | Stage::McpInitialize | Stage::McpListTools => {
-                "the MCP server"
-            }
+            Stage::McpUnauthenticated
+            | Stage::McpInitialize
+            | Stage::McpListTools
+            | Stage::McpCallTool
+            | Stage::McpStepUp => "the MCP server",
             Stage::ResourceMetadata => "the protected resource metadata",
             Stage::ServerMetadata => "the authorization server metadata",
             Stage::Register => "the registration endpoint",
@@ -934,7 +949,9 @@ impl Flow {
             | Stage::ServerMetadata
             | Stage::Register
             | Stage::McpInitialize
-            | Stage::McpListTools => {}
+            | Stage::McpListTools
+            | Stage::McpCallTool
+            | Stage::McpStepUp => {}
         }
         Ok(())
     }
@@ -1094,7 +1111,9 @@ impl Flow {
             | Stage::ServerMetadata
             | Stage::Register
             | Stage::McpInitialize
-            | Stage::McpListTools => Err(EngineError::config(
+            | Stage::McpListTools
+            | Stage::McpCallTool
+            | Stage::McpStepUp => Err(EngineError::config(
                 "an MCP step is built by the MCP flow, not by a grant's flow",
             )),
         }
