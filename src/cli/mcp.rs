@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::output::{Out, check_line};
 use super::run::{Driver, FrontChannel, drive_and_report, front_channel};
 use super::terminal_text::one_line;
-use super::{RunArgs, discover_for, flow_config};
+use super::{RunArgs, flow_config, note_warnings};
 use crate::oauth::RecordingClient;
 use crate::oauth::StepKind;
 use crate::oauth::client_auth::ClientCredentials;
@@ -21,6 +21,7 @@ use crate::oauth::exchange::Exchange;
 use crate::oauth::flow::FlowKind;
 use crate::oauth::flow::mcp::{self, ClientOffer, Registration, RegistrationMode, Spec};
 use crate::oauth::jwt::{Check, Verdict};
+use crate::oauth::mcp_discovery;
 use crate::oauth::protected_resource;
 use crate::oauth::redirect::LoopbackListener;
 use crate::oauth::registration::Registrar;
@@ -120,7 +121,7 @@ async fn authorize_and_call(
     doc: &mut Value,
 ) -> Result<(), String> {
     // 1–2. The 401 and the protected resource metadata (each URL tried, and why).
-    let found = match protected_resource::discover(http, server_url).await {
+    let found = match protected_resource::discover(http, server_url, spec).await {
         Ok(found) => found,
         Err(err) => {
             // The MCP calls are POSTs; the metadata is fetched with GET.
@@ -164,23 +165,11 @@ async fn authorize_and_call(
         found.exchanges.last().cloned(),
         &found.checks,
     );
-    // Every URL tried; the exchanges of those that failed here, the last one is the step's.
-    let tried = found.tried.len();
-    for (i, (candidate, exchange)) in found
-        .tried
-        .iter()
-        .zip(found.exchanges.iter().skip(found.calls))
-        .enumerate()
-    {
-        out.line(format!(
-            "\n   tried {} ({})",
-            one_line(&candidate.url),
-            candidate.why
-        ));
-        if i + 1 < tried {
-            out.print_exchange(exchange);
-        }
-    }
+    print_tried(
+        out,
+        found.tried.iter().map(|c| (c.url.as_str(), c.why)),
+        &found.exchanges[found.calls..],
+    );
     if !passed {
         return Err("the protected resource metadata failed its checks".into());
     }
@@ -191,24 +180,34 @@ async fn authorize_and_call(
         .ok_or("the protected resource metadata names no authorization server")?
         .to_string();
     doc["issuer"] = json!(issuer);
-    let before = http.log().len();
-    let discovery = discover_for(
-        http,
-        &issuer,
-        Some(FlowKind::AuthorizationCode),
-        &args.endpoints,
-    )
-    .await
-    .inspect_err(|err| {
-        shown.fail(
-            StepKind::ServerMetadata,
-            http.log().snapshot().last().cloned(),
-            err,
-        )
-    })?;
-    let checks = mcp::authorization_server_checks(&discovery.metadata);
-    let exchange = http.log().snapshot().get(before).cloned();
-    if !shown.show(StepKind::ServerMetadata, exchange, &checks) {
+    let endpoints = args.endpoints.endpoints()?;
+    let searched = mcp_discovery::discover(http, &issuer, spec, &endpoints).await;
+    let (discovery, tried, exchanges) = match searched {
+        Ok(found) => (found.discovery, found.tried, found.exchanges),
+        Err(lost) => {
+            shown.fail(
+                StepKind::ServerMetadata,
+                lost.exchanges.last().cloned(),
+                &lost.error.to_string(),
+            );
+            print_tried(
+                out,
+                lost.tried.iter().map(|c| (c.url.as_str(), c.why)),
+                &lost.exchanges,
+            );
+            return Err(lost.error.to_string());
+        }
+    };
+    note_warnings(&discovery, Some(FlowKind::AuthorizationCode));
+    doc["server_metadata"] = json!({ "tried": tried });
+    let checks = mcp::authorization_server_checks(&discovery.metadata, spec);
+    let passed = shown.show(StepKind::ServerMetadata, exchanges.last().cloned(), &checks);
+    print_tried(
+        out,
+        tried.iter().map(|c| (c.url.as_str(), c.why)),
+        &exchanges,
+    );
+    if !passed {
         return Err("the authorization server failed the MCP checks".into());
     }
 
@@ -279,6 +278,7 @@ async fn authorize_and_call(
         out,
         http,
         server_url,
+        spec,
         discovery: &discovery,
         client,
         resource: found.resource().to_string(),
@@ -349,12 +349,28 @@ async fn authorize_and_call(
     Ok(())
 }
 
+/// Every URL tried, and why; the exchanges of all but the last, which is the step's own.
+fn print_tried<'a>(
+    out: &Out,
+    tried: impl ExactSizeIterator<Item = (&'a str, &'a str)>,
+    exchanges: &[Exchange],
+) {
+    let count = tried.len();
+    for (i, ((url, why), exchange)) in tried.zip(exchanges).enumerate() {
+        out.line(format!("\n   tried {} ({why})", one_line(url)));
+        if i + 1 < count {
+            out.print_exchange(exchange);
+        }
+    }
+}
+
 /// What the calls with the token need, and what a step-up authorization repeats.
 struct Session<'a> {
     args: &'a RunArgs,
     out: &'a Out,
     http: &'a RecordingClient,
     server_url: &'a str,
+    spec: Spec,
     discovery: &'a Discovery,
     client: ClientCredentials,
     resource: String,
@@ -382,6 +398,7 @@ impl Session<'_> {
         config.skew = Duration::from_secs(self.args.skew);
         config.cross_host = self.args.client.cross_host();
         config.redirect_uri = Some(self.redirect_uri.clone());
+        config.require_iss = self.spec.iss_required();
         let mut flow =
             mcp::authorization_flow(config, &self.resource).map_err(|e| e.to_string())?;
         self.out

@@ -514,12 +514,17 @@ async fn discover_for(
     given: &EndpointArgs,
 ) -> Result<Discovery, String> {
     let found = discover_quietly(http, issuer, given).await?;
+    note_warnings(&found, flow);
+    Ok(found)
+}
+
+/// Prints on stderr the discovery warnings that concern `flow`.
+fn note_warnings(found: &Discovery, flow: Option<FlowKind>) {
     // Without a flow, judge as a flow with no authorization leg would.
     let kind = flow.unwrap_or(FlowKind::ClientCredentials);
     for warning in found.warnings.iter().filter(|w| kind.concerns(w.code)) {
         note!("warning: {}", terminal_text::one_line(&warning.message));
     }
-    Ok(found)
 }
 
 /// The flow configuration from the discovered server and the client arguments.

@@ -9,6 +9,7 @@ use serde_json::json;
 use super::challenge::{self, Challenge};
 use super::error::EngineError;
 use super::exchange::Exchange;
+use super::flow::mcp::Spec;
 use super::http::RecordingClient;
 use super::jwt::{Check, Verdict};
 use super::response::{check_transport, expect_json};
@@ -112,10 +113,12 @@ pub fn process_refusal(exchange: &Exchange) -> Result<Refusal, EngineError> {
 /// The URLs of the protected resource metadata, in the order tried: the challenge's
 /// `resource_metadata` (RFC 9728 §5.1), else the well-known URI with the server's path
 /// inserted (RFC 9728 §3.1), then at the root (MCP 2025-11-25 "Protected Resource Metadata
-/// Discovery Requirements").
+/// Discovery Requirements"). 2025-06-18 has no such fallback: its servers must send the
+/// challenge.
 pub fn metadata_candidates(
     server_url: &str,
     refusal: &Refusal,
+    spec: Spec,
 ) -> Result<Vec<Candidate>, EngineError> {
     if let Some(url) = refusal.resource_metadata() {
         return Ok(vec![Candidate {
@@ -123,6 +126,17 @@ pub fn metadata_candidates(
             why: "the resource_metadata of the 401's Bearer challenge (RFC 9728 §5.1)",
             resource: server_url.to_string(),
         }]);
+    }
+    if spec == Spec::V2025_06_18 {
+        return Err(EngineError::protocol(
+            "MCP 2025-06-18 Authorization Server Location",
+            format!(
+                "the {} carries no resource_metadata in a Bearer challenge, which MCP \
+                 2025-06-18 requires of servers (RFC 9728 §5.1); the fallback to the \
+                 well-known URIs came with 2025-11-25 (--spec 2025-11-25)",
+                refusal.status
+            ),
+        ));
     }
     let url = url::Url::parse(server_url)
         .map_err(|e| EngineError::config(format!("invalid MCP server URL {server_url:?}: {e}")))?;
@@ -254,6 +268,7 @@ impl ResourceDiscovery {
 pub async fn discover(
     http: &RecordingClient,
     server_url: &str,
+    spec: Spec,
 ) -> Result<ResourceDiscovery, EngineError> {
     let mut exchanges = vec![http.send(&initialize_request(server_url)).await];
     if check_transport(&exchanges[0]).is_ok_and(|status| (200..300).contains(&status)) {
@@ -265,7 +280,7 @@ pub async fn discover(
     let refusal = process_refusal(&exchanges[calls - 1])?;
     let mut tried = Vec::new();
     let mut last_error = None;
-    for candidate in metadata_candidates(server_url, &refusal)? {
+    for candidate in metadata_candidates(server_url, &refusal, spec)? {
         let exchange = http.send(&RequestDraft::new("GET", &candidate.url)).await;
         let result = process_metadata(&exchange);
         exchanges.push(exchange);
@@ -309,7 +324,7 @@ mod tests {
         let r = refusal(Some(
             r#"Bearer resource_metadata="https://m.example/prm", scope="a b""#,
         ));
-        let urls = metadata_candidates("https://m.example/mcp", &r).unwrap();
+        let urls = metadata_candidates("https://m.example/mcp", &r, Spec::V2025_06_18).unwrap();
         assert_eq!(urls.len(), 1);
         assert_eq!(urls[0].url, "https://m.example/prm");
         assert_eq!(r.scope(), Some("a b"));
@@ -317,11 +332,15 @@ mod tests {
 
     #[test]
     fn without_a_challenge_the_path_is_inserted_then_the_root_tried() {
-        let urls: Vec<String> = metadata_candidates("https://m.example/v1/mcp/", &refusal(None))
-            .unwrap()
-            .into_iter()
-            .map(|c| c.url)
-            .collect();
+        let urls: Vec<String> = metadata_candidates(
+            "https://m.example/v1/mcp/",
+            &refusal(None),
+            Spec::V2025_11_25,
+        )
+        .unwrap()
+        .into_iter()
+        .map(|c| c.url)
+        .collect();
         assert_eq!(
             urls,
             [
@@ -329,8 +348,13 @@ mod tests {
                 "https://m.example/.well-known/oauth-protected-resource",
             ]
         );
-        let root = metadata_candidates("https://m.example", &refusal(None)).unwrap();
+        let root =
+            metadata_candidates("https://m.example", &refusal(None), Spec::default()).unwrap();
         assert_eq!(root.len(), 1);
+        // 2025-06-18 servers must send the challenge: no fallback, the rule named.
+        let err = metadata_candidates("https://m.example/mcp", &refusal(None), Spec::V2025_06_18)
+            .unwrap_err();
+        assert!(err.to_string().contains("MCP 2025-06-18"), "{err}");
     }
 
     #[test]
@@ -339,7 +363,8 @@ mod tests {
             resource: "https://evil.example/mcp".into(),
             ..Default::default()
         };
-        let from = &metadata_candidates("https://m.example/mcp", &refusal(None)).unwrap()[1];
+        let from = &metadata_candidates("https://m.example/mcp", &refusal(None), Spec::default())
+            .unwrap()[1];
         let checks = check_metadata(&metadata, "https://m.example/mcp", from);
         assert!(
             checks.iter().all(|c| c.verdict == Verdict::Fail),

@@ -24,7 +24,7 @@ use crate::wire::ServerMetadata;
 /// The authorization server's MUST for MCP clients: PKCE with S256 advertised (MCP
 /// 2025-11-25 "Authorization Code Protection": refuse a server without
 /// `code_challenge_methods_supported`).
-pub fn authorization_server_checks(metadata: &ServerMetadata) -> Vec<Check> {
+pub fn authorization_server_checks(metadata: &ServerMetadata, spec: Spec) -> Vec<Check> {
     let methods = &metadata.code_challenge_methods_supported;
     let check = if methods.is_empty() {
         Check::fail(
@@ -48,7 +48,26 @@ pub fn authorization_server_checks(metadata: &ServerMetadata) -> Vec<Check> {
             format!("PKCE methods advertised: {}", methods.join(" ")),
         )
     };
-    vec![check]
+    let mut checks = vec![check];
+    if let Some(why) = spec.iss_required() {
+        let advertised = metadata.authorization_response_iss_parameter_supported == Some(true);
+        checks.push(Check::pass(
+            "iss",
+            if advertised {
+                format!(
+                    "the server promises iss in its authorization responses; the client \
+                     checks it before redeeming the code, which {why} (RFC 9207 §2.4)"
+                )
+            } else {
+                format!(
+                    "the server does not advertise \
+                     authorization_response_iss_parameter_supported; a response without iss \
+                     is refused all the same, since iss is what {why} (RFC 9207 §2.4)"
+                )
+            },
+        ));
+    }
+    checks
 }
 
 /// The MCP revision whose authorization rules the client follows (`--spec`).
@@ -66,6 +85,15 @@ pub enum Spec {
 
 impl Spec {
     pub const ALL: [Spec; 3] = [Spec::V2025_06_18, Spec::V2025_11_25, Spec::V2026_07_28];
+
+    /// Why this revision wants `iss` in every authorization response, if it does: 2026-07-28
+    /// makes the RFC 9207 check a MUST before the code is redeemed, whatever the server
+    /// advertises.
+    pub fn iss_required(self) -> Option<&'static str> {
+        (self >= Spec::V2026_07_28).then_some(
+            "MCP 2026-07-28 requires before the code is redeemed, to detect mix-up attacks",
+        )
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -517,15 +545,15 @@ mod tests {
     #[test]
     fn pkce_must_be_advertised_with_s256() {
         assert_eq!(
-            authorization_server_checks(&metadata(&[]))[0].verdict,
+            authorization_server_checks(&metadata(&[]), Spec::default())[0].verdict,
             Verdict::Fail
         );
         assert_eq!(
-            authorization_server_checks(&metadata(&["plain"]))[0].verdict,
+            authorization_server_checks(&metadata(&["plain"]), Spec::default())[0].verdict,
             Verdict::Fail
         );
         assert_eq!(
-            authorization_server_checks(&metadata(&["plain", "S256"]))[0].verdict,
+            authorization_server_checks(&metadata(&["plain", "S256"]), Spec::default())[0].verdict,
             Verdict::Pass
         );
     }
