@@ -4,6 +4,7 @@
 //! driver as `run code`: $BROWSER, loopback listener or --paste), then initialize and
 //! tools/list with the token. Exit status 0 when tools/list succeeded with the token.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -23,10 +24,11 @@ use crate::oauth::flow::mcp::{self, ClientOffer, Registration, RegistrationMode,
 use crate::oauth::jwt::{Check, Verdict};
 use crate::oauth::mcp_discovery;
 use crate::oauth::protected_resource;
-use crate::oauth::redirect::LoopbackListener;
-use crate::oauth::registration::Registrar;
+use crate::oauth::redirect::{LoopbackListener, is_loopback_redirect};
+use crate::oauth::registration::{RegisteredClient, Registrar};
 use crate::oauth::secret::Secret;
 use crate::oauth::step::{Step, StepStatus};
+use crate::profile::{self, ClientProfile, Profile};
 
 /// The MCP steps shown so far, numbered in one sequence for humans and kept for `--json`.
 struct Shown<'a> {
@@ -212,7 +214,6 @@ async fn authorize_and_call(
     }
 
     // 4. Registration.
-    let (redirect_uri, channel) = front_channel(args).await?;
     let mode = match args.registration.as_str() {
         "pre" => RegistrationMode::Pre,
         "cimd" => RegistrationMode::Cimd,
@@ -228,18 +229,38 @@ async fn authorize_and_call(
     let choice = mcp::choose_registration(mode, offer, &discovery.metadata, spec)
         .inspect_err(|err| shown.fail(StepKind::Register, None, &err.to_string()))
         .map_err(|e| e.to_string())?;
-    let (chosen, why) = (choice.method, choice.why.clone());
-    let client = match (chosen, given, offer.metadata_url) {
-        (Registration::Pre, Some(client), _) => {
+    let (chosen, mut why) = (choice.method, choice.why.clone());
+    // A client this command registered at the issuer before is reused when the choice is
+    // dynamic registration anyway; --registration dcr registers a new one.
+    let saved = SavedClients::open(args);
+    let reused = match (mode, chosen) {
+        (RegistrationMode::Auto, Registration::Dynamic) => saved.client_for(&issuer),
+        _ => None,
+    };
+    let (redirect_uri, channel) = match reused.as_ref().and_then(|c| c.redirect_uris.first()) {
+        Some(uri) if args.redirect_uri.is_none() && !args.paste => listen_again(args, uri).await?,
+        _ => front_channel(args).await?,
+    };
+    let client = match (chosen, given, offer.metadata_url, reused) {
+        (Registration::Pre, Some(client), _, _) => {
             shown.show(StepKind::Register, None, &[]);
             client
         }
-        (Registration::Cimd, _, Some(url)) => {
+        (Registration::Cimd, _, Some(url), _) => {
             if !shown.show(StepKind::Register, None, &choice.checks) {
                 return Err("the client metadata URL cannot be a client_id".into());
             }
             // The metadata document says how the client authenticates; this one is public.
             ClientCredentials::public(url)
+        }
+        (_, _, _, Some(stored)) => {
+            why = format!(
+                "{why}; the client registered at this issuer on an earlier run is reused \
+                 (kept in {}; --registration dcr registers a new one)",
+                saved.path_text()
+            );
+            shown.show(StepKind::Register, None, &[]);
+            mcp::registered_credentials(&stored.as_registered(), &discovery.metadata)
         }
         _ => {
             let endpoint = discovery
@@ -256,6 +277,7 @@ async fn authorize_and_call(
             match registered {
                 Ok(registered) => {
                     shown.show(StepKind::Register, exchange, &[]);
+                    why = format!("{why}; {}", saved.remember(&issuer, &registered));
                     mcp::registered_credentials(&registered, &discovery.metadata)
                 }
                 Err(err) => {
@@ -266,10 +288,16 @@ async fn authorize_and_call(
         }
     };
     out.line(format!(
-        "   {why}: client_id {}",
+        "   {}: client_id {}",
+        one_line(&why),
         one_line(&client.client_id)
     ));
-    doc["registration"] = json!({ "method": chosen, "why": why, "client_id": client.client_id });
+    doc["registration"] = json!({
+        "method": chosen,
+        "why": why,
+        "client_id": client.client_id,
+        "reused": why.contains("is reused"),
+    });
 
     // 5–6. The code flow with PKCE S256 and resource, through the browser.
     let paste = matches!(channel, FrontChannel::Paste);
@@ -347,6 +375,75 @@ async fn authorize_and_call(
         }
     }
     Ok(())
+}
+
+/// The clients `run mcp` registered, kept per issuer in the profile (`--config`, else the
+/// user's) and reused on the next run.
+struct SavedClients {
+    path: Result<PathBuf, String>,
+}
+
+impl SavedClients {
+    fn open(args: &RunArgs) -> Self {
+        let path = match &args.config {
+            Some(path) => Ok(path.clone()),
+            None => profile::default_path().map_err(|e| e.to_string()),
+        };
+        SavedClients { path }
+    }
+
+    fn path_text(&self) -> String {
+        match &self.path {
+            Ok(path) => path.display().to_string(),
+            Err(e) => e.clone(),
+        }
+    }
+
+    /// A client saved for `issuer` with a loopback redirect URI this command can listen on
+    /// (only registered clients keep their redirect URIs).
+    fn client_for(&self, issuer: &str) -> Option<ClientProfile> {
+        let path = self.path.as_ref().ok()?;
+        let profile = match Profile::load(path) {
+            Ok(profile) => profile,
+            Err(err) => {
+                note!("warning: no saved client is reused: {err}");
+                return None;
+            }
+        };
+        profile
+            .clients_of(issuer)
+            .find(|c| c.redirect_uris.iter().any(|uri| is_loopback_redirect(uri)))
+            .cloned()
+    }
+
+    /// Keeps a client just registered at `issuer`; says where, or why not, in words.
+    fn remember(&self, issuer: &str, client: &RegisteredClient) -> String {
+        let kept = self.path.clone().and_then(|path| {
+            let mut profile = Profile::load(&path).map_err(|e| e.to_string())?;
+            profile.remember_client(issuer, ClientProfile::registered(client));
+            profile.save(&path).map_err(|e| e.to_string())?;
+            Ok(path)
+        });
+        match kept {
+            Ok(path) => format!("kept in {} for the next run", path.display()),
+            Err(err) => format!("not kept for the next run: {err}"),
+        }
+    }
+}
+
+/// Listens on the redirect URI a saved client was registered with; should its port be
+/// taken, on another one, which servers accept for loopback URIs (RFC 8252 §7.3).
+async fn listen_again(args: &RunArgs, uri: &str) -> Result<(String, FrontChannel), String> {
+    match LoopbackListener::bind(Some(uri)).await {
+        Ok(listener) => Ok((
+            listener.redirect_uri().to_string(),
+            FrontChannel::Listener(listener),
+        )),
+        Err(err) => {
+            note!("warning: {err}; listening on another port (RFC 8252 §7.3)");
+            front_channel(args).await
+        }
+    }
 }
 
 /// Every URL tried, and why; the exchanges of all but the last, which is the step's own.

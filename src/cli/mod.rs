@@ -277,6 +277,10 @@ pub struct RunArgs {
     /// The tool's arguments, a JSON object (with --call).
     #[arg(long, value_name = "JSON")]
     pub arguments: Option<String>,
+    /// The profile where flow `mcp` keeps the client it registers, per issuer, and reuses
+    /// it from [default: the user's profile].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
     /// The MCP revision whose authorization rules flow `mcp` follows.
     #[arg(long, default_value = "2026-07-28", value_parser = ["2025-06-18", "2025-11-25", "2026-07-28"])]
     pub spec: String,

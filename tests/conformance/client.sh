@@ -35,5 +35,9 @@ for member, flag in [("client_id", "--client-id"), ("client_secret", "--client-s
 PY
 )
 fi
+# The client it registers is kept in a profile of its own, not the user's.
+profile_dir="$(mktemp -d)"
+trap 'rm -rf "$profile_dir"' EXIT
+args+=(--config "$profile_dir/profile.toml")
 export BROWSER="$here/browser.sh"
-exec "$bin" "${args[@]}"
+"$bin" "${args[@]}"

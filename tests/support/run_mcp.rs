@@ -19,11 +19,14 @@ pub async fn mock() -> RunningMock {
 /// The `$BROWSER` that GETs the URL and follows the redirects down to the loopback listener.
 pub const BROWSER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/conformance/browser.sh");
 
-/// Runs `oauthscope ARGS` with `browser` as `$BROWSER`.
+/// Runs `oauthscope ARGS` with `browser` as `$BROWSER`. The user's profile is never touched:
+/// the config directory is the test's own (a test that looks at the profile gives --config).
 pub async fn run(args: &[&str], browser: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_oauthscope"))
         .args(args)
         .env_remove("OAUTHSCOPE_CLIENT_SECRET")
+        .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
+        .env("HOME", env!("CARGO_TARGET_TMPDIR"))
         .env("BROWSER", browser)
         .stdin(Stdio::null())
         .output()
