@@ -6,28 +6,18 @@
 #[path = "support/run_mcp.rs"]
 mod run_mcp;
 
-use run_mcp::{BROWSER, checks, json_of, mock, run};
+use run_mcp::{assert_success, checks, run_on_mock};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_metadata_url_that_cannot_be_a_client_id_stops_before_the_authorization() {
-    let mock = mock().await;
-    let server_url = format!("{}/mcp", mock.issuer());
-    let out = run(
-        &[
-            "run",
-            "mcp",
-            &server_url,
-            "--registration",
-            "cimd",
-            "--client-metadata-url",
-            "http://client.example/metadata.json",
-            "--json",
-        ],
-        BROWSER,
-    )
+    let (_mock, out, doc) = run_on_mock(&[
+        "--registration",
+        "cimd",
+        "--client-metadata-url",
+        "http://client.example/metadata.json",
+    ])
     .await;
     assert_eq!(out.status.code(), Some(1));
-    let doc = json_of(&out);
     assert_eq!(doc["ok"], false);
     let check = checks(&doc)
         .into_iter()
@@ -58,50 +48,18 @@ async fn a_metadata_url_that_cannot_be_a_client_id_stops_before_the_authorizatio
 
 #[tokio::test(flavor = "multi_thread")]
 async fn cimd_asked_for_without_its_url_is_refused_in_words() {
-    let mock = mock().await;
-    let server_url = format!("{}/mcp", mock.issuer());
-    let out = run(
-        &[
-            "run",
-            "mcp",
-            &server_url,
-            "--registration",
-            "cimd",
-            "--json",
-        ],
-        BROWSER,
-    )
-    .await;
+    let (_mock, out, doc) = run_on_mock(&["--registration", "cimd"]).await;
     assert_eq!(out.status.code(), Some(1));
-    let doc = json_of(&out);
     let error = doc["error"].as_str().unwrap();
     assert!(error.contains("--client-metadata-url"), "{error}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn under_2025_06_18_a_metadata_url_is_not_used_and_the_step_says_why() {
-    let mock = mock().await;
-    let server_url = format!("{}/mcp", mock.issuer());
-    let out = run(
-        &[
-            "run",
-            "mcp",
-            &server_url,
-            "--spec",
-            "2025-06-18",
-            "--client-metadata-url",
-            "https://client.example/metadata.json",
-            "--json",
-        ],
-        BROWSER,
-    )
-    .await;
-    let doc = json_of(&out);
-    assert!(
-        out.status.success(),
-        "{}\n{doc}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let url = "https://client.example/metadata.json";
+    let (_mock, out, doc) =
+        run_on_mock(&["--spec", "2025-06-18", "--client-metadata-url", url]).await;
+    assert_success(&out, &doc);
     assert_eq!(doc["spec"], "2025-06-18");
     assert_eq!(doc["registration"]["method"], "dynamic");
     let why = doc["registration"]["why"].as_str().unwrap();
@@ -109,8 +67,5 @@ async fn under_2025_06_18_a_metadata_url_is_not_used_and_the_step_says_why() {
         why.contains("2025-06-18 knows no Client ID Metadata Documents"),
         "{why}"
     );
-    assert_ne!(
-        doc["registration"]["client_id"],
-        "https://client.example/metadata.json"
-    );
+    assert_ne!(doc["registration"]["client_id"], url);
 }

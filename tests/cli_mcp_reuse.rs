@@ -7,7 +7,7 @@ mod run_mcp;
 
 use oauthscope::profile::Profile;
 
-use run_mcp::{BROWSER, json_of, mock, run};
+use run_mcp::{BROWSER, assert_success, json_of, mcp_url, mock, run};
 
 fn registrations(doc: &serde_json::Value) -> usize {
     doc["exchanges"]
@@ -21,7 +21,7 @@ fn registrations(doc: &serde_json::Value) -> usize {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_registered_client_is_kept_per_issuer_and_reused_next_time() {
     let mock = mock().await;
-    let server_url = format!("{}/mcp", mock.issuer());
+    let server_url = mcp_url(&mock);
     let dir = tempfile::tempdir().unwrap();
     let profile = dir.path().join("profile.toml");
     let profile_arg = profile.to_str().unwrap();
@@ -29,7 +29,7 @@ async fn the_registered_client_is_kept_per_issuer_and_reused_next_time() {
 
     let first = run(&args, BROWSER).await;
     let first_doc = json_of(&first);
-    assert!(first.status.success(), "{first_doc}");
+    assert_success(&first, &first_doc);
     assert_eq!(first_doc["registration"]["method"], "dynamic");
     assert_eq!(first_doc["registration"]["reused"], false);
     assert_eq!(registrations(&first_doc), 1);
@@ -42,7 +42,7 @@ async fn the_registered_client_is_kept_per_issuer_and_reused_next_time() {
 
     let second = run(&args, BROWSER).await;
     let second_doc = json_of(&second);
-    assert!(second.status.success(), "{second_doc}");
+    assert_success(&second, &second_doc);
     assert_eq!(second_doc["registration"]["reused"], true);
     assert_eq!(second_doc["registration"]["client_id"], client_id);
     assert_eq!(registrations(&second_doc), 0, "no second registration");
@@ -56,7 +56,7 @@ async fn the_registered_client_is_kept_per_issuer_and_reused_next_time() {
     fresh.extend(["--registration", "dcr"]);
     let third = run(&fresh, BROWSER).await;
     let third_doc = json_of(&third);
-    assert!(third.status.success(), "{third_doc}");
+    assert_success(&third, &third_doc);
     assert_eq!(registrations(&third_doc), 1);
     assert_ne!(third_doc["registration"]["client_id"], client_id);
     assert_eq!(

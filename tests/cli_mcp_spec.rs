@@ -7,29 +7,15 @@ mod run_mcp;
 
 use oauthscope::mock::DEMO_PUBLIC_CLIENT;
 
-use run_mcp::{BROWSER, checks, json_of, mock, run};
+use run_mcp::{assert_success, checks, run_on_mock};
 
 async fn run_with(spec: Option<&str>) -> serde_json::Value {
-    let mock = mock().await;
-    let server_url = format!("{}/mcp", mock.issuer());
-    let mut args = vec![
-        "run",
-        "mcp",
-        &server_url,
-        "--client-id",
-        DEMO_PUBLIC_CLIENT,
-        "--json",
-    ];
+    let mut args = vec!["--client-id", DEMO_PUBLIC_CLIENT];
     if let Some(spec) = spec {
         args.extend(["--spec", spec]);
     }
-    let out = run(&args, BROWSER).await;
-    let doc = json_of(&out);
-    assert!(
-        out.status.success(),
-        "{}\n{doc}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (_mock, out, doc) = run_on_mock(&args).await;
+    assert_success(&out, &doc);
     doc
 }
 

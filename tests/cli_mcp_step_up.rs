@@ -8,34 +8,20 @@ mod run_mcp;
 
 use oauthscope::mock::DEMO_PUBLIC_CLIENT;
 
-use run_mcp::{BROWSER, checks, json_of, mock, run, titles};
+use run_mcp::{assert_success, checks, mcp_url, run_on_mock, titles};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_403_insufficient_scope_steps_up_and_the_tool_is_called() {
-    let mock = mock().await;
-    let server_url = format!("{}/mcp", mock.issuer());
-    let out = run(
-        &[
-            "run",
-            "mcp",
-            &server_url,
-            "--client-id",
-            DEMO_PUBLIC_CLIENT,
-            "--scope",
-            "openid",
-            "--call",
-            "whoami",
-            "--json",
-        ],
-        BROWSER,
-    )
+    let (mock, out, doc) = run_on_mock(&[
+        "--client-id",
+        DEMO_PUBLIC_CLIENT,
+        "--scope",
+        "openid",
+        "--call",
+        "whoami",
+    ])
     .await;
-    let doc = json_of(&out);
-    assert!(
-        out.status.success(),
-        "{}\n{doc}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out, &doc);
     // One step-up, asking for what was asked plus what the server needs.
     let step_ups = doc["step_ups"].as_array().unwrap();
     assert_eq!(step_ups.len(), 1, "{step_ups:?}");
@@ -70,35 +56,19 @@ async fn a_403_insufficient_scope_steps_up_and_the_tool_is_called() {
     // The tool answered with the claims of the stepped-up token.
     assert_eq!(doc["call"]["tool"], "whoami");
     let claims = &doc["call"]["result"]["structuredContent"];
-    assert_eq!(claims["aud"], serde_json::json!(server_url), "{claims}");
+    assert_eq!(claims["aud"], serde_json::json!(mcp_url(&mock)), "{claims}");
     let scope = claims["scope"].as_str().unwrap_or_default();
     assert!(scope.split(' ').any(|s| s == "mcp:tools"), "{claims}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn arguments_that_are_not_a_json_object_are_refused_before_any_request() {
-    let mock = mock().await;
-    let server_url = format!("{}/mcp", mock.issuer());
     for (arguments, expected) in [
         ("[1, 2]", "must be a JSON object"),
         ("{not json", "is not JSON"),
     ] {
-        let out = run(
-            &[
-                "run",
-                "mcp",
-                &server_url,
-                "--call",
-                "whoami",
-                "--arguments",
-                arguments,
-                "--json",
-            ],
-            BROWSER,
-        )
-        .await;
+        let (_mock, out, doc) = run_on_mock(&["--call", "whoami", "--arguments", arguments]).await;
         assert_eq!(out.status.code(), Some(1));
-        let doc = json_of(&out);
         let error = doc["error"].as_str().unwrap();
         assert!(error.contains(expected), "{error}");
         assert_eq!(doc["exchanges"].as_array().map_or(0, Vec::len), 0, "{doc}");

@@ -64,3 +64,30 @@ pub fn checks(doc: &Value) -> Vec<&Value> {
         .flat_map(|s| s["checks"].as_array().into_iter().flatten())
         .collect()
 }
+
+/// The URL of the mock's demo MCP server.
+pub fn mcp_url(mock: &RunningMock) -> String {
+    format!("{}/mcp", mock.issuer())
+}
+
+/// `oauthscope run mcp <the mock's MCP server> ARGS --json` against a fresh mock, returned
+/// with the output and its JSON document so that it lives as long as the test needs it.
+pub async fn run_on_mock(args: &[&str]) -> (RunningMock, Output, Value) {
+    let mock = mock().await;
+    let server_url = mcp_url(&mock);
+    let mut argv = vec!["run", "mcp", server_url.as_str()];
+    argv.extend_from_slice(args);
+    argv.push("--json");
+    let out = run(&argv, BROWSER).await;
+    let doc = json_of(&out);
+    (mock, out, doc)
+}
+
+/// Fails the test, with what the run printed, unless it exited 0.
+pub fn assert_success(out: &Output, doc: &Value) {
+    assert!(
+        out.status.success(),
+        "{}\n{doc}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
