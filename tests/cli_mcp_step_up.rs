@@ -62,6 +62,16 @@ async fn a_403_insufficient_scope_steps_up_and_the_tool_is_called() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_client_it_registers_itself_may_step_up_to_the_resource_scopes() {
+    // Registered while asking for openid alone, the client still may ask for mcp:tools later.
+    let (_mock, out, doc) = run_on_mock(&["--scope", "openid", "--call", "whoami"]).await;
+    assert_success(&out, &doc);
+    assert_eq!(doc["registration"]["method"], "dynamic");
+    assert_eq!(doc["step_ups"].as_array().map(Vec::len), Some(1), "{doc}");
+    assert_eq!(doc["call"]["tool"], "whoami");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn arguments_that_are_not_a_json_object_are_refused_before_any_request() {
     for (arguments, expected) in [
         ("[1, 2]", "must be a JSON object"),

@@ -256,26 +256,30 @@ async fn a_token_asked_for_the_resource_lists_the_tools() {
     assert_eq!(token_draft.param("resource"), Some(server_url.as_str()));
     let token = flow.outcome().tokens.as_ref().unwrap().access_token.clone();
 
+    let mut target = mcp::McpTarget {
+        server_url: &server_url,
+        spec: Spec::V2025_11_25,
+        protocol_version: None,
+    };
     let init = http
         .send(&mcp::call_request(
-            &server_url,
+            &target,
             &token,
             1,
             "initialize",
             json!({}),
         ))
         .await;
-    assert_eq!(
-        mcp::process_call(&init).unwrap()["protocolVersion"],
-        "2025-11-25"
-    );
+    let agreed = mcp::negotiated_version(&mcp::process_call(&init).unwrap());
+    assert_eq!(agreed.as_deref(), Some("2025-11-25"));
+    target.protocol_version = agreed.as_deref();
     let note = http
-        .send(&mcp::initialized_notification(&server_url, &token))
+        .send(&mcp::initialized_notification(&target, &token))
         .await;
     mcp::process_notification(&note).unwrap();
     let list = http
         .send(&mcp::call_request(
-            &server_url,
+            &target,
             &token,
             2,
             "tools/list",
@@ -286,13 +290,20 @@ async fn a_token_asked_for_the_resource_lists_the_tools() {
         mcp::tool_names(&mcp::process_call(&list).unwrap()),
         ["whoami"]
     );
+    assert!(
+        list.request_headers
+            .iter()
+            .any(|(name, value)| name == "MCP-Protocol-Version" && value == "2025-11-25"),
+        "{:?}",
+        list.request_headers
+    );
     // The recorded exchange masks the token by structure.
     assert!(!list.to_curl(false).contains(token.secret()));
 
     // A token for another audience is refused by the MCP server, in words.
     let wrong = http
         .send(&mcp::call_request(
-            &server_url,
+            &target,
             &"not-a-token".into(),
             3,
             "tools/list",

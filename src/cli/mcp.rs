@@ -20,7 +20,7 @@ use crate::oauth::discovery::Discovery;
 use crate::oauth::error::EngineError;
 use crate::oauth::exchange::Exchange;
 use crate::oauth::flow::FlowKind;
-use crate::oauth::flow::mcp::{self, ClientOffer, Registration, RegistrationMode, Spec};
+use crate::oauth::flow::mcp::{self, ClientOffer, McpTarget, Registration, RegistrationMode, Spec};
 use crate::oauth::jwt::{Check, Verdict};
 use crate::oauth::mcp_discovery;
 use crate::oauth::protected_resource;
@@ -268,7 +268,14 @@ async fn authorize_and_call(
                 .registration_endpoint
                 .clone()
                 .unwrap_or_default();
-            let metadata = mcp::dynamic_client_metadata(&redirect_uri, scope.as_deref());
+            // Registered for every scope the resource lists too, so that a step-up to one
+            // of them stays within what the client may ask for (RFC 7591 §2 `scope`).
+            let registered_scope =
+                mcp::step_up_scope(scope.as_deref(), &found.metadata.scopes_supported.join(" "));
+            let metadata = mcp::dynamic_client_metadata(
+                &redirect_uri,
+                Some(registered_scope.as_str()).filter(|s| !s.is_empty()),
+            );
             let consent = args.client.cross_host();
             let registered = Registrar::new(http, &issuer, &consent)
                 .register(&endpoint, &metadata)
@@ -313,6 +320,7 @@ async fn authorize_and_call(
         redirect_uri,
         scope,
         token: Secret::from(String::new()),
+        protocol_version: None,
         step_ups: Vec::new(),
     };
     session.authorize(Some(channel), shown, doc).await?;
@@ -330,7 +338,10 @@ async fn authorize_and_call(
         )
         .await?;
     let note = http
-        .send(&mcp::initialized_notification(server_url, &session.token))
+        .send(&mcp::initialized_notification(
+            &session.target(),
+            &session.token,
+        ))
         .await;
     if let Err(err) = mcp::process_notification(&note) {
         out.line(format!("   warning: the initialized notification: {err}"));
@@ -475,11 +486,21 @@ struct Session<'a> {
     /// The scope of the last authorization.
     scope: Option<String>,
     token: Secret,
+    /// The revision the server answered initialize with, sent on every later request.
+    protocol_version: Option<String>,
     /// The scope each step-up asked for, for `--json`.
     step_ups: Vec<Value>,
 }
 
 impl Session<'_> {
+    fn target(&self) -> McpTarget<'_> {
+        McpTarget {
+            server_url: self.server_url,
+            spec: self.spec,
+            protocol_version: self.protocol_version.as_deref(),
+        }
+    }
+
     /// Runs the code flow with PKCE S256 and `resource` for `self.scope` and keeps the token.
     async fn authorize(
         &mut self,
@@ -537,11 +558,14 @@ impl Session<'_> {
             _ => 3,
         };
         loop {
-            let draft = mcp::call_request(self.server_url, &self.token, id, method, params.clone());
+            let draft = mcp::call_request(&self.target(), &self.token, id, method, params.clone());
             let exchange = self.http.send(&draft).await;
             let err = match mcp::process_call(&exchange) {
                 Ok(result) => {
                     shown.show(stage, Some(exchange), &[]);
+                    if stage == StepKind::McpInitialize {
+                        self.protocol_version = mcp::negotiated_version(&result);
+                    }
                     return Ok(result);
                 }
                 Err(err) => err.to_string(),

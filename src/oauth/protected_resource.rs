@@ -16,9 +16,6 @@ use super::response::{check_transport, expect_json};
 use super::step::RequestDraft;
 use crate::wire::{PROTECTED_RESOURCE_METADATA_PATH, ProtectedResourceMetadata};
 
-/// The newest MCP protocol revision this client speaks, sent in `initialize`.
-pub const MCP_PROTOCOL_VERSION: &str = "2025-11-25";
-
 /// One URL to try, and why it is on the list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Candidate {
@@ -60,8 +57,9 @@ pub fn rpc_request(server_url: &str, message: serde_json::Value) -> RequestDraft
     draft
 }
 
-/// The JSON-RPC `initialize` request (MCP "Lifecycle"), with no token yet.
-pub fn initialize_request(server_url: &str) -> RequestDraft {
+/// The JSON-RPC `initialize` request (MCP "Lifecycle"), with no token yet, offering the
+/// revision the client follows (a server that does not know it answers with its own).
+pub fn initialize_request(server_url: &str, spec: Spec) -> RequestDraft {
     rpc_request(
         server_url,
         json!({
@@ -69,7 +67,7 @@ pub fn initialize_request(server_url: &str) -> RequestDraft {
             "id": 1,
             "method": "initialize",
             "params": {
-                "protocolVersion": MCP_PROTOCOL_VERSION,
+                "protocolVersion": spec.as_str(),
                 "capabilities": {},
                 "clientInfo": { "name": "oauthscope", "version": env!("CARGO_PKG_VERSION") },
             },
@@ -270,7 +268,7 @@ pub async fn discover(
     server_url: &str,
     spec: Spec,
 ) -> Result<ResourceDiscovery, EngineError> {
-    let mut exchanges = vec![http.send(&initialize_request(server_url)).await];
+    let mut exchanges = vec![http.send(&initialize_request(server_url, spec)).await];
     if check_transport(&exchanges[0]).is_ok_and(|status| (200..300).contains(&status)) {
         for draft in after_initialize(server_url) {
             exchanges.push(http.send(&draft).await);

@@ -380,23 +380,39 @@ pub fn authorization_flow(mut config: FlowConfig, server_url: &str) -> Result<Fl
     Ok(flow)
 }
 
-/// A JSON-RPC request to the MCP server with the access token (MCP 2025-11-25 "Token
-/// Requirements": `Authorization: Bearer` on every request).
+/// Where the calls with the token go, and what each carries: `Authorization: Bearer` (MCP
+/// 2025-11-25 "Token Requirements") and, once initialize agreed on one, the
+/// `MCP-Protocol-Version` header (MCP "Transports", since 2025-06-18).
+#[derive(Debug, Clone)]
+pub struct McpTarget<'a> {
+    pub server_url: &'a str,
+    /// The revision offered in initialize.
+    pub spec: Spec,
+    /// The revision the server answered initialize with.
+    pub protocol_version: Option<&'a str>,
+}
+
+/// A JSON-RPC request to the MCP server with the access token.
 pub fn call_request(
-    server_url: &str,
+    target: &McpTarget<'_>,
     token: &Secret,
     id: u64,
     method: &str,
     params: Value,
 ) -> RequestDraft {
     let mut draft = if method == "initialize" {
-        initialize_request(server_url)
+        initialize_request(target.server_url, target.spec)
     } else {
         rpc_request(
-            server_url,
+            target.server_url,
             json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }),
         )
     };
+    if let Some(version) = target.protocol_version {
+        draft
+            .headers
+            .push(("MCP-Protocol-Version".into(), version.to_string()));
+    }
     draft
         .headers
         .push(("Authorization".into(), format!("Bearer {}", token.secret())));
@@ -405,10 +421,19 @@ pub fn call_request(
 }
 
 /// The `initialized` notification that completes the handshake (MCP "Lifecycle").
-pub fn initialized_notification(server_url: &str, token: &Secret) -> RequestDraft {
-    let mut draft = call_request(server_url, token, 0, "notifications/initialized", json!({}));
+pub fn initialized_notification(target: &McpTarget<'_>, token: &Secret) -> RequestDraft {
+    let mut draft = call_request(target, token, 0, "notifications/initialized", json!({}));
     draft.json_body = Some(json!({ "jsonrpc": "2.0", "method": "notifications/initialized" }));
     draft
+}
+
+/// The revision the server chose in its initialize result (MCP "Lifecycle": version
+/// negotiation), if it names one.
+pub fn negotiated_version(result: &Value) -> Option<String> {
+    result["protocolVersion"]
+        .as_str()
+        .filter(|v| !v.is_empty() && v.len() <= 32 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_string)
 }
 
 /// Reads a JSON-RPC answer: the `result`, or the JSON-RPC error in words. Streamable HTTP
