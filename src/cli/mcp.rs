@@ -241,6 +241,7 @@ async fn authorize_and_call(
         Some(uri) if args.redirect_uri.is_none() && !args.paste => listen_again(args, uri).await?,
         _ => front_channel(args).await?,
     };
+    let was_reused = reused.is_some();
     let client = match (chosen, given, offer.metadata_url, reused) {
         (Registration::Pre, Some(client), _, _) => {
             shown.show(StepKind::Register, None, &[]);
@@ -303,7 +304,7 @@ async fn authorize_and_call(
         "method": chosen,
         "why": why,
         "client_id": client.client_id,
-        "reused": why.contains("is reused"),
+        "reused": was_reused,
     });
 
     // 5–6. The code flow with PKCE S256 and resource, through the browser.
