@@ -28,6 +28,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use crate::oauth::discovery::Endpoints;
+use crate::oauth::registration::RegisteredClient;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Profile {
@@ -73,6 +74,72 @@ pub struct ClientProfile {
     pub registration_access_token: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registration_client_uri: Option<String>,
+    /// The redirect URIs the client was registered with, kept for a client a flow registered
+    /// itself (`run mcp`), so that the next run listens where the server expects it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub redirect_uris: Vec<String>,
+}
+
+impl ClientProfile {
+    /// The client as a registration answer would give it, for code that takes one.
+    pub fn as_registered(&self) -> RegisteredClient {
+        let mut metadata = serde_json::Map::new();
+        metadata.insert(
+            "token_endpoint_auth_method".into(),
+            self.auth_method.clone().into(),
+        );
+        RegisteredClient {
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            client_id_issued_at: None,
+            client_secret_expires_at: None,
+            registration_access_token: self.registration_access_token.clone(),
+            registration_client_uri: self.registration_client_uri.clone(),
+            metadata,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// What to keep of a client a server just registered (RFC 7591 §3.2.1): the server's
+    /// answer, else what a client without its own method uses (RFC 7591 §2: basic with a
+    /// secret, none without).
+    pub fn registered(client: &RegisteredClient) -> Self {
+        let text = |name: &str| {
+            client
+                .metadata
+                .get(name)
+                .and_then(serde_json::Value::as_str)
+                .map(String::from)
+        };
+        let auth_method = text("token_endpoint_auth_method").unwrap_or_else(|| {
+            if client.client_secret.is_some() {
+                "client_secret_basic".into()
+            } else {
+                "none".into()
+            }
+        });
+        let redirect_uris = client
+            .metadata
+            .get("redirect_uris")
+            .and_then(serde_json::Value::as_array)
+            .map(|uris| {
+                uris.iter()
+                    .filter_map(serde_json::Value::as_str)
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default();
+        ClientProfile {
+            client_id: client.client_id.clone(),
+            client_name: text("client_name"),
+            client_secret: client.client_secret.clone(),
+            auth_method,
+            scope: text("scope"),
+            registration_access_token: client.registration_access_token.clone(),
+            registration_client_uri: client.registration_client_uri.clone(),
+            redirect_uris,
+        }
+    }
 }
 
 impl std::fmt::Debug for ClientProfile {
@@ -92,6 +159,7 @@ impl std::fmt::Debug for ClientProfile {
                 &self.registration_access_token.as_deref().map(redacted),
             )
             .field("registration_client_uri", &self.registration_client_uri)
+            .field("redirect_uris", &self.redirect_uris)
             .finish()
     }
 }
@@ -127,6 +195,33 @@ impl Profile {
     /// The server marked `default = true`; the first one if a hand-edited file marks several.
     pub fn default_server(&self) -> Option<&ServerProfile> {
         self.servers.iter().find(|server| server.default)
+    }
+
+    /// The clients saved for the server with `issuer`.
+    pub fn clients_of<'a>(&'a self, issuer: &str) -> impl Iterator<Item = &'a ClientProfile> {
+        self.servers
+            .iter()
+            .filter(move |server| server.issuer == issuer)
+            .flat_map(|server| &server.clients)
+    }
+
+    /// Keeps `client` among the clients of the server with `issuer` (a saved client with the
+    /// same id is replaced), adding the server, named by its issuer, if it is new.
+    pub fn remember_client(&mut self, issuer: &str, client: ClientProfile) {
+        let at = match self.servers.iter().position(|s| s.issuer == issuer) {
+            Some(at) => at,
+            None => {
+                self.servers.push(ServerProfile {
+                    name: issuer.to_string(),
+                    issuer: issuer.to_string(),
+                    ..ServerProfile::default()
+                });
+                self.servers.len() - 1
+            }
+        };
+        let clients = &mut self.servers[at].clients;
+        clients.retain(|saved| saved.client_id != client.client_id);
+        clients.push(client);
     }
 
     /// Reads the profile; a missing file is an empty profile (first run).
@@ -223,6 +318,43 @@ mod tests {
         }
         let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temp file is left behind");
+    }
+
+    #[test]
+    fn a_registered_client_is_remembered_per_issuer_and_replaced_by_id() {
+        let registered: RegisteredClient = serde_json::from_value(serde_json::json!({
+            "client_id": "dyn-1",
+            "client_secret": "sec",
+            "token_endpoint_auth_method": "client_secret_post",
+            "redirect_uris": ["http://127.0.0.1:4321/callback"],
+        }))
+        .unwrap();
+        let mut profile = sample();
+        let issuer = "https://mcp-as.example";
+        profile.remember_client(issuer, ClientProfile::registered(&registered));
+        profile.remember_client(issuer, ClientProfile::registered(&registered));
+        let saved: Vec<_> = profile.clients_of(issuer).collect();
+        assert_eq!(saved.len(), 1, "the same id is kept once");
+        assert_eq!(saved[0].auth_method, "client_secret_post");
+        assert_eq!(saved[0].redirect_uris, ["http://127.0.0.1:4321/callback"]);
+        assert_eq!(profile.servers.len(), 2, "a new server for the new issuer");
+        assert_eq!(profile.servers[1].name, issuer);
+        // Another issuer's clients are not this one's.
+        assert_eq!(
+            profile
+                .clients_of("http://127.0.0.1:8080/realms/dev")
+                .count(),
+            1
+        );
+        assert!(
+            !format!("{:?}", saved[0]).contains("sec\""),
+            "Debug redacts"
+        );
+        // And it all survives the file.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("profile.toml");
+        profile.save(&path).unwrap();
+        assert_eq!(Profile::load(&path).unwrap(), profile);
     }
 
     #[test]

@@ -3,51 +3,12 @@
 //! authorization server, registration (pre-registered and dynamic), the code flow with
 //! `resource`, then initialize and tools/list with the token.
 
-use std::process::{Output, Stdio};
+#[path = "support/run_mcp.rs"]
+mod run_mcp;
 
-use oauthscope::mock::{DEMO_PUBLIC_CLIENT, MockConfig, MockServer, RunningMock};
-use serde_json::Value;
-use tokio::process::Command;
+use oauthscope::mock::DEMO_PUBLIC_CLIENT;
 
-async fn mock() -> RunningMock {
-    let mut config = MockConfig::demo();
-    config.auto_approve = Some("alice".into());
-    MockServer::start(config).await.expect("the mock starts")
-}
-
-/// The `$BROWSER` the conformance client uses too: it GETs the URL and follows the
-/// redirects down to the loopback listener.
-const BROWSER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/conformance/browser.sh");
-
-async fn run(args: &[&str], browser: &str) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_oauthscope"))
-        .args(args)
-        .env_remove("OAUTHSCOPE_CLIENT_SECRET")
-        .env("BROWSER", browser)
-        .stdin(Stdio::null())
-        .output()
-        .await
-        .expect("the binary runs")
-}
-
-fn json_of(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not one JSON document ({e}); stdout: {}; stderr: {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
-
-fn titles(doc: &Value) -> Vec<String> {
-    doc["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| format!("{} {}", s["status"]["status"].as_str().unwrap(), s["title"]))
-        .collect()
-}
+use run_mcp::{BROWSER, checks, json_of, mock, run, titles};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_pre_registered_client_reaches_the_tools() {
@@ -86,12 +47,7 @@ async fn a_pre_registered_client_reaches_the_tools() {
         "{titles:#?}"
     );
     // The MUST checks are visible with their verdicts.
-    let checks: Vec<&Value> = doc["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|s| s["checks"].as_array().into_iter().flatten())
-        .collect();
+    let checks = checks(&doc);
     for name in [
         "resource",
         "authorization_servers",

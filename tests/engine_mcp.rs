@@ -11,9 +11,10 @@ use oauthscope::mock::{DEMO_PUBLIC_CLIENT, MockConfig, MockServer, RunningMock};
 use oauthscope::oauth::RecordingClient;
 use oauthscope::oauth::client_auth::ClientCredentials;
 use oauthscope::oauth::discovery;
-use oauthscope::oauth::flow::mcp;
+use oauthscope::oauth::flow::mcp::{self, Spec};
 use oauthscope::oauth::flow::{Advance, FlowConfig};
 use oauthscope::oauth::jwt::Verdict;
+use oauthscope::oauth::mcp_discovery;
 use oauthscope::oauth::protected_resource;
 use oauthscope::oauth::redirect::LoopbackListener;
 use serde_json::json;
@@ -52,7 +53,7 @@ async fn the_mock_mcp_server_leads_to_its_authorization_server() {
     let mock = mock().await;
     let http = RecordingClient::new().unwrap();
     let server_url = format!("{}/mcp", mock.issuer());
-    let found = protected_resource::discover(&http, &server_url)
+    let found = protected_resource::discover(&http, &server_url, Spec::default())
         .await
         .unwrap();
     assert_eq!(found.refusal.status, 401);
@@ -70,7 +71,7 @@ async fn the_mock_mcp_server_leads_to_its_authorization_server() {
 async fn without_a_challenge_the_path_inserted_then_the_root_uri_is_tried() {
     let base = serve_without_challenge("/mcp").await;
     let http = RecordingClient::new().unwrap();
-    let found = protected_resource::discover(&http, &format!("{base}/mcp"))
+    let found = protected_resource::discover(&http, &format!("{base}/mcp"), Spec::default())
         .await
         .unwrap();
     let urls: Vec<&str> = found.tried.iter().map(|c| c.url.as_str()).collect();
@@ -84,6 +85,75 @@ async fn without_a_challenge_the_path_inserted_then_the_root_uri_is_tried() {
     assert_eq!(found.exchanges[1].status, Some(404));
     assert!(found.checks_pass(), "{:?}", found.checks);
     assert_eq!(found.scope(), None);
+}
+
+#[tokio::test]
+async fn under_2025_06_18_a_missing_challenge_is_refused_naming_the_revision() {
+    let base = serve_without_challenge("/mcp").await;
+    let http = RecordingClient::new().unwrap();
+    let err = protected_resource::discover(&http, &format!("{base}/mcp"), Spec::V2025_06_18)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("MCP 2025-06-18"), "{err}");
+    assert!(err.to_string().contains("--spec 2025-11-25"), "{err}");
+    // Only the refused initialize was sent: no well-known URI was guessed.
+    assert_eq!(http.log().len(), 1);
+}
+
+/// An authorization server whose issuer has a path and whose only metadata document is the
+/// OpenID Connect one with the path appended: each earlier URL answers 404.
+async fn serve_oidc_appended_only() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let issuer = format!("{base}/tenant");
+    let document = json!({
+        "issuer": issuer,
+        "authorization_endpoint": format!("{issuer}/authorize"),
+        "token_endpoint": format!("{issuer}/token"),
+        "code_challenge_methods_supported": ["S256"],
+    });
+    let router = Router::new().route(
+        "/tenant/.well-known/openid-configuration",
+        get(move || {
+            let document = document.clone();
+            async move { axum::Json(document) }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    issuer
+}
+
+#[tokio::test]
+async fn the_authorization_server_is_searched_in_the_order_of_the_revision() {
+    let issuer = serve_oidc_appended_only().await;
+    let base = issuer.trim_end_matches("/tenant");
+    let http = RecordingClient::new().unwrap();
+    let found = mcp_discovery::discover(&http, &issuer, Spec::V2025_11_25, &Default::default())
+        .await
+        .unwrap();
+    let urls: Vec<&str> = found.tried.iter().map(|c| c.url.as_str()).collect();
+    assert_eq!(
+        urls,
+        [
+            format!("{base}/.well-known/oauth-authorization-server/tenant"),
+            format!("{base}/.well-known/openid-configuration/tenant"),
+            format!("{base}/tenant/.well-known/openid-configuration"),
+        ]
+    );
+    assert!(found.tried[2].why.contains("third"), "{:?}", found.tried[2]);
+    assert_eq!(found.exchanges[0].status, Some(404));
+    assert_eq!(found.discovery.metadata.issuer, issuer);
+    // 2025-06-18 asks for RFC 8414 alone, so this server is not found, in words.
+    let http = RecordingClient::new().unwrap();
+    let lost = mcp_discovery::discover(&http, &issuer, Spec::V2025_06_18, &Default::default())
+        .await
+        .unwrap_err();
+    assert_eq!(lost.tried.len(), 1);
+    assert!(
+        lost.error.to_string().contains("MCP 2025-06-18"),
+        "{}",
+        lost.error
+    );
 }
 
 /// A server that lets `initialize` and notifications through and asks for a token from
@@ -121,7 +191,7 @@ async fn a_server_protecting_only_tools_is_refused_at_tools_list() {
     let server_url = serve_protecting_tools_only().await;
     let http = RecordingClient::new().unwrap();
     // No metadata is served: discovery fails there, after the refusal was read.
-    let err = protected_resource::discover(&http, &server_url)
+    let err = protected_resource::discover(&http, &server_url, Spec::default())
         .await
         .unwrap_err();
     let sent = http.log().snapshot();
@@ -139,7 +209,7 @@ async fn a_server_protecting_only_tools_is_refused_at_tools_list() {
 async fn metadata_for_another_resource_fails_its_check() {
     let base = serve_without_challenge("/other").await;
     let http = RecordingClient::new().unwrap();
-    let found = protected_resource::discover(&http, &format!("{base}/mcp"))
+    let found = protected_resource::discover(&http, &format!("{base}/mcp"), Spec::default())
         .await
         .unwrap();
     assert!(!found.checks_pass());
@@ -155,14 +225,14 @@ async fn a_token_asked_for_the_resource_lists_the_tools() {
     let mock = mock().await;
     let http = RecordingClient::new().unwrap();
     let server_url = format!("{}/mcp", mock.issuer());
-    let found = protected_resource::discover(&http, &server_url)
+    let found = protected_resource::discover(&http, &server_url, Spec::default())
         .await
         .unwrap();
     let metadata = discovery::discover(&http, found.issuer().unwrap())
         .await
         .unwrap()
         .metadata;
-    let checks = mcp::authorization_server_checks(&metadata);
+    let checks = mcp::authorization_server_checks(&metadata, Spec::default());
     assert!(
         checks.iter().all(|c| c.verdict == Verdict::Pass),
         "{checks:?}"
@@ -186,26 +256,30 @@ async fn a_token_asked_for_the_resource_lists_the_tools() {
     assert_eq!(token_draft.param("resource"), Some(server_url.as_str()));
     let token = flow.outcome().tokens.as_ref().unwrap().access_token.clone();
 
+    let mut target = mcp::McpTarget {
+        server_url: &server_url,
+        spec: Spec::V2025_11_25,
+        protocol_version: None,
+    };
     let init = http
         .send(&mcp::call_request(
-            &server_url,
+            &target,
             &token,
             1,
             "initialize",
             json!({}),
         ))
         .await;
-    assert_eq!(
-        mcp::process_call(&init).unwrap()["protocolVersion"],
-        "2025-11-25"
-    );
+    let agreed = mcp::negotiated_version(&mcp::process_call(&init).unwrap());
+    assert_eq!(agreed.as_deref(), Some("2025-11-25"));
+    target.protocol_version = agreed.as_deref();
     let note = http
-        .send(&mcp::initialized_notification(&server_url, &token))
+        .send(&mcp::initialized_notification(&target, &token))
         .await;
     mcp::process_notification(&note).unwrap();
     let list = http
         .send(&mcp::call_request(
-            &server_url,
+            &target,
             &token,
             2,
             "tools/list",
@@ -216,13 +290,20 @@ async fn a_token_asked_for_the_resource_lists_the_tools() {
         mcp::tool_names(&mcp::process_call(&list).unwrap()),
         ["whoami"]
     );
+    assert!(
+        list.request_headers
+            .iter()
+            .any(|(name, value)| name == "MCP-Protocol-Version" && value == "2025-11-25"),
+        "{:?}",
+        list.request_headers
+    );
     // The recorded exchange masks the token by structure.
     assert!(!list.to_curl(false).contains(token.secret()));
 
     // A token for another audience is refused by the MCP server, in words.
     let wrong = http
         .send(&mcp::call_request(
-            &server_url,
+            &target,
             &"not-a-token".into(),
             3,
             "tools/list",

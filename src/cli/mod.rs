@@ -264,10 +264,28 @@ pub struct RunArgs {
     /// The authorization server's issuer URL (found from the MCP server for flow `mcp`).
     #[arg(long, required_unless_present = "url")]
     pub issuer: Option<String>,
-    /// How flow `mcp` gets a client: `pre` (--client-id), `dcr` (RFC 7591), or `auto`
-    /// (the given client, else dynamic registration).
-    #[arg(long, default_value = "auto", value_parser = ["auto", "pre", "dcr"])]
+    /// How flow `mcp` gets a client: `pre` (--client-id), `cimd` (--client-metadata-url),
+    /// `dcr` (RFC 7591), or `auto` (the given client, else the metadata document when the
+    /// server takes one, else dynamic registration).
+    #[arg(long, default_value = "auto", value_parser = ["auto", "pre", "cimd", "dcr"])]
     pub registration: String,
+    /// The https URL of the client's metadata document, used as its client_id where the
+    /// server supports Client ID Metadata Documents (flow `mcp`).
+    #[arg(long, value_name = "URL")]
+    pub client_metadata_url: Option<String>,
+    /// A tool for flow `mcp` to call with the token after tools/list.
+    #[arg(long, value_name = "TOOL")]
+    pub call: Option<String>,
+    /// The tool's arguments, a JSON object (with --call).
+    #[arg(long, value_name = "JSON")]
+    pub arguments: Option<String>,
+    /// The profile where flow `mcp` keeps the client it registers, per issuer, and reuses
+    /// it from [default: the user's profile].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+    /// The MCP revision whose authorization rules flow `mcp` follows.
+    #[arg(long, default_value = "2026-07-28", value_parser = ["2025-06-18", "2025-11-25", "2026-07-28"])]
+    pub spec: String,
     #[command(flatten)]
     pub client: ClientArgsCommon,
     /// Space-separated scopes, e.g. "openid profile".
@@ -502,12 +520,17 @@ async fn discover_for(
     given: &EndpointArgs,
 ) -> Result<Discovery, String> {
     let found = discover_quietly(http, issuer, given).await?;
+    note_warnings(&found, flow);
+    Ok(found)
+}
+
+/// Prints on stderr the discovery warnings that concern `flow`.
+fn note_warnings(found: &Discovery, flow: Option<FlowKind>) {
     // Without a flow, judge as a flow with no authorization leg would.
     let kind = flow.unwrap_or(FlowKind::ClientCredentials);
     for warning in found.warnings.iter().filter(|w| kind.concerns(w.code)) {
         note!("warning: {}", terminal_text::one_line(&warning.message));
     }
-    Ok(found)
 }
 
 /// The flow configuration from the discovered server and the client arguments.

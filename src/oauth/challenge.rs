@@ -7,6 +7,7 @@
 //! and reports anything else in words instead of guessing.
 
 use super::error::EngineError;
+use super::exchange::Exchange;
 
 /// One challenge: the scheme and its parameters, names lower-cased, values unquoted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +33,18 @@ impl Challenge {
 /// The Bearer challenge among the headers' challenges, if there is one.
 pub fn bearer(challenges: &[Challenge]) -> Option<&Challenge> {
     challenges.iter().find(|c| c.is_bearer())
+}
+
+/// The first Bearer challenge of a response's `WWW-Authenticate` headers, if any.
+pub fn bearer_of(exchange: &Exchange) -> Result<Option<Challenge>, EngineError> {
+    for (name, value) in &exchange.response_headers {
+        if name.eq_ignore_ascii_case("www-authenticate")
+            && let Some(found) = bearer(&parse(value)?)
+        {
+            return Ok(Some(found.clone()));
+        }
+    }
+    Ok(None)
 }
 
 /// Parses one `WWW-Authenticate` header value into its challenges (RFC 9110 §11.6.1):

@@ -220,6 +220,19 @@ impl Discovery {
         )
     }
 
+    /// A server known from one metadata document, as a client that stops at the first
+    /// document it finds (an MCP client) knows it, with the endpoints given by hand over it.
+    pub fn from_one_document(
+        metadata: ServerMetadata,
+        source: MetadataSource,
+        exchanges: Vec<Exchange>,
+        given: &Endpoints,
+    ) -> Self {
+        let (mut metadata, source, mut sources, notes) = only(metadata, source);
+        given.apply(&mut metadata, &mut sources);
+        Self::assemble(metadata, source, sources, notes, exchanges)
+    }
+
     /// The summary and the metadata warnings follow the final metadata; `found` are the
     /// warnings about the documents themselves (disagreements, an unreadable one).
     fn assemble(

@@ -186,6 +186,9 @@ fn set_default_header(headers: &mut Vec<(String, String)>, name: &str, value: &s
     }
 }
 
+/// How long an idle connection is kept for reuse: less than common servers keep it.
+const POOL_IDLE: Duration = Duration::from_secs(4);
+
 /// The recording client. Cheap to clone; clones share the connection pool and the log.
 #[derive(Debug, Clone)]
 pub struct RecordingClient {
@@ -205,6 +208,10 @@ impl RecordingClient {
             .redirect(reqwest::redirect::Policy::none())
             .timeout(settings.timeout)
             .connect_timeout(settings.connect_timeout)
+            // An idle connection is dropped before the usual server keep-alive of 5 s (Node's
+            // default) runs out, so that a request after a wait (the browser leg) is never
+            // written to a connection the server is closing: that is a reset, not an answer.
+            .pool_idle_timeout(POOL_IDLE)
             .user_agent(concat!("oauthscope/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| EngineError::Local(format!("cannot build the HTTP client: {e}")))?;

@@ -50,6 +50,7 @@ pub mod flow;
 pub mod http;
 pub mod jwks;
 pub mod jwt;
+pub mod mcp_discovery;
 pub mod pkce;
 pub mod protected_resource;
 pub mod redirect;

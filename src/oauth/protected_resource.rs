@@ -9,14 +9,12 @@ use serde_json::json;
 use super::challenge::{self, Challenge};
 use super::error::EngineError;
 use super::exchange::Exchange;
+use super::flow::mcp::Spec;
 use super::http::RecordingClient;
 use super::jwt::{Check, Verdict};
 use super::response::{check_transport, expect_json};
 use super::step::RequestDraft;
 use crate::wire::{PROTECTED_RESOURCE_METADATA_PATH, ProtectedResourceMetadata};
-
-/// The newest MCP protocol revision this client speaks, sent in `initialize`.
-pub const MCP_PROTOCOL_VERSION: &str = "2025-11-25";
 
 /// One URL to try, and why it is on the list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -59,8 +57,9 @@ pub fn rpc_request(server_url: &str, message: serde_json::Value) -> RequestDraft
     draft
 }
 
-/// The JSON-RPC `initialize` request (MCP "Lifecycle"), with no token yet.
-pub fn initialize_request(server_url: &str) -> RequestDraft {
+/// The JSON-RPC `initialize` request (MCP "Lifecycle"), with no token yet, offering the
+/// revision the client follows (a server that does not know it answers with its own).
+pub fn initialize_request(server_url: &str, spec: Spec) -> RequestDraft {
     rpc_request(
         server_url,
         json!({
@@ -68,7 +67,7 @@ pub fn initialize_request(server_url: &str) -> RequestDraft {
             "id": 1,
             "method": "initialize",
             "params": {
-                "protocolVersion": MCP_PROTOCOL_VERSION,
+                "protocolVersion": spec.as_str(),
                 "capabilities": {},
                 "clientInfo": { "name": "oauthscope", "version": env!("CARGO_PKG_VERSION") },
             },
@@ -105,26 +104,19 @@ pub fn process_refusal(exchange: &Exchange) -> Result<Refusal, EngineError> {
             ),
         ));
     }
-    let mut bearer = None;
-    for (name, value) in &exchange.response_headers {
-        if name.eq_ignore_ascii_case("www-authenticate") {
-            let challenges = challenge::parse(value)?;
-            if let Some(found) = challenge::bearer(&challenges) {
-                bearer = Some(found.clone());
-                break;
-            }
-        }
-    }
+    let bearer = challenge::bearer_of(exchange)?;
     Ok(Refusal { status, bearer })
 }
 
 /// The URLs of the protected resource metadata, in the order tried: the challenge's
 /// `resource_metadata` (RFC 9728 §5.1), else the well-known URI with the server's path
 /// inserted (RFC 9728 §3.1), then at the root (MCP 2025-11-25 "Protected Resource Metadata
-/// Discovery Requirements").
+/// Discovery Requirements"). 2025-06-18 has no such fallback: its servers must send the
+/// challenge.
 pub fn metadata_candidates(
     server_url: &str,
     refusal: &Refusal,
+    spec: Spec,
 ) -> Result<Vec<Candidate>, EngineError> {
     if let Some(url) = refusal.resource_metadata() {
         return Ok(vec![Candidate {
@@ -132,6 +124,17 @@ pub fn metadata_candidates(
             why: "the resource_metadata of the 401's Bearer challenge (RFC 9728 §5.1)",
             resource: server_url.to_string(),
         }]);
+    }
+    if spec == Spec::V2025_06_18 {
+        return Err(EngineError::protocol(
+            "MCP 2025-06-18 Authorization Server Location",
+            format!(
+                "the {} carries no resource_metadata in a Bearer challenge, which MCP \
+                 2025-06-18 requires of servers (RFC 9728 §5.1); the fallback to the \
+                 well-known URIs came with 2025-11-25 (--spec 2025-11-25)",
+                refusal.status
+            ),
+        ));
     }
     let url = url::Url::parse(server_url)
         .map_err(|e| EngineError::config(format!("invalid MCP server URL {server_url:?}: {e}")))?;
@@ -263,8 +266,9 @@ impl ResourceDiscovery {
 pub async fn discover(
     http: &RecordingClient,
     server_url: &str,
+    spec: Spec,
 ) -> Result<ResourceDiscovery, EngineError> {
-    let mut exchanges = vec![http.send(&initialize_request(server_url)).await];
+    let mut exchanges = vec![http.send(&initialize_request(server_url, spec)).await];
     if check_transport(&exchanges[0]).is_ok_and(|status| (200..300).contains(&status)) {
         for draft in after_initialize(server_url) {
             exchanges.push(http.send(&draft).await);
@@ -274,7 +278,7 @@ pub async fn discover(
     let refusal = process_refusal(&exchanges[calls - 1])?;
     let mut tried = Vec::new();
     let mut last_error = None;
-    for candidate in metadata_candidates(server_url, &refusal)? {
+    for candidate in metadata_candidates(server_url, &refusal, spec)? {
         let exchange = http.send(&RequestDraft::new("GET", &candidate.url)).await;
         let result = process_metadata(&exchange);
         exchanges.push(exchange);
@@ -318,7 +322,7 @@ mod tests {
         let r = refusal(Some(
             r#"Bearer resource_metadata="https://m.example/prm", scope="a b""#,
         ));
-        let urls = metadata_candidates("https://m.example/mcp", &r).unwrap();
+        let urls = metadata_candidates("https://m.example/mcp", &r, Spec::V2025_06_18).unwrap();
         assert_eq!(urls.len(), 1);
         assert_eq!(urls[0].url, "https://m.example/prm");
         assert_eq!(r.scope(), Some("a b"));
@@ -326,11 +330,15 @@ mod tests {
 
     #[test]
     fn without_a_challenge_the_path_is_inserted_then_the_root_tried() {
-        let urls: Vec<String> = metadata_candidates("https://m.example/v1/mcp/", &refusal(None))
-            .unwrap()
-            .into_iter()
-            .map(|c| c.url)
-            .collect();
+        let urls: Vec<String> = metadata_candidates(
+            "https://m.example/v1/mcp/",
+            &refusal(None),
+            Spec::V2025_11_25,
+        )
+        .unwrap()
+        .into_iter()
+        .map(|c| c.url)
+        .collect();
         assert_eq!(
             urls,
             [
@@ -338,8 +346,13 @@ mod tests {
                 "https://m.example/.well-known/oauth-protected-resource",
             ]
         );
-        let root = metadata_candidates("https://m.example", &refusal(None)).unwrap();
+        let root =
+            metadata_candidates("https://m.example", &refusal(None), Spec::default()).unwrap();
         assert_eq!(root.len(), 1);
+        // 2025-06-18 servers must send the challenge: no fallback, the rule named.
+        let err = metadata_candidates("https://m.example/mcp", &refusal(None), Spec::V2025_06_18)
+            .unwrap_err();
+        assert!(err.to_string().contains("MCP 2025-06-18"), "{err}");
     }
 
     #[test]
@@ -348,7 +361,8 @@ mod tests {
             resource: "https://evil.example/mcp".into(),
             ..Default::default()
         };
-        let from = &metadata_candidates("https://m.example/mcp", &refusal(None)).unwrap()[1];
+        let from = &metadata_candidates("https://m.example/mcp", &refusal(None), Spec::default())
+            .unwrap()[1];
         let checks = check_metadata(&metadata, "https://m.example/mcp", from);
         assert!(
             checks.iter().all(|c| c.verdict == Verdict::Fail),

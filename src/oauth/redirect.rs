@@ -67,10 +67,15 @@ pub struct ExpectedResponse {
     /// The state sent, if one was (the user may have removed it to see what happens).
     pub state: Option<Secret>,
     pub issuer: String,
-    /// The server advertised `authorization_response_iss_parameter_supported`: `iss` is then
-    /// mandatory (RFC 9207 §2.4).
-    pub iss_required: bool,
+    /// Why `iss` is mandatory, if it is: the server advertised
+    /// `authorization_response_iss_parameter_supported` (RFC 9207 §2.4), or the client's
+    /// profile asks for it always (MCP 2026-07-28).
+    pub iss_required: Option<&'static str>,
 }
+
+/// Why `iss` is mandatory when the server advertises it.
+pub const ISS_ADVERTISED: &str =
+    "the server promises (authorization_response_iss_parameter_supported)";
 
 /// Applies the client-side checks and returns the code.
 ///
@@ -90,11 +95,13 @@ pub fn check_authorization_response(
                 ),
             ));
         }
-        None if expected.iss_required => {
-            return Err(EngineError::protocol(
-                "RFC 9207 §2.4",
-                "the server promises an iss parameter but the response has none",
-            ));
+        None => {
+            if let Some(why) = expected.iss_required {
+                return Err(EngineError::protocol(
+                    "RFC 9207 §2.4",
+                    format!("the response has no iss parameter, which {why}"),
+                ));
+            }
         }
         _ => {}
     }
@@ -253,7 +260,7 @@ mod tests {
         ExpectedResponse {
             state: Some("s-1".into()),
             issuer: "https://as.example".into(),
-            iss_required: true,
+            iss_required: Some(ISS_ADVERTISED),
         }
     }
 
@@ -283,9 +290,10 @@ mod tests {
         let err = check_authorization_response(&r, &expected()).unwrap_err();
         assert!(err.to_string().contains("mix-up"), "{err}");
         let r = response("http://127.0.0.1:1/cb?code=c&state=s-1");
-        assert!(check_authorization_response(&r, &expected()).is_err());
+        let err = check_authorization_response(&r, &expected()).unwrap_err();
+        assert!(err.to_string().contains("the server promises"), "{err}");
         let lenient = ExpectedResponse {
-            iss_required: false,
+            iss_required: None,
             ..expected()
         };
         assert_eq!(

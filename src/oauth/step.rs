@@ -176,6 +176,10 @@ pub enum StepKind {
     McpInitialize,
     /// MCP Tools: tools/list with the token.
     McpListTools,
+    /// MCP Tools: tools/call with the token.
+    McpCallTool,
+    /// MCP Scope Challenge Handling: a 403 insufficient_scope answered by authorizing again.
+    McpStepUp,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Interoperability suites: oauthscope against independent, certified implementations
-# (npm openid-client, jose and oidc-provider). Called by .ci/run after `cargo build`.
+# (npm openid-client, jose and oidc-provider; `run mcp` against an MCP server built with the
+# TypeScript SDK, @modelcontextprotocol/sdk). Called by .ci/run after `cargo build`.
 # Uses the binary in $OAUTHSCOPE_BIN, else target/debug/oauthscope of this checkout.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -13,7 +14,7 @@ if [ ! -d node_modules ]; then
   npm ci --no-audit --no-fund
 fi
 
-suites=(mock.test.mjs jwt.test.mjs oidc-provider.test.mjs)
+suites=(mock.test.mjs jwt.test.mjs oidc-provider.test.mjs mcp-sdk.test.mjs)
 if [ "$#" -gt 0 ]; then
   suites=("$@")
 fi

@@ -45,7 +45,8 @@ use crate::oauth::http::RecordingClient;
 use crate::oauth::jwks::KeyStore;
 use crate::oauth::pkce::{Pkce, PkceMethod, random_token};
 use crate::oauth::redirect::{
-    AuthorizationResponse, ExpectedResponse, check_authorization_response, parse_redirect_url,
+    AuthorizationResponse, ExpectedResponse, ISS_ADVERTISED, check_authorization_response,
+    parse_redirect_url,
 };
 use crate::oauth::secret::Secret;
 use crate::oauth::send_policy::{self, CrossHostConsent, SendRefusal};
@@ -75,6 +76,9 @@ pub struct FlowConfig {
     pub skew: Duration,
     /// Hosts other than the issuer's that may receive credentials ([`send_policy`]).
     pub cross_host: CrossHostConsent,
+    /// Why the authorization response must carry `iss` even when the server does not
+    /// advertise it (RFC 9207), if a profile the client follows says so (MCP 2026-07-28).
+    pub require_iss: Option<&'static str>,
 }
 
 impl FlowConfig {
@@ -87,6 +91,7 @@ impl FlowConfig {
             pkce: Some(PkceMethod::S256),
             skew: Duration::from_secs(60),
             cross_host: CrossHostConsent::default(),
+            require_iss: None,
         }
     }
 
@@ -292,13 +297,17 @@ impl Stage {
             ),
             Stage::ServerMetadata => (
                 "Fetch the authorization server metadata",
-                "The client discovers the authorization server (RFC 8414, then OpenID Connect \
-                 Discovery) and refuses it unless PKCE with S256 is advertised (MCP 2025-11-25 \
-                 Authorization Server Metadata Discovery, Authorization Code Protection).",
+                "The client tries the authorization server's metadata URLs in the order the MCP \
+                 revision lists (RFC 8414, then OpenID Connect Discovery with the issuer's \
+                 path inserted, then appended), stops at the first that answers, and refuses \
+                 the server unless PKCE with S256 is advertised (MCP 2025-11-25 Authorization \
+                 Server Metadata Discovery, Authorization Code Protection).",
             ),
             Stage::Register => (
                 "Register the client",
-                "The client uses a pre-registered client id, else registers itself dynamically \
+                "The client uses a pre-registered client id, else the URL of its Client ID \
+                 Metadata Document when the server advertises \
+                 client_id_metadata_document_supported, else registers itself dynamically \
                  (MCP 2025-11-25 Client Registration Approaches, RFC 7591 §3).",
             ),
             Stage::McpInitialize => (
@@ -311,6 +320,19 @@ impl Stage {
                 "List the tools",
                 "With the session initialized, tools/list shows what the token may use (MCP \
                  2025-11-25 Tools).",
+            ),
+            Stage::McpCallTool => (
+                "Call the tool",
+                "The client calls the tool asked for with tools/call and the token; a tool that \
+                 needs more than the token allows is where 403 insufficient_scope typically \
+                 appears (MCP 2025-11-25 Tools, Scope Challenge Handling).",
+            ),
+            Stage::McpStepUp => (
+                "Step up the authorization",
+                "The server answered 403 insufficient_scope naming the scope it needs: the \
+                 client authorizes again asking for that scope too, a bounded number of times, \
+                 then repeats the call with the new token (MCP 2025-11-25 Scope Challenge \
+                 Handling, RFC 6750 §3.1).",
             ),
         };
         Step::new(self, title, explanation)
@@ -338,9 +360,11 @@ impl Stage {
             Stage::Revoke => "the revocation endpoint",
             Stage::Userinfo => "the UserInfo endpoint",
             Stage::VerifyTokens => "the JWKS endpoint",
-            Stage::McpUnauthenticated | Stage::McpInitialize | Stage::McpListTools => {
-                "the MCP server"
-            }
+            Stage::McpUnauthenticated
+            | Stage::McpInitialize
+            | Stage::McpListTools
+            | Stage::McpCallTool
+            | Stage::McpStepUp => "the MCP server",
             Stage::ResourceMetadata => "the protected resource metadata",
             Stage::ServerMetadata => "the authorization server metadata",
             Stage::Register => "the registration endpoint",
@@ -768,11 +792,14 @@ impl Flow {
         let expected = ExpectedResponse {
             state: self.secrets.state.clone(),
             issuer: self.config.metadata.issuer.clone(),
-            iss_required: self
+            iss_required: match self
                 .config
                 .metadata
                 .authorization_response_iss_parameter_supported
-                == Some(true),
+            {
+                Some(true) => Some(ISS_ADVERTISED),
+                _ => self.config.require_iss,
+            },
         };
         match check_authorization_response(&response, &expected) {
             Ok(code) => {
@@ -932,7 +959,9 @@ impl Flow {
             | Stage::ServerMetadata
             | Stage::Register
             | Stage::McpInitialize
-            | Stage::McpListTools => {}
+            | Stage::McpListTools
+            | Stage::McpCallTool
+            | Stage::McpStepUp => {}
         }
         Ok(())
     }
@@ -1092,7 +1121,9 @@ impl Flow {
             | Stage::ServerMetadata
             | Stage::Register
             | Stage::McpInitialize
-            | Stage::McpListTools => Err(EngineError::config(
+            | Stage::McpListTools
+            | Stage::McpCallTool
+            | Stage::McpStepUp => Err(EngineError::config(
                 "an MCP step is built by the MCP flow, not by a grant's flow",
             )),
         }
@@ -1178,6 +1209,43 @@ mod tests {
         assert!(err.to_string().contains("CSRF"));
         assert!(flow.is_failed());
         assert_eq!(flow.current(), None);
+    }
+
+    #[tokio::test]
+    async fn a_client_profile_can_require_iss_from_a_server_that_does_not_promise_it() {
+        let http = RecordingClient::new().unwrap();
+        let mut config = code_flow().config().clone();
+        config
+            .metadata
+            .authorization_response_iss_parameter_supported = None;
+        let state_of = |flow: &Flow| {
+            flow.steps()[0]
+                .request
+                .as_ref()
+                .and_then(|d| d.param("state"))
+                .unwrap()
+                .to_string()
+        };
+        // Not promised, not required: a response without iss is taken.
+        let mut lenient = Flow::authorization_code(config.clone()).unwrap();
+        lenient.advance(&http).await.unwrap();
+        let back = format!(
+            "http://127.0.0.1:2/callback?code=c1&state={}",
+            state_of(&lenient)
+        );
+        assert_eq!(lenient.complete_redirect(&back).unwrap(), Advance::Next);
+        // Required by the profile: refused before the code is redeemed, saying by whom.
+        config.require_iss = Some("the profile requires");
+        let mut strict = Flow::authorization_code(config).unwrap();
+        strict.advance(&http).await.unwrap();
+        let back = format!(
+            "http://127.0.0.1:2/callback?code=c1&state={}",
+            state_of(&strict)
+        );
+        let err = strict.complete_redirect(&back).unwrap_err();
+        assert!(err.to_string().contains("the profile requires"), "{err}");
+        assert!(err.to_string().contains("RFC 9207 §2.4"), "{err}");
+        assert!(strict.secrets().code.is_none(), "no code kept to redeem");
     }
 
     #[tokio::test]

@@ -443,29 +443,7 @@ fn is_managed(client: &ClientProfile) -> bool {
 }
 
 fn profile_of(client: &RegisteredClient) -> ClientProfile {
-    let text = |name: &str| {
-        client
-            .metadata
-            .get(name)
-            .and_then(Value::as_str)
-            .map(String::from)
-    };
-    let auth_method = text("token_endpoint_auth_method").unwrap_or_else(|| {
-        if client.client_secret.is_some() {
-            "client_secret_basic".into()
-        } else {
-            "none".into()
-        }
-    });
-    ClientProfile {
-        client_id: client.client_id.clone(),
-        client_name: text("client_name"),
-        client_secret: client.client_secret.clone(),
-        auth_method,
-        scope: text("scope"),
-        registration_access_token: client.registration_access_token.clone(),
-        registration_client_uri: client.registration_client_uri.clone(),
-    }
+    ClientProfile::registered(client)
 }
 
 #[cfg(test)]

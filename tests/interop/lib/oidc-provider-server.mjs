@@ -5,7 +5,7 @@
 
 import { createServer } from 'node:http';
 import { generateKeyPair, exportJWK } from 'jose';
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 import { freePort } from './oauthscope.mjs';
 
 export const BASIC_CLIENT = { id: 'interop-basic', secret: 'interop-secret: with ~ and +' };
@@ -28,6 +28,19 @@ function clientMetadata({ id, secret }, method) {
   };
 }
 
+/** RFC 8707 for one resource server: tokens for it are JWTs (RFC 9068) with `aud` = its URL. */
+function resourceIndicatorsFor({ url, scope }) {
+  return {
+    enabled: true,
+    defaultResource: () => url,
+    useGrantedResource: () => true,
+    getResourceServerInfo: (_ctx, resourceIndicator) => {
+      if (resourceIndicator !== url) throw new errors.InvalidTarget();
+      return { scope, audience: url, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } };
+    },
+  };
+}
+
 async function signingKeys() {
   const rsa = await generateKeyPair('RS256', { extractable: true });
   const ec = await generateKeyPair('ES256', { extractable: true });
@@ -39,16 +52,18 @@ async function signingKeys() {
 
 /**
  * Starts the provider; resolves `{ issuer, stop() }`. With `mountPath` (e.g. `/oidc`) the
- * issuer has a path, as multi-tenant servers do, and discovery lives under it.
+ * issuer has a path, as multi-tenant servers do, and discovery lives under it. With
+ * `resourceServer` (`{ url, scope }`) the provider issues JWT access tokens for that RFC 8707
+ * resource, with `aud` the resource and its scope, as an MCP server's authorization server.
  */
-export async function startOidcProvider({ mountPath = '' } = {}) {
+export async function startOidcProvider({ mountPath = '', resourceServer } = {}) {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}${mountPath}`;
   const provider = new Provider(issuer, {
     clients: [clientMetadata(BASIC_CLIENT, 'client_secret_basic'), clientMetadata(POST_CLIENT, 'client_secret_post')],
     jwks: { keys: await signingKeys() },
     cookies: { keys: ['interop-cookie-signing-key'] },
-    scopes: ['openid', 'offline_access', 'api:read'],
+    scopes: ['openid', 'offline_access', 'api:read', ...(resourceServer ? resourceServer.scope.split(' ') : [])],
     claims: { openid: ['sub'], profile: ['name'], email: ['email', 'email_verified'] },
     findAccount: async (_ctx, sub) => ({
       accountId: sub,
@@ -64,6 +79,7 @@ export async function startOidcProvider({ mountPath = '' } = {}) {
       // Open dynamic registration (RFC 7591) with management (RFC 7592).
       registration: { enabled: true },
       registrationManagement: { enabled: true },
+      ...(resourceServer && { resourceIndicators: resourceIndicatorsFor(resourceServer) }),
     },
     pkce: { required: () => true },
     // Issue refresh tokens whenever the client may use them, so the refresh flow is testable
