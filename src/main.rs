@@ -37,6 +37,8 @@ enum Command {
     Client(oauthscope::cli::ClientArgs),
     /// Decode a JWT and verify its signature and claims.
     Decode(oauthscope::cli::DecodeArgs),
+    /// Explain a parameter, response field, claim, header or error code (or list them all).
+    Explain(oauthscope::cli::ExplainArgs),
     /// Serve the OAuth tools over the Model Context Protocol on stdio.
     Mcp(oauthscope::mcp::McpArgs),
     /// Print shell completions.
@@ -70,6 +72,7 @@ fn main() -> ExitCode {
             Some(Command::Register(args)) => oauthscope::cli::register(args).await,
             Some(Command::Client(args)) => oauthscope::cli::client(args).await,
             Some(Command::Decode(args)) => oauthscope::cli::decode(args).await,
+            Some(Command::Explain(args)) => oauthscope::cli::explain(args),
             Some(Command::Mcp(args)) => run_mcp(args).await,
             Some(Command::Completions { .. }) => unreachable!("handled before the runtime starts"),
         }
