@@ -41,12 +41,20 @@ fn a_name_with_several_meanings_shows_each_or_the_one_asked_for() {
         .flat_map(|e| e["contexts"].as_array().unwrap())
         .map(|c| c.as_str().unwrap())
         .collect();
-    assert!(contexts.contains(&"parameter") && contexts.contains(&"claim"), "{contexts:?}");
+    assert!(
+        contexts.contains(&"parameter") && contexts.contains(&"claim"),
+        "{contexts:?}"
+    );
 
     let claim = json_of(&oauthscope(&["explain", "iss", "--as", "claim", "--json"]));
     let entries = claim["entries"].as_array().unwrap();
     assert_eq!(entries.len(), 1, "{claim}");
-    assert!(entries[0]["spec"].as_str().unwrap().contains("RFC 7519 §4.1.1"));
+    assert!(
+        entries[0]["spec"]
+            .as_str()
+            .unwrap()
+            .contains("RFC 7519 §4.1.1")
+    );
     assert_eq!(claim["ok"], true);
     assert_eq!(claim["error"], Value::Null);
 }
@@ -63,8 +71,14 @@ fn an_error_code_shows_causes_and_what_to_try_in_any_case() {
     let output = oauthscope(&["explain", "INVALID_GRANT"]);
     assert!(output.status.success(), "{output:?}");
     let text = stdout(&output);
-    assert!(text.starts_with("invalid_grant (error code, OAuth / OpenID Connect)"), "{text}");
-    assert!(text.contains("likely causes:") && text.contains("try:"), "{text}");
+    assert!(
+        text.starts_with("invalid_grant (error code, OAuth / OpenID Connect)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("likely causes:") && text.contains("try:"),
+        "{text}"
+    );
     assert!(text.contains("RFC 6749 §5.2"), "{text}");
     // Vendors that read the code their own way follow the standard meaning.
     assert!(text.contains("(error code, Google)"), "{text}");
@@ -131,6 +145,10 @@ fn without_a_name_the_whole_catalogue_is_listed() {
     let claims = json_of(&oauthscope(&["explain", "--as", "claim", "--json"]));
     let entries = claims["entries"].as_array().unwrap();
     assert!(entries.len() > 30, "{}", entries.len());
-    assert!(entries.iter().all(|e| e["contexts"].as_array().unwrap().contains(&"claim".into())));
+    assert!(
+        entries
+            .iter()
+            .all(|e| e["contexts"].as_array().unwrap().contains(&"claim".into()))
+    );
     assert_eq!(claims["errors"].as_array().unwrap().len(), 0);
 }

@@ -6,14 +6,15 @@ use std::process::ExitCode;
 use serde_json::json;
 
 use super::ExplainArgs;
-use super::output::Out;
+use super::output::{Out, OutputArgs};
 use crate::explain::{Catalogue, Context, Entry, ErrorEntry, catalogue, closest};
 
 pub fn run(args: ExplainArgs) -> ExitCode {
-    let out = Out {
+    let output = OutputArgs {
         json: args.json,
-        reveal: false,
+        show_secrets: false,
     };
+    let out = Out::new(&output).without_hints();
     let catalogue = catalogue();
     let Some(name) = args.name.as_deref().map(str::trim) else {
         return list(&out, catalogue, args.context);
@@ -68,7 +69,11 @@ fn print_entry(out: &Out, entry: &Entry) {
 }
 
 fn print_error(out: &Out, error: &ErrorEntry) {
-    out.line(format!("{} (error code, {})", error.code, error.vendor.label()));
+    out.line(format!(
+        "{} (error code, {})",
+        error.code,
+        error.vendor.label()
+    ));
     out.line(format!("  means:   {}", error.meaning));
     out.line("  likely causes:");
     for cause in &error.causes {
@@ -95,7 +100,11 @@ fn list(out: &Out, catalogue: &Catalogue, context: Option<Context>) -> ExitCode 
     };
     for context in &contexts {
         out.line(format!("{}s", capitalised(context.label())));
-        for entry in catalogue.entries().iter().filter(|e| e.contexts.contains(context)) {
+        for entry in catalogue
+            .entries()
+            .iter()
+            .filter(|e| e.contexts.contains(context))
+        {
             out.line(format!("  {:<32} {}", entry.name, entry.summary()));
         }
         out.line("");
