@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use oauthscope::explain::names::Names;
 use oauthscope::explain::{Context, catalogue};
 use oauthscope::mock::{
     DEMO_CONFIDENTIAL_CLIENT, DEMO_PUBLIC_CLIENT, DEMO_SECRET, MockConfig, MockServer, RunningMock,
@@ -15,101 +16,48 @@ use oauthscope::oauth::redirect::LoopbackListener;
 use oauthscope::oauth::registration::{self, Registrar};
 use oauthscope::oauth::send_policy::CrossHostConsent;
 use oauthscope::oauth::{Exchange, RecordingClient, discovery, protected_resource};
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
 /// The names seen, each with where it was seen (for the failure message).
 #[derive(Default)]
 struct Seen {
-    names: BTreeSet<(Kind, String, String)>,
+    names: BTreeSet<(String, Context, String)>,
 }
 
-/// Where a name was seen, and so which contexts may explain it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Kind {
-    Parameter,
-    /// A JSON member: a field, or a claim (userinfo and introspection answer with claims).
-    Member,
-    Claim,
-    Header,
-}
-
-impl Kind {
-    fn contexts(self) -> &'static [Context] {
-        match self {
-            Kind::Parameter => &[Context::Parameter],
-            Kind::Member => &[Context::Field, Context::Claim],
-            Kind::Claim => &[Context::Claim],
-            Kind::Header => &[Context::Header],
-        }
+/// The contexts that may explain a name seen in `context`: a JSON member is a field, or a
+/// claim (userinfo and introspection answer with claims).
+fn explaining(context: Context) -> &'static [Context] {
+    match context {
+        Context::Field => &[Context::Field, Context::Claim],
+        Context::Parameter => &[Context::Parameter],
+        Context::Claim => &[Context::Claim],
+        Context::Header => &[Context::Header],
     }
 }
 
 impl Seen {
-    fn add(&mut self, kind: Kind, name: &str, at: &str) {
-        self.names.insert((kind, name.to_string(), at.to_string()));
+    fn add(&mut self, names: Names, at: &str) {
+        for (name, context) in names.into_vec() {
+            self.names.insert((name, context, at.to_string()));
+        }
     }
 
     fn query(&mut self, url: &str, at: &str) {
-        let url = url::Url::parse(url).expect("a recorded URL parses");
-        for (name, _) in url.query_pairs() {
-            self.add(Kind::Parameter, &name, at);
-        }
-    }
-
-    fn members(&mut self, object: &Map<String, Value>, at: &str) {
-        for (name, value) in object {
-            self.add(Kind::Member, name, at);
-            // A token in a JSON answer is read for its header and claims too.
-            if let Some(token) = value.as_str().and_then(DecodedToken::decode) {
-                self.token(&token, &format!("{at} {name}"));
-            }
-        }
-    }
-
-    fn token(&mut self, token: &DecodedToken, at: &str) {
-        for name in token.header.keys() {
-            self.add(Kind::Header, name, at);
-        }
-        for name in token.claims.keys() {
-            self.add(Kind::Claim, name, at);
-        }
+        let mut names = Names::default();
+        names.query(url);
+        self.add(names, at);
     }
 
     fn exchange(&mut self, exchange: &Exchange) {
-        let at = format!("{} {}", exchange.method, exchange.url);
-        self.query(&exchange.url, &at);
-        if let Some(body) = &exchange.request_body {
-            match serde_json::from_str::<Value>(body) {
-                Ok(Value::Object(object)) => self.members(&object, &at),
-                Ok(_) => {}
-                Err(_) => {
-                    for (name, _) in url::form_urlencoded::parse(body.as_bytes()) {
-                        self.add(Kind::Parameter, &name, &at);
-                    }
-                }
-            }
-        }
-        if let Some(Value::Object(object)) = exchange
-            .response_body
-            .as_deref()
-            .and_then(|b| serde_json::from_str(b).ok())
-        {
-            self.members(&object, &at);
-            // A JWK Set's keys are explained member by member.
-            for key in object
-                .get("keys")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                if let Some(key) = key.as_object() {
-                    self.members(key, &at);
-                }
-            }
-        }
-        if exchange.response_header("www-authenticate").is_some() {
-            self.add(Kind::Header, "WWW-Authenticate", &at);
-        }
+        let mut names = Names::default();
+        names.exchange(exchange);
+        self.add(names, &format!("{} {}", exchange.method, exchange.url));
+    }
+
+    fn token(&mut self, token: &DecodedToken) {
+        let mut names = Names::default();
+        names.token(token);
+        self.add(names, "a decoded token");
     }
 
     /// The names without an entry, each once, with the first place it was seen.
@@ -118,9 +66,13 @@ impl Seen {
         let mut reported = BTreeSet::new();
         self.names
             .iter()
-            .filter(|(kind, name, _)| !kind.contexts().iter().any(|c| catalogue.explains(name, *c)))
-            .filter(|(kind, name, _)| reported.insert((*kind, name.clone())))
-            .map(|(kind, name, at)| format!("{kind:?} {name} (at {at})"))
+            .filter(|(name, context, _)| {
+                !explaining(*context)
+                    .iter()
+                    .any(|c| catalogue.explains(name, *c))
+            })
+            .filter(|(name, context, _)| reported.insert((name.clone(), *context)))
+            .map(|(name, context, at)| format!("{context:?} {name} (at {at})"))
             .collect()
     }
 }
@@ -192,7 +144,7 @@ async fn drive(
         .into_iter()
         .flatten()
     {
-        seen.token(token, "a decoded token");
+        seen.token(token);
     }
     flow
 }

@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 
 /// Where a name appears: the same name can mean different things in different places
 /// (`scope` sent as a parameter, returned as a field, carried as a claim).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Context {
     /// A request parameter (query, form body, or the redirect back to the client).

@@ -6,6 +6,7 @@
 //! read it through [`catalogue`], so one fix to an entry shows everywhere.
 
 mod catalogue;
+pub mod names;
 mod suggest;
 
 pub use catalogue::{Catalogue, Context, Entry, ErrorEntry, Vendor};

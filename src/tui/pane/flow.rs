@@ -8,6 +8,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
+use crate::explain;
 use crate::oauth::flow::tokens::DecodedToken;
 use crate::oauth::secret::{Secret, is_secret_name};
 use crate::oauth::{Exchange, RequestDraft, Step, StepKind, StepStatus};
@@ -424,6 +425,9 @@ fn step_detail<'a>(
     let mut lines = vec![Line::raw("")];
     if let StepStatus::Failed(reason) = &step.status {
         lines.push(Line::styled(format!("✗ {reason}"), theme.failure()));
+        for hint in explain::error_hints(reason) {
+            lines.push(Line::styled(format!("  {hint}"), theme.hint()));
+        }
         lines.extend(fix);
     }
     if let Some(request) = &step.request {
