@@ -8,6 +8,10 @@ use super::Context;
 use crate::oauth::flow::tokens::DecodedToken;
 use crate::oauth::{Exchange, RequestDraft};
 
+/// The HTTP headers an exchange is explained by; the others (content type, length, dates)
+/// are HTTP's, not OAuth's.
+const EXPLAINED_HEADERS: [&str; 3] = ["Authorization", "DPoP", "WWW-Authenticate"];
+
 /// Names in the order met, each (name, context) once.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Names(Vec<(String, Context)>);
@@ -33,6 +37,7 @@ impl Names {
         for (name, _) in &draft.params {
             self.add(name, Context::Parameter);
         }
+        self.headers(&draft.headers);
         if let Some(Value::Object(body)) = &draft.json_body {
             self.members(body);
         }
@@ -73,8 +78,19 @@ impl Names {
                 self.members(key);
             }
         }
-        if exchange.response_header("www-authenticate").is_some() {
-            self.add("WWW-Authenticate", Context::Header);
+        self.headers(&exchange.request_headers);
+        self.headers(&exchange.response_headers);
+    }
+
+    /// The headers among these that the catalogue explains.
+    fn headers(&mut self, headers: &[(String, String)]) {
+        for (name, _) in headers {
+            let known = EXPLAINED_HEADERS
+                .iter()
+                .find(|h| h.eq_ignore_ascii_case(name));
+            if let Some(known) = known {
+                self.add(known, Context::Header);
+            }
         }
     }
 
@@ -106,6 +122,13 @@ mod tests {
     #[test]
     fn an_exchange_gives_its_parameters_members_and_challenge_once_each() {
         let mut exchange = Exchange::new("POST", "https://as.example/token?x=1");
+        exchange.request_headers = vec![
+            ("authorization".into(), "Basic eDp5".into()),
+            (
+                "content-type".into(),
+                "application/x-www-form-urlencoded".into(),
+            ),
+        ];
         exchange.request_body = Some("grant_type=refresh_token&refresh_token=r&scope=a".into());
         exchange.response_body =
             Some(r#"{"access_token":"a","token_type":"Bearer","scope":"a"}"#.into());
@@ -128,6 +151,7 @@ mod tests {
                 ("access_token", Context::Field),
                 ("scope", Context::Field),
                 ("token_type", Context::Field),
+                ("Authorization", Context::Header),
                 ("WWW-Authenticate", Context::Header),
             ]
         );

@@ -22,10 +22,11 @@ use crossterm::event::{Event, KeyEventKind, MouseButton, MouseEventKind};
 use ratatui::layout::{Rect, Size};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
-use crate::oauth::Exchange;
+use crate::explain::names::Names;
 use crate::oauth::http::{ExchangeLog as EngineLog, HttpSettings, RecordingClient};
 use crate::oauth::secret::Secret;
 use crate::oauth::send_policy::CrossHostConsent;
+use crate::oauth::{Exchange, StepKind};
 use crate::wire::TokenResponse;
 
 use super::action::{Action, Command};
@@ -34,8 +35,8 @@ use super::effect::{Effect, Runtime, UNTRACKED};
 use super::keymap::{Context, Keymap};
 use super::layout::{self, Areas, HelpLayout, Pane};
 use super::model::{
-    Cursor, ExchangeLog, FLOWS, FlowView, Overlay, ServerEntry, ServerState, Status, StatusKind,
-    TokenEntry,
+    Cursor, ExchangeLog, ExplainList, FLOWS, FlowView, Overlay, ServerEntry, ServerState, Status,
+    StatusKind, TokenEntry,
 };
 use super::outcome::Outcome;
 use super::task::Tasks;
@@ -323,7 +324,7 @@ impl App {
                 | Overlay::Confirm(_)
                 | Overlay::Search(_),
             ) => Context::Form,
-            Some(Overlay::Help) | None => self.ui.focus.context(),
+            Some(Overlay::Help | Overlay::Explain(_)) | None => self.ui.focus.context(),
         }
     }
 
@@ -386,6 +387,7 @@ impl App {
             Some(Overlay::Confirm(_)) => return self.confirm_command(command),
             Some(Overlay::Search(_)) => return self.search_command(command),
             Some(Overlay::Help) => return self.help_command(command),
+            Some(Overlay::Explain(_)) => return self.explain_command(command),
             None => {}
         }
         match command {
@@ -417,6 +419,7 @@ impl App {
             Command::Search => self.open_search(),
             Command::SearchNext => self.step_search(true),
             Command::SearchPrev => self.step_search(false),
+            Command::Explain => self.open_explain(),
             _ => self.pane_command(command),
         }
     }
@@ -444,6 +447,65 @@ impl App {
         };
         let scroll = scroll.min(layout.max_scroll());
         self.ui.scroll = u16::try_from(scroll).unwrap_or(u16::MAX);
+    }
+
+    /// The explain overlay on the names of what the focused pane shows: the selected step
+    /// (its request, its response, the tokens it checked), exchange, or token.
+    fn open_explain(&mut self) {
+        let mut names = Names::default();
+        let source = match self.ui.focus {
+            Pane::Flow => match &self.flow {
+                FlowView::Running(run) => run.selected_step().map(|step| {
+                    step.request.iter().for_each(|r| names.request(r));
+                    step.exchange.iter().for_each(|e| names.exchange(e));
+                    if step.kind == StepKind::VerifyTokens {
+                        let outcome = run.flow.outcome();
+                        for token in [&outcome.id_token, &outcome.access_token] {
+                            token.iter().for_each(|t| names.token(t));
+                        }
+                    }
+                    step.title.clone()
+                }),
+                FlowView::Picking(_) => None,
+            },
+            Pane::Exchanges => self.exchanges.selected().map(|exchange| {
+                names.exchange(exchange);
+                format!("{} {}", exchange.method, exchange.masked_url())
+            }),
+            Pane::Tokens => self.tokens.get(self.token_cursor.index).map(|token| {
+                token.decoded.iter().for_each(|t| names.token(t));
+                format!("{} token", token.kind.label())
+            }),
+            Pane::Servers | Pane::Clients => None,
+        };
+        let names = names.into_vec();
+        match source {
+            Some(source) if !names.is_empty() => {
+                self.ui.overlay = Some(Overlay::Explain(ExplainList {
+                    source,
+                    names,
+                    cursor: Cursor::default(),
+                }));
+            }
+            _ => self.info("nothing to explain here: select a step, an exchange or a token".into()),
+        }
+    }
+
+    /// The explain overlay moves its cursor; esc (or x again) closes it.
+    fn explain_command(&mut self, command: Command) {
+        let Some(Overlay::Explain(list)) = &mut self.ui.overlay else {
+            return;
+        };
+        let len = list.names.len();
+        match command {
+            Command::Up => list.cursor.up(),
+            Command::Down => list.cursor.down(len),
+            Command::Top => list.cursor.top(),
+            Command::Bottom => list.cursor.bottom(len),
+            Command::Quit => self.ui.quit = true,
+            Command::Cancel | Command::Explain => self.ui.overlay = None,
+            _ => {}
+        }
     }
 
     /// How the help overlay lays out at the current size, from the live keymap.
