@@ -99,7 +99,7 @@ fn list(out: &Out, catalogue: &Catalogue, context: Option<Context>) -> ExitCode 
         ],
     };
     for context in &contexts {
-        out.line(format!("{}s", capitalised(context.label())));
+        out.line(context.heading());
         for entry in catalogue
             .entries()
             .iter()
@@ -132,12 +132,4 @@ fn list(out: &Out, catalogue: &Catalogue, context: Option<Context>) -> ExitCode 
         json!({ "entries": listed, "errors": errors }),
         Ok(()),
     )
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }

@@ -28,6 +28,16 @@ impl Context {
             Context::Header => "header",
         }
     }
+
+    /// The heading of a list of such names.
+    pub fn heading(self) -> &'static str {
+        match self {
+            Context::Parameter => "Parameters",
+            Context::Field => "Response fields",
+            Context::Claim => "Claims",
+            Context::Header => "Headers",
+        }
+    }
 }
 
 /// One parameter, field, claim or header.
