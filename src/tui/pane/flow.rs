@@ -425,8 +425,13 @@ fn step_detail<'a>(
     let mut lines = vec![Line::raw("")];
     if let StepStatus::Failed(reason) = &step.status {
         lines.push(Line::styled(format!("✗ {reason}"), theme.failure()));
-        for hint in explain::error_hints(reason) {
+        let hints = explain::error_hints(reason);
+        for hint in &hints {
             lines.push(Line::styled(format!("  {hint}"), theme.hint()));
+        }
+        // The causes end before the request starts, so neither reads as the other.
+        if !hints.is_empty() {
+            lines.push(Line::raw(""));
         }
         lines.extend(fix);
     }
