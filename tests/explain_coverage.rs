@@ -16,12 +16,14 @@ use oauthscope::oauth::redirect::LoopbackListener;
 use oauthscope::oauth::registration::{self, Registrar};
 use oauthscope::oauth::send_policy::CrossHostConsent;
 use oauthscope::oauth::{Exchange, RecordingClient, discovery, protected_resource};
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// The names seen, each with where it was seen (for the failure message).
 #[derive(Default)]
 struct Seen {
     names: BTreeSet<(String, Context, String)>,
+    /// The OAuth error codes servers answered with (JSON `error`, or a challenge's).
+    codes: BTreeSet<String>,
 }
 
 /// The contexts that may explain a name seen in `context`: a JSON member is a field, or a
@@ -52,6 +54,21 @@ impl Seen {
         let mut names = Names::default();
         names.exchange(exchange);
         self.add(names, &format!("{} {}", exchange.method, exchange.url));
+        let body = exchange.response_body.as_deref().unwrap_or_default();
+        if let Ok(Value::Object(object)) = serde_json::from_str::<Value>(body)
+            && let Some(code) = object.get("error").and_then(Value::as_str)
+        {
+            self.codes.insert(code.to_string());
+        }
+        // RFC 6750 §3: `Bearer error="invalid_token", …`
+        let challenge = exchange
+            .response_header("www-authenticate")
+            .unwrap_or_default();
+        if let Some((_, rest)) = challenge.split_once("error=\"")
+            && let Some((code, _)) = rest.split_once('"')
+        {
+            self.codes.insert(code.to_string());
+        }
     }
 
     fn token(&mut self, token: &DecodedToken) {
@@ -300,6 +317,20 @@ async fn every_name_any_flow_sends_or_receives_on_the_mock_is_explained() {
         .await;
     mcp::process_call(&list).unwrap();
 
+    // Refusals, whose codes must be decoded too: a wrong secret, a code redeemed twice.
+    let mut wrong = machine.clone();
+    wrong.client = ClientCredentials::confidential(
+        DEMO_CONFIDENTIAL_CLIENT,
+        "not-the-secret",
+        AuthMethod::ClientSecretBasic,
+    );
+    let mut wrong_secret = Flow::client_credentials(wrong).unwrap();
+    wrong_secret
+        .advance(&http)
+        .await
+        .expect_err("a wrong secret is refused");
+    http.send(code.steps()[1].request.as_ref().unwrap()).await;
+
     for exchange in http.log().snapshot() {
         seen.exchange(&exchange);
     }
@@ -308,6 +339,22 @@ async fn every_name_any_flow_sends_or_receives_on_the_mock_is_explained() {
         "the flows saw too little: {}",
         seen.names.len()
     );
+    let undecoded: Vec<&String> = seen
+        .codes
+        .iter()
+        .filter(|c| catalogue().error(c).is_empty())
+        .collect();
+    assert!(
+        undecoded.is_empty(),
+        "error codes with no entry: {undecoded:?}"
+    );
+    for code in ["invalid_client", "invalid_grant", "invalid_token"] {
+        assert!(
+            seen.codes.contains(code),
+            "{code} was not met: {:?}",
+            seen.codes
+        );
+    }
     let missing = seen.unexplained();
     assert!(
         missing.is_empty(),
