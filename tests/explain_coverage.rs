@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use oauthscope::explain::names::Names;
+use oauthscope::explain::names::{self, Names};
 use oauthscope::explain::{Context, catalogue};
 use oauthscope::mock::{
     DEMO_CONFIDENTIAL_CLIENT, DEMO_PUBLIC_CLIENT, DEMO_SECRET, MockConfig, MockServer, RunningMock,
@@ -16,7 +16,7 @@ use oauthscope::oauth::redirect::LoopbackListener;
 use oauthscope::oauth::registration::{self, Registrar};
 use oauthscope::oauth::send_policy::CrossHostConsent;
 use oauthscope::oauth::{Exchange, RecordingClient, discovery, protected_resource};
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// The names seen, each with where it was seen (for the failure message).
 #[derive(Default)]
@@ -54,20 +54,8 @@ impl Seen {
         let mut names = Names::default();
         names.exchange(exchange);
         self.add(names, &format!("{} {}", exchange.method, exchange.url));
-        let body = exchange.response_body.as_deref().unwrap_or_default();
-        if let Ok(Value::Object(object)) = serde_json::from_str::<Value>(body)
-            && let Some(code) = object.get("error").and_then(Value::as_str)
-        {
-            self.codes.insert(code.to_string());
-        }
-        // RFC 6750 §3: `Bearer error="invalid_token", …`
-        let challenge = exchange
-            .response_header("www-authenticate")
-            .unwrap_or_default();
-        if let Some((_, rest)) = challenge.split_once("error=\"")
-            && let Some((code, _)) = rest.split_once('"')
-        {
-            self.codes.insert(code.to_string());
+        if let Some(code) = names::error_code(exchange) {
+            self.codes.insert(code);
         }
     }
 

@@ -136,6 +136,10 @@ async fn a_refused_step_shows_likely_causes_and_its_fields_explain() {
         .wait_for("Human-readable text that explains the error")
         .await;
     assert!(screen.contains("error_description"), "{screen}");
+    // The `error` field comes with the answer's own code, decoded.
+    harness.press("k");
+    let screen = harness.wait_for("This answer: invalid_client").await;
+    assert!(screen.contains("Likely causes:"), "{screen}");
     harness.press("esc");
     harness
         .wait_until("closed", |s| !s.contains("Explain · "))

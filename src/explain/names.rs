@@ -1,10 +1,12 @@
 //! The names a request, an exchange or a token carries, each in the context the catalogue
 //! explains it in: what the terminal app lists to explain, and what the catalogue's coverage
-//! test checks. Only names are read here; values (secrets among them) are never kept.
+//! test checks. Only names are read here, and the error code an answer carries; no other
+//! value (secrets among them) is kept.
 
 use serde_json::{Map, Value};
 
 use super::Context;
+use crate::oauth::challenge;
 use crate::oauth::flow::tokens::DecodedToken;
 use crate::oauth::{Exchange, RequestDraft};
 
@@ -115,6 +117,27 @@ impl Names {
     }
 }
 
+/// The OAuth error code an exchange's answer carries: its JSON `error` member, else its
+/// Bearer challenge's `error` (RFC 6750 §3). As the server wrote it: check it against the
+/// catalogue before showing anything of it.
+pub fn error_code(exchange: &Exchange) -> Option<String> {
+    let body = exchange.response_body.as_deref().unwrap_or_default();
+    let member = match serde_json::from_str::<Value>(body) {
+        Ok(Value::Object(object)) => object
+            .get("error")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        _ => None,
+    };
+    member.or_else(|| {
+        let header = exchange.response_header("www-authenticate")?;
+        let challenges = challenge::parse(header).ok()?;
+        challenge::bearer(&challenges)?
+            .param("error")
+            .map(str::to_string)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,6 +178,21 @@ mod tests {
                 ("WWW-Authenticate", Context::Header),
             ]
         );
+    }
+
+    #[test]
+    fn the_error_code_comes_from_the_body_else_the_challenge() {
+        let mut refused = Exchange::new("POST", "https://as.example/token");
+        refused.response_body = Some(r#"{"error":"invalid_grant"}"#.into());
+        assert_eq!(error_code(&refused).as_deref(), Some("invalid_grant"));
+        let mut api = Exchange::new("GET", "https://api.example/");
+        api.response_headers = vec![(
+            "www-authenticate".into(),
+            r#"Bearer realm="x", error="invalid_token""#.into(),
+        )];
+        assert_eq!(error_code(&api).as_deref(), Some("invalid_token"));
+        api.response_headers.clear();
+        assert_eq!(error_code(&api), None);
     }
 
     #[test]

@@ -384,6 +384,8 @@ pub struct ExplainList {
     pub source: String,
     pub names: Vec<(String, crate::explain::Context)>,
     pub cursor: Cursor,
+    /// The decoded error code of the answer in view, shown with its `error` field.
+    pub error: Option<&'static crate::explain::ErrorEntry>,
 }
 
 /// `/` in a list: the one-line prompt and what the search started from.

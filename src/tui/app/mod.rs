@@ -22,7 +22,8 @@ use crossterm::event::{Event, KeyEventKind, MouseButton, MouseEventKind};
 use ratatui::layout::{Rect, Size};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
-use crate::explain::names::Names;
+use crate::explain;
+use crate::explain::names::{self, Names};
 use crate::oauth::http::{ExchangeLog as EngineLog, HttpSettings, RecordingClient};
 use crate::oauth::secret::Secret;
 use crate::oauth::send_policy::CrossHostConsent;
@@ -453,11 +454,13 @@ impl App {
     /// (its request, its response, the tokens it checked), exchange, or token.
     fn open_explain(&mut self) {
         let mut names = Names::default();
+        let mut answer = None;
         let source = match self.ui.focus {
             Pane::Flow => match &self.flow {
                 FlowView::Running(run) => run.selected_step().map(|step| {
                     step.request.iter().for_each(|r| names.request(r));
                     step.exchange.iter().for_each(|e| names.exchange(e));
+                    answer = step.exchange.as_ref();
                     if step.kind == StepKind::VerifyTokens {
                         let outcome = run.flow.outcome();
                         for token in [&outcome.id_token, &outcome.access_token] {
@@ -470,6 +473,7 @@ impl App {
             },
             Pane::Exchanges => self.exchanges.selected().map(|exchange| {
                 names.exchange(exchange);
+                answer = Some(exchange);
                 format!("{} {}", exchange.method, exchange.masked_url())
             }),
             Pane::Tokens => self.tokens.get(self.token_cursor.index).map(|token| {
@@ -479,12 +483,16 @@ impl App {
             Pane::Servers | Pane::Clients => None,
         };
         let names = names.into_vec();
+        let error = answer
+            .and_then(names::error_code)
+            .and_then(|code| explain::catalogue().error(&code).into_iter().next());
         match source {
             Some(source) if !names.is_empty() => {
                 self.ui.overlay = Some(Overlay::Explain(ExplainList {
                     source,
                     names,
                     cursor: Cursor::default(),
+                    error,
                 }));
             }
             _ => self.info("nothing to explain here: select a step, an exchange or a token".into()),

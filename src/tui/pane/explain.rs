@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use crate::explain::{Context, Entry, catalogue};
+use crate::explain::{Context, Entry, ErrorEntry, catalogue};
 use crate::tui::model::ExplainList;
 use crate::tui::theme::Theme;
 use crate::tui::widgets;
@@ -87,7 +87,7 @@ pub fn render(list: &ExplainList, frame: &mut Frame, area: Rect, theme: &Theme) 
         theme,
     );
     if let Some((name, context)) = list.names.get(list.cursor.index) {
-        let lines = match entry_for(name, *context) {
+        let mut lines = match entry_for(name, *context) {
             Some(entry) => entry_lines(entry, theme),
             None => vec![
                 Line::styled(name.clone(), theme.title()),
@@ -102,6 +102,10 @@ pub fn render(list: &ExplainList, frame: &mut Frame, area: Rect, theme: &Theme) 
                 ),
             ],
         };
+        let tells_the_error = name == "error" || name == "WWW-Authenticate";
+        if let (Some(error), true) = (list.error, tells_the_error) {
+            lines.extend(error_lines(error, theme));
+        }
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), entry_area);
     }
 }
@@ -135,6 +139,33 @@ fn entry_lines<'a>(entry: &Entry, theme: &Theme) -> Vec<Line<'a>> {
         lines.push(Line::raw(""));
     }
     lines.pop();
+    lines
+}
+
+/// The answer's own error code, decoded: what it means, its likely causes, what to try.
+fn error_lines<'a>(error: &ErrorEntry, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = vec![
+        Line::raw(""),
+        Line::from(vec![
+            Span::styled(format!("This answer: {}", error.code), theme.title()),
+            Span::styled(format!(" · {}", error.spec), theme.hint()),
+        ]),
+        Line::styled(error.meaning.clone(), theme.text()),
+        Line::styled("Likely causes:", theme.accent()),
+    ];
+    lines.extend(
+        error
+            .causes
+            .iter()
+            .map(|c| Line::styled(format!("  - {c}"), theme.text())),
+    );
+    lines.push(Line::styled("Try:", theme.accent()));
+    lines.extend(
+        error
+            .try_next
+            .iter()
+            .map(|t| Line::styled(format!("  - {t}"), theme.text())),
+    );
     lines
 }
 
