@@ -4,9 +4,10 @@
 //!
 //! The behaviour is split by subject: `servers` (discovery), `flows` (the stepper, the
 //! browser step and the in-terminal sign-in), `clients` (by hand and RFC 7591/7592),
-//! `tokens` (the tokens pane), `forms` (text input).
+//! `tokens` (the tokens pane), `forms` (text input), `explain` (the names in view).
 
 mod clients;
+mod explain;
 mod flows;
 mod forms;
 mod search;
@@ -22,12 +23,10 @@ use crossterm::event::{Event, KeyEventKind, MouseButton, MouseEventKind};
 use ratatui::layout::{Rect, Size};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
-use crate::explain;
-use crate::explain::names::{self, Names};
+use crate::oauth::Exchange;
 use crate::oauth::http::{ExchangeLog as EngineLog, HttpSettings, RecordingClient};
 use crate::oauth::secret::Secret;
 use crate::oauth::send_policy::CrossHostConsent;
-use crate::oauth::{Exchange, StepKind};
 use crate::wire::TokenResponse;
 
 use super::action::{Action, Command};
@@ -36,8 +35,8 @@ use super::effect::{Effect, Runtime, UNTRACKED};
 use super::keymap::{Context, Keymap};
 use super::layout::{self, Areas, HelpLayout, Pane};
 use super::model::{
-    Cursor, ExchangeLog, ExplainList, FLOWS, FlowView, Overlay, ServerEntry, ServerState, Status,
-    StatusKind, TokenEntry,
+    Cursor, ExchangeLog, FLOWS, FlowView, Overlay, ServerEntry, ServerState, Status, StatusKind,
+    TokenEntry,
 };
 use super::outcome::Outcome;
 use super::task::Tasks;
@@ -448,72 +447,6 @@ impl App {
         };
         let scroll = scroll.min(layout.max_scroll());
         self.ui.scroll = u16::try_from(scroll).unwrap_or(u16::MAX);
-    }
-
-    /// The explain overlay on the names of what the focused pane shows: the selected step
-    /// (its request, its response, the tokens it checked), exchange, or token.
-    fn open_explain(&mut self) {
-        let mut names = Names::default();
-        let mut answer = None;
-        let source = match self.ui.focus {
-            Pane::Flow => match &self.flow {
-                FlowView::Running(run) => run.selected_step().map(|step| {
-                    step.request.iter().for_each(|r| names.request(r));
-                    step.exchange.iter().for_each(|e| names.exchange(e));
-                    answer = step.exchange.as_ref();
-                    if step.kind == StepKind::VerifyTokens {
-                        let outcome = run.flow.outcome();
-                        for token in [&outcome.id_token, &outcome.access_token] {
-                            token.iter().for_each(|t| names.token(t));
-                        }
-                    }
-                    step.title.clone()
-                }),
-                FlowView::Picking(_) => None,
-            },
-            Pane::Exchanges => self.exchanges.selected().map(|exchange| {
-                names.exchange(exchange);
-                answer = Some(exchange);
-                format!("{} {}", exchange.method, exchange.masked_url())
-            }),
-            Pane::Tokens => self.tokens.get(self.token_cursor.index).map(|token| {
-                token.decoded.iter().for_each(|t| names.token(t));
-                format!("{} token", token.kind.label())
-            }),
-            Pane::Servers | Pane::Clients => None,
-        };
-        let names = names.into_vec();
-        let error = answer
-            .and_then(names::error_code)
-            .and_then(|code| explain::catalogue().error(&code).into_iter().next());
-        match source {
-            Some(source) if !names.is_empty() => {
-                self.ui.overlay = Some(Overlay::Explain(ExplainList {
-                    source,
-                    names,
-                    cursor: Cursor::default(),
-                    error,
-                }));
-            }
-            _ => self.info("nothing to explain here: select a step, an exchange or a token".into()),
-        }
-    }
-
-    /// The explain overlay moves its cursor; esc (or x again) closes it.
-    fn explain_command(&mut self, command: Command) {
-        let Some(Overlay::Explain(list)) = &mut self.ui.overlay else {
-            return;
-        };
-        let len = list.names.len();
-        match command {
-            Command::Up => list.cursor.up(),
-            Command::Down => list.cursor.down(len),
-            Command::Top => list.cursor.top(),
-            Command::Bottom => list.cursor.bottom(len),
-            Command::Quit => self.ui.quit = true,
-            Command::Cancel | Command::Explain => self.ui.overlay = None,
-            _ => {}
-        }
     }
 
     /// How the help overlay lays out at the current size, from the live keymap.
