@@ -9,10 +9,12 @@
 //! - [`tui`]: the terminal app, which reaches the mock over HTTP like any other server.
 //! - [`mcp`]: the MCP stdio server, thin adapters over [`oauth`].
 //! - [`cli`]: the headless command line (`discover`, `run`, `decode`, ...), over [`oauth`].
+//! - [`explain`]: the catalogue of what each parameter, field, claim and error code means.
 //! - [`profile`]: the one file of saved servers and clients, read by both `tui` and `mcp`
 //!   (it imports neither).
 
 pub mod cli;
+pub mod explain;
 pub mod mcp;
 pub mod mock;
 pub mod oauth;

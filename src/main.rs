@@ -39,6 +39,8 @@ enum Command {
     Decode(oauthscope::cli::DecodeArgs),
     /// Play a flow step by step for an audience, on the built-in mock (workshop mode).
     Demo(oauthscope::cli::DemoArgs),
+    /// Explain a parameter, response field, claim, header or error code (or list them all).
+    Explain(oauthscope::cli::ExplainArgs),
     /// Serve the OAuth tools over the Model Context Protocol on stdio.
     Mcp(oauthscope::mcp::McpArgs),
     /// Print shell completions.
@@ -72,6 +74,7 @@ fn main() -> ExitCode {
             Some(Command::Register(args)) => oauthscope::cli::register(args).await,
             Some(Command::Client(args)) => oauthscope::cli::client(args).await,
             Some(Command::Decode(args)) => oauthscope::cli::decode(args).await,
+            Some(Command::Explain(args)) => oauthscope::cli::explain(args),
             Some(Command::Mcp(args)) => run_mcp(args).await,
             Some(Command::Demo(args)) => run_demo(args).await,
             Some(Command::Completions { .. }) => unreachable!("handled before the runtime starts"),

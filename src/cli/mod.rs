@@ -1,5 +1,5 @@
 //! The headless command line over the protocol engine: `discover`, `run`, `introspect`,
-//! `revoke`, `userinfo`, `register`, `client`, `decode`.
+//! `revoke`, `userinfo`, `register`, `client`, `decode`, `explain`.
 //!
 //! Scripts and CI pipelines depend on these names, flags and JSON shapes: keep them stable.
 //!
@@ -76,6 +76,9 @@
 //! registration_access_token, registration_client_uri, …metadata }, warnings, exchanges, ok,
 //! error }` (`warnings`: members the server sent mistyped, each `{ code, message }`);
 //! `client delete --json` prints `{ deleted: true, exchanges, ok, error }`.
+//! `explain [NAME] --json` prints `{ entries: [ { name, aliases, contexts, purpose, check,
+//! without, spec } ], errors: [ { code, vendor, spec, meaning, causes, try } ], ok, error }`,
+//! and `suggestions` when nothing matched (exit 1).
 
 /// A line on stdout. A closed pipe (`oauthscope … | head`) ends the output, not the program
 /// with a panic, as `println!` would.
@@ -96,6 +99,7 @@ macro_rules! note_inline {
 mod decode;
 mod demo;
 mod discover;
+mod explain;
 mod mcp;
 mod output;
 mod register;
@@ -451,6 +455,23 @@ pub struct DecodeArgs {
     pub output: OutputArgs,
 }
 
+/// `oauthscope explain [NAME] [--as CONTEXT]`
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// A parameter, response field, claim, header or error code (`state`, `at_hash`,
+    /// `invalid_grant`, `AADSTS50011`), or a pasted error message. Without it, lists them all.
+    pub name: Option<String>,
+    /// Only the meaning in this context (the same name can be a parameter and a claim).
+    #[arg(long = "as", value_enum, value_name = "CONTEXT")]
+    pub context: Option<crate::explain::Context>,
+    /// Print one JSON document on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn explain(args: ExplainArgs) -> ExitCode {
+    explain::run(args)
+}
 pub async fn discover(args: DiscoverArgs) -> ExitCode {
     discover::run(args).await
 }

@@ -2,11 +2,13 @@
 //! JSON document on stdout with `--json`; progress and prompts on stderr; the exit code and a
 //! one-line reason at the end.
 
+use std::cell::Cell;
 use std::process::ExitCode;
 
 use serde_json::{Value, json};
 
 use super::terminal_text::{self, one_line};
+use crate::explain;
 use crate::oauth::jwt::{Check, Verdict, Verification};
 use crate::oauth::secret::mask;
 use crate::oauth::{Exchange, RequestDraft, Step, StepStatus};
@@ -44,6 +46,9 @@ pub struct OutputArgs {
 pub struct Out {
     pub json: bool,
     pub reveal: bool,
+    /// Whether an error's "likely causes / try" lines were shown already (under a failed
+    /// step), so the closing reason does not repeat them.
+    hinted: Cell<bool>,
 }
 
 impl Out {
@@ -51,7 +56,27 @@ impl Out {
         Out {
             json: args.json,
             reveal: args.show_secrets,
+            hinted: Cell::new(false),
         }
+    }
+
+    /// For a command whose failure is not a server's error (`explain` of an unknown name):
+    /// its reason is not decoded.
+    pub fn without_hints(self) -> Self {
+        self.hinted.set(true);
+        self
+    }
+
+    /// The catalogue's "likely causes / try" for an error code named in `reason`, once.
+    fn hints(&self, reason: &str) -> Vec<String> {
+        if self.hinted.replace(true) {
+            return Vec::new();
+        }
+        let hints = explain::error_hints(reason);
+        if hints.is_empty() {
+            self.hinted.set(false);
+        }
+        hints
     }
 
     /// A line of human output (nothing in JSON mode).
@@ -93,6 +118,9 @@ impl Out {
             Ok(()) => ExitCode::SUCCESS,
             Err(reason) => {
                 note!("oauthscope {command}: {}", one_line(&reason));
+                for hint in self.hints(&reason) {
+                    note!("  {hint}");
+                }
                 ExitCode::FAILURE
             }
         }
@@ -144,7 +172,12 @@ impl Out {
         say!("\n{} {number}. {}", step.status.glyph(), step.title);
         say!("   {}", step.explanation);
         match &step.status {
-            StepStatus::Failed(reason) => say!("   ✗ {}", one_line(reason)),
+            StepStatus::Failed(reason) => {
+                say!("   ✗ {}", one_line(reason));
+                for hint in self.hints(reason) {
+                    say!("     {hint}");
+                }
+            }
             StepStatus::Waiting(why) => say!("   … waiting for {}", one_line(why)),
             _ => {}
         }

@@ -95,7 +95,8 @@ impl OAuthTools {
             PAR first when use_par is true). Returns authorization_url, state, nonce and \
             code_verifier. Next: the user opens authorization_url in a browser and signs in; the \
             browser lands on redirect_uri with `code` and `state` in the query. Check that `state` \
-            equals the one returned here, then call oauth2_exchange_token with grant_type \
+            equals the one returned here (it stops CSRF on the redirect, RFC 6749 section 10.12) \
+            and that `iss`, when present, is this issuer (mix-up, RFC 9207), then call oauth2_exchange_token with grant_type \
             authorization_code, that code, this code_verifier and the same redirect_uri. Codes \
             expire within minutes and work once."
     )]

@@ -4,13 +4,16 @@
 //! `error` and `error_description` in the RFC 6749 §5.2 shape, so a model reads an OAuth
 //! refusal exactly as the server worded it. Failures that are not the server's refusal (the
 //! server is unreachable, its answer breaks a rule...) get a stable code of our own, and
-//! `reported_by` says who is speaking. Nothing here panics and nothing ends the server: a bad
+//! `reported_by` says who is speaking. A server's refusal also carries `likely_causes` and
+//! `try` from the explanations catalogue when it knows the code (a vendor code such as
+//! `AADSTS50011` in the description wins over the generic OAuth code). Nothing here panics and nothing ends the server: a bad
 //! call is one failed result, and the next call is served as usual.
 
 use rmcp::handler::server::tool::IntoCallToolResult;
 use rmcp::model::{CallToolResponse, CallToolResult};
 use serde::Serialize;
 
+use crate::explain::{self, Vendor};
 use crate::oauth::EngineError;
 
 /// Who produced the error: the authorization server's own answer, or oauthscope's checks.
@@ -31,6 +34,12 @@ pub struct ToolError {
     /// The HTTP status of the server's answer, when there was one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http_status: Option<u16>,
+    /// What usually causes the server's error, from the explanations catalogue.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub likely_causes: Vec<String>,
+    /// What to try next, from the same entry.
+    #[serde(rename = "try", skip_serializing_if = "Vec::is_empty")]
+    pub try_next: Vec<String>,
 }
 
 impl ToolError {
@@ -43,6 +52,15 @@ impl ToolError {
             }
             None => format!("the server sent `{error}` with no description"),
         };
+        let catalogue = explain::catalogue();
+        // A vendor's own code in the description says more than the OAuth code beside it.
+        let vendor = description.and_then(|d| {
+            catalogue
+                .errors_in(d)
+                .into_iter()
+                .find(|e| e.vendor != Vendor::Standard)
+        });
+        let entry = vendor.or_else(|| catalogue.error(error).into_iter().next());
         ToolError {
             error: error.to_string(),
             error_description: description
@@ -51,6 +69,8 @@ impl ToolError {
                 .unwrap_or_else(fallback),
             reported_by: ReportedBy::AuthorizationServer,
             http_status: status,
+            likely_causes: entry.map(|e| e.causes.clone()).unwrap_or_default(),
+            try_next: entry.map(|e| e.try_next.clone()).unwrap_or_default(),
         }
     }
 
@@ -61,6 +81,8 @@ impl ToolError {
             error_description: description.into(),
             reported_by: ReportedBy::Oauthscope,
             http_status: None,
+            likely_causes: Vec::new(),
+            try_next: Vec::new(),
         }
     }
 
@@ -160,6 +182,41 @@ mod tests {
         assert_eq!(body["error_description"], "client secret does not match");
         assert_eq!(body["reported_by"], "authorization_server");
         assert_eq!(body["http_status"], 401);
+    }
+
+    #[test]
+    fn a_known_refusal_carries_its_likely_causes_and_what_to_try() {
+        let body = ToolError::from_server(Some(400), "invalid_grant", Some("code already used"))
+            .into_call_result()
+            .structured_content
+            .unwrap();
+        let causes = body["likely_causes"].as_array().unwrap();
+        assert!(
+            causes[0].as_str().unwrap().contains("already redeemed"),
+            "{body}"
+        );
+        assert!(!body["try"].as_array().unwrap().is_empty(), "{body}");
+
+        let entra = ToolError::from_server(
+            Some(401),
+            "invalid_client",
+            Some("AADSTS7000215: Invalid client secret provided."),
+        );
+        assert!(
+            entra.try_next[0].contains("Value (not the Secret ID)"),
+            "{entra:?}"
+        );
+
+        let unknown = ToolError::from_server(Some(400), "made_up_code", None)
+            .into_call_result()
+            .structured_content
+            .unwrap();
+        assert!(unknown.get("likely_causes").is_none() && unknown.get("try").is_none());
+        let local = ToolError::invalid_request("no issuer");
+        assert!(
+            local.likely_causes.is_empty(),
+            "our own errors are not the server's"
+        );
     }
 
     #[test]

@@ -58,11 +58,14 @@ pub struct ExchangeTokenArgs {
     /// authorization_code only: the `code` query parameter of the redirect.
     pub code: Option<Secret>,
     /// authorization_code only: the code_verifier that oauth2_authorize returned with the URL.
+    /// It proves this client started the flow (PKCE, RFC 7636); another attempt's verifier
+    /// gets invalid_grant.
     pub code_verifier: Option<Secret>,
     /// authorization_code only: the redirect_uri given to oauth2_authorize, exactly.
     pub redirect_uri: Option<String>,
     /// refresh_token only: the refresh token to use. The server may rotate it: keep the new one
-    /// from the response.
+    /// from the response (RFC 9700 section 4.14: reusing a rotated one gets invalid_grant and
+    /// may revoke the whole family).
     pub refresh_token: Option<Secret>,
     /// device_code only: the device_code of the device authorization response.
     pub device_code: Option<Secret>,
@@ -220,7 +223,8 @@ impl OAuthTools {
             refresh_token; client_credentials needs client_secret; device_code needs device_code \
             (an `authorization_pending` or `slow_down` error then means: wait `interval` seconds \
             and call again). An OAuth refusal comes back as a tool error with the server's \
-            `error` and `error_description`."
+            `error` and `error_description`, and for a known code its `likely_causes` and \
+            what to `try`."
     )]
     pub async fn oauth2_exchange_token(
         &self,

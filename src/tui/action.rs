@@ -61,6 +61,8 @@ pub enum Command {
     /// The next (or previous) match of the last search.
     SearchNext,
     SearchPrev,
+    /// List the parameters, fields and claims in view, each with its explanation.
+    Explain,
 }
 
 #[derive(Debug)]

@@ -374,6 +374,18 @@ pub enum Overlay {
     CrossHost(CrossHostPrompt),
     Confirm(ConfirmPrompt),
     Search(SearchPrompt),
+    Explain(ExplainList),
+}
+
+/// `x`: the names in view (a step's parameters and response fields, an exchange's, a
+/// token's claims), and the catalogue's entry for the one under the cursor.
+pub struct ExplainList {
+    /// What the names were read from, for the title.
+    pub source: String,
+    pub names: Vec<(String, crate::explain::Context)>,
+    pub cursor: Cursor,
+    /// The decoded error code of the answer in view, shown with its `error` field.
+    pub error: Option<&'static crate::explain::ErrorEntry>,
 }
 
 /// `/` in a list: the one-line prompt and what the search started from.

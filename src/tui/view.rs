@@ -11,7 +11,7 @@ use super::app::App;
 use super::keymap::Context;
 use super::layout::{self, Areas};
 use super::model::{Form, Input, Overlay, SearchPrompt, SignIn, SignInStage, StatusKind};
-use super::pane::{self, Pane, help};
+use super::pane::{self, Pane, explain, help};
 use super::theme::Theme;
 use super::widgets;
 
@@ -35,6 +35,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     footer(app, frame, areas.footer, &theme);
     match &app.ui.overlay {
         Some(Overlay::Help) => help::render(app, frame, area),
+        Some(Overlay::Explain(list)) => explain::render(list, frame, area, &theme),
         // Drawn in the status line, above.
         Some(Overlay::Search(_)) => {}
         Some(Overlay::Form(form)) => form_popup(form, frame, area, &theme),

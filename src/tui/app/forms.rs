@@ -75,7 +75,8 @@ impl App {
                     self.ui.scroll = 0;
                 }
             },
-            None => {}
+            // The explanations take only their bound keys (up, down, esc).
+            Some(Overlay::Explain(_)) | None => {}
         }
     }
 

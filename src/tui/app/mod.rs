@@ -4,9 +4,10 @@
 //!
 //! The behaviour is split by subject: `servers` (discovery), `flows` (the stepper, the
 //! browser step and the in-terminal sign-in), `clients` (by hand and RFC 7591/7592),
-//! `tokens` (the tokens pane), `forms` (text input).
+//! `tokens` (the tokens pane), `forms` (text input), `explain` (the names in view).
 
 mod clients;
+mod explain;
 mod flows;
 mod forms;
 mod search;
@@ -329,7 +330,7 @@ impl App {
                 | Overlay::Confirm(_)
                 | Overlay::Search(_),
             ) => Context::Form,
-            Some(Overlay::Help) | None => self.ui.focus.context(),
+            Some(Overlay::Help | Overlay::Explain(_)) | None => self.ui.focus.context(),
         }
     }
 
@@ -392,6 +393,7 @@ impl App {
             Some(Overlay::Confirm(_)) => return self.confirm_command(command),
             Some(Overlay::Search(_)) => return self.search_command(command),
             Some(Overlay::Help) => return self.help_command(command),
+            Some(Overlay::Explain(_)) => return self.explain_command(command),
             None => {}
         }
         match command {
@@ -424,6 +426,7 @@ impl App {
             Command::Search => self.open_search(),
             Command::SearchNext => self.step_search(true),
             Command::SearchPrev => self.step_search(false),
+            Command::Explain => self.open_explain(),
             _ => self.pane_command(command),
         }
     }

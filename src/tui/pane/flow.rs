@@ -8,6 +8,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
+use crate::explain;
 use crate::oauth::flow::tokens::DecodedToken;
 use crate::oauth::secret::{Secret, is_secret_name};
 use crate::oauth::{Exchange, RequestDraft, Step, StepKind, StepStatus};
@@ -424,6 +425,14 @@ fn step_detail<'a>(
     let mut lines = vec![Line::raw("")];
     if let StepStatus::Failed(reason) = &step.status {
         lines.push(Line::styled(format!("✗ {reason}"), theme.failure()));
+        let hints = explain::error_hints(reason);
+        for hint in &hints {
+            lines.push(Line::styled(format!("  {hint}"), theme.hint()));
+        }
+        // The causes end before the request starts, so neither reads as the other.
+        if !hints.is_empty() {
+            lines.push(Line::raw(""));
+        }
         lines.extend(fix);
     }
     if let Some(request) = &step.request {

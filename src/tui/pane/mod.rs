@@ -3,6 +3,7 @@
 
 pub mod clients;
 pub mod exchanges;
+pub mod explain;
 pub mod flow;
 pub mod help;
 pub mod servers;
