@@ -9,6 +9,8 @@
 //! - [`tui`]: the terminal app, which reaches the mock over HTTP like any other server.
 //! - [`mcp`]: the MCP stdio server, thin adapters over [`oauth`].
 //! - [`cli`]: the headless command line (`discover`, `run`, `decode`, ...), over [`oauth`].
+//! - [`resource_server`]: the Bearer side of a protected resource (RFC 6750, RFC 9728),
+//!   shared by the mock's demo MCP server and `mcp --http`.
 //! - [`profile`]: the one file of saved servers and clients, read by both `tui` and `mcp`
 //!   (it imports neither).
 
@@ -17,5 +19,6 @@ pub mod mcp;
 pub mod mock;
 pub mod oauth;
 pub mod profile;
+pub mod resource_server;
 pub mod tui;
 pub mod wire;

@@ -47,6 +47,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub store: SharedStore,
     pub keys: Keys,
+    /// Protected resources besides the demo MCP server (`MockConfig::resources`).
+    pub resources: Vec<String>,
 }
 
 pub type AppState = Arc<App>;
@@ -64,6 +66,7 @@ impl App {
             clock: Arc::clone(&config.clock),
             store: SharedStore::new(Store::new(clients, config.limits)),
             keys,
+            resources: config.resources.clone(),
         }
     }
 
@@ -76,9 +79,12 @@ impl App {
         self.clock.now_secs()
     }
 
-    /// The protected resources this server issues tokens for (RFC 8707): its demo MCP server.
+    /// The protected resources this server issues tokens for (RFC 8707): its demo MCP server
+    /// and any it was configured with.
     pub fn protected_resources(&self) -> Vec<String> {
-        vec![self.url(MCP_PATH)]
+        let mut resources = vec![self.url(MCP_PATH)];
+        resources.extend(self.resources.iter().cloned());
+        resources
     }
 
     /// The moment something living `lifetime` seconds from now expires. Saturating, so a

@@ -88,6 +88,12 @@ pub struct MockArgs {
     /// Complete sign-in and consent as this user with no page shown.
     #[arg(long, value_name = "USER")]
     pub auto_approve: Option<String>,
+    /// Also issue tokens for this protected resource (RFC 8707 `resource`); repeatable.
+    #[arg(long, value_name = "URL")]
+    pub resource: Vec<String>,
+    /// Accept Client ID Metadata Documents served over http from 127.0.0.1/localhost/[::1].
+    #[arg(long)]
+    pub allow_loopback_cimd: bool,
 }
 
 /// Starts the mock.
@@ -246,6 +252,8 @@ pub async fn run_standalone(args: MockArgs) -> ExitCode {
     config.port = args.port;
     config.issuer = args.issuer;
     config.auto_approve = args.auto_approve;
+    config.resources.extend(args.resource);
+    config.allow_loopback_cimd = args.allow_loopback_cimd;
     let summary = banner(&config);
     let mock = match MockServer::start(config).await {
         Ok(mock) => mock,
