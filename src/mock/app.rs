@@ -8,6 +8,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::routing::{get, post};
 
+use super::cimd::Cimd;
 use super::clock::Clock;
 use super::config::{Lifetimes, MockConfig, User};
 use super::form::BODY_LIMIT;
@@ -49,6 +50,8 @@ pub struct App {
     pub keys: Keys,
     /// Protected resources besides the demo MCP server (`MockConfig::resources`).
     pub resources: Vec<String>,
+    /// Client ID Metadata Documents: the fetcher and what it fetched.
+    pub cimd: Cimd,
 }
 
 pub type AppState = Arc<App>;
@@ -67,6 +70,7 @@ impl App {
             store: SharedStore::new(Store::new(clients, config.limits)),
             keys,
             resources: config.resources.clone(),
+            cimd: Cimd::new(config.allow_loopback_cimd),
         }
     }
 

@@ -19,6 +19,7 @@
 
 mod app;
 mod authorize;
+mod cimd;
 mod client_auth;
 mod clock;
 mod config;
