@@ -318,3 +318,75 @@ async fn a_token_signed_by_another_key_is_refused() {
     let challenge = reply.challenge();
     assert!(challenge.contains("signature"), "{challenge}");
 }
+
+#[tokio::test]
+async fn the_command_starts_the_mock_for_its_own_url_and_prints_how_to_connect() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_oauthscope"))
+        .args(["mcp", "--http", "127.0.0.1:0", "--auto-approve", "alice"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut banner = String::new();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        banner.push_str(&line);
+        banner.push('\n');
+        if line.starts_with("Press Ctrl-C") {
+            break;
+        }
+    }
+    let field = |label: &str| {
+        banner
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(label))
+            .map(|rest| rest.split_whitespace().next().unwrap().to_owned())
+            .unwrap_or_else(|| panic!("no {label} in {banner}"))
+    };
+    let url = field("MCP URL");
+    let issuer = field("issuer");
+    assert!(
+        url.starts_with("http://127.0.0.1:") && url.ends_with("/mcp"),
+        "{banner}"
+    );
+    assert!(banner.contains(&format!("claude mcp add --transport http oauthscope {url}")));
+    assert!(banner.contains("(built-in mock)"), "{banner}");
+
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let metadata = url.replace("/mcp", "/.well-known/oauth-protected-resource/mcp");
+    let document: Value = http
+        .get(&metadata)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(document["authorization_servers"], json!([issuer]));
+    // The embedded mock takes this server's URL as a resource (auto-approved: a redirect
+    // with a code, not invalid_target).
+    let reply = http
+        .get(format!("{issuer}/authorize"))
+        .query(&[
+            ("response_type", "code"),
+            ("client_id", "demo-public"),
+            ("redirect_uri", "http://127.0.0.1/callback"),
+            ("scope", SCOPE),
+            ("code_challenge", CHALLENGE),
+            ("code_challenge_method", "S256"),
+            ("resource", url.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), StatusCode::FOUND);
+    let location = header(&reply, "location").unwrap();
+    assert!(location.contains("code="), "{location}");
+    child.kill().await.unwrap();
+}

@@ -202,7 +202,7 @@ pub fn banner(server: &RunningHttp, issuer: &str, issuer_note: &str, scope: &str
          metadata   {}\n\n\
          Add it to an MCP client by its URL:\n  \
          Claude Code      claude mcp add --transport http oauthscope {url}\n  \
-         Claude Desktop   Settings > Connectors > Add custom connector, URL {url}\n  \
+         Claude Desktop   claude_desktop_config.json: {{\"mcpServers\": {{\"oauthscope\": {{\"command\": \"npx\", \"args\": [\"mcp-remote\", \"{url}\"]}}}}}}\n  \
          Cursor           ~/.cursor/mcp.json: {{\"mcpServers\": {{\"oauthscope\": {{\"url\": \"{url}\"}}}}}}\n\
          The client signs in at the issuer (OAuth 2.1 with PKCE and resource={url}).\n\
          Press Ctrl-C to stop.",
