@@ -9,7 +9,7 @@ mod mock_support;
 
 use std::sync::Arc;
 
-use mock_support::{CHALLENGE, Mock, REDIRECT, VERIFIER, start_with};
+use mock_support::{CHALLENGE, Mock, start_with};
 use oauthscope::mcp::OAuthTools;
 use oauthscope::mcp::http::{self, RunningHttp};
 use oauthscope::mock::ManualClock;
@@ -47,30 +47,9 @@ async fn setup() -> Setup {
 impl Setup {
     /// An access token from a code flow of demo-confidential asking `scope` for `resource`.
     async fn token(&self, scope: &str, resource: Option<&str>) -> String {
-        let mut params = vec![
-            ("client_id", mock_support::CONFIDENTIAL),
-            ("redirect_uri", REDIRECT),
-            ("scope", scope),
-            ("state", "st"),
-            ("code_challenge", CHALLENGE),
-            ("code_challenge_method", "S256"),
-        ];
-        if let Some(resource) = resource {
-            params.push(("resource", resource));
-        }
-        let reply = self.mock.authorize(&params).await;
-        let code = reply.location_param("code").expect("a code");
-        let reply = self
-            .mock
-            .token(&[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", REDIRECT),
-                ("code_verifier", VERIFIER),
-            ])
-            .await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-        reply.json()["access_token"].as_str().unwrap().to_owned()
+        let extra: Vec<(&str, &str)> = resource.map(|r| ("resource", r)).into_iter().collect();
+        let response = self.mock.code_flow_with(scope, &extra).await;
+        response["access_token"].as_str().unwrap().to_owned()
     }
 
     async fn post(&self, token: Option<&str>, session: Option<&str>, body: Value) -> Response {
@@ -136,6 +115,17 @@ impl Response {
         self.challenge
             .as_deref()
             .expect("a WWW-Authenticate header")
+    }
+
+    /// Asserts a refusal: its status, and a challenge with `error` that mentions `why`.
+    fn assert_refused(&self, status: StatusCode, error: &str, why: &str) {
+        assert_eq!(self.status, status, "{}", self.text);
+        let challenge = self.challenge();
+        assert!(
+            challenge.contains(&format!(r#"error="{error}""#)),
+            "{challenge}"
+        );
+        assert!(challenge.contains(why), "{challenge}");
     }
 }
 
@@ -206,24 +196,11 @@ async fn a_token_for_this_server_lists_and_calls_the_tools() {
     let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"});
     let reply = setup.post(Some(&token), Some(&session), list).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-    let tools = reply.message()["result"]["tools"].clone();
-    let mut names: Vec<&str> = tools
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["name"].as_str().unwrap())
-        .collect();
-    names.sort();
-    assert_eq!(
-        names,
-        [
-            "oauth2_authorize",
-            "oauth2_exchange_token",
-            "oauth2_register_client",
-            "oauth2_revoke_token",
-            "oauth2_validate_token"
-        ]
-    );
+    // The same tools as the stdio server serves.
+    let served = reply.message()["result"]["tools"].clone();
+    let stdio = serde_json::to_value(OAuthTools::new(None).tools()).unwrap();
+    assert_eq!(served, stdio);
+    assert_eq!(served.as_array().unwrap().len(), 5);
     // A tool runs against the default server, the mock that issued the token.
     let call = json!({
         "jsonrpc": "2.0", "id": 3, "method": "tools/call",
@@ -249,16 +226,16 @@ async fn a_token_for_another_audience_is_refused_naming_rfc_8707() {
         setup.token(SCOPE, Some(&mock_own_resource)).await,
     ] {
         let reply = setup.post(Some(&token), None, initialize()).await;
-        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.text);
-        let challenge = reply.challenge();
-        assert!(
-            challenge.contains(r#"error="invalid_token""#),
-            "{challenge}"
+        reply.assert_refused(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "RFC 8707 section 2",
         );
-        assert!(challenge.contains("RFC 8707 section 2"), "{challenge}");
+        let metadata = format!("resource_metadata=\"{}\"", setup.metadata_url());
         assert!(
-            challenge.contains(&format!("resource_metadata=\"{}\"", setup.metadata_url())),
-            "{challenge}"
+            reply.challenge().contains(&metadata),
+            "{}",
+            reply.challenge()
         );
     }
 }
@@ -274,13 +251,7 @@ async fn an_expired_token_is_refused() {
     .await;
     let token = setup.token(SCOPE, Some(setup.server.url())).await;
     let reply = setup.post(Some(&token), None, initialize()).await;
-    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.text);
-    let challenge = reply.challenge();
-    assert!(
-        challenge.contains(r#"error="invalid_token""#),
-        "{challenge}"
-    );
-    assert!(challenge.contains("expired"), "{challenge}");
+    reply.assert_refused(StatusCode::UNAUTHORIZED, "invalid_token", "expired");
 }
 
 #[tokio::test]
@@ -288,16 +259,8 @@ async fn a_token_without_the_scope_is_403_naming_the_scope_needed() {
     let setup = setup().await;
     let token = setup.token("openid", Some(setup.server.url())).await;
     let reply = setup.post(Some(&token), None, initialize()).await;
-    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text);
-    let challenge = reply.challenge();
-    assert!(
-        challenge.contains(r#"error="insufficient_scope""#),
-        "{challenge}"
-    );
-    assert!(
-        challenge.contains(&format!(r#"scope="{SCOPE}""#)),
-        "{challenge}"
-    );
+    let needed = format!(r#"scope="{SCOPE}""#);
+    reply.assert_refused(StatusCode::FORBIDDEN, "insufficient_scope", &needed);
     assert_eq!(reply.message()["error"], "insufficient_scope");
 }
 
@@ -314,9 +277,7 @@ async fn a_token_signed_by_another_key_is_refused() {
         }),
     );
     let reply = setup.post(Some(&forged), None, initialize()).await;
-    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.text);
-    let challenge = reply.challenge();
-    assert!(challenge.contains("signature"), "{challenge}");
+    reply.assert_refused(StatusCode::UNAUTHORIZED, "invalid_token", "signature");
 }
 
 #[tokio::test]

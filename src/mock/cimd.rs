@@ -19,8 +19,8 @@ use reqwest::header::CACHE_CONTROL;
 use serde_json::{Map, Value};
 
 use super::app::App;
-use super::config::{AuthMethod, GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN, SCOPES_SUPPORTED};
-use super::state::Client;
+use super::config::{AuthMethod, GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN};
+use super::state::{Client, allowed_scopes};
 
 /// The draft recommends a limit of 5 kilobytes for a document.
 pub const MAX_DOCUMENT_BYTES: usize = 5 * 1024;
@@ -323,14 +323,7 @@ fn client_from(client_id: &str, document: &Map<String, Value>) -> Result<Client,
     } else {
         grant_types
     };
-    let scopes = match document.get("scope").and_then(Value::as_str) {
-        Some(scope) => scope
-            .split(' ')
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-            .collect(),
-        None => SCOPES_SUPPORTED.iter().map(|s| (*s).to_owned()).collect(),
-    };
+    let scopes = allowed_scopes(document.get("scope").and_then(Value::as_str));
     let client_name = document
         .get("client_name")
         .and_then(Value::as_str)
