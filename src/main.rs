@@ -123,6 +123,10 @@ async fn run_mcp(args: oauthscope::mcp::McpArgs) -> ExitCode {
 /// The MCP server over HTTP; without `--issuer`, on the built-in mock, which then issues
 /// tokens for this server's URL (the listener is bound first so the URL is known).
 async fn run_mcp_http(args: oauthscope::mcp::McpArgs, addr: std::net::SocketAddr) -> ExitCode {
+    if let Err(reason) = oauthscope::mcp::http::check_bind(addr) {
+        eprintln!("oauthscope mcp --http: {reason}");
+        return ExitCode::FAILURE;
+    }
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(listener) => listener,
         Err(err) => {

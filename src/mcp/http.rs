@@ -42,6 +42,17 @@ pub fn resource_url(addr: SocketAddr) -> String {
     format!("http://{addr}{MCP_PATH}")
 }
 
+/// The server's URL is built from the address it binds, and every token must name that URL
+/// in `aud`: a wildcard address (0.0.0.0, ::) names no URL a client could use.
+pub fn check_bind(addr: SocketAddr) -> Result<(), String> {
+    if addr.ip().is_unspecified() {
+        return Err(format!(
+            "{addr} is a wildcard address; give the address clients reach this server at              (e.g. 127.0.0.1:8420 or 192.168.1.5:8420): the server's URL, which tokens must              name in aud (RFC 8707 section 2), is built from it"
+        ));
+    }
+    Ok(())
+}
+
 /// What the protected resource is and whom it trusts.
 struct Site {
     access: Access,
@@ -208,4 +219,20 @@ pub fn banner(server: &RunningHttp, issuer: &str, issuer_note: &str, scope: &str
          Press Ctrl-C to stop.",
         server.metadata_url()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wildcard_address_names_no_url() {
+        assert!(check_bind("0.0.0.0:8420".parse().unwrap()).is_err());
+        assert!(check_bind("[::]:8420".parse().unwrap()).is_err());
+        assert!(check_bind("127.0.0.1:0".parse().unwrap()).is_ok());
+        assert_eq!(
+            resource_url("[::1]:8420".parse().unwrap()),
+            "http://[::1]:8420/mcp"
+        );
+    }
 }

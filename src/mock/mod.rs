@@ -1,5 +1,6 @@
 //! The built-in authorization server (axum). No terminal in here, and nothing from `oauth`:
-//! the server stands alone, and shares only JSON shapes (`crate::wire`) with the client side.
+//! the server stands alone, and shares only JSON shapes (`crate::wire`) with the client side,
+//! and the Bearer side of a protected resource (`crate::resource_server`) with `mcp --http`.
 //!
 //! Embedded use (tests, the terminal app):
 //!
@@ -15,7 +16,7 @@
 //! ```
 //!
 //! Standalone use: `oauthscope mock [--port N] [--bind ADDR] [--issuer URL] [--config FILE]
-//! [--auto-approve USER]`.
+//! [--auto-approve USER] [--resource URL]... [--allow-loopback-cimd]`.
 
 mod app;
 mod authorize;
