@@ -47,7 +47,9 @@ pub fn resource_url(addr: SocketAddr) -> String {
 pub fn check_bind(addr: SocketAddr) -> Result<(), String> {
     if addr.ip().is_unspecified() {
         return Err(format!(
-            "{addr} is a wildcard address; give the address clients reach this server at              (e.g. 127.0.0.1:8420 or 192.168.1.5:8420): the server's URL, which tokens must              name in aud (RFC 8707 section 2), is built from it"
+            "{addr} is a wildcard address; give the address clients reach this server at \
+             (e.g. 127.0.0.1:8420 or 192.168.1.5:8420): the server's URL, which tokens must \
+             name in aud (RFC 8707 section 2), is built from it"
         ));
     }
     Ok(())
