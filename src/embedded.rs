@@ -17,8 +17,17 @@ pub struct Embedded {
 /// Starts the demo mock; `auto_approve` signs every authorization in as that user.
 /// `start` returns once the socket is bound; key generation goes on in the background.
 pub async fn start(auto_approve: Option<&str>) -> Result<Embedded, String> {
+    start_for(auto_approve, Vec::new()).await
+}
+
+/// [`start`], also issuing tokens for `resources` (RFC 8707), e.g. `mcp --http`'s URL.
+pub async fn start_for(
+    auto_approve: Option<&str>,
+    resources: Vec<String>,
+) -> Result<Embedded, String> {
     let mut config = MockConfig::demo();
     config.auto_approve = auto_approve.map(str::to_string);
+    config.resources = resources;
     let clients = config.clients.iter().map(client_profile).collect();
     let mut redirect_uris: Vec<String> = Vec::new();
     for uri in config.clients.iter().flat_map(|c| &c.redirect_uris) {

@@ -10,6 +10,8 @@
 //! - [`mcp`]: the MCP stdio server, thin adapters over [`oauth`].
 //! - [`cli`]: the headless command line (`discover`, `run`, `decode`, ...), over [`oauth`].
 //! - [`explain`]: the catalogue of what each parameter, field, claim and error code means.
+//! - [`resource_server`]: the Bearer side of a protected resource (RFC 6750, RFC 9728),
+//!   shared by the mock's demo MCP server and `mcp --http`.
 //! - [`profile`]: the one file of saved servers and clients, read by both `tui` and `mcp`
 //!   (it imports neither).
 
@@ -19,5 +21,6 @@ pub mod mcp;
 pub mod mock;
 pub mod oauth;
 pub mod profile;
+pub mod resource_server;
 pub mod tui;
 pub mod wire;

@@ -41,7 +41,7 @@ enum Command {
     Demo(oauthscope::cli::DemoArgs),
     /// Explain a parameter, response field, claim, header or error code (or list them all).
     Explain(oauthscope::cli::ExplainArgs),
-    /// Serve the OAuth tools over the Model Context Protocol on stdio.
+    /// Serve the OAuth tools over the Model Context Protocol on stdio (or HTTP with --http).
     Mcp(oauthscope::mcp::McpArgs),
     /// Print shell completions.
     Completions {
@@ -101,6 +101,9 @@ async fn run_tui(args: oauthscope::tui::TuiArgs) -> ExitCode {
 
 /// The MCP server; with `--mock`, on the built-in mock signing in as the demo user.
 async fn run_mcp(args: oauthscope::mcp::McpArgs) -> ExitCode {
+    if let Some(addr) = args.http {
+        return run_mcp_http(args, addr).await;
+    }
     if !args.mock {
         return oauthscope::mcp::serve(args, None).await;
     }
@@ -136,6 +139,49 @@ async fn run_demo(args: oauthscope::cli::DemoArgs) -> ExitCode {
         }
     };
     let code = oauthscope::cli::demo(flow, embedded.mock.issuer(), &embedded.clients).await;
+    embedded.mock.shutdown().await;
+    code
+}
+
+/// The MCP server over HTTP; without `--issuer`, on the built-in mock, which then issues
+/// tokens for this server's URL (the listener is bound first so the URL is known).
+async fn run_mcp_http(args: oauthscope::mcp::McpArgs, addr: std::net::SocketAddr) -> ExitCode {
+    if let Err(reason) = oauthscope::mcp::http::check_bind(addr) {
+        eprintln!("oauthscope mcp --http: {reason}");
+        return ExitCode::FAILURE;
+    }
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(listener) => listener,
+        Err(err) => {
+            eprintln!("oauthscope mcp --http: cannot listen on {addr}: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if args.issuer.is_some() {
+        return oauthscope::mcp::serve_http(args, listener, None).await;
+    }
+    let resource = match listener.local_addr() {
+        Ok(bound) => oauthscope::mcp::http::resource_url(bound),
+        Err(err) => {
+            eprintln!("oauthscope mcp --http: cannot read the bound address: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let user = args.auto_approve.clone();
+    let embedded = match embedded::start_for(user.as_deref(), vec![resource]).await {
+        Ok(embedded) => embedded,
+        Err(reason) => {
+            eprintln!("oauthscope mcp --http: {reason}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let practice = oauthscope::mcp::PracticeServer {
+        issuer: embedded.mock.issuer().to_string(),
+        clients: embedded.clients,
+        redirect_uris: embedded.redirect_uris,
+        signs_in_as: user.unwrap_or_default(),
+    };
+    let code = oauthscope::mcp::serve_http(args, listener, Some(practice)).await;
     embedded.mock.shutdown().await;
     code
 }

@@ -5,11 +5,16 @@
 //! `oauth2_register_client` over stdio. Every tool resolves its issuer (the one it is given,
 //! else the default server), calls the engine in [`crate::oauth`], and shapes the answer for a
 //! model to read. No protocol logic lives here.
+//!
+//! `oauthscope mcp --http [ADDR]` serves the same tools over Streamable HTTP as an
+//! OAuth-protected resource (see [`http`]).
 
+mod access;
 mod authorize;
 mod connection;
 mod errors;
 mod exchange_token;
+pub mod http;
 mod logging;
 mod register_client;
 mod revoke_token;
@@ -34,6 +39,25 @@ pub struct McpArgs {
     /// else the terminal app's profile in the config directory.
     #[arg(long)]
     pub config: Option<std::path::PathBuf>,
+    /// Serve over Streamable HTTP at ADDR (default 127.0.0.1:8420) instead of stdio, as an
+    /// OAuth-protected resource: clients need an access token for it.
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = http::DEFAULT_ADDR)]
+    pub http: Option<std::net::SocketAddr>,
+    /// With --http: the authorization server whose access tokens are accepted (default: the
+    /// built-in mock, started in this process).
+    #[arg(long, value_name = "URL", requires = "http", conflicts_with = "mock")]
+    pub issuer: Option<String>,
+    /// With --http: the scope every MCP request needs.
+    #[arg(long, default_value = http::DEFAULT_SCOPE, requires = "http")]
+    pub scope: String,
+    /// With --http on the built-in mock: complete every sign-in as this user, no page shown.
+    #[arg(
+        long,
+        value_name = "USER",
+        requires = "http",
+        conflicts_with = "issuer"
+    )]
+    pub auto_approve: Option<String>,
 }
 
 /// The user the built-in mock signs in as under `--mock`: the assistant has no browser.
@@ -75,6 +99,50 @@ pub async fn serve(args: McpArgs, practice: Option<PracticeServer>) -> ExitCode 
         Ok(()) => ExitCode::SUCCESS,
         Err(reason) => {
             tracing::error!("{reason}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Serves the tools over Streamable HTTP on `listener` until Ctrl-C, accepting tokens from
+/// `--issuer`, else from the built-in mock `practice` describes.
+pub async fn serve_http(
+    args: McpArgs,
+    listener: tokio::net::TcpListener,
+    practice: Option<PracticeServer>,
+) -> ExitCode {
+    logging::init();
+    let (issuer, note) = match (&args.issuer, &practice) {
+        (Some(issuer), _) => (issuer.trim().to_string(), String::new()),
+        (None, Some(practice)) => (practice.issuer.clone(), " (built-in mock)".to_string()),
+        (None, None) => {
+            eprintln!("oauthscope mcp --http: no authorization server: give --issuer URL");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut tools = OAuthTools::new(Some(issuer.clone()));
+    // The note promises sign-ins with no browser, true only when the mock auto-approves.
+    if let (Some(practice), Some(_)) = (&practice, &args.auto_approve) {
+        tools = tools.with_default_note(practice_note(practice));
+    }
+    let mut server = match http::start(listener, tools, &issuer, &args.scope) {
+        Ok(server) => server,
+        Err(err) => {
+            eprintln!("oauthscope mcp --http: cannot serve: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("{}", http::banner(&server, &issuer, &note, &args.scope));
+    let ended = tokio::select! {
+        ended = server.wait() => ended,
+        signal = tokio::signal::ctrl_c() => signal
+            .map_err(|err| format!("cannot listen for Ctrl-C ({err}); stopping")),
+    };
+    server.shutdown().await;
+    match ended {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(reason) => {
+            eprintln!("oauthscope mcp --http: {reason}");
             ExitCode::FAILURE
         }
     }

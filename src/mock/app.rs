@@ -8,6 +8,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::routing::{get, post};
 
+use super::cimd::Cimd;
 use super::clock::Clock;
 use super::config::{Lifetimes, MockConfig, User};
 use super::form::BODY_LIMIT;
@@ -47,6 +48,10 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub store: SharedStore,
     pub keys: Keys,
+    /// Protected resources besides the demo MCP server (`MockConfig::resources`).
+    pub resources: Vec<String>,
+    /// Client ID Metadata Documents: the fetcher and what it fetched.
+    pub cimd: Cimd,
 }
 
 pub type AppState = Arc<App>;
@@ -64,6 +69,8 @@ impl App {
             clock: Arc::clone(&config.clock),
             store: SharedStore::new(Store::new(clients, config.limits)),
             keys,
+            resources: config.resources.clone(),
+            cimd: Cimd::new(config.allow_loopback_cimd),
         }
     }
 
@@ -76,9 +83,12 @@ impl App {
         self.clock.now_secs()
     }
 
-    /// The protected resources this server issues tokens for (RFC 8707): its demo MCP server.
+    /// The protected resources this server issues tokens for (RFC 8707): its demo MCP server
+    /// and any it was configured with.
     pub fn protected_resources(&self) -> Vec<String> {
-        vec![self.url(MCP_PATH)]
+        let mut resources = vec![self.url(MCP_PATH)];
+        resources.extend(self.resources.iter().cloned());
+        resources
     }
 
     /// The moment something living `lifetime` seconds from now expires. Saturating, so a

@@ -65,6 +65,14 @@ pub async fn authorize(State(app): State<AppState>, RawQuery(query): RawQuery) -
         Ok(params) => params,
         Err(err) => return pages::error(StatusCode::BAD_REQUEST, err.error, &err.description),
     };
+    // A client_id that is a metadata document URL is fetched before the client is looked up.
+    if let Err(err) = app.cimd.prepare(&app, params.get("client_id")).await {
+        let error = AuthorizeError::Untrusted {
+            error: "invalid_client",
+            description: err.0,
+        };
+        return error_response(&app, error);
+    }
     let (client, request) = match resolve(&app, &params) {
         Ok(found) => found,
         Err(err) => return error_response(&app, err),

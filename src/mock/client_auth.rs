@@ -47,13 +47,17 @@ impl<P: ReadBeforeAuthentication> AuthenticatedForm<P> {
     }
 }
 
-impl<P: ReadBeforeAuthentication> FromRequest<AppState> for AuthenticatedForm<P> {
+impl<P: ReadBeforeAuthentication + Send> FromRequest<AppState> for AuthenticatedForm<P> {
     type Rejection = OAuthError;
 
     async fn from_request(request: Request, app: &AppState) -> Result<Self, Self::Rejection> {
         let headers = request.headers().clone();
         let FormBody(params) = FormBody::from_request(request, app).await?;
         let before = P::read(&params)?;
+        app.cimd
+            .prepare(app, params.get("client_id"))
+            .await
+            .map_err(|err| OAuthError::invalid_client(err.0, false))?;
         let client = authenticate(&app.store, &headers, &params)?;
         Ok(AuthenticatedForm {
             client,

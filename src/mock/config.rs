@@ -314,6 +314,12 @@ pub struct MockConfig {
     /// When set, `POST /register` needs `Authorization: Bearer <this>` (RFC 7591 §3).
     pub initial_access_token: Option<String>,
     pub clock: Arc<dyn Clock>,
+    /// Protected resources besides the demo MCP server that tokens may be asked for with
+    /// `resource` (RFC 8707), e.g. an `oauthscope mcp --http` server using this mock.
+    pub resources: Vec<String>,
+    /// Accept Client ID Metadata Documents served over plain http from a loopback host (the
+    /// draft asks for https; this is for local practice and tests).
+    pub allow_loopback_cimd: bool,
 }
 
 impl fmt::Debug for MockConfig {
@@ -336,6 +342,8 @@ impl fmt::Debug for MockConfig {
                 &self.initial_access_token.as_ref().map(|_| "<set>"),
             )
             .field("clock", &self.clock)
+            .field("resources", &self.resources)
+            .field("allow_loopback_cimd", &self.allow_loopback_cimd)
             .finish()
     }
 }
@@ -403,6 +411,8 @@ impl MockConfig {
             limits: Limits::default(),
             initial_access_token: None,
             clock: Arc::new(SystemClock),
+            resources: Vec::new(),
+            allow_loopback_cimd: false,
         }
     }
 

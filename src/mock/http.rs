@@ -57,23 +57,7 @@ pub async fn log_request(request: Request, next: Next) -> Response {
 
 /// The token from `Authorization: Bearer`, `None` if the header is absent or another scheme.
 pub fn bearer_token(headers: &HeaderMap) -> Result<Option<String>, OAuthError> {
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Ok(None);
-    };
-    let value = String::from_utf8_lossy(value.as_bytes());
-    match value.trim().split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
-            let token = token.trim();
-            if token.is_empty() || token.contains(' ') {
-                Err(OAuthError::invalid_request(
-                    "the Authorization header must be `Bearer <token>` (RFC 6750 section 2.1)",
-                ))
-            } else {
-                Ok(Some(token.to_owned()))
-            }
-        }
-        _ => Ok(None),
-    }
+    crate::resource_server::bearer_token(headers).map_err(OAuthError::invalid_request)
 }
 
 /// CORS for endpoints that single-page apps call (Fetch standard): any origin, no cookies
@@ -122,15 +106,7 @@ fn set_headers<const N: usize>(headers: &mut HeaderMap, values: [(HeaderName, &'
 
 /// Marks a response that carries secrets (tokens, or an error about them) as not cacheable
 /// (RFC 6749 §5.1).
-pub fn forbid_caching(headers: &mut HeaderMap) {
-    set_headers(
-        headers,
-        [
-            (header::CACHE_CONTROL, "no-store"),
-            (header::PRAGMA, "no-cache"),
-        ],
-    );
-}
+pub use crate::resource_server::forbid_caching;
 
 /// JSON that must not be cached: token responses and anything else carrying secrets
 /// (RFC 6749 §5.1).

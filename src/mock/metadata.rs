@@ -72,10 +72,17 @@ pub fn build(issuer: &str) -> ServerMetadata {
         authorization_response_iss_parameter_supported: Some(true),
         require_pushed_authorization_requests: Some(false),
         // RFC 9728 §4: the protected resources this server issues tokens for (RFC 8707).
-        extra: [(
-            "protected_resources".to_owned(),
-            serde_json::json!([format!("{issuer}{MCP_PATH}")]),
-        )]
+        extra: [
+            (
+                "protected_resources".to_owned(),
+                serde_json::json!([format!("{issuer}{MCP_PATH}")]),
+            ),
+            // A `client_id` may be the URL of its metadata document (see `cimd.rs`).
+            (
+                "client_id_metadata_document_supported".to_owned(),
+                serde_json::Value::Bool(true),
+            ),
+        ]
         .into_iter()
         .collect(),
     }

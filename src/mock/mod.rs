@@ -1,5 +1,6 @@
 //! The built-in authorization server (axum). No terminal in here, and nothing from `oauth`:
-//! the server stands alone, and shares only JSON shapes (`crate::wire`) with the client side.
+//! the server stands alone, and shares only JSON shapes (`crate::wire`) with the client side,
+//! and the Bearer side of a protected resource (`crate::resource_server`) with `mcp --http`.
 //!
 //! Embedded use (tests, the terminal app):
 //!
@@ -15,10 +16,11 @@
 //! ```
 //!
 //! Standalone use: `oauthscope mock [--port N] [--bind ADDR] [--issuer URL] [--config FILE]
-//! [--auto-approve USER]`.
+//! [--auto-approve USER] [--resource URL]... [--allow-loopback-cimd]`.
 
 mod app;
 mod authorize;
+mod cimd;
 mod client_auth;
 mod clock;
 mod config;
@@ -88,6 +90,12 @@ pub struct MockArgs {
     /// Complete sign-in and consent as this user with no page shown.
     #[arg(long, value_name = "USER")]
     pub auto_approve: Option<String>,
+    /// Also issue tokens for this protected resource (RFC 8707 `resource`); repeatable.
+    #[arg(long, value_name = "URL")]
+    pub resource: Vec<String>,
+    /// Accept Client ID Metadata Documents served over http from 127.0.0.1/localhost/[::1].
+    #[arg(long)]
+    pub allow_loopback_cimd: bool,
 }
 
 /// Starts the mock.
@@ -246,6 +254,8 @@ pub async fn run_standalone(args: MockArgs) -> ExitCode {
     config.port = args.port;
     config.issuer = args.issuer;
     config.auto_approve = args.auto_approve;
+    config.resources.extend(args.resource);
+    config.allow_loopback_cimd = args.allow_loopback_cimd;
     let summary = banner(&config);
     let mock = match MockServer::start(config).await {
         Ok(mock) => mock,

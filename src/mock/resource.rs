@@ -11,15 +11,16 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::app::{App, AppState, MCP_PATH};
 use super::config::MCP_SCOPE;
-use super::http::{bearer_token, forbid_caching};
+use super::http::forbid_caching;
 use super::resource_indicators;
 use super::tokens::find_access_token;
+use crate::resource_server::{self, Refusal, bearer_token};
 use crate::wire::{PROTECTED_RESOURCE_METADATA_PATH, ProtectedResourceMetadata};
 
 /// The protocol revisions this server speaks, newest first (MCP "Lifecycle": the server
@@ -39,22 +40,15 @@ pub fn resource_url(app: &App) -> String {
 
 /// Where the RFC 9728 document is: the well-known prefix inserted before the resource's path.
 pub fn metadata_url(app: &App) -> String {
-    let resource = resource_url(app);
-    match url::Url::parse(&resource) {
-        Ok(url) => format!(
-            "{}{PROTECTED_RESOURCE_METADATA_PATH}{}",
-            url.origin().ascii_serialization(),
-            url.path()
-        ),
-        Err(_) => format!("{}{PROTECTED_RESOURCE_METADATA_PATH}", app.issuer),
-    }
+    resource_server::metadata_url(&resource_url(app))
+        .unwrap_or_else(|| format!("{}{PROTECTED_RESOURCE_METADATA_PATH}", app.issuer))
 }
 
 /// The path the metadata document is served at, for the router.
 pub fn metadata_path(app: &App) -> String {
     url::Url::parse(&resource_url(app)).map_or_else(
         |_| format!("{PROTECTED_RESOURCE_METADATA_PATH}{MCP_PATH}"),
-        |url| format!("{PROTECTED_RESOURCE_METADATA_PATH}{}", url.path()),
+        |url| resource_server::metadata_path(&url),
     )
 }
 
@@ -83,7 +77,7 @@ pub async fn get() -> Response {
 pub async fn post(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let claims = match authenticate(&app, &headers).await {
         Ok(claims) => claims,
-        Err(refusal) => return refusal.into_response(&app),
+        Err(refusal) => return refusal.into_response(&metadata_url(&app), MCP_SCOPE),
     };
     let message: Value = match serde_json::from_slice(&body) {
         Ok(message) => message,
@@ -176,97 +170,12 @@ fn rpc_error(id: Value, code: i64, message: &str) -> Response {
     }))
 }
 
-/// Why a request was not let in.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Refusal {
-    /// No token: a bare challenge (RFC 6750 §3.1 says no error code then).
-    NoToken,
-    /// 401 `invalid_token` or 400 `invalid_request`, with the rule that failed.
-    Invalid {
-        status: StatusCode,
-        error: &'static str,
-        description: String,
-    },
-    /// 403 `insufficient_scope` (RFC 6750 §3.1).
-    Scope(String),
-}
-
-impl Refusal {
-    fn invalid_token(description: impl Into<String>) -> Self {
-        Refusal::Invalid {
-            status: StatusCode::UNAUTHORIZED,
-            error: "invalid_token",
-            description: description.into(),
-        }
-    }
-
-    fn server(description: String) -> Self {
-        Refusal::Invalid {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            error: "server_error",
-            description,
-        }
-    }
-
-    /// The challenge names the metadata and the scope in every case, so a client can start
-    /// (or step up) the authorization from any refusal (RFC 9728 §5.1, MCP "Authorization").
-    fn into_response(self, app: &App) -> Response {
-        let mut challenge = format!(
-            r#"Bearer resource_metadata="{}", scope="{MCP_SCOPE}""#,
-            metadata_url(app)
-        );
-        let (status, body) = match &self {
-            Refusal::NoToken => (StatusCode::UNAUTHORIZED, None),
-            Refusal::Invalid {
-                status,
-                error,
-                description,
-            } => (*status, Some((*error, description.as_str()))),
-            Refusal::Scope(description) => (
-                StatusCode::FORBIDDEN,
-                Some(("insufficient_scope", description.as_str())),
-            ),
-        };
-        if let Some((error, description)) = body {
-            // RFC 6750 §3: error_description may not hold `"` or `\`.
-            let quoted: String = description
-                .chars()
-                .map(|c| if c == '"' || c == '\\' { '\'' } else { c })
-                .collect();
-            challenge.push_str(&format!(
-                r#", error="{error}", error_description="{quoted}""#
-            ));
-        }
-        let mut response = match body {
-            Some((error, description)) => (
-                status,
-                Json(json!({ "error": error, "error_description": description })),
-            )
-                .into_response(),
-            None => status.into_response(),
-        };
-        if let Ok(value) = HeaderValue::from_str(&challenge) {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, value);
-        }
-        forbid_caching(response.headers_mut());
-        response
-    }
-}
-
 /// The verified claims of the request's access token, if it may call this server.
 async fn authenticate(app: &App, headers: &HeaderMap) -> Result<Value, Refusal> {
     let token = match bearer_token(headers) {
         Ok(Some(token)) => token,
         Ok(None) => return Err(Refusal::NoToken),
-        Err(err) => {
-            return Err(Refusal::Invalid {
-                status: StatusCode::BAD_REQUEST,
-                error: "invalid_request",
-                description: err.description,
-            });
-        }
+        Err(rule) => return Err(Refusal::invalid_request(rule)),
     };
     let now = app.now();
     let ring = app

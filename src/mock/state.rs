@@ -54,6 +54,18 @@ pub struct Registration {
     pub metadata: Map<String, Value>,
 }
 
+/// The scopes a client may ask for: those its `scope` names, else every scope the mock knows.
+pub fn allowed_scopes(scope: Option<&str>) -> Vec<String> {
+    match scope {
+        Some(scope) => scope
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect(),
+        None => SCOPES_SUPPORTED.iter().map(|s| (*s).to_owned()).collect(),
+    }
+}
+
 impl Client {
     pub fn from_config(config: &ClientConfig) -> Self {
         Client {
@@ -62,14 +74,7 @@ impl Client {
             auth_methods: config.token_endpoint_auth_methods.clone(),
             redirect_uris: config.redirect_uris.clone(),
             grant_types: config.grant_types.clone(),
-            scopes: match &config.scope {
-                Some(scope) => scope
-                    .split(' ')
-                    .filter(|s| !s.is_empty())
-                    .map(String::from)
-                    .collect(),
-                None => SCOPES_SUPPORTED.iter().map(|s| (*s).to_owned()).collect(),
-            },
+            scopes: allowed_scopes(config.scope.as_deref()),
             client_name: config.client_name.clone(),
             introspection: config.introspection,
             registration: None,

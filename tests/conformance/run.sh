@@ -36,6 +36,8 @@ if [ "$#" -gt 0 ]; then
   suite "${OAUTHSCOPE_MCP_SPEC:-2026-07-28}" "$@"
   exit
 fi
+# The authorization-server scenarios against the mock and `mcp --http` (server.sh).
+./server.sh
 suite 2025-06-18 --suite auth --spec-version 2025-06-18
 suite 2025-11-25 --suite auth --spec-version 2025-11-25
 suite 2026-07-28 --suite draft

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the MCP test with an independent client (the PyPI `mcp` SDK, pinned in
+# Runs the MCP tests with an independent client (the PyPI `mcp` SDK, pinned in
 # requirements.txt) against the built binary: OAUTHSCOPE_BIN, default target/debug/oauthscope.
 set -euo pipefail
 
@@ -22,4 +22,6 @@ if ! cmp -s "$here/requirements.txt" "$stamp"; then
     cp "$here/requirements.txt" "$stamp"
 fi
 
-OAUTHSCOPE_BIN="$bin" exec "$venv/bin/python" "$here/test_mcp.py"
+OAUTHSCOPE_BIN="$bin" "$venv/bin/python" "$here/test_mcp.py"
+# `mcp --http` with the SDK's OAuth client against the embedded mock.
+OAUTHSCOPE_BIN="$bin" exec "$venv/bin/python" "$here/test_mcp_http.py"

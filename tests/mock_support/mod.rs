@@ -165,24 +165,34 @@ impl Mock {
 
     /// An auto-approved code for demo-confidential with S256 PKCE and `scope`.
     pub async fn code(&self, scope: &str) -> String {
-        let reply = self
-            .authorize(&[
-                ("client_id", CONFIDENTIAL),
-                ("redirect_uri", REDIRECT),
-                ("scope", scope),
-                ("state", "st-1"),
-                ("nonce", "n-1"),
-                ("code_challenge", CHALLENGE),
-                ("code_challenge_method", "S256"),
-            ])
-            .await;
+        self.code_with(scope, &[]).await
+    }
+
+    /// [`Mock::code`] with `extra` authorization parameters (`resource`, say).
+    pub async fn code_with(&self, scope: &str, extra: &[(&str, &str)]) -> String {
+        let mut params = vec![
+            ("client_id", CONFIDENTIAL),
+            ("redirect_uri", REDIRECT),
+            ("scope", scope),
+            ("state", "st-1"),
+            ("nonce", "n-1"),
+            ("code_challenge", CHALLENGE),
+            ("code_challenge_method", "S256"),
+        ];
+        params.extend_from_slice(extra);
+        let reply = self.authorize(&params).await;
         assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.text);
         reply.location_param("code").expect("code in redirect")
     }
 
     /// The token response of a full code flow for demo-confidential.
     pub async fn code_flow(&self, scope: &str) -> Value {
-        let code = self.code(scope).await;
+        self.code_flow_with(scope, &[]).await
+    }
+
+    /// [`Mock::code_flow`] with `extra` authorization parameters.
+    pub async fn code_flow_with(&self, scope: &str, extra: &[(&str, &str)]) -> Value {
+        let code = self.code_with(scope, extra).await;
         let reply = self
             .token(&[
                 ("grant_type", "authorization_code"),
