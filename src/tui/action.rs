@@ -61,6 +61,8 @@ pub enum Command {
     /// The next (or previous) match of the last search.
     SearchNext,
     SearchPrev,
+    /// The flow's sequence diagram in place of its steps, or back.
+    ToggleDiagram,
 }
 
 #[derive(Debug)]

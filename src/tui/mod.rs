@@ -6,6 +6,7 @@
 pub mod action;
 pub mod app;
 pub mod clipboard;
+pub mod diagram;
 pub mod effect;
 pub mod keymap;
 pub mod layout;

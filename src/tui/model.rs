@@ -15,6 +15,7 @@ use crate::oauth::secret::Secret;
 use crate::oauth::{Exchange, Step};
 use crate::wire::ServerMetadata;
 
+use super::diagram::{Diagram, DiagramState};
 use super::sign_in::Page;
 use crate::profile::{ClientProfile, Endpoints, ServerProfile};
 
@@ -191,6 +192,10 @@ pub struct FlowRun {
     pub resent: Option<Resent>,
     /// What the server said about the token this flow sent is in the tokens pane.
     pub token_state_taken: bool,
+    /// Where this flow's exchanges start in the session's log.
+    pub log_start: usize,
+    /// The sequence diagram in place of the steps (`d`), with its selection.
+    pub diagram: Option<DiagramState>,
 }
 
 /// A step sent once more: which one, and its exchange before this send.
@@ -227,6 +232,8 @@ impl FlowRun {
             device_answered: false,
             resent: None,
             token_state_taken: false,
+            log_start: 0,
+            diagram: None,
         }
     }
 
@@ -236,6 +243,11 @@ impl FlowRun {
 
     pub fn selected_step(&self) -> Option<&Step> {
         self.flow.steps().get(self.cursor.index)
+    }
+
+    /// The sequence diagram of this flow, from its steps and the session's `log`.
+    pub fn sequence(&self, log: &[Exchange]) -> Diagram {
+        Diagram::build(self.steps(), log.get(self.log_start..).unwrap_or_default())
     }
 }
 

@@ -1,0 +1,217 @@
+//! The diagram drawn in any rectangle: a row of actor names, then one row per arrow between
+//! their lifelines, then the selected arrow in full. One row per arrow keeps labels from
+//! ever overlapping; a label longer than its arrow ends in an ellipsis and the bottom line
+//! says it whole. Colour is never the only sign: the current arrow is heavy (`═`) with `▶`
+//! in the margin, a failed one has `✗`, the selected one `▸`, a hop that is not HTTP from
+//! the client (a redirect, a code the user reads) is dashed (`┄`).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::widgets::StatefulWidget;
+
+use super::{Arrow, Diagram, Line, Mark};
+use crate::tui::theme::Theme;
+use crate::tui::widgets::ellipsize;
+
+/// What the diagram keeps between frames: the arrow the user selected (`None` follows the
+/// flow: the current arrow, else the last) and how far it is scrolled.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DiagramState {
+    pub selected: Option<usize>,
+    pub offset: usize,
+}
+
+impl DiagramState {
+    /// The arrow shown as selected in `diagram`.
+    pub fn selected_in(&self, diagram: &Diagram) -> Option<usize> {
+        let last = diagram.arrows.len().checked_sub(1)?;
+        Some(self.selected.or(diagram.current).unwrap_or(last).min(last))
+    }
+
+    /// Moves the selection by `delta` arrows (negative: up), staying inside the diagram.
+    pub fn step(&mut self, diagram: &Diagram, delta: isize) {
+        if let Some(at) = self.selected_in(diagram) {
+            let last = diagram.arrows.len() - 1;
+            self.selected = Some(at.saturating_add_signed(delta).min(last));
+        }
+    }
+}
+
+/// The sequence diagram of a flow, for any `Rect`.
+pub struct SequenceDiagram<'a> {
+    diagram: &'a Diagram,
+    theme: &'a Theme,
+}
+
+impl<'a> SequenceDiagram<'a> {
+    pub fn new(diagram: &'a Diagram, theme: &'a Theme) -> Self {
+        SequenceDiagram { diagram, theme }
+    }
+}
+
+/// The margin left of the first lifeline: the selection and state glyphs.
+const GUTTER: u16 = 2;
+
+impl StatefulWidget for SequenceDiagram<'_> {
+    type State = DiagramState;
+
+    fn render(self, area: Rect, buf: &mut Buffer, state: &mut DiagramState) {
+        let theme = self.theme;
+        if area.width <= GUTTER + 4 || area.height == 0 {
+            return;
+        }
+        let columns = self.columns(area);
+        for (x, actor) in columns.iter().zip(&self.diagram.actors) {
+            let slot = usize::from(self.slot(area)).saturating_sub(1);
+            let name = ellipsize(self.diagram.cast.name(*actor), slot);
+            let half = u16::try_from(name.chars().count() / 2).unwrap_or(0);
+            let at = x.saturating_sub(half).max(area.x + GUTTER);
+            buf.set_stringn(at, area.y, &name, slot, theme.title());
+        }
+        let detail_rows = u16::from(area.height >= 4);
+        let rows = usize::from(area.height.saturating_sub(1 + detail_rows));
+        let arrows = &self.diagram.arrows;
+        if arrows.is_empty() {
+            if rows > 0 {
+                let hint = "No messages yet: enter sends the first request.";
+                let width = usize::from(area.width - GUTTER);
+                buf.set_stringn(area.x + GUTTER, area.y + 1, hint, width, theme.hint());
+            }
+            return;
+        }
+        let selected = state.selected_in(self.diagram);
+        if let Some(at) = selected {
+            if at < state.offset {
+                state.offset = at;
+            } else if rows > 0 && at >= state.offset + rows {
+                state.offset = at + 1 - rows;
+            }
+        }
+        state.offset = state.offset.min(arrows.len().saturating_sub(rows.max(1)));
+        for row in 0..rows {
+            let y = area.y + 1 + u16::try_from(row).unwrap_or(u16::MAX);
+            for x in &columns {
+                buf.set_string(*x, y, "│", theme.hint());
+            }
+            let index = state.offset + row;
+            if let Some(arrow) = arrows.get(index) {
+                self.arrow_row(buf, area.x, y, &columns, arrow, index, selected);
+            }
+        }
+        if detail_rows == 1
+            && let Some(arrow) = selected.and_then(|s| arrows.get(s))
+        {
+            let mut text = format!("▸ {}", arrow.label);
+            if let Mark::Failed(reason) = &arrow.mark {
+                text.push_str(&format!("  ✗ {reason}"));
+            }
+            if arrow.exchange.is_some() {
+                text.push_str("  · enter opens the exchange");
+            }
+            let y = area.y + area.height - 1;
+            let width = usize::from(area.width);
+            buf.set_stringn(area.x, y, ellipsize(&text, width), width, theme.hint());
+        }
+    }
+}
+
+impl SequenceDiagram<'_> {
+    fn slot(&self, area: Rect) -> u16 {
+        let actors = u16::try_from(self.diagram.actors.len().max(1)).unwrap_or(u16::MAX);
+        (area.width - GUTTER) / actors
+    }
+
+    /// The x of each actor's lifeline, in the middle of its share of the width.
+    fn columns(&self, area: Rect) -> Vec<u16> {
+        let slot = self.slot(area);
+        (0..self.diagram.actors.len())
+            .map(|i| {
+                let i = u16::try_from(i).unwrap_or(u16::MAX);
+                area.x + GUTTER + slot.saturating_mul(i) + slot / 2
+            })
+            .collect()
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn arrow_row(
+        &self,
+        buf: &mut Buffer,
+        left: u16,
+        y: u16,
+        columns: &[u16],
+        arrow: &Arrow,
+        index: usize,
+        selected: Option<usize>,
+    ) {
+        let theme = self.theme;
+        let column = |actor| {
+            let i = self.diagram.actors.iter().position(|a| *a == actor)?;
+            columns.get(i).copied()
+        };
+        let (Some(from), Some(to)) = (column(arrow.from), column(arrow.to)) else {
+            return;
+        };
+        let current = self.diagram.current == Some(index);
+        let failed = matches!(arrow.mark, Mark::Failed(_));
+        let style = if failed {
+            theme.failure()
+        } else if current {
+            theme.accent().add_modifier(Modifier::BOLD)
+        } else {
+            theme.text()
+        };
+        let is_selected = selected == Some(index);
+        if is_selected {
+            buf.set_string(left, y, "▸", theme.selected());
+        }
+        let state = match (failed, current) {
+            (true, _) => "✗",
+            (_, true) => "▶",
+            _ => " ",
+        };
+        buf.set_string(left + 1, y, state, style);
+
+        let (lo, hi) = (from.min(to), from.max(to));
+        if hi <= lo + 2 {
+            return;
+        }
+        let shaft = match (current, arrow.line) {
+            (true, _) => "═",
+            (_, Line::Hop) => "┄",
+            _ => "─",
+        };
+        let length = usize::from(hi - lo - 1);
+        let mut cells: Vec<String> = vec![shaft.to_string(); length];
+        if to > from {
+            cells[length - 1] = "▶".into();
+        } else {
+            cells[0] = "◀".into();
+        }
+        // The label sits in the shaft with a space either side, at least two shaft cells
+        // left at each end so the arrow still reads as one.
+        let room = length.saturating_sub(6);
+        let mut label_at = None;
+        if room >= 3 {
+            let label = ellipsize(&arrow.label, room);
+            let count = label.chars().count();
+            let start = (length - count) / 2;
+            cells[start - 1] = " ".into();
+            cells[start + count] = " ".into();
+            for (i, c) in label.chars().enumerate() {
+                cells[start + i] = c.to_string();
+            }
+            label_at = Some((start, count));
+        }
+        for (i, cell) in cells.iter().enumerate() {
+            let x = lo + 1 + u16::try_from(i).unwrap_or(u16::MAX);
+            let on_label = label_at.is_some_and(|(s, n)| i >= s && i < s + n);
+            let cell_style = if is_selected && on_label {
+                theme.selected()
+            } else {
+                style
+            };
+            buf.set_string(x, y, cell, cell_style);
+        }
+    }
+}
