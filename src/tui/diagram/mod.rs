@@ -377,11 +377,12 @@ fn response_label(exchange: &Exchange, rotated: bool) -> String {
         } else {
             keys
         };
-        let mut detail = names(&listed, ", ");
-        if rotated {
-            detail.push_str(" (rotated)");
+        let detail = names(&listed, ", ");
+        match rotated {
+            // First, so an ellipsis never hides it.
+            true => format!("refresh_token rotated · {detail}"),
+            false => detail,
         }
-        detail
     } else if status == 401 && exchange.response_header("www-authenticate").is_some() {
         "Bearer challenge".into()
     } else if exchange

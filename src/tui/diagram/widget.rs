@@ -10,7 +10,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::widgets::StatefulWidget;
 
-use super::{Arrow, Diagram, Line, Mark};
+use super::{Actor, Arrow, Diagram, Line, Mark};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::ellipsize;
 
@@ -102,10 +102,11 @@ impl StatefulWidget for SequenceDiagram<'_> {
         if detail_rows == 1
             && let Some(arrow) = selected.and_then(|s| arrows.get(s))
         {
-            let mut text = format!("▸ {}", arrow.label);
-            if let Mark::Failed(reason) = &arrow.mark {
-                text.push_str(&format!("  ✗ {reason}"));
-            }
+            // A failure's reason says the answer and why; else the label whole.
+            let mut text = match &arrow.mark {
+                Mark::Failed(reason) => format!("✗ {reason}"),
+                _ => format!("▸ {}", arrow.label),
+            };
             if arrow.exchange.is_some() {
                 text.push_str("  · enter opens the exchange");
             }
@@ -122,13 +123,23 @@ impl SequenceDiagram<'_> {
         (area.width - GUTTER) / actors
     }
 
-    /// The x of each actor's lifeline, in the middle of its share of the width.
+    /// The x of each actor's lifeline: the first and last as close to the edges as their
+    /// names allow, the others evenly between, so the arrows get most of the width.
     fn columns(&self, area: Rect) -> Vec<u16> {
-        let slot = self.slot(area);
-        (0..self.diagram.actors.len())
+        let actors = &self.diagram.actors;
+        let half_name = |actor: Option<&Actor>| {
+            let name = actor.map_or(0, |a| self.diagram.cast.name(*a).chars().count());
+            u16::try_from(name / 2 + 1)
+                .unwrap_or(u16::MAX)
+                .min(self.slot(area) / 2)
+        };
+        let (before, after) = (half_name(actors.first()), half_name(actors.last()));
+        let span = (area.width - GUTTER).saturating_sub(before + after);
+        let gaps = u16::try_from(actors.len().saturating_sub(1).max(1)).unwrap_or(u16::MAX);
+        (0..actors.len())
             .map(|i| {
                 let i = u16::try_from(i).unwrap_or(u16::MAX);
-                area.x + GUTTER + slot.saturating_mul(i) + slot / 2
+                area.x + GUTTER + before + span / gaps * i
             })
             .collect()
     }
