@@ -351,3 +351,43 @@ async fn every_flow_has_its_diagram_at_each_stage() {
         snapshots(name, case).await;
     }
 }
+
+/// In the app: `d` after the code flow shows its diagram in place of the steps, with the
+/// sign-in's hops; `k` selects the token request's answer, enter opens that exchange in
+/// Exchanges; back on the flow, `d` shows the steps again.
+#[tokio::test]
+async fn d_shows_the_diagram_and_enter_opens_the_selected_arrows_exchange() {
+    let mock = tui_support::on_mock::mock().await;
+    let harness = tui_support::on_mock::app_on_mock(
+        &mock,
+        vec![tui_support::on_mock::public()],
+        80,
+        24,
+    )
+    .await;
+    tui_support::on_mock::code_flow_with_in_terminal_login(&harness, 0).await;
+    harness.press("d");
+    let screen = harness.wait_for("┬ Diagram").await;
+    for shown in [
+        "oauthscope (client)",
+        "POST /login tx, username",
+        "303 → callback?code&state&iss",
+        "▸ 200 keys",
+        "d steps",
+        "enter open the exchange",
+    ] {
+        assert!(screen.contains(shown), "{shown} not in\n{screen}");
+    }
+    harness.press("k");
+    harness.press("k");
+    harness.wait_for("▸ 200 access_token").await;
+    harness.press("enter");
+    let screen = harness.wait_for(" Exchange · Y copy as curl").await;
+    let detail = screen.split(" Exchange · Y copy as curl").nth(1).unwrap();
+    assert!(detail.contains("/token"), "{screen}");
+    assert!(detail.contains("grant_type=authorization_code"), "{screen}");
+    harness.press("3");
+    harness.press("d");
+    harness.wait_for("Exchange the code for tokens").await;
+    harness.finish().await;
+}
