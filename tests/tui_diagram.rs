@@ -12,12 +12,12 @@ use std::time::Duration;
 use oauthscope::mock::{DEMO_PUBLIC_CLIENT, ManualClock, MockConfig, MockServer, RunningMock};
 use oauthscope::oauth::client_auth::{AuthMethod, ClientCredentials};
 use oauthscope::oauth::discovery;
-use oauthscope::oauth::flow::{Advance, Flow, FlowConfig};
+use oauthscope::oauth::flow::{Advance, Flow, FlowConfig, mcp};
 use oauthscope::oauth::redirect::LoopbackListener;
 use oauthscope::oauth::registration::Registrar;
 use oauthscope::oauth::send_policy::CrossHostConsent;
 use oauthscope::oauth::{Exchange, RecordingClient, RequestDraft, Step, StepKind, StepStatus};
-use oauthscope::tui::diagram::{Diagram, DiagramState, SequenceDiagram};
+use oauthscope::tui::diagram::{Actor, Cast, Diagram, DiagramState, Line, Mark, SequenceDiagram};
 use oauthscope::tui::sign_in::read_page;
 use oauthscope::tui::theme::Theme;
 use ratatui::Terminal;
@@ -91,9 +91,7 @@ impl Bench {
 
     /// Sends every step to the end, a frame after each.
     async fn to_the_end(&mut self, flow: &mut Flow) {
-        while !flow.is_failed()
-            && !matches!(self.advance(flow).await, Advance::Finished)
-        {}
+        while !flow.is_failed() && !matches!(self.advance(flow).await, Advance::Finished) {}
     }
 
     /// What the in-terminal sign-in does: GET the page, post its forms as alice, approving.
@@ -358,13 +356,9 @@ async fn every_flow_has_its_diagram_at_each_stage() {
 #[tokio::test]
 async fn d_shows_the_diagram_and_enter_opens_the_selected_arrows_exchange() {
     let mock = tui_support::on_mock::mock().await;
-    let harness = tui_support::on_mock::app_on_mock(
-        &mock,
-        vec![tui_support::on_mock::public()],
-        80,
-        24,
-    )
-    .await;
+    let harness =
+        tui_support::on_mock::app_on_mock(&mock, vec![tui_support::on_mock::public()], 80, 24)
+            .await;
     tui_support::on_mock::code_flow_with_in_terminal_login(&harness, 0).await;
     harness.press("d");
     let screen = harness.wait_for("┬ Diagram").await;
@@ -390,4 +384,145 @@ async fn d_shows_the_diagram_and_enter_opens_the_selected_arrows_exchange() {
     harness.press("d");
     harness.wait_for("Exchange the code for tokens").await;
     harness.finish().await;
+}
+
+/// One step of `kind`, done, with the request it sent and the exchange it made.
+fn done(kind: StepKind, exchange: &Exchange) -> Step {
+    let mut step = kind.step();
+    step.status = StepStatus::Done;
+    step.request = Some(RequestDraft::new(&exchange.method, &exchange.url));
+    step.exchange = Some(exchange.clone());
+    step
+}
+
+/// The MCP flow's steps from the engine against the mock's /mcp resource: the 401, the
+/// resource metadata, the server metadata, a dynamic registration, the code flow with
+/// `resource`, then initialize and tools/list. Each becomes arrows between the MCP client,
+/// the MCP server, the authorization server and the browser.
+#[tokio::test]
+async fn the_mcp_flow_draws_between_its_four_actors() {
+    let mut config = MockConfig::demo();
+    config.auto_approve = Some("alice".into());
+    let mock = MockServer::start(config).await.expect("the mock starts");
+    let http = RecordingClient::new().unwrap();
+    let server_url = format!("{}/mcp", mock.issuer());
+    let found = oauthscope::oauth::protected_resource::discover(&http, &server_url)
+        .await
+        .unwrap();
+    let mut steps = vec![
+        done(StepKind::McpUnauthenticated, &found.exchanges[0]),
+        done(StepKind::ResourceMetadata, &found.exchanges[1]),
+    ];
+    let metadata = discovery::discover(&http, found.issuer().unwrap())
+        .await
+        .unwrap()
+        .metadata;
+    let discovered = http.log().snapshot();
+    steps.push(done(StepKind::ServerMetadata, &discovered[2]));
+    let listener = LoopbackListener::bind(None).await.unwrap();
+    let redirect_uri = listener.redirect_uri().to_string();
+    let consent = CrossHostConsent::default();
+    let registrar = Registrar::new(&http, mock.issuer(), &consent);
+    let registered = registrar
+        .register(
+            metadata.registration_endpoint.as_deref().unwrap(),
+            &mcp::dynamic_client_metadata(&redirect_uri, found.scope().as_deref()),
+        )
+        .await
+        .unwrap();
+    steps.push(done(
+        StepKind::Register,
+        http.log().snapshot().last().unwrap(),
+    ));
+    let mut config = FlowConfig::new(
+        metadata.clone(),
+        mcp::registered_credentials(&registered, &metadata),
+    );
+    config.scope = found.scope();
+    config.redirect_uri = Some(redirect_uri);
+    let mut flow = mcp::authorization_flow(config, &server_url).unwrap();
+    let Advance::Browser { url } = flow.advance(&http).await.unwrap() else {
+        panic!("expected the browser step");
+    };
+    let waiting = tokio::spawn(listener.wait());
+    // The browser is not the app: its requests are not in the app's log.
+    reqwest::get(&url).await.unwrap();
+    flow.complete_redirect(&waiting.await.unwrap().unwrap())
+        .unwrap();
+    while !matches!(flow.advance(&http).await.unwrap(), Advance::Finished) {}
+    steps.extend(flow.steps().iter().cloned());
+    let token = flow.outcome().tokens.as_ref().unwrap().access_token.clone();
+    let init = http
+        .send(&mcp::call_request(
+            &server_url,
+            &token,
+            1,
+            "initialize",
+            serde_json::json!({}),
+        ))
+        .await;
+    steps.push(done(StepKind::McpInitialize, &init));
+    http.send(&mcp::initialized_notification(&server_url, &token))
+        .await;
+    let list = http
+        .send(&mcp::call_request(
+            &server_url,
+            &token,
+            2,
+            "tools/list",
+            serde_json::json!({}),
+        ))
+        .await;
+    steps.push(done(StepKind::McpListTools, &list));
+
+    let diagram = Diagram::build(&steps, &http.log().snapshot());
+    assert_eq!(diagram.cast, Cast::Mcp);
+    assert_eq!(
+        diagram.actors,
+        [
+            Actor::Browser,
+            Actor::Client,
+            Actor::AuthorizationServer,
+            Actor::ResourceServer
+        ]
+    );
+    let requests: Vec<(&str, Actor)> = diagram
+        .arrows
+        .iter()
+        .filter(|a| a.line == Line::Request)
+        .map(|a| (a.label.as_str(), a.to))
+        .collect();
+    let mcp_calls: Vec<&str> = requests
+        .iter()
+        .filter(|(_, to)| *to == Actor::ResourceServer)
+        .map(|(label, _)| *label)
+        .collect();
+    assert_eq!(
+        mcp_calls,
+        [
+            "POST /mcp initialize",
+            "GET /.well-known/oauth-protected-resource/mcp",
+            "POST /mcp initialize",
+            "POST /mcp notifications/initialized",
+            "POST /mcp tools/list",
+        ],
+        "{diagram:#?}"
+    );
+    let labels: Vec<&str> = diagram.arrows.iter().map(|a| a.label.as_str()).collect();
+    assert!(labels.contains(&"401 Bearer challenge"), "{labels:?}");
+    assert!(
+        labels.iter().any(|l| l.starts_with("POST /register")),
+        "{labels:?}"
+    );
+    assert!(
+        labels.contains(&"POST /token grant_type=authorization_code"),
+        "{labels:?}"
+    );
+    // Every arrow of an exchange points at one in the log, and every arrow is done.
+    assert!(
+        diagram.arrows.iter().all(|a| a.mark == Mark::Done),
+        "{labels:?}"
+    );
+    assert_eq!(diagram.current, None);
+    insta::assert_snapshot!("mcp_120x35", draw(&steps, &http.log().snapshot(), 120, 35));
 }

@@ -236,7 +236,9 @@ impl App {
         };
         let diagram = run.sequence(&self.exchanges.entries);
         let state = run.diagram.unwrap_or_default();
-        let arrow = state.selected_in(&diagram).and_then(|at| diagram.arrows.get(at));
+        let arrow = state
+            .selected_in(&diagram)
+            .and_then(|at| diagram.arrows.get(at));
         // enter on the arrow a ready step will send sends it, as on the steps.
         match arrow.map(|a| (a.exchange.map(|at| run.log_start + at), &a.mark)) {
             Some((Some(index), _)) => {

@@ -181,7 +181,8 @@ impl Diagram {
                     if entries.is_empty()
                         && let Some(draft) = &step.request
                     {
-                        let names: Vec<&str> = draft.params.iter().map(|(k, _)| k.as_str()).collect();
+                        let names: Vec<&str> =
+                            draft.params.iter().map(|(k, _)| k.as_str()).collect();
                         let label = request_label(&draft.method, &draft.url, &names, |name| {
                             draft.param(name).map(str::to_string)
                         });
@@ -203,7 +204,9 @@ impl Diagram {
             };
             match &step.status {
                 StepStatus::Ready => {
-                    arrows[first..].iter_mut().for_each(|a| a.mark = Mark::Planned);
+                    arrows[first..]
+                        .iter_mut()
+                        .for_each(|a| a.mark = Mark::Planned);
                     current.get_or_insert(last);
                 }
                 StepStatus::Waiting(_) => {
@@ -304,7 +307,13 @@ fn exchange_arrows(
     });
     add(from, to, Line::Request, label, at);
     let rotated = kind == StepKind::RefreshToken && rotated(&form, exchange);
-    add(to, from, Line::Response, response_label(exchange, rotated), at);
+    add(
+        to,
+        from,
+        Line::Response,
+        response_label(exchange, rotated),
+        at,
+    );
 }
 
 /// `GET /authorize?response_type&client_id&…`, `POST /token grant_type=refresh_token`,
@@ -373,7 +382,9 @@ fn response_label(exchange: &Exchange, rotated: bool) -> String {
     } else if let Some(serde_json::Value::Object(members)) = &json {
         let keys: Vec<&str> = members.keys().map(String::as_str).collect();
         let listed = if members.contains_key("jsonrpc") {
-            keys.into_iter().filter(|k| *k != "jsonrpc" && *k != "id").collect()
+            keys.into_iter()
+                .filter(|k| *k != "jsonrpc" && *k != "id")
+                .collect()
         } else {
             keys
         };
@@ -408,7 +419,10 @@ fn oauth_error(json: &serde_json::Value) -> Option<String> {
 /// True when a refresh came back with a refresh token other than the one sent
 /// (RFC 9700 §4.14.2). The values are compared, never shown.
 fn rotated(form: &[(String, String)], exchange: &Exchange) -> bool {
-    let sent = form.iter().find(|(k, _)| k == "refresh_token").map(|(_, v)| v);
+    let sent = form
+        .iter()
+        .find(|(k, _)| k == "refresh_token")
+        .map(|(_, v)| v);
     let got = exchange
         .response_body
         .as_deref()
@@ -420,9 +434,9 @@ fn rotated(form: &[(String, String)], exchange: &Exchange) -> bool {
 /// The form parameters of a request body; none for JSON (registration, MCP) or no body.
 fn form_pairs(exchange: &Exchange) -> Vec<(String, String)> {
     match exchange.request_body.as_deref().map(str::trim_start) {
-        Some(body) if !body.starts_with(['{', '[']) => {
-            url::form_urlencoded::parse(body.as_bytes()).into_owned().collect()
-        }
+        Some(body) if !body.starts_with(['{', '[']) => url::form_urlencoded::parse(body.as_bytes())
+            .into_owned()
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -484,6 +498,12 @@ fn owners(steps: &[Step], log: &[Exchange]) -> Vec<Option<(usize, Actor)>> {
     let browser_step = [StepKind::Authorize, StepKind::PollDevice]
         .iter()
         .find_map(|kind| steps.iter().position(|s| s.kind == *kind && started(s)));
+    // The browser acts after the steps before its step and before those after it.
+    let window = browser_step.map(|b| {
+        let after_earlier = own_at[..b].iter().flatten().max().copied();
+        let before_later = own_at[b + 1..].iter().flatten().min().copied();
+        (after_earlier, before_later)
+    });
     log.iter()
         .enumerate()
         .map(|(at, exchange)| {
@@ -514,8 +534,10 @@ fn owners(steps: &[Step], log: &[Exchange]) -> Vec<Option<(usize, Actor)>> {
                 return Some(sender(*step));
             }
             let step = browser_step?;
+            let (after, before) = window?;
+            let in_time = after.is_none_or(|a| at > a) && before.is_none_or(|b| at < b);
             let server = steps[step].request.as_ref().and_then(|r| origin_of(&r.url));
-            (server.is_some() && server == origin_of(&exchange.url))
+            (in_time && server.is_some() && server == origin_of(&exchange.url))
                 .then_some((step, Actor::Browser))
         })
         .collect()
