@@ -582,3 +582,190 @@ fn cast_of(steps: &[Step]) -> Cast {
         Cast::Web
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oauth::RequestDraft;
+
+    const TOKEN: &str = "http://as.test/token";
+
+    fn token_exchange(body: &str, status: u16, answer: &str) -> Exchange {
+        let mut exchange = Exchange::new("POST", TOKEN);
+        exchange.request_body = Some(body.into());
+        exchange.status = Some(status);
+        exchange.response_body = Some(answer.into());
+        exchange
+    }
+
+    fn step(kind: StepKind, status: StepStatus, exchange: Option<Exchange>) -> Step {
+        let mut step = kind.step();
+        step.status = status;
+        step.request = Some(RequestDraft::new("POST", TOKEN));
+        step.exchange = exchange;
+        step
+    }
+
+    #[test]
+    fn labels_carry_names_and_vocabulary_never_secret_values() {
+        let exchange = token_exchange(
+            "grant_type=authorization_code&code=c0de-s3cret&code_verifier=v3rifier",
+            200,
+            r#"{"access_token":"at-s3cret","token_type":"Bearer"}"#,
+        );
+        let steps = [step(
+            StepKind::ExchangeCode,
+            StepStatus::Done,
+            Some(exchange),
+        )];
+        let diagram = Diagram::build(&steps, &[]);
+        let labels: Vec<&str> = diagram.arrows.iter().map(|a| a.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "POST /token grant_type=authorization_code",
+                "200 access_token, token_type"
+            ]
+        );
+        assert_eq!(diagram.arrows[0].exchange, None, "not in the log yet");
+    }
+
+    #[test]
+    fn a_server_string_is_escaped_and_cut() {
+        let evil = format!("\u{1b}]52;c;AAAA\u{7}{}", "x".repeat(200));
+        let answer = serde_json::json!({ "error": evil }).to_string();
+        let exchange = token_exchange("grant_type=client_credentials", 400, &answer);
+        let steps = [step(
+            StepKind::ClientCredentials,
+            StepStatus::Failed("refused".into()),
+            Some(exchange),
+        )];
+        let diagram = Diagram::build(&steps, &[]);
+        let answer = &diagram.arrows[1];
+        assert!(
+            !answer.label.chars().any(char::is_control),
+            "{:?}",
+            answer.label
+        );
+        assert!(answer.label.contains("\\x1b"), "{:?}", answer.label);
+        assert!(answer.label.chars().count() <= VALUE_LIMIT + 4);
+        assert_eq!(answer.mark, Mark::Failed("refused".into()));
+    }
+
+    #[test]
+    fn polls_before_the_last_are_the_poll_steps_in_the_order_sent() {
+        let poll = |answer: &str, status| {
+            let mut e = token_exchange(
+                "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code",
+                status,
+                answer,
+            );
+            e.started_at += std::time::Duration::from_secs(u64::from(status));
+            e
+        };
+        let log = [
+            poll(r#"{"error":"authorization_pending"}"#, 400),
+            poll(r#"{"error":"slow_down"}"#, 401),
+            poll(r#"{"access_token":"x"}"#, 200),
+        ];
+        let steps = [step(
+            StepKind::PollDevice,
+            StepStatus::Done,
+            Some(log[2].clone()),
+        )];
+        let diagram = Diagram::build(&steps, &log);
+        let answers: Vec<&str> = diagram
+            .arrows
+            .iter()
+            .filter(|a| a.line == Line::Response)
+            .map(|a| a.label.as_str())
+            .collect();
+        assert_eq!(
+            answers,
+            [
+                "400 authorization_pending",
+                "401 slow_down",
+                "200 access_token"
+            ]
+        );
+        assert_eq!(
+            diagram.arrows[0].label,
+            "POST /token grant_type=device_code"
+        );
+        let in_log: Vec<Option<usize>> = diagram.arrows.iter().map(|a| a.exchange).collect();
+        assert_eq!(
+            in_log,
+            [Some(0), Some(0), Some(1), Some(1), Some(2), Some(2)]
+        );
+        assert_eq!(diagram.cast, Cast::Device);
+    }
+
+    #[test]
+    fn a_ready_step_is_planned_and_current_and_pending_ones_draw_nothing() {
+        let mut ready = step(StepKind::RefreshToken, StepStatus::Ready, None);
+        ready
+            .request
+            .as_mut()
+            .unwrap()
+            .set_param("grant_type", "refresh_token");
+        let steps = [
+            ready,
+            step(StepKind::VerifyTokens, StepStatus::Pending, None),
+        ];
+        let diagram = Diagram::build(&steps, &[]);
+        assert_eq!(diagram.arrows.len(), 1);
+        assert_eq!(
+            diagram.arrows[0].label,
+            "POST /token grant_type=refresh_token"
+        );
+        assert_eq!(diagram.arrows[0].mark, Mark::Planned);
+        assert_eq!(diagram.current, Some(0));
+        assert_eq!(diagram.actors, [Actor::Client, Actor::AuthorizationServer]);
+    }
+
+    #[test]
+    fn a_rotated_refresh_token_is_said_first() {
+        let exchange = token_exchange(
+            "grant_type=refresh_token&refresh_token=old",
+            200,
+            r#"{"access_token":"a","refresh_token":"new"}"#,
+        );
+        let steps = [step(
+            StepKind::RefreshToken,
+            StepStatus::Done,
+            Some(exchange),
+        )];
+        let diagram = Diagram::build(&steps, &[]);
+        assert_eq!(
+            diagram.arrows[1].label,
+            "200 refresh_token rotated · access_token, refresh_token"
+        );
+    }
+
+    #[test]
+    fn a_redirect_shows_where_to_and_the_names_it_carries() {
+        let mut consent = Exchange::new("POST", "http://as.test/consent");
+        consent.request_body = Some("tx=1&decision=approve".into());
+        consent.status = Some(303);
+        consent.response_headers.push((
+            "Location".into(),
+            "http://127.0.0.1:5/callback?code=s3cret&state=st&iss=http%3A%2F%2Fas.test".into(),
+        ));
+        let mut authorize = StepKind::Authorize.step();
+        authorize.status = StepStatus::Done;
+        authorize.request = Some(RequestDraft::new("GET", "http://as.test/authorize"));
+        let diagram = Diagram::build(&[authorize], &[consent]);
+        let labels: Vec<&str> = diagram.arrows.iter().map(|a| a.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "open /authorize?…",
+                "POST /consent tx, decision",
+                "303 → callback?code&state&iss",
+                "callback: state + iss checked"
+            ]
+        );
+        assert_eq!(diagram.arrows[1].from, Actor::Browser);
+        assert_eq!(diagram.cast, Cast::Web);
+    }
+}

@@ -29,6 +29,18 @@ impl DiagramState {
         Some(self.selected.or(diagram.current).unwrap_or(last).min(last))
     }
 
+    /// Scrolls so that `selected` is among the `rows` shown of `len` arrows.
+    fn scroll_to(&mut self, selected: Option<usize>, rows: usize, len: usize) {
+        if let Some(at) = selected {
+            if at < self.offset {
+                self.offset = at;
+            } else if rows > 0 && at >= self.offset + rows {
+                self.offset = at + 1 - rows;
+            }
+        }
+        self.offset = self.offset.min(len.saturating_sub(rows.max(1)));
+    }
+
     /// Moves the selection by `delta` arrows (negative: up), staying inside the diagram.
     pub fn step(&mut self, diagram: &Diagram, delta: isize) {
         if let Some(at) = self.selected_in(diagram) {
@@ -58,6 +70,11 @@ impl StatefulWidget for SequenceDiagram<'_> {
 
     fn render(self, area: Rect, buf: &mut Buffer, state: &mut DiagramState) {
         let theme = self.theme;
+        let detail_rows = u16::from(area.height >= 4);
+        let rows = usize::from(area.height.saturating_sub(1 + detail_rows));
+        let arrows = &self.diagram.arrows;
+        let selected = state.selected_in(self.diagram);
+        state.scroll_to(selected, rows, arrows.len());
         if area.width <= GUTTER + 4 || area.height == 0 {
             return;
         }
@@ -69,9 +86,6 @@ impl StatefulWidget for SequenceDiagram<'_> {
             let at = x.saturating_sub(half).max(area.x + GUTTER);
             buf.set_stringn(at, area.y, &name, slot, theme.title());
         }
-        let detail_rows = u16::from(area.height >= 4);
-        let rows = usize::from(area.height.saturating_sub(1 + detail_rows));
-        let arrows = &self.diagram.arrows;
         if arrows.is_empty() {
             if rows > 0 {
                 let hint = "No messages yet: enter sends the first request.";
@@ -80,15 +94,6 @@ impl StatefulWidget for SequenceDiagram<'_> {
             }
             return;
         }
-        let selected = state.selected_in(self.diagram);
-        if let Some(at) = selected {
-            if at < state.offset {
-                state.offset = at;
-            } else if rows > 0 && at >= state.offset + rows {
-                state.offset = at + 1 - rows;
-            }
-        }
-        state.offset = state.offset.min(arrows.len().saturating_sub(rows.max(1)));
         for row in 0..rows {
             let y = area.y + 1 + u16::try_from(row).unwrap_or(u16::MAX);
             for x in &columns {
@@ -224,5 +229,99 @@ impl SequenceDiagram<'_> {
             };
             buf.set_string(x, y, cell, cell_style);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::diagram::Cast;
+
+    fn arrow(from: Actor, to: Actor, label: &str, mark: Mark) -> Arrow {
+        Arrow {
+            from,
+            to,
+            line: Line::Request,
+            label: label.into(),
+            mark,
+            step: 0,
+            exchange: None,
+        }
+    }
+
+    fn diagram() -> Diagram {
+        Diagram {
+            cast: Cast::Mcp,
+            actors: vec![
+                Actor::Browser,
+                Actor::Client,
+                Actor::AuthorizationServer,
+                Actor::ResourceServer,
+            ],
+            arrows: vec![
+                arrow(
+                    Actor::Client,
+                    Actor::ResourceServer,
+                    &"long ".repeat(40),
+                    Mark::Done,
+                ),
+                arrow(
+                    Actor::ResourceServer,
+                    Actor::Client,
+                    "401",
+                    Mark::Failed("no".into()),
+                ),
+                arrow(
+                    Actor::Browser,
+                    Actor::AuthorizationServer,
+                    "GET /authorize",
+                    Mark::Planned,
+                ),
+            ],
+            current: Some(2),
+        }
+    }
+
+    fn render(diagram: &Diagram, width: u16, height: u16, state: &mut DiagramState) -> Buffer {
+        let theme = Theme::built_in("dark").unwrap();
+        let area = Rect::new(0, 0, width, height);
+        let mut buf = Buffer::empty(area);
+        SequenceDiagram::new(diagram, &theme).render(area, &mut buf, state);
+        buf
+    }
+
+    #[test]
+    fn any_size_draws_without_panic_and_the_selection_stays_in_view() {
+        let diagram = diagram();
+        for width in 0..=130 {
+            for height in 0..=8 {
+                let mut state = DiagramState {
+                    selected: Some(99),
+                    offset: 50,
+                };
+                render(&diagram, width, height, &mut state);
+                assert!(state.offset < diagram.arrows.len());
+            }
+        }
+    }
+
+    #[test]
+    fn glyphs_carry_current_failed_and_selected_without_colour() {
+        let diagram = diagram();
+        let mut state = DiagramState::default();
+        let buf = render(&diagram, 80, 6, &mut state);
+        let row = |y: u16| -> String { (0..80).map(|x| buf[(x, y)].symbol()).collect() };
+        assert!(
+            row(1).contains('…'),
+            "a long label ends in an ellipsis: {}",
+            row(1)
+        );
+        assert!(row(2).starts_with(" ✗"), "{}", row(2));
+        assert!(row(3).starts_with("▸▶"), "{}", row(3));
+        assert!(row(3).contains('═'), "{}", row(3));
+        state.step(&diagram, -1);
+        assert_eq!(state.selected, Some(1));
+        state.step(&diagram, -5);
+        assert_eq!(state.selected, Some(0));
     }
 }
