@@ -94,8 +94,9 @@ impl Bench {
         while !flow.is_failed() && !matches!(self.advance(flow).await, Advance::Finished) {}
     }
 
-    /// What the in-terminal sign-in does: GET the page, post its forms as alice, approving.
-    async fn browse(&self, first: RequestDraft) -> Exchange {
+    /// What the in-terminal sign-in does: send `first`, then post the pages' forms as
+    /// alice, with `decision` on the consent page; returns the last answer.
+    async fn browse(&self, first: RequestDraft, decision: &str) -> Exchange {
         let mut answer = self.http.send(&first).await;
         while answer.status == Some(200) {
             let body = answer.response_body.clone().unwrap_or_default();
@@ -107,7 +108,7 @@ impl Bench {
                 post.set_param("tx", tx);
             }
             match page.is_consent {
-                true => post.set_param("decision", "approve"),
+                true => post.set_param("decision", decision),
                 false => post.set_param("username", "alice"),
             }
             answer = self.http.send(&post).await;
@@ -120,7 +121,7 @@ impl Bench {
         loop {
             match self.advance(flow).await {
                 Advance::Browser { url } => {
-                    let redirect = self.browse(RequestDraft::new("GET", &url)).await;
+                    let redirect = self.browse(RequestDraft::new("GET", &url), "approve").await;
                     let location = redirect.response_header("location").unwrap().to_string();
                     flow.complete_redirect(&location).unwrap();
                     self.frame(flow);
@@ -198,7 +199,8 @@ async fn run(case: Case) -> Vec<(Vec<Step>, Vec<Exchange>)> {
             };
             let mut approve = RequestDraft::new("POST", &device.verification_uri);
             approve.set_param("user_code", device.user_code.secret());
-            approve_on_the_phone(&bench, approve, decision).await;
+            // The phone's part: the code typed in, the sign-in, the decision.
+            bench.browse(approve, decision).await;
             bench.clock.advance(Duration::from_secs(60));
             bench.to_the_end(&mut flow).await;
         }
@@ -242,26 +244,6 @@ async fn run(case: Case) -> Vec<(Vec<Step>, Vec<Exchange>)> {
         }
     }
     bench.frames
-}
-
-/// The phone's part of the device flow: the code typed in, the sign-in, the decision.
-async fn approve_on_the_phone(bench: &Bench, first: RequestDraft, decision: &str) {
-    let mut answer = bench.http.send(&first).await;
-    while answer.status == Some(200) {
-        let body = answer.response_body.clone().unwrap_or_default();
-        let Ok(page) = read_page(&body, &answer.url) else {
-            break;
-        };
-        let mut post = RequestDraft::new("POST", &page.action);
-        if let Some(tx) = &page.tx {
-            post.set_param("tx", tx);
-        }
-        match page.is_consent {
-            true => post.set_param("decision", decision),
-            false => post.set_param("username", "alice"),
-        }
-        answer = bench.http.send(&post).await;
-    }
 }
 
 /// Registration (RFC 7591) is one exchange the app makes from Clients; drawn as a step.

@@ -2,6 +2,7 @@
 //! log and the tokens. Plain data; the panes render it and `App::update` changes it.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use ratatui_textarea::{CursorMove, TextArea};
@@ -15,7 +16,7 @@ use crate::oauth::secret::Secret;
 use crate::oauth::{Exchange, Step};
 use crate::wire::ServerMetadata;
 
-use super::diagram::{Diagram, DiagramState};
+use super::diagram::{Diagram, DiagramCache, DiagramState};
 use super::sign_in::Page;
 use crate::profile::{ClientProfile, Endpoints, ServerProfile};
 
@@ -196,6 +197,7 @@ pub struct FlowRun {
     pub log_start: usize,
     /// The sequence diagram in place of the steps (`d`), with its selection.
     pub diagram: Option<DiagramState>,
+    diagram_cache: DiagramCache,
 }
 
 /// A step sent once more: which one, and its exchange before this send.
@@ -234,6 +236,7 @@ impl FlowRun {
             token_state_taken: false,
             log_start: 0,
             diagram: None,
+            diagram_cache: DiagramCache::default(),
         }
     }
 
@@ -246,8 +249,9 @@ impl FlowRun {
     }
 
     /// The sequence diagram of this flow, from its steps and the session's `log`.
-    pub fn sequence(&self, log: &[Exchange]) -> Diagram {
-        Diagram::build(self.steps(), log.get(self.log_start..).unwrap_or_default())
+    pub fn sequence(&self, log: &[Exchange]) -> Arc<Diagram> {
+        let log = log.get(self.log_start..).unwrap_or_default();
+        self.diagram_cache.get(self.steps(), log)
     }
 }
 

@@ -18,8 +18,12 @@ pub mod widget;
 
 pub use widget::{DiagramState, SequenceDiagram};
 
+use std::cell::RefCell;
+use std::sync::Arc;
+use std::time::SystemTime;
+
 use crate::cli::terminal_text::one_line;
-use crate::oauth::{Exchange, Step, StepKind, StepStatus};
+use crate::oauth::{Exchange, RequestDraft, Step, StepKind, StepStatus};
 
 /// A column of the diagram.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -102,6 +106,44 @@ pub struct Diagram {
     pub current: Option<usize>,
 }
 
+/// The last diagram built and what it was built from, so that a frame draws it again
+/// without building it (a device flow that polled for long has a thousand arrows) unless
+/// a step or the log changed.
+#[derive(Default)]
+pub struct DiagramCache(RefCell<Option<(Inputs, Arc<Diagram>)>>);
+
+/// What a diagram depends on: each step's status, exchange and request, and the log.
+#[derive(PartialEq)]
+struct Inputs {
+    steps: Vec<(StepStatus, Option<SystemTime>, Option<RequestDraft>)>,
+    log: (usize, Option<SystemTime>),
+}
+
+impl DiagramCache {
+    /// The diagram of `steps` and `log`, built again only when they changed.
+    pub fn get(&self, steps: &[Step], log: &[Exchange]) -> Arc<Diagram> {
+        let inputs = Inputs {
+            steps: steps
+                .iter()
+                .map(|s| {
+                    let sent = s.exchange.as_ref().map(|e| e.started_at);
+                    (s.status.clone(), sent, s.request.clone())
+                })
+                .collect(),
+            log: (log.len(), log.last().map(|e| e.started_at)),
+        };
+        let mut cache = self.0.borrow_mut();
+        match cache.as_ref() {
+            Some((built_from, diagram)) if *built_from == inputs => Arc::clone(diagram),
+            _ => {
+                let diagram = Arc::new(Diagram::build(steps, log));
+                *cache = Some((inputs, Arc::clone(&diagram)));
+                diagram
+            }
+        }
+    }
+}
+
 /// Where a server string in a label is cut: a label is one glance, the exchange has the rest.
 const VALUE_LIMIT: usize = 48;
 /// How many member or parameter names a label lists before "…".
@@ -140,7 +182,10 @@ impl Diagram {
                     exchange: own,
                 });
             }
-            let mut add = |from, to, line, label: String, exchange| {
+            // What a ready step will send is drawn planned, after what it sent before (a
+            // step sent again); the rest is done until the step's status says otherwise.
+            let ready = step.status == StepStatus::Ready;
+            let mut add = |from, to, line, label: String, exchange: Option<usize>| {
                 arrows.push(Arrow {
                     from,
                     to,
@@ -165,7 +210,7 @@ impl Diagram {
                         format!("open {path}?…"),
                         None,
                     );
-                    if step.status != StepStatus::Ready {
+                    if !ready {
                         browser_leg(step, &entries, &mut add);
                     }
                 }
@@ -178,7 +223,7 @@ impl Diagram {
                         };
                         exchange_arrows(step.kind, entry.from, to, entry, &mut add);
                     }
-                    if entries.is_empty()
+                    if (ready || entries.is_empty())
                         && let Some(draft) = &step.request
                     {
                         let names: Vec<&str> =
@@ -204,9 +249,7 @@ impl Diagram {
             };
             match &step.status {
                 StepStatus::Ready => {
-                    arrows[first..]
-                        .iter_mut()
-                        .for_each(|a| a.mark = Mark::Planned);
+                    arrows[last].mark = Mark::Planned;
                     current.get_or_insert(last);
                 }
                 StepStatus::Waiting(_) => {
@@ -478,7 +521,9 @@ fn same(a: &Exchange, b: &Exchange) -> bool {
 
 /// The same endpoint: method and URL without the query.
 fn same_endpoint(method: &str, url: &str, exchange: &Exchange) -> bool {
-    let base = |u: &str| u.split(['?', '#']).next().unwrap_or("").to_string();
+    fn base(url: &str) -> &str {
+        url.split(['?', '#']).next().unwrap_or("")
+    }
     method.eq_ignore_ascii_case(&exchange.method) && base(url) == base(&exchange.url)
 }
 
@@ -586,7 +631,6 @@ fn cast_of(steps: &[Step]) -> Cast {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::oauth::RequestDraft;
 
     const TOKEN: &str = "http://as.test/token";
 
@@ -721,6 +765,21 @@ mod tests {
         assert_eq!(diagram.arrows[0].mark, Mark::Planned);
         assert_eq!(diagram.current, Some(0));
         assert_eq!(diagram.actors, [Actor::Client, Actor::AuthorizationServer]);
+    }
+
+    #[test]
+    fn a_step_to_send_again_keeps_its_last_answer_and_plans_the_next() {
+        let before = token_exchange(
+            "grant_type=client_credentials",
+            401,
+            r#"{"error":"invalid_client"}"#,
+        );
+        let again = step(StepKind::ClientCredentials, StepStatus::Ready, Some(before));
+        let diagram = Diagram::build(&[again], &[]);
+        let marks: Vec<&Mark> = diagram.arrows.iter().map(|a| &a.mark).collect();
+        assert_eq!(marks, [&Mark::Done, &Mark::Done, &Mark::Planned]);
+        assert_eq!(diagram.arrows[1].label, "401 invalid_client");
+        assert_eq!(diagram.current, Some(2));
     }
 
     #[test]
