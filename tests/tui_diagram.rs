@@ -90,7 +90,7 @@ impl Bench {
     }
 
     /// Sends every step to the end, a frame after each.
-    async fn to_the_end(&mut self, flow: &mut Flow) {
+    async fn run_to_the_end(&mut self, flow: &mut Flow) {
         while !flow.is_failed() && !matches!(self.advance(flow).await, Advance::Finished) {}
     }
 
@@ -137,7 +137,7 @@ impl Bench {
     async fn code_flow(&mut self, config: FlowConfig) -> oauthscope::wire::TokenResponse {
         let mut flow = Flow::authorization_code(self.with_redirect(config).await).unwrap();
         self.authorize(&mut flow).await;
-        self.to_the_end(&mut flow).await;
+        self.run_to_the_end(&mut flow).await;
         flow.outcome().tokens.clone().unwrap()
     }
 
@@ -176,14 +176,14 @@ async fn run(case: Case) -> Vec<(Vec<Step>, Vec<Exchange>)> {
             let mut flow = Flow::authorization_code(config).unwrap();
             bench.frame(&flow);
             bench.authorize(&mut flow).await;
-            bench.to_the_end(&mut flow).await;
+            bench.run_to_the_end(&mut flow).await;
         }
         Case::Par => {
             let config = bench.with_redirect(bench.confidential()).await;
             let mut flow = Flow::par(config).unwrap();
             bench.frame(&flow);
             bench.authorize(&mut flow).await;
-            bench.to_the_end(&mut flow).await;
+            bench.run_to_the_end(&mut flow).await;
         }
         Case::Device | Case::FailedDevice => {
             let mut flow = Flow::device(bench.config.clone()).unwrap();
@@ -202,14 +202,14 @@ async fn run(case: Case) -> Vec<(Vec<Step>, Vec<Exchange>)> {
             // The phone's part: the code typed in, the sign-in, the decision.
             bench.browse(approve, decision).await;
             bench.clock.advance(Duration::from_secs(60));
-            bench.to_the_end(&mut flow).await;
+            bench.run_to_the_end(&mut flow).await;
         }
         Case::ClientCredentials => {
             let mut config = bench.confidential();
             config.scope = None;
             let mut flow = Flow::client_credentials(config).unwrap();
             bench.frame(&flow);
-            bench.to_the_end(&mut flow).await;
+            bench.run_to_the_end(&mut flow).await;
         }
         Case::Refresh | Case::Introspection | Case::Revocation | Case::Userinfo => {
             let config = bench.confidential();
@@ -226,7 +226,7 @@ async fn run(case: Case) -> Vec<(Vec<Step>, Vec<Exchange>)> {
                 _ => Flow::userinfo(config, &access).unwrap(),
             };
             bench.frame(&flow);
-            bench.to_the_end(&mut flow).await;
+            bench.run_to_the_end(&mut flow).await;
         }
         Case::Registration => {
             registration_frames(&mut bench).await;
@@ -239,7 +239,7 @@ async fn run(case: Case) -> Vec<(Vec<Step>, Vec<Exchange>)> {
             flow.draft_mut()
                 .unwrap()
                 .set_param("code_verifier", "a".repeat(43));
-            bench.to_the_end(&mut flow).await;
+            bench.run_to_the_end(&mut flow).await;
             assert!(flow.is_failed());
         }
     }
