@@ -9,8 +9,9 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use oauthscope::oauth::{Exchange, RequestDraft, Step, StepKind, StepStatus};
 use oauthscope::tui::diagram::{Diagram, DiagramCache, DiagramState, SequenceDiagram};
 use oauthscope::tui::theme::Theme;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::StatefulWidget;
 
 const POLLS: usize = 500;
 const TOKEN: &str = "http://127.0.0.1:9000/token";
@@ -49,22 +50,15 @@ fn diagram(c: &mut Criterion) {
     });
     let theme = Theme::built_in("dark").expect("the dark theme");
     for (width, height) in [(80, 24), (120, 35)] {
-        let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
         let cache = DiagramCache::default();
+        let area = Rect::new(0, 0, width, height);
+        let mut buf = Buffer::empty(area);
         let name = format!("diagram frame (cached) {width}x{height}, {POLLS} polls");
         c.bench_function(&name, |b| {
             b.iter(|| {
                 let diagram = cache.get(&steps, &log);
                 let mut state = DiagramState::default();
-                terminal
-                    .draw(|frame| {
-                        frame.render_stateful_widget(
-                            SequenceDiagram::new(&diagram, &theme),
-                            frame.area(),
-                            &mut state,
-                        )
-                    })
-                    .expect("draw");
+                SequenceDiagram::new(&diagram, &theme).render(area, &mut buf, &mut state);
             })
         });
     }
