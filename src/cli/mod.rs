@@ -104,7 +104,7 @@ mod mcp;
 mod output;
 mod register;
 mod run;
-mod terminal_text;
+pub mod terminal_text;
 mod token;
 
 use std::process::ExitCode;

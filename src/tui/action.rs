@@ -63,6 +63,8 @@ pub enum Command {
     SearchPrev,
     /// List the parameters, fields and claims in view, each with its explanation.
     Explain,
+    /// The flow's sequence diagram in place of its steps, or back.
+    ToggleDiagram,
 }
 
 #[derive(Debug)]

@@ -8,6 +8,7 @@ pub mod app;
 pub mod clipboard;
 pub mod concepts;
 pub mod demo;
+pub mod diagram;
 pub mod effect;
 pub mod keymap;
 pub mod layout;

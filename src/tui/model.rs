@@ -2,6 +2,7 @@
 //! log and the tokens. Plain data; the panes render it and `App::update` changes it.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use ratatui_textarea::{CursorMove, TextArea};
@@ -15,6 +16,7 @@ use crate::oauth::secret::Secret;
 use crate::oauth::{Exchange, Step};
 use crate::wire::ServerMetadata;
 
+use super::diagram::{Diagram, DiagramCache, DiagramState};
 use super::sign_in::Page;
 use crate::profile::{ClientProfile, Endpoints, ServerProfile};
 
@@ -191,6 +193,11 @@ pub struct FlowRun {
     pub resent: Option<Resent>,
     /// What the server said about the token this flow sent is in the tokens pane.
     pub token_state_taken: bool,
+    /// Where this flow's exchanges start in the session's log.
+    pub log_start: usize,
+    /// The sequence diagram in place of the steps (`d`), with its selection.
+    pub diagram: Option<DiagramState>,
+    diagram_cache: DiagramCache,
 }
 
 /// A step sent once more: which one, and its exchange before this send.
@@ -227,6 +234,9 @@ impl FlowRun {
             device_answered: false,
             resent: None,
             token_state_taken: false,
+            log_start: 0,
+            diagram: None,
+            diagram_cache: DiagramCache::default(),
         }
     }
 
@@ -236,6 +246,12 @@ impl FlowRun {
 
     pub fn selected_step(&self) -> Option<&Step> {
         self.flow.steps().get(self.cursor.index)
+    }
+
+    /// The sequence diagram of this flow, from its steps and the session's `log`.
+    pub fn sequence(&self, log: &[Exchange]) -> Arc<Diagram> {
+        let log = log.get(self.log_start..).unwrap_or_default();
+        self.diagram_cache.get(self.steps(), log)
     }
 }
 

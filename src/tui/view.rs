@@ -10,7 +10,9 @@ use super::action::Command;
 use super::app::App;
 use super::keymap::Context;
 use super::layout::{self, Areas};
-use super::model::{Form, Input, Overlay, SearchPrompt, SignIn, SignInStage, StatusKind};
+use super::model::{
+    FlowView, Form, Input, Overlay, SearchPrompt, SignIn, SignInStage, StatusKind,
+};
 use super::pane::{self, Pane, explain, help};
 use super::theme::Theme;
 use super::widgets;
@@ -244,6 +246,9 @@ fn footer(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     if context != Context::Form {
         contexts.push(Context::Global);
     }
+    // On the diagram, enter opens the selected arrow's exchange and d goes back to the steps.
+    let diagram = context == Context::Flow
+        && matches!(&app.flow, FlowView::Running(run) if run.diagram.is_some());
     let items: Vec<(&str, &str, bool)> = contexts
         .into_iter()
         .flat_map(|c| app.keymap.bindings_in(c).filter(|b| b.hint))
@@ -255,8 +260,14 @@ fn footer(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
                 .find(|k| !k.is_empty())
                 .unwrap_or(&b.label);
             let kept = b.command == Command::Help
-                || (context == Context::Flow && b.command == Command::New);
-            (key, b.desc.as_str(), kept)
+                || (context == Context::Flow
+                    && matches!(b.command, Command::New | Command::ToggleDiagram));
+            let desc = match (diagram, b.command) {
+                (true, Command::Activate) => "open the exchange",
+                (true, Command::ToggleDiagram) => "steps",
+                _ => b.desc.as_str(),
+            };
+            (key, desc, kept)
         })
         .collect();
     // Each item is " key desc ·": its key, its words and three separators.

@@ -16,6 +16,7 @@ use crate::oauth::send_policy::{SendRefusal, SendRule};
 use crate::oauth::{RequestDraft, StepKind, StepStatus};
 use crate::profile::ClientProfile;
 use crate::tui::action::Command;
+use crate::tui::diagram::{DiagramState, Mark};
 use crate::tui::layout::Pane;
 use crate::tui::model::Field;
 use crate::tui::model::{
@@ -41,6 +42,7 @@ impl App {
                     let subject = self.subject_for(kind);
                     self.start_flow(kind, subject, None);
                 }
+                FlowView::Running(run) if run.diagram.is_some() => self.open_arrow(),
                 FlowView::Running(_) => self.send_step(),
             },
             Command::New => {
@@ -58,6 +60,7 @@ impl App {
             Command::Copy => self.copy_from_flow(),
             Command::UseOfferedClient => self.use_offered_client(),
             Command::Resend => self.resend_step(),
+            Command::ToggleDiagram => self.toggle_diagram(),
             other => self.not_here(other),
         }
     }
@@ -178,6 +181,7 @@ impl App {
                 let title = flow_title(flow.kind());
                 let mut run = FlowRun::new(*flow, generation);
                 run.listener = listener;
+                run.log_start = self.exchanges.entries.len();
                 self.flow = FlowView::Running(Box::new(run));
                 if self.send_when_ready.take() == Some(generation) {
                     return self.send_step();
@@ -194,6 +198,60 @@ impl App {
     pub fn show_flow(&mut self, flow: Flow) {
         self.flow_generation += 1;
         self.flow = FlowView::Running(Box::new(FlowRun::new(flow, self.flow_generation)));
+    }
+
+    /// `d`: the sequence diagram in place of the steps, or back.
+    fn toggle_diagram(&mut self) {
+        let Some(run) = self.running() else {
+            return self.info("start a flow first: the diagram draws its messages".into());
+        };
+        run.diagram = match run.diagram {
+            Some(_) => None,
+            None => Some(DiagramState::default()),
+        };
+    }
+
+    /// Moves the diagram's selection; false when the diagram is not shown.
+    pub(super) fn move_in_diagram(&mut self, command: Command) -> bool {
+        let FlowView::Running(run) = &mut self.flow else {
+            return false;
+        };
+        let diagram = run.sequence(&self.exchanges.entries);
+        let Some(state) = run.diagram.as_mut() else {
+            return false;
+        };
+        match command {
+            Command::Up => state.step(&diagram, -1),
+            Command::Down => state.step(&diagram, 1),
+            Command::Top => state.selected = Some(0),
+            _ => state.selected = diagram.arrows.len().checked_sub(1),
+        }
+        true
+    }
+
+    /// enter on an arrow: its exchange in the Exchanges pane, with its details.
+    fn open_arrow(&mut self) {
+        let FlowView::Running(run) = &self.flow else {
+            return;
+        };
+        let diagram = run.sequence(&self.exchanges.entries);
+        let state = run.diagram.unwrap_or_default();
+        let arrow = state
+            .selected_in(&diagram)
+            .and_then(|at| diagram.arrows.get(at));
+        // enter on the arrow a ready step will send sends it, as on the steps.
+        match arrow.map(|a| (a.exchange.map(|at| run.log_start + at), &a.mark)) {
+            Some((Some(index), _)) => {
+                self.exchanges.cursor.index = index;
+                self.focus(Pane::Exchanges);
+            }
+            Some((None, Mark::Planned)) => self.send_step(),
+            Some((None, _)) => self.info(
+                "this arrow is no HTTP exchange of the app: a redirect, or what the user does"
+                    .into(),
+            ),
+            None => self.send_step(),
+        }
     }
 
     fn running(&mut self) -> Option<&mut FlowRun> {

@@ -562,6 +562,9 @@ impl App {
 
     fn move_cursor(&mut self, command: Command) {
         self.ui.scroll = 0;
+        if self.ui.focus == Pane::Flow && self.move_in_diagram(command) {
+            return;
+        }
         let len = self.list_len(self.ui.focus);
         let Some(cursor) = self.cursor_mut(self.ui.focus) else {
             return;

@@ -14,6 +14,7 @@ use crate::oauth::secret::{Secret, is_secret_name};
 use crate::oauth::{Exchange, RequestDraft, Step, StepKind, StepStatus};
 use crate::tui::action::Command;
 use crate::tui::app::App;
+use crate::tui::diagram::SequenceDiagram;
 use crate::tui::keymap::Context;
 use crate::tui::model::{FLOWS, FlowRun, FlowView, Waiting, flow_summary, flow_title};
 use crate::tui::pane::tokens;
@@ -38,6 +39,18 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
                 .collect();
             let block = widgets::block(" 3 Flow · choose one (enter) ", focused, &theme);
             widgets::list(frame, area, block, rows, Some(cursor.index), &theme);
+        }
+        FlowView::Running(run) if run.diagram.is_some() => {
+            let title = Line::from(vec![
+                Span::styled(format!(" 3 {} ", flow_title(run.flow.kind())), theme.hint()),
+                Span::styled("┬ Diagram ", theme.title()),
+            ]);
+            let block = widgets::block(title, focused, &theme);
+            let inner = block.inner(area);
+            frame.render_widget(block, area);
+            let diagram = run.sequence(&app.exchanges.entries);
+            let mut state = run.diagram.unwrap_or_default();
+            frame.render_stateful_widget(SequenceDiagram::new(&diagram, &theme), inner, &mut state);
         }
         FlowView::Running(run) => {
             let block = widgets::block(
