@@ -3,6 +3,9 @@
 //! and against small servers that answer differently; then the code flow with `resource`
 //! gets a token the MCP server accepts for initialize and tools/list.
 
+#[path = "support/mcp_session.rs"]
+mod mcp_session;
+
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -256,36 +259,11 @@ async fn a_token_asked_for_the_resource_lists_the_tools() {
     assert_eq!(token_draft.param("resource"), Some(server_url.as_str()));
     let token = flow.outcome().tokens.as_ref().unwrap().access_token.clone();
 
-    let mut target = mcp::McpTarget {
-        server_url: &server_url,
-        spec: Spec::V2025_11_25,
-        protocol_version: None,
-    };
-    let init = http
-        .send(&mcp::call_request(
-            &target,
-            &token,
-            1,
-            "initialize",
-            json!({}),
-        ))
-        .await;
-    let agreed = mcp::negotiated_version(&mcp::process_call(&init).unwrap());
-    assert_eq!(agreed.as_deref(), Some("2025-11-25"));
-    target.protocol_version = agreed.as_deref();
-    let note = http
-        .send(&mcp::initialized_notification(&target, &token))
-        .await;
-    mcp::process_notification(&note).unwrap();
-    let list = http
-        .send(&mcp::call_request(
-            &target,
-            &token,
-            2,
-            "tools/list",
-            json!({}),
-        ))
-        .await;
+    let session =
+        mcp_session::initialize_and_list(&http, &server_url, Spec::V2025_11_25, &token).await;
+    assert_eq!(session.agreed.as_deref(), Some("2025-11-25"));
+    mcp::process_notification(&session.initialized).unwrap();
+    let list = session.tools_list;
     assert_eq!(
         mcp::tool_names(&mcp::process_call(&list).unwrap()),
         ["whoami"]
@@ -301,6 +279,11 @@ async fn a_token_asked_for_the_resource_lists_the_tools() {
     assert!(!list.to_curl(false).contains(token.secret()));
 
     // A token for another audience is refused by the MCP server, in words.
+    let target = mcp::McpTarget {
+        server_url: &server_url,
+        spec: Spec::V2025_11_25,
+        protocol_version: session.agreed.as_deref(),
+    };
     let wrong = http
         .send(&mcp::call_request(
             &target,

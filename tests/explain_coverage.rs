@@ -4,6 +4,9 @@
 
 use std::collections::BTreeSet;
 
+#[path = "support/mcp_session.rs"]
+mod mcp_session;
+
 use oauthscope::explain::names::{self, Names};
 use oauthscope::explain::{Context, catalogue};
 use oauthscope::mock::{
@@ -272,7 +275,9 @@ async fn every_name_any_flow_sends_or_receives_on_the_mock_is_explained() {
 
     // MCP: the resource's challenge and metadata, the code flow with `resource`, then calls.
     let mcp_url = format!("{issuer}/mcp");
-    let found = protected_resource::discover(&http, &mcp_url, mcp::Spec::default()).await.unwrap();
+    let found = protected_resource::discover(&http, &mcp_url, mcp::Spec::default())
+        .await
+        .unwrap();
     for exchange in &found.exchanges {
         seen.exchange(exchange);
     }
@@ -282,33 +287,9 @@ async fn every_name_any_flow_sends_or_receives_on_the_mock_is_explained() {
     let flow = mcp::authorization_flow(mcp_config, &mcp_url).unwrap();
     let flow = drive(&http, flow, Some(listener), &mut seen).await;
     let token = flow.outcome().tokens.as_ref().unwrap().access_token.clone();
-    let target = mcp::McpTarget {
-        server_url: &mcp_url,
-        spec: mcp::Spec::default(),
-        protocol_version: None,
-    };
-    let init = http
-        .send(&mcp::call_request(
-            &target,
-            &token,
-            1,
-            "initialize",
-            json!({}),
-        ))
-        .await;
-    mcp::process_call(&init).unwrap();
-    http.send(&mcp::initialized_notification(&target, &token))
-        .await;
-    let list = http
-        .send(&mcp::call_request(
-            &target,
-            &token,
-            2,
-            "tools/list",
-            json!({}),
-        ))
-        .await;
-    mcp::process_call(&list).unwrap();
+    let session =
+        mcp_session::initialize_and_list(&http, &mcp_url, mcp::Spec::default(), &token).await;
+    mcp::process_call(&session.tools_list).unwrap();
 
     // Refusals, whose codes must be decoded too: a wrong secret, a code redeemed twice.
     let mut wrong = machine.clone();

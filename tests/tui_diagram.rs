@@ -4,6 +4,8 @@
 //! first step, its middle and its end, at 80x24 and 120x35, and of failed flows. Then the
 //! diagram in the app: `d` shows it, `j`/`k` select an arrow, enter opens its exchange.
 
+#[path = "support/mcp_session.rs"]
+mod mcp_session;
 mod tui_support;
 
 use std::sync::Arc;
@@ -388,9 +390,10 @@ async fn the_mcp_flow_draws_between_its_four_actors() {
     let mock = MockServer::start(config).await.expect("the mock starts");
     let http = RecordingClient::new().unwrap();
     let server_url = format!("{}/mcp", mock.issuer());
-    let found = oauthscope::oauth::protected_resource::discover(&http, &server_url)
-        .await
-        .unwrap();
+    let found =
+        oauthscope::oauth::protected_resource::discover(&http, &server_url, mcp::Spec::default())
+            .await
+            .unwrap();
     let mut steps = vec![
         done(StepKind::McpUnauthenticated, &found.exchanges[0]),
         done(StepKind::ResourceMetadata, &found.exchanges[1]),
@@ -434,28 +437,10 @@ async fn the_mcp_flow_draws_between_its_four_actors() {
     while !matches!(flow.advance(&http).await.unwrap(), Advance::Finished) {}
     steps.extend(flow.steps().iter().cloned());
     let token = flow.outcome().tokens.as_ref().unwrap().access_token.clone();
-    let init = http
-        .send(&mcp::call_request(
-            &server_url,
-            &token,
-            1,
-            "initialize",
-            serde_json::json!({}),
-        ))
-        .await;
-    steps.push(done(StepKind::McpInitialize, &init));
-    http.send(&mcp::initialized_notification(&server_url, &token))
-        .await;
-    let list = http
-        .send(&mcp::call_request(
-            &server_url,
-            &token,
-            2,
-            "tools/list",
-            serde_json::json!({}),
-        ))
-        .await;
-    steps.push(done(StepKind::McpListTools, &list));
+    let session =
+        mcp_session::initialize_and_list(&http, &server_url, mcp::Spec::default(), &token).await;
+    steps.push(done(StepKind::McpInitialize, &session.initialize));
+    steps.push(done(StepKind::McpListTools, &session.tools_list));
 
     let diagram = Diagram::build(&steps, &http.log().snapshot());
     assert_eq!(diagram.cast, Cast::Mcp);

@@ -10,9 +10,7 @@ use super::action::Command;
 use super::app::App;
 use super::keymap::Context;
 use super::layout::{self, Areas};
-use super::model::{
-    FlowView, Form, Input, Overlay, SearchPrompt, SignIn, SignInStage, StatusKind,
-};
+use super::model::{FlowView, Form, Input, Overlay, SearchPrompt, SignIn, SignInStage, StatusKind};
 use super::pane::{self, Pane, explain, help};
 use super::theme::Theme;
 use super::widgets;

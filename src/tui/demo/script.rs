@@ -2,6 +2,7 @@
 //! against the built-in mock over loopback and reports what happened as a [`Scene`]. Nothing
 //! is canned: the requests, the server's answers and the checks are those of this run.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use base64::Engine as _;
@@ -18,9 +19,10 @@ use crate::oauth::jwks::KeyStore;
 use crate::oauth::jwt::{self, ClaimRules, Jwt, Verdict, Verification};
 use crate::oauth::pkce::random_token;
 use crate::oauth::secret::Secret;
-use crate::oauth::step::{StepKind, StepStatus};
+use crate::oauth::step::{Step, StepKind, StepStatus};
 use crate::profile::ClientProfile;
 use crate::tui::app::path_of;
+use crate::tui::diagram::Diagram;
 use crate::tui::outcome::{Outcome, SignInEnd};
 use crate::tui::{widgets, work};
 use crate::wire::{ServerMetadata, TokenResponse};
@@ -250,6 +252,9 @@ pub struct Scene {
     pub checks: Vec<Check>,
     pub tokens: Vec<String>,
     pub broken: Option<String>,
+    /// The sequence diagram of the whole run as it stood when this act ended, so a step shown
+    /// again shows its picture of then.
+    pub diagram: Option<Arc<Diagram>>,
 }
 
 impl Scene {
@@ -261,6 +266,7 @@ impl Scene {
             checks: Vec::new(),
             tokens: Vec::new(),
             broken: None,
+            diagram: None,
         }
     }
 
@@ -284,6 +290,11 @@ pub struct Script {
     confidential: Option<ClientCredentials>,
     metadata: Option<ServerMetadata>,
     flow: Option<Flow>,
+    /// The steps played so far outside the running flow, in the order they were played (the
+    /// discovery, flows run and done, the running flow's steps up to `flow_kept`): what the
+    /// diagram is drawn from, with the running flow's other steps after them.
+    played: Vec<Step>,
+    flow_kept: usize,
     redirect: Option<Secret>,
     next_poll: Option<Instant>,
     tokens: Vec<TokenResponse>,
@@ -317,6 +328,8 @@ impl Script {
             confidential: confidential.map(credentials).transpose()?,
             metadata: None,
             flow: None,
+            played: Vec::new(),
+            flow_kept: 0,
             redirect: None,
             next_poll: None,
             tokens: Vec::new(),
@@ -340,10 +353,9 @@ impl Script {
         if let Err(reason) = self.act(act, &mut scene).await {
             scene.broken = Some(reason);
         }
-        scene.exchanges = self
-            .http
-            .log()
-            .snapshot()
+        let log = self.http.log().snapshot();
+        scene.diagram = Some(Arc::new(Diagram::build(&self.steps(), &log)));
+        scene.exchanges = log
             .iter()
             .skip(before)
             .map(|e| {
@@ -393,6 +405,39 @@ impl Script {
         Ok(config)
     }
 
+    /// Every step played, in order: those kept, then the running flow's others.
+    /// A step not sent yet is left out: in the demo an arrow appears when its step plays.
+    fn steps(&self) -> Vec<Step> {
+        let mut steps = self.played.clone();
+        if let Some(flow) = &self.flow {
+            let rest = flow.steps().iter().skip(self.flow_kept);
+            steps.extend(rest.filter(|s| played(s)).cloned());
+        }
+        steps
+    }
+
+    /// Keeps the running flow's steps so far, then those of `other`, a flow run on its own
+    /// now (an introspection, a refresh): the diagram draws them in the order they ran.
+    fn keep(&mut self, other: Option<&Flow>) {
+        if let Some(flow) = &self.flow {
+            let sent = flow.steps().iter().skip(self.flow_kept);
+            let sent: Vec<Step> = sent.filter(|s| played(s)).cloned().collect();
+            self.flow_kept += sent.len();
+            self.played.extend(sent);
+        }
+        if let Some(other) = other {
+            self.played
+                .extend(other.steps().iter().filter(|s| played(s)).cloned());
+        }
+    }
+
+    /// Makes `flow` the running flow, the one before kept for the diagram.
+    fn start(&mut self, flow: Flow) {
+        self.keep(None);
+        self.flow = Some(flow);
+        self.flow_kept = 0;
+    }
+
     fn flow(&mut self) -> Result<&mut Flow, String> {
         self.flow
             .as_mut()
@@ -430,12 +475,16 @@ impl Script {
             scene.note("PKCE: S256 supported");
         }
         self.metadata = Some(found.metadata);
+        let mut step = StepKind::ServerMetadata.step();
+        step.status = StepStatus::Done;
+        step.exchange = self.http.log().snapshot().pop();
+        self.played.push(step);
         Ok(())
     }
 
     async fn authorize(&mut self, scene: &mut Scene) -> Result<(), String> {
         let config = self.config(&self.public)?;
-        self.flow = Some(Flow::authorization_code(config).map_err(|e| e.to_string())?);
+        self.start(Flow::authorization_code(config).map_err(|e| e.to_string())?);
         let Advance::Browser { url } = self.advance().await.map_err(|e| e.to_string())? else {
             return Err("the flow did not ask for the browser".into());
         };
@@ -654,7 +703,9 @@ impl Script {
         let config = self.config(&resource_server)?;
         let mut flow = Flow::introspect(config, token.secret(), Some("access_token"))
             .map_err(|e| e.to_string())?;
-        flow.advance(&self.http).await.map_err(|e| e.to_string())?;
+        let sent = flow.advance(&self.http).await;
+        self.keep(Some(&flow));
+        sent.map_err(|e| e.to_string())?;
         let active = flow
             .outcome()
             .introspection
@@ -674,7 +725,7 @@ impl Script {
 
     async fn device_authorize(&mut self, scene: &mut Scene) -> Result<(), String> {
         let config = self.config(&self.public)?;
-        self.flow = Some(Flow::device(config).map_err(|e| e.to_string())?);
+        self.start(Flow::device(config).map_err(|e| e.to_string())?);
         self.advance().await.map_err(|e| e.to_string())?;
         let interval = self.flow()?.poll_interval();
         let device = self
@@ -789,7 +840,9 @@ impl Script {
         let config = self.config(&self.public)?;
         let mut flow =
             Flow::refresh(config, old.secret(), Some(previous)).map_err(|e| e.to_string())?;
-        flow.advance(&self.http).await.map_err(|e| e.to_string())?;
+        let sent = flow.advance(&self.http).await;
+        self.keep(Some(&flow));
+        sent.map_err(|e| e.to_string())?;
         let tokens = flow.outcome().tokens.clone().ok_or("no tokens came back")?;
         let rotated = tokens
             .refresh_token
@@ -822,6 +875,7 @@ impl Script {
             "the newest refresh token is still live"
         };
         let answer = flow.advance(&self.http).await;
+        self.keep(Some(&flow));
         refused_as_invalid_grant(answer, scene, what)
     }
 
@@ -833,7 +887,9 @@ impl Script {
         let mut config = self.config(&client)?;
         config.scope = None;
         let mut flow = Flow::client_credentials(config).map_err(|e| e.to_string())?;
-        flow.advance(&self.http).await.map_err(|e| e.to_string())?;
+        let sent = flow.advance(&self.http).await;
+        self.keep(Some(&flow));
+        sent.map_err(|e| e.to_string())?;
         let tokens = flow.outcome().tokens.clone().ok_or("no tokens came back")?;
         if let Some(token) = &flow.outcome().access_token {
             let alg = token.header.get("alg").and_then(Value::as_str);
@@ -909,6 +965,11 @@ impl Script {
 /// A request the step shows the server refusing: `invalid_grant` fails the check `what`
 /// (the refusal is the point); an answer with tokens, or another error, is the demo going
 /// off script.
+/// Whether a step has been sent (or is out): not pending, not ready to send.
+fn played(step: &Step) -> bool {
+    !matches!(step.status, StepStatus::Pending | StepStatus::Ready)
+}
+
 fn refused_as_invalid_grant(
     answer: Result<Advance, EngineError>,
     scene: &mut Scene,

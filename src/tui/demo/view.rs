@@ -8,6 +8,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
+use crate::tui::diagram::{DiagramState, SequenceDiagram};
 use crate::tui::layout::wrap_indented;
 
 use super::script::{Act, Scene};
@@ -63,7 +64,14 @@ pub fn areas(area: Rect) -> Areas {
         Constraint::Length(1),
     ])
     .areas(area);
-    let left = (body.width * 2 / 5).clamp(28, 42);
+    // The diagram needs room for its columns; on a projector's 100 columns it gets half,
+    // on a smaller terminal the explanation keeps more, so its text does not scroll.
+    let left = if body.width >= 100 {
+        body.width / 2
+    } else {
+        body.width * 2 / 5
+    };
+    let left = left.clamp(28, 64);
     let [left, right] =
         Layout::horizontal([Constraint::Length(left), Constraint::Min(1)]).areas(body);
     Areas {
@@ -108,41 +116,34 @@ fn title_bar(demo: &Demo, frame: &mut Frame, area: Rect, theme: &Theme) {
     );
 }
 
-/// The left column: the flow's steps, numbered, the one on screen highlighted, each played
-/// one marked by how it went. The sequence diagram takes this place once it exists.
+/// The left column: the sequence diagram of the run as it stood after the step on screen
+/// (the last one played while the next is under way or on the summary), its last arrow
+/// highlighted. Before the first step, a line says what will appear there.
 pub fn picture(frame: &mut Frame, area: Rect, demo: &Demo, theme: &Theme) {
-    let current = match (demo.busy(), demo.showing()) {
-        (Some(_), _) => Some(demo.scenes().len()),
-        (None, Showing::Step(i)) => Some(i),
-        _ => None,
+    let shown = match (demo.busy(), demo.showing()) {
+        (None, Showing::Step(i)) => demo.scenes().get(i),
+        (_, Showing::Intro) if demo.busy().is_none() => None,
+        _ => demo.scenes().last(),
     };
-    let block = widgets::block(" Steps ", true, theme).style(theme.base());
-    let width = usize::from(block.inner(area).width);
-    let mut lines = vec![Line::default()];
-    for (i, act) in demo.acts().iter().enumerate() {
-        let scene = demo.scenes().get(i);
-        let (mark, mark_style) = match scene {
-            Some(s) if s.broken.is_some() => ("⚠", theme.failure()),
-            Some(s) if s.checks.iter().any(|c| !c.passed) => ("✗", theme.failure()),
-            Some(_) => ("✓", theme.success()),
-            None if current == Some(i) => ("▶", theme.accent()),
-            None => ("·", theme.hint()),
-        };
-        let text_style = if current == Some(i) {
-            theme.selected().add_modifier(Modifier::BOLD)
-        } else if scene.is_some() {
-            theme.text()
-        } else {
-            theme.hint()
-        };
-        let line = Line::from(vec![
-            Span::styled(format!("{mark} "), mark_style),
-            Span::styled(format!("{} {}", i + 1, act.title()), text_style),
-        ]);
-        lines.push(widgets::fit(line, width));
-        lines.push(Line::default());
+    let block = widgets::block(" Sequence ", true, theme).style(theme.base());
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    match shown.and_then(|scene| scene.diagram.as_deref()) {
+        Some(diagram) => {
+            let mut state = DiagramState::default();
+            frame.render_stateful_widget(
+                SequenceDiagram::new(diagram, theme).without_exchanges(),
+                inner,
+                &mut state,
+            );
+        }
+        None => frame.render_widget(
+            Paragraph::new("Each request and redirect appears here as an arrow as the steps play.")
+                .style(theme.hint())
+                .wrap(Wrap { trim: true }),
+            inner,
+        ),
     }
-    frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
 /// A paragraph of the panel: its text, the indent of its first row and of the rows after.

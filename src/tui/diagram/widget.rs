@@ -54,11 +54,26 @@ impl DiagramState {
 pub struct SequenceDiagram<'a> {
     diagram: &'a Diagram,
     theme: &'a Theme,
+    /// Whether enter opens the selected arrow's exchange where the diagram is shown, so
+    /// the bottom line says so.
+    opens_exchanges: bool,
 }
 
 impl<'a> SequenceDiagram<'a> {
     pub fn new(diagram: &'a Diagram, theme: &'a Theme) -> Self {
-        SequenceDiagram { diagram, theme }
+        SequenceDiagram {
+            diagram,
+            theme,
+            opens_exchanges: true,
+        }
+    }
+
+    /// For a screen where enter does something else (the workshop's next step).
+    pub fn without_exchanges(self) -> Self {
+        SequenceDiagram {
+            opens_exchanges: false,
+            ..self
+        }
     }
 }
 
@@ -112,7 +127,7 @@ impl StatefulWidget for SequenceDiagram<'_> {
                 Mark::Failed(reason) => format!("✗ {reason}"),
                 _ => format!("▸ {}", arrow.label),
             };
-            if arrow.exchange.is_some() {
+            if self.opens_exchanges && arrow.exchange.is_some() {
                 text.push_str("  · enter opens the exchange");
             }
             let y = area.y + area.height - 1;
