@@ -77,6 +77,8 @@ pub struct ServerEntry {
     pub active_client: Option<String>,
     /// The clients the built-in mock was started with: part of the demo, never deleted.
     pub built_in_clients: Vec<String>,
+    /// The MCP server this entry was added by (its authorization server is `issuer`).
+    pub mcp_url: Option<String>,
 }
 
 impl ServerEntry {
@@ -92,6 +94,7 @@ impl ServerEntry {
             client_cursor: Cursor::default(),
             active_client: None,
             built_in_clients: Vec::new(),
+            mcp_url: profile.mcp_url.clone(),
         }
     }
 
@@ -102,6 +105,7 @@ impl ServerEntry {
             default: self.default,
             endpoints: self.endpoints.clone(),
             clients: self.clients.clone(),
+            mcp_url: self.mcp_url.clone(),
         }
     }
 

@@ -27,6 +27,12 @@ pub enum Outcome {
         issuer: String,
         result: Result<Box<Discovery>, String>,
     },
+    /// A URL added in Servers answered as an MCP server: the authorization server its
+    /// protected resource metadata names, or why that metadata is unusable.
+    McpFound {
+        server_url: String,
+        result: Result<String, String>,
+    },
     /// A new flow is ready to show (the code flows first bind their loopback listener).
     FlowReady {
         generation: u64,

@@ -5,11 +5,15 @@
 use std::time::Duration;
 
 use crate::oauth::discovery::{self, Endpoints};
+use crate::oauth::error::EngineError;
+use crate::oauth::flow::mcp::Spec;
 use crate::oauth::flow::tokens::DecodedToken;
 use crate::oauth::flow::{Flow, FlowConfig, FlowKind};
 use crate::oauth::http::RecordingClient;
 use crate::oauth::jwks::KeyStore;
+use crate::oauth::jwt::Verdict;
 use crate::oauth::jwt::{self, ClaimRules, Jwt};
+use crate::oauth::protected_resource;
 use crate::oauth::redirect::LoopbackListener;
 use crate::oauth::registration::{ClientManagement, Registrar};
 use crate::oauth::secret::Secret;
@@ -25,11 +29,60 @@ pub const REDIRECT_WAIT: Duration = Duration::from_secs(300);
 
 /// Discovers `issuer`, with the endpoints saved for it over what it says.
 pub async fn discover(http: RecordingClient, issuer: String, given: Endpoints) -> Outcome {
-    let result = discovery::discover_with(&http, &issuer, &given)
-        .await
-        .map(Box::new)
-        .map_err(|e| e.to_string());
-    Outcome::Discovered { issuer, result }
+    let result = discovery::discover_with(&http, &issuer, &given).await;
+    discovered(issuer, result)
+}
+
+/// Finds out what a URL added in Servers is. An MCP server refuses the unauthenticated
+/// `initialize` with a Bearer challenge (MCP 2025-11-25 Authorization, RFC 9728 §5.1); else
+/// the URL is tried as an issuer, and only when that discovery fails is protected resource
+/// metadata found without a challenge (2025-11-25 allows the header to be absent) taken as
+/// an MCP server. Neither: the discovery error, with why it is no MCP server either.
+pub async fn identify(http: RecordingClient, url: String) -> Outcome {
+    let probe = protected_resource::discover(&http, &url, Spec::default()).await;
+    let challenged = matches!(&probe, Ok(found) if found.refusal.bearer.is_some());
+    // What speaks for an MCP server, or why the URL is none.
+    let mcp = probe.map_err(|e| e.to_string()).and_then(|found| {
+        match found.checks.iter().find(|c| c.verdict == Verdict::Fail) {
+            Some(failed) if !challenged => Err(failed.detail.clone()),
+            _ => Ok(found),
+        }
+    });
+    if !challenged {
+        match (
+            discovery::discover_with(&http, &url, &Endpoints::default()).await,
+            &mcp,
+        ) {
+            (Ok(found), _) => return discovered(url, Ok(found)),
+            (Err(err), Err(not_mcp)) => {
+                return Outcome::Discovered {
+                    issuer: url,
+                    result: Err(format!("{err}; nor is it an MCP server: {not_mcp}")),
+                };
+            }
+            (Err(_), Ok(_)) => {}
+        }
+    }
+    let result = mcp.and_then(|found| {
+        if let Some(failed) = found.checks.iter().find(|c| c.verdict == Verdict::Fail) {
+            return Err(failed.detail.clone());
+        }
+        found.issuer().map(str::to_string).ok_or_else(|| {
+            "its protected resource metadata names no authorization_servers (RFC 9728 §2)"
+                .to_string()
+        })
+    });
+    Outcome::McpFound {
+        server_url: url,
+        result,
+    }
+}
+
+fn discovered(issuer: String, result: Result<discovery::Discovery, EngineError>) -> Outcome {
+    Outcome::Discovered {
+        issuer,
+        result: result.map(Box::new).map_err(|e| e.to_string()),
+    }
 }
 
 /// What a new flow starts from besides the server and client.

@@ -1,0 +1,126 @@
+//! A server added in Servers by its MCP URL, through the real event loop against the
+//! built-in mock on 127.0.0.1: the unauthenticated `initialize` is refused with a Bearer
+//! challenge, the RFC 9728 metadata names the authorization server, and the entry shows
+//! both URLs and is saved with them. A URL that is neither an issuer nor an MCP server is
+//! refused in words.
+
+mod tui_support;
+
+use oauthscope::profile::{Profile, ServerProfile};
+use oauthscope::tui::action::{Action, Command};
+use oauthscope::tui::app::{App, Settings};
+use tui_support::Harness;
+use tui_support::on_mock::{mock, settings, started};
+use tui_support::screens::{draw, fixed_now};
+
+/// Opens the add-server form and submits `url` under `name`.
+async fn add_server(harness: &Harness, name: &str, url: &str) {
+    harness.press("1");
+    harness.press("n");
+    harness
+        .wait_for("Add a server by issuer URL or MCP server URL")
+        .await;
+    harness.type_text(name);
+    harness.press("tab");
+    for _ in 0.."https://".len() {
+        harness.press("backspace");
+    }
+    harness.type_text(url);
+    harness.press("enter");
+}
+
+#[tokio::test]
+async fn n_adds_an_mcp_server_by_its_url_on_the_authorization_server_it_names() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("profile.toml");
+    let harness = started(Harness::start(
+        Settings {
+            profile_path: Some(path.clone()),
+            ..settings(&mock)
+        },
+        140,
+        40,
+    ))
+    .await;
+    let server_url = format!("{}/mcp", mock.issuer());
+    add_server(&harness, "Demo MCP", &server_url).await;
+    harness.wait_for("Demo MCP (MCP)").await;
+    // Both URLs, and the authorization server discovered (its capabilities shown).
+    let screen = harness
+        .wait_until("the authorization server discovered", |screen| {
+            screen.contains("✓ Demo MCP (MCP)") && screen.contains("authorize")
+        })
+        .await;
+    assert!(
+        screen.contains(&format!("MCP server           {server_url}")),
+        "{screen}"
+    );
+    assert!(
+        screen.contains(&format!("authorization server {}", mock.issuer())),
+        "{screen}"
+    );
+    harness.finish().await;
+
+    let saved = Profile::load(&path).unwrap();
+    let entry = saved.servers.iter().find(|s| s.name == "Demo MCP").unwrap();
+    assert_eq!(entry.issuer, mock.issuer());
+    assert_eq!(entry.mcp_url.as_deref(), Some(server_url.as_str()));
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_issuer_url_is_still_added_as_an_issuer() {
+    let mock = mock().await;
+    let harness = started(Harness::start(settings(&mock), 140, 40)).await;
+    add_server(&harness, "Again", mock.issuer()).await;
+    let screen = harness.wait_for("✓ Again").await;
+    assert!(!screen.contains("(MCP)"), "{screen}");
+    assert!(!screen.contains("MCP server "), "{screen}");
+    harness.finish().await;
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_url_that_is_neither_an_issuer_nor_an_mcp_server_is_refused_in_words() {
+    let mock = mock().await;
+    let harness = started(Harness::start(settings(&mock), 140, 40)).await;
+    add_server(&harness, "Nothing", &format!("{}/nothing", mock.issuer())).await;
+    let screen = harness.wait_for("nor is it an MCP server").await;
+    assert!(screen.contains("✗"), "{screen}");
+    assert!(!screen.contains("(MCP)"), "{screen}");
+    harness.finish().await;
+    mock.shutdown().await;
+}
+
+/// The app with a saved MCP server on the fixed-address mock, selected in Servers.
+fn app_with_an_mcp_server() -> App {
+    let issuer = "http://127.0.0.1:9000";
+    let (mut app, _results) = App::new(Settings {
+        built_in: Some((issuer.into(), Vec::new())),
+        profile: Profile {
+            theme: None,
+            servers: vec![ServerProfile {
+                name: "Demo MCP".into(),
+                issuer: issuer.into(),
+                mcp_url: Some(format!("{issuer}/mcp")),
+                ..ServerProfile::default()
+            }],
+        },
+        fixed_now: Some(fixed_now()),
+        ..Settings::in_memory()
+    });
+    app.update(Action::Run(Command::FocusServers));
+    app.update(Action::Run(Command::Down));
+    app
+}
+
+#[test]
+fn an_mcp_server_entry_at_80x24() {
+    insta::assert_snapshot!(draw(&mut app_with_an_mcp_server(), 80, 24));
+}
+
+#[test]
+fn an_mcp_server_entry_at_120x35() {
+    insta::assert_snapshot!(draw(&mut app_with_an_mcp_server(), 120, 35));
+}
