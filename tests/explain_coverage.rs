@@ -272,7 +272,9 @@ async fn every_name_any_flow_sends_or_receives_on_the_mock_is_explained() {
 
     // MCP: the resource's challenge and metadata, the code flow with `resource`, then calls.
     let mcp_url = format!("{issuer}/mcp");
-    let found = protected_resource::discover(&http, &mcp_url).await.unwrap();
+    let found = protected_resource::discover(&http, &mcp_url, mcp::Spec::default())
+        .await
+        .unwrap();
     for exchange in &found.exchanges {
         seen.exchange(exchange);
     }
@@ -282,9 +284,14 @@ async fn every_name_any_flow_sends_or_receives_on_the_mock_is_explained() {
     let flow = mcp::authorization_flow(mcp_config, &mcp_url).unwrap();
     let flow = drive(&http, flow, Some(listener), &mut seen).await;
     let token = flow.outcome().tokens.as_ref().unwrap().access_token.clone();
+    let target = mcp::McpTarget {
+        server_url: &mcp_url,
+        spec: mcp::Spec::default(),
+        protocol_version: None,
+    };
     let init = http
         .send(&mcp::call_request(
-            &mcp_url,
+            &target,
             &token,
             1,
             "initialize",
@@ -292,11 +299,11 @@ async fn every_name_any_flow_sends_or_receives_on_the_mock_is_explained() {
         ))
         .await;
     mcp::process_call(&init).unwrap();
-    http.send(&mcp::initialized_notification(&mcp_url, &token))
+    http.send(&mcp::initialized_notification(&target, &token))
         .await;
     let list = http
         .send(&mcp::call_request(
-            &mcp_url,
+            &target,
             &token,
             2,
             "tools/list",
