@@ -6,12 +6,56 @@
 
 mod tui_support;
 
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
 use oauthscope::profile::{Profile, ServerProfile};
 use oauthscope::tui::action::{Action, Command};
 use oauthscope::tui::app::{App, Settings};
+use serde_json::json;
+use tokio::net::TcpListener;
 use tui_support::Harness;
 use tui_support::on_mock::{mock, settings, started};
 use tui_support::screens::{draw, fixed_now};
+
+/// An MCP server at `/mcp` whose authorization server (the same origin) advertises no PKCE
+/// methods: its challenge names the metadata, and the metadata names the origin.
+async fn serve_mcp_on_a_server_without_pkce() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let challenge =
+        format!("Bearer resource_metadata=\"{base}/.well-known/oauth-protected-resource/mcp\"");
+    let resource = json!({ "resource": format!("{base}/mcp"), "authorization_servers": [base] });
+    let server = json!({
+        "issuer": base,
+        "authorization_endpoint": format!("{base}/authorize"),
+        "token_endpoint": format!("{base}/token"),
+    });
+    let router = Router::new()
+        .route(
+            "/mcp",
+            post(move || {
+                let challenge = challenge.clone();
+                async move { (StatusCode::UNAUTHORIZED, [("WWW-Authenticate", challenge)]) }
+            }),
+        )
+        .route(
+            "/.well-known/oauth-protected-resource/mcp",
+            get(move || {
+                let resource = resource.clone();
+                async move { axum::Json(resource) }
+            }),
+        )
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(move || {
+                let server = server.clone();
+                async move { axum::Json(server) }
+            }),
+        );
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    base
+}
 
 /// Opens the add-server form and submits `url` under `name`.
 async fn add_server(harness: &Harness, name: &str, url: &str) {
@@ -60,6 +104,13 @@ async fn n_adds_an_mcp_server_by_its_url_on_the_authorization_server_it_names() 
         screen.contains(&format!("authorization server {}", mock.issuer())),
         "{screen}"
     );
+    // The MUSTs, each with its verdict: the metadata is this server's, PKCE S256 offered.
+    assert!(screen.contains("✓ resource "), "{screen}");
+    assert!(screen.contains("✓ authorization_servers"), "{screen}");
+    assert!(
+        screen.contains("✓ code_challenge_methods_supported"),
+        "{screen}"
+    );
     harness.finish().await;
 
     let saved = Profile::load(&path).unwrap();
@@ -89,6 +140,19 @@ async fn a_url_that_is_neither_an_issuer_nor_an_mcp_server_is_refused_in_words()
     let screen = harness.wait_for("nor is it an MCP server").await;
     assert!(screen.contains("✗"), "{screen}");
     assert!(!screen.contains("(MCP)"), "{screen}");
+    harness.finish().await;
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_authorization_server_without_pkce_fails_the_mcp_check_in_view() {
+    let mock = mock().await;
+    let base = serve_mcp_on_a_server_without_pkce().await;
+    let harness = started(Harness::start(settings(&mock), 140, 40)).await;
+    add_server(&harness, "No PKCE", &format!("{base}/mcp")).await;
+    let screen = harness.wait_for("✗ code_challenge_methods_supported").await;
+    assert!(screen.contains("No PKCE (MCP)"), "{screen}");
+    assert!(screen.contains("MCP clients must refuse it"), "{screen}");
     harness.finish().await;
     mock.shutdown().await;
 }

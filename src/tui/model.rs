@@ -10,6 +10,7 @@ use crate::oauth::discovery::MetadataSource;
 use crate::oauth::flow::refresh::Rotation;
 use crate::oauth::flow::tokens::{ClaimChange, DecodedToken};
 use crate::oauth::flow::{Flow, FlowKind};
+use crate::oauth::jwt::Check;
 use crate::oauth::redirect::LoopbackListener;
 use crate::oauth::secret::Secret;
 use crate::oauth::{Exchange, Step};
@@ -79,6 +80,8 @@ pub struct ServerEntry {
     pub built_in_clients: Vec<String>,
     /// The MCP server this entry was added by (its authorization server is `issuer`).
     pub mcp_url: Option<String>,
+    /// The RFC 9728 checks of its protected resource metadata, when it was added this run.
+    pub mcp_checks: Vec<Check>,
 }
 
 impl ServerEntry {
@@ -95,6 +98,7 @@ impl ServerEntry {
             active_client: None,
             built_in_clients: Vec::new(),
             mcp_url: profile.mcp_url.clone(),
+            mcp_checks: Vec::new(),
         }
     }
 

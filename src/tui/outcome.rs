@@ -4,6 +4,7 @@ use crate::oauth::Exchange;
 use crate::oauth::discovery::Discovery;
 use crate::oauth::flow::tokens::DecodedToken;
 use crate::oauth::flow::{Advance, Flow};
+use crate::oauth::jwt::Check;
 use crate::oauth::redirect::LoopbackListener;
 use crate::oauth::registration::RegisteredClient;
 use crate::oauth::secret::Secret;
@@ -31,7 +32,7 @@ pub enum Outcome {
     /// protected resource metadata names, or why that metadata is unusable.
     McpFound {
         server_url: String,
-        result: Result<String, String>,
+        result: Result<McpResource, String>,
     },
     /// A new flow is ready to show (the code flows first bind their loopback listener).
     FlowReady {
@@ -87,6 +88,13 @@ pub enum Outcome {
     },
     /// The browser was started with this program, or why not.
     BrowserOpened(Result<String, String>),
+}
+
+/// An MCP server's authorization server, and the checks its metadata passed.
+#[derive(Debug)]
+pub struct McpResource {
+    pub issuer: String,
+    pub checks: Vec<Check>,
 }
 
 #[derive(Debug)]

@@ -4,15 +4,17 @@
 
 use std::time::Duration;
 
+use crate::oauth::discovery::Warning;
 use crate::oauth::discovery::{self, Endpoints};
 use crate::oauth::error::EngineError;
-use crate::oauth::flow::mcp::Spec;
+use crate::oauth::flow::mcp::{self, Spec};
 use crate::oauth::flow::tokens::DecodedToken;
 use crate::oauth::flow::{Flow, FlowConfig, FlowKind};
 use crate::oauth::http::RecordingClient;
 use crate::oauth::jwks::KeyStore;
 use crate::oauth::jwt::Verdict;
 use crate::oauth::jwt::{self, ClaimRules, Jwt};
+use crate::oauth::mcp_discovery;
 use crate::oauth::protected_resource;
 use crate::oauth::redirect::LoopbackListener;
 use crate::oauth::registration::{ClientManagement, Registrar};
@@ -21,7 +23,7 @@ use crate::oauth::send_policy::CrossHostConsent;
 use crate::oauth::{Exchange, RequestDraft};
 use crate::wire::TokenResponse;
 
-use super::outcome::{Outcome, SignInEnd};
+use super::outcome::{McpResource, Outcome, SignInEnd};
 use super::sign_in;
 
 /// How long the browser step waits on the loopback listener.
@@ -67,15 +69,46 @@ pub async fn identify(http: RecordingClient, url: String) -> Outcome {
         if let Some(failed) = found.checks.iter().find(|c| c.verdict == Verdict::Fail) {
             return Err(failed.detail.clone());
         }
-        found.issuer().map(str::to_string).ok_or_else(|| {
+        let issuer = found.issuer().map(str::to_string).ok_or_else(|| {
             "its protected resource metadata names no authorization_servers (RFC 9728 §2)"
                 .to_string()
+        })?;
+        Ok(McpResource {
+            issuer,
+            checks: found.checks,
         })
     });
     Outcome::McpFound {
         server_url: url,
         result,
     }
+}
+
+/// Discovers an MCP server's authorization server the way MCP clients must: its metadata
+/// URLs in the order the revision lists (MCP 2025-11-25 Authorization Server Metadata
+/// Discovery), and a server without PKCE S256 advertised flagged, since MCP clients refuse
+/// it (Authorization Code Protection).
+pub async fn discover_for_mcp(http: RecordingClient, issuer: String, given: Endpoints) -> Outcome {
+    let spec = Spec::default();
+    let result = match mcp_discovery::discover(&http, &issuer, spec, &given).await {
+        Ok(found) => {
+            let mut discovery = found.discovery;
+            for check in mcp::authorization_server_checks(&discovery.metadata, spec) {
+                if check.verdict == Verdict::Fail {
+                    discovery.warnings.push(Warning {
+                        code: "mcp_refuses_server",
+                        message: check.detail,
+                    });
+                }
+            }
+            Ok(Box::new(discovery))
+        }
+        Err(lost) => {
+            let tried: Vec<&str> = lost.tried.iter().map(|c| c.url.as_str()).collect();
+            Err(format!("{} (tried {})", lost.error, tried.join(", ")))
+        }
+    };
+    Outcome::Discovered { issuer, result }
 }
 
 fn discovered(issuer: String, result: Result<discovery::Discovery, EngineError>) -> Outcome {

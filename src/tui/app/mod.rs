@@ -180,6 +180,7 @@ impl App {
                 active_client: None,
                 built_in_clients,
                 mcp_url: None,
+                mcp_checks: Vec::new(),
             });
         }
         servers.extend(

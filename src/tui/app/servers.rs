@@ -6,6 +6,7 @@ use crate::oauth::discovery::{Discovery, ENDPOINT_FLAGS};
 use crate::profile::{Endpoints, ServerProfile};
 use crate::tui::action::Command;
 use crate::tui::model::{Field, Form, FormPurpose, ServerEntry, ServerState, pretty_json};
+use crate::tui::outcome::McpResource;
 use crate::tui::work;
 
 use super::App;
@@ -51,10 +52,13 @@ impl App {
         server.discovery = ServerState::Running;
         let issuer = server.issuer.clone();
         let given = server.endpoints.clone();
-        self.tasks.spawn(
-            format!("discovering {issuer}"),
-            work::discover(http, issuer, given),
-        );
+        let what = format!("discovering {issuer}");
+        if server.mcp_url.is_some() {
+            self.tasks
+                .spawn(what, work::discover_for_mcp(http, issuer, given));
+        } else {
+            self.tasks.spawn(what, work::discover(http, issuer, given));
+        }
     }
 
     pub(super) fn discovered(&mut self, issuer: &str, result: Result<Box<Discovery>, String>) {
@@ -154,7 +158,7 @@ impl App {
 
     /// The URL added answered as an MCP server: the entry becomes that server, on the
     /// authorization server its metadata names, which is discovered next.
-    pub(super) fn mcp_found(&mut self, server_url: &str, result: Result<String, String>) {
+    pub(super) fn mcp_found(&mut self, server_url: &str, result: Result<McpResource, String>) {
         let Some(index) = self
             .servers
             .iter()
@@ -164,9 +168,10 @@ impl App {
         };
         let server = &mut self.servers[index];
         match result {
-            Ok(issuer) => {
+            Ok(McpResource { issuer, checks }) => {
                 server.mcp_url = Some(server_url.to_string());
                 server.issuer = issuer.clone();
+                server.mcp_checks = checks;
                 self.info(format!(
                     "{server_url} is an MCP server; its authorization server is {issuer} \
                      (RFC 9728 protected resource metadata)"

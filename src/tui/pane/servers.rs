@@ -10,6 +10,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use crate::oauth::discovery::{Capabilities, MetadataSource};
+use crate::oauth::flow::mcp::{self, Spec};
 use crate::tui::app::App;
 use crate::tui::model::{ServerEntry, ServerState};
 use crate::tui::theme::Theme;
@@ -83,7 +84,7 @@ fn mcp_lines<'a>(server: &ServerEntry, theme: &Theme) -> Vec<Line<'a>> {
     let Some(url) = &server.mcp_url else {
         return Vec::new();
     };
-    vec![
+    let mut lines = vec![
         Line::from(vec![
             Span::styled("MCP server           ", theme.hint()),
             Span::styled(url.clone(), theme.text()),
@@ -93,8 +94,19 @@ fn mcp_lines<'a>(server: &ServerEntry, theme: &Theme) -> Vec<Line<'a>> {
             Span::styled(server.issuer.clone(), theme.text()),
             Span::styled(" (its RFC 9728 metadata)", theme.hint()),
         ]),
-        Line::raw(""),
-    ]
+    ];
+    // The MUSTs of MCP authorization: the resource metadata's (when added this run), then
+    // the authorization server's once it is discovered.
+    let spec = Spec::default();
+    let server_checks = server
+        .metadata()
+        .map(|m| mcp::authorization_server_checks(m, spec))
+        .unwrap_or_default();
+    for check in server.mcp_checks.iter().chain(&server_checks) {
+        lines.push(widgets::check_line(check, 21, theme));
+    }
+    lines.push(Line::raw(""));
+    lines
 }
 
 fn detail_lines<'a>(app: &App, server: &ServerEntry, theme: &Theme) -> Vec<Line<'a>> {
