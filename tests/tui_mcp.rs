@@ -15,7 +15,7 @@ use oauthscope::tui::app::{App, Settings};
 use serde_json::json;
 use tokio::net::TcpListener;
 use tui_support::Harness;
-use tui_support::on_mock::{mock, settings, started};
+use tui_support::on_mock::{mock, pick_flow, register_client, settings, sign_in_as_alice, started};
 use tui_support::screens::{draw, fixed_now};
 
 /// An MCP server at `/mcp` whose authorization server (the same origin) advertises no PKCE
@@ -153,6 +153,51 @@ async fn an_authorization_server_without_pkce_fails_the_mcp_check_in_view() {
     let screen = harness.wait_for("✗ code_challenge_methods_supported").await;
     assert!(screen.contains("No PKCE (MCP)"), "{screen}");
     assert!(screen.contains("MCP clients must refuse it"), "{screen}");
+    harness.finish().await;
+    mock.shutdown().await;
+}
+
+/// Adds the mock's demo MCP server by its URL and waits until its authorization server is
+/// discovered.
+async fn mock_mcp_server_added(harness: &Harness, server_url: &str) {
+    add_server(harness, "Demo MCP", server_url).await;
+    harness.wait_for("✓ Demo MCP (MCP)").await;
+}
+
+/// Sends each step after the sign-in, waiting for it to be done, until the flow completes.
+async fn send_until_complete(harness: &Harness, steps: &[&str]) -> String {
+    for step in steps {
+        harness.press("enter");
+        harness.wait_for(&format!("✓ {step}")).await;
+    }
+    harness.wait_for("flow complete").await
+}
+
+#[tokio::test]
+async fn the_mcp_flow_runs_to_tools_list_in_the_flow_pane() {
+    let mock = mock().await;
+    let harness = started(Harness::start(settings(&mock), 140, 45)).await;
+    let server_url = format!("{}/mcp", mock.issuer());
+    mock_mcp_server_added(&harness, &server_url).await;
+    // A client of its own at the authorization server (RFC 7591), then the MCP flow.
+    register_client(&harness, " mcp").await;
+    pick_flow(&harness, 0);
+    let screen = harness.wait_for("e edits it, enter sends it").await;
+    assert!(screen.contains("3 MCP authorization"), "{screen}");
+    // The authorization request names the resource (RFC 8707) and asks for its scope.
+    assert!(screen.contains("resource"), "{screen}");
+    sign_in_as_alice(&harness).await;
+    let screen = send_until_complete(
+        &harness,
+        &[
+            "2 Exchange the code for tokens",
+            "3 Verify the tokens",
+            "4 Initialize with the token",
+            "5 List the tools",
+        ],
+    )
+    .await;
+    assert!(screen.contains("tools whoami"), "{screen}");
     harness.finish().await;
     mock.shutdown().await;
 }

@@ -82,6 +82,8 @@ pub struct ServerEntry {
     pub mcp_url: Option<String>,
     /// The RFC 9728 checks of its protected resource metadata, when it was added this run.
     pub mcp_checks: Vec<Check>,
+    /// The scope its challenge or metadata asks for, when it was added this run.
+    pub mcp_scope: Option<String>,
 }
 
 impl ServerEntry {
@@ -99,6 +101,7 @@ impl ServerEntry {
             built_in_clients: Vec::new(),
             mcp_url: profile.mcp_url.clone(),
             mcp_checks: Vec::new(),
+            mcp_scope: None,
         }
     }
 

@@ -94,6 +94,8 @@ pub enum Outcome {
 #[derive(Debug)]
 pub struct McpResource {
     pub issuer: String,
+    /// The scope to ask for: the challenge's, else the metadata's `scopes_supported`.
+    pub scope: Option<String>,
     pub checks: Vec<Check>,
 }
 

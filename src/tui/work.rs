@@ -75,6 +75,7 @@ pub async fn identify(http: RecordingClient, url: String) -> Outcome {
         })?;
         Ok(McpResource {
             issuer,
+            scope: found.scope(),
             checks: found.checks,
         })
     });
@@ -129,6 +130,9 @@ pub struct FlowStart {
     pub previous: Option<TokenResponse>,
     /// The `token_type` the subject token was issued with, when known.
     pub token_type: Option<String>,
+    /// The MCP server the code flow's token is for: asked for with `resource`, then called
+    /// with initialize and tools/list.
+    pub mcp_url: Option<String>,
 }
 
 /// Builds the flow. The code flows first bind the loopback listener, because the redirect
@@ -145,6 +149,7 @@ async fn build_flow(start: FlowStart) -> Result<(Box<Flow>, Option<LoopbackListe
         subject,
         previous,
         token_type,
+        mcp_url,
     } = start;
     let subject = || {
         subject
@@ -159,10 +164,10 @@ async fn build_flow(start: FlowStart) -> Result<(Box<Flow>, Option<LoopbackListe
                 .map_err(|e| e.to_string())?;
             config.redirect_uri = Some(bound.redirect_uri().to_string());
             listener = Some(bound);
-            if kind == FlowKind::Par {
-                Flow::par(config)
-            } else {
-                Flow::authorization_code(config)
+            match (kind, mcp_url) {
+                (FlowKind::Par, _) => Flow::par(config),
+                (_, Some(url)) => mcp::authorization_flow_then_tools(config, &url, Spec::default()),
+                _ => Flow::authorization_code(config),
             }
         }
         FlowKind::Device => Flow::device(config),

@@ -380,6 +380,41 @@ pub fn authorization_flow(mut config: FlowConfig, server_url: &str) -> Result<Fl
     Ok(flow)
 }
 
+/// The code flow for the MCP server, then initialize and tools/list with its token as
+/// steps of the same flow, for a face that walks the steps one by one.
+pub fn authorization_flow_then_tools(
+    mut config: FlowConfig,
+    server_url: &str,
+    spec: Spec,
+) -> Result<Flow, EngineError> {
+    config.require_iss = config.require_iss.or(spec.iss_required());
+    let mut flow = authorization_flow(config, server_url)?;
+    flow.then_call(McpServer {
+        server_url: server_url.to_string(),
+        spec,
+        protocol_version: None,
+    });
+    Ok(flow)
+}
+
+/// The MCP server a flow calls after its code flow, and the revision agreed on.
+#[derive(Debug, Clone)]
+pub struct McpServer {
+    pub server_url: String,
+    pub spec: Spec,
+    pub protocol_version: Option<String>,
+}
+
+impl McpServer {
+    pub fn target(&self) -> McpTarget<'_> {
+        McpTarget {
+            server_url: &self.server_url,
+            spec: self.spec,
+            protocol_version: self.protocol_version.as_deref(),
+        }
+    }
+}
+
 /// Where the calls with the token go, and what each carries: `Authorization: Bearer` (MCP
 /// 2025-11-25 "Token Requirements") and, once initialize agreed on one, the
 /// `MCP-Protocol-Version` header (MCP "Transports", since 2025-06-18).

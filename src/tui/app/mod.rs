@@ -181,6 +181,7 @@ impl App {
                 built_in_clients,
                 mcp_url: None,
                 mcp_checks: Vec::new(),
+                mcp_scope: None,
             });
         }
         servers.extend(

@@ -168,10 +168,15 @@ impl App {
         };
         let server = &mut self.servers[index];
         match result {
-            Ok(McpResource { issuer, checks }) => {
+            Ok(McpResource {
+                issuer,
+                scope,
+                checks,
+            }) => {
                 server.mcp_url = Some(server_url.to_string());
                 server.issuer = issuer.clone();
                 server.mcp_checks = checks;
+                server.mcp_scope = scope;
                 self.info(format!(
                     "{server_url} is an MCP server; its authorization server is {issuer} \
                      (RFC 9728 protected resource metadata)"
