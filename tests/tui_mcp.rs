@@ -9,6 +9,7 @@ mod tui_support;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
+use oauthscope::mock::RunningMock;
 use oauthscope::profile::{Profile, ServerProfile};
 use oauthscope::tui::action::{Action, Command};
 use oauthscope::tui::app::{App, Settings};
@@ -173,21 +174,17 @@ async fn send_until_complete(harness: &Harness, steps: &[&str]) -> String {
     harness.wait_for("flow complete").await
 }
 
-#[tokio::test]
-async fn the_mcp_flow_runs_to_tools_list_in_the_flow_pane() {
-    let mock = mock().await;
-    let harness = started(Harness::start(settings(&mock), 140, 45)).await;
+/// The MCP flow on the mock's demo server at `width` x `height`, run to its end; returns
+/// the finished screen and the client id registered for it.
+async fn finished_mcp_flow(mock: &RunningMock, width: u16, height: u16) -> (Harness, String) {
+    let harness = started(Harness::start(settings(mock), width, height)).await;
     let server_url = format!("{}/mcp", mock.issuer());
     mock_mcp_server_added(&harness, &server_url).await;
-    // A client of its own at the authorization server (RFC 7591), then the MCP flow.
-    register_client(&harness, " mcp").await;
+    let client_id = register_client(&harness, " mcp").await;
     pick_flow(&harness, 0);
-    let screen = harness.wait_for("e edits it, enter sends it").await;
-    assert!(screen.contains("3 MCP authorization"), "{screen}");
-    // The authorization request names the resource (RFC 8707) and asks for its scope.
-    assert!(screen.contains("resource"), "{screen}");
+    harness.wait_for("e edits it, enter sends it").await;
     sign_in_as_alice(&harness).await;
-    let screen = send_until_complete(
+    send_until_complete(
         &harness,
         &[
             "2 Exchange the code for tokens",
@@ -197,7 +194,85 @@ async fn the_mcp_flow_runs_to_tools_list_in_the_flow_pane() {
         ],
     )
     .await;
+    (harness, client_id)
+}
+
+/// The screen with what changes from run to run blanked, each in its own width: the
+/// mock's port and the client id, the random jti and code, and the digits of the lines
+/// with clock times or durations (the exchange rows carry the listener's port too).
+fn steady(screen: &str, mock: &RunningMock, client_id: &str) -> String {
+    let port = mock.issuer().rsplit(':').next().unwrap_or_default();
+    let mut text = screen
+        .replace(client_id, &"c".repeat(client_id.len()))
+        .replace(port, &"p".repeat(port.len()));
+    for (marker, end) in [("jti        \"", '"'), ("code=", '…')] {
+        let mut out = String::new();
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find(marker) {
+            let (before, after) = rest.split_at(at + marker.len());
+            out.push_str(before);
+            let cut = after.find([end, ' ', '&']).unwrap_or(after.len());
+            out.push_str(&"r".repeat(after[..cut].chars().count()));
+            rest = &after[cut..];
+        }
+        out.push_str(rest);
+        text = out;
+    }
+    let mut out = String::new();
+    for line in text.lines() {
+        let clocked = [" UTC ", " ms ", " ago)"].iter().any(|m| line.contains(m));
+        if clocked {
+            let mut zeroed: String = line
+                .chars()
+                .map(|c| if c.is_ascii_digit() { '0' } else { c })
+                .collect();
+            // Durations are right-aligned: 13 ms and 2 ms take the same room.
+            for (long, short) in [(" 000 ms", "   0 ms"), (" 00 ms", "  0 ms")] {
+                zeroed = zeroed.replace(long, short);
+            }
+            out.push_str(&zeroed);
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_finished_mcp_flow_at_80x24_and_120x35() {
+    let mock = mock().await;
+    for (width, height) in [(80, 24), (120, 35)] {
+        let (harness, client_id) = finished_mcp_flow(&mock, width, height).await;
+        let screen = steady(&harness.screen(), &mock, &client_id);
+        insta::assert_snapshot!(format!("finished_mcp_flow_{width}x{height}"), screen);
+        harness.finish().await;
+    }
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_mcp_flow_runs_to_tools_list_in_the_flow_pane() {
+    let mock = mock().await;
+    let (harness, _) = finished_mcp_flow(&mock, 140, 45).await;
+    let screen = harness.screen();
+    assert!(screen.contains("3 MCP authorization"), "{screen}");
     assert!(screen.contains("tools whoami"), "{screen}");
+    // The token was asked for this server (RFC 8707), with the scope its challenge named.
+    assert!(
+        screen.contains(&format!("aud        \"{}/mcp\"", mock.issuer())),
+        "{screen}"
+    );
+    assert!(screen.contains("scope      \"mcp:tools\""), "{screen}");
+    // The authorization request carried the resource: select its step and read it.
+    for _ in 0..4 {
+        harness.press("k");
+    }
+    let screen = harness.wait_for("Request  GET").await;
+    assert!(
+        screen.contains(&format!("resource               {}/mcp", mock.issuer())),
+        "{screen}"
+    );
     harness.finish().await;
     mock.shutdown().await;
 }
