@@ -725,6 +725,35 @@ mod tests {
     }
 
     #[test]
+    fn the_flow_for_the_tools_asks_for_the_resource_then_calls_the_server() {
+        let mut config = FlowConfig::new(metadata(&["S256"]), ClientCredentials::public("c"));
+        config.metadata.authorization_endpoint = Some("https://as.example/authorize".into());
+        config.metadata.token_endpoint = Some("https://as.example/token".into());
+        config.redirect_uri = Some("http://127.0.0.1:1/callback".into());
+        let url = "https://mcp.example/mcp";
+        let flow = authorization_flow_then_tools(config, url, Spec::default()).unwrap();
+        let kinds: Vec<_> = flow.steps().iter().map(|s| s.kind).collect();
+        use crate::oauth::StepKind;
+        let expected = [
+            StepKind::Authorize,
+            StepKind::ExchangeCode,
+            StepKind::McpInitialize,
+            StepKind::McpListTools,
+        ];
+        assert_eq!(kinds, expected);
+        let draft = flow.steps()[0].request.as_ref().unwrap();
+        assert!(
+            draft
+                .params
+                .iter()
+                .any(|(n, v)| n == "resource" && v == url)
+        );
+        // The newest revision wants iss in the authorization response (RFC 9207).
+        assert!(flow.config().require_iss.is_some());
+        assert_eq!(flow.mcp_server().unwrap().server_url, url);
+    }
+
+    #[test]
     fn every_revision_reads_back_from_its_name() {
         for spec in Spec::ALL {
             assert_eq!(spec.as_str().parse::<Spec>().unwrap(), spec);
