@@ -51,6 +51,10 @@ pub struct ServerProfile {
     pub endpoints: Endpoints,
     #[serde(default, rename = "client", skip_serializing_if = "Vec::is_empty")]
     pub clients: Vec<ClientProfile>,
+    /// The MCP server this entry was added by: `issuer` is the authorization server its
+    /// protected resource metadata names (RFC 9728 §2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mcp_url: Option<String>,
 }
 
 fn is_false(value: &bool) -> bool {
@@ -293,6 +297,7 @@ mod tests {
                 issuer: "http://127.0.0.1:8080/realms/dev".into(),
                 default: true,
                 endpoints: Endpoints::default(),
+                mcp_url: None,
                 clients: vec![ClientProfile {
                     client_id: "cli".into(),
                     client_secret: Some("s3cret".into()),

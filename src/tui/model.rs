@@ -11,6 +11,7 @@ use crate::oauth::discovery::MetadataSource;
 use crate::oauth::flow::refresh::Rotation;
 use crate::oauth::flow::tokens::{ClaimChange, DecodedToken};
 use crate::oauth::flow::{Flow, FlowKind};
+use crate::oauth::jwt::Check;
 use crate::oauth::redirect::LoopbackListener;
 use crate::oauth::secret::Secret;
 use crate::oauth::{Exchange, Step};
@@ -79,6 +80,12 @@ pub struct ServerEntry {
     pub active_client: Option<String>,
     /// The clients the built-in mock was started with: part of the demo, never deleted.
     pub built_in_clients: Vec<String>,
+    /// The MCP server this entry was added by (its authorization server is `issuer`).
+    pub mcp_url: Option<String>,
+    /// The RFC 9728 checks of its protected resource metadata, when it was added this run.
+    pub mcp_checks: Vec<Check>,
+    /// The scope its challenge or metadata asks for, when it was added this run.
+    pub mcp_scope: Option<String>,
 }
 
 impl ServerEntry {
@@ -94,6 +101,9 @@ impl ServerEntry {
             client_cursor: Cursor::default(),
             active_client: None,
             built_in_clients: Vec::new(),
+            mcp_url: profile.mcp_url.clone(),
+            mcp_checks: Vec::new(),
+            mcp_scope: None,
         }
     }
 
@@ -104,6 +114,7 @@ impl ServerEntry {
             default: self.default,
             endpoints: self.endpoints.clone(),
             clients: self.clients.clone(),
+            mcp_url: self.mcp_url.clone(),
         }
     }
 

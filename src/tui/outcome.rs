@@ -4,6 +4,7 @@ use crate::oauth::Exchange;
 use crate::oauth::discovery::Discovery;
 use crate::oauth::flow::tokens::DecodedToken;
 use crate::oauth::flow::{Advance, Flow};
+use crate::oauth::jwt::Check;
 use crate::oauth::redirect::LoopbackListener;
 use crate::oauth::registration::RegisteredClient;
 use crate::oauth::secret::Secret;
@@ -26,6 +27,12 @@ pub enum Outcome {
     Discovered {
         issuer: String,
         result: Result<Box<Discovery>, String>,
+    },
+    /// A URL added in Servers answered as an MCP server: the authorization server its
+    /// protected resource metadata names, or why that metadata is unusable.
+    McpFound {
+        server_url: String,
+        result: Result<McpResource, String>,
     },
     /// A new flow is ready to show (the code flows first bind their loopback listener).
     FlowReady {
@@ -81,6 +88,15 @@ pub enum Outcome {
     },
     /// The browser was started with this program, or why not.
     BrowserOpened(Result<String, String>),
+}
+
+/// An MCP server's authorization server, and the checks its metadata passed.
+#[derive(Debug)]
+pub struct McpResource {
+    pub issuer: String,
+    /// The scope to ask for: the challenge's, else the metadata's `scopes_supported`.
+    pub scope: Option<String>,
+    pub checks: Vec<Check>,
 }
 
 #[derive(Debug)]

@@ -9,6 +9,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
 
+use crate::oauth::jwt::{Check, Verdict};
 use crate::oauth::secret::mask;
 use crate::oauth::time;
 
@@ -129,6 +130,24 @@ pub fn text(frame: &mut Frame, area: Rect, block: Block, lines: Vec<Line>, scrol
 }
 
 /// "label  value" with the label dimmed and padded to `width`.
+/// A check's verdict as a glyph in its colour.
+pub fn verdict(verdict: Verdict, theme: &Theme) -> (&'static str, Style) {
+    match verdict {
+        Verdict::Pass => ("✓", theme.success()),
+        Verdict::Fail => ("✗", theme.failure()),
+        Verdict::Skipped => ("·", theme.hint()),
+    }
+}
+
+/// One check as a line: its verdict, its name in a column of `width`, what it found.
+pub fn check_line<'a>(check: &Check, width: usize, theme: &Theme) -> Line<'a> {
+    let (glyph, style) = verdict(check.verdict, theme);
+    Line::from(vec![
+        Span::styled(format!("{glyph} {:<width$}", check.check), style),
+        Span::styled(check.detail.clone(), theme.text()),
+    ])
+}
+
 pub fn kv<'a>(label: &str, width: usize, value: impl Into<Span<'a>>, theme: &Theme) -> Line<'a> {
     Line::from(vec![
         Span::styled(format!("{label:<width$} "), theme.hint()),

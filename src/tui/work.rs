@@ -4,12 +4,18 @@
 
 use std::time::Duration;
 
+use crate::oauth::discovery::Warning;
 use crate::oauth::discovery::{self, Endpoints};
+use crate::oauth::error::EngineError;
+use crate::oauth::flow::mcp::{self, Spec};
 use crate::oauth::flow::tokens::DecodedToken;
 use crate::oauth::flow::{Flow, FlowConfig, FlowKind};
 use crate::oauth::http::RecordingClient;
 use crate::oauth::jwks::KeyStore;
+use crate::oauth::jwt::Verdict;
 use crate::oauth::jwt::{self, ClaimRules, Jwt};
+use crate::oauth::mcp_discovery;
+use crate::oauth::protected_resource;
 use crate::oauth::redirect::LoopbackListener;
 use crate::oauth::registration::{ClientManagement, Registrar};
 use crate::oauth::secret::Secret;
@@ -17,7 +23,7 @@ use crate::oauth::send_policy::CrossHostConsent;
 use crate::oauth::{Exchange, RequestDraft};
 use crate::wire::TokenResponse;
 
-use super::outcome::{Outcome, SignInEnd};
+use super::outcome::{McpResource, Outcome, SignInEnd};
 use super::sign_in;
 
 /// How long the browser step waits on the loopback listener.
@@ -25,11 +31,92 @@ pub const REDIRECT_WAIT: Duration = Duration::from_secs(300);
 
 /// Discovers `issuer`, with the endpoints saved for it over what it says.
 pub async fn discover(http: RecordingClient, issuer: String, given: Endpoints) -> Outcome {
-    let result = discovery::discover_with(&http, &issuer, &given)
-        .await
-        .map(Box::new)
-        .map_err(|e| e.to_string());
+    let result = discovery::discover_with(&http, &issuer, &given).await;
+    discovered(issuer, result)
+}
+
+/// Finds out what a URL added in Servers is. An MCP server refuses the unauthenticated
+/// `initialize` with a Bearer challenge (MCP 2025-11-25 Authorization, RFC 9728 §5.1); else
+/// the URL is tried as an issuer, and only when that discovery fails is protected resource
+/// metadata found without a challenge (2025-11-25 allows the header to be absent) taken as
+/// an MCP server. Neither: the discovery error, with why it is no MCP server either.
+pub async fn identify(http: RecordingClient, url: String) -> Outcome {
+    let probe = protected_resource::discover(&http, &url, Spec::default()).await;
+    let challenged = matches!(&probe, Ok(found) if found.refusal.bearer.is_some());
+    // What speaks for an MCP server, or why the URL is none.
+    let mcp = probe.map_err(|e| e.to_string()).and_then(|found| {
+        match found.checks.iter().find(|c| c.verdict == Verdict::Fail) {
+            Some(failed) if !challenged => Err(failed.detail.clone()),
+            _ => Ok(found),
+        }
+    });
+    if !challenged {
+        match (
+            discovery::discover_with(&http, &url, &Endpoints::default()).await,
+            &mcp,
+        ) {
+            (Ok(found), _) => return discovered(url, Ok(found)),
+            (Err(err), Err(not_mcp)) => {
+                return Outcome::Discovered {
+                    issuer: url,
+                    result: Err(format!("{err}; nor is it an MCP server: {not_mcp}")),
+                };
+            }
+            (Err(_), Ok(_)) => {}
+        }
+    }
+    let result = mcp.and_then(|found| {
+        if let Some(failed) = found.checks.iter().find(|c| c.verdict == Verdict::Fail) {
+            return Err(failed.detail.clone());
+        }
+        let issuer = found.issuer().map(str::to_string).ok_or_else(|| {
+            "its protected resource metadata names no authorization_servers (RFC 9728 §2)"
+                .to_string()
+        })?;
+        Ok(McpResource {
+            issuer,
+            scope: found.scope(),
+            checks: found.checks,
+        })
+    });
+    Outcome::McpFound {
+        server_url: url,
+        result,
+    }
+}
+
+/// Discovers an MCP server's authorization server the way MCP clients must: its metadata
+/// URLs in the order the revision lists (MCP 2025-11-25 Authorization Server Metadata
+/// Discovery), and a server without PKCE S256 advertised flagged, since MCP clients refuse
+/// it (Authorization Code Protection).
+pub async fn discover_for_mcp(http: RecordingClient, issuer: String, given: Endpoints) -> Outcome {
+    let spec = Spec::default();
+    let result = match mcp_discovery::discover(&http, &issuer, spec, &given).await {
+        Ok(found) => {
+            let mut discovery = found.discovery;
+            for check in mcp::authorization_server_checks(&discovery.metadata, spec) {
+                if check.verdict == Verdict::Fail {
+                    discovery.warnings.push(Warning {
+                        code: "mcp_refuses_server",
+                        message: check.detail,
+                    });
+                }
+            }
+            Ok(Box::new(discovery))
+        }
+        Err(lost) => {
+            let tried: Vec<&str> = lost.tried.iter().map(|c| c.url.as_str()).collect();
+            Err(format!("{} (tried {})", lost.error, tried.join(", ")))
+        }
+    };
     Outcome::Discovered { issuer, result }
+}
+
+fn discovered(issuer: String, result: Result<discovery::Discovery, EngineError>) -> Outcome {
+    Outcome::Discovered {
+        issuer,
+        result: result.map(Box::new).map_err(|e| e.to_string()),
+    }
 }
 
 /// What a new flow starts from besides the server and client.
@@ -43,6 +130,9 @@ pub struct FlowStart {
     pub previous: Option<TokenResponse>,
     /// The `token_type` the subject token was issued with, when known.
     pub token_type: Option<String>,
+    /// The MCP server the code flow's token is for: asked for with `resource`, then called
+    /// with initialize and tools/list.
+    pub mcp_url: Option<String>,
 }
 
 /// Builds the flow. The code flows first bind the loopback listener, because the redirect
@@ -59,6 +149,7 @@ async fn build_flow(start: FlowStart) -> Result<(Box<Flow>, Option<LoopbackListe
         subject,
         previous,
         token_type,
+        mcp_url,
     } = start;
     let subject = || {
         subject
@@ -73,10 +164,10 @@ async fn build_flow(start: FlowStart) -> Result<(Box<Flow>, Option<LoopbackListe
                 .map_err(|e| e.to_string())?;
             config.redirect_uri = Some(bound.redirect_uri().to_string());
             listener = Some(bound);
-            if kind == FlowKind::Par {
-                Flow::par(config)
-            } else {
-                Flow::authorization_code(config)
+            match (kind, mcp_url) {
+                (FlowKind::Par, _) => Flow::par(config),
+                (_, Some(url)) => mcp::authorization_flow_then_tools(config, &url, Spec::default()),
+                _ => Flow::authorization_code(config),
             }
         }
         FlowKind::Device => Flow::device(config),

@@ -380,6 +380,41 @@ pub fn authorization_flow(mut config: FlowConfig, server_url: &str) -> Result<Fl
     Ok(flow)
 }
 
+/// The code flow for the MCP server, then initialize and tools/list with its token as
+/// steps of the same flow, for a face that walks the steps one by one.
+pub fn authorization_flow_then_tools(
+    mut config: FlowConfig,
+    server_url: &str,
+    spec: Spec,
+) -> Result<Flow, EngineError> {
+    config.require_iss = config.require_iss.or(spec.iss_required());
+    let mut flow = authorization_flow(config, server_url)?;
+    flow.then_call(McpServer {
+        server_url: server_url.to_string(),
+        spec,
+        protocol_version: None,
+    });
+    Ok(flow)
+}
+
+/// The MCP server a flow calls after its code flow, and the revision agreed on.
+#[derive(Debug, Clone)]
+pub struct McpServer {
+    pub server_url: String,
+    pub spec: Spec,
+    pub protocol_version: Option<String>,
+}
+
+impl McpServer {
+    pub fn target(&self) -> McpTarget<'_> {
+        McpTarget {
+            server_url: &self.server_url,
+            spec: self.spec,
+            protocol_version: self.protocol_version.as_deref(),
+        }
+    }
+}
+
 /// Where the calls with the token go, and what each carries: `Authorization: Bearer` (MCP
 /// 2025-11-25 "Token Requirements") and, once initialize agreed on one, the
 /// `MCP-Protocol-Version` header (MCP "Transports", since 2025-06-18).
@@ -687,6 +722,35 @@ mod tests {
             assert_eq!(check.verdict, Verdict::Fail, "{bad}");
             assert!(check.detail.contains("§3"), "{}", check.detail);
         }
+    }
+
+    #[test]
+    fn the_flow_for_the_tools_asks_for_the_resource_then_calls_the_server() {
+        let mut config = FlowConfig::new(metadata(&["S256"]), ClientCredentials::public("c"));
+        config.metadata.authorization_endpoint = Some("https://as.example/authorize".into());
+        config.metadata.token_endpoint = Some("https://as.example/token".into());
+        config.redirect_uri = Some("http://127.0.0.1:1/callback".into());
+        let url = "https://mcp.example/mcp";
+        let flow = authorization_flow_then_tools(config, url, Spec::default()).unwrap();
+        let kinds: Vec<_> = flow.steps().iter().map(|s| s.kind).collect();
+        use crate::oauth::StepKind;
+        let expected = [
+            StepKind::Authorize,
+            StepKind::ExchangeCode,
+            StepKind::McpInitialize,
+            StepKind::McpListTools,
+        ];
+        assert_eq!(kinds, expected);
+        let draft = flow.steps()[0].request.as_ref().unwrap();
+        assert!(
+            draft
+                .params
+                .iter()
+                .any(|(n, v)| n == "resource" && v == url)
+        );
+        // The newest revision wants iss in the authorization response (RFC 9207).
+        assert!(flow.config().require_iss.is_some());
+        assert_eq!(flow.mcp_server().unwrap().server_url, url);
     }
 
     #[test]

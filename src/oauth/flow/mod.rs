@@ -202,6 +202,9 @@ pub struct FlowOutcome {
     /// Things worth knowing that are not failures.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The tools an MCP server listed with the token (MCP "Tools").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mcp_tools: Option<Vec<String>>,
 }
 
 /// What the caller does next.
@@ -391,6 +394,8 @@ pub struct Flow {
     outcome: FlowOutcome,
     polling: Polling,
     previous: Option<TokenResponse>,
+    /// The MCP server the token is for, when the flow goes on to call it.
+    mcp: Option<mcp::McpServer>,
 }
 
 impl Flow {
@@ -582,6 +587,7 @@ impl Flow {
                 count: 0,
             },
             previous: None,
+            mcp: None,
         };
         flow.prepare_current()?;
         Ok(flow)
@@ -593,6 +599,11 @@ impl Flow {
 
     pub fn config(&self) -> &FlowConfig {
         &self.config
+    }
+
+    /// The MCP server the flow calls after its code flow, if it does.
+    pub fn mcp_server(&self) -> Option<&mcp::McpServer> {
+        self.mcp.as_ref()
     }
 
     pub fn steps(&self) -> &[Step] {
@@ -707,6 +718,24 @@ impl Flow {
             Stage::Authorize => return self.open_authorization(i, &draft),
             Stage::PollDevice => return self.poll(http, i, &draft).await,
             Stage::VerifyTokens => self.verify(http, i, &draft).await,
+            Stage::McpListTools => {
+                // The handshake ends with the initialized notification (MCP "Lifecycle").
+                if let Some(server) = &self.mcp {
+                    let token = self.access_token()?;
+                    let note = http
+                        .send(&mcp::initialized_notification(&server.target(), &token))
+                        .await;
+                    if let Err(err) = mcp::process_notification(&note) {
+                        self.steps[i]
+                            .warnings
+                            .push(format!("the initialized notification: {err}"));
+                    }
+                }
+                match self.send(http, i, &draft).await {
+                    Ok(exchange) => self.process(Stage::McpListTools, &draft, &exchange),
+                    Err(refused) => Err(refused),
+                }
+            }
             stage => match self.send(http, i, &draft).await {
                 Ok(exchange) => self.process(stage, &draft, &exchange),
                 Err(refused) => Err(refused),
@@ -953,13 +982,22 @@ impl Flow {
                 self.outcome.userinfo = Some(userinfo::process_userinfo(exchange)?);
             }
             Stage::Authorize | Stage::PollDevice | Stage::VerifyTokens => {}
-            // The MCP steps are driven by `flow::mcp` around a Flow, never stages of one.
+            Stage::McpInitialize => {
+                let result = mcp::process_call(exchange)?;
+                if let Some(server) = &mut self.mcp {
+                    server.protocol_version = mcp::negotiated_version(&result);
+                }
+            }
+            Stage::McpListTools => {
+                let result = mcp::process_call(exchange)?;
+                self.outcome.mcp_tools = Some(mcp::tool_names(&result));
+            }
+            // The discovery and registration before the code flow, and the step-up after a
+            // refusal, are driven by `flow::mcp`'s callers, never stages of a Flow.
             Stage::McpUnauthenticated
             | Stage::ResourceMetadata
             | Stage::ServerMetadata
             | Stage::Register
-            | Stage::McpInitialize
-            | Stage::McpListTools
             | Stage::McpCallTool
             | Stage::McpStepUp => {}
         }
@@ -1116,17 +1154,52 @@ impl Flow {
                 let jwks_uri = c.endpoint("jwks_uri", &c.metadata.jwks_uri)?;
                 Ok(RequestDraft::new("GET", jwks_uri))
             }
+            Stage::McpInitialize | Stage::McpListTools => {
+                let server = self
+                    .mcp
+                    .as_ref()
+                    .ok_or_else(|| EngineError::config("this flow calls no MCP server"))?;
+                let (id, method) = match stage {
+                    Stage::McpInitialize => (1, "initialize"),
+                    _ => (2, "tools/list"),
+                };
+                let token = self.access_token()?;
+                Ok(mcp::call_request(
+                    &server.target(),
+                    &token,
+                    id,
+                    method,
+                    serde_json::json!({}),
+                ))
+            }
             Stage::McpUnauthenticated
             | Stage::ResourceMetadata
             | Stage::ServerMetadata
             | Stage::Register
-            | Stage::McpInitialize
-            | Stage::McpListTools
             | Stage::McpCallTool
             | Stage::McpStepUp => Err(EngineError::config(
                 "an MCP step is built by the MCP flow, not by a grant's flow",
             )),
         }
+    }
+
+    /// The access token the flow got, for the calls made with it.
+    fn access_token(&self) -> Result<Secret, EngineError> {
+        self.outcome
+            .tokens
+            .as_ref()
+            .map(|t| t.access_token.clone())
+            .ok_or_else(|| EngineError::config("no access token yet"))
+    }
+
+    /// Goes on after the code flow to call `server` with the token: initialize, then
+    /// tools/list (MCP "Lifecycle", "Tools").
+    pub(crate) fn then_call(&mut self, server: mcp::McpServer) {
+        for stage in [Stage::McpInitialize, Stage::McpListTools] {
+            self.stages.push(stage);
+            self.steps.push(stage.step());
+        }
+        self.mcp = Some(server);
     }
 
     fn fail(&mut self, i: usize, err: EngineError) -> EngineError {

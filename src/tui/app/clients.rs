@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use crate::oauth::flow::mcp;
 use crate::oauth::registration::{self, ClientManagement, RegisteredClient};
 use crate::oauth::send_policy::SendRule;
 use crate::profile::ClientProfile;
@@ -75,10 +76,16 @@ impl App {
                 server.name
             ));
         }
-        let scope = server
+        // A client for an MCP server is registered for the scope its challenge names too, so
+        // that it may ask for it (RFC 7591 §2 `scope`).
+        let usual = server
             .metadata()
             .map(|m| super::flows::default_scope(m).unwrap_or_default())
             .unwrap_or_default();
+        let scope = match &server.mcp_scope {
+            Some(needed) => mcp::step_up_scope(Some(&usual), needed),
+            None => usual,
+        };
         self.open_form(Form::new(
             FormPurpose::RegisterClient,
             "Register a client (RFC 7591)",

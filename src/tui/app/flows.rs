@@ -85,10 +85,18 @@ impl App {
             }
         };
         // Client credentials has no user: scopes about a user make no sense there.
-        let scope = client.scope.clone().or_else(|| match kind {
-            FlowKind::ClientCredentials => None,
-            _ => default_scope(&metadata),
-        });
+        // An MCP server's token asks for the scope its challenge names, over the client's
+        // usual one (MCP 2025-11-25 Scope Selection Strategy).
+        let mcp_scope = match kind {
+            FlowKind::AuthorizationCode if server.mcp_url.is_some() => server.mcp_scope.clone(),
+            _ => None,
+        };
+        let scope = mcp_scope
+            .or_else(|| client.scope.clone())
+            .or_else(|| match kind {
+                FlowKind::ClientCredentials => None,
+                _ => default_scope(&metadata),
+            });
         let mut config = FlowConfig::new(metadata, credentials);
         config.scope = scope;
         if let Some(consent) = self.cross_host.get(&config.metadata.issuer) {
@@ -148,12 +156,17 @@ impl App {
         let token_type = subject
             .as_ref()
             .and_then(|(token, _)| self.token_type_of(token));
+        let mcp_url = match kind {
+            FlowKind::AuthorizationCode => self.selected_server().and_then(|s| s.mcp_url.clone()),
+            _ => None,
+        };
         let start = FlowStart {
             kind,
             config,
             subject,
             previous,
             token_type,
+            mcp_url,
         };
         self.tasks.spawn(
             format!("preparing {}", flow_title(kind)),
@@ -770,9 +783,11 @@ impl App {
 
     /// `s`: sign in on the built-in mock from the terminal, posting its forms like a browser.
     fn start_sign_in(&mut self) {
+        // The built-in mock, or an MCP server it is the authorization server of.
+        let mock = self.servers.iter().find(|s| s.built_in).map(|s| &s.issuer);
         let on_mock = self
             .selected_server()
-            .is_some_and(|s: &ServerEntry| s.built_in);
+            .is_some_and(|s: &ServerEntry| s.built_in || Some(&s.issuer) == mock);
         if !on_mock {
             return self.info(
                 "signing in here works on the built-in mock; for this server use b or p".into(),

@@ -179,6 +179,9 @@ impl App {
                 client_cursor: Cursor::default(),
                 active_client: None,
                 built_in_clients,
+                mcp_url: None,
+                mcp_checks: Vec::new(),
+                mcp_scope: None,
             });
         }
         servers.extend(
@@ -783,6 +786,7 @@ impl App {
                 }
             }
             Outcome::Discovered { issuer, result } => self.discovered(&issuer, result),
+            Outcome::McpFound { server_url, result } => self.mcp_found(&server_url, result),
             Outcome::FlowReady { generation, result } => self.flow_ready(generation, result),
             Outcome::Advanced {
                 generation,

@@ -6,6 +6,7 @@ use crate::oauth::discovery::{Discovery, ENDPOINT_FLAGS};
 use crate::profile::{Endpoints, ServerProfile};
 use crate::tui::action::Command;
 use crate::tui::model::{Field, Form, FormPurpose, ServerEntry, ServerState, pretty_json};
+use crate::tui::outcome::McpResource;
 use crate::tui::work;
 
 use super::App;
@@ -16,10 +17,10 @@ impl App {
             Command::Activate => self.discover_selected(),
             Command::New => self.open_form(Form::new(
                 FormPurpose::AddServer,
-                "Add a server by issuer URL (endpoints only for servers without discovery)",
+                "Add a server by issuer URL or MCP server URL (endpoints only for servers without discovery)",
                 vec![
                     Field::text("name", "Name", ""),
-                    Field::text("issuer", "Issuer URL", "https://"),
+                    Field::text("issuer", "Issuer or MCP server URL", "https://"),
                     Field::text(
                         "authorization_endpoint",
                         "authorization_endpoint (optional)",
@@ -38,23 +39,33 @@ impl App {
 
     /// Fetches the selected server's metadata in the background.
     pub(super) fn discover_selected(&mut self) {
+        self.discover_at(self.server_cursor.index);
+    }
+
+    fn discover_at(&mut self, index: usize) {
         let Some(http) = self.http() else {
             return;
         };
-        let Some(server) = self.servers.get_mut(self.server_cursor.index) else {
+        let Some(server) = self.servers.get_mut(index) else {
             return;
         };
         server.discovery = ServerState::Running;
         let issuer = server.issuer.clone();
         let given = server.endpoints.clone();
-        self.tasks.spawn(
-            format!("discovering {issuer}"),
-            work::discover(http, issuer, given),
-        );
+        let what = format!("discovering {issuer}");
+        if server.mcp_url.is_some() {
+            self.tasks
+                .spawn(what, work::discover_for_mcp(http, issuer, given));
+        } else {
+            self.tasks.spawn(what, work::discover(http, issuer, given));
+        }
     }
 
     pub(super) fn discovered(&mut self, issuer: &str, result: Result<Box<Discovery>, String>) {
-        let Some(server) = self.servers.iter_mut().find(|s| s.issuer == issuer) else {
+        // An MCP server's entry can share its authorization server with another entry (the
+        // built-in mock's demo resource does): every entry of the issuer gets the metadata.
+        let mut entries = self.servers.iter_mut().filter(|s| s.issuer == issuer);
+        let Some(server) = entries.next() else {
             return;
         };
         server.discovery = match result {
@@ -76,7 +87,11 @@ impl App {
             }
             Err(reason) => ServerState::Failed(reason),
         };
-        match &server.discovery {
+        let state = server.discovery.clone();
+        for other in entries {
+            other.discovery = state.clone();
+        }
+        match &state {
             ServerState::Done { .. } => {
                 let name = server.name.clone();
                 self.success(format!("discovered {name}"));
@@ -111,16 +126,70 @@ impl App {
         } else {
             name
         };
+        // Endpoints typed in describe an authorization server; a bare URL may be either.
+        let by_hand = !endpoints.is_empty();
         self.servers.push(ServerEntry::from_profile(&ServerProfile {
             name,
-            issuer,
+            issuer: issuer.clone(),
             endpoints,
             ..ServerProfile::default()
         }));
         self.server_cursor.bottom(self.servers.len());
         self.save_profile();
-        self.discover_selected();
+        if by_hand {
+            self.discover_selected();
+        } else {
+            self.identify_selected(issuer);
+        }
         Ok(())
+    }
+
+    /// Finds out in the background whether the URL just added is an issuer or an MCP server.
+    fn identify_selected(&mut self, url: String) {
+        let Some(http) = self.http() else {
+            return;
+        };
+        if let Some(server) = self.servers.get_mut(self.server_cursor.index) {
+            server.discovery = ServerState::Running;
+        }
+        self.tasks
+            .spawn(format!("identifying {url}"), work::identify(http, url));
+    }
+
+    /// The URL added answered as an MCP server: the entry becomes that server, on the
+    /// authorization server its metadata names, which is discovered next.
+    pub(super) fn mcp_found(&mut self, server_url: &str, result: Result<McpResource, String>) {
+        let Some(index) = self
+            .servers
+            .iter()
+            .position(|s| !s.built_in && s.mcp_url.is_none() && s.issuer == server_url)
+        else {
+            return;
+        };
+        let server = &mut self.servers[index];
+        match result {
+            Ok(McpResource {
+                issuer,
+                scope,
+                checks,
+            }) => {
+                server.mcp_url = Some(server_url.to_string());
+                server.issuer = issuer.clone();
+                server.mcp_checks = checks;
+                server.mcp_scope = scope;
+                self.info(format!(
+                    "{server_url} is an MCP server; its authorization server is {issuer} \
+                     (RFC 9728 protected resource metadata)"
+                ));
+                self.save_profile();
+                self.discover_at(index);
+            }
+            Err(reason) => {
+                let message = format!("{server_url} answers as an MCP server, but: {reason}");
+                server.discovery = ServerState::Failed(message.clone());
+                self.error(message);
+            }
+        }
     }
 
     /// Opens the selected saved server in an editor, one `member = value` line each for its

@@ -9,6 +9,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use crate::explain;
+use crate::oauth::flow::FlowKind;
 use crate::oauth::flow::tokens::DecodedToken;
 use crate::oauth::secret::{Secret, is_secret_name};
 use crate::oauth::{Exchange, RequestDraft, Step, StepKind, StepStatus};
@@ -25,15 +26,20 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
     let theme = app.theme();
     match &app.flow {
         FlowView::Picking(cursor) => {
+            let mcp = app.selected_server().is_some_and(|s| s.mcp_url.is_some());
             let rows = FLOWS
                 .iter()
                 .enumerate()
                 .map(|(i, kind)| {
                     let marker = if i == cursor.index { "▸" } else { " " };
+                    let (title, summary) = match kind {
+                        FlowKind::AuthorizationCode if mcp => (MCP_TITLE, MCP_SUMMARY),
+                        _ => (flow_title(*kind), flow_summary(*kind)),
+                    };
                     Line::from(vec![
                         Span::raw(marker),
-                        Span::styled(format!("{:<36}", flow_title(*kind)), theme.text()),
-                        Span::styled(flow_summary(*kind), theme.hint()),
+                        Span::styled(format!("{title:<36}"), theme.text()),
+                        Span::styled(summary, theme.hint()),
                     ])
                 })
                 .collect();
@@ -53,11 +59,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
             frame.render_stateful_widget(SequenceDiagram::new(&diagram, &theme), inner, &mut state);
         }
         FlowView::Running(run) => {
-            let block = widgets::block(
-                format!(" 3 {} ", flow_title(run.flow.kind())),
-                focused,
-                &theme,
-            );
+            let title = match run.flow.mcp_server() {
+                Some(_) => MCP_TITLE,
+                None => flow_title(run.flow.kind()),
+            };
+            let block = widgets::block(format!(" 3 {title} "), focused, &theme);
             let inner = block.inner(area);
             frame.render_widget(block, area);
             let steps_height = u16::try_from(run.steps().len())
@@ -102,6 +108,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
                 lines.extend(claim_lines(run, app.now(), &theme));
                 lines.extend(verdict_lines(run, step, app.now(), &theme));
                 lines.extend(warning_lines(step, &theme));
+                lines.extend(tool_lines(run, step, &theme));
                 lines.extend(step_detail(
                     step,
                     fix_line(app, &theme),
@@ -357,6 +364,25 @@ fn verdict_lines<'a>(run: &FlowRun, step: &Step, now: SystemTime, theme: &Theme)
 
 /// What the engine warned about on this step (an unknown token type, an implausible
 /// lifetime...): kept on the step that received it, so it stays where it happened.
+/// The code flow of an MCP server's entry: with `resource`, then the calls with the token.
+const MCP_TITLE: &str = "MCP authorization";
+const MCP_SUMMARY: &str =
+    "code + PKCE with resource (RFC 8707), then initialize and tools/list with the token";
+
+/// The tools an MCP server listed, on the step that listed them.
+fn tool_lines<'a>(run: &FlowRun, step: &Step, theme: &Theme) -> Vec<Line<'a>> {
+    match &run.flow.outcome().mcp_tools {
+        Some(tools) if step.kind == StepKind::McpListTools => vec![
+            Line::from(vec![
+                Span::styled("tools ", theme.hint()),
+                Span::styled(tools.join(", "), theme.success()),
+            ]),
+            Line::raw(""),
+        ],
+        _ => Vec::new(),
+    }
+}
+
 fn warning_lines<'a>(step: &Step, theme: &Theme) -> Vec<Line<'a>> {
     step.warnings
         .iter()

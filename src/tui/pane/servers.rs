@@ -10,6 +10,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use crate::oauth::discovery::{Capabilities, MetadataSource};
+use crate::oauth::flow::mcp::{self, Spec};
 use crate::tui::app::App;
 use crate::tui::model::{ServerEntry, ServerState};
 use crate::tui::theme::Theme;
@@ -34,6 +35,9 @@ pub fn render_list(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
                 Span::raw(" "),
                 Span::styled(server.name.clone(), theme.text()),
             ];
+            if server.mcp_url.is_some() {
+                spans.push(Span::styled(" (MCP)", theme.hint()));
+            }
             if server.default {
                 spans.push(Span::styled(" (default)", theme.hint()));
             }
@@ -70,8 +74,39 @@ pub fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
     };
     let title = format!(" {} · {} ", server.name, server.issuer);
     let block = widgets::block(title, false, &theme);
-    let lines = detail_lines(app, server, &theme);
+    let mut lines = mcp_lines(server, &theme);
+    lines.extend(detail_lines(app, server, &theme));
     widgets::text(frame, area, block, lines, app.ui.scroll);
+}
+
+/// For a server added by its MCP URL: that URL and the authorization server found for it.
+fn mcp_lines<'a>(server: &ServerEntry, theme: &Theme) -> Vec<Line<'a>> {
+    let Some(url) = &server.mcp_url else {
+        return Vec::new();
+    };
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled("MCP server           ", theme.hint()),
+            Span::styled(url.clone(), theme.text()),
+        ]),
+        Line::from(vec![
+            Span::styled("authorization server ", theme.hint()),
+            Span::styled(server.issuer.clone(), theme.text()),
+            Span::styled(" (its RFC 9728 metadata)", theme.hint()),
+        ]),
+    ];
+    // The MUSTs of MCP authorization: the resource metadata's (when added this run), then
+    // the authorization server's once it is discovered.
+    let spec = Spec::default();
+    let server_checks = server
+        .metadata()
+        .map(|m| mcp::authorization_server_checks(m, spec))
+        .unwrap_or_default();
+    for check in server.mcp_checks.iter().chain(&server_checks) {
+        lines.push(widgets::check_line(check, 21, theme));
+    }
+    lines.push(Line::raw(""));
+    lines
 }
 
 fn detail_lines<'a>(app: &App, server: &ServerEntry, theme: &Theme) -> Vec<Line<'a>> {

@@ -296,11 +296,7 @@ fn checks_lines<'a>(
                 detail = detail.replacen("expires at", "expired at", 1);
             }
         }
-        let (glyph, style) = match verdict {
-            Verdict::Pass => ("✓", theme.success()),
-            Verdict::Fail => ("✗", theme.failure()),
-            Verdict::Skipped => ("·", theme.hint()),
-        };
+        let (glyph, style) = widgets::verdict(verdict, theme);
         lines.push(Line::from(vec![
             Span::styled(format!("  {glyph} {:<10}", check.check), style),
             Span::styled(detail, theme.text()),

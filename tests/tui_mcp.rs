@@ -1,0 +1,310 @@
+//! A server added in Servers by its MCP URL, through the real event loop against the
+//! built-in mock on 127.0.0.1: the unauthenticated `initialize` is refused with a Bearer
+//! challenge, the RFC 9728 metadata names the authorization server, and the entry shows
+//! both URLs and is saved with them. A URL that is neither an issuer nor an MCP server is
+//! refused in words.
+
+mod tui_support;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use oauthscope::mock::RunningMock;
+use oauthscope::profile::{Profile, ServerProfile};
+use oauthscope::tui::action::{Action, Command};
+use oauthscope::tui::app::{App, Settings};
+use serde_json::json;
+use tokio::net::TcpListener;
+use tui_support::Harness;
+use tui_support::on_mock::{mock, pick_flow, register_client, settings, sign_in_as_alice, started};
+use tui_support::screens::{draw, fixed_now};
+
+/// An MCP server at `/mcp` whose authorization server (the same origin) advertises no PKCE
+/// methods: its challenge names the metadata, and the metadata names the origin.
+async fn serve_mcp_on_a_server_without_pkce() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let challenge =
+        format!("Bearer resource_metadata=\"{base}/.well-known/oauth-protected-resource/mcp\"");
+    let resource = json!({ "resource": format!("{base}/mcp"), "authorization_servers": [base] });
+    let server = json!({
+        "issuer": base,
+        "authorization_endpoint": format!("{base}/authorize"),
+        "token_endpoint": format!("{base}/token"),
+    });
+    let router = Router::new()
+        .route(
+            "/mcp",
+            post(move || {
+                let challenge = challenge.clone();
+                async move { (StatusCode::UNAUTHORIZED, [("WWW-Authenticate", challenge)]) }
+            }),
+        )
+        .route(
+            "/.well-known/oauth-protected-resource/mcp",
+            get(move || {
+                let resource = resource.clone();
+                async move { axum::Json(resource) }
+            }),
+        )
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(move || {
+                let server = server.clone();
+                async move { axum::Json(server) }
+            }),
+        );
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    base
+}
+
+/// Opens the add-server form and submits `url` under `name`.
+async fn add_server(harness: &Harness, name: &str, url: &str) {
+    harness.press("1");
+    harness.press("n");
+    harness
+        .wait_for("Add a server by issuer URL or MCP server URL")
+        .await;
+    harness.type_text(name);
+    harness.press("tab");
+    for _ in 0.."https://".len() {
+        harness.press("backspace");
+    }
+    harness.type_text(url);
+    harness.press("enter");
+}
+
+#[tokio::test]
+async fn n_adds_an_mcp_server_by_its_url_on_the_authorization_server_it_names() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("profile.toml");
+    let harness = started(Harness::start(
+        Settings {
+            profile_path: Some(path.clone()),
+            ..settings(&mock)
+        },
+        140,
+        40,
+    ))
+    .await;
+    let server_url = format!("{}/mcp", mock.issuer());
+    add_server(&harness, "Demo MCP", &server_url).await;
+    harness.wait_for("Demo MCP (MCP)").await;
+    // Both URLs, and the authorization server discovered (its capabilities shown).
+    let screen = harness
+        .wait_until("the authorization server discovered", |screen| {
+            screen.contains("✓ Demo MCP (MCP)") && screen.contains("authorize")
+        })
+        .await;
+    assert!(
+        screen.contains(&format!("MCP server           {server_url}")),
+        "{screen}"
+    );
+    assert!(
+        screen.contains(&format!("authorization server {}", mock.issuer())),
+        "{screen}"
+    );
+    // The MUSTs, each with its verdict: the metadata is this server's, PKCE S256 offered.
+    assert!(screen.contains("✓ resource "), "{screen}");
+    assert!(screen.contains("✓ authorization_servers"), "{screen}");
+    assert!(
+        screen.contains("✓ code_challenge_methods_supported"),
+        "{screen}"
+    );
+    harness.finish().await;
+
+    let saved = Profile::load(&path).unwrap();
+    let entry = saved.servers.iter().find(|s| s.name == "Demo MCP").unwrap();
+    assert_eq!(entry.issuer, mock.issuer());
+    assert_eq!(entry.mcp_url.as_deref(), Some(server_url.as_str()));
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_issuer_url_is_still_added_as_an_issuer() {
+    let mock = mock().await;
+    let harness = started(Harness::start(settings(&mock), 140, 40)).await;
+    add_server(&harness, "Again", mock.issuer()).await;
+    let screen = harness.wait_for("✓ Again").await;
+    assert!(!screen.contains("(MCP)"), "{screen}");
+    assert!(!screen.contains("MCP server "), "{screen}");
+    harness.finish().await;
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_url_that_is_neither_an_issuer_nor_an_mcp_server_is_refused_in_words() {
+    let mock = mock().await;
+    let harness = started(Harness::start(settings(&mock), 140, 40)).await;
+    add_server(&harness, "Nothing", &format!("{}/nothing", mock.issuer())).await;
+    let screen = harness.wait_for("nor is it an MCP server").await;
+    assert!(screen.contains("✗"), "{screen}");
+    assert!(!screen.contains("(MCP)"), "{screen}");
+    harness.finish().await;
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_authorization_server_without_pkce_fails_the_mcp_check_in_view() {
+    let mock = mock().await;
+    let base = serve_mcp_on_a_server_without_pkce().await;
+    let harness = started(Harness::start(settings(&mock), 140, 40)).await;
+    add_server(&harness, "No PKCE", &format!("{base}/mcp")).await;
+    let screen = harness.wait_for("✗ code_challenge_methods_supported").await;
+    assert!(screen.contains("No PKCE (MCP)"), "{screen}");
+    assert!(screen.contains("MCP clients must refuse it"), "{screen}");
+    harness.finish().await;
+    mock.shutdown().await;
+}
+
+/// Adds the mock's demo MCP server by its URL and waits until its authorization server is
+/// discovered.
+async fn mock_mcp_server_added(harness: &Harness, server_url: &str) {
+    add_server(harness, "Demo MCP", server_url).await;
+    harness.wait_for("✓ Demo MCP (MCP)").await;
+}
+
+/// Sends each step after the sign-in, waiting for it to be done, until the flow completes.
+async fn send_until_complete(harness: &Harness, steps: &[&str]) -> String {
+    for step in steps {
+        harness.press("enter");
+        harness.wait_for(&format!("✓ {step}")).await;
+    }
+    harness.wait_for("flow complete").await
+}
+
+/// The MCP flow on the mock's demo server at `width` x `height`, run to its end; returns
+/// the finished screen and the client id registered for it.
+async fn finished_mcp_flow(mock: &RunningMock, width: u16, height: u16) -> (Harness, String) {
+    let harness = started(Harness::start(settings(mock), width, height)).await;
+    let server_url = format!("{}/mcp", mock.issuer());
+    mock_mcp_server_added(&harness, &server_url).await;
+    let client_id = register_client(&harness, " mcp").await;
+    pick_flow(&harness, 0);
+    harness.wait_for("e edits it, enter sends it").await;
+    sign_in_as_alice(&harness).await;
+    send_until_complete(
+        &harness,
+        &[
+            "2 Exchange the code for tokens",
+            "3 Verify the tokens",
+            "4 Initialize with the token",
+            "5 List the tools",
+        ],
+    )
+    .await;
+    (harness, client_id)
+}
+
+/// The screen with what changes from run to run blanked, each in its own width: the
+/// mock's port and the client id, the random jti and code, and the digits of the lines
+/// with clock times or durations (the exchange rows carry the listener's port too).
+fn steady(screen: &str, mock: &RunningMock, client_id: &str) -> String {
+    let port = mock.issuer().rsplit(':').next().unwrap_or_default();
+    let mut text = screen
+        .replace(client_id, &"c".repeat(client_id.len()))
+        .replace(port, &"p".repeat(port.len()));
+    for (marker, end) in [("jti        \"", '"'), ("code=", '…')] {
+        let mut out = String::new();
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find(marker) {
+            let (before, after) = rest.split_at(at + marker.len());
+            out.push_str(before);
+            let cut = after.find([end, ' ', '&']).unwrap_or(after.len());
+            out.push_str(&"r".repeat(after[..cut].chars().count()));
+            rest = &after[cut..];
+        }
+        out.push_str(rest);
+        text = out;
+    }
+    let mut out = String::new();
+    for line in text.lines() {
+        let clocked = [" UTC ", " ms ", " ago)"].iter().any(|m| line.contains(m));
+        if clocked {
+            let mut zeroed: String = line
+                .chars()
+                .map(|c| if c.is_ascii_digit() { '0' } else { c })
+                .collect();
+            // Durations are right-aligned: 13 ms and 2 ms take the same room.
+            for (long, short) in [(" 000 ms", "   0 ms"), (" 00 ms", "  0 ms")] {
+                zeroed = zeroed.replace(long, short);
+            }
+            out.push_str(&zeroed);
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_finished_mcp_flow_at_80x24_and_120x35() {
+    let mock = mock().await;
+    for (width, height) in [(80, 24), (120, 35)] {
+        let (harness, client_id) = finished_mcp_flow(&mock, width, height).await;
+        let screen = steady(&harness.screen(), &mock, &client_id);
+        insta::assert_snapshot!(format!("finished_mcp_flow_{width}x{height}"), screen);
+        harness.finish().await;
+    }
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_mcp_flow_runs_to_tools_list_in_the_flow_pane() {
+    let mock = mock().await;
+    let (harness, _) = finished_mcp_flow(&mock, 140, 45).await;
+    let screen = harness.screen();
+    assert!(screen.contains("3 MCP authorization"), "{screen}");
+    assert!(screen.contains("tools whoami"), "{screen}");
+    // The token was asked for this server (RFC 8707), with the scope its challenge named.
+    assert!(
+        screen.contains(&format!("aud        \"{}/mcp\"", mock.issuer())),
+        "{screen}"
+    );
+    assert!(screen.contains("scope      \"mcp:tools\""), "{screen}");
+    // The authorization request carried the resource: select its step and read it.
+    for _ in 0..4 {
+        harness.press("k");
+    }
+    let screen = harness.wait_for("Request  GET").await;
+    assert!(
+        screen.contains(&format!("resource               {}/mcp", mock.issuer())),
+        "{screen}"
+    );
+    harness.finish().await;
+    mock.shutdown().await;
+}
+
+/// The app with a saved MCP server on the fixed-address mock, selected in Servers.
+fn app_with_an_mcp_server() -> App {
+    let issuer = "http://127.0.0.1:9000";
+    let (mut app, _results) = App::new(Settings {
+        built_in: Some((issuer.into(), Vec::new())),
+        profile: Profile {
+            theme: None,
+            servers: vec![ServerProfile {
+                name: "Demo MCP".into(),
+                issuer: issuer.into(),
+                mcp_url: Some(format!("{issuer}/mcp")),
+                ..ServerProfile::default()
+            }],
+        },
+        fixed_now: Some(fixed_now()),
+        ..Settings::in_memory()
+    });
+    app.update(Action::Run(Command::FocusServers));
+    app.update(Action::Run(Command::Down));
+    app
+}
+
+#[test]
+fn an_mcp_server_entry_at_80x24() {
+    insta::assert_snapshot!(draw(&mut app_with_an_mcp_server(), 80, 24));
+}
+
+#[test]
+fn an_mcp_server_entry_at_120x35() {
+    insta::assert_snapshot!(draw(&mut app_with_an_mcp_server(), 120, 35));
+}
