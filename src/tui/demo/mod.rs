@@ -334,6 +334,7 @@ mod tests {
             checks: Vec::new(),
             tokens: Vec::new(),
             broken: broken.map(str::to_string),
+            diagram: None,
         });
         demo.showing = Showing::Step(demo.scenes.len() - 1);
     }
