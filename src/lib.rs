@@ -12,6 +12,7 @@
 //! - [`explain`]: the catalogue of what each parameter, field, claim and error code means.
 //! - [`resource_server`]: the Bearer side of a protected resource (RFC 6750, RFC 9728),
 //!   shared by the mock's demo MCP server and `mcp --http`.
+//! - [`terminal_text`]: server text made safe for a terminal, for the CLI and the app alike.
 //! - [`profile`]: the one file of saved servers and clients, read by both `tui` and `mcp`
 //!   (it imports neither).
 
@@ -22,5 +23,6 @@ pub mod mock;
 pub mod oauth;
 pub mod profile;
 pub mod resource_server;
+pub mod terminal_text;
 pub mod tui;
 pub mod wire;

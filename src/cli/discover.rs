@@ -5,9 +5,9 @@ use std::process::ExitCode;
 use serde_json::json;
 
 use super::output::Out;
-use super::terminal_text::one_line;
 use super::{DiscoverArgs, discover_quietly, http_client};
 use crate::oauth::discovery::{Discovery, MetadataSource};
+use crate::terminal_text::one_line;
 
 pub async fn run(args: DiscoverArgs) -> ExitCode {
     let out = Out::new(&args.output);

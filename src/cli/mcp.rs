@@ -11,7 +11,6 @@ use serde_json::{Value, json};
 
 use super::output::{Out, check_line};
 use super::run::{Driver, FrontChannel, drive_and_report, front_channel};
-use super::terminal_text::one_line;
 use super::{RunArgs, flow_config, note_warnings};
 use crate::oauth::RecordingClient;
 use crate::oauth::StepKind;
@@ -29,6 +28,7 @@ use crate::oauth::registration::{RegisteredClient, Registrar};
 use crate::oauth::secret::Secret;
 use crate::oauth::step::{Step, StepStatus};
 use crate::profile::{self, ClientProfile, Profile};
+use crate::terminal_text::one_line;
 
 /// The MCP steps shown so far, numbered in one sequence for humans and kept for `--json`.
 struct Shown<'a> {

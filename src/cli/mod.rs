@@ -104,7 +104,6 @@ mod mcp;
 mod output;
 mod register;
 mod run;
-pub mod terminal_text;
 mod token;
 
 use std::process::ExitCode;
@@ -550,7 +549,10 @@ fn note_warnings(found: &Discovery, flow: Option<FlowKind>) {
     // Without a flow, judge as a flow with no authorization leg would.
     let kind = flow.unwrap_or(FlowKind::ClientCredentials);
     for warning in found.warnings.iter().filter(|w| kind.concerns(w.code)) {
-        note!("warning: {}", terminal_text::one_line(&warning.message));
+        note!(
+            "warning: {}",
+            crate::terminal_text::one_line(&warning.message)
+        );
     }
 }
 

@@ -7,11 +7,11 @@ use std::process::ExitCode;
 
 use serde_json::{Value, json};
 
-use super::terminal_text::{self, one_line};
 use crate::explain;
 use crate::oauth::jwt::{Check, Verdict, Verification};
 use crate::oauth::secret::mask;
 use crate::oauth::{Exchange, RequestDraft, Step, StepStatus};
+use crate::terminal_text::{self, one_line};
 
 /// Writes one line; write errors (a closed pipe) are ignored on purpose: there is no one left
 /// to tell. Every line passes the terminal sanitiser: whatever part of it a server wrote, no

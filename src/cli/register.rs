@@ -6,10 +6,10 @@ use std::process::ExitCode;
 use serde_json::{Value, json};
 
 use super::output::{Out, pretty_json};
-use super::terminal_text::one_line;
 use super::{ClientAction, ClientArgs, RegisterArgs, discover_server, http_client};
 use crate::oauth::RecordingClient;
 use crate::oauth::registration::{self, ClientManagement, RegisteredClient, Registrar};
+use crate::terminal_text::one_line;
 
 pub async fn register(args: RegisterArgs) -> ExitCode {
     let out = Out::new(&args.output);

@@ -8,7 +8,6 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::output::{Out, check_line, pretty_json};
-use super::terminal_text::one_line;
 use super::{FlowName, RunArgs, discover_for, flow_config, http_client};
 use crate::oauth::RecordingClient;
 use crate::oauth::browser;
@@ -17,6 +16,7 @@ use crate::oauth::flow::{Advance, Flow, FlowKind, FlowOutcome};
 use crate::oauth::redirect::{LoopbackListener, is_loopback_redirect};
 use crate::oauth::secret::{Secret, is_secret_name};
 use crate::oauth::step::StepStatus;
+use crate::terminal_text::one_line;
 use crate::wire::DeviceAuthorizationResponse;
 
 /// How the browser's redirect comes back to us.

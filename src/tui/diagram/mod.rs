@@ -22,8 +22,8 @@ use std::cell::RefCell;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use crate::cli::terminal_text::one_line;
 use crate::oauth::{Exchange, RequestDraft, Step, StepKind, StepStatus};
+use crate::terminal_text::one_line;
 
 /// A column of the diagram.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

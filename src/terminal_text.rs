@@ -6,7 +6,8 @@
 //! everything the CLI prints passes [`block`] (in `write_line`), which shows every control and
 //! spoofing character as a visible escape (`\x1b`, `\u{202e}`) and keeps only line breaks and
 //! tabs. A server string inside one line of output also passes [`one_line`], which escapes
-//! those too, so it cannot start lines that look like oauthscope's own output.
+//! those too, so it cannot start lines that look like oauthscope's own output; the terminal
+//! app's sequence diagram labels pass it as well.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
