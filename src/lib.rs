@@ -18,6 +18,7 @@
 
 pub mod cli;
 pub mod explain;
+pub mod http_server;
 pub mod mcp;
 pub mod mock;
 pub mod oauth;

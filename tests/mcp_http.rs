@@ -280,6 +280,31 @@ async fn a_token_signed_by_another_key_is_refused() {
     reply.assert_refused(StatusCode::UNAUTHORIZED, "invalid_token", "signature");
 }
 
+/// The server faces the network like the mock does: a body over the limit is refused from
+/// its declared length, before a byte of it is read or parsed.
+#[tokio::test]
+async fn a_body_over_the_limit_is_413_before_it_is_read() {
+    let setup = setup().await;
+    let token = setup.token(SCOPE, Some(setup.server.url())).await;
+    let padding = "x".repeat(128 * 1024);
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "ping", "params": {"pad": padding}});
+    let response = setup
+        .mock
+        .http
+        .post(setup.server.url())
+        .header("accept", "application/json, text/event-stream")
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let error: Value = response.json().await.unwrap();
+    assert_eq!(error["error"], "invalid_request");
+    let description = error["error_description"].as_str().unwrap();
+    assert!(description.contains("65536 bytes"), "{description}");
+}
+
 #[tokio::test]
 async fn the_command_starts_the_mock_for_its_own_url_and_prints_how_to_connect() {
     use tokio::io::{AsyncBufReadExt, BufReader};

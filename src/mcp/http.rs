@@ -27,6 +27,7 @@ use tokio::task::JoinHandle;
 
 use super::access::Access;
 use super::server::OAuthTools;
+use crate::http_server::{self, ConnectionLimits};
 use crate::resource_server;
 use crate::wire::{PROTECTED_RESOURCE_METADATA_PATH, ProtectedResourceMetadata};
 
@@ -132,13 +133,12 @@ pub fn start(
     });
     let router = router(site, tools, addr);
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let task = tokio::spawn(http_server::serve(
+        listener,
+        router,
+        ConnectionLimits::default(),
+        stopped,
+    ));
     Ok(RunningHttp {
         addr,
         url,

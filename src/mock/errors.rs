@@ -157,10 +157,7 @@ impl OAuthError {
         Self::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "invalid_request",
-            format!(
-                "the request body is larger than this server's limit of {limit_bytes} bytes \
-                 (RFC 9110 section 15.5.14)"
-            ),
+            crate::http_server::too_large_description(limit_bytes),
         )
     }
 

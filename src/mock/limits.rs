@@ -10,12 +10,13 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::http_server::ConnectionLimits;
+
 /// Longest `state`, `nonce` or `login_hint` kept with an authorization request, in bytes.
 /// These are echoed back, never interpreted, so only their size matters to the server.
 pub const MAX_REQUEST_PARAM: usize = 2048;
 
-/// Largest request line plus headers hyper buffers for one request (hyper's `max_buf_size`).
-pub const MAX_HEAD_BYTES: usize = 32 * 1024;
+pub use crate::http_server::MAX_HEAD_BYTES;
 
 /// The `[limits]` table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,6 +114,16 @@ impl Limits {
             StoreKind::RevokedTokens => self.revoked_tokens,
             StoreKind::RegisteredClients => self.registered_clients,
             StoreKind::RateLimitedAddresses => self.rate_limited_addresses,
+        }
+    }
+
+    /// The accept loop's share of these limits.
+    pub fn connections(&self) -> ConnectionLimits {
+        ConnectionLimits {
+            max_connections: self.max_connections,
+            header_read_timeout: self.header_read_timeout(),
+            body_read_timeout: self.body_read_timeout(),
+            body_limit: super::BODY_LIMIT,
         }
     }
 

@@ -5,8 +5,8 @@ use axum::Json;
 use axum::extract::State;
 
 use super::app::{
-    AUTHORIZE_PATH, AppState, DEVICE_AUTHORIZATION_PATH, INTROSPECT_PATH, JWKS_PATH, MCP_PATH,
-    PAR_PATH, REGISTER_PATH, REVOKE_PATH, TOKEN_PATH, USERINFO_PATH,
+    AUTHORIZE_PATH, AppState, DEVICE_AUTHORIZATION_PATH, INTROSPECT_PATH, JWKS_PATH, PAR_PATH,
+    REGISTER_PATH, REVOKE_PATH, TOKEN_PATH, USERINFO_PATH,
 };
 use super::config::{ALL_GRANTS, AuthMethod, SCOPES_SUPPORTED};
 use crate::wire::ServerMetadata;
@@ -34,10 +34,11 @@ const CLAIMS_SUPPORTED: [&str; 18] = [
 ];
 
 pub async fn document(State(app): State<AppState>) -> Json<ServerMetadata> {
-    Json(build(&app.issuer))
+    Json(build(&app.issuer, app.protected_resources()))
 }
 
-pub fn build(issuer: &str) -> ServerMetadata {
+/// The document for `issuer`, which issues tokens for `protected_resources` (RFC 8707).
+pub fn build(issuer: &str, protected_resources: Vec<String>) -> ServerMetadata {
     let url = |path: &str| Some(format!("{issuer}{path}"));
     let strings = |items: &[&str]| items.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
     let auth_methods: Vec<&str> = AuthMethod::ALL.iter().map(|m| m.as_str()).collect();
@@ -75,7 +76,7 @@ pub fn build(issuer: &str) -> ServerMetadata {
         extra: [
             (
                 "protected_resources".to_owned(),
-                serde_json::json!([format!("{issuer}{MCP_PATH}")]),
+                serde_json::json!(protected_resources),
             ),
             // A `client_id` may be the URL of its metadata document (see `cimd.rs`).
             (
@@ -93,8 +94,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_protected_resource_is_listed() {
+        let resources = vec![
+            "http://127.0.0.1:9000/mcp".to_owned(),
+            "https://api.example.com/".to_owned(),
+        ];
+        let meta = build("http://127.0.0.1:9000", resources.clone());
+        assert_eq!(
+            meta.extra["protected_resources"],
+            serde_json::json!(resources)
+        );
+    }
+
+    #[test]
     fn introspection_methods_exclude_none() {
-        let meta = build("http://127.0.0.1:9000");
+        let meta = build("http://127.0.0.1:9000", Vec::new());
         assert_eq!(
             meta.introspection_endpoint_auth_methods_supported,
             ["client_secret_basic", "client_secret_post"]

@@ -44,7 +44,6 @@ mod resource_indicators;
 mod revoke;
 mod scopes;
 mod secrets;
-mod serve;
 mod state;
 mod token;
 mod tokens;
@@ -126,7 +125,12 @@ impl MockServer {
         let router = app::router(Arc::clone(&app));
         // Either an explicit shutdown or the handle being dropped stops the server.
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(serve::serve(listener, router, config.limits, stopped));
+        let task = tokio::spawn(crate::http_server::serve(
+            listener,
+            router,
+            config.limits.connections(),
+            stopped,
+        ));
         let sweeper = tokio::spawn(sweep_periodically(Arc::clone(&app)));
         Ok(RunningMock {
             addr,

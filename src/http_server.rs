@@ -1,4 +1,6 @@
-//! The accept loop: hyper's HTTP/1 server with the limits `axum::serve` does not expose.
+//! The accept loop of every server in the binary (the built-in mock, `oauthscope mcp
+//! --http`): hyper's HTTP/1 server with the limits `axum::serve` does not expose, since both
+//! face whatever a client on the network sends.
 //!
 //! - a header-read timeout (hyper's `header_read_timeout`), which also closes idle
 //!   keep-alive connections: hyper starts that timer whenever it waits for a request head;
@@ -30,18 +32,50 @@ use tower::{ServiceBuilder, ServiceExt};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
-use super::errors::OAuthError;
-use super::form::BODY_LIMIT;
-use super::limits::{Limits, MAX_HEAD_BYTES};
-
 /// Pause after a failed `accept` (out of file descriptors, usually) before trying again.
 const ACCEPT_RETRY: Duration = Duration::from_millis(100);
+
+/// Largest request line plus headers hyper buffers for one request (hyper's `max_buf_size`).
+pub const MAX_HEAD_BYTES: usize = 32 * 1024;
+
+/// What one server lets a client take: connections at once and the time and bytes of a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// Connections served at once; more wait in the listen backlog.
+    pub max_connections: usize,
+    /// Time to send a request's headers, counted from the connection opening or the previous
+    /// response, so this is also the keep-alive idle timeout.
+    pub header_read_timeout: Duration,
+    /// Time to send a request's body once its headers are in.
+    pub body_read_timeout: Duration,
+    /// Largest request body, in bytes.
+    pub body_limit: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            max_connections: 512,
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(10),
+            body_limit: 64 * 1024,
+        }
+    }
+}
+
+/// Why a body over `limit_bytes` is refused, in the words of the rule.
+pub fn too_large_description(limit_bytes: usize) -> String {
+    format!(
+        "the request body is larger than this server's limit of {limit_bytes} bytes \
+         (RFC 9110 section 15.5.14)"
+    )
+}
 
 /// Serves `router` on `listener` until `stop` fires (or its sender is dropped).
 pub async fn serve(
     listener: TcpListener,
     router: Router,
-    limits: Limits,
+    limits: ConnectionLimits,
     stop: oneshot::Receiver<()>,
 ) -> std::io::Result<()> {
     let connections = Arc::new(Semaphore::new(limits.max_connections));
@@ -49,12 +83,13 @@ pub async fn serve(
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout())
+        .header_read_timeout(limits.header_read_timeout)
         .max_buf_size(MAX_HEAD_BYTES);
+    let body_limit = limits.body_limit;
     let service = ServiceBuilder::new()
-        .map_response(as_oauth_error)
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
-        .layer(RequestBodyTimeoutLayer::new(limits.body_read_timeout()))
+        .map_response(move |response| as_json_error(response, body_limit))
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(RequestBodyTimeoutLayer::new(limits.body_read_timeout))
         .service(router);
     tokio::pin!(stop);
     loop {
@@ -96,7 +131,7 @@ pub async fn serve(
     }
     drop(listener);
     // Requests in flight get as long as a slow client could take to send one.
-    let grace = limits.header_read_timeout() + limits.body_read_timeout();
+    let grace = limits.header_read_timeout + limits.body_read_timeout;
     if tokio::time::timeout(grace, graceful.shutdown())
         .await
         .is_err()
@@ -106,16 +141,28 @@ pub async fn serve(
     Ok(())
 }
 
-/// The 413 that `RequestBodyLimitLayer` writes itself, as the JSON error every other refusal
-/// is (a 413 from the router is the same error already).
-fn as_oauth_error<B>(response: Response<B>) -> Response<Body>
+/// The 413 that `RequestBodyLimitLayer` writes itself, as a JSON error in the shape of RFC
+/// 6749 §5.2 like every other refusal (a 413 from a router is that error already).
+fn as_json_error<B>(response: Response<B>, body_limit: usize) -> Response<Body>
 where
     B: HttpBody<Data = Bytes> + Send + 'static,
     B::Error: Into<axum::BoxError>,
 {
-    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        OAuthError::payload_too_large(BODY_LIMIT).into_response()
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_json(&response) {
+        let body = serde_json::json!({
+            "error": "invalid_request",
+            "error_description": too_large_description(body_limit),
+        });
+        (StatusCode::PAYLOAD_TOO_LARGE, axum::Json(body)).into_response()
     } else {
         response.map(Body::new)
     }
+}
+
+fn is_json<B>(response: &Response<B>) -> bool {
+    response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
 }
