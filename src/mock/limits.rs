@@ -4,7 +4,8 @@
 //! The defaults keep the process well under 256 MB resident whatever unauthenticated clients
 //! send: every stored record is bounded in size (request parameters by
 //! [`MAX_REQUEST_PARAM`], client metadata by the registration limits, request heads by
-//! [`MAX_HEAD_BYTES`], bodies by [`super::BODY_LIMIT`]) and every store in count.
+//! [`crate::http_server::MAX_HEAD_BYTES`], bodies by [`super::BODY_LIMIT`]) and every store
+//! in count.
 
 use std::time::Duration;
 
@@ -15,8 +16,6 @@ use crate::http_server::ConnectionLimits;
 /// Longest `state`, `nonce` or `login_hint` kept with an authorization request, in bytes.
 /// These are echoed back, never interpreted, so only their size matters to the server.
 pub const MAX_REQUEST_PARAM: usize = 2048;
-
-pub use crate::http_server::MAX_HEAD_BYTES;
 
 /// The `[limits]` table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
