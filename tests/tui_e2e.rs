@@ -58,6 +58,8 @@ fn the_terminal_is_restored_after_quit_and_after_sigterm() {
             "1",
             "the app captures the mouse"
         );
+        // A change just before the end is saved on every way out.
+        tmux.keys(&["t"]);
         match how {
             "q" => tmux.keys(&["q"]),
             _ => {
@@ -68,6 +70,8 @@ fn the_terminal_is_restored_after_quit_and_after_sigterm() {
         }
         tmux.wait_until_dead();
         tmux.assert_restored(how);
+        let profile = std::fs::read_to_string(home.path().join("profile.toml")).unwrap();
+        assert!(profile.contains("theme = \"light\""), "{how}: {profile}");
     }
 }
 

@@ -68,12 +68,10 @@ pub async fn run(
             return ExitCode::FAILURE;
         }
     };
-    // A terminal closing (SIGHUP) or a polite kill (SIGTERM) ends the app like `q` does,
-    // so the terminal is put back on those paths too.
-    let result = tokio::select! {
-        result = run_app(&mut terminal, EventStream::new(), app, rx) => result,
-        () = terminal::stop_signal() => Ok(()),
-    };
+    // A terminal closing (SIGHUP) or a polite kill (SIGTERM) ends the input, which ends the
+    // app the way `q` does: the terminal is put back and the profile saves in flight land.
+    let events = EventStream::new().take_until(Box::pin(terminal::stop_signal()));
+    let result = run_app(&mut terminal, events, app, rx).await;
     terminal::leave();
     match result {
         Ok(()) => ExitCode::SUCCESS,
