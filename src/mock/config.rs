@@ -118,6 +118,10 @@ pub struct User {
     pub email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_verified: Option<bool>,
+    /// Claims added to (or overriding) this user's ID tokens, access tokens and userinfo
+    /// (`[users.claims]`).
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub claims: serde_json::Map<String, serde_json::Value>,
 }
 
 impl User {
@@ -134,6 +138,7 @@ impl User {
             zoneinfo: None,
             email: Some(format!("{username}@example.com")),
             email_verified: Some(false),
+            claims: serde_json::Map::new(),
         }
     }
 }
@@ -320,6 +325,8 @@ pub struct MockConfig {
     /// Accept Client ID Metadata Documents served over plain http from a loopback host (the
     /// draft asks for https; this is for local practice and tests).
     pub allow_loopback_cimd: bool,
+    /// The control API under `/_mock/`: on, loopback only, unless told otherwise.
+    pub control: super::control::ControlConfig,
 }
 
 impl fmt::Debug for MockConfig {
@@ -344,6 +351,7 @@ impl fmt::Debug for MockConfig {
             .field("clock", &self.clock)
             .field("resources", &self.resources)
             .field("allow_loopback_cimd", &self.allow_loopback_cimd)
+            .field("control", &self.control)
             .finish()
     }
 }
@@ -413,6 +421,7 @@ impl MockConfig {
             clock: Arc::new(SystemClock),
             resources: Vec::new(),
             allow_loopback_cimd: false,
+            control: Default::default(),
         }
     }
 
@@ -515,6 +524,7 @@ fn demo_users() -> Vec<User> {
             zoneinfo: Some("Europe/London".into()),
             email: Some("alice@example.com".into()),
             email_verified: Some(true),
+            claims: serde_json::Map::new(),
         },
         User {
             username: "bob".into(),
@@ -527,6 +537,7 @@ fn demo_users() -> Vec<User> {
             zoneinfo: Some("America/New_York".into()),
             email: Some("bob@example.org".into()),
             email_verified: Some(false),
+            claims: serde_json::Map::new(),
         },
     ]
 }

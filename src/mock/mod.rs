@@ -24,8 +24,15 @@ mod cimd;
 mod client_auth;
 mod clock;
 mod config;
+mod control;
+mod control_claims;
+mod control_clock;
+mod control_keys;
+mod control_requests;
 mod device;
 mod errors;
+mod faults;
+mod faults_shape;
 mod form;
 pub mod fuzzing;
 mod http;
@@ -62,7 +69,9 @@ pub use config::{
     ApplicationType, AuthMethod, ClientConfig, DEMO_CONFIDENTIAL_CLIENT, DEMO_PUBLIC_CLIENT,
     DEMO_REDIRECT_URIS, DEMO_SECRET, IntrospectionAccess, Lifetimes, MockConfig, SigningAlg, User,
 };
+pub use control::{CONTROL_PREFIX, ControlConfig};
 pub use errors::MockError;
+pub use faults::FAULT_HEADER;
 pub use form::BODY_LIMIT;
 pub use keys::SigningKey;
 pub use limits::{Limits, StoreKind};
@@ -95,6 +104,12 @@ pub struct MockArgs {
     /// Accept Client ID Metadata Documents served over http from 127.0.0.1/localhost/[::1].
     #[arg(long)]
     pub allow_loopback_cimd: bool,
+    /// Do not serve the control API (/_mock/: faults, clock, keys, claims, requests).
+    #[arg(long)]
+    pub no_control: bool,
+    /// Serve the control API to any address, to requests carrying this Bearer token.
+    #[arg(long, value_name = "TOKEN", env = "OAUTHSCOPE_MOCK_CONTROL_TOKEN", hide_env_values = true)]
+    pub control_token: Option<String>,
 }
 
 /// Starts the mock.
@@ -202,10 +217,7 @@ impl RunningMock {
     /// Replaces the signing keys. The old public keys stay in /jwks until every token they
     /// signed has expired, so verifiers holding such a token still find its `kid`.
     pub async fn rotate_keys(&self) -> Result<(), MockError> {
-        let now = self.app.now();
-        let lifetimes = self.app.lifetimes;
-        let longest = lifetimes.access_token.max(lifetimes.id_token);
-        self.app.keys.rotate(now, now.saturating_add(longest)).await
+        control_keys::rotate(&self.app, false).await.map(|_| ())
     }
 
     /// Stops accepting connections, lets requests in flight finish, and waits for the server.
@@ -260,6 +272,10 @@ pub async fn run_standalone(args: MockArgs) -> ExitCode {
     config.auto_approve = args.auto_approve;
     config.resources.extend(args.resource);
     config.allow_loopback_cimd = args.allow_loopback_cimd;
+    config.control = ControlConfig {
+        enabled: !args.no_control,
+        token: args.control_token.map(crate::oauth::secret::Secret::new),
+    };
     let summary = banner(&config);
     let mock = match MockServer::start(config).await {
         Ok(mock) => mock,
