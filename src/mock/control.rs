@@ -166,7 +166,10 @@ async fn guard(State(app): State<AppState>, request: Request, next: Next) -> Res
         }
         Err(Refusal::NotLoopback(peer)) => {
             let from = peer.map_or("an unknown address".to_owned(), |p| p.ip().to_string());
-            tracing::warn!(peer = from, "control API request refused: not from loopback");
+            tracing::warn!(
+                peer = from,
+                "control API request refused: not from loopback"
+            );
             refused(
                 StatusCode::FORBIDDEN,
                 &format!(
@@ -204,8 +207,11 @@ fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
     } else {
         body
     };
-    serde_json::from_slice(text)
-        .map_err(|err| bad_request(format!("the body is not the JSON this endpoint takes: {err}")))
+    serde_json::from_slice(text).map_err(|err| {
+        bad_request(format!(
+            "the body is not the JSON this endpoint takes: {err}"
+        ))
+    })
 }
 
 async fn add_fault(State(app): State<AppState>, body: Bytes) -> Response {
@@ -213,7 +219,10 @@ async fn add_fault(State(app): State<AppState>, body: Bytes) -> Response {
         Ok(request) => request,
         Err(response) => return response,
     };
-    match request.validate().and_then(|fault| app.lab.faults.add(fault)) {
+    match request
+        .validate()
+        .and_then(|fault| app.lab.faults.add(fault))
+    {
         Ok(fault) => {
             tracing::info!(
                 fault = fault.kind.label(),
@@ -269,7 +278,9 @@ async fn move_clock(State(app): State<AppState>, body: Bytes) -> Response {
     };
     let clock = &app.lab.clock;
     let moved = match (request.advance, request.set, request.real) {
-        (Some(by), None, None) => control_clock::parse_duration(&by).and_then(|ms| clock.advance(ms, &by)),
+        (Some(by), None, None) => {
+            control_clock::parse_duration(&by).and_then(|ms| clock.advance(ms, &by))
+        }
         (None, Some(at), None) => control_clock::parse_rfc3339(&at).map(|ms| clock.set(ms)),
         (None, None, Some(true)) => {
             clock.real();
@@ -444,9 +455,8 @@ async fn shape(app: &AppState, kind: &FaultKind, id: u64, response: Response) ->
         FaultKind::Token { fault } => faults_shape::token_response(app, *fault, response).await,
         FaultKind::OAuthError { error } => {
             let mut response = response;
-            let description = format!(
-                "injected by the mock's control API (POST /_mock/faults, fault {id})"
-            );
+            let description =
+                format!("injected by the mock's control API (POST /_mock/faults, fault {id})");
             let applied = faults_shape::authorization_error(&mut response, error, &description);
             (response, applied)
         }

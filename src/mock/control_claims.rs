@@ -153,6 +153,9 @@ mod tests {
             overrides.set_next(huge),
             Err(ClaimsError::TooLarge(_))
         ));
-        assert_eq!(overrides.set_user("", Map::new()), Err(ClaimsError::Username));
+        assert_eq!(
+            overrides.set_user("", Map::new()),
+            Err(ClaimsError::Username)
+        );
     }
 }

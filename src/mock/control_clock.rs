@@ -20,7 +20,9 @@ pub struct ControlClock {
 /// Why the clock cannot be moved as asked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ClockError {
-    #[error("`{0}` is not a duration: write a whole number and a unit, e.g. 3600s, 90m, 2h, 1d, 500ms")]
+    #[error(
+        "`{0}` is not a duration: write a whole number and a unit, e.g. 3600s, 90m, 2h, 1d, 500ms"
+    )]
     BadDuration(String),
     #[error("`{0}` is not an RFC 3339 time such as 2030-01-01T00:00:00Z")]
     BadTime(String),
@@ -219,10 +221,7 @@ mod tests {
     #[test]
     fn rfc3339_times_with_offsets_and_fractions() {
         assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Ok(0));
-        assert_eq!(
-            parse_rfc3339("2030-01-01T00:00:00Z"),
-            Ok(1_893_456_000_000)
-        );
+        assert_eq!(parse_rfc3339("2030-01-01T00:00:00Z"), Ok(1_893_456_000_000));
         assert_eq!(
             parse_rfc3339("2030-01-01T01:00:00.250+01:00"),
             Ok(1_893_456_000_250)

@@ -68,7 +68,12 @@ pub async fn rotate(app: &App, retire_old: bool) -> Result<Rotation, MockError> 
         published_until,
         "signing keys rotated"
     );
-    let mut log = app.lab.rotations.0.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut log = app
+        .lab
+        .rotations
+        .0
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
     if log.len() >= ROTATIONS_KEPT {
         log.pop_front();
     }

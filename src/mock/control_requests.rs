@@ -105,7 +105,10 @@ pub fn masked_json(value: &Value) -> Value {
 }
 
 /// The body's content, read by its content type.
-pub fn body_parts(headers: &HeaderMap, body: &[u8]) -> (Option<Vec<(String, String)>>, Option<Value>) {
+pub fn body_parts(
+    headers: &HeaderMap,
+    body: &[u8],
+) -> (Option<Vec<(String, String)>>, Option<Value>) {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -174,12 +177,16 @@ mod tests {
         assert!(!pairs[1].1.contains("SplxlOBe"), "{pairs:?}");
         assert!(!pairs[2].1.contains("cr+t") && !pairs[2].1.contains("cr%2Bt"));
         let mut headers = HeaderMap::new();
-        headers.insert(header::AUTHORIZATION, "Basic ZGVtbzpzZWNyZXQ=".parse().unwrap());
+        headers.insert(
+            header::AUTHORIZATION,
+            "Basic ZGVtbzpzZWNyZXQ=".parse().unwrap(),
+        );
         headers.insert(header::ACCEPT, "application/json".parse().unwrap());
         let shown = masked_headers(&headers);
         assert!(shown[0].1.starts_with("Basic ") && !shown[0].1.contains("ZGVtbz"));
         assert_eq!(shown[1].1, "application/json");
-        let json = masked_json(&json!({"client_name": "x", "nested": [{"client_secret": "hunter2"}]}));
+        let json =
+            masked_json(&json!({"client_name": "x", "nested": [{"client_secret": "hunter2"}]}));
         assert_eq!(json["client_name"], "x");
         assert_ne!(json["nested"][0]["client_secret"], "hunter2");
     }

@@ -408,7 +408,10 @@ fn allowed_kinds(endpoint: Endpoint) -> String {
     let (codes, rule) = endpoint.error_codes();
     let mut kinds: Vec<String> = Vec::new();
     if !codes.is_empty() {
-        kinds.push(format!("its OAuth error codes ({}; {rule})", codes.join(", ")));
+        kinds.push(format!(
+            "its OAuth error codes ({}; {rule})",
+            codes.join(", ")
+        ));
     }
     kinds.push("an HTTP status from 400 to 599 (an HTML page)".into());
     if endpoint.answers_json() {
@@ -518,7 +521,9 @@ pub fn replacement(fault: &Fault, used_basic: bool) -> Option<Response> {
     );
     let response = match &fault.kind {
         FaultKind::OAuthError { .. } if fault.endpoint == Endpoint::Authorize => return None,
-        FaultKind::OAuthError { error } => oauth_error(fault.endpoint, error, &description, used_basic),
+        FaultKind::OAuthError { error } => {
+            oauth_error(fault.endpoint, error, &description, used_basic)
+        }
         FaultKind::HttpStatus { status } => html_status(*status),
         FaultKind::MalformedJson => (
             StatusCode::OK,
@@ -570,7 +575,12 @@ fn html_status(status: u16) -> Response {
         "<!DOCTYPE html>\n<html><head><title>{status} {reason}</title></head>\
          <body><h1>{status} {reason}</h1><p>nginx</p></body></html>\n"
     );
-    (code, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
+    (
+        code,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        page,
+    )
+        .into_response()
 }
 
 /// A response whose body fails at once: the server closes the connection without a complete
@@ -634,7 +644,10 @@ mod tests {
             })
         );
         let err = kind("userinfo", "invalid_grant").unwrap_err().to_string();
-        assert!(err.contains("invalid_token") && err.contains("RFC 6750"), "{err}");
+        assert!(
+            err.contains("invalid_token") && err.contains("RFC 6750"),
+            "{err}"
+        );
         assert!(kind("authorize", "malformed_json").is_err());
         assert!(kind("userinfo", "wrong_iss").is_err());
         assert!(kind("token", "200").is_err());
@@ -674,14 +687,21 @@ mod tests {
         let stored = faults.add(only_svc.validate().unwrap()).unwrap();
         assert!(faults.find(Endpoint::Token, Some("other")).is_none());
         assert!(faults.find(Endpoint::Userinfo, Some("svc")).is_none());
-        assert_eq!(faults.find(Endpoint::Token, Some("svc")).unwrap().id, stored.id);
+        assert_eq!(
+            faults.find(Endpoint::Token, Some("svc")).unwrap().id,
+            stored.id
+        );
         assert!(faults.use_once(stored.id));
         assert_eq!(faults.list()[0].remaining, 1);
         assert!(faults.use_once(stored.id));
         assert!(faults.list().is_empty());
         assert!(!faults.use_once(stored.id));
-        faults.add(request("jwks", "500").validate().unwrap()).unwrap();
-        faults.add(request("jwks", "500").validate().unwrap()).unwrap();
+        faults
+            .add(request("jwks", "500").validate().unwrap())
+            .unwrap();
+        faults
+            .add(request("jwks", "500").validate().unwrap())
+            .unwrap();
         let full = faults.add(request("jwks", "500").validate().unwrap());
         assert_eq!(full, Err(FaultError::Full(2)));
         assert_eq!(faults.clear(), 2);

@@ -29,11 +29,7 @@ const EXPIRED_AGO: u64 = 600;
 /// A successful token response with its ID token (or, when there is none and the fault is
 /// one an access token can carry, its access token) changed, and whether the fault applied:
 /// an answer it does not apply to is given back untouched.
-pub async fn token_response(
-    app: &App,
-    fault: TokenFault,
-    response: Response,
-) -> (Response, bool) {
+pub async fn token_response(app: &App, fault: TokenFault, response: Response) -> (Response, bool) {
     if response.status() != StatusCode::OK {
         return (response, false);
     }
@@ -197,13 +193,21 @@ mod tests {
                 .parse()
                 .unwrap(),
         );
-        assert!(authorization_error(&mut response, "access_denied", "injected"));
+        assert!(authorization_error(
+            &mut response,
+            "access_denied",
+            "injected"
+        ));
         let location = response.headers()[header::LOCATION].to_str().unwrap();
         assert_eq!(
             location,
             "http://127.0.0.1:5/cb?error=access_denied&error_description=injected&state=s1&iss=http%3A%2F%2Fi"
         );
-        assert!(!authorization_error(&mut response, "access_denied", "again"));
+        assert!(!authorization_error(
+            &mut response,
+            "access_denied",
+            "again"
+        ));
         let mut page = Response::new(Body::from("<html>"));
         assert!(!authorization_error(&mut page, "access_denied", "x"));
     }

@@ -108,7 +108,12 @@ pub struct MockArgs {
     #[arg(long)]
     pub no_control: bool,
     /// Serve the control API to any address, to requests carrying this Bearer token.
-    #[arg(long, value_name = "TOKEN", env = "OAUTHSCOPE_MOCK_CONTROL_TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "OAUTHSCOPE_MOCK_CONTROL_TOKEN",
+        hide_env_values = true
+    )]
     pub control_token: Option<String>,
 }
 
