@@ -433,7 +433,7 @@ async fn observe(State(app): State<AppState>, request: Request, next: Next) -> R
                 Some(replacement) => (replacement, true),
                 None => {
                     let response = next.run(request).await;
-                    shape(&app, &fault.kind, fault.id, response).await
+                    shape(&app, &fault, response).await
                 }
             };
             if applied && app.lab.faults.use_once(fault.id) {
@@ -449,14 +449,15 @@ async fn observe(State(app): State<AppState>, request: Request, next: Next) -> R
 }
 
 /// Applies a fault that changes the endpoint's real answer; whether it applied.
-async fn shape(app: &AppState, kind: &FaultKind, id: u64, response: Response) -> (Response, bool) {
-    match kind {
+async fn shape(app: &AppState, fault: &faults::Fault, response: Response) -> (Response, bool) {
+    match &fault.kind {
         FaultKind::Delay => (response, true),
-        FaultKind::Token { fault } => faults_shape::token_response(app, *fault, response).await,
+        FaultKind::Token { fault: kind } => {
+            faults_shape::token_response(app, *kind, response).await
+        }
         FaultKind::OAuthError { error } => {
             let mut response = response;
-            let description =
-                format!("injected by the mock's control API (POST /_mock/faults, fault {id})");
+            let description = faults::description(fault);
             let applied = faults_shape::authorization_error(&mut response, error, &description);
             (response, applied)
         }

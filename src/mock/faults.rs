@@ -247,6 +247,7 @@ impl TokenFault {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FaultKind {
     /// `{"error": code}` with the status the code goes with.
+    #[serde(rename = "oauth_error")]
     OAuthError { error: &'static str },
     /// An HTML page with this status, as a proxy or a crashed server sends.
     HttpStatus { status: u16 },
@@ -515,10 +516,7 @@ pub async fn delay(fault: &Fault) {
 /// The answer a fault gives in place of the endpoint's, or `None` when the endpoint must run
 /// (delays, token faults and authorization errors shape the real answer).
 pub fn replacement(fault: &Fault, used_basic: bool) -> Option<Response> {
-    let description = format!(
-        "injected by the mock's control API (POST /_mock/faults, fault {})",
-        fault.id
-    );
+    let description = description(fault);
     let response = match &fault.kind {
         FaultKind::OAuthError { .. } if fault.endpoint == Endpoint::Authorize => return None,
         FaultKind::OAuthError { error } => {
@@ -535,6 +533,17 @@ pub fn replacement(fault: &Fault, used_basic: bool) -> Option<Response> {
         FaultKind::Delay | FaultKind::Token { .. } => return None,
     };
     Some(response)
+}
+
+/// The `error_description` of an injected error: where it came from, and where its code is
+/// defined.
+pub fn description(fault: &Fault) -> String {
+    let (_, rule) = fault.endpoint.error_codes();
+    format!(
+        "injected by the mock's control API (fault {}, POST /_mock/faults); the code is defined \
+         in {rule}",
+        fault.id
+    )
 }
 
 /// An OAuth error with the status its code goes with (RFC 6749 §5.2, RFC 6750 §3.1).

@@ -114,7 +114,7 @@ pub struct MockArgs {
         env = "OAUTHSCOPE_MOCK_CONTROL_TOKEN",
         hide_env_values = true
     )]
-    pub control_token: Option<String>,
+    pub control_token: Option<crate::oauth::secret::Secret>,
 }
 
 /// Starts the mock.
@@ -279,7 +279,7 @@ pub async fn run_standalone(args: MockArgs) -> ExitCode {
     config.allow_loopback_cimd = args.allow_loopback_cimd;
     config.control = ControlConfig {
         enabled: !args.no_control,
-        token: args.control_token.map(crate::oauth::secret::Secret::new),
+        token: args.control_token,
     };
     let summary = banner(&config);
     let mock = match MockServer::start(config).await {
