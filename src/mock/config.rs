@@ -660,6 +660,10 @@ mod tests {
             locale = "en-US"
             zoneinfo = "America/Chicago"
 
+            [users.claims]
+            tenant = "acme"
+            roles = ["reader", "writer"]
+
             [[clients]]
             client_id = "reports-service"
             client_secret = "s3cret"
@@ -678,6 +682,9 @@ mod tests {
         assert_eq!(config.clients.len(), 4);
         assert_eq!(config.limits.authorization_codes, 4096);
         assert_eq!(config.initial_access_token.as_deref(), Some("reg-t0ken"));
+        let carol = config.users.iter().find(|u| u.username == "carol").unwrap();
+        assert_eq!(carol.claims["tenant"], "acme");
+        assert_eq!(carol.claims["roles"][1], "writer");
         let reports = config
             .clients
             .iter()
