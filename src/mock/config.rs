@@ -327,6 +327,8 @@ pub struct MockConfig {
     pub allow_loopback_cimd: bool,
     /// The control API under `/_mock/`: on, loopback only, unless told otherwise.
     pub control: super::control::ControlConfig,
+    /// Further issuers served under `/{name}` (`[[tenants]]`, `--tenant`).
+    pub tenants: Vec<super::tenants::TenantConfig>,
 }
 
 impl fmt::Debug for MockConfig {
@@ -352,6 +354,14 @@ impl fmt::Debug for MockConfig {
             .field("resources", &self.resources)
             .field("allow_loopback_cimd", &self.allow_loopback_cimd)
             .field("control", &self.control)
+            .field(
+                "tenants",
+                &self
+                    .tenants
+                    .iter()
+                    .map(|t| t.name.as_str())
+                    .collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -374,6 +384,8 @@ struct ConfigFile {
     limits: Option<Limits>,
     #[serde(default)]
     registration: Option<RegistrationFile>,
+    #[serde(default)]
+    tenants: Vec<super::tenants::TenantConfig>,
 }
 
 /// The `[registration]` table.
@@ -422,6 +434,7 @@ impl MockConfig {
             resources: Vec::new(),
             allow_loopback_cimd: false,
             control: Default::default(),
+            tenants: Vec::new(),
         }
     }
 
@@ -472,6 +485,7 @@ impl MockConfig {
             config.clients.retain(|c| c.client_id != client.client_id);
             config.clients.push(client);
         }
+        config.tenants = file.tenants;
         config.validate()
     }
 

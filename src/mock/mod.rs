@@ -52,6 +52,7 @@ mod revoke;
 mod scopes;
 mod secrets;
 mod state;
+mod tenants;
 mod token;
 mod tokens;
 mod userinfo;
@@ -76,6 +77,7 @@ pub use form::BODY_LIMIT;
 pub use keys::SigningKey;
 pub use limits::{Limits, StoreKind};
 pub use state::EXPIRED_DEVICE_CODE_KEPT_SECS;
+pub use tenants::TenantConfig;
 
 use app::App;
 use keys::Keys;
@@ -115,6 +117,9 @@ pub struct MockArgs {
         hide_env_values = true
     )]
     pub control_token: Option<crate::oauth::secret::Secret>,
+    /// Also serve an issuer at /NAME with its own keys, clients and users; repeatable.
+    #[arg(long, value_name = "NAME")]
+    pub tenant: Vec<String>,
 }
 
 /// Starts the mock.
@@ -140,9 +145,15 @@ impl MockServer {
             Some(issuer) => normalize_issuer(issuer)?,
             None => format!("http://{addr}"),
         };
+        let tenant_configs = tenants::configs(&config)?;
         let keys = Keys::generate_in_background(config.signing_alg);
         let app = Arc::new(App::new(&config, issuer.clone(), keys));
-        let router = app::router(Arc::clone(&app));
+        let tenants = tenants::apps(&tenant_configs, &issuer);
+        let router = tenants
+            .iter()
+            .fold(app::router(Arc::clone(&app)), |router, tenant| {
+                router.merge(app::router(Arc::clone(tenant)))
+            });
         // Either an explicit shutdown or the handle being dropped stops the server.
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(crate::http_server::serve(
@@ -151,14 +162,18 @@ impl MockServer {
             config.limits.connections(),
             stopped,
         ));
-        let sweeper = tokio::spawn(sweep_periodically(Arc::clone(&app)));
+        let sweepers = std::iter::once(&app)
+            .chain(&tenants)
+            .map(|app| tokio::spawn(sweep_periodically(Arc::clone(app))))
+            .collect();
         Ok(RunningMock {
             addr,
             issuer,
             app,
+            tenants,
             stop: Some(stop),
             task: Some(task),
-            sweeper,
+            sweepers,
         })
     }
 }
@@ -195,9 +210,11 @@ pub struct RunningMock {
     addr: SocketAddr,
     issuer: String,
     app: Arc<App>,
+    /// The further issuers under `/{name}`.
+    tenants: Vec<Arc<App>>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
-    sweeper: JoinHandle<()>,
+    sweepers: Vec<JoinHandle<()>>,
 }
 
 impl RunningMock {
@@ -207,6 +224,11 @@ impl RunningMock {
 
     pub fn issuer(&self) -> &str {
         &self.issuer
+    }
+
+    /// The tenants' issuers, in the order they were configured.
+    pub fn tenant_issuers(&self) -> Vec<&str> {
+        self.tenants.iter().map(|t| t.issuer.as_str()).collect()
     }
 
     /// How many entries one of the server's stores holds now (for tests and diagnostics).
@@ -227,7 +249,9 @@ impl RunningMock {
 
     /// Stops accepting connections, lets requests in flight finish, and waits for the server.
     pub async fn shutdown(mut self) {
-        self.sweeper.abort();
+        for sweeper in &self.sweepers {
+            sweeper.abort();
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -243,7 +267,9 @@ impl RunningMock {
 
 impl Drop for RunningMock {
     fn drop(&mut self) {
-        self.sweeper.abort();
+        for sweeper in &self.sweepers {
+            sweeper.abort();
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -277,6 +303,9 @@ pub async fn run_standalone(args: MockArgs) -> ExitCode {
     config.auto_approve = args.auto_approve;
     config.resources.extend(args.resource);
     config.allow_loopback_cimd = args.allow_loopback_cimd;
+    config
+        .tenants
+        .extend(args.tenant.into_iter().map(TenantConfig::named));
     config.control = ControlConfig {
         enabled: !args.no_control,
         token: args.control_token,
@@ -296,6 +325,9 @@ pub async fn run_standalone(args: MockArgs) -> ExitCode {
         mock.issuer(),
         crate::wire::OIDC_METADATA_PATH
     );
+    for tenant in mock.tenant_issuers() {
+        println!("  tenant     {tenant}");
+    }
     println!("{summary}");
     println!("Press Ctrl-C to stop.");
     if let Err(err) = tokio::signal::ctrl_c().await {
