@@ -120,7 +120,7 @@ async fn advancing_the_clock_expires_a_refresh_token_and_real_time_comes_back() 
 /// Verifies `token` the way the engine does: by kid against the live /jwks, refetching once.
 async fn engine_verifies(mock: &Mock, token: &str) -> Result<(), String> {
     let http = RecordingClient::new().unwrap();
-    let mut keys = KeyStore::from_url(&mock.url("/jwks"));
+    let mut keys = KeyStore::from_url(mock.url("/jwks"));
     let rules = ClaimRules {
         issuer: Some(mock.issuer().to_owned()),
         ..ClaimRules::default()

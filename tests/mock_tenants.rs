@@ -37,7 +37,7 @@ async fn token_from(mock: &Mock, base: &str) -> String {
 /// The engine's verdict on `token` against the JWKS and issuer at `base`.
 async fn verifies_at(token: &str, base: &str) -> Result<(), String> {
     let http = RecordingClient::new().unwrap();
-    let mut keys = KeyStore::from_url(&format!("{base}/jwks"));
+    let mut keys = KeyStore::from_url(format!("{base}/jwks"));
     let rules = ClaimRules {
         issuer: Some(base.to_owned()),
         ..ClaimRules::default()

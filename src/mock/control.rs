@@ -201,23 +201,20 @@ fn ok(body: Value) -> Response {
 }
 
 /// A JSON body of the expected shape; an empty body is `{}`.
-fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
+fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, String> {
     let text: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
         b"{}"
     } else {
         body
     };
-    serde_json::from_slice(text).map_err(|err| {
-        bad_request(format!(
-            "the body is not the JSON this endpoint takes: {err}"
-        ))
-    })
+    serde_json::from_slice(text)
+        .map_err(|err| format!("the body is not the JSON this endpoint takes: {err}"))
 }
 
 async fn add_fault(State(app): State<AppState>, body: Bytes) -> Response {
     let request: FaultRequest = match parse_body(&body) {
         Ok(request) => request,
-        Err(response) => return response,
+        Err(why) => return bad_request(why),
     };
     match request
         .validate()
@@ -274,7 +271,7 @@ async fn show_clock(State(app): State<AppState>) -> Response {
 async fn move_clock(State(app): State<AppState>, body: Bytes) -> Response {
     let request: ClockRequest = match parse_body(&body) {
         Ok(request) => request,
-        Err(response) => return response,
+        Err(why) => return bad_request(why),
     };
     let clock = &app.lab.clock;
     let moved = match (request.advance, request.set, request.real) {
@@ -320,7 +317,7 @@ struct RotateRequest {
 async fn rotate_keys(State(app): State<AppState>, body: Bytes) -> Response {
     let request: RotateRequest = match parse_body(&body) {
         Ok(request) => request,
-        Err(response) => return response,
+        Err(why) => return bad_request(why),
     };
     match control_keys::rotate(&app, request.retire_old).await {
         Ok(rotation) => ok(json!(rotation)),
@@ -335,7 +332,7 @@ async fn user_claims(
 ) -> Response {
     let claims: Map<String, Value> = match parse_body(&body) {
         Ok(claims) => claims,
-        Err(response) => return response,
+        Err(why) => return bad_request(why),
     };
     match app.lab.claims.set_user(&username, claims) {
         Ok(()) => ok(app.lab.claims.snapshot()),
@@ -346,7 +343,7 @@ async fn user_claims(
 async fn next_claims(State(app): State<AppState>, body: Bytes) -> Response {
     let claims: Map<String, Value> = match parse_body(&body) {
         Ok(claims) => claims,
-        Err(response) => return response,
+        Err(why) => return bad_request(why),
     };
     match app.lab.claims.set_next(claims) {
         Ok(()) => ok(app.lab.claims.snapshot()),
