@@ -16,7 +16,9 @@
 //! ```
 //!
 //! Standalone use: `oauthscope mock [--port N] [--bind ADDR] [--issuer URL] [--config FILE]
-//! [--auto-approve USER] [--resource URL]... [--allow-loopback-cimd]`.
+//! [--auto-approve USER] [--resource URL]... [--allow-loopback-cimd] [--tenant NAME]...
+//! [--no-control | --control-token TOKEN]`. The control API (`/_mock/`, see `control.rs`)
+//! lets a test inject faults, move the clock, rotate keys and set claims over HTTP.
 
 mod app;
 mod authorize;
