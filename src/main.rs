@@ -19,8 +19,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the built-in authorization server on its own.
-    Mock(oauthscope::mock::MockArgs),
+    /// Run the built-in authorization server on its own, or control a running one.
+    Mock(oauthscope::cli::mock_control::MockCommand),
     /// Fetch and check a server's metadata (RFC 8414, OIDC Discovery).
     Discover(oauthscope::cli::DiscoverArgs),
     /// Run a flow step by step: code, par, device, client-credentials, refresh.
@@ -65,7 +65,10 @@ fn main() -> ExitCode {
     runtime.block_on(async move {
         match cli.command {
             None => run_tui(cli.tui).await,
-            Some(Command::Mock(args)) => oauthscope::mock::run_standalone(args).await,
+            Some(Command::Mock(mock)) => match mock.control {
+                Some(control) => oauthscope::cli::mock_control::run(control).await,
+                None => oauthscope::mock::run_standalone(mock.serve).await,
+            },
             Some(Command::Discover(args)) => oauthscope::cli::discover(args).await,
             Some(Command::Run(args)) => oauthscope::cli::run_flow(args).await,
             Some(Command::Introspect(args)) => oauthscope::cli::introspect(args).await,

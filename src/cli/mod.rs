@@ -101,6 +101,7 @@ mod demo;
 mod discover;
 mod explain;
 mod mcp;
+pub mod mock_control;
 mod output;
 mod register;
 mod run;

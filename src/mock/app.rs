@@ -11,6 +11,7 @@ use axum::routing::{get, post};
 use super::cimd::Cimd;
 use super::clock::Clock;
 use super::config::{Lifetimes, MockConfig, User};
+use super::control::{self, Lab};
 use super::form::BODY_LIMIT;
 use super::keys::Keys;
 use super::limits::Limits;
@@ -52,6 +53,8 @@ pub struct App {
     pub resources: Vec<String>,
     /// Client ID Metadata Documents: the fetcher and what it fetched.
     pub cimd: Cimd,
+    /// What the control API changes: faults, the clock, claims, the request log.
+    pub lab: Lab,
 }
 
 pub type AppState = Arc<App>;
@@ -59,6 +62,7 @@ pub type AppState = Arc<App>;
 impl App {
     pub fn new(config: &MockConfig, issuer: String, keys: Keys) -> Self {
         let clients = config.clients.iter().map(Client::from_config);
+        let lab = Lab::new(config);
         App {
             issuer,
             users: config.users.clone(),
@@ -66,11 +70,12 @@ impl App {
             auto_approve: config.auto_approve.clone(),
             limits: config.limits,
             initial_access_token: config.initial_access_token.clone(),
-            clock: Arc::clone(&config.clock),
+            clock: lab.clock.clone(),
             store: SharedStore::new(Store::new(clients, config.limits)),
             keys,
             resources: config.resources.clone(),
             cimd: Cimd::new(config.allow_loopback_cimd),
+            lab,
         }
     }
 
@@ -143,13 +148,14 @@ pub fn router(app: AppState) -> Router {
         &resource::metadata_path(&app),
         get(resource::metadata).layer(middleware::from_fn(http::cors)),
     );
+    let endpoints = control::around(api.merge(pages), &app);
     let routes = if prefix.is_empty() {
-        api.merge(pages)
+        endpoints
     } else {
         // An issuer with a path (a tenant URL) serves everything under that path, and its
         // RFC 8414 metadata also where §3.1 puts it: the well-known prefix, then the path.
         let inserted = format!("{OAUTH_METADATA_PATH}{prefix}");
-        Router::new().nest(&prefix, api.merge(pages)).route(
+        Router::new().nest(&prefix, endpoints).route(
             &inserted,
             get(metadata::document).layer(middleware::from_fn(http::cors)),
         )
@@ -163,7 +169,7 @@ pub fn router(app: AppState) -> Router {
 
 /// The path of the issuer URL without a trailing `/`: empty for `http://127.0.0.1:9000`,
 /// `/tenant` for `http://127.0.0.1:9000/tenant`.
-fn issuer_path(issuer: &str) -> String {
+pub(super) fn issuer_path(issuer: &str) -> String {
     url::Url::parse(issuer)
         .map(|url| url.path().trim_end_matches('/').to_owned())
         .unwrap_or_default()

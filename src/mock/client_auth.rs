@@ -176,7 +176,9 @@ fn verify_secret(
 
 /// The client id and secret from `Authorization: Basic`, if that header carries Basic.
 /// Both are form-urlencoded before base64 (RFC 6749 §2.3.1), so they are decoded here.
-fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OAuthError> {
+pub(super) fn basic_credentials(
+    headers: &HeaderMap,
+) -> Result<Option<(String, String)>, OAuthError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };

@@ -118,6 +118,10 @@ pub struct User {
     pub email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_verified: Option<bool>,
+    /// Claims added to (or overriding) this user's ID tokens, access tokens and userinfo
+    /// (`[users.claims]`).
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub claims: serde_json::Map<String, serde_json::Value>,
 }
 
 impl User {
@@ -134,6 +138,7 @@ impl User {
             zoneinfo: None,
             email: Some(format!("{username}@example.com")),
             email_verified: Some(false),
+            claims: serde_json::Map::new(),
         }
     }
 }
@@ -320,6 +325,10 @@ pub struct MockConfig {
     /// Accept Client ID Metadata Documents served over plain http from a loopback host (the
     /// draft asks for https; this is for local practice and tests).
     pub allow_loopback_cimd: bool,
+    /// The control API under `/_mock/`: on, loopback only, unless told otherwise.
+    pub control: super::control::ControlConfig,
+    /// Further issuers served under `/{name}` (`[[tenants]]`, `--tenant`).
+    pub tenants: Vec<super::tenants::TenantConfig>,
 }
 
 impl fmt::Debug for MockConfig {
@@ -344,6 +353,15 @@ impl fmt::Debug for MockConfig {
             .field("clock", &self.clock)
             .field("resources", &self.resources)
             .field("allow_loopback_cimd", &self.allow_loopback_cimd)
+            .field("control", &self.control)
+            .field(
+                "tenants",
+                &self
+                    .tenants
+                    .iter()
+                    .map(|t| t.name.as_str())
+                    .collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -366,6 +384,8 @@ struct ConfigFile {
     limits: Option<Limits>,
     #[serde(default)]
     registration: Option<RegistrationFile>,
+    #[serde(default)]
+    tenants: Vec<super::tenants::TenantConfig>,
 }
 
 /// The `[registration]` table.
@@ -413,6 +433,8 @@ impl MockConfig {
             clock: Arc::new(SystemClock),
             resources: Vec::new(),
             allow_loopback_cimd: false,
+            control: Default::default(),
+            tenants: Vec::new(),
         }
     }
 
@@ -463,6 +485,7 @@ impl MockConfig {
             config.clients.retain(|c| c.client_id != client.client_id);
             config.clients.push(client);
         }
+        config.tenants = file.tenants;
         config.validate()
     }
 
@@ -515,6 +538,7 @@ fn demo_users() -> Vec<User> {
             zoneinfo: Some("Europe/London".into()),
             email: Some("alice@example.com".into()),
             email_verified: Some(true),
+            claims: serde_json::Map::new(),
         },
         User {
             username: "bob".into(),
@@ -527,6 +551,7 @@ fn demo_users() -> Vec<User> {
             zoneinfo: Some("America/New_York".into()),
             email: Some("bob@example.org".into()),
             email_verified: Some(false),
+            claims: serde_json::Map::new(),
         },
     ]
 }
@@ -649,6 +674,10 @@ mod tests {
             locale = "en-US"
             zoneinfo = "America/Chicago"
 
+            [users.claims]
+            tenant = "acme"
+            roles = ["reader", "writer"]
+
             [[clients]]
             client_id = "reports-service"
             client_secret = "s3cret"
@@ -667,6 +696,9 @@ mod tests {
         assert_eq!(config.clients.len(), 4);
         assert_eq!(config.limits.authorization_codes, 4096);
         assert_eq!(config.initial_access_token.as_deref(), Some("reg-t0ken"));
+        let carol = config.users.iter().find(|u| u.username == "carol").unwrap();
+        assert_eq!(carol.claims["tenant"], "acme");
+        assert_eq!(carol.claims["roles"][1], "writer");
         let reports = config
             .clients
             .iter()

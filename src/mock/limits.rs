@@ -50,6 +50,12 @@ pub struct Limits {
     pub header_read_timeout_secs: u64,
     /// Seconds a client has to send a request's body once its headers are in.
     pub body_read_timeout_secs: u64,
+    /// Faults waiting to be applied (control API).
+    pub pending_faults: usize,
+    /// Recent requests kept for `GET /_mock/requests`.
+    pub logged_requests: usize,
+    /// Users with claims set through the control API.
+    pub claim_overrides: usize,
 }
 
 impl Default for Limits {
@@ -69,6 +75,9 @@ impl Default for Limits {
             max_connections: 512,
             header_read_timeout_secs: 10,
             body_read_timeout_secs: 10,
+            pending_faults: 64,
+            logged_requests: 200,
+            claim_overrides: 1000,
         }
     }
 }
@@ -85,6 +94,9 @@ impl Limits {
                 "user_code_attempts_per_minute",
                 self.user_code_attempts_per_minute as usize,
             ),
+            ("pending_faults", self.pending_faults),
+            ("logged_requests", self.logged_requests),
+            ("claim_overrides", self.claim_overrides),
         ];
         let seconds = [
             ("sweep_interval_secs", self.sweep_interval_secs),

@@ -16,7 +16,9 @@
 //! ```
 //!
 //! Standalone use: `oauthscope mock [--port N] [--bind ADDR] [--issuer URL] [--config FILE]
-//! [--auto-approve USER] [--resource URL]... [--allow-loopback-cimd]`.
+//! [--auto-approve USER] [--resource URL]... [--allow-loopback-cimd] [--tenant NAME]...
+//! [--no-control | --control-token TOKEN]`. The control API (`/_mock/`, see `control.rs`)
+//! lets a test inject faults, move the clock, rotate keys and set claims over HTTP.
 
 mod app;
 mod authorize;
@@ -24,8 +26,15 @@ mod cimd;
 mod client_auth;
 mod clock;
 mod config;
+mod control;
+mod control_claims;
+mod control_clock;
+mod control_keys;
+mod control_requests;
 mod device;
 mod errors;
+mod faults;
+mod faults_shape;
 mod form;
 pub mod fuzzing;
 mod http;
@@ -45,6 +54,7 @@ mod revoke;
 mod scopes;
 mod secrets;
 mod state;
+mod tenants;
 mod token;
 mod tokens;
 mod userinfo;
@@ -62,11 +72,14 @@ pub use config::{
     ApplicationType, AuthMethod, ClientConfig, DEMO_CONFIDENTIAL_CLIENT, DEMO_PUBLIC_CLIENT,
     DEMO_REDIRECT_URIS, DEMO_SECRET, IntrospectionAccess, Lifetimes, MockConfig, SigningAlg, User,
 };
+pub use control::{CONTROL_PREFIX, ControlConfig};
 pub use errors::MockError;
+pub use faults::FAULT_HEADER;
 pub use form::BODY_LIMIT;
 pub use keys::SigningKey;
 pub use limits::{Limits, StoreKind};
 pub use state::EXPIRED_DEVICE_CODE_KEPT_SECS;
+pub use tenants::TenantConfig;
 
 use app::App;
 use keys::Keys;
@@ -95,6 +108,20 @@ pub struct MockArgs {
     /// Accept Client ID Metadata Documents served over http from 127.0.0.1/localhost/[::1].
     #[arg(long)]
     pub allow_loopback_cimd: bool,
+    /// Do not serve the control API (/_mock/: faults, clock, keys, claims, requests).
+    #[arg(long)]
+    pub no_control: bool,
+    /// Serve the control API to any address, to requests carrying this Bearer token.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "OAUTHSCOPE_MOCK_CONTROL_TOKEN",
+        hide_env_values = true
+    )]
+    pub control_token: Option<crate::oauth::secret::Secret>,
+    /// Also serve an issuer at /NAME with its own keys, clients and users; repeatable.
+    #[arg(long, value_name = "NAME")]
+    pub tenant: Vec<String>,
 }
 
 /// Starts the mock.
@@ -120,9 +147,15 @@ impl MockServer {
             Some(issuer) => normalize_issuer(issuer)?,
             None => format!("http://{addr}"),
         };
+        let tenant_configs = tenants::configs(&config)?;
         let keys = Keys::generate_in_background(config.signing_alg);
         let app = Arc::new(App::new(&config, issuer.clone(), keys));
-        let router = app::router(Arc::clone(&app));
+        let tenants = tenants::apps(&tenant_configs, &issuer);
+        let router = tenants
+            .iter()
+            .fold(app::router(Arc::clone(&app)), |router, tenant| {
+                router.merge(app::router(Arc::clone(tenant)))
+            });
         // Either an explicit shutdown or the handle being dropped stops the server.
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(crate::http_server::serve(
@@ -131,14 +164,18 @@ impl MockServer {
             config.limits.connections(),
             stopped,
         ));
-        let sweeper = tokio::spawn(sweep_periodically(Arc::clone(&app)));
+        let sweepers = std::iter::once(&app)
+            .chain(&tenants)
+            .map(|app| tokio::spawn(sweep_periodically(Arc::clone(app))))
+            .collect();
         Ok(RunningMock {
             addr,
             issuer,
             app,
+            tenants,
             stop: Some(stop),
             task: Some(task),
-            sweeper,
+            sweepers,
         })
     }
 }
@@ -175,9 +212,11 @@ pub struct RunningMock {
     addr: SocketAddr,
     issuer: String,
     app: Arc<App>,
+    /// The further issuers under `/{name}`.
+    tenants: Vec<Arc<App>>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
-    sweeper: JoinHandle<()>,
+    sweepers: Vec<JoinHandle<()>>,
 }
 
 impl RunningMock {
@@ -187,6 +226,11 @@ impl RunningMock {
 
     pub fn issuer(&self) -> &str {
         &self.issuer
+    }
+
+    /// The tenants' issuers, in the order they were configured.
+    pub fn tenant_issuers(&self) -> Vec<&str> {
+        self.tenants.iter().map(|t| t.issuer.as_str()).collect()
     }
 
     /// How many entries one of the server's stores holds now (for tests and diagnostics).
@@ -202,15 +246,14 @@ impl RunningMock {
     /// Replaces the signing keys. The old public keys stay in /jwks until every token they
     /// signed has expired, so verifiers holding such a token still find its `kid`.
     pub async fn rotate_keys(&self) -> Result<(), MockError> {
-        let now = self.app.now();
-        let lifetimes = self.app.lifetimes;
-        let longest = lifetimes.access_token.max(lifetimes.id_token);
-        self.app.keys.rotate(now, now.saturating_add(longest)).await
+        control_keys::rotate(&self.app, false).await.map(|_| ())
     }
 
     /// Stops accepting connections, lets requests in flight finish, and waits for the server.
     pub async fn shutdown(mut self) {
-        self.sweeper.abort();
+        for sweeper in &self.sweepers {
+            sweeper.abort();
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -226,7 +269,9 @@ impl RunningMock {
 
 impl Drop for RunningMock {
     fn drop(&mut self) {
-        self.sweeper.abort();
+        for sweeper in &self.sweepers {
+            sweeper.abort();
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -260,6 +305,13 @@ pub async fn run_standalone(args: MockArgs) -> ExitCode {
     config.auto_approve = args.auto_approve;
     config.resources.extend(args.resource);
     config.allow_loopback_cimd = args.allow_loopback_cimd;
+    config
+        .tenants
+        .extend(args.tenant.into_iter().map(TenantConfig::named));
+    config.control = ControlConfig {
+        enabled: !args.no_control,
+        token: args.control_token,
+    };
     let summary = banner(&config);
     let mock = match MockServer::start(config).await {
         Ok(mock) => mock,
@@ -275,6 +327,9 @@ pub async fn run_standalone(args: MockArgs) -> ExitCode {
         mock.issuer(),
         crate::wire::OIDC_METADATA_PATH
     );
+    for tenant in mock.tenant_issuers() {
+        println!("  tenant     {tenant}");
+    }
     println!("{summary}");
     println!("Press Ctrl-C to stop.");
     if let Err(err) = tokio::signal::ctrl_c().await {

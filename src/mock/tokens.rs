@@ -58,6 +58,11 @@ pub async fn issue(app: &App, request: Issue<'_>) -> Result<TokenResponse, OAuth
     if let (Some(signed_in), Value::Object(claims)) = (request.signed_in, &mut access_claims) {
         claims.insert("auth_time".into(), signed_in.auth_time.into());
     }
+    // Claims set in the config file or through the control API win over the standard ones.
+    let overrides = app.lab.claims.for_token(user);
+    if let Value::Object(claims) = &mut access_claims {
+        claims.extend(overrides.clone());
+    }
     let access_token = signer.sign_jwt("at+jwt", &access_claims)?;
 
     let id_token = match request.signed_in {
@@ -73,6 +78,7 @@ pub async fn issue(app: &App, request: Issue<'_>) -> Result<TokenResponse, OAuth
             if let Some(nonce) = request.nonce {
                 claims.insert("nonce".into(), nonce.into());
             }
+            claims.extend(overrides);
             Some(signer.sign_jwt("JWT", &claims)?)
         }
         _ => None,

@@ -72,7 +72,9 @@ async fn respond(app: &AppState, token: Option<&str>) -> Response {
     }
     let response = match &access.user {
         Some(user) if scopes::has(&access.scopes, "openid") => {
-            Json(user_claims(user, &access.scopes)).into_response()
+            let mut claims = user_claims(user, &access.scopes);
+            claims.extend(app.lab.claims.for_user(user));
+            Json(claims).into_response()
         }
         _ => OAuthError::insufficient_scope(
             "userinfo needs an access token issued to a user with the openid scope \
