@@ -44,6 +44,7 @@ pub mod browser;
 pub mod challenge;
 pub mod client_auth;
 pub mod discovery;
+pub mod doctor;
 pub mod error;
 pub mod exchange;
 pub mod flow;
