@@ -37,6 +37,8 @@ enum Command {
     Client(oauthscope::cli::ClientArgs),
     /// Decode a JWT and verify its signature and claims.
     Decode(oauthscope::cli::DecodeArgs),
+    /// Diagnose a token: findings with their severity, code and RFC section.
+    Doctor(oauthscope::cli::DoctorArgs),
     /// Play a flow step by step for an audience, on the built-in mock (workshop mode).
     Demo(oauthscope::cli::DemoArgs),
     /// Explain a parameter, response field, claim, header or error code (or list them all).
@@ -74,6 +76,7 @@ fn main() -> ExitCode {
             Some(Command::Register(args)) => oauthscope::cli::register(args).await,
             Some(Command::Client(args)) => oauthscope::cli::client(args).await,
             Some(Command::Decode(args)) => oauthscope::cli::decode(args).await,
+            Some(Command::Doctor(args)) => oauthscope::cli::doctor(args).await,
             Some(Command::Explain(args)) => oauthscope::cli::explain(args),
             Some(Command::Mcp(args)) => run_mcp(args).await,
             Some(Command::Demo(args)) => run_demo(args).await,

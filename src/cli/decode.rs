@@ -84,7 +84,7 @@ pub async fn run(args: DecodeArgs) -> ExitCode {
     out.finish("decode", doc, result)
 }
 
-fn read_token(arg: &str) -> Result<String, String> {
+pub(super) fn read_token(arg: &str) -> Result<String, String> {
     if arg != "-" {
         return Ok(arg.to_string());
     }

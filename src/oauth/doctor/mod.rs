@@ -100,6 +100,7 @@ pub const CODES: &[&str] = &[
     "rsa-key-short",
     "signature-invalid",
     "expired",
+    "bad-date",
     "no-exp",
     "long-lived-access-token",
     "no-aud",
