@@ -61,6 +61,7 @@ pub mod secret;
 pub mod send_policy;
 pub mod step;
 pub mod time;
+pub mod transcript;
 
 pub use error::EngineError;
 pub use exchange::Exchange;
