@@ -109,11 +109,13 @@ mod output;
 mod register;
 mod run;
 mod token;
+mod transcript;
 
 use std::process::ExitCode;
 
 pub use demo::{DemoArgs, demo, list_demo_flows};
 pub use output::OutputArgs;
+pub use transcript::TranscriptArgs;
 
 use crate::oauth::client_auth::{AuthMethod, ClientCredentials};
 use crate::oauth::discovery::{self, Discovery, Endpoints};
@@ -320,6 +322,8 @@ pub struct RunArgs {
     pub skew: u64,
     #[command(flatten)]
     pub endpoints: EndpointArgs,
+    #[command(flatten)]
+    pub transcript: TranscriptArgs,
     #[command(flatten)]
     pub output: OutputArgs,
 }

@@ -10,12 +10,14 @@ use serde_json::Value;
 
 use super::token::{TokenContext, TokenUse, diagnose_token};
 use super::{Finding, Severity, diagnose_server};
+use crate::oauth::jwks::JwkSet;
 use crate::oauth::jwt::Jwt;
 use crate::oauth::{Exchange, Step, StepKind};
 use crate::wire::ServerMetadata;
 
 /// What a session doctor reads. `token` carries the clock, skew and keys the tokens are
-/// judged with; its `expected_use` is set per token.
+/// judged with (the keys, when absent, are read from a JWKS response in the exchanges); its
+/// `expected_use` is set per token.
 #[derive(Debug, Clone)]
 pub struct Session<'a> {
     pub steps: &'a [Step],
@@ -34,6 +36,17 @@ pub fn diagnose_session(session: &Session) -> Vec<Finding> {
         .flatten();
     let metadata = session.metadata.or(found_metadata.as_ref());
     let mut out = metadata.map(diagnose_server).unwrap_or_default();
+    let found_keys = session
+        .token
+        .jwks
+        .is_none()
+        .then(|| metadata.and_then(|m| keys_in(session.exchanges, m)))
+        .flatten();
+    let token_ctx = TokenContext {
+        jwks: session.token.jwks.or(found_keys.as_ref()),
+        metadata,
+        ..session.token.clone()
+    };
 
     // The browser leg has no exchange of its own: its request is the step's.
     let mut asked_scope = None;
@@ -61,7 +74,7 @@ pub fn diagnose_session(session: &Session) -> Vec<Finding> {
         if let Some(response) = token_response(exchange) {
             out.extend(scope_wider(&response, asked_scope.as_deref(), exchange));
             out.extend(refresh_not_rotated(exchange, &form, &response));
-            out.extend(tokens(&response, exchange, &session.token));
+            out.extend(tokens(&response, exchange, &token_ctx));
         }
     }
     let mut unique: Vec<Finding> = Vec::new();
@@ -124,6 +137,15 @@ fn metadata_in(exchanges: &[Exchange]) -> Option<ServerMetadata> {
                     || e.url.contains("/.well-known/openid-configuration"))
         })
         .find_map(|e| serde_json::from_str(e.response_body.as_deref()?).ok())
+}
+
+/// The issuer's keys, from a successful request to its `jwks_uri` among the exchanges.
+fn keys_in(exchanges: &[Exchange], metadata: &ServerMetadata) -> Option<JwkSet> {
+    let jwks_uri = metadata.jwks_uri.as_deref()?;
+    exchanges
+        .iter()
+        .filter(|e| e.status == Some(200) && e.url == jwks_uri)
+        .find_map(|e| JwkSet::parse(e.response_body.as_deref()?).ok())
 }
 
 fn authorization_request(params: &[(String, String)], url: &str) -> Vec<Finding> {

@@ -249,3 +249,36 @@ fn the_servers_metadata_is_read_from_the_session_when_not_given() {
         ["implicit-offered", "password-offered"]
     );
 }
+
+#[test]
+fn the_tokens_are_checked_against_the_keys_read_from_the_session() {
+    #[path = "../../../../tests/support/keys.rs"]
+    mod keys;
+    let key = keys::TestKey::generate("ES256", "published");
+    let stranger = keys::TestKey::generate("ES256", "unpublished");
+    let get = |url: &str, body: serde_json::Value| {
+        let mut e = Exchange::new("GET", url);
+        e.status = Some(200);
+        e.response_body = Some(body.to_string());
+        e
+    };
+    let metadata = get(
+        "https://as.example/.well-known/openid-configuration",
+        json!({"issuer": "https://as.example", "jwks_uri": "https://as.example/jwks",
+               "token_endpoint": "https://as.example/token"}),
+    );
+    let jwks = get("https://as.example/jwks", keys::jwks(&[&key]));
+    let claims = json!({"iss": "https://as.example", "aud": "api", "iat": 1_800_000_000,
+                        "exp": 1_800_000_300});
+    let issued = token_exchange(
+        "grant_type=client_credentials",
+        json!({"access_token": stranger.sign(&claims)}),
+    );
+    let findings = diagnose(&[], &[metadata.clone(), jwks.clone(), issued]);
+    assert_eq!(codes(&findings), ["kid-not-in-jwks"]);
+    let good = token_exchange(
+        "grant_type=client_credentials",
+        json!({"access_token": key.sign(&claims)}),
+    );
+    assert!(diagnose(&[], &[metadata, jwks, good]).is_empty());
+}
