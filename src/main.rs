@@ -24,7 +24,7 @@ enum Command {
     /// Fetch and check a server's metadata (RFC 8414, OIDC Discovery).
     Discover(oauthscope::cli::DiscoverArgs),
     /// Run a flow step by step: code, par, device, client-credentials, refresh.
-    Run(oauthscope::cli::RunArgs),
+    Run(Box<oauthscope::cli::RunArgs>),
     /// Ask the server whether a token is active (RFC 7662).
     Introspect(oauthscope::cli::TokenArgs),
     /// Revoke a token (RFC 7009).
@@ -69,7 +69,7 @@ fn main() -> ExitCode {
             None => run_tui(cli.tui).await,
             Some(Command::Mock(args)) => oauthscope::mock::run_standalone(args).await,
             Some(Command::Discover(args)) => oauthscope::cli::discover(args).await,
-            Some(Command::Run(args)) => oauthscope::cli::run_flow(args).await,
+            Some(Command::Run(args)) => oauthscope::cli::run_flow(*args).await,
             Some(Command::Introspect(args)) => oauthscope::cli::introspect(args).await,
             Some(Command::Revoke(args)) => oauthscope::cli::revoke(args).await,
             Some(Command::Userinfo(args)) => oauthscope::cli::userinfo(args).await,

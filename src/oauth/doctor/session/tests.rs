@@ -252,8 +252,7 @@ fn the_servers_metadata_is_read_from_the_session_when_not_given() {
 
 #[test]
 fn the_tokens_are_checked_against_the_keys_read_from_the_session() {
-    #[path = "../../../../tests/support/keys.rs"]
-    mod keys;
+    use crate::oauth::jwt::tests::keys;
     let key = keys::TestKey::generate("ES256", "published");
     let stranger = keys::TestKey::generate("ES256", "unpublished");
     let get = |url: &str, body: serde_json::Value| {

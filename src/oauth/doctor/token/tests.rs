@@ -6,9 +6,7 @@ use serde_json::{Value, json};
 
 use super::*;
 
-#[path = "../../../../tests/support/keys.rs"]
-mod keys;
-use keys::{TestKey, jwks};
+use crate::oauth::jwt::tests::keys::{TestKey, jwks};
 
 const NOW: i64 = 1_800_000_000;
 
