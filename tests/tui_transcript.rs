@@ -65,16 +65,36 @@ async fn w_writes_the_sessions_har_and_markdown_and_says_where() {
 async fn a_har_capture_opens_in_exchanges_and_the_doctor_judges_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("capture.har");
-    let har = serde_json::json!({"log": {"version": "1.2", "creator": {"name": "a browser", "version": "1"},
-        "entries": [{
+    let part = |v: serde_json::Value| {
+        base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            v.to_string(),
+        )
+    };
+    let unsigned = format!(
+        "{}.{}.",
+        part(serde_json::json!({"alg": "none"})),
+        part(serde_json::json!({"iss": "https://as.example", "sub": "alice", "aud": "api"}))
+    );
+    let entry = |method: &str, url: &str, body: serde_json::Value| {
+        serde_json::json!({
             "startedDateTime": "2026-12-02T07:00:00.000Z", "time": 12,
-            "request": {"method": "GET", "url": "https://api.example/me?access_token=Zq9-leaked-token",
-                        "headers": [], "queryString": [], "cookies": [], "httpVersion": "HTTP/1.1",
-                        "headersSize": -1, "bodySize": 0},
-            "response": {"status": 200, "statusText": "OK", "headers": [], "cookies": [],
+            "request": {"method": method, "url": url, "headers": [], "queryString": [],
+                        "cookies": [], "httpVersion": "HTTP/1.1", "headersSize": -1, "bodySize": 0},
+            "response": {"status": 200, "statusText": "OK", "cookies": [],
+                         "headers": [{"name": "content-type", "value": "application/json"}],
                          "httpVersion": "HTTP/1.1", "redirectURL": "", "headersSize": -1,
-                         "bodySize": 2, "content": {"size": 2, "mimeType": "application/json", "text": "{}"}},
-            "cache": {}, "timings": {"send": 0, "wait": 12, "receive": 0}}]}});
+                         "bodySize": -1, "content": {"size": 0, "mimeType": "application/json",
+                                                     "text": body.to_string()}},
+            "cache": {}, "timings": {"send": 0, "wait": 12, "receive": 0}})
+    };
+    let har = serde_json::json!({"log": {"version": "1.2",
+    "creator": {"name": "a browser", "version": "1"},
+    "entries": [
+        entry("POST", "https://as.example/token",
+              serde_json::json!({"access_token": unsigned, "token_type": "Bearer"})),
+        entry("GET", "https://api.example/me?access_token=Zq9-leaked-token", serde_json::json!({})),
+    ]}});
     std::fs::write(&path, har.to_string()).unwrap();
     let settings = Settings {
         imported: transcript::read_har_file(&path).unwrap(),
@@ -88,7 +108,14 @@ async fn a_har_capture_opens_in_exchanges_and_the_doctor_judges_it() {
         "imported secrets are masked:\n{screen}"
     );
     harness.press("5");
+    harness
+        .wait_for("imported: POST https://as.example/token")
+        .await;
     harness.press("d");
-    harness.wait_for("bearer-in-url").await;
+    let screen = harness.wait_for("bearer-in-url").await;
+    assert!(
+        screen.contains("alg-none"),
+        "the imported token is judged:\n{screen}"
+    );
     harness.finish().await;
 }

@@ -275,9 +275,7 @@ impl App {
             transcript_dir: settings.transcript_dir,
         };
         let mut app = app;
-        for exchange in settings.imported {
-            app.record(exchange);
-        }
+        app.import(settings.imported);
         (app, runtime)
     }
 

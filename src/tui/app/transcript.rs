@@ -1,17 +1,42 @@
 //! `w` in Exchanges: the session written as a HAR file and a Markdown transcript, masked
-//! unless secrets are revealed (`r`), off the loop; the status line names the files.
+//! unless secrets are revealed (`r`), off the loop; the status line names the files. And
+//! the other way: a HAR capture opened in Exchanges, the tokens it carries in Tokens.
 
 use std::path::PathBuf;
 use std::time::UNIX_EPOCH;
 
 use super::App;
+use crate::oauth::Exchange;
 use crate::oauth::doctor;
+use crate::oauth::doctor::session::endpoint;
+use crate::oauth::flow::tokens::process_token_response;
 use crate::oauth::time;
 use crate::oauth::transcript::{self, StepLine};
-use crate::tui::model::FlowView;
+use crate::tui::model::{FlowView, TokenKind};
 use crate::tui::outcome::Outcome;
 
 impl App {
+    /// Shows a capture's exchanges in Exchanges, and the tokens of its token responses in
+    /// Tokens (decoded; the doctor judges them).
+    pub(super) fn import(&mut self, exchanges: Vec<Exchange>) {
+        for exchange in exchanges {
+            if let Ok(tokens) = process_token_response(&exchange) {
+                let source = format!("imported: {} {}", exchange.method, endpoint(&exchange.url));
+                let issued = [
+                    (TokenKind::Access, Some(&tokens.access_token)),
+                    (TokenKind::Id, tokens.id_token.as_ref()),
+                    (TokenKind::Refresh, tokens.refresh_token.as_ref()),
+                ];
+                for (kind, value) in issued {
+                    if let Some(value) = value {
+                        self.add_token(kind, value.secret().to_string(), &source, None);
+                    }
+                }
+            }
+            self.record(exchange);
+        }
+    }
+
     pub(super) fn write_transcript(&mut self) {
         if self.exchanges.entries.is_empty() {
             return self.info("no exchanges yet: nothing to write".into());

@@ -87,8 +87,8 @@ pub fn diagnose_session(session: &Session) -> Vec<Finding> {
 }
 
 /// A URL without its query and fragment: where a request went, with nothing secret in it.
-fn endpoint(url: &str) -> String {
-    url.split(['?', '#']).next().unwrap_or(url).to_string()
+pub(crate) fn endpoint(url: &str) -> &str {
+    url.split(['?', '#']).next().unwrap_or(url)
 }
 
 fn url_pairs(url: &str) -> Vec<(String, String)> {
