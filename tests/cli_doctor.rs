@@ -178,6 +178,35 @@ fn the_token_is_read_from_stdin_and_never_printed() {
 }
 
 #[test]
+fn a_huge_stdin_is_refused_without_reading_it_all() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_oauthscope"))
+        .args(["doctor", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // The writer may see the pipe close early: the reader stops at the limit.
+    let writer = std::thread::spawn(move || {
+        let chunk = vec![b'a'; 64 * 1024];
+        for _ in 0..64 {
+            if stdin.write_all(&chunk).is_err() {
+                break;
+            }
+        }
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("over 1048576 bytes"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn not_a_token_and_a_bad_level_are_clear_errors() {
     let out = oauthscope(&["doctor", "not-a-jwt"]);
     assert_eq!(out.status.code(), Some(1));

@@ -264,7 +264,7 @@ fn exchange(entry: HarEntry) -> Result<Exchange, String> {
     exchange.request_body = entry.request.post_data.and_then(|p| p.text);
     exchange.status = status;
     exchange.response_headers = to_pairs(entry.response.headers);
-    exchange.response_body = response_body.filter(|b| !b.is_empty() || status.is_none());
+    exchange.response_body = response_body.filter(|b| !b.is_empty());
     exchange.duration = duration;
     exchange.error = entry.response.error;
     exchange.locate_secrets(&[]);
