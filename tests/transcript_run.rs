@@ -118,3 +118,39 @@ async fn show_secrets_writes_them_in_clear_and_an_unwritable_path_fails_the_run(
     assert!(stderr(&out).contains("cannot write"), "{}", stderr(&out));
     mock.shutdown().await;
 }
+
+#[path = "support/run_mcp.rs"]
+mod run_mcp;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn run_mcp_writes_its_own_steps_into_the_markdown() {
+    let mock = run_mcp::mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (har, md) = (dir.path().join("mcp.har"), dir.path().join("mcp.md"));
+    let server_url = format!("{}/mcp", mock.issuer());
+    let out = run_mcp::run(
+        &[
+            "run",
+            "mcp",
+            &server_url,
+            "--client-id",
+            oauthscope::mock::DEMO_PUBLIC_CLIENT,
+            "--har",
+            har.to_str().unwrap(),
+            "--markdown",
+            md.to_str().unwrap(),
+            "--json",
+        ],
+        run_mcp::BROWSER,
+    )
+    .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let md_text = std::fs::read_to_string(&md).unwrap();
+    assert!(md_text.starts_with("# oauthscope run mcp"), "{md_text}");
+    assert!(
+        md_text.contains("Call the MCP server without a token"),
+        "the MCP flow's own steps: {md_text}"
+    );
+    let exchanges = transcript::read_har_file(&har).unwrap();
+    assert!(exchanges.iter().any(|e| e.url.ends_with("/mcp")));
+}
