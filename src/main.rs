@@ -24,7 +24,7 @@ enum Command {
     /// Fetch and check a server's metadata (RFC 8414, OIDC Discovery).
     Discover(oauthscope::cli::DiscoverArgs),
     /// Run a flow step by step: code, par, device, client-credentials, refresh.
-    Run(oauthscope::cli::RunArgs),
+    Run(Box<oauthscope::cli::RunArgs>),
     /// Ask the server whether a token is active (RFC 7662).
     Introspect(oauthscope::cli::TokenArgs),
     /// Revoke a token (RFC 7009).
@@ -37,6 +37,8 @@ enum Command {
     Client(oauthscope::cli::ClientArgs),
     /// Decode a JWT and verify its signature and claims.
     Decode(oauthscope::cli::DecodeArgs),
+    /// Diagnose a token: findings with their severity, code and RFC section.
+    Doctor(oauthscope::cli::DoctorArgs),
     /// Play a flow step by step for an audience, on the built-in mock (workshop mode).
     Demo(oauthscope::cli::DemoArgs),
     /// Explain a parameter, response field, claim, header or error code (or list them all).
@@ -70,13 +72,14 @@ fn main() -> ExitCode {
                 None => oauthscope::mock::run_standalone(mock.serve).await,
             },
             Some(Command::Discover(args)) => oauthscope::cli::discover(args).await,
-            Some(Command::Run(args)) => oauthscope::cli::run_flow(args).await,
+            Some(Command::Run(args)) => oauthscope::cli::run_flow(*args).await,
             Some(Command::Introspect(args)) => oauthscope::cli::introspect(args).await,
             Some(Command::Revoke(args)) => oauthscope::cli::revoke(args).await,
             Some(Command::Userinfo(args)) => oauthscope::cli::userinfo(args).await,
             Some(Command::Register(args)) => oauthscope::cli::register(args).await,
             Some(Command::Client(args)) => oauthscope::cli::client(args).await,
             Some(Command::Decode(args)) => oauthscope::cli::decode(args).await,
+            Some(Command::Doctor(args)) => oauthscope::cli::doctor(args).await,
             Some(Command::Explain(args)) => oauthscope::cli::explain(args),
             Some(Command::Mcp(args)) => run_mcp(args).await,
             Some(Command::Demo(args)) => run_demo(args).await,

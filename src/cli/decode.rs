@@ -84,14 +84,23 @@ pub async fn run(args: DecodeArgs) -> ExitCode {
     out.finish("decode", doc, result)
 }
 
-fn read_token(arg: &str) -> Result<String, String> {
+/// The most read from stdin for a token: far more than any JWT a server issues.
+const MAX_TOKEN_BYTES: u64 = 1024 * 1024;
+
+pub(super) fn read_token(arg: &str) -> Result<String, String> {
     if arg != "-" {
         return Ok(arg.to_string());
     }
     let mut text = String::new();
     std::io::stdin()
+        .take(MAX_TOKEN_BYTES + 1)
         .read_to_string(&mut text)
         .map_err(|e| format!("cannot read the token from stdin: {e}"))?;
+    if text.len() as u64 > MAX_TOKEN_BYTES {
+        return Err(format!(
+            "the token on stdin is over {MAX_TOKEN_BYTES} bytes: not a token"
+        ));
+    }
     Ok(text.trim().to_string())
 }
 

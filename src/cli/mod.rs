@@ -1,5 +1,5 @@
 //! The headless command line over the protocol engine: `discover`, `run`, `introspect`,
-//! `revoke`, `userinfo`, `register`, `client`, `decode`, `explain`.
+//! `revoke`, `userinfo`, `register`, `client`, `decode`, `doctor`, `explain`.
 //!
 //! Scripts and CI pipelines depend on these names, flags and JSON shapes: keep them stable.
 //!
@@ -76,6 +76,9 @@
 //! registration_access_token, registration_client_uri, …metadata }, warnings, exchanges, ok,
 //! error }` (`warnings`: members the server sent mistyped, each `{ code, message }`);
 //! `client delete --json` prints `{ deleted: true, exchanges, ok, error }`.
+//! `doctor TOKEN --json` prints `{ header, claims, findings: [ { severity: "info" | "warning" |
+//! "error", code, message, evidence: [[name, value]], reference } ], worst, fail_on, exchanges,
+//! ok, error }`; it exits 1 when a finding is at or above `--fail-on` (default `error`).
 //! `explain [NAME] --json` prints `{ entries: [ { name, aliases, contexts, purpose, check,
 //! without, spec } ], errors: [ { code, vendor, spec, meaning, causes, try } ], ok, error }`,
 //! and `suggestions` when nothing matched (exit 1).
@@ -99,6 +102,7 @@ macro_rules! note_inline {
 mod decode;
 mod demo;
 mod discover;
+mod doctor;
 mod explain;
 mod mcp;
 pub mod mock_control;
@@ -106,11 +110,13 @@ mod output;
 mod register;
 mod run;
 mod token;
+mod transcript;
 
 use std::process::ExitCode;
 
 pub use demo::{DemoArgs, demo, list_demo_flows};
 pub use output::OutputArgs;
+pub use transcript::TranscriptArgs;
 
 use crate::oauth::client_auth::{AuthMethod, ClientCredentials};
 use crate::oauth::discovery::{self, Discovery, Endpoints};
@@ -318,6 +324,8 @@ pub struct RunArgs {
     #[command(flatten)]
     pub endpoints: EndpointArgs,
     #[command(flatten)]
+    pub transcript: TranscriptArgs,
+    #[command(flatten)]
     pub output: OutputArgs,
 }
 
@@ -455,6 +463,39 @@ pub struct DecodeArgs {
     pub output: OutputArgs,
 }
 
+/// `oauthscope doctor TOKEN [--issuer URL] [--fail-on LEVEL]`
+#[derive(Debug, clap::Args)]
+pub struct DoctorArgs {
+    /// The token (`-` reads it from stdin).
+    pub token: Secret,
+    /// Check the token against this issuer's metadata and published keys.
+    #[arg(long)]
+    pub issuer: Option<String>,
+    /// The API the token must be for (its `aud`).
+    #[arg(long, allow_hyphen_values = true)]
+    pub audience: Option<String>,
+    /// What the token is being used as, to catch one used as the other.
+    #[arg(long = "as", value_enum, value_name = "USE")]
+    pub token_use: Option<TokenUseArg>,
+    /// Allowed clock skew in seconds before `iat` counts as in the future.
+    #[arg(long, default_value_t = 60)]
+    pub skew: u64,
+    /// Exit 1 on any finding at or above this severity: info, warning or error.
+    #[arg(long, default_value = "error", value_name = "LEVEL")]
+    pub fail_on: crate::oauth::doctor::Severity,
+    #[command(flatten)]
+    pub endpoints: EndpointArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `doctor --as`: an access token or an ID token.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum TokenUseArg {
+    Access,
+    Id,
+}
+
 /// `oauthscope explain [NAME] [--as CONTEXT]`
 #[derive(Debug, clap::Args)]
 pub struct ExplainArgs {
@@ -495,6 +536,9 @@ pub async fn client(args: ClientArgs) -> ExitCode {
 }
 pub async fn decode(args: DecodeArgs) -> ExitCode {
     decode::run(args).await
+}
+pub async fn doctor(args: DoctorArgs) -> ExitCode {
+    doctor::run(args).await
 }
 
 /// A recording client with default limits; the error is already one line.

@@ -47,7 +47,20 @@ pub async fn run(args: RunArgs) -> ExitCode {
     } else {
         run_flow(&args, &out, &http, &mut doc).await
     };
-    doc["exchanges"] = out.exchanges_json(&http.log().snapshot());
+    let exchanges = http.log().snapshot();
+    doc["exchanges"] = out.exchanges_json(&exchanges);
+    let title = format!("oauthscope run {}", doc["flow"].as_str().unwrap_or("flow"));
+    let result =
+        match super::transcript::write(&args.transcript, &title, &doc, &exchanges, out.reveal) {
+            Ok(written) => {
+                for path in written {
+                    note!("transcript written to {}", path.display());
+                }
+                result
+            }
+            // The run's own failure comes first; a transcript that could not be written is said after.
+            Err(reason) => result.and(Err(reason)),
+        };
     out.finish("run", doc, result)
 }
 

@@ -843,4 +843,4 @@ async fn signature_with_refetch(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

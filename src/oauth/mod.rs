@@ -44,6 +44,7 @@ pub mod browser;
 pub mod challenge;
 pub mod client_auth;
 pub mod discovery;
+pub mod doctor;
 pub mod error;
 pub mod exchange;
 pub mod flow;
@@ -60,6 +61,7 @@ pub mod secret;
 pub mod send_policy;
 pub mod step;
 pub mod time;
+pub mod transcript;
 
 pub use error::EngineError;
 pub use exchange::Exchange;

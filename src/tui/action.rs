@@ -65,6 +65,11 @@ pub enum Command {
     Explain,
     /// The flow's sequence diagram in place of its steps, or back.
     ToggleDiagram,
+    /// Write the session's exchanges as a HAR file and a Markdown transcript.
+    WriteTranscript,
+    /// The doctor's findings (for the selected token and the session) in place of the
+    /// token's details, or back.
+    ToggleDoctor,
 }
 
 #[derive(Debug)]

@@ -36,6 +36,7 @@ use self::action::Action;
 use self::app::{App, Settings};
 use self::effect::Runtime;
 use self::theme::Theme;
+use crate::oauth::transcript;
 use crate::profile::{self, ClientProfile, Profile};
 
 /// Options of the terminal app (`oauthscope` with no command).
@@ -47,6 +48,9 @@ pub struct TuiArgs {
     /// Use this profile file instead of the one in the config directory.
     #[arg(long, global = false)]
     pub config: Option<std::path::PathBuf>,
+    /// Open a HAR capture in Exchanges to inspect it (its tokens in the doctor's view).
+    #[arg(long, global = false, value_name = "FILE")]
+    pub har: Option<std::path::PathBuf>,
 }
 
 /// Runs the terminal app until the user quits. `built_in` is the built-in mock when it runs
@@ -117,6 +121,14 @@ fn settings_from(args: &TuiArgs) -> Settings {
             }
         }
     }
+    let imported = match args.har.as_deref().map(transcript::read_har_file) {
+        Some(Ok(exchanges)) => exchanges,
+        Some(Err(e)) => {
+            errors.push(e.to_string());
+            Vec::new()
+        }
+        None => Vec::new(),
+    };
     Settings {
         profile,
         profile_path,
@@ -127,6 +139,8 @@ fn settings_from(args: &TuiArgs) -> Settings {
         startup_errors: errors,
         osc52_out: Box::new(std::io::stdout()),
         fixed_now: None,
+        transcript_dir: None,
+        imported,
     }
 }
 
@@ -224,6 +238,7 @@ mod tests {
         let settings = settings_from(&TuiArgs {
             issuer: None,
             config: Some(profile),
+            har: None,
         });
         assert_eq!(settings.user_themes.len(), 1);
         assert_eq!(settings.user_themes[0].name, "mine");
@@ -237,5 +252,33 @@ mod tests {
             std::fs::read_to_string(dir.path().join("profile.toml")).unwrap(),
             "theme = ["
         );
+    }
+
+    #[test]
+    fn a_bad_har_file_is_a_message_and_a_good_one_fills_exchanges() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("bad.har");
+        std::fs::write(&bad, "{\"log\": {\"entries\": 3}}").unwrap();
+        let settings = settings_from(&TuiArgs {
+            issuer: None,
+            config: Some(dir.path().join("profile.toml")),
+            har: Some(bad),
+        });
+        assert!(settings.imported.is_empty());
+        let errors = settings.startup_errors.join("\n");
+        assert!(errors.contains("not a HAR 1.2 file"), "{errors}");
+
+        let good = dir.path().join("good.har");
+        let exchange = crate::oauth::Exchange::new("GET", "https://as.example/jwks");
+        let har = transcript::to_har(&[exchange], false);
+        std::fs::write(&good, har.to_string()).unwrap();
+        let settings = settings_from(&TuiArgs {
+            issuer: None,
+            config: Some(dir.path().join("profile.toml")),
+            har: Some(good),
+        });
+        assert_eq!(settings.imported.len(), 1);
+        let (app, _rx) = App::new(settings);
+        assert_eq!(app.exchanges.entries[0].url, "https://as.example/jwks");
     }
 }

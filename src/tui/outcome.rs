@@ -88,6 +88,8 @@ pub enum Outcome {
     },
     /// The browser was started with this program, or why not.
     BrowserOpened(Result<String, String>),
+    /// The session's transcript was written (off the loop): the files, or why not.
+    TranscriptWritten(Result<Vec<std::path::PathBuf>, String>),
 }
 
 /// An MCP server's authorization server, and the checks its metadata passed.

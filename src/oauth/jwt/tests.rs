@@ -4,8 +4,9 @@ use serde_json::json;
 
 use super::*;
 
+// The test keys, shared with the other engine tests that sign tokens (the doctor's).
 #[path = "../../../tests/support/keys.rs"]
-mod keys;
+pub(crate) mod keys;
 use keys::{TestKey, jwks};
 
 // RFC 7520 §4: the JWS examples' payload and the RSA key of §3.4 (public part).

@@ -7,12 +7,14 @@
 //! `tokens` (the tokens pane), `forms` (text input), `explain` (the names in view).
 
 mod clients;
+mod doctor;
 mod explain;
 mod flows;
 mod forms;
 mod search;
 mod servers;
 mod tokens;
+mod transcript;
 
 pub(crate) use flows::path_of;
 
@@ -64,6 +66,10 @@ pub struct Settings {
     pub osc52_out: Box<dyn Write + Send>,
     /// A fixed "now" for reproducible screens; `None` uses the system clock.
     pub fixed_now: Option<SystemTime>,
+    /// Where `w` in Exchanges writes the transcript; `None` is the current directory.
+    pub transcript_dir: Option<PathBuf>,
+    /// Exchanges of a capture to inspect (`oauthscope --har FILE`), shown in Exchanges.
+    pub imported: Vec<Exchange>,
 }
 
 impl Settings {
@@ -79,6 +85,8 @@ impl Settings {
             startup_errors: Vec::new(),
             osc52_out: Box::new(std::io::sink()),
             fixed_now: None,
+            transcript_dir: None,
+            imported: Vec::new(),
         }
     }
 }
@@ -99,6 +107,8 @@ pub struct Ui {
     pub status: Option<Status>,
     /// How far the details are scrolled; back to the top when the selection changes.
     pub scroll: u16,
+    /// The doctor's findings in place of the token's details (`d` in Tokens).
+    pub doctor: bool,
     /// The help's page: 0 the keys, then one concept page per flow.
     pub help_page: usize,
     /// Animation frame, advanced by ticks while something animates.
@@ -143,6 +153,8 @@ pub struct App {
     submitted_form: Option<super::model::Form>,
     /// The last search kept with enter, for n / N: its list and its query.
     last_search: Option<(Pane, String)>,
+    /// Where the transcript is written.
+    transcript_dir: Option<PathBuf>,
 }
 
 /// Redraw rate while a spinner turns: 8 frames a second.
@@ -234,6 +246,7 @@ impl App {
                 raw_metadata: false,
                 status,
                 scroll: 0,
+                doctor: false,
                 help_page: 0,
                 frame: 0,
                 size: Size::new(80, 24),
@@ -259,7 +272,10 @@ impl App {
             cross_host: HashMap::new(),
             submitted_form: None,
             last_search: None,
+            transcript_dir: settings.transcript_dir,
         };
+        let mut app = app;
+        app.import(settings.imported);
         (app, runtime)
     }
 
@@ -544,6 +560,7 @@ impl App {
                 }
             }
             Command::Activate => self.focus(Pane::Exchanges),
+            Command::WriteTranscript => self.write_transcript(),
             other => self.not_here(other),
         }
     }
@@ -810,6 +827,7 @@ impl App {
             Outcome::TokenChecked { value, decoded } => {
                 self.token_checked(value.secret(), *decoded)
             }
+            Outcome::TranscriptWritten(result) => self.transcript_written(result),
         }
     }
 

@@ -39,6 +39,7 @@ impl App {
             Command::Introspect => self.flow_from_token(FlowKind::Introspect),
             Command::Revoke => self.flow_from_token(FlowKind::Revoke),
             Command::Userinfo => self.flow_from_token(FlowKind::Userinfo),
+            Command::ToggleDoctor => self.toggle_doctor(),
             other => self.not_here(other),
         }
     }

@@ -2,6 +2,7 @@
 //! inspector (wide layout) or below the list (narrow layout). The flow pane is one view.
 
 pub mod clients;
+pub mod doctor;
 pub mod exchanges;
 pub mod explain;
 pub mod flow;
@@ -34,6 +35,7 @@ pub fn render_detail(app: &App, frame: &mut Frame, pane: Pane, area: Rect) {
         Pane::Clients => clients::render_detail(app, frame, area),
         Pane::Flow => flow::render(app, frame, area, false),
         Pane::Exchanges => exchanges::render_detail(app, frame, area),
+        Pane::Tokens if app.ui.doctor => doctor::render(app, frame, area),
         Pane::Tokens => tokens::render_detail(app, frame, area),
     }
 }
