@@ -40,6 +40,9 @@ pub const MCP_PATH: &str = "/mcp";
 /// Everything a handler needs.
 pub struct App {
     pub issuer: String,
+    /// The issuer URL's path (`/tenant`, or empty), parsed once: the request log needs it on
+    /// every request.
+    pub issuer_path: String,
     pub users: Vec<User>,
     pub lifetimes: Lifetimes,
     pub auto_approve: Option<String>,
@@ -64,6 +67,7 @@ impl App {
         let clients = config.clients.iter().map(Client::from_config);
         let lab = Lab::new(config);
         App {
+            issuer_path: issuer_path(&issuer),
             issuer,
             users: config.users.clone(),
             lifetimes: config.lifetimes,
@@ -142,7 +146,7 @@ pub fn router(app: AppState) -> Router {
             DEVICE_VERIFICATION_PATH,
             get(device::verification_page).post(device::submit_user_code),
         );
-    let prefix = issuer_path(&app.issuer);
+    let prefix = app.issuer_path.clone();
     // RFC 9728 §3.1: the resource's metadata is at the host's root, its path inserted.
     let resource_metadata = Router::new().route(
         &resource::metadata_path(&app),
@@ -169,7 +173,7 @@ pub fn router(app: AppState) -> Router {
 
 /// The path of the issuer URL without a trailing `/`: empty for `http://127.0.0.1:9000`,
 /// `/tenant` for `http://127.0.0.1:9000/tenant`.
-pub(super) fn issuer_path(issuer: &str) -> String {
+fn issuer_path(issuer: &str) -> String {
     url::Url::parse(issuer)
         .map(|url| url.path().trim_end_matches('/').to_owned())
         .unwrap_or_default()

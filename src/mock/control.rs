@@ -29,7 +29,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
-use super::app::{AppState, issuer_path};
+use super::app::AppState;
 use super::client_auth::basic_credentials;
 use super::config::MockConfig;
 use super::control_claims::ClaimOverrides;
@@ -407,7 +407,7 @@ async fn observe(State(app): State<AppState>, request: Request, next: Next) -> R
         .is_some_and(|v| v.len() > 6 && v[..6].eq_ignore_ascii_case("basic "));
     let (form, json_body) = control_requests::body_parts(&parts.headers, &body);
     // Inside the issuer's path the router sees the path without it; the log shows it whole.
-    let path = format!("{}{}", issuer_path(&app.issuer), parts.uri.path());
+    let path = format!("{}{}", app.issuer_path, parts.uri.path());
     let mut logged = LoggedRequest {
         at: app.now(),
         method: parts.method.to_string(),

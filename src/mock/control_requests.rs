@@ -144,11 +144,15 @@ impl RequestLog {
     }
 
     pub fn push(&self, request: LoggedRequest) {
-        let mut ring = self.lock();
-        while ring.len() >= self.cap {
-            ring.pop_front();
-        }
-        ring.push_back(request);
+        // Every request pushes: the evicted entry's strings are freed after the lock is let
+        // go, so concurrent requests do not queue behind the deallocation.
+        let evicted = {
+            let mut ring = self.lock();
+            let evicted = (ring.len() >= self.cap).then(|| ring.pop_front()).flatten();
+            ring.push_back(request);
+            evicted
+        };
+        drop(evicted);
     }
 
     /// The last `limit` requests, oldest first.

@@ -280,12 +280,19 @@ impl Drop for RunningMock {
 
 /// `oauthscope mock`: serve until Ctrl-C.
 pub async fn run_standalone(args: MockArgs) -> ExitCode {
+    // One log line per request: written by a background thread, so a request never waits
+    // on stderr (a slow terminal or pipe). Not lossy: under a flood the request path waits
+    // rather than drops lines. The guard flushes what is queued when the mock stops.
+    let (log_writer, _log_flush) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("oauthscope-mock-log")
+        .finish(std::io::stderr());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
-        .with_writer(std::io::stderr)
+        .with_writer(log_writer)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
     let config = match &args.config {
