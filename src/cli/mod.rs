@@ -120,6 +120,7 @@ pub use transcript::TranscriptArgs;
 
 use crate::oauth::client_auth::{AuthMethod, ClientCredentials};
 use crate::oauth::discovery::{self, Discovery, Endpoints};
+use crate::oauth::dpop::DpopKey;
 use crate::oauth::flow::{FlowConfig, FlowKind};
 use crate::oauth::secret::Secret;
 use crate::oauth::send_policy::CrossHostConsent;
@@ -220,6 +221,39 @@ pub struct ClientArgsCommon {
     pub auth_method: Option<String>,
     #[command(flatten)]
     pub cross_host: CrossHostArgs,
+    #[command(flatten)]
+    pub dpop: DpopArgs,
+}
+
+/// `--dpop` and `--dpop-key`, for every command that gets or presents a token.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct DpopArgs {
+    /// Bind the tokens to a DPoP key (RFC 9449): a proof with every token request and
+    /// UserInfo call, the token presented as `Authorization: DPoP`. A new ES256 key is made
+    /// for the run unless --dpop-key names one.
+    #[arg(long)]
+    pub dpop: bool,
+    /// The DPoP key: a PEM (PKCS#8) or JWK file with a P-256 private key, created (mode
+    /// 0600) when it does not exist, so that a later command can present the tokens it
+    /// binds. Implies --dpop.
+    #[arg(long, value_name = "FILE")]
+    pub dpop_key: Option<std::path::PathBuf>,
+}
+
+impl DpopArgs {
+    fn wanted(&self) -> bool {
+        self.dpop || self.dpop_key.is_some()
+    }
+
+    /// The key to sign proofs with, if DPoP was asked for.
+    fn key(&self) -> Result<Option<DpopKey>, String> {
+        match (&self.dpop_key, self.dpop) {
+            (Some(path), _) => DpopKey::load_or_create(path).map(Some),
+            (None, true) => DpopKey::generate().map(Some),
+            (None, false) => Ok(None),
+        }
+        .map_err(|e| e.to_string())
+    }
 }
 
 /// `--allow-cross-host`, for every command that sends credentials or tokens.

@@ -12,6 +12,7 @@ use super::cimd::Cimd;
 use super::clock::Clock;
 use super::config::{Lifetimes, MockConfig, User};
 use super::control::{self, Lab};
+use super::dpop::Dpop;
 use super::form::BODY_LIMIT;
 use super::keys::Keys;
 use super::limits::Limits;
@@ -55,6 +56,8 @@ pub struct App {
     pub cimd: Cimd,
     /// What the control API changes: faults, the clock, claims, the request log.
     pub lab: Lab,
+    /// DPoP proof checks: the nonce and the `jti`s seen (RFC 9449).
+    pub dpop: Dpop,
 }
 
 pub type AppState = Arc<App>;
@@ -76,6 +79,7 @@ impl App {
             resources: config.resources.clone(),
             cimd: Cimd::new(config.allow_loopback_cimd),
             lab,
+            dpop: Dpop::new(config.dpop_nonce),
         }
     }
 

@@ -325,6 +325,8 @@ pub struct MockConfig {
     /// Accept Client ID Metadata Documents served over plain http from a loopback host (the
     /// draft asks for https; this is for local practice and tests).
     pub allow_loopback_cimd: bool,
+    /// Every DPoP proof must carry a nonce this server issued (RFC 9449 §8).
+    pub dpop_nonce: bool,
     /// The control API under `/_mock/`: on, loopback only, unless told otherwise.
     pub control: super::control::ControlConfig,
     /// Further issuers served under `/{name}` (`[[tenants]]`, `--tenant`).
@@ -353,6 +355,7 @@ impl fmt::Debug for MockConfig {
             .field("clock", &self.clock)
             .field("resources", &self.resources)
             .field("allow_loopback_cimd", &self.allow_loopback_cimd)
+            .field("dpop_nonce", &self.dpop_nonce)
             .field("control", &self.control)
             .field(
                 "tenants",
@@ -433,6 +436,7 @@ impl MockConfig {
             clock: Arc::new(SystemClock),
             resources: Vec::new(),
             allow_loopback_cimd: false,
+            dpop_nonce: false,
             control: Default::default(),
             tenants: Vec::new(),
         }

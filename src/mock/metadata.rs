@@ -72,6 +72,8 @@ pub fn build(issuer: &str, protected_resources: Vec<String>) -> ServerMetadata {
         claims_supported: strings(&CLAIMS_SUPPORTED),
         authorization_response_iss_parameter_supported: Some(true),
         require_pushed_authorization_requests: Some(false),
+        dpop_signing_alg_values_supported: strings(&super::dpop::ALGS_SUPPORTED),
+        authorization_details_types_supported: Vec::new(),
         // RFC 9728 §4: the protected resources this server issues tokens for (RFC 8707).
         extra: [
             (

@@ -224,6 +224,8 @@ pub struct AccessRecord {
     pub expires_at: u64,
     pub grant: GrantId,
     pub revoked: bool,
+    /// The DPoP key the token is bound to (its `cnf.jkt`, RFC 9449 §6).
+    pub jkt: Option<String>,
 }
 
 /// What the store knows about an access token.
@@ -248,6 +250,8 @@ pub struct RefreshRecord {
     pub grant: GrantId,
     /// Set once this token has been exchanged; presenting it again is reuse.
     pub rotated: bool,
+    /// The DPoP key a public client's refresh token is bound to (RFC 9449 §5).
+    pub jkt: Option<String>,
 }
 
 type TokenKey = [u8; 32];
@@ -553,6 +557,7 @@ mod tests {
             expires_at,
             grant,
             revoked: false,
+            jkt: None,
         }
     }
 

@@ -31,6 +31,8 @@ pub struct Issue<'a> {
     pub resources: &'a [String],
     /// The resources a new refresh token may later be narrowed to (RFC 8707 §2.2).
     pub refresh_resources: &'a [String],
+    /// The thumbprint of the DPoP proof's key: the tokens are bound to it (RFC 9449 §5, §6).
+    pub jkt: Option<&'a str>,
 }
 
 /// Signs the tokens, records them, and builds the token response (RFC 6749 §5.1).
@@ -57,6 +59,9 @@ pub async fn issue(app: &App, request: Issue<'_>) -> Result<TokenResponse, OAuth
     });
     if let (Some(signed_in), Value::Object(claims)) = (request.signed_in, &mut access_claims) {
         claims.insert("auth_time".into(), signed_in.auth_time.into());
+    }
+    if let (Some(jkt), Value::Object(claims)) = (request.jkt, &mut access_claims) {
+        claims.insert("cnf".into(), json!({ "jkt": jkt }));
     }
     // Claims set in the config file or through the control API win over the standard ones.
     let overrides = app.lab.claims.for_token(user);
@@ -96,6 +101,12 @@ pub async fn issue(app: &App, request: Issue<'_>) -> Result<TokenResponse, OAuth
                 expires_at: now.saturating_add(lifetimes.refresh_token),
                 grant,
                 rotated: false,
+                // RFC 9449 §5: a confidential client's refresh token is bound by its
+                // authentication; a public client's only by the key.
+                jkt: request
+                    .jkt
+                    .filter(|_| request.client.is_public())
+                    .map(str::to_owned),
             },
         )),
         _ => None,
@@ -115,6 +126,7 @@ pub async fn issue(app: &App, request: Issue<'_>) -> Result<TokenResponse, OAuth
             expires_at: access_expires,
             grant,
             revoked: false,
+            jkt: request.jkt.map(str::to_owned),
         };
         store.insert_access_token(&access_token, record, now);
         if let Some((token, record)) = &refresh {
@@ -124,7 +136,12 @@ pub async fn issue(app: &App, request: Issue<'_>) -> Result<TokenResponse, OAuth
 
     Ok(TokenResponse {
         access_token: access_token.into(),
-        token_type: "Bearer".into(),
+        token_type: if request.jkt.is_some() {
+            "DPoP"
+        } else {
+            "Bearer"
+        }
+        .into(),
         expires_in: Some(lifetimes.access_token),
         refresh_token: refresh.map(|(token, _)| token.into()),
         scope: Some(scope),
@@ -145,6 +162,8 @@ pub struct ActiveAccessToken {
     pub jti: String,
     pub issued_at: u64,
     pub expires_at: u64,
+    /// The DPoP key the token is bound to (`cnf.jkt`, RFC 9449 §6).
+    pub jkt: Option<String>,
 }
 
 /// Finds an active access token: a user's in the store, a client_credentials one by its own
@@ -164,6 +183,7 @@ pub async fn find_access_token(
                 jti: record.jti.clone(),
                 issued_at: record.issued_at,
                 expires_at: record.expires_at,
+                jkt: record.jkt.clone(),
             }));
         }
         AccessLookup::Inactive => return Ok(None),
@@ -202,6 +222,7 @@ fn client_token(claims: &Value, issuer: &str, now: u64) -> Option<ActiveAccessTo
         jti: claims["jti"].as_str()?.to_owned(),
         issued_at: claims["iat"].as_u64()?,
         expires_at,
+        jkt: claims["cnf"]["jkt"].as_str().map(str::to_owned),
     })
 }
 
