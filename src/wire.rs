@@ -156,6 +156,9 @@ pub struct ProtectedResourceMetadata {
 
 /// The grant type URN for the device flow (RFC 8628 §3.4).
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+/// RFC 9396 §2: the rich authorization request parameter, also a token response member (§7)
+/// and an access token claim (§9.1).
+pub const AUTHORIZATION_DETAILS: &str = "authorization_details";
 /// RFC 8693 §2.1: the token exchange grant.
 pub const TOKEN_EXCHANGE_GRANT: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 /// The prefix of PAR request URIs (RFC 9126 §2.2).

@@ -207,6 +207,18 @@ async fn every_name_any_flow_sends_or_receives_on_the_mock_is_explained() {
         &mut seen,
     )
     .await;
+    // Rich authorization (RFC 9396): asked at /token, granted in the response and the token.
+    let rich = FlowConfig {
+        authorization_details: Some(r#"[{"type":"account_information"}]"#.into()),
+        ..machine.clone()
+    };
+    drive(
+        &http,
+        Flow::client_credentials(rich).unwrap(),
+        None,
+        &mut seen,
+    )
+    .await;
 
     let refresh_token = tokens.refresh_token.clone().unwrap().into_secret();
     let refresh = Flow::refresh(config.clone(), &refresh_token, Some(tokens.clone())).unwrap();

@@ -335,6 +335,11 @@ pub struct RunArgs {
     /// Space-separated scopes, e.g. "openid profile".
     #[arg(long)]
     pub scope: Option<String>,
+    /// Rich authorization (RFC 9396): a JSON array of objects with a `type`, or @FILE holding
+    /// one; sent as `authorization_details` at /authorize (or PAR), or at /token for
+    /// client-credentials.
+    #[arg(long, value_name = "JSON|@FILE")]
+    pub authorization_details: Option<String>,
     /// The client's registered redirect URI. A loopback http URI (port optional) is listened
     /// on; anything else means pasting the URL the browser ends on.
     /// [default: http://127.0.0.1:PORT/callback on an ephemeral PORT]
@@ -361,6 +366,38 @@ pub struct RunArgs {
     pub transcript: TranscriptArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// The largest `--authorization-details @FILE` read.
+const AUTHORIZATION_DETAILS_MAX: u64 = 64 * 1024;
+
+/// `--authorization-details`: the JSON itself or `@FILE`, checked to be JSON; what it says
+/// is the server's to judge (RFC 9396 §5), so an explorer can send what it likes.
+fn authorization_details(arg: Option<&str>) -> Result<Option<String>, String> {
+    let Some(arg) = arg else { return Ok(None) };
+    let text = match arg.strip_prefix('@') {
+        Some(path) => {
+            let file = std::fs::File::open(path)
+                .map_err(|e| format!("cannot read --authorization-details {path}: {e}"))?;
+            let mut text = String::new();
+            std::io::Read::read_to_string(
+                &mut std::io::Read::take(file, AUTHORIZATION_DETAILS_MAX + 1),
+                &mut text,
+            )
+            .map_err(|e| format!("cannot read --authorization-details {path}: {e}"))?;
+            if text.len() as u64 > AUTHORIZATION_DETAILS_MAX {
+                return Err(format!(
+                    "--authorization-details {path} is over {AUTHORIZATION_DETAILS_MAX} bytes"
+                ));
+            }
+            text
+        }
+        None => arg.to_string(),
+    };
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| format!("--authorization-details is not JSON: {e}"))?;
+    // Sent compact: the form parameter is the JSON text (RFC 9396 §2).
+    Ok(Some(value.to_string()))
 }
 
 /// `oauthscope introspect | revoke | userinfo --issuer URL --token T`

@@ -92,6 +92,7 @@ async fn run_flow(
     let issuer = args.issuer.as_deref().ok_or("--issuer is required")?;
     // A bad key file is said before any request goes out.
     let dpop = args.client.dpop.key()?;
+    let details = super::authorization_details(args.authorization_details.as_deref())?;
     let found = discover_for(http, issuer, Some(flow_kind(args.flow)), &args.endpoints).await?;
     doc["discovery"] =
         json!({ "source": found.source, "sources": found.sources, "warnings": found.warnings });
@@ -99,6 +100,7 @@ async fn run_flow(
     config.skew = Duration::from_secs(args.skew);
     config.cross_host = args.client.cross_host();
     config.dpop = dpop;
+    config.authorization_details = details;
     let mut front = None;
     let built = match args.flow {
         FlowName::Code | FlowName::Par => {
@@ -351,6 +353,10 @@ fn print_outcome(out: &Out, outcome: &FlowOutcome) {
         for check in &binding.checks {
             out.line(format!("   {}", check_line(check)));
         }
+    }
+    if let Some(details) = &outcome.authorization_details {
+        out.line("\nGranted authorization_details");
+        out.line(indent(&pretty_json(details)));
     }
     print_decoded(out, "ID token", outcome.id_token.as_ref());
     print_decoded(out, "Access token (JWT)", outcome.access_token.as_ref());

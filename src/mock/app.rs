@@ -58,6 +58,8 @@ pub struct App {
     pub lab: Lab,
     /// DPoP proof checks: the nonce and the `jti`s seen (RFC 9449).
     pub dpop: Dpop,
+    /// The `authorization_details` types understood (RFC 9396).
+    pub authorization_details_types: Vec<String>,
 }
 
 pub type AppState = Arc<App>;
@@ -80,6 +82,7 @@ impl App {
             cimd: Cimd::new(config.allow_loopback_cimd),
             lab,
             dpop: Dpop::new(config.dpop_nonce),
+            authorization_details_types: config.authorization_details_types.clone(),
         }
     }
 

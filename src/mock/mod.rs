@@ -21,6 +21,7 @@
 //! lets a test inject faults, move the clock, rotate keys and set claims over HTTP.
 
 mod app;
+mod authorization_details;
 mod authorize;
 mod cimd;
 mod client_auth;

@@ -121,6 +121,9 @@ pub struct AuthorizationRequest {
     pub login_hint: Option<String>,
     /// `prompt=none`: answer without showing any page (OIDC Core §3.1.2.1).
     pub prompt_none: bool,
+    /// The rich authorization asked for (RFC 9396 §2), granted as asked. Boxed: most
+    /// requests have none, and the request waits in every sign-in.
+    pub authorization_details: Option<Box<serde_json::Value>>,
 }
 
 /// A sign-in in progress on the login/consent pages.
@@ -252,6 +255,8 @@ pub struct RefreshRecord {
     pub rotated: bool,
     /// The DPoP key a public client's refresh token is bound to (RFC 9449 §5).
     pub jkt: Option<String>,
+    /// The rich authorization of the grant, kept by every token refreshed from it (RFC 9396 §6).
+    pub authorization_details: Option<serde_json::Value>,
 }
 
 type TokenKey = [u8; 32];

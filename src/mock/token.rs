@@ -7,6 +7,7 @@ use axum::response::Response;
 
 use super::app::AppState;
 use super::app::TOKEN_PATH;
+use super::authorization_details;
 use super::authorize::is_pkce_string;
 use super::client_auth::{AuthenticatedForm, ReadBeforeAuthentication};
 use super::config::{
@@ -188,6 +189,7 @@ async fn authorization_code(
             resources: &resources,
             refresh_resources: &record.request.resources,
             jkt,
+            authorization_details: record.request.authorization_details.as_deref(),
         },
     )
     .await
@@ -323,6 +325,7 @@ async fn refresh_token(
             resources: &resources,
             refresh_resources: &record.resources,
             jkt,
+            authorization_details: record.authorization_details.as_ref(),
         },
     )
     .await
@@ -338,6 +341,8 @@ async fn client_credentials(
     // (RFC 6749 §4.4), so the allows_grant check above already answered unauthorized_client.
     let scopes = scopes::resolve(params.get("scope"), client, Subject::ClientOnly)?;
     let resources = resource_indicators::requested(app, params)?;
+    // RFC 9396 §6: with no authorization request, the token request asks for the details.
+    let details = authorization_details::requested(params, &app.authorization_details_types)?;
     // RFC 6749 §4.4.3: no refresh token; the client can simply ask again.
     issue(
         app,
@@ -351,6 +356,7 @@ async fn client_credentials(
             resources: &resources,
             refresh_resources: &[],
             jkt,
+            authorization_details: details.as_ref(),
         },
     )
     .await
@@ -445,6 +451,7 @@ async fn device_code(
             resources: &resources,
             refresh_resources: &resources,
             jkt,
+            authorization_details: None,
         },
     )
     .await

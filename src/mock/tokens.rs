@@ -6,6 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 
 use super::app::App;
+use super::authorization_details;
 use super::config::User;
 use super::errors::OAuthError;
 use super::resource_indicators;
@@ -33,6 +34,8 @@ pub struct Issue<'a> {
     pub refresh_resources: &'a [String],
     /// The thumbprint of the DPoP proof's key: the tokens are bound to it (RFC 9449 §5, §6).
     pub jkt: Option<&'a str>,
+    /// The rich authorization granted (RFC 9396 §7): in the response and the access token.
+    pub authorization_details: Option<&'a Value>,
 }
 
 /// Signs the tokens, records them, and builds the token response (RFC 6749 §5.1).
@@ -62,6 +65,11 @@ pub async fn issue(app: &App, request: Issue<'_>) -> Result<TokenResponse, OAuth
     }
     if let (Some(jkt), Value::Object(claims)) = (request.jkt, &mut access_claims) {
         claims.insert("cnf".into(), json!({ "jkt": jkt }));
+    }
+    if let (Some(details), Value::Object(claims)) =
+        (request.authorization_details, &mut access_claims)
+    {
+        claims.insert(authorization_details::PARAM.into(), details.clone());
     }
     // Claims set in the config file or through the control API win over the standard ones.
     let overrides = app.lab.claims.for_token(user);
@@ -107,6 +115,7 @@ pub async fn issue(app: &App, request: Issue<'_>) -> Result<TokenResponse, OAuth
                     .jkt
                     .filter(|_| request.client.is_public())
                     .map(str::to_owned),
+                authorization_details: request.authorization_details.cloned(),
             },
         )),
         _ => None,
@@ -146,7 +155,13 @@ pub async fn issue(app: &App, request: Issue<'_>) -> Result<TokenResponse, OAuth
         refresh_token: refresh.map(|(token, _)| token.into()),
         scope: Some(scope),
         id_token: id_token.map(Secret::from),
-        extra: Default::default(),
+        extra: crate::wire::UnnamedMembers(
+            request
+                .authorization_details
+                .map(|details| (authorization_details::PARAM.to_owned(), details.clone()))
+                .into_iter()
+                .collect(),
+        ),
     })
 }
 

@@ -56,7 +56,9 @@ use crate::oauth::step::{RequestDraft, Step, StepStatus};
 // explains lives here, beside the stepper.
 use crate::oauth::step::StepKind as Stage;
 use crate::oauth::time;
-use crate::wire::{DeviceAuthorizationResponse, ServerMetadata, TokenResponse};
+use crate::wire::{
+    AUTHORIZATION_DETAILS, DeviceAuthorizationResponse, ServerMetadata, TokenResponse,
+};
 
 use self::authorization_code::AuthorizationSent;
 use self::device::PollOutcome;
@@ -83,6 +85,9 @@ pub struct FlowConfig {
     /// The key that signs DPoP proofs (RFC 9449) for the token endpoint and resource calls;
     /// `None` presents tokens as Bearer.
     pub dpop: Option<DpopKey>,
+    /// Rich authorization (RFC 9396): the JSON array sent as `authorization_details` at the
+    /// authorization request (or PAR), or at the token request of client credentials.
+    pub authorization_details: Option<String>,
 }
 
 impl FlowConfig {
@@ -97,6 +102,7 @@ impl FlowConfig {
             cross_host: CrossHostConsent::default(),
             require_iss: None,
             dpop: None,
+            authorization_details: None,
         }
     }
 
@@ -213,6 +219,9 @@ pub struct FlowOutcome {
     /// Whether the tokens came bound to the client's DPoP key (RFC 9449 §5, §6).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dpop: Option<DpopBinding>,
+    /// The rich authorization the server granted, from the token response (RFC 9396 §7).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorization_details: Option<serde_json::Value>,
 }
 
 /// What the caller does next.
@@ -1150,6 +1159,16 @@ impl Flow {
             .as_ref()
             .and_then(|t| DecodedToken::decode(t.secret()));
         self.outcome.access_token = DecodedToken::decode(tokens.access_token.secret());
+        self.outcome.authorization_details = tokens.extra.0.get(AUTHORIZATION_DETAILS).cloned();
+        if self.config.authorization_details.is_some()
+            && self.outcome.authorization_details.is_none()
+        {
+            self.steps[i].warnings.push(
+                "authorization_details were asked for, but the token response grants none \
+                 (RFC 9396 §7)"
+                    .into(),
+            );
+        }
         match &self.config.dpop {
             Some(key) => {
                 let binding = DpopBinding::check(key, &tokens, self.outcome.access_token.as_ref());
