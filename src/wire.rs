@@ -57,6 +57,12 @@ pub struct ServerMetadata {
     pub authorization_response_iss_parameter_supported: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require_pushed_authorization_requests: Option<bool>,
+    /// The algorithms the server takes for DPoP proofs (RFC 9449 §5.1).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dpop_signing_alg_values_supported: Vec<String>,
+    /// The `type`s of `authorization_details` the server understands (RFC 9396 §10).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authorization_details_types_supported: Vec<String>,
     /// Fields this struct does not name, kept so nothing the server said is lost.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -150,6 +156,11 @@ pub struct ProtectedResourceMetadata {
 
 /// The grant type URN for the device flow (RFC 8628 §3.4).
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+/// RFC 9396 §2: the rich authorization request parameter, also a token response member (§7)
+/// and an access token claim (§9.1).
+pub const AUTHORIZATION_DETAILS: &str = "authorization_details";
+/// RFC 8693 §2.1: the token exchange grant.
+pub const TOKEN_EXCHANGE_GRANT: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 /// The prefix of PAR request URIs (RFC 9126 §2.2).
 pub const PAR_REQUEST_URI_PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
 /// Well-known paths for metadata (RFC 8414 §3, OIDC Discovery §4).

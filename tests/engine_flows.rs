@@ -8,13 +8,14 @@ use oauthscope::mock::{
 };
 use oauthscope::oauth::client_auth::{AuthMethod, ClientCredentials};
 use oauthscope::oauth::discovery;
+use oauthscope::oauth::dpop::{self, DpopKey};
 use oauthscope::oauth::flow::{Advance, Flow, FlowConfig, FlowKind, tokens};
 use oauthscope::oauth::jwks::KeyStore;
 use oauthscope::oauth::jwt::{self, ClaimRules, Jwt, Verdict};
 use oauthscope::oauth::redirect::LoopbackListener;
 use oauthscope::oauth::registration::{self, Registrar};
 use oauthscope::oauth::send_policy::CrossHostConsent;
-use oauthscope::oauth::{RecordingClient, StepStatus};
+use oauthscope::oauth::{RecordingClient, StepKind, StepStatus};
 use oauthscope::wire::TokenResponse;
 
 async fn mock() -> RunningMock {
@@ -489,4 +490,100 @@ async fn rotated_keys_are_found_by_refetching_the_jwks_once() {
     let v = jwt::verify(&token, &mut store, &http, &rules).await;
     assert!(v.is_valid(), "{:?}", v.failure_summary());
     assert_eq!(store.exchanges.len(), before + 1, "exactly one refetch");
+}
+
+/// The proof a step's exchange carried, decoded.
+fn proof_of(flow: &Flow, step: usize) -> serde_json::Map<String, serde_json::Value> {
+    let proof = flow.steps()[step]
+        .exchange
+        .as_ref()
+        .and_then(|e| e.request_header("DPoP"))
+        .expect("the request carried a DPoP proof");
+    Jwt::decode(proof).unwrap().unverified_claims().clone()
+}
+
+#[tokio::test]
+async fn dpop_binds_the_code_flows_tokens_and_proves_them_at_userinfo_and_refresh() {
+    let mock = mock().await;
+    let http = RecordingClient::new().unwrap();
+    let key = DpopKey::generate().unwrap();
+    let mut config = config_for(&http, &mock, public()).await;
+    config.scope = Some("openid profile".into());
+    config.dpop = Some(key.clone());
+    let flow = run_code_flow(&http, config.clone(), false).await;
+    let binding = flow.outcome().dpop.as_ref().expect("binding checks");
+    assert_eq!(binding.jkt, key.thumbprint());
+    assert!(
+        binding.checks.iter().all(|c| c.verdict == Verdict::Pass),
+        "{:?}",
+        binding.checks
+    );
+    let token_step = flow
+        .steps()
+        .iter()
+        .position(|s| s.kind == StepKind::ExchangeCode)
+        .unwrap();
+    assert!(flow.steps()[token_step].dpop_proof.is_some());
+    let claims = proof_of(&flow, token_step);
+    assert_eq!(claims["htm"], "POST");
+    assert_eq!(claims["htu"], format!("{}/token", mock.issuer()));
+    assert!(
+        claims.get("ath").is_none(),
+        "no token is presented at /token"
+    );
+
+    let tokens = flow.outcome().tokens.clone().unwrap();
+    let access = tokens.access_token.secret();
+    let mut userinfo = Flow::userinfo(config.clone(), access).unwrap();
+    userinfo.presenting_token_type(&tokens.token_type);
+    assert!(userinfo.steps()[0].warnings.is_empty());
+    finish(&mut userinfo, &http).await;
+    assert_eq!(
+        userinfo.outcome().userinfo.as_ref().unwrap()["preferred_username"],
+        "alice"
+    );
+    let sent = userinfo.steps()[0].exchange.as_ref().unwrap();
+    assert!(
+        sent.request_header("authorization")
+            .unwrap()
+            .starts_with("DPoP ")
+    );
+    assert_eq!(proof_of(&userinfo, 0)["ath"], dpop::ath(access));
+
+    // A public client's refresh token is bound too: refreshed with the same key.
+    let refresh = tokens.refresh_token.clone().expect("a refresh token");
+    let mut refreshed = Flow::refresh(config.clone(), refresh.secret(), Some(tokens)).unwrap();
+    finish(&mut refreshed, &http).await;
+    assert_eq!(
+        refreshed.outcome().tokens.as_ref().unwrap().token_type,
+        "DPoP"
+    );
+}
+
+#[tokio::test]
+async fn a_servers_dpop_nonce_is_a_step_and_the_request_goes_once_more() {
+    let mut config = MockConfig::demo();
+    config.dpop_nonce = true;
+    let mock = MockServer::start(config).await.unwrap();
+    let http = RecordingClient::new().unwrap();
+    let mut config = config_for(&http, &mock, confidential(AuthMethod::ClientSecretBasic)).await;
+    config.dpop = Some(DpopKey::generate().unwrap());
+    let mut flow = Flow::client_credentials(config).unwrap();
+    finish(&mut flow, &http).await;
+    let kinds: Vec<StepKind> = flow.steps().iter().map(|s| s.kind).collect();
+    assert_eq!(
+        kinds[..2],
+        [StepKind::DpopNonce, StepKind::ClientCredentials],
+        "{kinds:?}"
+    );
+    let refused = flow.steps()[0].exchange.as_ref().unwrap();
+    assert_eq!(refused.status, Some(400));
+    let nonce = refused.response_header("dpop-nonce").unwrap();
+    assert!(proof_of(&flow, 0).get("nonce").is_none());
+    assert_eq!(proof_of(&flow, 1)["nonce"], nonce);
+    assert_eq!(flow.outcome().tokens.as_ref().unwrap().token_type, "DPoP");
+    assert!(
+        !flow.retry_at(0),
+        "the refused attempt is a record, not a step to resend"
+    );
 }

@@ -13,6 +13,7 @@ use oauthscope::mock::{
     DEMO_CONFIDENTIAL_CLIENT, DEMO_PUBLIC_CLIENT, DEMO_SECRET, MockConfig, MockServer, RunningMock,
 };
 use oauthscope::oauth::client_auth::{AuthMethod, ClientCredentials};
+use oauthscope::oauth::dpop::DpopKey;
 use oauthscope::oauth::flow::tokens::DecodedToken;
 use oauthscope::oauth::flow::{Advance, Flow, FlowConfig, mcp};
 use oauthscope::oauth::redirect::LoopbackListener;
@@ -154,6 +155,9 @@ async fn drive(
     {
         seen.token(token);
     }
+    for proof in flow.steps().iter().filter_map(|s| s.dpop_proof.as_ref()) {
+        seen.token(proof);
+    }
     flow
 }
 
@@ -199,6 +203,18 @@ async fn every_name_any_flow_sends_or_receives_on_the_mock_is_explained() {
     drive(
         &http,
         Flow::client_credentials(machine.clone()).unwrap(),
+        None,
+        &mut seen,
+    )
+    .await;
+    // Rich authorization (RFC 9396): asked at /token, granted in the response and the token.
+    let rich = FlowConfig {
+        authorization_details: Some(r#"[{"type":"account_information"}]"#.into()),
+        ..machine.clone()
+    };
+    drive(
+        &http,
+        Flow::client_credentials(rich).unwrap(),
         None,
         &mut seen,
     )
@@ -290,6 +306,43 @@ async fn every_name_any_flow_sends_or_receives_on_the_mock_is_explained() {
     let session =
         mcp_session::initialize_and_list(&http, &mcp_url, mcp::Spec::default(), &token).await;
     mcp::process_call(&session.tools_list).unwrap();
+
+    // DPoP (RFC 9449) on a mock that asks for nonces: bound tokens, proofs, UserInfo.
+    let mut dpop_mock = MockConfig::demo();
+    dpop_mock.auto_approve = Some("alice".into());
+    dpop_mock.dpop_nonce = true;
+    let dpop_mock = MockServer::start(dpop_mock).await.unwrap();
+    let mut bound = config_for(
+        &http,
+        dpop_mock.issuer(),
+        ClientCredentials::public(DEMO_PUBLIC_CLIENT),
+    )
+    .await;
+    bound.scope = Some("openid".into());
+    bound.dpop = Some(DpopKey::generate().unwrap());
+    let (bound, listener) = redirecting(bound).await;
+    let flow = drive(
+        &http,
+        Flow::authorization_code(bound.clone()).unwrap(),
+        Some(listener),
+        &mut seen,
+    )
+    .await;
+    let access = flow
+        .outcome()
+        .tokens
+        .as_ref()
+        .unwrap()
+        .access_token
+        .secret()
+        .to_string();
+    drive(
+        &http,
+        Flow::userinfo(bound, &access).unwrap(),
+        None,
+        &mut seen,
+    )
+    .await;
 
     // Refusals, whose codes must be decoded too: a wrong secret, a code redeemed twice.
     let mut wrong = machine.clone();

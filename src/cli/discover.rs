@@ -112,6 +112,12 @@ fn print_summary(out: &Out, found: &Discovery) {
         one_line(&c.token_endpoint_auth_methods.join(", ")),
         one_line(&c.id_token_signing_algs.join(", ")),
     ));
+    out.line(format!(
+        "  dpop algs [{}]  authorization details [{}]  token exchange {}",
+        one_line(&c.dpop_algs.join(", ")),
+        one_line(&c.authorization_details_types.join(", ")),
+        yes(c.token_exchange),
+    ));
     out.line("Sources");
     for source in [
         MetadataSource::Oauth,

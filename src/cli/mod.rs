@@ -120,6 +120,7 @@ pub use transcript::TranscriptArgs;
 
 use crate::oauth::client_auth::{AuthMethod, ClientCredentials};
 use crate::oauth::discovery::{self, Discovery, Endpoints};
+use crate::oauth::dpop::DpopKey;
 use crate::oauth::flow::{FlowConfig, FlowKind};
 use crate::oauth::secret::Secret;
 use crate::oauth::send_policy::CrossHostConsent;
@@ -220,6 +221,39 @@ pub struct ClientArgsCommon {
     pub auth_method: Option<String>,
     #[command(flatten)]
     pub cross_host: CrossHostArgs,
+    #[command(flatten)]
+    pub dpop: DpopArgs,
+}
+
+/// `--dpop` and `--dpop-key`, for every command that gets or presents a token.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct DpopArgs {
+    /// Bind the tokens to a DPoP key (RFC 9449): a proof with every token request and
+    /// UserInfo call, the token presented as `Authorization: DPoP`. A new ES256 key is made
+    /// for the run unless --dpop-key names one.
+    #[arg(long)]
+    pub dpop: bool,
+    /// The DPoP key: a PEM (PKCS#8) or JWK file with a P-256 private key, created (mode
+    /// 0600) when it does not exist, so that a later command can present the tokens it
+    /// binds. Implies --dpop.
+    #[arg(long, value_name = "FILE")]
+    pub dpop_key: Option<std::path::PathBuf>,
+}
+
+impl DpopArgs {
+    fn wanted(&self) -> bool {
+        self.dpop || self.dpop_key.is_some()
+    }
+
+    /// The key to sign proofs with, if DPoP was asked for.
+    fn key(&self) -> Result<Option<DpopKey>, String> {
+        match (&self.dpop_key, self.dpop) {
+            (Some(path), _) => DpopKey::load_or_create(path).map(Some),
+            (None, true) => DpopKey::generate().map(Some),
+            (None, false) => Ok(None),
+        }
+        .map_err(|e| e.to_string())
+    }
 }
 
 /// `--allow-cross-host`, for every command that sends credentials or tokens.
@@ -301,6 +335,11 @@ pub struct RunArgs {
     /// Space-separated scopes, e.g. "openid profile".
     #[arg(long)]
     pub scope: Option<String>,
+    /// Rich authorization (RFC 9396): a JSON array of objects with a `type`, or @FILE holding
+    /// one; sent as `authorization_details` at /authorize (or PAR), or at /token for
+    /// client-credentials.
+    #[arg(long, value_name = "JSON|@FILE")]
+    pub authorization_details: Option<String>,
     /// The client's registered redirect URI. A loopback http URI (port optional) is listened
     /// on; anything else means pasting the URL the browser ends on.
     /// [default: http://127.0.0.1:PORT/callback on an ephemeral PORT]
@@ -327,6 +366,38 @@ pub struct RunArgs {
     pub transcript: TranscriptArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// The largest `--authorization-details @FILE` read.
+const AUTHORIZATION_DETAILS_MAX: u64 = 64 * 1024;
+
+/// `--authorization-details`: the JSON itself or `@FILE`, checked to be JSON; what it says
+/// is the server's to judge (RFC 9396 §5), so an explorer can send what it likes.
+fn authorization_details(arg: Option<&str>) -> Result<Option<String>, String> {
+    let Some(arg) = arg else { return Ok(None) };
+    let text = match arg.strip_prefix('@') {
+        Some(path) => {
+            let file = std::fs::File::open(path)
+                .map_err(|e| format!("cannot read --authorization-details {path}: {e}"))?;
+            let mut text = String::new();
+            std::io::Read::read_to_string(
+                &mut std::io::Read::take(file, AUTHORIZATION_DETAILS_MAX + 1),
+                &mut text,
+            )
+            .map_err(|e| format!("cannot read --authorization-details {path}: {e}"))?;
+            if text.len() as u64 > AUTHORIZATION_DETAILS_MAX {
+                return Err(format!(
+                    "--authorization-details {path} is over {AUTHORIZATION_DETAILS_MAX} bytes"
+                ));
+            }
+            text
+        }
+        None => arg.to_string(),
+    };
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| format!("--authorization-details is not JSON: {e}"))?;
+    // Sent compact: the form parameter is the JSON text (RFC 9396 §2).
+    Ok(Some(value.to_string()))
 }
 
 /// `oauthscope introspect | revoke | userinfo --issuer URL --token T`

@@ -144,12 +144,14 @@ impl Out {
     /// exchange.
     pub fn step_json(&self, step: &Step) -> Value {
         json!({
+            "kind": step.kind,
             "title": step.title,
             "explanation": step.explanation,
             "status": step.status,
             "request": step.request.as_ref().map(|d| self.draft_json(d)),
             "exchange": step.exchange.as_ref().map(|e| self.exchange_json(e)),
             "warnings": step.warnings,
+            "dpop_proof": step.dpop_proof,
         })
     }
 

@@ -41,7 +41,9 @@ pub async fn run(args: RunArgs) -> ExitCode {
         Err(e) => return out.finish("run", json!({}), Err(e)),
     };
     let mut doc = json!({ "flow": flow_kind(args.flow), "issuer": args.issuer });
-    let result = if args.flow == FlowName::Mcp {
+    let result = if args.flow == FlowName::Mcp && args.client.dpop.wanted() {
+        Err("run mcp sends no DPoP proofs to the MCP server yet: drop --dpop/--dpop-key".into())
+    } else if args.flow == FlowName::Mcp {
         doc["flow"] = json!("mcp");
         super::mcp::run(&args, &out, &http, &mut doc).await
     } else {
@@ -88,12 +90,17 @@ async fn run_flow(
         .map_err(|e| e.to_string())?
         .ok_or("--client-id is required")?;
     let issuer = args.issuer.as_deref().ok_or("--issuer is required")?;
+    // A bad key file is said before any request goes out.
+    let dpop = args.client.dpop.key()?;
+    let details = super::authorization_details(args.authorization_details.as_deref())?;
     let found = discover_for(http, issuer, Some(flow_kind(args.flow)), &args.endpoints).await?;
     doc["discovery"] =
         json!({ "source": found.source, "sources": found.sources, "warnings": found.warnings });
     let mut config = flow_config(&found, Some(client), args.scope.clone());
     config.skew = Duration::from_secs(args.skew);
     config.cross_host = args.client.cross_host();
+    config.dpop = dpop;
+    config.authorization_details = details;
     let mut front = None;
     let built = match args.flow {
         FlowName::Code | FlowName::Par => {
@@ -276,6 +283,17 @@ pub fn print_new_steps(out: &Out, flow: &Flow, printed: &mut usize) {
         }
         *printed += 1;
         out.print_step(*printed, step);
+        if let Some(proof) = &step.dpop_proof {
+            let claims: Vec<String> = proof
+                .claims
+                .iter()
+                .map(|(name, value)| match value.as_str() {
+                    Some(text) => format!("{name}={}", one_line(text)),
+                    None => format!("{name}={value}"),
+                })
+                .collect();
+            out.line(format!("   DPoP proof  {}", claims.join("  ")));
+        }
         for warning in &step.warnings {
             note!("   warning: {}", one_line(warning));
         }
@@ -329,6 +347,16 @@ fn print_outcome(out: &Out, outcome: &FlowOutcome) {
                 out.secret(id_token.secret())
             ));
         }
+    }
+    if let Some(binding) = &outcome.dpop {
+        out.line(format!("\nDPoP binding (key thumbprint {})", binding.jkt));
+        for check in &binding.checks {
+            out.line(format!("   {}", check_line(check)));
+        }
+    }
+    if let Some(details) = &outcome.authorization_details {
+        out.line("\nGranted authorization_details");
+        out.line(indent(&pretty_json(details)));
     }
     print_decoded(out, "ID token", outcome.id_token.as_ref());
     print_decoded(out, "Access token (JWT)", outcome.access_token.as_ref());

@@ -62,9 +62,11 @@ async fn run_command(
             command.name()
         ));
     }
+    let dpop = args.client.dpop.key()?;
     let found = discover_for(http, &args.issuer, Some(command.kind()), &args.endpoints).await?;
     let mut config = flow_config(&found, client, None);
     config.cross_host = args.client.cross_host();
+    config.dpop = dpop;
     let hint = args.token_type_hint.as_deref();
     let mut flow = match command {
         TokenCommand::Introspect => Flow::introspect(config, args.token.secret(), hint),

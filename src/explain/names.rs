@@ -12,7 +12,7 @@ use crate::oauth::{Exchange, RequestDraft};
 
 /// The HTTP headers an exchange is explained by; the others (content type, length, dates)
 /// are HTTP's, not OAuth's.
-const EXPLAINED_HEADERS: [&str; 3] = ["Authorization", "DPoP", "WWW-Authenticate"];
+const EXPLAINED_HEADERS: [&str; 4] = ["Authorization", "DPoP", "DPoP-Nonce", "WWW-Authenticate"];
 
 /// Names in the order met, each (name, context) once.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

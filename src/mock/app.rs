@@ -12,6 +12,7 @@ use super::cimd::Cimd;
 use super::clock::Clock;
 use super::config::{Lifetimes, MockConfig, User};
 use super::control::{self, Lab};
+use super::dpop::Dpop;
 use super::form::BODY_LIMIT;
 use super::keys::Keys;
 use super::limits::Limits;
@@ -58,6 +59,10 @@ pub struct App {
     pub cimd: Cimd,
     /// What the control API changes: faults, the clock, claims, the request log.
     pub lab: Lab,
+    /// DPoP proof checks: the nonce and the `jti`s seen (RFC 9449).
+    pub dpop: Dpop,
+    /// The `authorization_details` types understood (RFC 9396).
+    pub authorization_details_types: Vec<String>,
 }
 
 pub type AppState = Arc<App>;
@@ -80,6 +85,8 @@ impl App {
             resources: config.resources.clone(),
             cimd: Cimd::new(config.allow_loopback_cimd),
             lab,
+            dpop: Dpop::new(config.dpop_nonce),
+            authorization_details_types: config.authorization_details_types.clone(),
         }
     }
 

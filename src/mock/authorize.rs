@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::app::{App, AppState};
+use super::authorization_details;
 use super::config::GRANT_AUTHORIZATION_CODE;
 use super::errors::OAuthError;
 use super::form::Params;
@@ -261,6 +262,9 @@ pub fn validate(
     let resources = resource_indicators::requested(app, params)
         .map_err(|err| fail(err.error, err.description))?;
     let pkce = pkce(params, client).map_err(|description| fail("invalid_request", description))?;
+    let authorization_details =
+        authorization_details::requested(params, &app.authorization_details_types)
+            .map_err(|err| fail(err.error, err.description))?;
     let prompts: Vec<&str> = params
         .get("prompt")
         .unwrap_or_default()
@@ -286,6 +290,7 @@ pub fn validate(
         pkce,
         login_hint: params.get("login_hint").map(str::to_owned),
         prompt_none,
+        authorization_details: authorization_details.map(Box::new),
     })
 }
 

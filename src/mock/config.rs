@@ -325,6 +325,10 @@ pub struct MockConfig {
     /// Accept Client ID Metadata Documents served over plain http from a loopback host (the
     /// draft asks for https; this is for local practice and tests).
     pub allow_loopback_cimd: bool,
+    /// Every DPoP proof must carry a nonce this server issued (RFC 9449 §8).
+    pub dpop_nonce: bool,
+    /// The `authorization_details` types this server understands (RFC 9396 §10).
+    pub authorization_details_types: Vec<String>,
     /// The control API under `/_mock/`: on, loopback only, unless told otherwise.
     pub control: super::control::ControlConfig,
     /// Further issuers served under `/{name}` (`[[tenants]]`, `--tenant`).
@@ -353,6 +357,11 @@ impl fmt::Debug for MockConfig {
             .field("clock", &self.clock)
             .field("resources", &self.resources)
             .field("allow_loopback_cimd", &self.allow_loopback_cimd)
+            .field("dpop_nonce", &self.dpop_nonce)
+            .field(
+                "authorization_details_types",
+                &self.authorization_details_types,
+            )
             .field("control", &self.control)
             .field(
                 "tenants",
@@ -386,6 +395,9 @@ struct ConfigFile {
     registration: Option<RegistrationFile>,
     #[serde(default)]
     tenants: Vec<super::tenants::TenantConfig>,
+    /// Replaces the demo's `authorization_details` types (RFC 9396 §10).
+    #[serde(default)]
+    authorization_details_types_supported: Option<Vec<String>>,
 }
 
 /// The `[registration]` table.
@@ -433,6 +445,10 @@ impl MockConfig {
             clock: Arc::new(SystemClock),
             resources: Vec::new(),
             allow_loopback_cimd: false,
+            dpop_nonce: false,
+            authorization_details_types: super::authorization_details::DEMO_TYPES
+                .map(str::to_owned)
+                .to_vec(),
             control: Default::default(),
             tenants: Vec::new(),
         }
@@ -486,6 +502,9 @@ impl MockConfig {
             config.clients.push(client);
         }
         config.tenants = file.tenants;
+        if let Some(types) = file.authorization_details_types_supported {
+            config.authorization_details_types = types;
+        }
         config.validate()
     }
 

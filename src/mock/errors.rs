@@ -50,6 +50,8 @@ enum Challenge {
     Bearer,
     /// A Bearer challenge without error attributes, for requests that sent no token.
     BareBearer,
+    /// RFC 9449 §7.1: a resource refusing a DPoP proof or a DPoP-bound token.
+    Dpop,
 }
 
 /// An OAuth error response: JSON `{error, error_description}` (RFC 6749 §5.2).
@@ -59,6 +61,8 @@ pub struct OAuthError {
     pub error: &'static str,
     pub description: String,
     challenge: Challenge,
+    /// A nonce for the next DPoP proof, sent as `DPoP-Nonce` (RFC 9449 §8, §9).
+    dpop_nonce: Option<String>,
 }
 
 impl OAuthError {
@@ -68,7 +72,28 @@ impl OAuthError {
             error,
             description: description.into(),
             challenge: Challenge::None,
+            dpop_nonce: None,
         }
+    }
+
+    /// RFC 9449 §5 `invalid_dpop_proof`: the DPoP proof broke the rule the description names.
+    pub fn invalid_dpop_proof(description: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_dpop_proof", description)
+    }
+
+    /// RFC 9449 §8 `use_dpop_nonce`: the proof must carry `nonce`, given in `DPoP-Nonce`.
+    pub fn use_dpop_nonce(description: impl Into<String>, nonce: &str) -> Self {
+        let mut err = Self::new(StatusCode::BAD_REQUEST, "use_dpop_nonce", description);
+        err.dpop_nonce = Some(nonce.to_owned());
+        err
+    }
+
+    /// The same refusal from a protected resource: 401 with a `DPoP` challenge (RFC 9449
+    /// §7.1, §9) instead of a token endpoint's 400.
+    pub fn at_resource(mut self) -> Self {
+        self.status = StatusCode::UNAUTHORIZED;
+        self.challenge = Challenge::Dpop;
+        self
     }
 
     /// A 400 with any error code (for codes shared with other endpoints, e.g. PAR).
@@ -195,6 +220,11 @@ impl OAuthError {
                 r#"Bearer realm="oauthscope mock", error="{}", error_description="{description}""#,
                 self.error
             )),
+            Challenge::Dpop => Some(format!(
+                r#"DPoP algs="{}", error="{}", error_description="{description}""#,
+                super::dpop::ALGS_SUPPORTED.join(" "),
+                self.error
+            )),
         }
     }
 }
@@ -225,6 +255,15 @@ impl IntoResponse for OAuthError {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, value);
+        }
+        if let Some(value) = self
+            .dpop_nonce
+            .as_deref()
+            .and_then(|n| HeaderValue::from_str(n).ok())
+        {
+            response
+                .headers_mut()
+                .insert(crate::oauth::dpop::NONCE_HEADER, value);
         }
         response
     }

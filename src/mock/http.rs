@@ -91,7 +91,10 @@ pub async fn cors(request: Request, next: Next) -> Response {
         response.headers_mut(),
         [
             (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
-            (header::ACCESS_CONTROL_EXPOSE_HEADERS, "WWW-Authenticate"),
+            (
+                header::ACCESS_CONTROL_EXPOSE_HEADERS,
+                "WWW-Authenticate, DPoP-Nonce",
+            ),
         ],
     );
     response

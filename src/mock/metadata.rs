@@ -34,11 +34,20 @@ const CLAIMS_SUPPORTED: [&str; 18] = [
 ];
 
 pub async fn document(State(app): State<AppState>) -> Json<ServerMetadata> {
-    Json(build(&app.issuer, app.protected_resources()))
+    Json(build(
+        &app.issuer,
+        app.protected_resources(),
+        &app.authorization_details_types,
+    ))
 }
 
-/// The document for `issuer`, which issues tokens for `protected_resources` (RFC 8707).
-pub fn build(issuer: &str, protected_resources: Vec<String>) -> ServerMetadata {
+/// The document for `issuer`, which issues tokens for `protected_resources` (RFC 8707) and
+/// understands `authorization_details_types` (RFC 9396).
+pub fn build(
+    issuer: &str,
+    protected_resources: Vec<String>,
+    authorization_details_types: &[String],
+) -> ServerMetadata {
     let url = |path: &str| Some(format!("{issuer}{path}"));
     let strings = |items: &[&str]| items.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
     let auth_methods: Vec<&str> = AuthMethod::ALL.iter().map(|m| m.as_str()).collect();
@@ -72,6 +81,8 @@ pub fn build(issuer: &str, protected_resources: Vec<String>) -> ServerMetadata {
         claims_supported: strings(&CLAIMS_SUPPORTED),
         authorization_response_iss_parameter_supported: Some(true),
         require_pushed_authorization_requests: Some(false),
+        dpop_signing_alg_values_supported: strings(&super::dpop::ALGS_SUPPORTED),
+        authorization_details_types_supported: authorization_details_types.to_vec(),
         // RFC 9728 §4: the protected resources this server issues tokens for (RFC 8707).
         extra: [
             (
@@ -99,7 +110,7 @@ mod tests {
             "http://127.0.0.1:9000/mcp".to_owned(),
             "https://api.example.com/".to_owned(),
         ];
-        let meta = build("http://127.0.0.1:9000", resources.clone());
+        let meta = build("http://127.0.0.1:9000", resources.clone(), &[]);
         assert_eq!(
             meta.extra["protected_resources"],
             serde_json::json!(resources)
@@ -108,7 +119,7 @@ mod tests {
 
     #[test]
     fn introspection_methods_exclude_none() {
-        let meta = build("http://127.0.0.1:9000", Vec::new());
+        let meta = build("http://127.0.0.1:9000", Vec::new(), &[]);
         assert_eq!(
             meta.introspection_endpoint_auth_methods_supported,
             ["client_secret_basic", "client_secret_post"]

@@ -21,6 +21,7 @@
 //! lets a test inject faults, move the clock, rotate keys and set claims over HTTP.
 
 mod app;
+mod authorization_details;
 mod authorize;
 mod cimd;
 mod client_auth;
@@ -32,6 +33,7 @@ mod control_clock;
 mod control_keys;
 mod control_requests;
 mod device;
+mod dpop;
 mod errors;
 mod faults;
 mod faults_shape;
@@ -108,6 +110,10 @@ pub struct MockArgs {
     /// Accept Client ID Metadata Documents served over http from 127.0.0.1/localhost/[::1].
     #[arg(long)]
     pub allow_loopback_cimd: bool,
+    /// Require a server nonce in every DPoP proof (RFC 9449 §8): proofs without it are
+    /// answered `use_dpop_nonce` with the nonce in `DPoP-Nonce`.
+    #[arg(long)]
+    pub dpop_nonce: bool,
     /// Do not serve the control API (/_mock/: faults, clock, keys, claims, requests).
     #[arg(long)]
     pub no_control: bool,
@@ -312,6 +318,7 @@ pub async fn run_standalone(args: MockArgs) -> ExitCode {
     config.auto_approve = args.auto_approve;
     config.resources.extend(args.resource);
     config.allow_loopback_cimd = args.allow_loopback_cimd;
+    config.dpop_nonce = args.dpop_nonce;
     config
         .tenants
         .extend(args.tenant.into_iter().map(TenantConfig::named));

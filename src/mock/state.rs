@@ -121,6 +121,9 @@ pub struct AuthorizationRequest {
     pub login_hint: Option<String>,
     /// `prompt=none`: answer without showing any page (OIDC Core §3.1.2.1).
     pub prompt_none: bool,
+    /// The rich authorization asked for (RFC 9396 §2), granted as asked. Boxed: most
+    /// requests have none, and the request waits in every sign-in.
+    pub authorization_details: Option<Box<serde_json::Value>>,
 }
 
 /// A sign-in in progress on the login/consent pages.
@@ -224,6 +227,8 @@ pub struct AccessRecord {
     pub expires_at: u64,
     pub grant: GrantId,
     pub revoked: bool,
+    /// The DPoP key the token is bound to (its `cnf.jkt`, RFC 9449 §6).
+    pub jkt: Option<String>,
 }
 
 /// What the store knows about an access token.
@@ -248,6 +253,10 @@ pub struct RefreshRecord {
     pub grant: GrantId,
     /// Set once this token has been exchanged; presenting it again is reuse.
     pub rotated: bool,
+    /// The DPoP key a public client's refresh token is bound to (RFC 9449 §5).
+    pub jkt: Option<String>,
+    /// The rich authorization of the grant, kept by every token refreshed from it (RFC 9396 §6).
+    pub authorization_details: Option<serde_json::Value>,
 }
 
 type TokenKey = [u8; 32];
@@ -553,6 +562,7 @@ mod tests {
             expires_at,
             grant,
             revoked: false,
+            jkt: None,
         }
     }
 

@@ -2,16 +2,19 @@
 //! the four grants, after client authentication.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
 use super::app::AppState;
+use super::app::TOKEN_PATH;
+use super::authorization_details;
 use super::authorize::is_pkce_string;
 use super::client_auth::{AuthenticatedForm, ReadBeforeAuthentication};
 use super::config::{
     ALL_GRANTS, GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS, GRANT_DEVICE_CODE,
     GRANT_REFRESH_TOKEN,
 };
+use super::dpop::Target;
 use super::errors::OAuthError;
 use super::form::Params;
 use super::http::no_store_json;
@@ -67,7 +70,11 @@ impl ReadBeforeAuthentication for Grant {
     }
 }
 
-pub async fn token(State(app): State<AppState>, form: AuthenticatedForm<Grant>) -> Response {
+pub async fn token(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    form: AuthenticatedForm<Grant>,
+) -> Response {
     let result = async {
         let AuthenticatedForm {
             client,
@@ -82,16 +89,25 @@ pub async fn token(State(app): State<AppState>, form: AuthenticatedForm<Grant>) 
                 client.client_id
             )));
         }
+        // RFC 9449 §5: a proof binds the tokens to its key; checked before the code or
+        // refresh token is used up, so a refused proof (or a nonce asked for) costs a retry.
+        let target = Target {
+            method: "POST",
+            url: &format!("{}{TOKEN_PATH}", app.issuer),
+            access_token: None,
+        };
+        let proof = app.dpop.check(&headers, target, app.now())?;
+        let jkt = proof.as_ref().map(|p| p.jkt.as_str());
         if *grant != Grant::ClientCredentials {
             // Checked before the code or refresh token is used up, so a full store costs the
             // client nothing but a retry.
             app.store.lock().admit_user_tokens(app.now())?;
         }
         match grant {
-            Grant::AuthorizationCode => authorization_code(&app, client, params).await,
-            Grant::RefreshToken => refresh_token(&app, client, params).await,
-            Grant::ClientCredentials => client_credentials(&app, client, params).await,
-            Grant::DeviceCode => device_code(&app, client, params).await,
+            Grant::AuthorizationCode => authorization_code(&app, client, params, jkt).await,
+            Grant::RefreshToken => refresh_token(&app, client, params, jkt).await,
+            Grant::ClientCredentials => client_credentials(&app, client, params, jkt).await,
+            Grant::DeviceCode => device_code(&app, client, params, jkt).await,
         }
     }
     .await;
@@ -102,6 +118,7 @@ async fn authorization_code(
     app: &AppState,
     client: &Client,
     params: &Params,
+    jkt: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
     let code = params.require("code", "RFC 6749 section 4.1.3")?;
     let verifier = params.get("code_verifier");
@@ -171,9 +188,29 @@ async fn authorization_code(
             refresh_scopes: refresh.then_some(record.request.scopes.as_slice()),
             resources: &resources,
             refresh_resources: &record.request.resources,
+            jkt,
+            authorization_details: record.request.authorization_details.as_deref(),
         },
     )
     .await
+}
+
+/// RFC 9449 §5: a refresh token bound to a key (a public client's) is only redeemed with a
+/// proof of that key.
+fn check_refresh_binding(bound: Option<&str>, proof: Option<&str>) -> Result<(), OAuthError> {
+    match (bound, proof) {
+        (Some(_), None) => Err(OAuthError::invalid_dpop_proof(
+            "the refresh token is bound to a DPoP key: send a DPoP proof signed with it \
+             (RFC 9449 section 5)",
+        )),
+        (Some(bound), Some(proof)) if bound != proof => {
+            Err(OAuthError::invalid_dpop_proof(format!(
+                "the proof's key (jkt {proof}) is not the one the refresh token is bound to \
+                 (jkt {bound}) (RFC 9449 section 5)"
+            )))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// RFC 7636 §4.6, and RFC 9700 §2.1.1: a verifier without a challenge is refused too, so an
@@ -220,6 +257,7 @@ async fn refresh_token(
     app: &AppState,
     client: &Client,
     params: &Params,
+    jkt: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
     let presented = params.require("refresh_token", "RFC 6749 section 6")?;
     let now = app.now();
@@ -254,6 +292,7 @@ async fn refresh_token(
                 "the refresh token was revoked (RFC 7009 section 2)",
             ));
         }
+        check_refresh_binding(record.jkt.as_deref(), jkt)?;
         let scopes = match params.get("scope") {
             None => record.scopes.clone(),
             Some(requested) => {
@@ -285,6 +324,8 @@ async fn refresh_token(
             refresh_scopes: Some(&record.scopes),
             resources: &resources,
             refresh_resources: &record.resources,
+            jkt,
+            authorization_details: record.authorization_details.as_ref(),
         },
     )
     .await
@@ -294,11 +335,14 @@ async fn client_credentials(
     app: &AppState,
     client: &Client,
     params: &Params,
+    jkt: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
     // Public clients never reach here: configuration and registration refuse them this grant
     // (RFC 6749 §4.4), so the allows_grant check above already answered unauthorized_client.
     let scopes = scopes::resolve(params.get("scope"), client, Subject::ClientOnly)?;
     let resources = resource_indicators::requested(app, params)?;
+    // RFC 9396 §6: with no authorization request, the token request asks for the details.
+    let details = authorization_details::requested(params, &app.authorization_details_types)?;
     // RFC 6749 §4.4.3: no refresh token; the client can simply ask again.
     issue(
         app,
@@ -311,6 +355,8 @@ async fn client_credentials(
             refresh_scopes: None,
             resources: &resources,
             refresh_resources: &[],
+            jkt,
+            authorization_details: details.as_ref(),
         },
     )
     .await
@@ -320,6 +366,7 @@ async fn device_code(
     app: &AppState,
     client: &Client,
     params: &Params,
+    jkt: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
     let device_code = params.require("device_code", "RFC 8628 section 3.4")?;
     let resources = resource_indicators::requested(app, params)?;
@@ -403,6 +450,8 @@ async fn device_code(
             refresh_scopes: refresh.then_some(scopes.as_slice()),
             resources: &resources,
             refresh_resources: &resources,
+            jkt,
+            authorization_details: None,
         },
     )
     .await

@@ -6,6 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 
 use super::app::App;
+use super::authorization_details;
 use super::config::User;
 use super::errors::OAuthError;
 use super::resource_indicators;
@@ -31,6 +32,10 @@ pub struct Issue<'a> {
     pub resources: &'a [String],
     /// The resources a new refresh token may later be narrowed to (RFC 8707 §2.2).
     pub refresh_resources: &'a [String],
+    /// The thumbprint of the DPoP proof's key: the tokens are bound to it (RFC 9449 §5, §6).
+    pub jkt: Option<&'a str>,
+    /// The rich authorization granted (RFC 9396 §7): in the response and the access token.
+    pub authorization_details: Option<&'a Value>,
 }
 
 /// Signs the tokens, records them, and builds the token response (RFC 6749 §5.1).
@@ -57,6 +62,14 @@ pub async fn issue(app: &App, request: Issue<'_>) -> Result<TokenResponse, OAuth
     });
     if let (Some(signed_in), Value::Object(claims)) = (request.signed_in, &mut access_claims) {
         claims.insert("auth_time".into(), signed_in.auth_time.into());
+    }
+    if let (Some(jkt), Value::Object(claims)) = (request.jkt, &mut access_claims) {
+        claims.insert("cnf".into(), json!({ "jkt": jkt }));
+    }
+    if let (Some(details), Value::Object(claims)) =
+        (request.authorization_details, &mut access_claims)
+    {
+        claims.insert(authorization_details::PARAM.into(), details.clone());
     }
     // Claims set in the config file or through the control API win over the standard ones.
     let overrides = app.lab.claims.for_token(user);
@@ -96,6 +109,13 @@ pub async fn issue(app: &App, request: Issue<'_>) -> Result<TokenResponse, OAuth
                 expires_at: now.saturating_add(lifetimes.refresh_token),
                 grant,
                 rotated: false,
+                // RFC 9449 §5: a confidential client's refresh token is bound by its
+                // authentication; a public client's only by the key.
+                jkt: request
+                    .jkt
+                    .filter(|_| request.client.is_public())
+                    .map(str::to_owned),
+                authorization_details: request.authorization_details.cloned(),
             },
         )),
         _ => None,
@@ -115,6 +135,7 @@ pub async fn issue(app: &App, request: Issue<'_>) -> Result<TokenResponse, OAuth
             expires_at: access_expires,
             grant,
             revoked: false,
+            jkt: request.jkt.map(str::to_owned),
         };
         store.insert_access_token(&access_token, record, now);
         if let Some((token, record)) = &refresh {
@@ -124,12 +145,23 @@ pub async fn issue(app: &App, request: Issue<'_>) -> Result<TokenResponse, OAuth
 
     Ok(TokenResponse {
         access_token: access_token.into(),
-        token_type: "Bearer".into(),
+        token_type: if request.jkt.is_some() {
+            "DPoP"
+        } else {
+            "Bearer"
+        }
+        .into(),
         expires_in: Some(lifetimes.access_token),
         refresh_token: refresh.map(|(token, _)| token.into()),
         scope: Some(scope),
         id_token: id_token.map(Secret::from),
-        extra: Default::default(),
+        extra: crate::wire::UnnamedMembers(
+            request
+                .authorization_details
+                .map(|details| (authorization_details::PARAM.to_owned(), details.clone()))
+                .into_iter()
+                .collect(),
+        ),
     })
 }
 
@@ -145,6 +177,8 @@ pub struct ActiveAccessToken {
     pub jti: String,
     pub issued_at: u64,
     pub expires_at: u64,
+    /// The DPoP key the token is bound to (`cnf.jkt`, RFC 9449 §6).
+    pub jkt: Option<String>,
 }
 
 /// Finds an active access token: a user's in the store, a client_credentials one by its own
@@ -164,6 +198,7 @@ pub async fn find_access_token(
                 jti: record.jti.clone(),
                 issued_at: record.issued_at,
                 expires_at: record.expires_at,
+                jkt: record.jkt.clone(),
             }));
         }
         AccessLookup::Inactive => return Ok(None),
@@ -202,6 +237,7 @@ fn client_token(claims: &Value, issuer: &str, now: u64) -> Option<ActiveAccessTo
         jti: claims["jti"].as_str()?.to_owned(),
         issued_at: claims["iat"].as_u64()?,
         expires_at,
+        jkt: claims["cnf"]["jkt"].as_str().map(str::to_owned),
     })
 }
 

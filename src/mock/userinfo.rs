@@ -7,7 +7,8 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 
-use super::app::AppState;
+use super::app::{AppState, USERINFO_PATH};
+use super::dpop::{Presented, Target, dpop_token};
 use super::errors::OAuthError;
 use super::form::FormBody;
 use super::http::{bearer_token, for_client, forbid_caching};
@@ -16,9 +17,25 @@ use super::scopes;
 use super::tokens::{find_access_token, user_claims};
 
 pub async fn get(State(app): State<AppState>, headers: HeaderMap) -> Response {
-    match bearer_token(&headers) {
-        Ok(token) => respond(&app, token.as_deref()).await,
+    match presented(&headers, None) {
+        Ok(token) => respond(&app, &headers, "GET", token).await,
         Err(err) => err.into_response(),
+    }
+}
+
+/// The token from the Authorization header (`Bearer` or `DPoP`) or the body, from one only.
+fn presented(headers: &HeaderMap, body: Option<&str>) -> Result<Option<Presented>, OAuthError> {
+    let from_header = match dpop_token(headers)? {
+        Some(token) => Some(Presented::Dpop(token)),
+        None => bearer_token(headers)?.map(Presented::Bearer),
+    };
+    match (from_header, body) {
+        (Some(_), Some(_)) => Err(OAuthError::invalid_request(
+            "the access token was sent both in the Authorization header and in the body; \
+             use one method only (RFC 6750 section 2)",
+        )),
+        (Some(token), None) => Ok(Some(token)),
+        (None, body) => Ok(body.map(|t| Presented::Bearer(t.to_owned()))),
     }
 }
 
@@ -27,31 +44,27 @@ pub async fn post(
     headers: HeaderMap,
     form: Result<FormBody, OAuthError>,
 ) -> Response {
-    let result = form.and_then(|FormBody(params)| {
-        let from_header = bearer_token(&headers)?;
-        match (from_header, params.get("access_token")) {
-            (Some(_), Some(_)) => Err(OAuthError::invalid_request(
-                "the access token was sent both in the Authorization header and in the body; \
-                 use one method only (RFC 6750 section 2)",
-            )),
-            (Some(token), None) => Ok(Some(token)),
-            (None, body) => Ok(body.map(str::to_owned)),
-        }
-    });
+    let result = form.and_then(|FormBody(params)| presented(&headers, params.get("access_token")));
     match result {
-        Ok(token) => respond(&app, token.as_deref()).await,
+        Ok(token) => respond(&app, &headers, "POST", token).await,
         Err(err) => err.into_response(),
     }
 }
 
-async fn respond(app: &AppState, token: Option<&str>) -> Response {
-    let Some(token) = token else {
+async fn respond(
+    app: &AppState,
+    headers: &HeaderMap,
+    method: &str,
+    presented: Option<Presented>,
+) -> Response {
+    let Some(presented) = presented else {
         return OAuthError::missing_bearer(
             "no access token: send `Authorization: Bearer <access_token>` \
              (RFC 6750 section 2.1, OIDC Core section 5.3.1)",
         )
         .into_response();
     };
+    let token = presented.token();
     let access = match find_access_token(app, token).await {
         Ok(Some(access)) => access,
         Ok(None) => {
@@ -62,6 +75,20 @@ async fn respond(app: &AppState, token: Option<&str>) -> Response {
         }
         Err(err) => return err.into_response(),
     };
+    let target = Target {
+        method,
+        url: &format!("{}{USERINFO_PATH}", app.issuer),
+        access_token: None,
+    };
+    if let Err(err) = app.dpop.check_presented(
+        headers,
+        &presented,
+        access.jkt.as_deref(),
+        target,
+        app.now(),
+    ) {
+        return err.into_response();
+    }
     if !resource_indicators::names(&access.audience, &app.issuer) {
         return OAuthError::invalid_token(format!(
             "the access token's audience is {}, not this server ({}): a token asked for with \

@@ -14,7 +14,10 @@ use super::exchange::Exchange;
 use super::http::RecordingClient;
 use super::response::expect_json;
 use super::step::RequestDraft;
-use crate::wire::{DEVICE_CODE_GRANT, OAUTH_METADATA_PATH, OIDC_METADATA_PATH, ServerMetadata};
+use crate::wire::{
+    DEVICE_CODE_GRANT, OAUTH_METADATA_PATH, OIDC_METADATA_PATH, ServerMetadata,
+    TOKEN_EXCHANGE_GRANT,
+};
 
 /// Where the metadata, or one of its fields, came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -198,6 +201,12 @@ pub struct Capabilities {
     pub iss_parameter: bool,
     pub token_endpoint_auth_methods: Vec<String>,
     pub id_token_signing_algs: Vec<String>,
+    /// DPoP proof algorithms (RFC 9449 §5.1); empty when the server does not say it has DPoP.
+    pub dpop_algs: Vec<String>,
+    /// `authorization_details` types (RFC 9396 §10); empty without rich authorization requests.
+    pub authorization_details_types: Vec<String>,
+    /// The token exchange grant (RFC 8693).
+    pub token_exchange: bool,
 }
 
 /// Something risky or missing in the metadata, with a stable code for scripts.
@@ -500,6 +509,9 @@ impl Capabilities {
                 m.token_endpoint_auth_methods_supported.clone()
             },
             id_token_signing_algs: m.id_token_signing_alg_values_supported.clone(),
+            dpop_algs: m.dpop_signing_alg_values_supported.clone(),
+            authorization_details_types: m.authorization_details_types_supported.clone(),
+            token_exchange: has_grant(TOKEN_EXCHANGE_GRANT),
         }
     }
 }

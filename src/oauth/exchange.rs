@@ -281,6 +281,11 @@ impl Exchange {
     pub fn response_header(&self, name: &str) -> Option<&str> {
         header(&self.response_headers, name)
     }
+
+    /// A request header as sent (the DPoP proof a step carried, say).
+    pub fn request_header(&self, name: &str) -> Option<&str> {
+        header(&self.request_headers, name)
+    }
 }
 
 /// Debug shows the masked view: an exchange in a log or a panic message leaks nothing.

@@ -45,6 +45,7 @@ pub mod challenge;
 pub mod client_auth;
 pub mod discovery;
 pub mod doctor;
+pub mod dpop;
 pub mod error;
 pub mod exchange;
 pub mod flow;

@@ -7,6 +7,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::exchange::Exchange;
+use super::flow::tokens::DecodedToken;
 use super::secret::{is_secret_name, mask, mask_credential};
 
 /// Where a step stands.
@@ -180,6 +181,9 @@ pub enum StepKind {
     McpCallTool,
     /// MCP Scope Challenge Handling: a 403 insufficient_scope answered by authorizing again.
     McpStepUp,
+    /// RFC 9449 §8, §9: a request refused with `use_dpop_nonce`; the next step repeats it
+    /// with the server's nonce in the proof.
+    DpopNonce,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -194,6 +198,9 @@ pub struct Step {
     /// Things the step noticed that do not fail it (an unknown token_type...), in words.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The DPoP proof the step's request carried, decoded (RFC 9449 §4.2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dpop_proof: Option<DecodedToken>,
 }
 
 impl Step {
@@ -206,6 +213,7 @@ impl Step {
             status: StepStatus::Pending,
             exchange: None,
             warnings: Vec::new(),
+            dpop_proof: None,
         }
     }
 }

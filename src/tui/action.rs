@@ -65,6 +65,8 @@ pub enum Command {
     Explain,
     /// The flow's sequence diagram in place of its steps, or back.
     ToggleDiagram,
+    /// Bind the tokens of the flows started from now on to a DPoP key (RFC 9449), or stop.
+    ToggleDpop,
     /// Write the session's exchanges as a HAR file and a Markdown transcript.
     WriteTranscript,
     /// The doctor's findings (for the selected token and the session) in place of the

@@ -11,6 +11,7 @@ use crate::oauth::http::RawRequest;
 use crate::oauth::pkce::{Pkce, PkceMethod, s256_challenge};
 use crate::oauth::secret::Secret;
 use crate::oauth::step::RequestDraft;
+use crate::wire::AUTHORIZATION_DETAILS;
 
 /// The authorization request parameters (RFC 6749 §4.1.1, RFC 7636 §4.3, OIDC Core §3.1.2.1).
 /// `nonce` is sent only with scope `openid`, where it binds the ID token to this request.
@@ -38,6 +39,9 @@ pub fn authorization_params(
     if let Some(pkce) = &secrets.pkce {
         params.push(("code_challenge".into(), pkce.challenge.clone()));
         params.push(("code_challenge_method".into(), pkce.method.as_str().into()));
+    }
+    if let Some(details) = &config.authorization_details {
+        params.push((AUTHORIZATION_DETAILS.into(), details.clone()));
     }
     Ok(params)
 }

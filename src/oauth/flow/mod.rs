@@ -39,6 +39,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::oauth::client_auth::{AuthMethod, ClientCredentials};
+use crate::oauth::dpop::{self, DpopKey};
 use crate::oauth::error::EngineError;
 use crate::oauth::exchange::Exchange;
 use crate::oauth::http::RecordingClient;
@@ -55,12 +56,14 @@ use crate::oauth::step::{RequestDraft, Step, StepStatus};
 // explains lives here, beside the stepper.
 use crate::oauth::step::StepKind as Stage;
 use crate::oauth::time;
-use crate::wire::{DeviceAuthorizationResponse, ServerMetadata, TokenResponse};
+use crate::wire::{
+    AUTHORIZATION_DETAILS, DeviceAuthorizationResponse, ServerMetadata, TokenResponse,
+};
 
 use self::authorization_code::AuthorizationSent;
 use self::device::PollOutcome;
 use self::refresh::Rotation;
-use self::tokens::DecodedToken;
+use self::tokens::{DecodedToken, DpopBinding};
 
 /// What a flow runs against and as whom.
 #[derive(Debug, Clone)]
@@ -79,6 +82,12 @@ pub struct FlowConfig {
     /// Why the authorization response must carry `iss` even when the server does not
     /// advertise it (RFC 9207), if a profile the client follows says so (MCP 2026-07-28).
     pub require_iss: Option<&'static str>,
+    /// The key that signs DPoP proofs (RFC 9449) for the token endpoint and resource calls;
+    /// `None` presents tokens as Bearer.
+    pub dpop: Option<DpopKey>,
+    /// Rich authorization (RFC 9396): the JSON array sent as `authorization_details` at the
+    /// authorization request (or PAR), or at the token request of client credentials.
+    pub authorization_details: Option<String>,
 }
 
 impl FlowConfig {
@@ -92,6 +101,8 @@ impl FlowConfig {
             skew: Duration::from_secs(60),
             cross_host: CrossHostConsent::default(),
             require_iss: None,
+            dpop: None,
+            authorization_details: None,
         }
     }
 
@@ -205,6 +216,12 @@ pub struct FlowOutcome {
     /// The tools an MCP server listed with the token (MCP "Tools").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mcp_tools: Option<Vec<String>>,
+    /// Whether the tokens came bound to the client's DPoP key (RFC 9449 §5, §6).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dpop: Option<DpopBinding>,
+    /// The rich authorization the server granted, from the token response (RFC 9396 §7).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorization_details: Option<serde_json::Value>,
 }
 
 /// What the caller does next.
@@ -330,6 +347,12 @@ impl Stage {
                  needs more than the token allows is where 403 insufficient_scope typically \
                  appears (MCP 2025-11-25 Tools, Scope Challenge Handling).",
             ),
+            Stage::DpopNonce => (
+                "The server asks for a DPoP nonce",
+                "The server refused the proof with use_dpop_nonce and sent a nonce in the \
+                 DPoP-Nonce header; the client signs a new proof with that nonce and sends the \
+                 request once more, once only (RFC 9449 §8, §9).",
+            ),
             Stage::McpStepUp => (
                 "Step up the authorization",
                 "The server answered 403 insufficient_scope naming the scope it needs: the \
@@ -349,6 +372,24 @@ const VERIFY_ACCESS_TOKEN_ONLY: &str = "The client fetches the server's keys fro
      came, so there is no nonce or at_hash to check.";
 
 impl Stage {
+    /// Whether the stage's request carries a DPoP proof when the flow has a key: the token
+    /// requests and the resource calls (RFC 9449 §5, §7).
+    fn proves_possession(self) -> bool {
+        matches!(
+            self,
+            Stage::ExchangeCode
+                | Stage::PollDevice
+                | Stage::RefreshToken
+                | Stage::ClientCredentials
+                | Stage::Userinfo
+        )
+    }
+
+    /// Whether the stage presents an access token to a resource (its proof carries `ath`).
+    fn presents_token(self) -> bool {
+        self == Stage::Userinfo
+    }
+
     /// The endpoint the stage's request goes to, in words, for the send policy's refusal.
     fn endpoint_name(self) -> &'static str {
         match self {
@@ -371,6 +412,7 @@ impl Stage {
             Stage::ResourceMetadata => "the protected resource metadata",
             Stage::ServerMetadata => "the authorization server metadata",
             Stage::Register => "the registration endpoint",
+            Stage::DpopNonce => "the server that asked for a nonce",
         }
     }
 }
@@ -396,6 +438,8 @@ pub struct Flow {
     previous: Option<TokenResponse>,
     /// The MCP server the token is for, when the flow goes on to call it.
     mcp: Option<mcp::McpServer>,
+    /// The last nonce a server gave for DPoP proofs (RFC 9449 §8, §9).
+    dpop_nonce: Option<String>,
 }
 
 impl Flow {
@@ -529,6 +573,10 @@ impl Flow {
     /// defines for this client (OIDC Core §5.3.1): the user chose to present this token, and
     /// an explorer shows how the server reacts rather than guessing for it.
     pub fn presenting_token_type(&mut self, token_type: &str) {
+        if self.config.dpop.is_some() {
+            // Presented with the DPoP scheme and a proof, whatever it was issued as.
+            return;
+        }
         let Some(warning) = tokens::token_type_warning(token_type) else {
             return;
         };
@@ -588,6 +636,7 @@ impl Flow {
             },
             previous: None,
             mcp: None,
+            dpop_nonce: None,
         };
         flow.prepare_current()?;
         Ok(flow)
@@ -673,10 +722,10 @@ impl Flow {
     /// adds it again). Its last exchange stays until the new one replaces it. Returns false
     /// when step `i` was neither done nor failed.
     pub fn retry_at(&mut self, i: usize) -> bool {
-        let resendable = self
-            .steps
-            .get(i)
-            .is_some_and(|s| matches!(s.status, StepStatus::Done | StepStatus::Failed(_)));
+        let resendable = self.steps.get(i).is_some_and(|s| {
+            s.kind != Stage::DpopNonce
+                && matches!(s.status, StepStatus::Done | StepStatus::Failed(_))
+        });
         if !resendable {
             return false;
         }
@@ -741,6 +790,8 @@ impl Flow {
                 Err(refused) => Err(refused),
             },
         };
+        // A DPoP nonce step may have come in before step `i`: the cursor is where it went.
+        let i = self.cursor;
         match result {
             Ok(()) => self.finish_step(i),
             Err(err) => {
@@ -751,17 +802,95 @@ impl Flow {
     }
 
     /// The one way a step's request goes out: the send policy decides first, and when it
-    /// refuses nothing is sent. Records the exchange on step `i`.
+    /// refuses nothing is sent. A step that proves possession of the DPoP key goes with a
+    /// fresh proof (RFC 9449 §4); when the server refuses it with `use_dpop_nonce`, the
+    /// refused attempt becomes a step of its own before step `i`, and the request goes once
+    /// more with the nonce (§8, §9). Records the exchange on the step, which `self.cursor`
+    /// names afterwards.
     async fn send(
         &mut self,
         http: &RecordingClient,
         i: usize,
         draft: &RequestDraft,
     ) -> Result<Exchange, EngineError> {
-        self.check_send(self.stages[i], draft)?;
-        let exchange = http.send(draft).await;
+        let stage = self.stages[i];
+        self.check_send(stage, draft)?;
+        let (mut sent, mut proof) = self.with_proof(stage, draft)?;
+        let mut exchange = http.send(&sent).await;
+        let mut i = i;
+        if proof.is_some()
+            && let Some(nonce) = dpop::nonce_demanded(&exchange)
+        {
+            let mut refused = Stage::DpopNonce.step();
+            refused.request = Some(sent);
+            refused.exchange = Some(exchange);
+            refused.dpop_proof = proof;
+            refused.status = StepStatus::Done;
+            self.stages.insert(i, Stage::DpopNonce);
+            self.steps.insert(i, refused);
+            i += 1;
+            self.cursor = i;
+            self.dpop_nonce = Some(nonce);
+            (sent, proof) = self.with_proof(stage, draft)?;
+            exchange = http.send(&sent).await;
+        }
+        self.learn_nonce(&exchange);
+        self.steps[i].dpop_proof = proof;
         self.steps[i].exchange = Some(exchange.clone());
         Ok(exchange)
+    }
+
+    /// `draft` with a fresh DPoP proof for it, when the flow has a key and `stage` proves
+    /// possession; the proof decoded, for the step to show. A resource call's proof hashes
+    /// the token its Authorization header presents (`ath`).
+    fn with_proof(
+        &self,
+        stage: Stage,
+        draft: &RequestDraft,
+    ) -> Result<(RequestDraft, Option<DecodedToken>), EngineError> {
+        let Some(key) = self
+            .config
+            .dpop
+            .as_ref()
+            .filter(|_| stage.proves_possession())
+        else {
+            return Ok((draft.clone(), None));
+        };
+        let presented = stage
+            .presents_token()
+            .then(|| {
+                draft
+                    .headers
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+                    .and_then(|(_, v)| v.split_once(' '))
+                    .map(|(_, token)| token.trim().to_string())
+            })
+            .flatten();
+        let proof = key.proof(
+            &draft.method,
+            &draft.url,
+            self.dpop_nonce.as_deref(),
+            presented.as_deref(),
+        )?;
+        let mut sent = draft.clone();
+        sent.headers
+            .retain(|(k, _)| !k.eq_ignore_ascii_case(dpop::HEADER));
+        sent.headers.push((dpop::HEADER.into(), proof.clone()));
+        Ok((sent, DecodedToken::decode(&proof)))
+    }
+
+    /// Keeps the nonce a server hands out for the next proof (RFC 9449 §8.2, §9).
+    fn learn_nonce(&mut self, exchange: &Exchange) {
+        if self.config.dpop.is_none() {
+            return;
+        }
+        if let Some(nonce) = exchange
+            .response_header(dpop::NONCE_HEADER)
+            .filter(|n| !n.is_empty() && n.len() <= dpop::NONCE_MAX_LEN)
+        {
+            self.dpop_nonce = Some(nonce.to_string());
+        }
     }
 
     fn check_send(&self, stage: Stage, draft: &RequestDraft) -> Result<(), SendRefusal> {
@@ -879,6 +1008,7 @@ impl Flow {
             Ok(exchange) => exchange,
             Err(err) => return Err(self.fail(i, err)),
         };
+        let i = self.cursor;
         self.polling.count += 1;
         let outcome = match device::process_poll(&exchange) {
             Ok(o) => o,
@@ -1000,6 +1130,8 @@ impl Flow {
             | Stage::Register
             | Stage::McpCallTool
             | Stage::McpStepUp => {}
+            // Only ever a record of a refused attempt, inserted by `send`.
+            Stage::DpopNonce => {}
         }
         Ok(())
     }
@@ -1022,14 +1154,31 @@ impl Flow {
                 "{implausible}: when the access token expires is not known (RFC 6749 §5.1)"
             ));
         }
-        self.steps[i]
-            .warnings
-            .extend(tokens::token_type_warning(&tokens.token_type));
         self.outcome.id_token = tokens
             .id_token
             .as_ref()
             .and_then(|t| DecodedToken::decode(t.secret()));
         self.outcome.access_token = DecodedToken::decode(tokens.access_token.secret());
+        self.outcome.authorization_details = tokens.extra.0.get(AUTHORIZATION_DETAILS).cloned();
+        if self.config.authorization_details.is_some()
+            && self.outcome.authorization_details.is_none()
+        {
+            self.steps[i].warnings.push(
+                "authorization_details were asked for, but the token response grants none \
+                 (RFC 9396 §7)"
+                    .into(),
+            );
+        }
+        match &self.config.dpop {
+            Some(key) => {
+                let binding = DpopBinding::check(key, &tokens, self.outcome.access_token.as_ref());
+                self.steps[i].warnings.extend(binding.failures());
+                self.outcome.dpop = Some(binding);
+            }
+            None => self.steps[i]
+                .warnings
+                .extend(tokens::token_type_warning(&tokens.token_type)),
+        }
         let verifiable = self.outcome.id_token.is_some() || self.outcome.access_token.is_some();
         if verifiable && self.config.metadata.jwks_uri.is_some() {
             let mut step = Stage::VerifyTokens.step();
@@ -1179,6 +1328,9 @@ impl Flow {
             | Stage::McpCallTool
             | Stage::McpStepUp => Err(EngineError::config(
                 "an MCP step is built by the MCP flow, not by a grant's flow",
+            )),
+            Stage::DpopNonce => Err(EngineError::config(
+                "a DPoP nonce step records a refused attempt; it is never built",
             )),
         }
     }

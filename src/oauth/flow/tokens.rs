@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::FlowConfig;
+use crate::oauth::dpop::DpopKey;
 use crate::oauth::error::EngineError;
 use crate::oauth::exchange::Exchange;
 use crate::oauth::http::RecordingClient;
@@ -59,6 +60,68 @@ pub fn token_type_warning(token_type: &str) -> Option<String> {
             "token_type {token_type:?} is not one this client knows (RFC 6749 §7.1): it is not \
              a bearer token, and a later request that presents it as Bearer may be refused"
         ))
+    }
+}
+
+/// Whether the tokens a DPoP request got are bound to the client's key: `token_type` DPoP
+/// (RFC 9449 §5) and, for a JWT access token, `cnf.jkt` equal to the key's RFC 7638
+/// thumbprint (§6.1). An opaque token's binding is the server's to know (introspection).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DpopBinding {
+    /// The key's thumbprint: what `cnf.jkt` must be.
+    pub jkt: String,
+    pub checks: Vec<jwt::Check>,
+}
+
+impl DpopBinding {
+    pub fn check(key: &DpopKey, tokens: &TokenResponse, access: Option<&DecodedToken>) -> Self {
+        let token_type = if tokens.token_type.eq_ignore_ascii_case("dpop") {
+            jwt::Check::pass("token_type", "DPoP: the token is bound to the proof's key")
+        } else {
+            jwt::Check::fail(
+                "token_type",
+                format!(
+                    "{:?}, not DPoP: the server ignored the proof and issued a token any holder \
+                     can use (RFC 9449 §5)",
+                    tokens.token_type
+                ),
+            )
+        };
+        let jkt = key.thumbprint();
+        let cnf = match access.map(|t| t.claims.get("cnf").and_then(|c| c.get("jkt"))) {
+            None => jwt::Check {
+                check: "cnf.jkt",
+                verdict: jwt::Verdict::Skipped,
+                detail: "the access token is opaque: introspect it to see its cnf".into(),
+            },
+            Some(Some(found)) if found.as_str() == Some(jkt) => {
+                jwt::Check::pass("cnf.jkt", format!("{jkt}, the thumbprint of this key"))
+            }
+            Some(Some(found)) => jwt::Check::fail(
+                "cnf.jkt",
+                format!(
+                    "{found} is not {jkt}, the thumbprint of the key that signed the proof \
+                     (RFC 9449 §6.1)"
+                ),
+            ),
+            Some(None) => jwt::Check::fail(
+                "cnf.jkt",
+                "the JWT access token has no cnf.jkt: it is not bound to the key (RFC 9449 §6.1)",
+            ),
+        };
+        DpopBinding {
+            jkt: jkt.to_string(),
+            checks: vec![token_type, cnf],
+        }
+    }
+
+    /// The failed checks, in words, for the step's warnings.
+    pub fn failures(&self) -> Vec<String> {
+        self.checks
+            .iter()
+            .filter(|c| c.verdict == jwt::Verdict::Fail)
+            .map(|c| format!("DPoP binding, {}: {}", c.check, c.detail))
+            .collect()
     }
 }
 

@@ -7,16 +7,22 @@ use crate::oauth::jwt::Jwt;
 use crate::oauth::response::{expect_json, expect_status};
 use crate::oauth::step::RequestDraft;
 
-/// GET with the access token as a Bearer credential (RFC 6750 §2.1).
+/// GET with the access token as a Bearer credential (RFC 6750 §2.1), or with the DPoP
+/// scheme when the flow has a DPoP key (RFC 9449 §7.1; the proof is added as it goes).
 pub fn userinfo_request(
     config: &FlowConfig,
     access_token: &str,
 ) -> Result<RequestDraft, EngineError> {
     let endpoint = config.endpoint("userinfo_endpoint", &config.metadata.userinfo_endpoint)?;
     let mut draft = RequestDraft::new("GET", endpoint);
+    let scheme = if config.dpop.is_some() {
+        crate::oauth::dpop::HEADER
+    } else {
+        "Bearer"
+    };
     draft
         .headers
-        .push(("Authorization".into(), format!("Bearer {access_token}")));
+        .push(("Authorization".into(), format!("{scheme} {access_token}")));
     draft.secret_names.push("Authorization".into());
     Ok(draft)
 }

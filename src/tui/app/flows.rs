@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 use ratatui_textarea::CursorMove;
 
 use crate::oauth::client_auth::{AuthMethod, ClientCredentials};
+use crate::oauth::dpop::DpopKey;
 use crate::oauth::flow::tokens::DecodedToken;
 use crate::oauth::flow::{Advance, Flow, FlowConfig, FlowKind};
 use crate::oauth::redirect::LoopbackListener;
@@ -61,6 +62,7 @@ impl App {
             Command::UseOfferedClient => self.use_offered_client(),
             Command::Resend => self.resend_step(),
             Command::ToggleDiagram => self.toggle_diagram(),
+            Command::ToggleDpop => self.toggle_dpop(),
             other => self.not_here(other),
         }
     }
@@ -99,6 +101,7 @@ impl App {
             });
         let mut config = FlowConfig::new(metadata, credentials);
         config.scope = scope;
+        config.dpop = self.dpop_key();
         if let Some(consent) = self.cross_host.get(&config.metadata.issuer) {
             config.cross_host = consent.clone();
         }
@@ -214,6 +217,33 @@ impl App {
     }
 
     /// `d`: the sequence diagram in place of the steps, or back.
+    /// The key the next flow binds its tokens to, when DPoP is on.
+    pub fn dpop_key(&self) -> Option<DpopKey> {
+        self.dpop.clone().filter(|_| self.dpop_on)
+    }
+
+    fn toggle_dpop(&mut self) {
+        if self.dpop_on {
+            self.dpop_on = false;
+            return self.info("DPoP off: the next flows get bearer tokens".into());
+        }
+        if self.dpop.is_none() {
+            match DpopKey::generate() {
+                Ok(key) => self.dpop = Some(key),
+                Err(err) => return self.info(format!("no DPoP key: {err}")),
+            }
+        }
+        self.dpop_on = true;
+        let jkt = self
+            .dpop
+            .as_ref()
+            .map(DpopKey::thumbprint)
+            .unwrap_or_default();
+        self.info(format!(
+            "DPoP on: the next flows send proofs signed by key {jkt} (RFC 9449)"
+        ));
+    }
+
     fn toggle_diagram(&mut self) {
         let Some(run) = self.running() else {
             return self.info("start a flow first: the diagram draws its messages".into());

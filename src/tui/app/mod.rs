@@ -28,6 +28,7 @@ use ratatui::layout::{Rect, Size};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use crate::oauth::Exchange;
+use crate::oauth::dpop::DpopKey;
 use crate::oauth::http::{ExchangeLog as EngineLog, HttpSettings, RecordingClient};
 use crate::oauth::secret::Secret;
 use crate::oauth::send_policy::CrossHostConsent;
@@ -155,6 +156,10 @@ pub struct App {
     last_search: Option<(Pane, String)>,
     /// Where the transcript is written.
     transcript_dir: Option<PathBuf>,
+    /// The DPoP key the flows bind their tokens to while DPoP is on (RFC 9449). One key
+    /// for the session, so a token bound by one flow can be used and refreshed by the next.
+    dpop: Option<DpopKey>,
+    dpop_on: bool,
 }
 
 /// Redraw rate while a spinner turns: 8 frames a second.
@@ -270,6 +275,8 @@ impl App {
             effects: Vec::new(),
             fixed_now: settings.fixed_now,
             cross_host: HashMap::new(),
+            dpop: None,
+            dpop_on: false,
             submitted_form: None,
             last_search: None,
             transcript_dir: settings.transcript_dir,

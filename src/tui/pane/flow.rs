@@ -43,7 +43,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
                     ])
                 })
                 .collect();
-            let block = widgets::block(" 3 Flow · choose one (enter) ", focused, &theme);
+            let title = match app.dpop_key() {
+                Some(key) => format!(
+                    " 3 Flow · choose one (enter) · DPoP on, key {} (D) ",
+                    key.thumbprint()
+                ),
+                None => " 3 Flow · choose one (enter) ".to_string(),
+            };
+            let block = widgets::block(title, focused, &theme);
             widgets::list(frame, area, block, rows, Some(cursor.index), &theme);
         }
         FlowView::Running(run) if run.diagram.is_some() => {
@@ -108,6 +115,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
                 lines.extend(claim_lines(run, app.now(), &theme));
                 lines.extend(verdict_lines(run, step, app.now(), &theme));
                 lines.extend(warning_lines(step, &theme));
+                lines.extend(dpop_lines(run, step, app.now(), &theme));
                 lines.extend(tool_lines(run, step, &theme));
                 lines.extend(step_detail(
                     step,
@@ -381,6 +389,35 @@ fn tool_lines<'a>(run: &FlowRun, step: &Step, theme: &Theme) -> Vec<Line<'a>> {
         ],
         _ => Vec::new(),
     }
+}
+
+/// The DPoP proof the step carried, decoded (RFC 9449 §4.2), and on the step that got the
+/// tokens, whether they came bound to the key.
+fn dpop_lines<'a>(run: &FlowRun, step: &Step, now: SystemTime, theme: &Theme) -> Vec<Line<'a>> {
+    let Some(proof) = &step.dpop_proof else {
+        return Vec::new();
+    };
+    let mut lines = vec![Line::styled("DPoP proof", theme.title())];
+    lines.extend(tokens::json_lines(&proof.header, now, theme));
+    lines.extend(tokens::json_lines(&proof.claims, now, theme));
+    let binding = run.flow.outcome().dpop.as_ref();
+    let got_tokens =
+        step.exchange.as_ref().is_some_and(|e| e.is_success()) && step.kind != StepKind::Userinfo;
+    if let (Some(binding), true) = (binding, got_tokens) {
+        lines.push(Line::styled(
+            format!("DPoP binding (key {})", binding.jkt),
+            theme.title(),
+        ));
+        for check in &binding.checks {
+            let (glyph, style) = widgets::verdict(check.verdict, theme);
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {glyph} {:<10}", check.check), style),
+                Span::styled(check.detail.clone(), theme.text()),
+            ]));
+        }
+    }
+    lines.push(Line::raw(""));
+    lines
 }
 
 fn warning_lines<'a>(step: &Step, theme: &Theme) -> Vec<Line<'a>> {

@@ -225,6 +225,7 @@ pub fn capability_matrix<'a>(
         (caps.device_authorization, "device"),
         (caps.client_credentials, "client_credentials"),
         (caps.refresh_token, "refresh"),
+        (caps.token_exchange, "token_exchange"),
     ];
     let mut flow_line = vec![Span::styled(format!("{:<12} ", "flows"), theme.hint())];
     flow_line.extend(flows.iter().map(|(yes, name)| flag(*yes, name)));
@@ -292,6 +293,18 @@ pub fn capability_matrix<'a>(
             None,
         ),
         row("scopes", "scopes_supported", &meta.scopes_supported, None),
+        row(
+            "DPoP",
+            "dpop_signing_alg_values_supported",
+            &caps.dpop_algs,
+            None,
+        ),
+        row(
+            "RAR types",
+            "authorization_details_types_supported",
+            &caps.authorization_details_types,
+            None,
+        ),
     ];
     for (name, member, url) in endpoints {
         if let Some(url) = url {

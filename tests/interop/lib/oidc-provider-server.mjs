@@ -3,6 +3,7 @@
 // introspection and revocation, PAR, dynamic registration and management, and its
 // development login/consent pages for the user.
 
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { generateKeyPair, exportJWK } from 'jose';
 import Provider, { errors } from 'oidc-provider';
@@ -55,8 +56,9 @@ async function signingKeys() {
  * issuer has a path, as multi-tenant servers do, and discovery lives under it. With
  * `resourceServer` (`{ url, scope }`) the provider issues JWT access tokens for that RFC 8707
  * resource, with `aud` the resource and its scope, as an MCP server's authorization server.
+ * With `dpopNonce`, every DPoP proof must carry a nonce the provider issued (RFC 9449 §8).
  */
-export async function startOidcProvider({ mountPath = '', resourceServer } = {}) {
+export async function startOidcProvider({ mountPath = '', resourceServer, dpopNonce = false } = {}) {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}${mountPath}`;
   const provider = new Provider(issuer, {
@@ -80,6 +82,7 @@ export async function startOidcProvider({ mountPath = '', resourceServer } = {})
       registration: { enabled: true },
       registrationManagement: { enabled: true },
       ...(resourceServer && { resourceIndicators: resourceIndicatorsFor(resourceServer) }),
+      ...(dpopNonce && { dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true } }),
     },
     pkce: { required: () => true },
     // Issue refresh tokens whenever the client may use them, so the refresh flow is testable
