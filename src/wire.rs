@@ -150,6 +150,10 @@ pub struct ProtectedResourceMetadata {
 
 /// The grant type URN for the device flow (RFC 8628 §3.4).
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+/// RFC 7523 §2.2: `client_assertion_type` of a JWT client assertion.
+pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/// RFC 7523 §2.1: the JWT bearer authorization grant.
+pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 /// The prefix of PAR request URIs (RFC 9126 §2.2).
 pub const PAR_REQUEST_URI_PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
 /// Well-known paths for metadata (RFC 8414 §3, OIDC Discovery §4).

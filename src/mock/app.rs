@@ -15,6 +15,7 @@ use super::control::{self, Lab};
 use super::form::BODY_LIMIT;
 use super::keys::Keys;
 use super::limits::Limits;
+use super::signed_jwt::ReplayCache;
 use super::state::{Client, SharedStore, Store};
 use super::{
     authorize, device, http, interaction, introspect, jwks, metadata, par, register, resource,
@@ -55,9 +56,15 @@ pub struct App {
     pub cimd: Cimd,
     /// What the control API changes: faults, the clock, claims, the request log.
     pub lab: Lab,
+    /// The `jti`s of client assertions already used (RFC 7523 §3).
+    pub assertion_jtis: ReplayCache,
 }
 
 pub type AppState = Arc<App>;
+
+/// How many unexpired JWT ids the server remembers for replay detection. Assertions live
+/// at most minutes, so this is many requests a second's worth.
+const MAX_REMEMBERED_JTIS: usize = 50_000;
 
 impl App {
     pub fn new(config: &MockConfig, issuer: String, keys: Keys) -> Self {
@@ -76,6 +83,7 @@ impl App {
             resources: config.resources.clone(),
             cimd: Cimd::new(config.allow_loopback_cimd),
             lab,
+            assertion_jtis: ReplayCache::new(MAX_REMEMBERED_JTIS),
         }
     }
 

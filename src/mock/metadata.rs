@@ -8,7 +8,9 @@ use super::app::{
     AUTHORIZE_PATH, AppState, DEVICE_AUTHORIZATION_PATH, INTROSPECT_PATH, JWKS_PATH, PAR_PATH,
     REGISTER_PATH, REVOKE_PATH, TOKEN_PATH, USERINFO_PATH,
 };
-use super::config::{ALL_GRANTS, AuthMethod, SCOPES_SUPPORTED};
+use super::config::{
+    ALL_GRANTS, AuthMethod, PRIVATE_KEY_JWT_ALGS, SCOPES_SUPPORTED, SECRET_JWT_ALGS,
+};
 use crate::wire::ServerMetadata;
 
 /// Claims /userinfo and ID tokens can carry (OIDC Core §5.1).
@@ -48,6 +50,11 @@ pub fn build(issuer: &str, protected_resources: Vec<String>) -> ServerMetadata {
         .filter(|m| **m != AuthMethod::None)
         .map(|m| m.as_str())
         .collect();
+    let assertion_algs: Vec<&str> = SECRET_JWT_ALGS
+        .iter()
+        .chain(PRIVATE_KEY_JWT_ALGS.iter())
+        .copied()
+        .collect();
     ServerMetadata {
         issuer: issuer.to_owned(),
         authorization_endpoint: url(AUTHORIZE_PATH),
@@ -83,6 +90,20 @@ pub fn build(issuer: &str, protected_resources: Vec<String>) -> ServerMetadata {
                 "client_id_metadata_document_supported".to_owned(),
                 serde_json::Value::Bool(true),
             ),
+            // RFC 8414 §2: what client assertions may be signed with, at every endpoint
+            // where the client authenticates (see `client_assertion.rs`).
+            (
+                "token_endpoint_auth_signing_alg_values_supported".to_owned(),
+                serde_json::json!(assertion_algs),
+            ),
+            (
+                "introspection_endpoint_auth_signing_alg_values_supported".to_owned(),
+                serde_json::json!(assertion_algs),
+            ),
+            (
+                "revocation_endpoint_auth_signing_alg_values_supported".to_owned(),
+                serde_json::json!(assertion_algs),
+            ),
         ]
         .into_iter()
         .collect(),
@@ -111,7 +132,16 @@ mod tests {
         let meta = build("http://127.0.0.1:9000", Vec::new());
         assert_eq!(
             meta.introspection_endpoint_auth_methods_supported,
-            ["client_secret_basic", "client_secret_post"]
+            [
+                "client_secret_basic",
+                "client_secret_post",
+                "client_secret_jwt",
+                "private_key_jwt"
+            ]
+        );
+        assert_eq!(
+            meta.extra["token_endpoint_auth_signing_alg_values_supported"],
+            serde_json::json!(["HS256", "RS256", "PS256", "ES256", "EdDSA"])
         );
         assert_eq!(
             meta.token_endpoint.as_deref(),

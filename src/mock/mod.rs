@@ -23,6 +23,7 @@
 mod app;
 mod authorize;
 mod cimd;
+mod client_assertion;
 mod client_auth;
 mod clock;
 mod config;
@@ -53,6 +54,7 @@ mod resource_indicators;
 mod revoke;
 mod scopes;
 mod secrets;
+mod signed_jwt;
 mod state;
 mod tenants;
 mod token;

@@ -51,6 +51,7 @@ pub mod flow;
 pub mod http;
 pub mod jwks;
 pub mod jwt;
+pub mod keys;
 pub mod mcp_discovery;
 pub mod pkce;
 pub mod protected_resource;

@@ -120,7 +120,7 @@ impl FlowConfig {
         if let Some(hint) = token_type_hint {
             draft.set_param("token_type_hint", hint);
         }
-        self.client.apply(&mut draft)?;
+        self.client.apply(&mut draft, &self.metadata.issuer)?;
         Ok(draft)
     }
 
