@@ -4,7 +4,6 @@
 //! assertion decoded.
 
 #[path = "support/cli.rs"]
-#[allow(dead_code)] // this file needs only the binary, not the listener
 mod cli;
 #[path = "support/assertion_clients.rs"]
 mod clients;
@@ -19,23 +18,14 @@ async fn mock(jwks: Value) -> RunningMock {
     MockServer::start(config).await.expect("the mock starts")
 }
 
-fn json_of(out: &std::process::Output) -> Value {
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("one JSON document")
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn keygen_then_private_key_jwt_gets_a_token() {
     let dir = tempfile::tempdir().unwrap();
     let key_path = dir.path().join("client.pem");
     let key_file = key_path.to_str().unwrap();
-    let made =
-        json_of(&cli::oauthscope(&["keygen", "--alg", "PS256", "--out", key_file, "--json"]).await);
+    let made = cli::ok_json(
+        &cli::oauthscope(&["keygen", "--alg", "PS256", "--out", key_file, "--json"]).await,
+    );
     assert_eq!(made["alg"], "PS256");
     let kid = made["kid"].as_str().unwrap().to_owned();
     let pem = std::fs::read_to_string(&key_path).unwrap();
@@ -68,7 +58,7 @@ async fn keygen_then_private_key_jwt_gets_a_token() {
     };
     let args = run(&["--json"]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let doc = json_of(&cli::oauthscope(&args).await);
+    let doc = cli::ok_json(&cli::oauthscope(&args).await);
     let step = &doc["steps"][0];
     assert_eq!(step["exchange"]["status"], 200, "{step}");
     let decoded = &step["request"]["decoded"][0];
@@ -105,10 +95,11 @@ async fn keygen_then_private_key_jwt_gets_a_token() {
 async fn client_secret_jwt_and_a_missing_key_say_what_they_need() {
     let dir = tempfile::tempdir().unwrap();
     let key_path = dir.path().join("k.pem");
-    let made =
-        json_of(&cli::oauthscope(&["keygen", "--out", key_path.to_str().unwrap(), "--json"]).await);
+    let made = cli::ok_json(
+        &cli::oauthscope(&["keygen", "--out", key_path.to_str().unwrap(), "--json"]).await,
+    );
     let mock = mock(made["jwks"].clone()).await;
-    let doc = json_of(
+    let doc = cli::ok_json(
         &cli::oauthscope(&[
             "run",
             "client-credentials",

@@ -296,7 +296,9 @@ impl ClientArgsCommon {
         let signing_key = self.key.load()?;
         let method = match &self.auth_method {
             Some(m) => m.parse()?,
-            None if signing_key.is_some() => AuthMethod::PrivateKeyJwt,
+            None if signing_key.is_some() && self.client_secret.is_none() => {
+                AuthMethod::PrivateKeyJwt
+            }
             None if self.client_secret.is_some() => AuthMethod::ClientSecretBasic,
             None => AuthMethod::None,
         };
@@ -355,6 +357,10 @@ pub struct RunArgs {
     /// Paste the redirect URL instead of listening for it.
     #[arg(long)]
     pub paste: bool,
+    /// Send the authorization parameters as a request object (RFC 9101), signed with
+    /// --private-key (unsigned only when the server lists `none`); flows `code` and `par`.
+    #[arg(long)]
+    pub request_object: bool,
     /// Do not open a browser; only print the URL (on stderr).
     #[arg(long)]
     pub no_browser: bool,

@@ -94,6 +94,7 @@ async fn run_flow(
     let mut config = flow_config(&found, Some(client), args.scope.clone());
     config.skew = Duration::from_secs(args.skew);
     config.cross_host = args.client.cross_host();
+    config.request_object = args.request_object;
     let mut front = None;
     let built = match args.flow {
         FlowName::Code | FlowName::Par => {

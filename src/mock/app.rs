@@ -58,6 +58,8 @@ pub struct App {
     pub lab: Lab,
     /// The `jti`s of client assertions already used (RFC 7523 §3).
     pub assertion_jtis: ReplayCache,
+    /// Whether authorization requests must come as a signed request object (RFC 9101).
+    pub require_signed_request_object: bool,
 }
 
 pub type AppState = Arc<App>;
@@ -84,6 +86,7 @@ impl App {
             cimd: Cimd::new(config.allow_loopback_cimd),
             lab,
             assertion_jtis: ReplayCache::new(MAX_REMEMBERED_JTIS),
+            require_signed_request_object: config.require_signed_request_object,
         }
     }
 

@@ -385,6 +385,9 @@ pub struct MockConfig {
     /// Accept Client ID Metadata Documents served over plain http from a loopback host (the
     /// draft asks for https; this is for local practice and tests).
     pub allow_loopback_cimd: bool,
+    /// Refuse authorization requests without a signed request object (RFC 9101 §10.5,
+    /// `require_signed_request_object` in the metadata).
+    pub require_signed_request_object: bool,
     /// The control API under `/_mock/`: on, loopback only, unless told otherwise.
     pub control: super::control::ControlConfig,
     /// Further issuers served under `/{name}` (`[[tenants]]`, `--tenant`).
@@ -413,6 +416,10 @@ impl fmt::Debug for MockConfig {
             .field("clock", &self.clock)
             .field("resources", &self.resources)
             .field("allow_loopback_cimd", &self.allow_loopback_cimd)
+            .field(
+                "require_signed_request_object",
+                &self.require_signed_request_object,
+            )
             .field("control", &self.control)
             .field(
                 "tenants",
@@ -493,6 +500,7 @@ impl MockConfig {
             clock: Arc::new(SystemClock),
             resources: Vec::new(),
             allow_loopback_cimd: false,
+            require_signed_request_object: false,
             control: Default::default(),
             tenants: Vec::new(),
         }

@@ -36,7 +36,18 @@ const CLAIMS_SUPPORTED: [&str; 18] = [
 ];
 
 pub async fn document(State(app): State<AppState>) -> Json<ServerMetadata> {
-    Json(build(&app.issuer, app.protected_resources()))
+    let mut metadata = build(&app.issuer, app.protected_resources());
+    if app.require_signed_request_object {
+        metadata.extra.insert(
+            "require_signed_request_object".into(),
+            serde_json::Value::Bool(true),
+        );
+        metadata.extra.insert(
+            "request_object_signing_alg_values_supported".into(),
+            serde_json::json!(PRIVATE_KEY_JWT_ALGS),
+        );
+    }
+    Json(metadata)
 }
 
 /// The document for `issuer`, which issues tokens for `protected_resources` (RFC 8707).
@@ -54,6 +65,11 @@ pub fn build(issuer: &str, protected_resources: Vec<String>) -> ServerMetadata {
         .iter()
         .chain(PRIVATE_KEY_JWT_ALGS.iter())
         .copied()
+        .collect();
+    let request_object_algs: Vec<&str> = PRIVATE_KEY_JWT_ALGS
+        .iter()
+        .copied()
+        .chain(["none"])
         .collect();
     ServerMetadata {
         issuer: issuer.to_owned(),
@@ -103,6 +119,20 @@ pub fn build(issuer: &str, protected_resources: Vec<String>) -> ServerMetadata {
             (
                 "revocation_endpoint_auth_signing_alg_values_supported".to_owned(),
                 serde_json::json!(assertion_algs),
+            ),
+            // RFC 9101: request objects by value, signed with a key from the client's jwks,
+            // or unsigned (`none`) unless signing is required.
+            (
+                "request_parameter_supported".to_owned(),
+                serde_json::Value::Bool(true),
+            ),
+            (
+                "request_uri_parameter_supported".to_owned(),
+                serde_json::Value::Bool(false),
+            ),
+            (
+                "request_object_signing_alg_values_supported".to_owned(),
+                serde_json::json!(request_object_algs),
             ),
         ]
         .into_iter()

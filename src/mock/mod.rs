@@ -49,6 +49,7 @@ mod pages;
 mod par;
 mod redirect;
 mod register;
+mod request_object;
 mod resource;
 mod resource_indicators;
 mod revoke;
@@ -110,6 +111,10 @@ pub struct MockArgs {
     /// Accept Client ID Metadata Documents served over http from 127.0.0.1/localhost/[::1].
     #[arg(long)]
     pub allow_loopback_cimd: bool,
+    /// Refuse authorization requests (at /authorize and /par) that are not a signed request
+    /// object (RFC 9101); advertised as `require_signed_request_object`.
+    #[arg(long)]
+    pub require_signed_request_object: bool,
     /// Do not serve the control API (/_mock/: faults, clock, keys, claims, requests).
     #[arg(long)]
     pub no_control: bool,
@@ -307,6 +312,7 @@ pub async fn run_standalone(args: MockArgs) -> ExitCode {
     config.auto_approve = args.auto_approve;
     config.resources.extend(args.resource);
     config.allow_loopback_cimd = args.allow_loopback_cimd;
+    config.require_signed_request_object = args.require_signed_request_object;
     config
         .tenants
         .extend(args.tenant.into_iter().map(TenantConfig::named));

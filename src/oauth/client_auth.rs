@@ -223,17 +223,28 @@ pub fn assertion_claims(
     subject: &str,
     audience: &str,
 ) -> Result<serde_json::Value, EngineError> {
+    let mut claims = base_claims(issuer, audience, ASSERTION_LIFETIME_SECS)?;
+    claims["sub"] = subject.into();
+    Ok(claims)
+}
+
+/// What every JWT the client signs carries (RFC 7519 §4.1): `iss`, `aud`, a random `jti`,
+/// `iat` now and `exp` `lifetime` seconds later.
+pub fn base_claims(
+    issuer: &str,
+    audience: &str,
+    lifetime: u64,
+) -> Result<serde_json::Value, EngineError> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_err(|_| EngineError::Local("the system clock is before 1970".into()))?
         .as_secs();
     Ok(serde_json::json!({
         "iss": issuer,
-        "sub": subject,
         "aud": audience,
         "jti": random_token(16)?,
         "iat": now,
-        "exp": now + ASSERTION_LIFETIME_SECS,
+        "exp": now + lifetime,
     }))
 }
 

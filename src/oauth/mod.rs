@@ -57,6 +57,7 @@ pub mod pkce;
 pub mod protected_resource;
 pub mod redirect;
 pub mod registration;
+pub mod request_object;
 pub mod response;
 pub mod secret;
 pub mod send_policy;

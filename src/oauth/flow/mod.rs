@@ -48,6 +48,7 @@ use crate::oauth::redirect::{
     AuthorizationResponse, ExpectedResponse, ISS_ADVERTISED, check_authorization_response,
     parse_redirect_url,
 };
+use crate::oauth::request_object;
 use crate::oauth::secret::Secret;
 use crate::oauth::send_policy::{self, CrossHostConsent, SendRefusal};
 use crate::oauth::step::{RequestDraft, Step, StepStatus};
@@ -79,6 +80,8 @@ pub struct FlowConfig {
     /// Why the authorization response must carry `iss` even when the server does not
     /// advertise it (RFC 9207), if a profile the client follows says so (MCP 2026-07-28).
     pub require_iss: Option<&'static str>,
+    /// Send the authorization parameters as a request object (RFC 9101).
+    pub request_object: bool,
 }
 
 impl FlowConfig {
@@ -92,6 +95,7 @@ impl FlowConfig {
             skew: Duration::from_secs(60),
             cross_host: CrossHostConsent::default(),
             require_iss: None,
+            request_object: false,
         }
     }
 
@@ -1007,6 +1011,7 @@ impl Flow {
     /// Keeps what authorization request `draft` (step `i`) sent, for the checks on the way
     /// back (state, nonce) and for the token request to repeat (redirect URI, PKCE, resource).
     fn remember_sent(&mut self, i: usize, draft: &RequestDraft) {
+        let draft = &*request_object::as_sent(draft);
         self.secrets.state = draft.param("state").map(Secret::from);
         self.secrets.nonce = draft.param("nonce").map(Secret::from);
         let (sent, warning) = AuthorizationSent::read(draft, self.secrets.pkce.as_ref());
