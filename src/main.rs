@@ -35,6 +35,8 @@ enum Command {
     Register(oauthscope::cli::RegisterArgs),
     /// Read, update or delete a registered client (RFC 7592).
     Client(oauthscope::cli::ClientArgs),
+    /// Make a private key for private_key_jwt and print the public JWKS to register.
+    Keygen(oauthscope::cli::KeygenArgs),
     /// Decode a JWT and verify its signature and claims.
     Decode(oauthscope::cli::DecodeArgs),
     /// Diagnose a token: findings with their severity, code and RFC section.
@@ -81,6 +83,7 @@ fn main() -> ExitCode {
             Some(Command::Decode(args)) => oauthscope::cli::decode(args).await,
             Some(Command::Doctor(args)) => oauthscope::cli::doctor(args).await,
             Some(Command::Explain(args)) => oauthscope::cli::explain(args),
+            Some(Command::Keygen(args)) => oauthscope::cli::keygen(args),
             Some(Command::Mcp(args)) => run_mcp(args).await,
             Some(Command::Demo(args)) => run_demo(args).await,
             Some(Command::Completions { .. }) => unreachable!("handled before the runtime starts"),

@@ -70,8 +70,12 @@ pub struct ClientProfile {
     pub client_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
-    /// client_secret_basic, client_secret_post or none.
+    /// client_secret_basic, client_secret_post, client_secret_jwt, private_key_jwt or none.
     pub auth_method: String,
+    /// The private key file `private_key_jwt` signs with (a PEM or private JWK; see
+    /// `oauthscope keygen`). The path is kept, never the key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private_key: Option<std::path::PathBuf>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -138,6 +142,7 @@ impl ClientProfile {
             client_name: text("client_name"),
             client_secret: client.client_secret.clone(),
             auth_method,
+            private_key: None,
             scope: text("scope"),
             registration_access_token: client.registration_access_token.clone(),
             registration_client_uri: client.registration_client_uri.clone(),

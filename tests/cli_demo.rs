@@ -2,7 +2,6 @@
 //! unknown flow is a usage error that names the ones there are.
 
 #[path = "support/cli.rs"]
-#[allow(dead_code)] // this file needs only the binary, not the listener
 mod cli;
 
 use cli::oauthscope;

@@ -6,7 +6,6 @@ use oauthscope::mock::{DEMO_CONFIDENTIAL_CLIENT, DEMO_SECRET, MockConfig, MockSe
 use serde_json::json;
 
 #[path = "support/cli.rs"]
-#[allow(dead_code)] // this file needs only the binary, not the listener
 mod cli;
 use cli::oauthscope;
 

@@ -1,8 +1,6 @@
 //! The CLI binary driving every flow against the in-process mock: `$BROWSER` points at a tiny
 //! script that fetches the URL and follows redirects, like a browser the user clicks through.
 
-use std::io::Write as _;
-use std::os::unix::fs::PermissionsExt as _;
 use std::process::{Output, Stdio};
 
 use oauthscope::mock::{
@@ -12,25 +10,15 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::Command;
 
+#[path = "support/browser.rs"]
+mod browser;
+use browser::browser_script;
+
 async fn mock() -> RunningMock {
     let mut config = MockConfig::demo();
     config.auto_approve = Some("alice".into());
     config.lifetimes.device_poll_interval = 1;
     MockServer::start(config).await.expect("the mock starts")
-}
-
-/// A `$BROWSER` that GETs the URL and follows the redirects down to the loopback listener.
-fn browser_script(dir: &tempfile::TempDir) -> String {
-    let path = dir.path().join("browser.sh");
-    let mut file = std::fs::File::create(&path).unwrap();
-    // python3 is one of the tools .ci/run installs; urllib follows redirects like a browser.
-    file.write_all(
-        b"#!/bin/sh\nexec python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=10).read()' \"$1\"\n",
-    )
-    .unwrap();
-    drop(file);
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    path.to_string_lossy().into_owned()
 }
 
 fn command(args: &[&str]) -> Command {

@@ -63,7 +63,9 @@ fn assert_hidden(exchange: &Exchange, secret: &str) -> Result<(), TestCaseError>
 fn token_request(client: &ClientCredentials) -> Exchange {
     let mut draft = RequestDraft::new("POST", "http://127.0.0.1:9/token");
     draft.set_param("grant_type", "client_credentials");
-    client.apply(&mut draft).unwrap();
+    client
+        .apply(&mut draft, "http://127.0.0.1:9/token")
+        .unwrap();
     RawRequest::from_draft(&draft).unwrap().recorded()
 }
 

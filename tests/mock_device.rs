@@ -260,6 +260,7 @@ async fn device_authorization_needs_a_client_allowed_the_grant() {
             client_name: None,
             application_type: None,
             introspection: Default::default(),
+            jwks: None,
         });
     })
     .await;

@@ -55,7 +55,13 @@ async fn both_metadata_documents_advertise_every_endpoint_and_capability() {
     );
     assert_eq!(
         strings(&meta["token_endpoint_auth_methods_supported"]),
-        ["client_secret_basic", "client_secret_post", "none"]
+        [
+            "client_secret_basic",
+            "client_secret_post",
+            "client_secret_jwt",
+            "private_key_jwt",
+            "none"
+        ]
     );
     assert!(strings(&meta["scopes_supported"]).contains(&"openid"));
     assert_eq!(

@@ -20,6 +20,7 @@ async fn with_second_client() -> Mock {
             client_name: None,
             application_type: None,
             introspection: Default::default(),
+            jwks: None,
         });
     })
     .await

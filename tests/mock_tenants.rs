@@ -127,6 +127,7 @@ async fn clients_users_and_the_control_api_are_per_tenant() {
             client_name: None,
             application_type: None,
             introspection: Default::default(),
+            jwks: None,
         });
         config.tenants = vec![only_a, TenantConfig::named("b")];
     })

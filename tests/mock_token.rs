@@ -310,6 +310,7 @@ async fn basic_credentials_are_form_urldecoded() {
             client_name: None,
             application_type: None,
             introspection: Default::default(),
+            jwks: None,
         });
     })
     .await;
@@ -467,6 +468,7 @@ async fn a_client_without_a_grant_is_unauthorized_for_it() {
             client_name: None,
             application_type: None,
             introspection: Default::default(),
+            jwks: None,
         });
     })
     .await;

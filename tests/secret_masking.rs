@@ -93,7 +93,7 @@ fn post_client() -> ClientCredentials {
 async fn send(addr: SocketAddr, path: &str) -> oauthscope::oauth::Exchange {
     let mut draft = RequestDraft::new("POST", &format!("http://{addr}{path}"));
     draft.set_param("grant_type", "client_credentials");
-    post_client().apply(&mut draft).unwrap();
+    post_client().apply(&mut draft, "http://as").unwrap();
     RecordingClient::new().unwrap().send(&draft).await
 }
 

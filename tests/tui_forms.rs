@@ -51,7 +51,7 @@ async fn the_secret_is_masked_and_the_auth_method_is_a_picker() {
     harness.press("right");
     harness.wait_for("◀ client_secret_post ▶").await;
     harness.press(" ");
-    harness.wait_for("◀ none ▶").await;
+    harness.wait_for("◀ client_secret_jwt ▶").await;
     harness.type_text("xyz");
     harness.press("left");
     harness.wait_for("◀ client_secret_post ▶").await;

@@ -104,6 +104,7 @@ mod demo;
 mod discover;
 mod doctor;
 mod explain;
+mod keygen;
 mod mcp;
 pub mod mock_control;
 mod output;
@@ -115,6 +116,7 @@ mod transcript;
 use std::process::ExitCode;
 
 pub use demo::{DemoArgs, demo, list_demo_flows};
+pub use keygen::KeygenArgs;
 pub use output::OutputArgs;
 pub use transcript::TranscriptArgs;
 
@@ -122,6 +124,7 @@ use crate::oauth::client_auth::{AuthMethod, ClientCredentials};
 use crate::oauth::discovery::{self, Discovery, Endpoints};
 use crate::oauth::dpop::DpopKey;
 use crate::oauth::flow::{FlowConfig, FlowKind};
+use crate::oauth::keys::{ClientKey, signing_alg};
 use crate::oauth::secret::Secret;
 use crate::oauth::send_policy::CrossHostConsent;
 use crate::oauth::{EngineError, RecordingClient};
@@ -216,9 +219,12 @@ pub struct ClientArgsCommon {
         allow_hyphen_values = true
     )]
     pub client_secret: Option<Secret>,
-    /// How the client authenticates [default: client_secret_basic with a secret, else none].
-    #[arg(long, value_parser = ["client_secret_basic", "client_secret_post", "none"])]
+    /// How the client authenticates [default: private_key_jwt with --private-key,
+    /// client_secret_basic with a secret, else none].
+    #[arg(long, value_parser = AUTH_METHODS)]
     pub auth_method: Option<String>,
+    #[command(flatten)]
+    pub key: ClientKeyArgs,
     #[command(flatten)]
     pub cross_host: CrossHostArgs,
     #[command(flatten)]
@@ -256,6 +262,43 @@ impl DpopArgs {
     }
 }
 
+/// Every `--auth-method` value.
+const AUTH_METHODS: [&str; 5] = [
+    "client_secret_basic",
+    "client_secret_post",
+    "client_secret_jwt",
+    "private_key_jwt",
+    "none",
+];
+
+/// The client's private key, for `private_key_jwt` (and what else it signs).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ClientKeyArgs {
+    /// The client's private key: a PEM (PKCS#8, or PKCS#1 RSA) or a private JWK file
+    /// (make one with `oauthscope keygen`).
+    #[arg(long, value_name = "FILE")]
+    pub private_key: Option<std::path::PathBuf>,
+    /// The key id (`kid`) to name in the JWT header [default: the JWK's kid, else the
+    /// key's RFC 7638 thumbprint].
+    #[arg(long, value_name = "KID", requires = "private_key")]
+    pub key_id: Option<String>,
+    /// The signature algorithm [default: RS256 for an RSA key, ES256 for P-256, EdDSA for
+    /// Ed25519].
+    #[arg(long, value_name = "ALG", requires = "private_key", value_parser = ["RS256", "PS256", "ES256", "EdDSA"])]
+    pub signing_alg: Option<String>,
+}
+
+impl ClientKeyArgs {
+    /// The key, when one was given.
+    pub fn load(&self) -> Result<Option<ClientKey>, EngineError> {
+        let Some(path) = &self.private_key else {
+            return Ok(None);
+        };
+        let alg = self.signing_alg.as_deref().map(signing_alg).transpose()?;
+        ClientKey::load(path, self.key_id.as_deref(), alg).map(Some)
+    }
+}
+
 /// `--allow-cross-host`, for every command that sends credentials or tokens.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct CrossHostArgs {
@@ -284,8 +327,12 @@ impl ClientArgsCommon {
         let Some(client_id) = &self.client_id else {
             return Ok(None);
         };
+        let signing_key = self.key.load()?;
         let method = match &self.auth_method {
             Some(m) => m.parse()?,
+            None if signing_key.is_some() && self.client_secret.is_none() => {
+                AuthMethod::PrivateKeyJwt
+            }
             None if self.client_secret.is_some() => AuthMethod::ClientSecretBasic,
             None => AuthMethod::None,
         };
@@ -293,6 +340,7 @@ impl ClientArgsCommon {
             client_id: client_id.clone(),
             client_secret: self.client_secret.clone(),
             auth_method: method,
+            signing_key,
         }))
     }
 }
@@ -348,6 +396,10 @@ pub struct RunArgs {
     /// Paste the redirect URL instead of listening for it.
     #[arg(long)]
     pub paste: bool,
+    /// Send the authorization parameters as a request object (RFC 9101), signed with
+    /// --private-key (unsigned only when the server lists `none`); flows `code` and `par`.
+    #[arg(long)]
+    pub request_object: bool,
     /// Do not open a browser; only print the URL (on stderr).
     #[arg(long)]
     pub no_browser: bool,
@@ -583,6 +635,9 @@ pub struct ExplainArgs {
 
 pub fn explain(args: ExplainArgs) -> ExitCode {
     explain::run(args)
+}
+pub fn keygen(args: KeygenArgs) -> ExitCode {
+    keygen::run(args)
 }
 pub async fn discover(args: DiscoverArgs) -> ExitCode {
     discover::run(args).await

@@ -163,6 +163,7 @@ impl Out {
             "headers": draft.headers.iter().map(|(k, v)| (k.clone(), hide(k, v))).collect::<Vec<_>>(),
             "params": draft.params.iter().map(|(k, v)| (k.clone(), hide(k, v))).collect::<Vec<_>>(),
             "json_body": if self.reveal { draft.json_body.clone() } else { draft.masked_json_body() },
+            "decoded": draft.decoded_jwts(),
         })
     }
 
@@ -182,6 +183,19 @@ impl Out {
             }
             StepStatus::Waiting(why) => say!("   … waiting for {}", one_line(why)),
             _ => {}
+        }
+        if let Some(draft) = &step.request {
+            for decoded in draft.decoded_jwts() {
+                say!("   {} (decoded JWT, as sent):", decoded.name);
+                say!(
+                    "     header {}",
+                    one_line(&Value::Object(decoded.header).to_string())
+                );
+                say!(
+                    "     claims {}",
+                    one_line(&Value::Object(decoded.claims).to_string())
+                );
+            }
         }
         if let Some(exchange) = &step.exchange {
             self.print_exchange(exchange);

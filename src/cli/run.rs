@@ -101,6 +101,7 @@ async fn run_flow(
     config.cross_host = args.client.cross_host();
     config.dpop = dpop;
     config.authorization_details = details;
+    config.request_object = args.request_object;
     let mut front = None;
     let built = match args.flow {
         FlowName::Code | FlowName::Par => {

@@ -106,6 +106,12 @@ pub fn client(
         .map(AuthMethod::from_str)
         .transpose()?;
     Ok(match (secret, method) {
+        (_, Some(AuthMethod::PrivateKeyJwt)) => {
+            return Err(ToolError::invalid_request(
+                "client_auth_method private_key_jwt signs with a private key, which these tools \
+                 do not take: use the CLI's --private-key, or a secret-based method",
+            ));
+        }
         (_, Some(AuthMethod::None)) | (None, None) => ClientCredentials::public(client_id),
         (Some(secret), method) => ClientCredentials::confidential(
             client_id,

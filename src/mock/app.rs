@@ -16,6 +16,7 @@ use super::dpop::Dpop;
 use super::form::BODY_LIMIT;
 use super::keys::Keys;
 use super::limits::Limits;
+use super::signed_jwt::ReplayCache;
 use super::state::{Client, SharedStore, Store};
 use super::{
     authorize, device, http, interaction, introspect, jwks, metadata, par, register, resource,
@@ -63,9 +64,17 @@ pub struct App {
     pub dpop: Dpop,
     /// The `authorization_details` types understood (RFC 9396).
     pub authorization_details_types: Vec<String>,
+    /// The `jti`s of client assertions already used (RFC 7523 §3).
+    pub assertion_jtis: ReplayCache,
+    /// Whether authorization requests must come as a signed request object (RFC 9101).
+    pub require_signed_request_object: bool,
 }
 
 pub type AppState = Arc<App>;
+
+/// How many unexpired JWT ids the server remembers for replay detection. Assertions live
+/// at most minutes, so this is many requests a second's worth.
+const MAX_REMEMBERED_JTIS: usize = 50_000;
 
 impl App {
     pub fn new(config: &MockConfig, issuer: String, keys: Keys) -> Self {
@@ -87,6 +96,8 @@ impl App {
             lab,
             dpop: Dpop::new(config.dpop_nonce),
             authorization_details_types: config.authorization_details_types.clone(),
+            assertion_jtis: ReplayCache::new(MAX_REMEMBERED_JTIS),
+            require_signed_request_object: config.require_signed_request_object,
         }
     }
 

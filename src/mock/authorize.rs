@@ -1,5 +1,5 @@
-//! `GET /authorize` (RFC 6749 §4.1.1, RFC 7636, OIDC Core §3.1.2, RFC 9126 §4): validates the
-//! request, then signs the user in (auto-approve, or the login and consent pages) and sends
+//! `GET /authorize` (RFC 6749 §4.1.1, RFC 7636, OIDC Core §3.1.2, RFC 9126 §4, RFC 9101):
+//! validates the request (read from its request object when it sends one), then signs the user in (auto-approve, or the login and consent pages) and sends
 //! the code back with `state` and `iss` (RFC 9207).
 
 use std::sync::Arc;
@@ -18,6 +18,7 @@ use super::interaction;
 use super::limits::{MAX_REQUEST_PARAM, StoreFull, StoreKind};
 use super::pages;
 use super::redirect as redirect_uri;
+use super::request_object;
 use super::resource_indicators;
 use super::scopes::{self, Subject};
 use super::secrets::random_token;
@@ -108,7 +109,8 @@ fn resolve(
 ) -> Result<(Arc<Client>, AuthorizationRequest), AuthorizeError> {
     let client = find_client(app, params)?;
     let Some(request_uri) = params.get("request_uri") else {
-        let request = validate(app, params, &client)?;
+        let params = request_object::effective_params(app, params, &client)?;
+        let request = validate(app, &params, &client)?;
         return Ok((client, request));
     };
     if !request_uri.starts_with(PAR_REQUEST_URI_PREFIX) {
@@ -206,14 +208,6 @@ pub fn validate(
         description,
     };
 
-    if params.contains("request") {
-        return Err(fail(
-            "request_not_supported",
-            "request objects (the `request` parameter) are not supported; push the parameters \
-             to /par instead (OIDC Core section 6, RFC 9126)"
-                .into(),
-        ));
-    }
     match params.get("response_type") {
         None => {
             return Err(fail(

@@ -341,6 +341,7 @@ fn client_from(client_id: &str, document: &Map<String, Value>) -> Result<Client,
         scopes,
         client_name,
         introspection: Default::default(),
+        jwks: None,
         registration: None,
     })
 }

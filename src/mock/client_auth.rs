@@ -1,5 +1,6 @@
 //! Client authentication at the token, introspection, revocation, device and PAR endpoints:
-//! `client_secret_basic`, `client_secret_post` and `none` (RFC 6749 §2.3, RFC 7591 §2).
+//! `client_secret_basic`, `client_secret_post` and `none` (RFC 6749 §2.3, RFC 7591 §2), and
+//! the JWT assertions of `client_assertion.rs`.
 
 use std::sync::Arc;
 
@@ -10,6 +11,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use super::app::AppState;
+use super::client_assertion;
 use super::config::AuthMethod;
 use super::errors::OAuthError;
 use super::form::{FormBody, Params};
@@ -52,13 +54,18 @@ impl<P: ReadBeforeAuthentication + Send> FromRequest<AppState> for Authenticated
 
     async fn from_request(request: Request, app: &AppState) -> Result<Self, Self::Rejection> {
         let headers = request.headers().clone();
+        let path = request.uri().path().to_owned();
         let FormBody(params) = FormBody::from_request(request, app).await?;
         let before = P::read(&params)?;
         app.cimd
             .prepare(app, params.get("client_id"))
             .await
             .map_err(|err| OAuthError::invalid_client(err.0, false))?;
-        let client = authenticate(&app.store, &headers, &params)?;
+        let client = if client_assertion::is_assertion(&params) {
+            client_assertion::authenticate(app, &headers, &params, &path)?
+        } else {
+            authenticate(&app.store, &headers, &params)?
+        };
         Ok(AuthenticatedForm {
             client,
             params,
@@ -111,8 +118,8 @@ pub fn authenticate(
             if !client.is_public() {
                 return Err(OAuthError::invalid_client(
                     format!(
-                        "client `{id}` is confidential and must authenticate with its secret \
-                         (RFC 6749 section 3.2.1)"
+                        "client `{id}` is confidential and must authenticate with its secret or \
+                         key (RFC 6749 section 3.2.1)"
                     ),
                     false,
                 ));
@@ -122,7 +129,11 @@ pub fn authenticate(
     }
 }
 
-fn lookup(store: &SharedStore, id: &str, used_basic: bool) -> Result<Arc<Client>, OAuthError> {
+pub(super) fn lookup(
+    store: &SharedStore,
+    id: &str,
+    used_basic: bool,
+) -> Result<Arc<Client>, OAuthError> {
     store.lock().client(id).ok_or_else(|| {
         OAuthError::invalid_client(
             format!(

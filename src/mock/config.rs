@@ -16,6 +16,7 @@ use super::clock::{Clock, SystemClock};
 use super::errors::MockError;
 use super::limits::Limits;
 use super::redirect;
+use crate::oauth::jwks::JwkSet;
 
 /// Grant types the mock implements (RFC 6749 §4.1, §4.4, §6; RFC 8628 §3.4).
 pub const GRANT_AUTHORIZATION_CODE: &str = "authorization_code";
@@ -68,6 +69,10 @@ pub enum AuthMethod {
     None,
     ClientSecretBasic,
     ClientSecretPost,
+    /// A JWT signed with HS256 over the client secret (RFC 7523 §2.2, OIDC Core §9).
+    ClientSecretJwt,
+    /// A JWT signed with one of the client's registered keys (RFC 7523 §2.2, OIDC Core §9).
+    PrivateKeyJwt,
 }
 
 impl AuthMethod {
@@ -76,24 +81,39 @@ impl AuthMethod {
             AuthMethod::None => "none",
             AuthMethod::ClientSecretBasic => "client_secret_basic",
             AuthMethod::ClientSecretPost => "client_secret_post",
+            AuthMethod::ClientSecretJwt => "client_secret_jwt",
+            AuthMethod::PrivateKeyJwt => "private_key_jwt",
         }
     }
 
     pub fn parse(value: &str) -> Option<Self> {
-        match value {
-            "none" => Some(AuthMethod::None),
-            "client_secret_basic" => Some(AuthMethod::ClientSecretBasic),
-            "client_secret_post" => Some(AuthMethod::ClientSecretPost),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|m| m.as_str() == value)
     }
 
-    pub const ALL: [AuthMethod; 3] = [
+    /// Whether the method proves the client with its shared secret.
+    pub fn uses_secret(self) -> bool {
+        matches!(
+            self,
+            AuthMethod::ClientSecretBasic
+                | AuthMethod::ClientSecretPost
+                | AuthMethod::ClientSecretJwt
+        )
+    }
+
+    pub const ALL: [AuthMethod; 5] = [
         AuthMethod::ClientSecretBasic,
         AuthMethod::ClientSecretPost,
+        AuthMethod::ClientSecretJwt,
+        AuthMethod::PrivateKeyJwt,
         AuthMethod::None,
     ];
 }
+
+/// The algorithms a client assertion may be signed with, per method (RFC 8414 §2
+/// `token_endpoint_auth_signing_alg_values_supported`): HS256 over the secret for
+/// `client_secret_jwt`, the asymmetric ones for `private_key_jwt`. `none` never.
+pub const SECRET_JWT_ALGS: [&str; 1] = ["HS256"];
+pub const PRIVATE_KEY_JWT_ALGS: [&str; 4] = ["RS256", "PS256", "ES256", "EdDSA"];
 
 /// An end-user who can sign in. No passwords: the mock is for practising flows, not logins.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -174,7 +194,7 @@ impl ApplicationType {
 }
 
 /// A client known to the mock, from the demo data, a config file or dynamic registration.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClientConfig {
     pub client_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -198,6 +218,35 @@ pub struct ClientConfig {
     /// `"any"` makes the client a resource server that may introspect every token.
     #[serde(default)]
     pub introspection: IntrospectionAccess,
+    /// The client's public keys (a JWK Set, RFC 7591 §2 `jwks`): what its `private_key_jwt`
+    /// assertions and signed request objects are checked against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwks: Option<serde_json::Value>,
+}
+
+/// A client's `jwks` read as a JWK Set of public keys, or why it is not one. A private key
+/// in it is refused: the server must never hold the client's signing key.
+pub fn client_jwks(value: &serde_json::Value) -> Result<JwkSet, String> {
+    if value.get("keys").is_none() {
+        return Err(
+            "jwks must be a JWK Set: an object with a `keys` array (RFC 7517 section 5)".into(),
+        );
+    }
+    let set = JwkSet::from_value(value.clone()).map_err(|e| format!("jwks: {e}"))?;
+    if set.keys.is_empty() {
+        return Err("jwks has no keys".into());
+    }
+    if set
+        .keys
+        .iter()
+        .any(|k| k.extra.contains_key("d") || k.k.is_some())
+    {
+        return Err(
+            "jwks holds a private or symmetric key (`d` or `k`): register only the public keys"
+                .into(),
+        );
+    }
+    Ok(set)
 }
 
 impl ClientConfig {
@@ -207,21 +256,32 @@ impl ClientConfig {
         if id.is_empty() {
             return Err(MockError::Config("a client has an empty client_id".into()));
         }
-        if self.token_endpoint_auth_methods.is_empty() {
-            self.token_endpoint_auth_methods = match self.client_secret {
-                Some(_) => vec![AuthMethod::ClientSecretBasic, AuthMethod::ClientSecretPost],
-                None => vec![AuthMethod::None],
+        let methods = &mut self.token_endpoint_auth_methods;
+        if methods.is_empty() {
+            *methods = match (&self.client_secret, &self.jwks) {
+                (Some(_), _) => vec![AuthMethod::ClientSecretBasic, AuthMethod::ClientSecretPost],
+                (None, Some(_)) => vec![AuthMethod::PrivateKeyJwt],
+                (None, None) => vec![AuthMethod::None],
             };
         }
-        let public = self.token_endpoint_auth_methods.contains(&AuthMethod::None);
-        if public && self.token_endpoint_auth_methods.len() > 1 {
+        let public = methods.contains(&AuthMethod::None);
+        if public && methods.len() > 1 {
             return Err(MockError::Config(format!(
-                "client {id}: auth method `none` cannot be combined with secret methods"
+                "client {id}: auth method `none` cannot be combined with other methods"
             )));
         }
-        if public == self.client_secret.is_some() {
+        if methods.iter().any(|m| m.uses_secret()) != self.client_secret.is_some() {
             return Err(MockError::Config(format!(
-                "client {id}: a client_secret goes with client_secret_basic/post, and only with them"
+                "client {id}: a client_secret goes with client_secret_basic/post/jwt, and only \
+                 with them"
+            )));
+        }
+        if let Some(jwks) = &self.jwks {
+            client_jwks(jwks).map_err(|why| MockError::Config(format!("client {id}: {why}")))?;
+        } else if methods.contains(&AuthMethod::PrivateKeyJwt) {
+            return Err(MockError::Config(format!(
+                "client {id}: private_key_jwt needs the client's public keys in `jwks` \
+                 (RFC 7591 section 2)"
             )));
         }
         if self.grant_types.is_empty() {
@@ -329,6 +389,9 @@ pub struct MockConfig {
     pub dpop_nonce: bool,
     /// The `authorization_details` types this server understands (RFC 9396 §10).
     pub authorization_details_types: Vec<String>,
+    /// Refuse authorization requests without a signed request object (RFC 9101 §10.5,
+    /// `require_signed_request_object` in the metadata).
+    pub require_signed_request_object: bool,
     /// The control API under `/_mock/`: on, loopback only, unless told otherwise.
     pub control: super::control::ControlConfig,
     /// Further issuers served under `/{name}` (`[[tenants]]`, `--tenant`).
@@ -361,6 +424,10 @@ impl fmt::Debug for MockConfig {
             .field(
                 "authorization_details_types",
                 &self.authorization_details_types,
+            )
+            .field(
+                "require_signed_request_object",
+                &self.require_signed_request_object,
             )
             .field("control", &self.control)
             .field(
@@ -449,6 +516,7 @@ impl MockConfig {
             authorization_details_types: super::authorization_details::DEMO_TYPES
                 .map(str::to_owned)
                 .to_vec(),
+            require_signed_request_object: false,
             control: Default::default(),
             tenants: Vec::new(),
         }
@@ -592,6 +660,7 @@ fn demo_clients() -> Vec<ClientConfig> {
             client_name: Some("Demo public client (PKCE)".into()),
             application_type: None,
             introspection: IntrospectionAccess::Own,
+            jwks: None,
         },
         ClientConfig {
             client_id: DEMO_CONFIDENTIAL_CLIENT.into(),
@@ -607,6 +676,7 @@ fn demo_clients() -> Vec<ClientConfig> {
             application_type: None,
             // The demo's resource server: it may introspect every token.
             introspection: IntrospectionAccess::Any,
+            jwks: None,
         },
     ]
 }

@@ -41,6 +41,12 @@ impl Params {
         Ok(params)
     }
 
+    /// Parameters given one by one (a request object's claims, RFC 9101 §5), `resource`
+    /// values apart.
+    pub fn from_pairs(single: HashMap<String, String>, resources: Vec<String>) -> Self {
+        Params { single, resources }
+    }
+
     /// A parameter's value. Empty values count as absent (RFC 6749 §3.1).
     pub fn get(&self, name: &str) -> Option<&str> {
         self.single

@@ -8,7 +8,9 @@ use super::app::{
     AUTHORIZE_PATH, AppState, DEVICE_AUTHORIZATION_PATH, INTROSPECT_PATH, JWKS_PATH, PAR_PATH,
     REGISTER_PATH, REVOKE_PATH, TOKEN_PATH, USERINFO_PATH,
 };
-use super::config::{ALL_GRANTS, AuthMethod, SCOPES_SUPPORTED};
+use super::config::{
+    ALL_GRANTS, AuthMethod, PRIVATE_KEY_JWT_ALGS, SCOPES_SUPPORTED, SECRET_JWT_ALGS,
+};
 use crate::wire::ServerMetadata;
 
 /// Claims /userinfo and ID tokens can carry (OIDC Core §5.1).
@@ -34,11 +36,22 @@ const CLAIMS_SUPPORTED: [&str; 18] = [
 ];
 
 pub async fn document(State(app): State<AppState>) -> Json<ServerMetadata> {
-    Json(build(
+    let mut metadata = build(
         &app.issuer,
         app.protected_resources(),
         &app.authorization_details_types,
-    ))
+    );
+    if app.require_signed_request_object {
+        metadata.extra.insert(
+            "require_signed_request_object".into(),
+            serde_json::Value::Bool(true),
+        );
+        metadata.extra.insert(
+            "request_object_signing_alg_values_supported".into(),
+            serde_json::json!(PRIVATE_KEY_JWT_ALGS),
+        );
+    }
+    Json(metadata)
 }
 
 /// The document for `issuer`, which issues tokens for `protected_resources` (RFC 8707) and
@@ -56,6 +69,16 @@ pub fn build(
         .iter()
         .filter(|m| **m != AuthMethod::None)
         .map(|m| m.as_str())
+        .collect();
+    let assertion_algs: Vec<&str> = SECRET_JWT_ALGS
+        .iter()
+        .chain(PRIVATE_KEY_JWT_ALGS.iter())
+        .copied()
+        .collect();
+    let request_object_algs: Vec<&str> = PRIVATE_KEY_JWT_ALGS
+        .iter()
+        .copied()
+        .chain(["none"])
         .collect();
     ServerMetadata {
         issuer: issuer.to_owned(),
@@ -94,6 +117,34 @@ pub fn build(
                 "client_id_metadata_document_supported".to_owned(),
                 serde_json::Value::Bool(true),
             ),
+            // RFC 8414 §2: what client assertions may be signed with, at every endpoint
+            // where the client authenticates (see `client_assertion.rs`).
+            (
+                "token_endpoint_auth_signing_alg_values_supported".to_owned(),
+                serde_json::json!(assertion_algs),
+            ),
+            (
+                "introspection_endpoint_auth_signing_alg_values_supported".to_owned(),
+                serde_json::json!(assertion_algs),
+            ),
+            (
+                "revocation_endpoint_auth_signing_alg_values_supported".to_owned(),
+                serde_json::json!(assertion_algs),
+            ),
+            // RFC 9101: request objects by value, signed with a key from the client's jwks,
+            // or unsigned (`none`) unless signing is required.
+            (
+                "request_parameter_supported".to_owned(),
+                serde_json::Value::Bool(true),
+            ),
+            (
+                "request_uri_parameter_supported".to_owned(),
+                serde_json::Value::Bool(false),
+            ),
+            (
+                "request_object_signing_alg_values_supported".to_owned(),
+                serde_json::json!(request_object_algs),
+            ),
         ]
         .into_iter()
         .collect(),
@@ -122,7 +173,16 @@ mod tests {
         let meta = build("http://127.0.0.1:9000", Vec::new(), &[]);
         assert_eq!(
             meta.introspection_endpoint_auth_methods_supported,
-            ["client_secret_basic", "client_secret_post"]
+            [
+                "client_secret_basic",
+                "client_secret_post",
+                "client_secret_jwt",
+                "private_key_jwt"
+            ]
+        );
+        assert_eq!(
+            meta.extra["token_endpoint_auth_signing_alg_values_supported"],
+            serde_json::json!(["HS256", "RS256", "PS256", "ES256", "EdDSA"])
         );
         assert_eq!(
             meta.token_endpoint.as_deref(),

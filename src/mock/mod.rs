@@ -24,6 +24,7 @@ mod app;
 mod authorization_details;
 mod authorize;
 mod cimd;
+mod client_assertion;
 mod client_auth;
 mod clock;
 mod config;
@@ -50,11 +51,13 @@ mod pages;
 mod par;
 mod redirect;
 mod register;
+mod request_object;
 mod resource;
 mod resource_indicators;
 mod revoke;
 mod scopes;
 mod secrets;
+mod signed_jwt;
 mod state;
 mod tenants;
 mod token;
@@ -114,6 +117,10 @@ pub struct MockArgs {
     /// answered `use_dpop_nonce` with the nonce in `DPoP-Nonce`.
     #[arg(long)]
     pub dpop_nonce: bool,
+    /// Refuse authorization requests (at /authorize and /par) that are not a signed request
+    /// object (RFC 9101); advertised as `require_signed_request_object`.
+    #[arg(long)]
+    pub require_signed_request_object: bool,
     /// Do not serve the control API (/_mock/: faults, clock, keys, claims, requests).
     #[arg(long)]
     pub no_control: bool,
@@ -319,6 +326,7 @@ pub async fn run_standalone(args: MockArgs) -> ExitCode {
     config.resources.extend(args.resource);
     config.allow_loopback_cimd = args.allow_loopback_cimd;
     config.dpop_nonce = args.dpop_nonce;
+    config.require_signed_request_object = args.require_signed_request_object;
     config
         .tenants
         .extend(args.tenant.into_iter().map(TenantConfig::named));

@@ -11,6 +11,7 @@ use super::client_auth::AuthenticatedForm;
 use super::errors::OAuthError;
 use super::http::no_store_json;
 use super::limits::StoreKind;
+use super::request_object;
 use super::secrets::random_token;
 use super::state::ParRecord;
 use crate::wire::{PAR_REQUEST_URI_PREFIX, PushedAuthorizationResponse};
@@ -24,7 +25,9 @@ pub async fn push(State(app): State<AppState>, form: AuthenticatedForm) -> Respo
                  (RFC 9126 section 2.1)",
             ));
         }
-        let request = authorize::validate(&app, params, client)
+        let params = request_object::effective_params(&app, params, client)
+            .map_err(authorize::AuthorizeError::into_oauth_error)?;
+        let request = authorize::validate(&app, &params, client)
             .map_err(authorize::AuthorizeError::into_oauth_error)?;
         let request_uri = format!("{PAR_REQUEST_URI_PREFIX}{}", random_token());
         let expires_in = app.lifetimes.par_request_uri;

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use super::app::{AppState, REGISTER_PATH};
 use super::config::{
     ALL_GRANTS, ApplicationType, AuthMethod, GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS,
-    IntrospectionAccess, SCOPES_SUPPORTED,
+    IntrospectionAccess, SCOPES_SUPPORTED, client_jwks,
 };
 use super::errors::OAuthError;
 use super::form::JsonObject;
@@ -20,6 +20,7 @@ use super::limits::StoreKind;
 use super::redirect;
 use super::secrets::{random_id, random_token, secrets_equal};
 use super::state::{Client, Registration};
+use crate::oauth::jwks::JwkSet;
 
 /// Fields the server sets; a client may not send them in an update (RFC 7592 §2.2).
 const SERVER_MANAGED: [&str; 4] = [
@@ -217,6 +218,8 @@ pub(super) struct Accepted {
     grant_types: Vec<String>,
     scopes: Vec<String>,
     client_name: Option<String>,
+    /// The client's public keys (RFC 7591 §2 `jwks`), for `private_key_jwt`.
+    jwks: Option<JwkSet>,
     /// What is echoed back: the validated fields with defaults filled in, plus any other
     /// metadata the client sent (client_uri, logo_uri, contacts, ...).
     echo: Map<String, Value>,
@@ -228,7 +231,7 @@ impl Accepted {
     }
 
     fn needs_secret(&self) -> bool {
-        self.auth_method != AuthMethod::None
+        self.auth_method.uses_secret()
     }
 
     fn into_client(
@@ -247,6 +250,7 @@ impl Accepted {
             scopes: self.scopes,
             client_name: self.client_name,
             introspection: IntrospectionAccess::Own,
+            jwks: self.jwks,
             registration: Some(Registration {
                 access_token,
                 issued_at,
@@ -413,6 +417,25 @@ pub(super) fn accept(metadata: &Map<String, Value>) -> Result<Accepted, OAuthErr
         }
     };
     let client_name = optional_string(metadata, "client_name")?;
+    if metadata.contains_key("jwks_uri") {
+        return Err(OAuthError::invalid_client_metadata(
+            "jwks_uri is not supported by this server: send the public keys by value in \
+             `jwks` (RFC 7591 section 2)",
+        ));
+    }
+    let jwks = metadata
+        .get("jwks")
+        .map(client_jwks)
+        .transpose()
+        .map_err(|why| {
+            OAuthError::invalid_client_metadata(format!("{why} (RFC 7591 section 2)"))
+        })?;
+    if auth_method == AuthMethod::PrivateKeyJwt && jwks.is_none() {
+        return Err(OAuthError::invalid_client_metadata(
+            "token_endpoint_auth_method private_key_jwt needs the client's public keys in \
+             `jwks` (RFC 7591 section 2)",
+        ));
+    }
 
     let mut echo: Map<String, Value> = metadata
         .iter()
@@ -434,6 +457,7 @@ pub(super) fn accept(metadata: &Map<String, Value>) -> Result<Accepted, OAuthErr
         grant_types,
         scopes,
         client_name,
+        jwks,
         echo,
     })
 }
@@ -511,6 +535,9 @@ mod tests {
             json!({"grant_types": ["client_credentials"], "response_types": ["code"]}),
             json!({"grant_types": ["implicit"]}),
             json!({"token_endpoint_auth_method": "private_key_jwt"}),
+            json!({"token_endpoint_auth_method": "private_key_jwt", "jwks": {"keys": []}}),
+            json!({"jwks": {"keys": [{"kty": "EC", "crv": "P-256", "x": "AA", "y": "AA", "d": "AA"}]}}),
+            json!({"jwks_uri": "https://app.example/jwks"}),
             json!({"token_endpoint_auth_method": "none", "grant_types": ["client_credentials"]}),
             json!({"redirect_uris": "https://app.example/cb"}),
         ];

@@ -22,9 +22,11 @@ use serde_json::{Map, Value};
 
 use super::config::{
     AuthMethod, ClientConfig, GRANT_REFRESH_TOKEN, IntrospectionAccess, SCOPES_SUPPORTED, User,
+    client_jwks,
 };
 use super::limits::{Limits, StoreFull, StoreKind};
 use super::secrets::sha256;
+use crate::oauth::jwks::JwkSet;
 
 /// How long an expired device code is kept, to answer its late polls with `expired_token`.
 pub const EXPIRED_DEVICE_CODE_KEPT_SECS: u64 = 300;
@@ -41,6 +43,8 @@ pub struct Client {
     pub client_name: Option<String>,
     /// Whose tokens this client may introspect (RFC 7662 §4).
     pub introspection: IntrospectionAccess,
+    /// The public keys `private_key_jwt` assertions and request objects are checked with.
+    pub jwks: Option<JwkSet>,
     /// Present for clients created through /register (RFC 7591), absent for configured ones.
     pub registration: Option<Registration>,
 }
@@ -77,6 +81,8 @@ impl Client {
             scopes: allowed_scopes(config.scope.as_deref()),
             client_name: config.client_name.clone(),
             introspection: config.introspection,
+            // Checked when the config was read; a set that fails now is treated as none.
+            jwks: config.jwks.as_ref().and_then(|j| client_jwks(j).ok()),
             registration: None,
         }
     }
@@ -577,6 +583,7 @@ mod tests {
             client_name: None,
             application_type: None,
             introspection: IntrospectionAccess::Own,
+            jwks: None,
         };
         Store::new([Client::from_config(&config)], Limits::default())
     }

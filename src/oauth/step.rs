@@ -118,6 +118,36 @@ impl RequestDraft {
     }
 }
 
+/// Parameters whose value is a JWT the client sends: shown decoded on the step, so the user
+/// reads what the server will check (RFC 7523 §3, RFC 9101 §4) without copying it out.
+const JWT_PARAMS: [&str; 3] = ["client_assertion", "request", "assertion"];
+
+/// A JWT parameter of a request, decoded (unverified: it is the client's own).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DecodedParam {
+    pub name: String,
+    pub header: serde_json::Map<String, serde_json::Value>,
+    pub claims: serde_json::Map<String, serde_json::Value>,
+}
+
+impl RequestDraft {
+    /// The JWT-valued parameters (client assertion, request object, grant assertion) that
+    /// decode as a JWT, header and claims. The signature is not shown: it stays a secret's.
+    pub fn decoded_jwts(&self) -> Vec<DecodedParam> {
+        JWT_PARAMS
+            .iter()
+            .filter_map(|name| {
+                let jwt = super::jwt::Jwt::decode(self.param(name)?).ok()?;
+                Some(DecodedParam {
+                    name: (*name).to_string(),
+                    header: jwt.unverified_header().clone(),
+                    claims: jwt.unverified_claims().clone(),
+                })
+            })
+            .collect()
+    }
+}
+
 /// Debug masks secret params and headers, so a draft in a log leaks nothing.
 impl fmt::Debug for RequestDraft {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -1,4 +1,5 @@
 //! What the CLI tests share: a loopback listener for a test server, and the real binary.
+#![allow(dead_code)] // each test binary uses a different subset
 
 use tokio::net::TcpListener;
 
@@ -16,4 +17,16 @@ pub async fn oauthscope(args: &[&str]) -> std::process::Output {
         .output()
         .await
         .expect("the binary runs")
+}
+
+/// The one JSON document a successful `--json` run printed; fails the test with its stderr
+/// when the run failed.
+pub fn ok_json(out: &std::process::Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("one JSON document")
 }

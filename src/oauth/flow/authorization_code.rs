@@ -9,13 +9,28 @@ use super::{FlowConfig, FlowSecrets};
 use crate::oauth::error::EngineError;
 use crate::oauth::http::RawRequest;
 use crate::oauth::pkce::{Pkce, PkceMethod, s256_challenge};
+use crate::oauth::request_object::into_request_object;
 use crate::oauth::secret::Secret;
 use crate::oauth::step::RequestDraft;
 use crate::wire::AUTHORIZATION_DETAILS;
 
-/// The authorization request parameters (RFC 6749 §4.1.1, RFC 7636 §4.3, OIDC Core §3.1.2.1).
-/// `nonce` is sent only with scope `openid`, where it binds the ID token to this request.
+/// The authorization request parameters (RFC 6749 §4.1.1, RFC 7636 §4.3, OIDC Core §3.1.2.1),
+/// signed into a request object when the flow sends one (RFC 9101).
 pub fn authorization_params(
+    config: &FlowConfig,
+    secrets: &FlowSecrets,
+) -> Result<Vec<(String, String)>, EngineError> {
+    let params = plain_authorization_params(config, secrets)?;
+    if config.request_object {
+        into_request_object(config, &params)
+    } else {
+        Ok(params)
+    }
+}
+
+/// The parameters themselves. `nonce` is sent only with scope `openid`, where it binds the ID
+/// token to this request.
+fn plain_authorization_params(
     config: &FlowConfig,
     secrets: &FlowSecrets,
 ) -> Result<Vec<(String, String)>, EngineError> {

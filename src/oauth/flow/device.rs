@@ -27,7 +27,7 @@ pub fn device_authorization_request(config: &FlowConfig) -> Result<RequestDraft,
     if let Some(scope) = &config.scope {
         draft.set_param("scope", scope);
     }
-    config.client.apply(&mut draft)?;
+    config.client.apply(&mut draft, &config.metadata.issuer)?;
     // client_id goes in the body even when the client authenticates with Basic: RFC 8628
     // §3.1 allows it, and servers built on oauthlib refuse the request without it.
     draft.set_param("client_id", &config.client.client_id);

@@ -49,6 +49,7 @@ use crate::oauth::redirect::{
     AuthorizationResponse, ExpectedResponse, ISS_ADVERTISED, check_authorization_response,
     parse_redirect_url,
 };
+use crate::oauth::request_object;
 use crate::oauth::secret::Secret;
 use crate::oauth::send_policy::{self, CrossHostConsent, SendRefusal};
 use crate::oauth::step::{RequestDraft, Step, StepStatus};
@@ -88,6 +89,8 @@ pub struct FlowConfig {
     /// Rich authorization (RFC 9396): the JSON array sent as `authorization_details` at the
     /// authorization request (or PAR), or at the token request of client credentials.
     pub authorization_details: Option<String>,
+    /// Send the authorization parameters as a request object (RFC 9101).
+    pub request_object: bool,
 }
 
 impl FlowConfig {
@@ -103,6 +106,7 @@ impl FlowConfig {
             require_iss: None,
             dpop: None,
             authorization_details: None,
+            request_object: false,
         }
     }
 
@@ -131,7 +135,7 @@ impl FlowConfig {
         if let Some(hint) = token_type_hint {
             draft.set_param("token_type_hint", hint);
         }
-        self.client.apply(&mut draft)?;
+        self.client.apply(&mut draft, &self.metadata.issuer)?;
         Ok(draft)
     }
 
@@ -1139,6 +1143,7 @@ impl Flow {
     /// Keeps what authorization request `draft` (step `i`) sent, for the checks on the way
     /// back (state, nonce) and for the token request to repeat (redirect URI, PKCE, resource).
     fn remember_sent(&mut self, i: usize, draft: &RequestDraft) {
+        let draft = &*request_object::as_sent(draft);
         self.secrets.state = draft.param("state").map(Secret::from);
         self.secrets.nonce = draft.param("nonce").map(Secret::from);
         let (sent, warning) = AuthorizationSent::read(draft, self.secrets.pkce.as_ref());

@@ -20,7 +20,7 @@ pub fn par_request(
     )?;
     let mut draft = RequestDraft::new("POST", endpoint);
     draft.params = params.to_vec();
-    config.client.apply(&mut draft)?;
+    config.client.apply(&mut draft, &config.metadata.issuer)?;
     Ok(draft)
 }
 

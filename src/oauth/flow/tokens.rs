@@ -26,7 +26,7 @@ pub fn token_request(
     for (name, value) in params {
         draft.set_param(name, *value);
     }
-    config.client.apply(&mut draft)?;
+    config.client.apply(&mut draft, endpoint)?;
     Ok(draft)
 }
 

@@ -432,7 +432,13 @@ impl App {
 const AUTH_METHOD: &str = "token_endpoint_auth_method";
 
 /// The methods the explorer can authenticate with, in the picker's order.
-const AUTH_METHODS: &[&str] = &["none", "client_secret_basic", "client_secret_post"];
+const AUTH_METHODS: &[&str] = &[
+    "none",
+    "client_secret_basic",
+    "client_secret_post",
+    "client_secret_jwt",
+    "private_key_jwt",
+];
 
 fn auth_method_field(current: &str) -> Field {
     Field::choice(

@@ -11,6 +11,7 @@ use crate::oauth::client_auth::{AuthMethod, ClientCredentials};
 use crate::oauth::dpop::DpopKey;
 use crate::oauth::flow::tokens::DecodedToken;
 use crate::oauth::flow::{Advance, Flow, FlowConfig, FlowKind};
+use crate::oauth::keys::ClientKey;
 use crate::oauth::redirect::LoopbackListener;
 use crate::oauth::secret::Secret;
 use crate::oauth::send_policy::{SendRefusal, SendRule};
@@ -81,6 +82,14 @@ impl App {
             .ok_or("choose or add a client first (2)")?;
         let auth_method: AuthMethod = client.auth_method.parse().map_err(|e| format!("{e}"))?;
         let credentials = match (&client.client_secret, auth_method) {
+            (_, AuthMethod::PrivateKeyJwt) => {
+                let path = client.private_key.as_ref().ok_or(
+                    "private_key_jwt signs with the client's key: set private_key = \"FILE\" \
+                     for this client in the profile (make one with oauthscope keygen)",
+                )?;
+                let key = ClientKey::load(path, None, None).map_err(|e| e.to_string())?;
+                ClientCredentials::with_private_key(&client.client_id, key)
+            }
             (_, AuthMethod::None) | (None, _) => ClientCredentials::public(&client.client_id),
             (Some(secret), method) => {
                 ClientCredentials::confidential(&client.client_id, secret, method)

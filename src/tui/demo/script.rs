@@ -314,6 +314,7 @@ impl Script {
                     .auth_method
                     .parse::<AuthMethod>()
                     .map_err(|e| e.to_string())?,
+                signing_key: None,
             })
         };
         let public = clients

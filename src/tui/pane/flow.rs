@@ -13,6 +13,7 @@ use crate::oauth::flow::FlowKind;
 use crate::oauth::flow::tokens::DecodedToken;
 use crate::oauth::secret::{Secret, is_secret_name};
 use crate::oauth::{Exchange, RequestDraft, Step, StepKind, StepStatus};
+use crate::terminal_text::one_line;
 use crate::tui::action::Command;
 use crate::tui::app::App;
 use crate::tui::diagram::SequenceDiagram;
@@ -562,6 +563,21 @@ pub fn request_lines<'a>(request: &RequestDraft, reveal: bool, theme: &Theme) ->
     if let Some(json) = json {
         let pretty = serde_json::to_string_pretty(&json).unwrap_or_default();
         lines.extend(widgets::styled_lines(&pretty, theme.text()));
+    }
+    for decoded in request.decoded_jwts() {
+        let part = |label: &str, map: serde_json::Map<String, serde_json::Value>| {
+            let text = serde_json::Value::Object(map).to_string();
+            Line::from(vec![
+                Span::styled(format!("    {label} "), theme.hint()),
+                Span::styled(one_line(&text).into_owned(), theme.text()),
+            ])
+        };
+        lines.push(Line::styled(
+            format!("  {} decoded (unverified, as sent)", decoded.name),
+            theme.title(),
+        ));
+        lines.push(part("header", decoded.header));
+        lines.push(part("claims", decoded.claims));
     }
     lines
 }
