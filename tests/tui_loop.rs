@@ -12,6 +12,20 @@ fn settings() -> Settings {
     Settings::in_memory()
 }
 
+/// The profile on disk once `landed` holds (or after two seconds): the app saves off its
+/// event loop, so the screen can show a change before the file has it.
+async fn saved_profile(path: &std::path::Path, landed: impl Fn(&Profile) -> bool) -> Profile {
+    let mut saved = Profile::load(path).unwrap();
+    for _ in 0..100 {
+        if landed(&saved) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        saved = Profile::load(path).unwrap();
+    }
+    saved
+}
+
 #[tokio::test]
 async fn q_quits_and_ends_the_loop() {
     let harness = Harness::start(settings(), 80, 24);
@@ -123,15 +137,10 @@ async fn m_marks_one_saved_server_as_the_mcp_default_and_saves_it() {
     harness.wait_for("beta is the default server").await;
     let screen = harness.wait_for("beta (default)").await;
     assert!(!screen.contains("alpha (default)"), "{screen}");
-    // The save runs off the event loop: give it a moment to land.
-    let mut saved = Profile::load(&path).unwrap();
-    for _ in 0..100 {
-        if saved.default_server().is_some_and(|s| s.name == "beta") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        saved = Profile::load(&path).unwrap();
-    }
+    let saved = saved_profile(&path, |p| {
+        p.default_server().is_some_and(|s| s.name == "beta")
+    })
+    .await;
     assert_eq!(
         saved.default_server().map(|s| s.name.as_str()),
         Some("beta")
@@ -373,7 +382,12 @@ async fn a_saved_server_is_edited_in_a_prefilled_form_and_its_endpoints_kept() {
     harness
         .wait_for(&format!("revoke       {revoke}  (by hand)"))
         .await;
-    let saved = Profile::load(&path).unwrap();
+    let saved = saved_profile(&path, |p| {
+        p.servers
+            .first()
+            .is_some_and(|s| s.endpoints.revocation_endpoint.is_some())
+    })
+    .await;
     assert_eq!(
         saved.servers[0].endpoints.revocation_endpoint.as_deref(),
         Some(revoke.as_str())
