@@ -52,6 +52,7 @@ pub mod http;
 pub mod jwks;
 pub mod jwt;
 pub mod mcp_discovery;
+pub mod mock_control;
 pub mod pkce;
 pub mod protected_resource;
 pub mod redirect;
