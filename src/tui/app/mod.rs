@@ -11,12 +11,14 @@ mod doctor;
 mod explain;
 mod flows;
 mod forms;
+mod mock;
 mod search;
 mod servers;
 mod tokens;
 mod transcript;
 
 pub(crate) use flows::path_of;
+pub use mock::{MockPanel, REQUESTS_SHOWN};
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -126,6 +128,8 @@ pub struct App {
     pub exchanges: ExchangeLog,
     pub tokens: Vec<TokenEntry>,
     pub token_cursor: Cursor,
+    /// The Mock panel (`c` in Servers), while open.
+    pub mock: Option<MockPanel>,
     /// Every token response of the session, so a refresh can show what changed.
     token_responses: Vec<TokenResponse>,
     tasks: Tasks,
@@ -258,6 +262,7 @@ impl App {
             exchanges: ExchangeLog::default(),
             tokens: Vec::new(),
             token_cursor: Cursor::default(),
+            mock: None,
             token_responses: Vec::new(),
             tasks: Tasks::default(),
             http,
@@ -349,6 +354,9 @@ impl App {
                 | Overlay::Confirm(_)
                 | Overlay::Search(_),
             ) => Context::Form,
+            Some(Overlay::Help | Overlay::Explain(_)) | None if self.mock_panel_shown() => {
+                Context::Mock
+            }
             Some(Overlay::Help | Overlay::Explain(_)) | None => self.ui.focus.context(),
         }
     }
@@ -528,6 +536,7 @@ impl App {
     /// Commands whose meaning depends on the focused pane.
     fn pane_command(&mut self, command: Command) {
         match self.ui.focus {
+            Pane::Servers if self.mock.is_some() => self.mock_command(command),
             Pane::Servers => self.servers_command(command),
             Pane::Clients => self.clients_command(command),
             Pane::Flow => self.flow_command(command),
@@ -656,6 +665,9 @@ impl App {
             }
         }
         if cancelled.is_empty() && self.ui.focus == Pane::Flow && self.leave_finished_flow() {
+            return;
+        }
+        if cancelled.is_empty() && self.mock_panel_shown() && self.close_mock_panel() {
             return;
         }
         self.flow_cancelled();
@@ -828,6 +840,11 @@ impl App {
                 self.token_checked(value.secret(), *decoded)
             }
             Outcome::TranscriptWritten(result) => self.transcript_written(result),
+            Outcome::MockAnswered {
+                issuer,
+                request,
+                result,
+            } => self.mock_answered(&issuer, &request, result),
         }
     }
 
