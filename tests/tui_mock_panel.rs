@@ -33,20 +33,31 @@ async fn open_panel(harness: &Harness) {
     harness.wait_for("✓ no faults pending").await;
 }
 
-#[tokio::test]
-async fn every_action_reaches_the_mock_and_is_an_exchange() {
-    let mock = mock().await;
-    let issuer = mock.issuer().to_string();
-    let harness = app_on_mock(&mock, vec![public()], 140, 50).await;
+/// The app on `mock` at 140x50 with the panel open.
+async fn panel_on(mock: &oauthscope::mock::RunningMock) -> Harness {
+    let harness = app_on_mock(mock, vec![public()], 140, 50).await;
     open_panel(&harness).await;
+    harness
+}
 
-    // A fault on the token endpoint, twice.
+/// Submits the fault form as filled in (token, invalid_grant) but for its count.
+async fn fault_with_count(harness: &Harness, count: &str) {
     harness.press("f");
     harness.wait_for("Inject a fault").await;
     harness.press("tab");
     harness.press("tab");
-    retype(&harness, "1", "2");
+    retype(harness, "1", count);
     harness.press("enter");
+}
+
+#[tokio::test]
+async fn every_action_reaches_the_mock_and_is_an_exchange() {
+    let mock = mock().await;
+    let issuer = mock.issuer().to_string();
+    let harness = panel_on(&mock).await;
+
+    // A fault on the token endpoint, twice.
+    fault_with_count(&harness, "2").await;
     harness
         .wait_for("fault 1 added: token answers invalid_grant to the next 2 request(s)")
         .await;
@@ -145,16 +156,10 @@ async fn every_action_reaches_the_mock_and_is_an_exchange() {
 #[tokio::test]
 async fn bad_input_in_the_forms_is_said_and_the_form_stays() {
     let mock = mock().await;
-    let harness = app_on_mock(&mock, vec![public()], 140, 50).await;
-    open_panel(&harness).await;
+    let harness = panel_on(&mock).await;
 
     // Refused here: not a count.
-    harness.press("f");
-    harness.wait_for("Inject a fault").await;
-    harness.press("tab");
-    harness.press("tab");
-    retype(&harness, "1", "lots");
-    harness.press("enter");
+    fault_with_count(&harness, "lots").await;
     harness
         .wait_for("count `lots` is not a whole number of requests")
         .await;
