@@ -211,6 +211,34 @@ async fn a_server_without_the_control_api_is_said_to_be_one() {
     harness.finish().await;
 }
 
+#[tokio::test]
+async fn a_mock_that_wants_its_control_token_asks_for_it_once() {
+    let mut config = MockConfig::demo();
+    config.control.token = Some("ctl-Zq9-token".into());
+    let mock = MockServer::start(config).await.unwrap();
+    let harness = app_on_mock(&mock, vec![public()], 140, 50).await;
+    harness.press("1");
+    harness.press("c");
+    harness.wait_for("the mock needs its control token").await;
+    harness.type_text("wrong");
+    harness.press("enter");
+    harness
+        .wait_for("the mock refused the control token given")
+        .await;
+    // The form opens again, empty, for the right one.
+    harness.type_text("ctl-Zq9-token");
+    harness.press("enter");
+    harness.wait_for("✓ no faults pending").await;
+    // The token is kept for the session: the next action needs no asking.
+    harness.press("0");
+    let screen = harness.wait_for("(0 ms from real time)").await;
+    assert!(
+        !screen.contains("ctl-Zq9"),
+        "the token is never shown:\n{screen}"
+    );
+    harness.finish().await;
+}
+
 /// The port differs each run: its digits become `P`s, keeping the width. The exchange log's
 /// rows (clock times, durations) are left out: the panel is what is checked.
 fn stable(screen: &str, issuer: &str) -> String {

@@ -523,6 +523,8 @@ pub enum MockForm {
     RotateKeys,
     UserClaims,
     NextClaims,
+    /// The token a mock started with `--control-token` asks for.
+    ControlToken,
 }
 
 /// A small form: named, typed single-line fields (or one multi-line editor). No `Debug`:

@@ -5,7 +5,7 @@ use crate::oauth::discovery::Discovery;
 use crate::oauth::flow::tokens::DecodedToken;
 use crate::oauth::flow::{Advance, Flow};
 use crate::oauth::jwt::Check;
-use crate::oauth::mock_control::ControlRequest;
+use crate::oauth::mock_control::{ControlError, ControlRequest};
 use crate::oauth::redirect::LoopbackListener;
 use crate::oauth::registration::RegisteredClient;
 use crate::oauth::secret::Secret;
@@ -95,7 +95,7 @@ pub enum Outcome {
     MockAnswered {
         issuer: String,
         request: Box<ControlRequest>,
-        result: Result<Value, String>,
+        result: Result<Value, ControlError>,
     },
     /// The session's transcript was written (off the loop): the files, or why not.
     TranscriptWritten(Result<Vec<std::path::PathBuf>, String>),

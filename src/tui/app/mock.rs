@@ -6,8 +6,9 @@
 use serde_json::Value;
 
 use crate::oauth::mock_control::{
-    self, ClockMove, ControlRequest, FaultSpec, parse_claims, split_pairs,
+    self, ClockMove, ControlError, ControlRequest, FaultSpec, parse_claims, split_pairs,
 };
+use crate::oauth::secret::Secret;
 use crate::tui::action::Command;
 use crate::tui::model::{Field, Form, FormPurpose, MockForm};
 use crate::tui::outcome::Outcome;
@@ -34,6 +35,10 @@ pub struct MockPanel {
     pub requests: Vec<String>,
     /// The last action's answer in words, or why it failed.
     pub last: Option<Result<String, String>>,
+    /// The control token, once the mock asked for it and the user gave it; for the session.
+    pub control_token: Option<Secret>,
+    /// The request the mock refused for want of the token, sent again once it is given.
+    pending: Option<ControlRequest>,
 }
 
 impl App {
@@ -155,6 +160,17 @@ impl App {
             MockForm::NextClaims => {
                 ControlRequest::NextClaims(parse_claims(&split_pairs(&form.value("claims")))?)
             }
+            MockForm::ControlToken => {
+                let token = form.value("token");
+                if token.is_empty() {
+                    return Err("type the token the mock was started with".into());
+                }
+                let Some(panel) = self.mock.as_mut() else {
+                    return Ok(());
+                };
+                panel.control_token = Some(Secret::from(token));
+                panel.pending.take().unwrap_or(ControlRequest::ListFaults)
+            }
         };
         self.send_control(request);
         self.submitted_form = Some(form.clone());
@@ -162,7 +178,11 @@ impl App {
     }
 
     fn send_control(&mut self, request: ControlRequest) {
-        let Some(issuer) = self.mock.as_ref().map(|m| m.issuer.clone()) else {
+        let Some((issuer, token)) = self
+            .mock
+            .as_ref()
+            .map(|m| (m.issuer.clone(), m.control_token.clone()))
+        else {
             return;
         };
         let Some(http) = self.http() else {
@@ -170,10 +190,7 @@ impl App {
         };
         self.tasks
             .spawn(format!("asking the mock at {issuer}"), async move {
-                let result = request
-                    .send(&http, &issuer, None)
-                    .await
-                    .map_err(|e| e.to_string());
+                let result = request.send(&http, &issuer, token.as_ref()).await;
                 Outcome::MockAnswered {
                     issuer,
                     request: Box::new(request),
@@ -186,7 +203,7 @@ impl App {
         &mut self,
         issuer: &str,
         request: &ControlRequest,
-        result: Result<Value, String>,
+        result: Result<Value, ControlError>,
     ) {
         let submitted = self.submitted_form.take();
         let Some(panel) = self.mock.as_mut().filter(|m| m.issuer == issuer) else {
@@ -194,7 +211,23 @@ impl App {
         };
         let answer = match result {
             Ok(answer) => answer,
-            Err(reason) => {
+            Err(err @ (ControlError::NeedsToken | ControlError::TokenRefused)) => {
+                let reason = err.to_string();
+                panel.last = Some(Err(reason.clone()));
+                panel.control_token = None;
+                panel.pending = Some(request.clone());
+                self.open_form(Form {
+                    error: Some(reason),
+                    ..Form::new(
+                        FormPurpose::Mock(MockForm::ControlToken),
+                        "The mock's control token (oauthscope mock --control-token)",
+                        vec![Field::secret("token", "Control token", "")],
+                    )
+                });
+                return;
+            }
+            Err(err) => {
+                let reason = err.to_string();
                 panel.last = Some(Err(reason.clone()));
                 if let Some(form) = submitted
                     && self.ui.overlay.is_none()
