@@ -66,6 +66,13 @@ impl App {
         self.mock.take().is_some()
     }
 
+    /// Esc stopped the work in flight: a panel still waiting for its first answer says so.
+    pub(super) fn mock_cancelled(&mut self, anything: bool) {
+        if let Some(panel) = self.mock.as_mut().filter(|p| anything && p.last.is_none()) {
+            panel.last = Some(Err("cancelled before the mock answered".into()));
+        }
+    }
+
     pub(super) fn mock_command(&mut self, command: Command) {
         match command {
             Command::MockFault => self.open_form(Form::new(
@@ -319,6 +326,31 @@ fn clock_move(to: &str) -> Result<ClockMove, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tui::action::Action;
+    use crate::tui::app::Settings;
+    use crate::tui::effect::Effect;
+    use crate::tui::keymap::Context;
+
+    #[test]
+    fn esc_cancels_the_first_call_then_closes_the_panel() {
+        let (mut app, _) = App::new(Settings {
+            built_in: Some(("http://127.0.0.1:9".into(), Vec::new())),
+            ..Settings::in_memory()
+        });
+        app.update(Action::Run(Command::FocusServers));
+        let effects = app.update(Action::Run(Command::MockPanel));
+        assert!(
+            effects.iter().any(|e| matches!(e, Effect::Spawn { .. })),
+            "{effects:?}"
+        );
+        assert_eq!(app.context(), Context::Mock);
+        app.update(Action::Run(Command::Cancel));
+        let panel = app.mock.as_ref().expect("still open");
+        assert!(matches!(&panel.last, Some(Err(why)) if why.contains("cancelled")));
+        app.update(Action::Run(Command::Cancel));
+        assert!(app.mock.is_none());
+        assert_eq!(app.context(), Context::Servers);
+    }
 
     #[test]
     fn a_date_sets_the_clock_and_anything_else_advances_it() {

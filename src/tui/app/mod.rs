@@ -671,6 +671,7 @@ impl App {
             return;
         }
         self.flow_cancelled();
+        self.mock_cancelled(!cancelled.is_empty());
         if !cancelled.is_empty() {
             self.info(format!("cancelled: {}", cancelled.join(", ")));
         }
