@@ -4,7 +4,8 @@
 //!
 //! The behaviour is split by subject: `servers` (discovery), `flows` (the stepper, the
 //! browser step and the in-terminal sign-in), `clients` (by hand and RFC 7591/7592),
-//! `tokens` (the tokens pane), `forms` (text input), `explain` (the names in view).
+//! `tokens` (the tokens pane), `forms` (text input), `explain` (the names in view), `mock`
+//! (the Mock panel over Servers: the mock's control API).
 
 mod clients;
 mod doctor;
