@@ -18,7 +18,7 @@ use super::App;
 /// How many of the mock's last requests `v` shows.
 pub const REQUESTS_SHOWN: usize = 10;
 
-const KEEP_OLD_KEYS: &str = "keep in /jwks until their tokens expire";
+const KEEP_OLD_KEYS: &str = "keep until their tokens expire";
 const RETIRE_OLD_KEYS: &str = "retire at once";
 
 /// What the panel knows of the mock, each part as of the last answer about it.
@@ -81,12 +81,13 @@ impl App {
                 vec![
                     Field::text(
                         "endpoint",
-                        "Endpoint (token, authorize, userinfo, introspect, revoke, device, par, register, jwks, metadata)",
+                        // Short enough for 80 columns; the mock names them all when one is wrong.
+                        "Endpoint: token, authorize, userinfo, introspect, revoke, jwks, …",
                         "token",
                     ),
                     Field::text(
                         "error",
-                        "Error (an OAuth error code, an HTTP status, malformed_json, drop_connection, delay, unknown_kid, wrong_iss, wrong_aud, expired, missing_at_hash, wrong_nonce)",
+                        "Error: OAuth code, HTTP status (503), malformed_json, delay, wrong_aud, …",
                         "invalid_grant",
                     ),
                     Field::text("count", "How many requests fail", "1"),
@@ -111,7 +112,7 @@ impl App {
                 "Rotate the signing keys: new keys sign from now on",
                 vec![Field::choice(
                     "old",
-                    "The old keys (←/→)",
+                    "The old keys in /jwks",
                     &[KEEP_OLD_KEYS, RETIRE_OLD_KEYS],
                     KEEP_OLD_KEYS,
                 )],
@@ -122,7 +123,11 @@ impl App {
                 "Claims for a user's ID tokens, access tokens and userinfo",
                 vec![
                     Field::text("user", "User", "alice"),
-                    Field::text("claims", "KEY=VALUE ... (VALUE as JSON when it is JSON)", ""),
+                    Field::text(
+                        "claims",
+                        "KEY=VALUE ... (VALUE as JSON when it is JSON)",
+                        "",
+                    ),
                 ],
             )),
             Command::MockNextClaims => self.open_form(Form::new(
