@@ -217,7 +217,10 @@ impl App {
         request: &ControlRequest,
         result: Result<Value, ControlError>,
     ) {
-        let submitted = self.submitted_form.take();
+        // Only a Mock form is this answer's to open again (a registration may be in flight).
+        let submitted = self
+            .submitted_form
+            .take_if(|form| matches!(form.purpose, FormPurpose::Mock(_)));
         let Some(panel) = self.mock.as_mut().filter(|m| m.issuer == issuer) else {
             return;
         };
