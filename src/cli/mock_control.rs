@@ -1,4 +1,4 @@
-//! `oauthscope mock fault|faults|clock|rotate-keys|claims|requests`: the mock's control API
+//! `oauthscope mock fault|faults|clock|rotate-keys|keys|claims|requests`: the mock's control API
 //! (`/_mock/`) from the command line, against any running oauthscope mock. Without one of
 //! these subcommands, `oauthscope mock` serves a mock.
 
@@ -93,6 +93,11 @@ pub enum ControlCommand {
         #[command(flatten)]
         target: Target,
     },
+    /// The signing keys, those still in /jwks, and the rotations so far.
+    Keys {
+        #[command(flatten)]
+        target: Target,
+    },
     /// Add or override claims: `claims USER KEY=VALUE...` for a user's tokens and userinfo,
     /// `claims --next KEY=VALUE...` for the next token issued. VALUE is JSON when it parses
     /// as JSON (`42`, `true`, `["a","b"]`), else a string.
@@ -132,6 +137,7 @@ impl ControlCommand {
             | ControlCommand::Faults { target, .. }
             | ControlCommand::Clock { target, .. }
             | ControlCommand::RotateKeys { target, .. }
+            | ControlCommand::Keys { target }
             | ControlCommand::Claims { target, .. }
             | ControlCommand::Requests { target, .. } => target,
         }
@@ -190,6 +196,7 @@ fn request_for(command: &ControlCommand) -> Result<ControlRequest, String> {
         ControlCommand::RotateKeys { retire_old, .. } => ControlRequest::RotateKeys {
             retire_old: *retire_old,
         },
+        ControlCommand::Keys { .. } => ControlRequest::KeyHistory,
         ControlCommand::Claims {
             next: true, args, ..
         } => ControlRequest::NextClaims(parse_claims(args)?),
