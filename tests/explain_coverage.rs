@@ -16,6 +16,7 @@ use oauthscope::oauth::client_auth::{AuthMethod, ClientCredentials};
 use oauthscope::oauth::dpop::DpopKey;
 use oauthscope::oauth::flow::tokens::DecodedToken;
 use oauthscope::oauth::flow::{Advance, Flow, FlowConfig, mcp};
+use oauthscope::oauth::mock_control::{self, ClockMove, ControlRequest, FaultSpec};
 use oauthscope::oauth::redirect::LoopbackListener;
 use oauthscope::oauth::registration::{self, Registrar};
 use oauthscope::oauth::send_policy::CrossHostConsent;
@@ -165,6 +166,47 @@ async fn redirecting(mut config: FlowConfig) -> (FlowConfig, LoopbackListener) {
     let listener = LoopbackListener::bind(None).await.unwrap();
     config.redirect_uri = Some(listener.redirect_uri().to_string());
     (config, listener)
+}
+
+/// One call of each kind, with standard claim names (the catalogue cannot know invented ones).
+fn control_requests() -> Vec<ControlRequest> {
+    let claims = |pairs: &[&str]| mock_control::parse_claims(pairs).unwrap();
+    vec![
+        ControlRequest::AddFault(FaultSpec {
+            endpoint: "userinfo".into(),
+            error: "invalid_token".into(),
+            count: 1,
+            client_id: Some(DEMO_PUBLIC_CLIENT.into()),
+            delay_ms: Some(1),
+        }),
+        ControlRequest::AddFault(FaultSpec {
+            endpoint: "jwks".into(),
+            error: "503".into(),
+            count: 1,
+            client_id: None,
+            delay_ms: None,
+        }),
+        ControlRequest::AddFault(FaultSpec {
+            endpoint: "token".into(),
+            error: "wrong_aud".into(),
+            count: 1,
+            client_id: None,
+            delay_ms: None,
+        }),
+        ControlRequest::ListFaults,
+        ControlRequest::ClearFaults,
+        ControlRequest::Clock(ClockMove::Advance("1s".into())),
+        ControlRequest::Clock(ClockMove::Set("2030-01-01T00:00:00Z".into())),
+        ControlRequest::Clock(ClockMove::Real),
+        ControlRequest::RotateKeys { retire_old: false },
+        ControlRequest::KeyHistory,
+        ControlRequest::UserClaims {
+            user: "alice".into(),
+            claims: claims(&["acr=urn:example:mfa"]),
+        },
+        ControlRequest::NextClaims(claims(&["amr=[\"pwd\"]"])),
+        ControlRequest::Requests { limit: Some(5) },
+    ]
 }
 
 #[tokio::test]
@@ -357,6 +399,14 @@ async fn every_name_any_flow_sends_or_receives_on_the_mock_is_explained() {
         .await
         .expect_err("a wrong secret is refused");
     http.send(code.steps()[1].request.as_ref().unwrap()).await;
+
+    // The mock's control API, as the Mock panel and `oauthscope mock` call it.
+    for request in control_requests() {
+        request
+            .send(&http, &issuer, None)
+            .await
+            .unwrap_or_else(|e| panic!("{request:?}: {e}"));
+    }
 
     for exchange in http.log().snapshot() {
         seen.exchange(&exchange);

@@ -76,6 +76,11 @@ async fn clock_rotation_claims_and_requests_from_the_command_line() {
         ok && stdout.contains("new signing keys") && stdout.contains("retired"),
         "{stdout}"
     );
+    let (ok, stdout, _) = run(&mock, &["keys"]).await;
+    assert!(
+        ok && stdout.contains("signing keys: ") && stdout.matches("rotated at").count() == 1,
+        "{stdout}"
+    );
 
     let (ok, _, stderr) = run(&mock, &["claims", "alice", "role=admin", "level=3"]).await;
     assert!(ok, "{stderr}");

@@ -15,7 +15,7 @@ pub use suggest::closest;
 use std::sync::OnceLock;
 
 /// The shipped catalogue files, in the order they are read.
-const SOURCES: [(&str, &str); 4] = [
+const SOURCES: [(&str, &str); 5] = [
     (
         "parameters.toml",
         include_str!("../../assets/explain/parameters.toml"),
@@ -31,6 +31,10 @@ const SOURCES: [(&str, &str); 4] = [
     (
         "errors.toml",
         include_str!("../../assets/explain/errors.toml"),
+    ),
+    (
+        "mock_control.toml",
+        include_str!("../../assets/explain/mock_control.toml"),
     ),
 ];
 

@@ -54,6 +54,7 @@ pub mod jwks;
 pub mod jwt;
 pub mod keys;
 pub mod mcp_discovery;
+pub mod mock_control;
 pub mod pkce;
 pub mod protected_resource;
 pub mod redirect;

@@ -72,6 +72,23 @@ pub enum Command {
     /// The doctor's findings (for the selected token and the session) in place of the
     /// token's details, or back.
     ToggleDoctor,
+    /// The Mock panel on the selected server: the oauthscope mock's control API.
+    MockPanel,
+    /// In the Mock panel: inject a fault, list or clear the pending ones.
+    MockFault,
+    MockFaults,
+    MockClearFaults,
+    /// In the Mock panel: move the mock's clock, or back to the real time.
+    MockClock,
+    MockRealClock,
+    /// In the Mock panel: rotate the signing keys, show the key history.
+    MockRotateKeys,
+    MockKeys,
+    /// In the Mock panel: claims for a user's tokens, or for the next token issued.
+    MockUserClaims,
+    MockNextClaims,
+    /// In the Mock panel: the last requests the mock received, secrets masked.
+    MockRequests,
 }
 
 #[derive(Debug)]

@@ -19,6 +19,8 @@ pub enum Context {
     Flow,
     Exchanges,
     Tokens,
+    /// The Mock panel, open over Servers.
+    Mock,
     /// While a form, an editor or the in-terminal sign-in has the keyboard.
     Form,
 }

@@ -241,9 +241,10 @@ pub fn status_rows(words: &[&str], width: u16, height: u16) -> u16 {
 }
 
 /// The help overlay's sections, in order: where the bindings work, and the heading.
-pub const HELP_SECTIONS: [(Context, &str); 7] = [
+pub const HELP_SECTIONS: [(Context, &str); 8] = [
     (Context::Global, "Everywhere"),
     (Context::Servers, "Servers"),
+    (Context::Mock, "Mock panel (c in Servers)"),
     (Context::Clients, "Clients"),
     (Context::Flow, "Flow"),
     (Context::Exchanges, "Exchanges"),

@@ -511,6 +511,20 @@ pub enum FormPurpose {
     ClientByHand,
     RegisterClient,
     UpdateClient,
+    /// One of the Mock panel's actions.
+    Mock(MockForm),
+}
+
+/// The Mock panel's forms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MockForm {
+    Fault,
+    Clock,
+    RotateKeys,
+    UserClaims,
+    NextClaims,
+    /// The token a mock started with `--control-token` asks for.
+    ControlToken,
 }
 
 /// A small form: named, typed single-line fields (or one multi-line editor). No `Debug`:

@@ -5,9 +5,12 @@ use crate::oauth::discovery::Discovery;
 use crate::oauth::flow::tokens::DecodedToken;
 use crate::oauth::flow::{Advance, Flow};
 use crate::oauth::jwt::Check;
+use crate::oauth::mock_control::{ControlError, ControlRequest};
 use crate::oauth::redirect::LoopbackListener;
 use crate::oauth::registration::RegisteredClient;
 use crate::oauth::secret::Secret;
+
+use serde_json::Value;
 
 use super::sign_in::Page;
 
@@ -88,6 +91,12 @@ pub enum Outcome {
     },
     /// The browser was started with this program, or why not.
     BrowserOpened(Result<String, String>),
+    /// The mock's control API answered one of the Mock panel's requests.
+    MockAnswered {
+        issuer: String,
+        request: Box<ControlRequest>,
+        result: Result<Value, ControlError>,
+    },
     /// The session's transcript was written (off the loop): the files, or why not.
     TranscriptWritten(Result<Vec<std::path::PathBuf>, String>),
 }

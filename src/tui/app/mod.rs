@@ -4,19 +4,22 @@
 //!
 //! The behaviour is split by subject: `servers` (discovery), `flows` (the stepper, the
 //! browser step and the in-terminal sign-in), `clients` (by hand and RFC 7591/7592),
-//! `tokens` (the tokens pane), `forms` (text input), `explain` (the names in view).
+//! `tokens` (the tokens pane), `forms` (text input), `explain` (the names in view), `mock`
+//! (the Mock panel over Servers: the mock's control API).
 
 mod clients;
 mod doctor;
 mod explain;
 mod flows;
 mod forms;
+mod mock;
 mod search;
 mod servers;
 mod tokens;
 mod transcript;
 
 pub(crate) use flows::path_of;
+pub use mock::{MockPanel, REQUESTS_SHOWN};
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -127,6 +130,8 @@ pub struct App {
     pub exchanges: ExchangeLog,
     pub tokens: Vec<TokenEntry>,
     pub token_cursor: Cursor,
+    /// The Mock panel (`c` in Servers), while open.
+    pub mock: Option<MockPanel>,
     /// Every token response of the session, so a refresh can show what changed.
     token_responses: Vec<TokenResponse>,
     tasks: Tasks,
@@ -263,6 +268,7 @@ impl App {
             exchanges: ExchangeLog::default(),
             tokens: Vec::new(),
             token_cursor: Cursor::default(),
+            mock: None,
             token_responses: Vec::new(),
             tasks: Tasks::default(),
             http,
@@ -356,6 +362,9 @@ impl App {
                 | Overlay::Confirm(_)
                 | Overlay::Search(_),
             ) => Context::Form,
+            Some(Overlay::Help | Overlay::Explain(_)) | None if self.mock_panel_shown() => {
+                Context::Mock
+            }
             Some(Overlay::Help | Overlay::Explain(_)) | None => self.ui.focus.context(),
         }
     }
@@ -535,6 +544,7 @@ impl App {
     /// Commands whose meaning depends on the focused pane.
     fn pane_command(&mut self, command: Command) {
         match self.ui.focus {
+            Pane::Servers if self.mock.is_some() => self.mock_command(command),
             Pane::Servers => self.servers_command(command),
             Pane::Clients => self.clients_command(command),
             Pane::Flow => self.flow_command(command),
@@ -665,7 +675,11 @@ impl App {
         if cancelled.is_empty() && self.ui.focus == Pane::Flow && self.leave_finished_flow() {
             return;
         }
+        if cancelled.is_empty() && self.mock_panel_shown() && self.close_mock_panel() {
+            return;
+        }
         self.flow_cancelled();
+        self.mock_cancelled(!cancelled.is_empty());
         if !cancelled.is_empty() {
             self.info(format!("cancelled: {}", cancelled.join(", ")));
         }
@@ -835,6 +849,11 @@ impl App {
                 self.token_checked(value.secret(), *decoded)
             }
             Outcome::TranscriptWritten(result) => self.transcript_written(result),
+            Outcome::MockAnswered {
+                issuer,
+                request,
+                result,
+            } => self.mock_answered(&issuer, &request, result),
         }
     }
 

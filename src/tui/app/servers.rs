@@ -33,6 +33,7 @@ impl App {
             Command::Edit => self.open_server_editor(),
             Command::Delete => self.remove_server(),
             Command::MarkDefault => self.toggle_default_server(),
+            Command::MockPanel => self.open_mock_panel(),
             other => self.not_here(other),
         }
     }

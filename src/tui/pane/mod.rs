@@ -7,6 +7,7 @@ pub mod exchanges;
 pub mod explain;
 pub mod flow;
 pub mod help;
+pub mod mock;
 pub mod servers;
 pub mod tokens;
 
@@ -31,7 +32,10 @@ pub fn render_list(app: &App, frame: &mut Frame, pane: Pane, area: Rect, focused
 /// A pane's details: what its selected row holds.
 pub fn render_detail(app: &App, frame: &mut Frame, pane: Pane, area: Rect) {
     match pane {
-        Pane::Servers => servers::render_detail(app, frame, area),
+        Pane::Servers => match &app.mock {
+            Some(panel) => mock::render(app, panel, frame, area),
+            None => servers::render_detail(app, frame, area),
+        },
         Pane::Clients => clients::render_detail(app, frame, area),
         Pane::Flow => flow::render(app, frame, area, false),
         Pane::Exchanges => exchanges::render_detail(app, frame, area),
