@@ -60,6 +60,8 @@ pub struct App {
     pub dpop: Dpop,
     /// The `authorization_details` types understood (RFC 9396).
     pub authorization_details_types: Vec<String>,
+    /// Per client_id, the audiences it may exchange tokens for (RFC 8693).
+    pub token_exchange_audiences: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 pub type AppState = Arc<App>;
@@ -83,6 +85,7 @@ impl App {
             lab,
             dpop: Dpop::new(config.dpop_nonce),
             authorization_details_types: config.authorization_details_types.clone(),
+            token_exchange_audiences: config.token_exchange_audiences.clone(),
         }
     }
 
