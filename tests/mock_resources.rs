@@ -396,9 +396,10 @@ async fn browser_endpoints_answer_cors_preflights() {
     assert_eq!(jwks.header("access-control-allow-origin"), "*");
     let error = mock.post_form("/token", &[], None).await;
     assert_eq!(error.header("access-control-allow-origin"), "*");
+    // A browser client reads the challenge, and the nonce a DPoP proof must carry next.
     assert_eq!(
         error.header("access-control-expose-headers"),
-        "WWW-Authenticate"
+        "WWW-Authenticate, DPoP-Nonce"
     );
     // The pages a person navigates to are not for fetch().
     let page = mock.get("/device").await;
