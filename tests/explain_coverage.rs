@@ -15,7 +15,7 @@ use oauthscope::mock::{
 use oauthscope::oauth::client_auth::{AuthMethod, ClientCredentials};
 use oauthscope::oauth::dpop::DpopKey;
 use oauthscope::oauth::flow::tokens::DecodedToken;
-use oauthscope::oauth::flow::{Advance, Flow, FlowConfig, mcp};
+use oauthscope::oauth::flow::{Advance, Flow, FlowConfig, mcp, token_exchange};
 use oauthscope::oauth::mock_control::{self, ClockMove, ControlRequest, FaultSpec};
 use oauthscope::oauth::redirect::LoopbackListener;
 use oauthscope::oauth::registration::{self, Registrar};
@@ -274,6 +274,30 @@ async fn every_name_any_flow_sends_or_receives_on_the_mock_is_explained() {
         .into_secret();
 
     let server = config_for(&http, &issuer, confidential()).await;
+    // Token exchange (RFC 8693): delegation, the refreshed user's token acted on by the client.
+    let machine_token = drive(
+        &http,
+        Flow::client_credentials(machine.clone()).unwrap(),
+        None,
+        &mut seen,
+    )
+    .await
+    .outcome()
+    .tokens
+    .clone()
+    .unwrap()
+    .access_token;
+    let mut delegation = token_exchange::Exchange::of_access_token(&access);
+    delegation.actor = Some((machine_token, token_exchange::ACCESS_TOKEN_TYPE.into()));
+    delegation.audience = vec![oauthscope::mock::DEMO_EXCHANGE_AUDIENCE.into()];
+    delegation.requested_token_type = Some(token_exchange::ACCESS_TOKEN_TYPE.into());
+    drive(
+        &http,
+        Flow::token_exchange(server.clone(), delegation).unwrap(),
+        None,
+        &mut seen,
+    )
+    .await;
     drive(
         &http,
         Flow::introspect(server.clone(), &access, Some("access_token")).unwrap(),

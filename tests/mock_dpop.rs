@@ -311,3 +311,15 @@ async fn a_required_nonce_is_given_then_accepted() {
     assert!(reply.header("www-authenticate").contains("use_dpop_nonce"));
     assert_eq!(reply.header("dpop-nonce"), nonce);
 }
+
+#[tokio::test]
+async fn introspection_names_the_key_a_token_is_bound_to() {
+    let mock = start().await;
+    let (key, tokens) = bound_tokens(&mock).await;
+    let answer = mock
+        .introspect(tokens["access_token"].as_str().unwrap())
+        .await;
+    assert_eq!(answer["active"], true);
+    assert_eq!(answer["token_type"], "DPoP");
+    assert_eq!(answer["cnf"]["jkt"], key.thumbprint());
+}

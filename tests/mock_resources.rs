@@ -397,7 +397,7 @@ async fn browser_endpoints_answer_cors_preflights() {
     assert_eq!(jwks.header("access-control-allow-origin"), "*");
     let error = mock.post_form("/token", &[], None).await;
     assert_eq!(error.header("access-control-allow-origin"), "*");
-    // A browser client must read the challenge and a DPoP server nonce (RFC 9449 §8).
+    // A browser client reads the challenge, and the nonce a DPoP proof must carry next.
     assert_eq!(
         error.header("access-control-expose-headers"),
         "WWW-Authenticate, DPoP-Nonce"

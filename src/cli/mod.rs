@@ -46,7 +46,7 @@
 //!
 //! ```json
 //! {
-//!   "flow": "authorization_code" | "par" | "device" | "refresh" | "client_credentials",
+//!   "flow": "authorization_code" | "par" | "device" | "refresh" | "client_credentials" | "token_exchange",
 //!   "issuer": "http://127.0.0.1:9000",
 //!   "discovery": { "source": "oauth" | "openid_connect", "warnings": [ { "code": "…", "message": "…" } ] },
 //!   "steps": [ { "title": "…", "explanation": "…",
@@ -198,6 +198,8 @@ pub enum FlowName {
     ClientCredentials,
     /// Refresh a token (needs --refresh-token).
     Refresh,
+    /// Exchange a token for another (RFC 8693; needs --subject-token).
+    TokenExchange,
     /// MCP authorization against an MCP server URL: challenge, RFC 9728 metadata,
     /// registration, code flow with `resource`, then initialize and tools/list.
     Mcp,
@@ -406,6 +408,8 @@ pub struct RunArgs {
     /// The refresh token (flow `refresh`).
     #[arg(long, allow_hyphen_values = true)]
     pub refresh_token: Option<Secret>,
+    #[command(flatten)]
+    pub exchange: TokenExchangeArgs,
     /// Seconds to wait for the browser redirect.
     #[arg(long, default_value_t = 300)]
     pub wait: u64,
@@ -418,6 +422,53 @@ pub struct RunArgs {
     pub transcript: TranscriptArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// What flow `token-exchange` presents and asks for (RFC 8693 §2.1).
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Token exchange (flow token-exchange, RFC 8693)")]
+pub struct TokenExchangeArgs {
+    /// The token to exchange.
+    #[arg(long, allow_hyphen_values = true)]
+    pub subject_token: Option<Secret>,
+    /// Its type.
+    #[arg(long, value_name = "URN", default_value = crate::oauth::flow::token_exchange::ACCESS_TOKEN_TYPE)]
+    pub subject_token_type: String,
+    /// The token of whoever acts for the subject (delegation: the new token names it in `act`).
+    #[arg(long, allow_hyphen_values = true)]
+    pub actor_token: Option<Secret>,
+    /// The actor token's type.
+    #[arg(long, value_name = "URN", default_value = crate::oauth::flow::token_exchange::ACCESS_TOKEN_TYPE)]
+    pub actor_token_type: String,
+    /// Where the new token will be used (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub audience: Vec<String>,
+    /// The resource the new token is for, a URL (repeatable, RFC 8707).
+    #[arg(long, value_name = "URL")]
+    pub resource: Vec<String>,
+    /// The type of token wanted.
+    #[arg(long, value_name = "URN")]
+    pub requested_token_type: Option<String>,
+}
+
+impl TokenExchangeArgs {
+    fn exchange(&self) -> Result<crate::oauth::flow::token_exchange::Exchange, String> {
+        let subject = self
+            .subject_token
+            .clone()
+            .ok_or("the token-exchange flow needs --subject-token")?;
+        Ok(crate::oauth::flow::token_exchange::Exchange {
+            subject_token: subject,
+            subject_token_type: self.subject_token_type.clone(),
+            actor: self
+                .actor_token
+                .clone()
+                .map(|token| (token, self.actor_token_type.clone())),
+            audience: self.audience.clone(),
+            resource: self.resource.clone(),
+            requested_token_type: self.requested_token_type.clone(),
+        })
+    }
 }
 
 /// The largest `--authorization-details @FILE` read.

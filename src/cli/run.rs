@@ -73,6 +73,7 @@ fn flow_kind(flow: FlowName) -> FlowKind {
         FlowName::Device => FlowKind::Device,
         FlowName::ClientCredentials => FlowKind::ClientCredentials,
         FlowName::Refresh => FlowKind::Refresh,
+        FlowName::TokenExchange => FlowKind::TokenExchange,
         // The MCP flow's authorization is a code flow.
         FlowName::Mcp => FlowKind::AuthorizationCode,
     }
@@ -125,6 +126,7 @@ async fn run_flow(
                 .ok_or("the refresh flow needs --refresh-token")?;
             Flow::refresh(config, token, None)
         }
+        FlowName::TokenExchange => Flow::token_exchange(config, args.exchange.exchange()?),
     };
     let mut flow = built.map_err(|e| e.to_string())?;
     let driver = Driver {
@@ -335,6 +337,14 @@ fn print_outcome(out: &Out, outcome: &FlowOutcome) {
         }
         if let Some(scope) = &tokens.scope {
             out.line(format!("   scope          {}", one_line(scope)));
+        }
+        if let Some(issued) = tokens
+            .extra
+            .0
+            .get("issued_token_type")
+            .and_then(|v| v.as_str())
+        {
+            out.line(format!("   issued_token_type {}", one_line(issued)));
         }
         if let Some(refresh) = &tokens.refresh_token {
             out.line(format!(

@@ -68,6 +68,8 @@ pub struct App {
     pub assertion_jtis: ReplayCache,
     /// Whether authorization requests must come as a signed request object (RFC 9101).
     pub require_signed_request_object: bool,
+    /// Per client_id, the audiences it may exchange tokens for (RFC 8693).
+    pub token_exchange_audiences: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 pub type AppState = Arc<App>;
@@ -98,6 +100,7 @@ impl App {
             authorization_details_types: config.authorization_details_types.clone(),
             assertion_jtis: ReplayCache::new(MAX_REMEMBERED_JTIS),
             require_signed_request_object: config.require_signed_request_object,
+            token_exchange_audiences: config.token_exchange_audiences.clone(),
         }
     }
 

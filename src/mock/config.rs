@@ -5,6 +5,7 @@
 //! client_id replaces the demo one), and its `[lifetimes]` override only the fields it names.
 //! `include_demo = false` starts from nothing instead.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
@@ -23,12 +24,18 @@ pub const GRANT_AUTHORIZATION_CODE: &str = "authorization_code";
 pub const GRANT_REFRESH_TOKEN: &str = "refresh_token";
 pub const GRANT_CLIENT_CREDENTIALS: &str = "client_credentials";
 pub use crate::wire::DEVICE_CODE_GRANT as GRANT_DEVICE_CODE;
-pub const ALL_GRANTS: [&str; 4] = [
+pub use crate::wire::TOKEN_EXCHANGE_GRANT as GRANT_TOKEN_EXCHANGE;
+pub const ALL_GRANTS: [&str; 5] = [
     GRANT_AUTHORIZATION_CODE,
     GRANT_REFRESH_TOKEN,
     GRANT_CLIENT_CREDENTIALS,
     GRANT_DEVICE_CODE,
+    GRANT_TOKEN_EXCHANGE,
 ];
+/// The grants only a client that authenticates may have (RFC 6749 §4.4, RFC 8693 §2.1).
+const CONFIDENTIAL_GRANTS: [&str; 2] = [GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE];
+/// The audience the demo confidential client may exchange tokens for (RFC 8693 §2.1).
+pub const DEMO_EXCHANGE_AUDIENCE: &str = "https://api.example.com";
 
 /// Scopes the mock knows. `openid`, `profile` and `email` are OIDC Core §5.4 scopes; the
 /// `api:*` scopes stand for an API the access token could be sent to.
@@ -287,7 +294,7 @@ impl ClientConfig {
         if self.grant_types.is_empty() {
             self.grant_types = ALL_GRANTS
                 .iter()
-                .filter(|g| !(public && **g == GRANT_CLIENT_CREDENTIALS))
+                .filter(|g| !(public && CONFIDENTIAL_GRANTS.contains(g)))
                 .map(|g| (*g).to_owned())
                 .collect();
         }
@@ -392,6 +399,8 @@ pub struct MockConfig {
     /// Refuse authorization requests without a signed request object (RFC 9101 §10.5,
     /// `require_signed_request_object` in the metadata).
     pub require_signed_request_object: bool,
+    /// Per client_id, the audiences it may exchange tokens for (RFC 8693 §2.1).
+    pub token_exchange_audiences: BTreeMap<String, Vec<String>>,
     /// The control API under `/_mock/`: on, loopback only, unless told otherwise.
     pub control: super::control::ControlConfig,
     /// Further issuers served under `/{name}` (`[[tenants]]`, `--tenant`).
@@ -429,6 +438,7 @@ impl fmt::Debug for MockConfig {
                 "require_signed_request_object",
                 &self.require_signed_request_object,
             )
+            .field("token_exchange_audiences", &self.token_exchange_audiences)
             .field("control", &self.control)
             .field(
                 "tenants",
@@ -465,6 +475,9 @@ struct ConfigFile {
     /// Replaces the demo's `authorization_details` types (RFC 9396 §10).
     #[serde(default)]
     authorization_details_types_supported: Option<Vec<String>>,
+    /// Per client_id, the audiences it may exchange tokens for (RFC 8693), added to the demo's.
+    #[serde(default)]
+    token_exchange_audiences: BTreeMap<String, Vec<String>>,
 }
 
 /// The `[registration]` table.
@@ -517,6 +530,10 @@ impl MockConfig {
                 .map(str::to_owned)
                 .to_vec(),
             require_signed_request_object: false,
+            token_exchange_audiences: BTreeMap::from([(
+                DEMO_CONFIDENTIAL_CLIENT.to_owned(),
+                vec![DEMO_EXCHANGE_AUDIENCE.to_owned()],
+            )]),
             control: Default::default(),
             tenants: Vec::new(),
         }
@@ -573,6 +590,9 @@ impl MockConfig {
         if let Some(types) = file.authorization_details_types_supported {
             config.authorization_details_types = types;
         }
+        config
+            .token_exchange_audiences
+            .extend(file.token_exchange_audiences);
         config.validate()
     }
 

@@ -54,7 +54,8 @@ async fn describe(app: &AppState, token: &str) -> Result<Value, OAuthError> {
             "active": true,
             "scope": access.scopes.join(" "),
             "client_id": access.client_id,
-            "token_type": "Bearer",
+            // RFC 9449 §6.2: a bound token says so, and names its key.
+            "token_type": if access.jkt.is_some() { "DPoP" } else { "Bearer" },
             "exp": access.expires_at,
             "iat": access.issued_at,
             "sub": access.user.as_ref().map_or(access.client_id.as_str(), |u| u.sub.as_str()),
@@ -64,6 +65,9 @@ async fn describe(app: &AppState, token: &str) -> Result<Value, OAuthError> {
         });
         if let (Some(user), Value::Object(map)) = (&access.user, &mut body) {
             map.insert("username".into(), user.username.clone().into());
+        }
+        if let (Some(jkt), Value::Object(map)) = (&access.jkt, &mut body) {
+            map.insert("cnf".into(), json!({ "jkt": jkt }));
         }
         return Ok(body);
     }

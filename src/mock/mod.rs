@@ -61,6 +61,7 @@ mod signed_jwt;
 mod state;
 mod tenants;
 mod token;
+mod token_exchange;
 mod tokens;
 mod userinfo;
 
@@ -74,8 +75,9 @@ use tokio::task::JoinHandle;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
-    ApplicationType, AuthMethod, ClientConfig, DEMO_CONFIDENTIAL_CLIENT, DEMO_PUBLIC_CLIENT,
-    DEMO_REDIRECT_URIS, DEMO_SECRET, IntrospectionAccess, Lifetimes, MockConfig, SigningAlg, User,
+    ApplicationType, AuthMethod, ClientConfig, DEMO_CONFIDENTIAL_CLIENT, DEMO_EXCHANGE_AUDIENCE,
+    DEMO_PUBLIC_CLIENT, DEMO_REDIRECT_URIS, DEMO_SECRET, IntrospectionAccess, Lifetimes,
+    MockConfig, SigningAlg, User,
 };
 pub use control::{CONTROL_PREFIX, ControlConfig};
 pub use errors::MockError;

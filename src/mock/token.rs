@@ -12,7 +12,7 @@ use super::authorize::is_pkce_string;
 use super::client_auth::{AuthenticatedForm, ReadBeforeAuthentication};
 use super::config::{
     ALL_GRANTS, GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS, GRANT_DEVICE_CODE,
-    GRANT_REFRESH_TOKEN,
+    GRANT_REFRESH_TOKEN, GRANT_TOKEN_EXCHANGE,
 };
 use super::dpop::Target;
 use super::errors::OAuthError;
@@ -22,6 +22,7 @@ use super::resource_indicators;
 use super::scopes::{self, Subject};
 use super::secrets::{secrets_equal, sha256_b64url};
 use super::state::{Client, DeviceStatus, Pkce, PkceMethod};
+use super::token_exchange;
 use super::tokens::{Issue, issue};
 use crate::wire::TokenResponse;
 
@@ -35,6 +36,7 @@ pub(super) enum Grant {
     RefreshToken,
     ClientCredentials,
     DeviceCode,
+    TokenExchange,
 }
 
 impl Grant {
@@ -44,6 +46,7 @@ impl Grant {
             GRANT_REFRESH_TOKEN => Ok(Grant::RefreshToken),
             GRANT_CLIENT_CREDENTIALS => Ok(Grant::ClientCredentials),
             GRANT_DEVICE_CODE => Ok(Grant::DeviceCode),
+            GRANT_TOKEN_EXCHANGE => Ok(Grant::TokenExchange),
             other => Err(OAuthError::unsupported_grant_type(format!(
                 "grant_type `{other}` is not supported; this server supports: {} \
                  (RFC 6749 section 5.2)",
@@ -58,6 +61,7 @@ impl Grant {
             Grant::RefreshToken => GRANT_REFRESH_TOKEN,
             Grant::ClientCredentials => GRANT_CLIENT_CREDENTIALS,
             Grant::DeviceCode => GRANT_DEVICE_CODE,
+            Grant::TokenExchange => GRANT_TOKEN_EXCHANGE,
         }
     }
 }
@@ -98,7 +102,7 @@ pub async fn token(
         };
         let proof = app.dpop.check(&headers, target, app.now())?;
         let jkt = proof.as_ref().map(|p| p.jkt.as_str());
-        if *grant != Grant::ClientCredentials {
+        if !matches!(grant, Grant::ClientCredentials | Grant::TokenExchange) {
             // Checked before the code or refresh token is used up, so a full store costs the
             // client nothing but a retry.
             app.store.lock().admit_user_tokens(app.now())?;
@@ -108,6 +112,7 @@ pub async fn token(
             Grant::RefreshToken => refresh_token(&app, client, params, jkt).await,
             Grant::ClientCredentials => client_credentials(&app, client, params, jkt).await,
             Grant::DeviceCode => device_code(&app, client, params, jkt).await,
+            Grant::TokenExchange => token_exchange::exchange(&app, client, params, jkt).await,
         }
     }
     .await;

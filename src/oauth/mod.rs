@@ -20,7 +20,10 @@
 //!
 //! **Running a flow.** [`flow::Flow`] is a state machine over visible [`Step`]s:
 //! `Flow::authorization_code / par / device / refresh / client_credentials / introspect /
-//! revoke / userinfo (FlowConfig, …)`; `flow.draft_mut()` edits the current request;
+//! revoke / userinfo / token_exchange (FlowConfig, …)`; `FlowConfig::dpop` (a
+//! [`dpop::DpopKey`]) makes every token request and UserInfo call carry a DPoP proof, with a
+//! server's `use_dpop_nonce` answered once as a step of its own, and
+//! `FlowConfig::authorization_details` sends a rich authorization request (RFC 9396); `flow.draft_mut()` edits the current request;
 //! `flow.advance(&client).await` sends it and returns [`flow::Advance`] (`Next`,
 //! `Browser { url }`, `Poll { wait }`, `Finished`); `flow.complete_redirect(url)` finishes the
 //! browser leg (checks iss, state, errors); `flow.outcome()` holds tokens, decoded and verified

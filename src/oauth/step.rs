@@ -211,6 +211,8 @@ pub enum StepKind {
     McpCallTool,
     /// MCP Scope Challenge Handling: a 403 insufficient_scope answered by authorizing again.
     McpStepUp,
+    /// RFC 8693 §2: a token exchanged for another.
+    TokenExchange,
     /// RFC 9449 §8, §9: a request refused with `use_dpop_nonce`; the next step repeats it
     /// with the server's nonce in the proof.
     DpopNonce,

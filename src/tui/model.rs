@@ -140,7 +140,7 @@ impl ServerEntry {
 }
 
 /// The flows a user can pick, in the order the picker lists them.
-pub const FLOWS: [FlowKind; 8] = [
+pub const FLOWS: [FlowKind; 9] = [
     FlowKind::AuthorizationCode,
     FlowKind::Par,
     FlowKind::Device,
@@ -149,6 +149,7 @@ pub const FLOWS: [FlowKind; 8] = [
     FlowKind::Introspect,
     FlowKind::Revoke,
     FlowKind::Userinfo,
+    FlowKind::TokenExchange,
 ];
 
 pub fn flow_title(kind: FlowKind) -> &'static str {
@@ -161,6 +162,7 @@ pub fn flow_title(kind: FlowKind) -> &'static str {
         FlowKind::Introspect => "Introspection",
         FlowKind::Revoke => "Revocation",
         FlowKind::Userinfo => "UserInfo",
+        FlowKind::TokenExchange => "Token exchange",
     }
 }
 
@@ -176,6 +178,7 @@ pub fn flow_summary(kind: FlowKind) -> &'static str {
         FlowKind::Introspect => "is the selected token active? (RFC 7662)",
         FlowKind::Revoke => "tell the server to forget the selected token (RFC 7009)",
         FlowKind::Userinfo => "the user's claims, with the selected access token (OIDC Core §5.3)",
+        FlowKind::TokenExchange => "trade the selected access token for another (RFC 8693)",
     }
 }
 

@@ -9,7 +9,7 @@ use crate::oauth::discovery::{self, Endpoints};
 use crate::oauth::error::EngineError;
 use crate::oauth::flow::mcp::{self, Spec};
 use crate::oauth::flow::tokens::DecodedToken;
-use crate::oauth::flow::{Flow, FlowConfig, FlowKind};
+use crate::oauth::flow::{Flow, FlowConfig, FlowKind, token_exchange};
 use crate::oauth::http::RecordingClient;
 use crate::oauth::jwks::KeyStore;
 use crate::oauth::jwt::Verdict;
@@ -182,6 +182,10 @@ async fn build_flow(start: FlowStart) -> Result<(Box<Flow>, Option<LoopbackListe
             Flow::revoke(config, &token, hint)
         }
         FlowKind::Userinfo => Flow::userinfo(config, &subject()?.0),
+        FlowKind::TokenExchange => Flow::token_exchange(
+            config,
+            token_exchange::Exchange::of_access_token(&subject()?.0),
+        ),
     };
     let mut flow = flow.map_err(|e| e.to_string())?;
     if let Some(token_type) = token_type {

@@ -31,6 +31,7 @@ pub mod mcp;
 pub mod par;
 pub mod refresh;
 pub mod revoke;
+pub mod token_exchange;
 pub mod tokens;
 pub mod userinfo;
 
@@ -159,6 +160,9 @@ pub struct FlowSecrets {
     pub subject_token: Option<Secret>,
     /// What the authorization request sent that the token request repeats.
     pub sent: AuthorizationSent,
+    /// What a token exchange presents and asks for (RFC 8693).
+    #[serde(skip)]
+    pub exchange: Option<token_exchange::Exchange>,
 }
 
 /// Which flow this is.
@@ -173,6 +177,7 @@ pub enum FlowKind {
     Introspect,
     Revoke,
     Userinfo,
+    TokenExchange,
 }
 
 /// Discovery warnings about the authorization request and its response (PKCE, RFC 9207
@@ -351,6 +356,13 @@ impl Stage {
                  needs more than the token allows is where 403 insufficient_scope typically \
                  appears (MCP 2025-11-25 Tools, Scope Challenge Handling).",
             ),
+            Stage::TokenExchange => (
+                "Exchange the token",
+                "The client presents the subject token (and an actor token, to act for the \
+                 subject) at the token endpoint and gets a new token for the audience, \
+                 resource and scope it asks; the answer names the issued_token_type (RFC 8693 \
+                 §2.1, §2.2).",
+            ),
             Stage::DpopNonce => (
                 "The server asks for a DPoP nonce",
                 "The server refused the proof with use_dpop_nonce and sent a nonce in the \
@@ -385,6 +397,7 @@ impl Stage {
                 | Stage::PollDevice
                 | Stage::RefreshToken
                 | Stage::ClientCredentials
+                | Stage::TokenExchange
                 | Stage::Userinfo
         )
     }
@@ -402,7 +415,8 @@ impl Stage {
             Stage::ExchangeCode
             | Stage::PollDevice
             | Stage::RefreshToken
-            | Stage::ClientCredentials => "the token endpoint",
+            | Stage::ClientCredentials
+            | Stage::TokenExchange => "the token endpoint",
             Stage::DeviceAuthorize => "the device authorization endpoint",
             Stage::Introspect => "the introspection endpoint",
             Stage::Revoke => "the revocation endpoint",
@@ -521,6 +535,22 @@ impl Flow {
         )?;
         flow.previous = previous;
         Ok(flow)
+    }
+
+    /// A token exchange (RFC 8693) of what `exchange` presents.
+    pub fn token_exchange(
+        config: FlowConfig,
+        exchange: token_exchange::Exchange,
+    ) -> Result<Self, EngineError> {
+        Self::start(
+            FlowKind::TokenExchange,
+            config,
+            vec![Stage::TokenExchange],
+            FlowSecrets {
+                exchange: Some(exchange),
+                ..FlowSecrets::default()
+            },
+        )
     }
 
     pub fn client_credentials(config: FlowConfig) -> Result<Self, EngineError> {
@@ -1074,8 +1104,16 @@ impl Flow {
                 self.remember_sent(i, draft);
                 self.secrets.request_uri = Some(pushed.request_uri);
             }
-            Stage::ExchangeCode | Stage::RefreshToken | Stage::ClientCredentials => {
+            Stage::ExchangeCode
+            | Stage::RefreshToken
+            | Stage::ClientCredentials
+            | Stage::TokenExchange => {
                 let tokens = tokens::process_token_response(exchange)?;
+                if stage == Stage::TokenExchange {
+                    self.steps[i]
+                        .warnings
+                        .extend(token_exchange::issued_token_type_warning(&tokens));
+                }
                 if stage == Stage::RefreshToken {
                     let old = self
                         .secrets
@@ -1301,6 +1339,13 @@ impl Flow {
             }
             Stage::RefreshToken => refresh::refresh_request(c, subject()?),
             Stage::ClientCredentials => client_credentials::client_credentials_request(c),
+            Stage::TokenExchange => {
+                let exchange = s
+                    .exchange
+                    .as_ref()
+                    .ok_or_else(|| EngineError::config("no subject token given"))?;
+                token_exchange::token_exchange_request(c, exchange)
+            }
             Stage::Introspect => introspect::introspection_request(c, subject()?, None),
             Stage::Revoke => revoke::revocation_request(c, subject()?, None),
             Stage::Userinfo => userinfo::userinfo_request(c, subject()?),

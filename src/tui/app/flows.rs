@@ -102,12 +102,17 @@ impl App {
             FlowKind::AuthorizationCode if server.mcp_url.is_some() => server.mcp_scope.clone(),
             _ => None,
         };
-        let scope = mcp_scope
-            .or_else(|| client.scope.clone())
-            .or_else(|| match kind {
-                FlowKind::ClientCredentials => None,
-                _ => default_scope(&metadata),
-            });
+        let scope = match kind {
+            // The subject token's scope, kept as it is unless the user narrows it in the
+            // request (RFC 8693 §2.1).
+            FlowKind::TokenExchange => None,
+            _ => mcp_scope
+                .or_else(|| client.scope.clone())
+                .or_else(|| match kind {
+                    FlowKind::ClientCredentials => None,
+                    _ => default_scope(&metadata),
+                }),
+        };
         let mut config = FlowConfig::new(metadata, credentials);
         config.scope = scope;
         config.dpop = self.dpop_key();
@@ -121,7 +126,7 @@ impl App {
     fn subject_for(&self, kind: FlowKind) -> Option<(String, Option<&'static str>)> {
         let wanted = match kind {
             FlowKind::Refresh => Some(TokenKind::Refresh),
-            FlowKind::Userinfo => Some(TokenKind::Access),
+            FlowKind::Userinfo | FlowKind::TokenExchange => Some(TokenKind::Access),
             FlowKind::Introspect | FlowKind::Revoke => None,
             _ => return None,
         };
@@ -155,7 +160,11 @@ impl App {
         };
         if matches!(
             kind,
-            FlowKind::Refresh | FlowKind::Introspect | FlowKind::Revoke | FlowKind::Userinfo
+            FlowKind::Refresh
+                | FlowKind::Introspect
+                | FlowKind::Revoke
+                | FlowKind::Userinfo
+                | FlowKind::TokenExchange
         ) && subject.is_none()
         {
             return self.error(format!(

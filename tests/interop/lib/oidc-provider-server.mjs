@@ -42,6 +42,16 @@ function resourceIndicatorsFor({ url, scope }) {
   };
 }
 
+/** RFC 9396 with one type, whose details are granted as the request asked for them. */
+const asked = (ctx) => JSON.parse(ctx.oidc.params.authorization_details ?? '[]');
+const grantedAsAsked = {
+  enabled: true,
+  types: { payment_initiation: { validate() {} } },
+  authorizationDetailsForGrantSource: (ctx) => asked(ctx),
+  authorizationDetailsForAccessToken: (ctx, _token, source) => source?.rar ?? asked(ctx),
+  authorizationDetailsForIntrospection: (_ctx, token) => token.rar,
+};
+
 async function signingKeys() {
   const rsa = await generateKeyPair('RS256', { extractable: true });
   const ec = await generateKeyPair('ES256', { extractable: true });
@@ -57,12 +67,16 @@ async function signingKeys() {
  * `resourceServer` (`{ url, scope }`) the provider issues JWT access tokens for that RFC 8707
  * resource, with `aud` the resource and its scope, as an MCP server's authorization server.
  * With `dpopNonce`, every DPoP proof must carry a nonce the provider issued (RFC 9449 §8).
+ * With `rar`, rich authorization requests (RFC 9396) of type `payment_initiation` are
+ * granted as asked.
  */
-export async function startOidcProvider({ mountPath = '', resourceServer, dpopNonce = false } = {}) {
+export async function startOidcProvider({ mountPath = '', resourceServer, dpopNonce = false, rar = false } = {}) {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}${mountPath}`;
   const provider = new Provider(issuer, {
-    clients: [clientMetadata(BASIC_CLIENT, 'client_secret_basic'), clientMetadata(POST_CLIENT, 'client_secret_post')],
+    clients: [clientMetadata(BASIC_CLIENT, 'client_secret_basic'), clientMetadata(POST_CLIENT, 'client_secret_post')].map((c) =>
+      rar ? { ...c, authorization_details_types: Object.keys(grantedAsAsked.types) } : c,
+    ),
     jwks: { keys: await signingKeys() },
     cookies: { keys: ['interop-cookie-signing-key'] },
     scopes: ['openid', 'offline_access', 'api:read', ...(resourceServer ? resourceServer.scope.split(' ') : [])],
@@ -83,6 +97,7 @@ export async function startOidcProvider({ mountPath = '', resourceServer, dpopNo
       registrationManagement: { enabled: true },
       ...(resourceServer && { resourceIndicators: resourceIndicatorsFor(resourceServer) }),
       ...(dpopNonce && { dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true } }),
+      ...(rar && { richAuthorizationRequests: grantedAsAsked }),
     },
     pkce: { required: () => true },
     // Issue refresh tokens whenever the client may use them, so the refresh flow is testable
