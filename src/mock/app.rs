@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 
 use super::cimd::Cimd;
 use super::clock::Clock;
-use super::config::{Lifetimes, MockConfig, User};
+use super::config::{Lifetimes, MockConfig, User, client_jwks};
 use super::control::{self, Lab};
 use super::form::BODY_LIMIT;
 use super::keys::Keys;
@@ -21,6 +21,7 @@ use super::{
     authorize, device, http, interaction, introspect, jwks, metadata, par, register, resource,
     revoke, token, userinfo,
 };
+use crate::oauth::jwks::JwkSet;
 use crate::wire::{OAUTH_METADATA_PATH, OIDC_METADATA_PATH};
 
 pub const AUTHORIZE_PATH: &str = "/authorize";
@@ -60,6 +61,8 @@ pub struct App {
     pub assertion_jtis: ReplayCache,
     /// Whether authorization requests must come as a signed request object (RFC 9101).
     pub require_signed_request_object: bool,
+    /// The issuers the JWT bearer grant trusts, with their keys (RFC 7523 §3).
+    pub trusted_issuers: Vec<(String, JwkSet)>,
 }
 
 pub type AppState = Arc<App>;
@@ -87,6 +90,12 @@ impl App {
             lab,
             assertion_jtis: ReplayCache::new(MAX_REMEMBERED_JTIS),
             require_signed_request_object: config.require_signed_request_object,
+            // Keys checked when the config was read; a set that fails now is left out.
+            trusted_issuers: config
+                .trusted_issuers
+                .iter()
+                .filter_map(|t| Some((t.issuer.clone(), client_jwks(&t.jwks).ok()?)))
+                .collect(),
         }
     }
 

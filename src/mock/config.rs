@@ -23,11 +23,14 @@ pub const GRANT_AUTHORIZATION_CODE: &str = "authorization_code";
 pub const GRANT_REFRESH_TOKEN: &str = "refresh_token";
 pub const GRANT_CLIENT_CREDENTIALS: &str = "client_credentials";
 pub use crate::wire::DEVICE_CODE_GRANT as GRANT_DEVICE_CODE;
-pub const ALL_GRANTS: [&str; 4] = [
+/// RFC 7523 §2.1: a JWT from a trusted issuer traded for a token for its subject.
+pub use crate::wire::JWT_BEARER_GRANT as GRANT_JWT_BEARER;
+pub const ALL_GRANTS: [&str; 5] = [
     GRANT_AUTHORIZATION_CODE,
     GRANT_REFRESH_TOKEN,
     GRANT_CLIENT_CREDENTIALS,
     GRANT_DEVICE_CODE,
+    GRANT_JWT_BEARER,
 ];
 
 /// Scopes the mock knows. `openid`, `profile` and `email` are OIDC Core §5.4 scopes; the
@@ -224,6 +227,15 @@ pub struct ClientConfig {
     pub jwks: Option<serde_json::Value>,
 }
 
+/// An issuer whose JWTs the JWT bearer grant accepts (RFC 7523 §3 item 1:
+/// `[[trusted_issuers]]`), with the public keys its assertions are signed with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustedIssuer {
+    pub issuer: String,
+    pub jwks: serde_json::Value,
+}
+
 /// A client's `jwks` read as a JWK Set of public keys, or why it is not one. A private key
 /// in it is refused: the server must never hold the client's signing key.
 pub fn client_jwks(value: &serde_json::Value) -> Result<JwkSet, String> {
@@ -392,6 +404,8 @@ pub struct MockConfig {
     pub control: super::control::ControlConfig,
     /// Further issuers served under `/{name}` (`[[tenants]]`, `--tenant`).
     pub tenants: Vec<super::tenants::TenantConfig>,
+    /// The issuers the JWT bearer grant trusts (`[[trusted_issuers]]`, RFC 7523 §3).
+    pub trusted_issuers: Vec<TrustedIssuer>,
 }
 
 impl fmt::Debug for MockConfig {
@@ -442,6 +456,8 @@ struct ConfigFile {
     #[serde(default)]
     signing_alg: Option<SigningAlg>,
     #[serde(default)]
+    require_signed_request_object: bool,
+    #[serde(default)]
     lifetimes: Option<Lifetimes>,
     #[serde(default)]
     users: Vec<User>,
@@ -453,6 +469,8 @@ struct ConfigFile {
     registration: Option<RegistrationFile>,
     #[serde(default)]
     tenants: Vec<super::tenants::TenantConfig>,
+    #[serde(default)]
+    trusted_issuers: Vec<TrustedIssuer>,
 }
 
 /// The `[registration]` table.
@@ -503,6 +521,7 @@ impl MockConfig {
             require_signed_request_object: false,
             control: Default::default(),
             tenants: Vec::new(),
+            trusted_issuers: Vec::new(),
         }
     }
 
@@ -536,6 +555,7 @@ impl MockConfig {
         if let Some(alg) = file.signing_alg {
             config.signing_alg = alg;
         }
+        config.require_signed_request_object |= file.require_signed_request_object;
         if let Some(lifetimes) = file.lifetimes {
             config.lifetimes = lifetimes;
         }
@@ -554,6 +574,12 @@ impl MockConfig {
             config.clients.push(client);
         }
         config.tenants = file.tenants;
+        for trusted in &file.trusted_issuers {
+            client_jwks(&trusted.jwks).map_err(|why| {
+                MockError::Config(format!("trusted issuer {}: {why}", trusted.issuer))
+            })?;
+        }
+        config.trusted_issuers = file.trusted_issuers;
         config.validate()
     }
 

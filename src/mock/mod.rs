@@ -42,6 +42,7 @@ mod http;
 mod interaction;
 mod introspect;
 mod jwks;
+mod jwt_bearer;
 mod keys;
 mod limits;
 mod metadata;
@@ -73,7 +74,8 @@ use tokio::task::JoinHandle;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
     ApplicationType, AuthMethod, ClientConfig, DEMO_CONFIDENTIAL_CLIENT, DEMO_PUBLIC_CLIENT,
-    DEMO_REDIRECT_URIS, DEMO_SECRET, IntrospectionAccess, Lifetimes, MockConfig, SigningAlg, User,
+    DEMO_REDIRECT_URIS, DEMO_SECRET, IntrospectionAccess, Lifetimes, MockConfig, SigningAlg,
+    TrustedIssuer, User,
 };
 pub use control::{CONTROL_PREFIX, ControlConfig};
 pub use errors::MockError;

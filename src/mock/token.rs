@@ -1,5 +1,5 @@
 //! `POST /token` (RFC 6749 §3.2, §4.1.3, §4.4, §6; RFC 7636 §4.6; RFC 8628 §3.4; RFC 9700):
-//! the four grants, after client authentication.
+//! the four grants and the JWT bearer grant (RFC 7523 §2.1), after client authentication.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -10,11 +10,12 @@ use super::authorize::is_pkce_string;
 use super::client_auth::{AuthenticatedForm, ReadBeforeAuthentication};
 use super::config::{
     ALL_GRANTS, GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS, GRANT_DEVICE_CODE,
-    GRANT_REFRESH_TOKEN,
+    GRANT_JWT_BEARER, GRANT_REFRESH_TOKEN,
 };
 use super::errors::OAuthError;
 use super::form::Params;
 use super::http::no_store_json;
+use super::jwt_bearer;
 use super::resource_indicators;
 use super::scopes::{self, Subject};
 use super::secrets::{secrets_equal, sha256_b64url};
@@ -32,6 +33,7 @@ pub(super) enum Grant {
     RefreshToken,
     ClientCredentials,
     DeviceCode,
+    JwtBearer,
 }
 
 impl Grant {
@@ -41,6 +43,7 @@ impl Grant {
             GRANT_REFRESH_TOKEN => Ok(Grant::RefreshToken),
             GRANT_CLIENT_CREDENTIALS => Ok(Grant::ClientCredentials),
             GRANT_DEVICE_CODE => Ok(Grant::DeviceCode),
+            GRANT_JWT_BEARER => Ok(Grant::JwtBearer),
             other => Err(OAuthError::unsupported_grant_type(format!(
                 "grant_type `{other}` is not supported; this server supports: {} \
                  (RFC 6749 section 5.2)",
@@ -55,6 +58,7 @@ impl Grant {
             Grant::RefreshToken => GRANT_REFRESH_TOKEN,
             Grant::ClientCredentials => GRANT_CLIENT_CREDENTIALS,
             Grant::DeviceCode => GRANT_DEVICE_CODE,
+            Grant::JwtBearer => GRANT_JWT_BEARER,
         }
     }
 }
@@ -92,6 +96,7 @@ pub async fn token(State(app): State<AppState>, form: AuthenticatedForm<Grant>) 
             Grant::RefreshToken => refresh_token(&app, client, params).await,
             Grant::ClientCredentials => client_credentials(&app, client, params).await,
             Grant::DeviceCode => device_code(&app, client, params).await,
+            Grant::JwtBearer => jwt_bearer::grant(&app, client, params).await,
         }
     }
     .await;

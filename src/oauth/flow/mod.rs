@@ -27,6 +27,7 @@ pub mod authorization_code;
 pub mod client_credentials;
 pub mod device;
 pub mod introspect;
+pub mod jwt_bearer;
 pub mod mcp;
 pub mod par;
 pub mod refresh;
@@ -159,6 +160,7 @@ pub enum FlowKind {
     Device,
     Refresh,
     ClientCredentials,
+    JwtBearer,
     Introspect,
     Revoke,
     Userinfo,
@@ -262,6 +264,12 @@ impl Stage {
                  refresh tokens returns a new one and retires the old (RFC 6749 §6, RFC 9700 \
                  §4.14.2).",
             ),
+            Stage::JwtBearer => (
+                "Trade the assertion for a token",
+                "The client presents a JWT that an issuer the server trusts signed about a \
+                 subject, and gets an access token for that subject (RFC 7523 §2.1). The \
+                 server checks its signature, iss, aud, exp and jti (RFC 7523 §3).",
+            ),
             Stage::ClientCredentials => (
                 "Get a token as the client",
                 "A confidential client authenticates and gets a token for itself, no user \
@@ -361,7 +369,8 @@ impl Stage {
             Stage::ExchangeCode
             | Stage::PollDevice
             | Stage::RefreshToken
-            | Stage::ClientCredentials => "the token endpoint",
+            | Stage::ClientCredentials
+            | Stage::JwtBearer => "the token endpoint",
             Stage::DeviceAuthorize => "the device authorization endpoint",
             Stage::Introspect => "the introspection endpoint",
             Stage::Revoke => "the revocation endpoint",
@@ -477,6 +486,16 @@ impl Flow {
         )?;
         flow.previous = previous;
         Ok(flow)
+    }
+
+    /// The JWT bearer grant with `assertion` (RFC 7523 §2.1).
+    pub fn jwt_bearer(config: FlowConfig, assertion: &str) -> Result<Self, EngineError> {
+        Self::start(
+            FlowKind::JwtBearer,
+            config,
+            vec![Stage::JwtBearer],
+            Self::subject(assertion),
+        )
     }
 
     pub fn client_credentials(config: FlowConfig) -> Result<Self, EngineError> {
@@ -944,7 +963,10 @@ impl Flow {
                 self.remember_sent(i, draft);
                 self.secrets.request_uri = Some(pushed.request_uri);
             }
-            Stage::ExchangeCode | Stage::RefreshToken | Stage::ClientCredentials => {
+            Stage::ExchangeCode
+            | Stage::RefreshToken
+            | Stage::ClientCredentials
+            | Stage::JwtBearer => {
                 let tokens = tokens::process_token_response(exchange)?;
                 if stage == Stage::RefreshToken {
                     let old = self
@@ -1152,6 +1174,7 @@ impl Flow {
             }
             Stage::RefreshToken => refresh::refresh_request(c, subject()?),
             Stage::ClientCredentials => client_credentials::client_credentials_request(c),
+            Stage::JwtBearer => jwt_bearer::jwt_bearer_request(c, subject()?),
             Stage::Introspect => introspect::introspection_request(c, subject()?, None),
             Stage::Revoke => revoke::revocation_request(c, subject()?, None),
             Stage::Userinfo => userinfo::userinfo_request(c, subject()?),
