@@ -314,7 +314,7 @@ pub async fn run_standalone(args: MockArgs) -> ExitCode {
     config.auto_approve = args.auto_approve;
     config.resources.extend(args.resource);
     config.allow_loopback_cimd = args.allow_loopback_cimd;
-    config.require_signed_request_object = args.require_signed_request_object;
+    config.require_signed_request_object |= args.require_signed_request_object;
     config
         .tenants
         .extend(args.tenant.into_iter().map(TenantConfig::named));
