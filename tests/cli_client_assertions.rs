@@ -143,3 +143,69 @@ async fn client_secret_jwt_and_a_missing_key_say_what_they_need() {
     let err = refusal(["--private-key", "/nonexistent/key.pem"]).await;
     assert!(err.contains("cannot read the private key"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn jwt_bearer_signs_its_assertion_with_the_key_or_takes_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let key_path = dir.path().join("idp.pem");
+    let key = key_path.to_str().unwrap();
+    let made = cli::ok_json(&cli::oauthscope(&["keygen", "--out", key, "--json"]).await);
+    let mut config = MockConfig::demo();
+    config
+        .trusted_issuers
+        .push(oauthscope::mock::TrustedIssuer {
+            issuer: "https://idp.example".into(),
+            jwks: made["jwks"].clone(),
+        });
+    let mock = MockServer::start(config).await.expect("the mock starts");
+    let base = [
+        "run",
+        "jwt-bearer",
+        "--issuer",
+        mock.issuer(),
+        "--client-id",
+        "demo-confidential",
+        "--client-secret",
+        "demo-secret",
+        "--scope",
+        "api:read",
+        "--json",
+    ];
+    let mut built = base.to_vec();
+    built.extend([
+        "--private-key",
+        key,
+        "--issuer-claim",
+        "https://idp.example",
+        "--subject",
+        "bob",
+    ]);
+    let doc = cli::ok_json(&cli::oauthscope(&built).await);
+    let step = &doc["steps"][0];
+    assert_eq!(step["exchange"]["status"], 200, "{step}");
+    let decoded = &step["request"]["decoded"][0];
+    assert_eq!(decoded["name"], "assertion");
+    assert_eq!(decoded["claims"]["sub"], "bob");
+    assert_eq!(decoded["claims"]["aud"], format!("{}/token", mock.issuer()));
+    // The same claims signed elsewhere and handed over with --assertion.
+    let signer = oauthscope::oauth::keys::ClientKey::load(&key_path, None, None).unwrap();
+    let claims = oauthscope::oauth::client_auth::assertion_claims(
+        "https://idp.example",
+        "alice",
+        &format!("{}/token", mock.issuer()),
+    )
+    .unwrap();
+    let assertion = signer.sign_jwt("JWT", &claims).unwrap();
+    let mut given = base.to_vec();
+    given.extend(["--assertion", &assertion]);
+    let doc = cli::ok_json(&cli::oauthscope(&given).await);
+    assert_eq!(doc["steps"][0]["exchange"]["status"], 200, "{doc}");
+    assert!(
+        !doc.to_string().contains(&assertion),
+        "the assertion is masked"
+    );
+    // Neither given nor buildable: says what is missing.
+    let out = cli::oauthscope(&base).await;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--assertion"));
+}

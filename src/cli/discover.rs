@@ -118,6 +118,13 @@ fn print_summary(out: &Out, found: &Discovery) {
         one_line(&c.authorization_details_types.join(", ")),
         yes(c.token_exchange),
     ));
+    out.line(format!(
+        "  jwt-bearer {}  assertion algs [{}]  request object algs [{}]  signed requests required {}",
+        yes(c.jwt_bearer),
+        one_line(&c.client_assertion_signing_algs.join(", ")),
+        one_line(&c.request_object_signing_algs.join(", ")),
+        yes(c.require_signed_request_object),
+    ));
     out.line("Sources");
     for source in [
         MetadataSource::Oauth,

@@ -200,6 +200,9 @@ pub enum FlowName {
     Refresh,
     /// Exchange a token for another (RFC 8693; needs --subject-token).
     TokenExchange,
+    /// JWT bearer grant (RFC 7523 §2.1): --assertion JWT, or one signed with --private-key
+    /// from --issuer-claim and --subject.
+    JwtBearer,
     /// MCP authorization against an MCP server URL: challenge, RFC 9728 metadata,
     /// registration, code flow with `resource`, then initialize and tools/list.
     Mcp,
@@ -262,6 +265,24 @@ impl DpopArgs {
         }
         .map_err(|e| e.to_string())
     }
+}
+
+/// The assertion of the JWT bearer grant (flow `jwt-bearer`): given, or built and signed
+/// with `--private-key`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct GrantAssertionArgs {
+    /// The JWT to present (flow `jwt-bearer`).
+    #[arg(long, allow_hyphen_values = true, conflicts_with_all = ["issuer_claim", "subject"])]
+    pub assertion: Option<Secret>,
+    /// The assertion's `iss`: the issuer the server trusts [default: the client id].
+    #[arg(long, value_name = "ISS")]
+    pub issuer_claim: Option<String>,
+    /// The assertion's `sub`: whom the token is for.
+    #[arg(long, value_name = "SUB")]
+    pub subject: Option<String>,
+    /// The assertion's `aud` [default: the token endpoint].
+    #[arg(long, value_name = "AUD")]
+    pub audience: Option<String>,
 }
 
 /// Every `--auth-method` value.
@@ -410,6 +431,8 @@ pub struct RunArgs {
     pub refresh_token: Option<Secret>,
     #[command(flatten)]
     pub exchange: TokenExchangeArgs,
+    #[command(flatten)]
+    pub grant_assertion: GrantAssertionArgs,
     /// Seconds to wait for the browser redirect.
     #[arg(long, default_value_t = 300)]
     pub wait: u64,

@@ -11,8 +11,9 @@ use super::output::{Out, check_line, pretty_json};
 use super::{FlowName, RunArgs, discover_for, flow_config, http_client};
 use crate::oauth::RecordingClient;
 use crate::oauth::browser;
+use crate::oauth::client_auth::assertion_claims;
 use crate::oauth::flow::tokens::DecodedToken;
-use crate::oauth::flow::{Advance, Flow, FlowKind, FlowOutcome};
+use crate::oauth::flow::{Advance, Flow, FlowConfig, FlowKind, FlowOutcome};
 use crate::oauth::redirect::{LoopbackListener, is_loopback_redirect};
 use crate::oauth::secret::{Secret, is_secret_name};
 use crate::oauth::step::StepStatus;
@@ -74,6 +75,7 @@ fn flow_kind(flow: FlowName) -> FlowKind {
         FlowName::ClientCredentials => FlowKind::ClientCredentials,
         FlowName::Refresh => FlowKind::Refresh,
         FlowName::TokenExchange => FlowKind::TokenExchange,
+        FlowName::JwtBearer => FlowKind::JwtBearer,
         // The MCP flow's authorization is a code flow.
         FlowName::Mcp => FlowKind::AuthorizationCode,
     }
@@ -127,6 +129,10 @@ async fn run_flow(
             Flow::refresh(config, token, None)
         }
         FlowName::TokenExchange => Flow::token_exchange(config, args.exchange.exchange()?),
+        FlowName::JwtBearer => {
+            let assertion = grant_assertion(args, &config)?;
+            Flow::jwt_bearer(config, assertion.secret())
+        }
     };
     let mut flow = built.map_err(|e| e.to_string())?;
     let driver = Driver {
@@ -424,4 +430,36 @@ fn indent(text: &str) -> String {
         .map(|l| format!("   {l}"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The JWT bearer grant's assertion: `--assertion`, or claims from `--issuer-claim`,
+/// `--subject` and `--audience` signed with the client's `--private-key` (RFC 7523 §3).
+fn grant_assertion(args: &RunArgs, config: &FlowConfig) -> Result<Secret, String> {
+    let given = &args.grant_assertion;
+    if let Some(assertion) = &given.assertion {
+        return Ok(assertion.clone());
+    }
+    let subject = given
+        .subject
+        .as_deref()
+        .ok_or("the jwt-bearer flow needs --assertion JWT, or --subject (with --private-key)")?;
+    let key = config
+        .client
+        .signing_key
+        .as_ref()
+        .ok_or("building the assertion needs --private-key to sign it (or give --assertion)")?;
+    let issuer = given
+        .issuer_claim
+        .as_deref()
+        .unwrap_or(&config.client.client_id);
+    let audience = match &given.audience {
+        Some(audience) => audience.clone(),
+        None => config.metadata.token_endpoint.clone().ok_or(
+            "the server has no token_endpoint to address the assertion to; give --audience",
+        )?,
+    };
+    let claims = assertion_claims(issuer, subject, &audience).map_err(|e| e.to_string())?;
+    key.sign_jwt("JWT", &claims)
+        .map(Secret::new)
+        .map_err(|e| e.to_string())
 }

@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 
 use super::cimd::Cimd;
 use super::clock::Clock;
-use super::config::{Lifetimes, MockConfig, User};
+use super::config::{Lifetimes, MockConfig, User, client_jwks};
 use super::control::{self, Lab};
 use super::dpop::Dpop;
 use super::form::BODY_LIMIT;
@@ -22,6 +22,7 @@ use super::{
     authorize, device, http, interaction, introspect, jwks, metadata, par, register, resource,
     revoke, token, userinfo,
 };
+use crate::oauth::jwks::JwkSet;
 use crate::wire::{OAUTH_METADATA_PATH, OIDC_METADATA_PATH};
 
 pub const AUTHORIZE_PATH: &str = "/authorize";
@@ -70,6 +71,8 @@ pub struct App {
     pub require_signed_request_object: bool,
     /// Per client_id, the audiences it may exchange tokens for (RFC 8693).
     pub token_exchange_audiences: std::collections::BTreeMap<String, Vec<String>>,
+    /// The issuers the JWT bearer grant trusts, with their keys (RFC 7523 §3).
+    pub trusted_issuers: Vec<(String, JwkSet)>,
 }
 
 pub type AppState = Arc<App>;
@@ -101,6 +104,12 @@ impl App {
             assertion_jtis: ReplayCache::new(MAX_REMEMBERED_JTIS),
             require_signed_request_object: config.require_signed_request_object,
             token_exchange_audiences: config.token_exchange_audiences.clone(),
+            // Keys checked when the config was read; a set that fails now is left out.
+            trusted_issuers: config
+                .trusted_issuers
+                .iter()
+                .filter_map(|t| Some((t.issuer.clone(), client_jwks(&t.jwks).ok()?)))
+                .collect(),
         }
     }
 

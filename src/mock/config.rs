@@ -24,13 +24,16 @@ pub const GRANT_AUTHORIZATION_CODE: &str = "authorization_code";
 pub const GRANT_REFRESH_TOKEN: &str = "refresh_token";
 pub const GRANT_CLIENT_CREDENTIALS: &str = "client_credentials";
 pub use crate::wire::DEVICE_CODE_GRANT as GRANT_DEVICE_CODE;
+/// RFC 7523 §2.1: a JWT from a trusted issuer traded for a token for its subject.
+pub use crate::wire::JWT_BEARER_GRANT as GRANT_JWT_BEARER;
 pub use crate::wire::TOKEN_EXCHANGE_GRANT as GRANT_TOKEN_EXCHANGE;
-pub const ALL_GRANTS: [&str; 5] = [
+pub const ALL_GRANTS: [&str; 6] = [
     GRANT_AUTHORIZATION_CODE,
     GRANT_REFRESH_TOKEN,
     GRANT_CLIENT_CREDENTIALS,
     GRANT_DEVICE_CODE,
     GRANT_TOKEN_EXCHANGE,
+    GRANT_JWT_BEARER,
 ];
 /// The grants only a client that authenticates may have (RFC 6749 §4.4, RFC 8693 §2.1).
 const CONFIDENTIAL_GRANTS: [&str; 2] = [GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE];
@@ -231,6 +234,15 @@ pub struct ClientConfig {
     pub jwks: Option<serde_json::Value>,
 }
 
+/// An issuer whose JWTs the JWT bearer grant accepts (RFC 7523 §3 item 1:
+/// `[[trusted_issuers]]`), with the public keys its assertions are signed with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustedIssuer {
+    pub issuer: String,
+    pub jwks: serde_json::Value,
+}
+
 /// A client's `jwks` read as a JWK Set of public keys, or why it is not one. A private key
 /// in it is refused: the server must never hold the client's signing key.
 pub fn client_jwks(value: &serde_json::Value) -> Result<JwkSet, String> {
@@ -405,6 +417,8 @@ pub struct MockConfig {
     pub control: super::control::ControlConfig,
     /// Further issuers served under `/{name}` (`[[tenants]]`, `--tenant`).
     pub tenants: Vec<super::tenants::TenantConfig>,
+    /// The issuers the JWT bearer grant trusts (`[[trusted_issuers]]`, RFC 7523 §3).
+    pub trusted_issuers: Vec<TrustedIssuer>,
 }
 
 impl fmt::Debug for MockConfig {
@@ -461,6 +475,8 @@ struct ConfigFile {
     #[serde(default)]
     signing_alg: Option<SigningAlg>,
     #[serde(default)]
+    require_signed_request_object: bool,
+    #[serde(default)]
     lifetimes: Option<Lifetimes>,
     #[serde(default)]
     users: Vec<User>,
@@ -478,6 +494,8 @@ struct ConfigFile {
     /// Per client_id, the audiences it may exchange tokens for (RFC 8693), added to the demo's.
     #[serde(default)]
     token_exchange_audiences: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    trusted_issuers: Vec<TrustedIssuer>,
 }
 
 /// The `[registration]` table.
@@ -536,6 +554,7 @@ impl MockConfig {
             )]),
             control: Default::default(),
             tenants: Vec::new(),
+            trusted_issuers: Vec::new(),
         }
     }
 
@@ -569,6 +588,7 @@ impl MockConfig {
         if let Some(alg) = file.signing_alg {
             config.signing_alg = alg;
         }
+        config.require_signed_request_object |= file.require_signed_request_object;
         if let Some(lifetimes) = file.lifetimes {
             config.lifetimes = lifetimes;
         }
@@ -593,6 +613,12 @@ impl MockConfig {
         config
             .token_exchange_audiences
             .extend(file.token_exchange_audiences);
+        for trusted in &file.trusted_issuers {
+            client_jwks(&trusted.jwks).map_err(|why| {
+                MockError::Config(format!("trusted issuer {}: {why}", trusted.issuer))
+            })?;
+        }
+        config.trusted_issuers = file.trusted_issuers;
         config.validate()
     }
 

@@ -44,6 +44,7 @@ mod http;
 mod interaction;
 mod introspect;
 mod jwks;
+mod jwt_bearer;
 mod keys;
 mod limits;
 mod metadata;
@@ -77,7 +78,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
     ApplicationType, AuthMethod, ClientConfig, DEMO_CONFIDENTIAL_CLIENT, DEMO_EXCHANGE_AUDIENCE,
     DEMO_PUBLIC_CLIENT, DEMO_REDIRECT_URIS, DEMO_SECRET, IntrospectionAccess, Lifetimes,
-    MockConfig, SigningAlg, User,
+    MockConfig, SigningAlg, TrustedIssuer, User,
 };
 pub use control::{CONTROL_PREFIX, ControlConfig};
 pub use errors::MockError;
@@ -328,7 +329,7 @@ pub async fn run_standalone(args: MockArgs) -> ExitCode {
     config.resources.extend(args.resource);
     config.allow_loopback_cimd = args.allow_loopback_cimd;
     config.dpop_nonce = args.dpop_nonce;
-    config.require_signed_request_object = args.require_signed_request_object;
+    config.require_signed_request_object |= args.require_signed_request_object;
     config
         .tenants
         .extend(args.tenant.into_iter().map(TenantConfig::named));

@@ -1,5 +1,5 @@
 //! `POST /token` (RFC 6749 §3.2, §4.1.3, §4.4, §6; RFC 7636 §4.6; RFC 8628 §3.4; RFC 9700):
-//! the four grants, after client authentication.
+//! the four grants and the JWT bearer grant (RFC 7523 §2.1), after client authentication.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -12,12 +12,13 @@ use super::authorize::is_pkce_string;
 use super::client_auth::{AuthenticatedForm, ReadBeforeAuthentication};
 use super::config::{
     ALL_GRANTS, GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS, GRANT_DEVICE_CODE,
-    GRANT_REFRESH_TOKEN, GRANT_TOKEN_EXCHANGE,
+    GRANT_JWT_BEARER, GRANT_REFRESH_TOKEN, GRANT_TOKEN_EXCHANGE,
 };
 use super::dpop::Target;
 use super::errors::OAuthError;
 use super::form::Params;
 use super::http::no_store_json;
+use super::jwt_bearer;
 use super::resource_indicators;
 use super::scopes::{self, Subject};
 use super::secrets::{secrets_equal, sha256_b64url};
@@ -37,6 +38,7 @@ pub(super) enum Grant {
     ClientCredentials,
     DeviceCode,
     TokenExchange,
+    JwtBearer,
 }
 
 impl Grant {
@@ -47,6 +49,7 @@ impl Grant {
             GRANT_CLIENT_CREDENTIALS => Ok(Grant::ClientCredentials),
             GRANT_DEVICE_CODE => Ok(Grant::DeviceCode),
             GRANT_TOKEN_EXCHANGE => Ok(Grant::TokenExchange),
+            GRANT_JWT_BEARER => Ok(Grant::JwtBearer),
             other => Err(OAuthError::unsupported_grant_type(format!(
                 "grant_type `{other}` is not supported; this server supports: {} \
                  (RFC 6749 section 5.2)",
@@ -62,6 +65,7 @@ impl Grant {
             Grant::ClientCredentials => GRANT_CLIENT_CREDENTIALS,
             Grant::DeviceCode => GRANT_DEVICE_CODE,
             Grant::TokenExchange => GRANT_TOKEN_EXCHANGE,
+            Grant::JwtBearer => GRANT_JWT_BEARER,
         }
     }
 }
@@ -113,6 +117,7 @@ pub async fn token(
             Grant::ClientCredentials => client_credentials(&app, client, params, jkt).await,
             Grant::DeviceCode => device_code(&app, client, params, jkt).await,
             Grant::TokenExchange => token_exchange::exchange(&app, client, params, jkt).await,
+            Grant::JwtBearer => jwt_bearer::grant(&app, client, params, jkt).await,
         }
     }
     .await;

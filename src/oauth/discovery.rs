@@ -15,7 +15,7 @@ use super::http::RecordingClient;
 use super::response::expect_json;
 use super::step::RequestDraft;
 use crate::wire::{
-    DEVICE_CODE_GRANT, OAUTH_METADATA_PATH, OIDC_METADATA_PATH, ServerMetadata,
+    DEVICE_CODE_GRANT, JWT_BEARER_GRANT, OAUTH_METADATA_PATH, OIDC_METADATA_PATH, ServerMetadata,
     TOKEN_EXCHANGE_GRANT,
 };
 
@@ -207,6 +207,14 @@ pub struct Capabilities {
     pub authorization_details_types: Vec<String>,
     /// The token exchange grant (RFC 8693).
     pub token_exchange: bool,
+    /// What client assertions may be signed with (RFC 8414 §2).
+    pub client_assertion_signing_algs: Vec<String>,
+    /// What request objects may be signed with (RFC 9101 §10.1); empty: none advertised.
+    pub request_object_signing_algs: Vec<String>,
+    /// Every authorization request must be a signed request object (RFC 9101 §10.5).
+    pub require_signed_request_object: bool,
+    /// The JWT bearer grant (RFC 7523 §2.1).
+    pub jwt_bearer: bool,
 }
 
 /// Something risky or missing in the metadata, with a stable code for scripts.
@@ -512,8 +520,33 @@ impl Capabilities {
             dpop_algs: m.dpop_signing_alg_values_supported.clone(),
             authorization_details_types: m.authorization_details_types_supported.clone(),
             token_exchange: has_grant(TOKEN_EXCHANGE_GRANT),
+            client_assertion_signing_algs: extra_strings(
+                m,
+                "token_endpoint_auth_signing_alg_values_supported",
+            ),
+            request_object_signing_algs: extra_strings(
+                m,
+                "request_object_signing_alg_values_supported",
+            ),
+            require_signed_request_object: m.extra.get("require_signed_request_object")
+                == Some(&serde_json::Value::Bool(true)),
+            jwt_bearer: has_grant(JWT_BEARER_GRANT),
         }
     }
+}
+
+/// A metadata member this crate has no field for, read as a list of strings (others dropped).
+fn extra_strings(m: &ServerMetadata, name: &str) -> Vec<String> {
+    m.extra
+        .get(name)
+        .and_then(serde_json::Value::as_array)
+        .map(|list| {
+            list.iter()
+                .filter_map(serde_json::Value::as_str)
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// RFC 8414 §2: an omitted `grant_types_supported` means authorization_code and implicit.
@@ -686,6 +719,25 @@ mod tests {
         assert!(codes.contains(&"no_s256"));
         assert!(codes.contains(&"no_iss_parameter"));
         assert!(codes.contains(&"implicit_offered"));
+    }
+
+    #[test]
+    fn assertions_request_objects_and_jwt_bearer_are_read_from_metadata() {
+        let m: ServerMetadata = serde_json::from_value(serde_json::json!({
+            "issuer": "https://as.example",
+            "grant_types_supported": ["urn:ietf:params:oauth:grant-type:jwt-bearer"],
+            "token_endpoint_auth_signing_alg_values_supported": ["ES256", "PS256"],
+            "request_object_signing_alg_values_supported": ["ES256", 7],
+            "require_signed_request_object": true,
+        }))
+        .unwrap();
+        let caps = Capabilities::of(&m);
+        assert!(caps.jwt_bearer && caps.require_signed_request_object);
+        assert_eq!(caps.client_assertion_signing_algs, ["ES256", "PS256"]);
+        assert_eq!(caps.request_object_signing_algs, ["ES256"]);
+        let none = Capabilities::of(&ServerMetadata::default());
+        assert!(!none.jwt_bearer && !none.require_signed_request_object);
+        assert!(none.request_object_signing_algs.is_empty());
     }
 
     #[test]

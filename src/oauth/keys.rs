@@ -471,11 +471,10 @@ mod tests {
 
     #[test]
     fn a_private_jwk_loads_with_its_alg_and_kid() {
-        let (key, pem) = ClientKey::generate(Algorithm::ES256).unwrap();
+        let (key, _) = ClientKey::generate(Algorithm::ES256).unwrap();
         let Material::Ec(pair) = &*key.material else {
             panic!("an EC key");
         };
-        let _ = pem;
         use aws_lc_rs::encoding::AsBigEndian;
         let d = pair.private_key().as_be_bytes().unwrap();
         let mut jwk = key.public_jwk.as_object().unwrap().clone();

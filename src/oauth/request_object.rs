@@ -32,7 +32,7 @@ pub fn into_request_object(
 ) -> Result<Vec<(String, String)>, EngineError> {
     let client_id = &config.client.client_id;
     let mut claims = base_claims(client_id, &config.metadata.issuer, LIFETIME_SECS)?;
-    let members = claims.as_object_mut().expect("base claims are an object");
+    let mut members = Map::new();
     let mut resources = Vec::new();
     for (name, value) in params {
         if name == "resource" {
@@ -49,6 +49,12 @@ pub fn into_request_object(
         _ => {
             members.insert("resource".into(), Value::Array(resources));
         }
+    }
+    if let Value::Object(base) = &mut claims {
+        // The parameters first, then the envelope (iss, aud, times): a parameter named like
+        // a registered claim cannot replace it.
+        members.extend(std::mem::take(base));
+        *base = members;
     }
     let object = match &config.client.signing_key {
         Some(key) => key.sign_jwt(REQUEST_OBJECT_TYP, &claims)?,

@@ -187,6 +187,8 @@ pub enum StepKind {
     RefreshToken,
     /// RFC 6749 §4.4.
     ClientCredentials,
+    /// RFC 7523 §2.1: a JWT from a trusted issuer traded for a token.
+    JwtBearer,
     /// RFC 7662 §2.
     Introspect,
     /// RFC 7009 §2.

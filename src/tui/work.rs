@@ -186,6 +186,8 @@ async fn build_flow(start: FlowStart) -> Result<(Box<Flow>, Option<LoopbackListe
             config,
             token_exchange::Exchange::of_access_token(&subject()?.0),
         ),
+        // The selected token is the assertion: a JWT another issuer signed.
+        FlowKind::JwtBearer => Flow::jwt_bearer(config, &subject()?.0),
     };
     let mut flow = flow.map_err(|e| e.to_string())?;
     if let Some(token_type) = token_type {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import * as client from 'openid-client';
-import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { SignJWT, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose';
 import { startMock } from './lib/oauthscope.mjs';
 import { actAsUser } from './lib/browser.mjs';
 import { JwtChecker } from './lib/jwt-checks.mjs';
@@ -64,7 +64,7 @@ async function postForm(url, params, { basic } = {}) {
  * user agent follow /authorize to the redirect, then authorizationCodeGrant with its state,
  * nonce, PKCE and iss checks. Returns everything a later step needs.
  */
-async function codeFlowWith(config, { scope, redirectUri = REDIRECT_URI, par = false }) {
+async function codeFlowWith(config, { scope, redirectUri = REDIRECT_URI, par = false, jar }) {
   const codeVerifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
   const nonce = client.randomNonce();
@@ -76,7 +76,11 @@ async function codeFlowWith(config, { scope, redirectUri = REDIRECT_URI, par = f
     state,
     nonce,
   };
-  const url = par ? await client.buildAuthorizationUrlWithPAR(config, params) : client.buildAuthorizationUrl(config, params);
+  const url = jar
+    ? await client.buildAuthorizationUrlWithJAR(config, params, jar)
+    : par
+      ? await client.buildAuthorizationUrlWithPAR(config, params)
+      : client.buildAuthorizationUrl(config, params);
   const { redirect } = await actAsUser(url, { stopPrefix: redirectUri });
   assert.ok(redirect, `/authorize ended on ${redirectUri}`);
   const tokens = await client.authorizationCodeGrant(config, redirect, {
@@ -1049,6 +1053,100 @@ describe('oauthscope mock --config: ES256 signing, short lifetimes, a configured
     await actAsUser(device.verification_uri, { userCode: device.user_code });
     const tokens = await client.pollDeviceAuthorizationGrant(service, device, undefined, { signal: AbortSignal.timeout(15_000) });
     await jwt.accessToken(tokens.access_token, { clientId: SERVICE.id });
+  });
+});
+
+/** A JSON value as a TOML inline value (for the keys written into a mock config). */
+function toml(value) {
+  if (Array.isArray(value)) return `[${value.map(toml).join(', ')}]`;
+  if (value && typeof value === 'object') {
+    return `{ ${Object.entries(value).map(([k, v]) => `${k} = ${toml(v)}`).join(', ')} }`;
+  }
+  return JSON.stringify(value);
+}
+
+describe('oauthscope mock --config: private_key_jwt, request objects and the JWT bearer grant', () => {
+  const KEY_APP = 'pkjwt-app';
+  const TRUSTED = 'https://idp.example';
+  let dir;
+  let mock;
+  let jwt;
+  let appKey;
+  let idpKey;
+  let app;
+
+  before(async () => {
+    const publicJwk = async (pair, kid) => ({ ...(await exportJWK(pair.publicKey)), kid, alg: 'ES256', use: 'sig' });
+    appKey = { pair: await generateKeyPair('ES256'), kid: 'app-1' };
+    idpKey = { pair: await generateKeyPair('ES256'), kid: 'idp-1' };
+    dir = await mkdtemp(join(tmpdir(), 'oauthscope-mock-assertions-'));
+    const file = join(dir, 'mock.toml');
+    await writeFile(
+      file,
+      [
+        'require_signed_request_object = true',
+        '[[trusted_issuers]]',
+        `issuer = ${JSON.stringify(TRUSTED)}`,
+        `jwks = ${toml({ keys: [await publicJwk(idpKey.pair, idpKey.kid)] })}`,
+        '[[clients]]',
+        `client_id = ${JSON.stringify(KEY_APP)}`,
+        'token_endpoint_auth_methods = ["private_key_jwt"]',
+        'redirect_uris = ["http://127.0.0.1/callback"]',
+        `jwks = ${toml({ keys: [await publicJwk(appKey.pair, appKey.kid)] })}`,
+        '',
+      ].join('\n'),
+    );
+    mock = await startMock({ autoApprove: 'alice', extraArgs: ['--config', file] });
+    app = await client.discovery(new URL(mock.issuer), KEY_APP, undefined, client.PrivateKeyJwt({ key: appKey.pair.privateKey, kid: appKey.kid }), insecure);
+    jwt = new JwtChecker(app.serverMetadata());
+  });
+
+  after(async () => {
+    await mock?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test('openid-client authenticates with private_key_jwt; the mock advertises it', async () => {
+    const metadata = app.serverMetadata();
+    assert.ok(metadata.token_endpoint_auth_methods_supported.includes('private_key_jwt'));
+    assert.ok(metadata.token_endpoint_auth_signing_alg_values_supported.includes('ES256'));
+    const tokens = await client.clientCredentialsGrant(app, { scope: 'api:read' });
+    await jwt.accessToken(tokens.access_token, { clientId: KEY_APP, scope: 'api:read' });
+    // Introspection authenticates the same way (a fresh assertion: each jti is single use).
+    assert.equal((await client.tokenIntrospection(app, tokens.access_token)).active, true);
+  });
+
+  test('openid-client signs a request object (JAR); the mock, which requires one, verifies it', async () => {
+    assert.equal(app.serverMetadata().require_signed_request_object, true);
+    const { tokens, nonce } = await codeFlowWith(app, { scope: 'openid', jar: { key: appKey.pair.privateKey, kid: appKey.kid } });
+    await jwt.idToken(tokens.id_token, { clientId: KEY_APP, nonce, accessToken: tokens.access_token });
+    // A plain authorization request is refused at this server.
+    const plain = client.buildAuthorizationUrl(app, { redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' });
+    const refused = await fetch(plain, { redirect: 'manual' });
+    assert.equal(refused.status, 400);
+    assert.match(await refused.text(), /require_signed_request_object/);
+  });
+
+  test('the JWT bearer grant: a trusted issuer\'s assertion (jose) becomes a token for its subject', async () => {
+    const demo = await client.discovery(new URL(mock.issuer), CONFIDENTIAL_CLIENT, undefined, client.ClientSecretBasic(CONFIDENTIAL_SECRET), insecure);
+    const assertion = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', kid: idpKey.kid })
+      .setIssuer(TRUSTED)
+      .setSubject('bob')
+      .setAudience(mock.issuer)
+      .setIssuedAt()
+      .setExpirationTime('2m')
+      .setJti(client.randomState())
+      .sign(idpKey.pair.privateKey);
+    const tokens = await client.genericGrantRequest(demo, 'urn:ietf:params:oauth:grant-type:jwt-bearer', { assertion, scope: 'api:read' });
+    const payload = await jwt.accessToken(tokens.access_token, { clientId: CONFIDENTIAL_CLIENT, scope: 'api:read' });
+    assert.equal(payload.sub, 'bob');
+    assert.equal(tokens.refresh_token, undefined);
+    await rejectsWithOAuthError(
+      client.genericGrantRequest(demo, 'urn:ietf:params:oauth:grant-type:jwt-bearer', { assertion }),
+      'invalid_grant',
+      'the same assertion (jti) twice',
+    );
   });
 });
 

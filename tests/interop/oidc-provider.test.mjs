@@ -4,7 +4,7 @@
 // and cross-checking the results with openid-client and jose.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ import * as client from 'openid-client';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { assertBinaryExists, describeRun, findValues, freePort, runCli, spawnCli } from './lib/oauthscope.mjs';
 import { actAsUser } from './lib/browser.mjs';
-import { BASIC_CLIENT, POST_CLIENT, USER, startOidcProvider } from './lib/oidc-provider-server.mjs';
+import { BASIC_CLIENT, HS_CLIENT, KEY_CLIENT, POST_CLIENT, USER, startOidcProvider } from './lib/oidc-provider-server.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BROWSER_AGENT = join(here, 'browser-agent.mjs');
@@ -326,6 +326,55 @@ describe('oauthscope CLI against oidc-provider', () => {
       const { payload } = await jwtVerify(the(run, 'id_token', 'string'), jwks, { issuer: op.issuer, audience: POST_CLIENT.id });
       assert.equal(payload.sub, USER.login);
     });
+  });
+
+  describe('client assertions (RFC 7523) and request objects (RFC 9101)', () => {
+    let keyFile;
+    before(async () => {
+      // The private JWK jose made, read by oauthscope's key loader.
+      keyFile = join(work, 'client-key.json');
+      await writeFile(keyFile, JSON.stringify(op.clientPrivateJwk), { mode: 0o600 });
+    });
+
+    test('run client-credentials with private_key_jwt: oidc-provider accepts the assertion', async () => {
+      const run = await runCli(['run', 'client-credentials', '--issuer', op.issuer, '--client-id', KEY_CLIENT.id, '--private-key', keyFile, '--scope', 'api:read', '--json']);
+      assert.equal(run.code, 0, describeRun(run));
+      const info = await introspectWithReference(the(run, 'access_token', 'string'));
+      assert.equal(info.active, true);
+      assert.equal(info.client_id, KEY_CLIENT.id);
+      const decoded = run.json.steps[0].request.decoded[0];
+      assert.equal(decoded.header.kid, op.clientPrivateJwk.kid);
+      assert.equal(decoded.claims.iss, KEY_CLIENT.id);
+      assert.ok(!run.stdout.includes(op.clientPrivateJwk.d), 'the private key is never printed');
+    });
+
+    test('run client-credentials with client_secret_jwt', async () => {
+      const run = await runCli(['run', 'client-credentials', '--issuer', op.issuer, '--client-id', HS_CLIENT.id, option('--client-secret', HS_CLIENT.secret), '--auth-method', 'client_secret_jwt', '--scope', 'api:read', '--json']);
+      assert.equal(run.code, 0, describeRun(run));
+      assert.equal((await introspectWithReference(the(run, 'access_token', 'string'))).client_id, HS_CLIENT.id);
+      assert.ok(!`${run.stdout}${run.stderr}`.includes(HS_CLIENT.secret));
+    });
+
+    for (const flow of ['code', 'par']) {
+      test(`run ${flow} --request-object: oidc-provider verifies the signed request and issues tokens`, async () => {
+        const logFile = join(work, `agent-jar-${flow}.log`);
+        const run = await runCli(
+          ['run', flow, '--issuer', op.issuer, '--client-id', KEY_CLIENT.id, '--private-key', keyFile, '--request-object', '--scope', 'openid profile', '--json'],
+          { env: { BROWSER: BROWSER_AGENT, BROWSER_AGENT_LOG: logFile } },
+        );
+        const agentLog = await readFile(logFile, 'utf8').catch(() => '(the browser agent was never started)');
+        assert.equal(run.code, 0, `${describeRun(run)}\n--- browser agent ---\n${agentLog}`);
+        const opened = new URL(agentLog.match(/^open (\S+)/m)[1]);
+        if (flow === 'code') {
+          assert.ok(opened.searchParams.get('request'), 'the request object went through the browser');
+          assert.equal(opened.searchParams.get('state'), null, 'state is inside the object, not beside it');
+        } else {
+          assert.deepEqual([...opened.searchParams.keys()].sort(), ['client_id', 'request_uri']);
+        }
+        const { payload } = await jwtVerify(the(run, 'id_token', 'string'), jwks, { issuer: op.issuer, audience: KEY_CLIENT.id });
+        assert.equal(payload.sub, USER.login);
+      });
+    }
   });
 
   describe('dynamic client registration (RFC 7591, RFC 7592)', () => {

@@ -27,6 +27,7 @@ pub mod authorization_code;
 pub mod client_credentials;
 pub mod device;
 pub mod introspect;
+pub mod jwt_bearer;
 pub mod mcp;
 pub mod par;
 pub mod refresh;
@@ -174,6 +175,7 @@ pub enum FlowKind {
     Device,
     Refresh,
     ClientCredentials,
+    JwtBearer,
     Introspect,
     Revoke,
     Userinfo,
@@ -283,6 +285,12 @@ impl Stage {
                 "The client presents its refresh token for fresh tokens; a server that rotates \
                  refresh tokens returns a new one and retires the old (RFC 6749 §6, RFC 9700 \
                  §4.14.2).",
+            ),
+            Stage::JwtBearer => (
+                "Trade the assertion for a token",
+                "The client presents a JWT that an issuer the server trusts signed about a \
+                 subject, and gets an access token for that subject (RFC 7523 §2.1). The \
+                 server checks its signature, iss, aud, exp and jti (RFC 7523 §3).",
             ),
             Stage::ClientCredentials => (
                 "Get a token as the client",
@@ -416,7 +424,8 @@ impl Stage {
             | Stage::PollDevice
             | Stage::RefreshToken
             | Stage::ClientCredentials
-            | Stage::TokenExchange => "the token endpoint",
+            | Stage::TokenExchange
+            | Stage::JwtBearer => "the token endpoint",
             Stage::DeviceAuthorize => "the device authorization endpoint",
             Stage::Introspect => "the introspection endpoint",
             Stage::Revoke => "the revocation endpoint",
@@ -550,6 +559,16 @@ impl Flow {
                 exchange: Some(exchange),
                 ..FlowSecrets::default()
             },
+        )
+    }
+
+    /// The JWT bearer grant with `assertion` (RFC 7523 §2.1).
+    pub fn jwt_bearer(config: FlowConfig, assertion: &str) -> Result<Self, EngineError> {
+        Self::start(
+            FlowKind::JwtBearer,
+            config,
+            vec![Stage::JwtBearer],
+            Self::subject(assertion),
         )
     }
 
@@ -1107,7 +1126,8 @@ impl Flow {
             Stage::ExchangeCode
             | Stage::RefreshToken
             | Stage::ClientCredentials
-            | Stage::TokenExchange => {
+            | Stage::TokenExchange
+            | Stage::JwtBearer => {
                 let tokens = tokens::process_token_response(exchange)?;
                 if stage == Stage::TokenExchange {
                     self.steps[i]
@@ -1346,6 +1366,7 @@ impl Flow {
                     .ok_or_else(|| EngineError::config("no subject token given"))?;
                 token_exchange::token_exchange_request(c, exchange)
             }
+            Stage::JwtBearer => jwt_bearer::jwt_bearer_request(c, subject()?),
             Stage::Introspect => introspect::introspection_request(c, subject()?, None),
             Stage::Revoke => revoke::revocation_request(c, subject()?, None),
             Stage::Userinfo => userinfo::userinfo_request(c, subject()?),

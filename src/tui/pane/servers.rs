@@ -226,6 +226,7 @@ pub fn capability_matrix<'a>(
         (caps.client_credentials, "client_credentials"),
         (caps.refresh_token, "refresh"),
         (caps.token_exchange, "token_exchange"),
+        (caps.jwt_bearer, "jwt-bearer"),
     ];
     let mut flow_line = vec![Span::styled(format!("{:<12} ", "flows"), theme.hint())];
     flow_line.extend(flows.iter().map(|(yes, name)| flag(*yes, name)));
@@ -279,6 +280,23 @@ pub fn capability_matrix<'a>(
             "token_endpoint_auth_methods_supported",
             &caps.token_endpoint_auth_methods,
             auth_default,
+        ),
+        row(
+            "assertions",
+            "token_endpoint_auth_signing_alg_values_supported",
+            &caps.client_assertion_signing_algs,
+            None,
+        ),
+        row(
+            "request obj",
+            "request_object_signing_alg_values_supported",
+            &caps.request_object_signing_algs,
+            None,
+        ),
+        yes_no(
+            "signed req",
+            Some("require_signed_request_object"),
+            caps.require_signed_request_object,
         ),
         yes_no(
             "iss param",

@@ -12,6 +12,9 @@ import { freePort } from './oauthscope.mjs';
 export const BASIC_CLIENT = { id: 'interop-basic', secret: 'interop-secret: with ~ and +' };
 export const POST_CLIENT = { id: 'interop-post', secret: 'interop-post-secret' };
 export const USER = { login: 'alice', name: 'Alice Liddell', email: 'alice@example.com' };
+/** Clients that authenticate with a JWT (RFC 7523 §2.2): one with its own key, one with HS256. */
+export const KEY_CLIENT = { id: 'interop-pkjwt' };
+export const HS_CLIENT = { id: 'interop-hsjwt', secret: 'interop-hs256-secret-long-enough-for-hmac' };
 
 const GRANTS = ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code'];
 
@@ -52,6 +55,16 @@ const grantedAsAsked = {
   authorizationDetailsForIntrospection: (_ctx, token) => token.rar,
 };
 
+/** The private_key_jwt client's key pair: the private JWK for oauthscope, the public for the provider. */
+async function clientKey() {
+  const pair = await generateKeyPair('ES256', { extractable: true });
+  const kid = 'interop-client-es256';
+  return {
+    privateJwk: { ...(await exportJWK(pair.privateKey)), kid, alg: 'ES256' },
+    publicJwk: { ...(await exportJWK(pair.publicKey)), kid, alg: 'ES256', use: 'sig' },
+  };
+}
+
 async function signingKeys() {
   const rsa = await generateKeyPair('RS256', { extractable: true });
   const ec = await generateKeyPair('ES256', { extractable: true });
@@ -73,10 +86,20 @@ async function signingKeys() {
 export async function startOidcProvider({ mountPath = '', resourceServer, dpopNonce = false, rar = false } = {}) {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}${mountPath}`;
+  const keyPair = await clientKey();
+  const { client_secret: _unused, ...keyClientBase } = clientMetadata({ id: KEY_CLIENT.id }, 'private_key_jwt');
+  const keyClient = { ...keyClientBase, jwks: { keys: [keyPair.publicJwk] }, request_object_signing_alg: 'ES256' };
   const provider = new Provider(issuer, {
     clients: [clientMetadata(BASIC_CLIENT, 'client_secret_basic'), clientMetadata(POST_CLIENT, 'client_secret_post')].map((c) =>
       rar ? { ...c, authorization_details_types: Object.keys(grantedAsAsked.types) } : c,
     ),
+
+    clients: [
+      clientMetadata(BASIC_CLIENT, 'client_secret_basic'),
+      clientMetadata(POST_CLIENT, 'client_secret_post'),
+      keyClient,
+      clientMetadata(HS_CLIENT, 'client_secret_jwt'),
+    ],
     jwks: { keys: await signingKeys() },
     cookies: { keys: ['interop-cookie-signing-key'] },
     scopes: ['openid', 'offline_access', 'api:read', ...(resourceServer ? resourceServer.scope.split(' ') : [])],
@@ -95,6 +118,8 @@ export async function startOidcProvider({ mountPath = '', resourceServer, dpopNo
       // Open dynamic registration (RFC 7591) with management (RFC 7592).
       registration: { enabled: true },
       registrationManagement: { enabled: true },
+      // RFC 9101 request objects by value and through PAR.
+      requestObjects: { enabled: true },
       ...(resourceServer && { resourceIndicators: resourceIndicatorsFor(resourceServer) }),
       ...(dpopNonce && { dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true } }),
       ...(rar && { richAuthorizationRequests: grantedAsAsked }),
@@ -126,6 +151,7 @@ export async function startOidcProvider({ mountPath = '', resourceServer, dpopNo
   return {
     issuer,
     provider,
+    clientPrivateJwk: keyPair.privateJwk,
     stop: () =>
       new Promise((resolve) => {
         server.closeAllConnections?.();
