@@ -436,7 +436,12 @@ async fn a_registration_with_a_mistyped_member_keeps_the_client_and_says_which()
     harness.wait_for("lemon").await;
     harness.press("1");
     harness.press("enter");
-    harness.wait_for("discovered lemon").await;
+    // Two discoveries ran (at start and on enter); register once the second has landed.
+    harness
+        .wait_until("the second discovery", |screen| {
+            screen.contains("discovered lemon") && screen.contains("Exchanges 4")
+        })
+        .await;
     harness.press("2");
     harness.press("n");
     harness.wait_for("Register a client").await;

@@ -280,9 +280,10 @@ pub struct GrantAssertionArgs {
     /// The assertion's `sub`: whom the token is for.
     #[arg(long, value_name = "SUB")]
     pub subject: Option<String>,
-    /// The assertion's `aud` [default: the token endpoint].
+    /// The assertion's `aud` [default: the token endpoint]. Its own flag: `--audience` is
+    /// the token exchange's (RFC 8693), which a command line may give too.
     #[arg(long, value_name = "AUD")]
-    pub audience: Option<String>,
+    pub assertion_audience: Option<String>,
 }
 
 /// Every `--auth-method` value.

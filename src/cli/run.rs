@@ -433,7 +433,7 @@ fn indent(text: &str) -> String {
 }
 
 /// The JWT bearer grant's assertion: `--assertion`, or claims from `--issuer-claim`,
-/// `--subject` and `--audience` signed with the client's `--private-key` (RFC 7523 §3).
+/// `--subject` and `--assertion-audience` signed with the client's `--private-key` (RFC 7523 §3).
 fn grant_assertion(args: &RunArgs, config: &FlowConfig) -> Result<Secret, String> {
     let given = &args.grant_assertion;
     if let Some(assertion) = &given.assertion {
@@ -452,10 +452,10 @@ fn grant_assertion(args: &RunArgs, config: &FlowConfig) -> Result<Secret, String
         .issuer_claim
         .as_deref()
         .unwrap_or(&config.client.client_id);
-    let audience = match &given.audience {
+    let audience = match &given.assertion_audience {
         Some(audience) => audience.clone(),
         None => config.metadata.token_endpoint.clone().ok_or(
-            "the server has no token_endpoint to address the assertion to; give --audience",
+            "the server has no token_endpoint to address the assertion to; give --assertion-audience",
         )?,
     };
     let claims = assertion_claims(issuer, subject, &audience).map_err(|e| e.to_string())?;

@@ -281,23 +281,6 @@ pub fn capability_matrix<'a>(
             &caps.token_endpoint_auth_methods,
             auth_default,
         ),
-        row(
-            "assertions",
-            "token_endpoint_auth_signing_alg_values_supported",
-            &caps.client_assertion_signing_algs,
-            None,
-        ),
-        row(
-            "request obj",
-            "request_object_signing_alg_values_supported",
-            &caps.request_object_signing_algs,
-            None,
-        ),
-        yes_no(
-            "signed req",
-            Some("require_signed_request_object"),
-            caps.require_signed_request_object,
-        ),
         yes_no(
             "iss param",
             Some("authorization_response_iss_parameter_supported"),
@@ -311,19 +294,50 @@ pub fn capability_matrix<'a>(
             None,
         ),
         row("scopes", "scopes_supported", &meta.scopes_supported, None),
-        row(
-            "DPoP",
-            "dpop_signing_alg_values_supported",
-            &caps.dpop_algs,
-            None,
+    ];
+    // The extensions beyond the core grants get a row each only when the server lists them;
+    // the rest share one line, so the endpoints stay in view at 80x24.
+    let extensions = [
+        (
+            "assertions",
+            "token_endpoint_auth_signing_alg_values_supported",
+            &caps.client_assertion_signing_algs,
         ),
-        row(
+        (
+            "request obj",
+            "request_object_signing_alg_values_supported",
+            &caps.request_object_signing_algs,
+        ),
+        ("DPoP", "dpop_signing_alg_values_supported", &caps.dpop_algs),
+        (
             "RAR types",
             "authorization_details_types_supported",
             &caps.authorization_details_types,
-            None,
         ),
     ];
+    let mut not_listed = Vec::new();
+    for (label, member, values) in extensions {
+        if values.is_empty() {
+            not_listed.push(label);
+        } else {
+            lines.push(row(label, member, values, None));
+        }
+    }
+    if !caps.request_object_signing_algs.is_empty() || caps.require_signed_request_object {
+        lines.push(yes_no(
+            "signed req",
+            Some("require_signed_request_object"),
+            caps.require_signed_request_object,
+        ));
+    }
+    if !not_listed.is_empty() {
+        lines.push(widgets::kv(
+            "not listed",
+            12,
+            Span::styled(not_listed.join(", "), theme.hint()),
+            theme,
+        ));
+    }
     for (name, member, url) in endpoints {
         if let Some(url) = url {
             let mut line = widgets::kv(name, 12, Span::styled(url.clone(), theme.text()), theme);
