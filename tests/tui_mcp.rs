@@ -10,7 +10,7 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use oauthscope::mock::RunningMock;
-use oauthscope::profile::{Profile, ServerProfile};
+use oauthscope::profile::{ClientProfile, Profile, ServerProfile};
 use oauthscope::tui::action::{Action, Command};
 use oauthscope::tui::app::{App, Settings};
 use serde_json::json;
@@ -187,10 +187,10 @@ async fn finished_mcp_flow(mock: &RunningMock, width: u16, height: u16) -> (Harn
     send_until_complete(
         &harness,
         &[
-            "2 Exchange the code for tokens",
-            "3 Verify the tokens",
-            "4 Initialize with the token",
-            "5 List the tools",
+            "6 Exchange the code for tokens",
+            "7 Verify the tokens",
+            "8 Initialize with the token",
+            "9 List the tools",
         ],
     )
     .await;
@@ -205,7 +205,27 @@ fn steady(screen: &str, mock: &RunningMock, client_id: &str) -> String {
     let mut text = screen
         .replace(client_id, &"c".repeat(client_id.len()))
         .replace(port, &"p".repeat(port.len()));
-    for (marker, end) in [("jti        \"", '"'), ("code=", '…')] {
+    // The random claims, each a name, its column's spaces and a quoted value.
+    let quoted = |line: &str, name: &str| {
+        let rest = line.split_once(&format!(" {name} "))?.1;
+        rest.trim_start().strip_prefix('"').map(|_| ())
+    };
+    text = text
+        .lines()
+        .map(|line| {
+            if ["jti", "at_hash", "nonce"]
+                .iter()
+                .any(|n| quoted(line, n).is_some())
+            {
+                let (head, value) = line.split_once('"').unwrap_or((line, ""));
+                let (value, tail) = value.split_once('"').unwrap_or((value, ""));
+                format!("{head}\"{}\"{tail}\n", "r".repeat(value.chars().count()))
+            } else {
+                format!("{line}\n")
+            }
+        })
+        .collect();
+    for (marker, end) in [("code=", '…')] {
         let mut out = String::new();
         let mut rest = text.as_str();
         while let Some(at) = rest.find(marker) {
@@ -254,16 +274,20 @@ async fn the_finished_mcp_flow_at_80x24_and_120x35() {
 #[tokio::test]
 async fn the_mcp_flow_runs_to_tools_list_in_the_flow_pane() {
     let mock = mock().await;
-    let (harness, _) = finished_mcp_flow(&mock, 140, 45).await;
+    let (harness, _) = finished_mcp_flow(&mock, 140, 75).await;
     let screen = harness.screen();
     assert!(screen.contains("3 MCP authorization"), "{screen}");
     assert!(screen.contains("tools whoami"), "{screen}");
-    // The token was asked for this server (RFC 8707), with the scope its challenge named.
+    // The token was asked for this server (RFC 8707), with the scope the client registered
+    // for it (its usual scopes and the one the challenge named).
     assert!(
         screen.contains(&format!("aud        \"{}/mcp\"", mock.issuer())),
         "{screen}"
     );
-    assert!(screen.contains("scope      \"mcp:tools\""), "{screen}");
+    assert!(
+        screen.contains("scope      \"openid profile email mcp:tools\""),
+        "{screen}"
+    );
     // The authorization request carried the resource: select its step and read it.
     for _ in 0..4 {
         harness.press("k");
@@ -307,4 +331,225 @@ fn an_mcp_server_entry_at_80x24() {
 #[test]
 fn an_mcp_server_entry_at_120x35() {
     insta::assert_snapshot!(draw(&mut app_with_an_mcp_server(), 120, 35));
+}
+
+/// `M` in Servers adds the built-in mock's demo MCP server and selects it, discovered.
+async fn demo_mcp_added(harness: &Harness) {
+    harness.press("1");
+    harness.press("M");
+    harness.wait_for("✓ Mock MCP server (MCP)").await;
+}
+
+/// Picks MCP authorization and waits for its discovery and registration to come back.
+async fn mcp_flow_prepared(harness: &Harness) -> String {
+    pick_flow(harness, 0);
+    harness
+        .wait_for("found and registered: read the request")
+        .await
+}
+
+/// From the browser step of a prepared MCP flow: signs in as alice and sends each step
+/// after it up to tools/list.
+async fn signed_in_to_tools_list(harness: &Harness) {
+    sign_in_as_alice(harness).await;
+    send_until_complete(
+        harness,
+        &[
+            "6 Exchange the code for tokens",
+            "7 Verify the tokens",
+            "8 Initialize with the token",
+            "9 List the tools",
+        ],
+    )
+    .await;
+}
+
+/// The client id the registration step names, from its note.
+fn registered_id(screen: &str) -> String {
+    screen
+        .split("client_id ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the registration names its client id")
+        .to_string()
+}
+
+#[tokio::test]
+async fn m_runs_the_mocks_mcp_flow_with_its_discovery_as_steps_then_registers_and_reuses() {
+    let mock = mock().await;
+    let harness = started(Harness::start(settings(&mock), 140, 45)).await;
+    demo_mcp_added(&harness).await;
+    // No client on the new entry: the server's dynamic registration is chosen, visibly.
+    let screen = mcp_flow_prepared(&harness).await;
+    for step in [
+        "✓ 1 Call the MCP server without a token",
+        "✓ 2 Fetch the protected resource metadata",
+        "✓ 3 Fetch the authorization server metadata",
+        "✓ 4 Register the client",
+        "▶ 5 Send the user to the authorization endpoint",
+    ] {
+        assert!(screen.contains(step), "{step} in {screen}");
+    }
+    // Each step before the code flow with what it found and checked.
+    harness.press("k");
+    let screen = harness.wait_for("RFC 7591").await;
+    assert!(
+        screen.contains(&format!("Sent     POST {}/register", mock.issuer())),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("kept in the profile for the next run"),
+        "{screen}"
+    );
+    let first_id = registered_id(&screen);
+    harness.press("k");
+    let screen = harness.wait_for("✓ code_challenge_methods_supported").await;
+    assert!(screen.contains("· tried "), "{screen}");
+    harness.press("k");
+    let screen = harness.wait_for("✓ authorization_servers").await;
+    assert!(screen.contains("✓ resource "), "{screen}");
+    assert!(
+        screen.contains("/.well-known/oauth-protected-resource/mcp"),
+        "{screen}"
+    );
+    harness.press("k");
+    let screen = harness.wait_for("challenge resource_metadata=").await;
+    assert!(screen.contains("challenge scope=mcp:tools"), "{screen}");
+    assert!(screen.contains("401"), "{screen}");
+    // The flow goes on to tools/list as the client it registered.
+    for _ in 0..4 {
+        harness.press("j");
+    }
+    signed_in_to_tools_list(&harness).await;
+
+    // T calls a listed tool; its answer (the token's claims) shows on the call's step.
+    harness.press("T");
+    harness.wait_for("Call an MCP tool").await;
+    harness.press("enter");
+    harness.press("enter");
+    let screen = harness
+        .wait_for("tools/call whoami: read the request")
+        .await;
+    assert!(screen.contains("▶ 10 Call the tool"), "{screen}");
+    harness.press("enter");
+    let screen = harness.wait_for("whoami answered").await;
+    assert!(screen.contains("✓ 10 Call the tool"), "{screen}");
+    assert!(
+        screen.contains(&format!("{}/mcp", mock.issuer())),
+        "{screen}"
+    );
+
+    // The next run reuses the client registered: nothing is sent to register another.
+    let screen = mcp_flow_prepared(&harness).await;
+    assert!(screen.contains("✓ 4 Register the client"), "{screen}");
+    for _ in 0..4 {
+        harness.press("k");
+    }
+    harness.press("j");
+    harness.press("j");
+    harness.press("j");
+    let screen = harness.wait_for("on an earlier run is reused").await;
+    assert_eq!(registered_id(&screen), first_id, "{screen}");
+    assert!(!screen.contains("Sent     POST"), "{screen}");
+    harness.finish().await;
+    mock.shutdown().await;
+}
+
+/// The app with the mock's demo MCP server saved, as demo-public asking for `openid` only
+/// (the server needs `mcp:tools`), selected in Servers.
+fn settings_with_a_narrow_client(mock: &RunningMock) -> Settings {
+    Settings {
+        profile: Profile {
+            theme: None,
+            servers: vec![ServerProfile {
+                name: "Narrow MCP".into(),
+                issuer: mock.issuer().into(),
+                mcp_url: Some(format!("{}/mcp", mock.issuer())),
+                clients: vec![ClientProfile {
+                    client_id: "demo-public".into(),
+                    auth_method: "none".into(),
+                    scope: Some("openid".into()),
+                    ..ClientProfile::default()
+                }],
+                ..ServerProfile::default()
+            }],
+        },
+        ..settings(mock)
+    }
+}
+
+#[tokio::test]
+async fn a_403_insufficient_scope_steps_up_visibly_and_the_call_goes_again() {
+    let mock = mock().await;
+    let harness = started(Harness::start(
+        settings_with_a_narrow_client(&mock),
+        140,
+        45,
+    ))
+    .await;
+    harness.press("1");
+    harness.press("j");
+    harness.press("enter");
+    harness.wait_for("✓ Narrow MCP (MCP)").await;
+    let screen = mcp_flow_prepared(&harness).await;
+    assert!(screen.contains("scope                  openid"), "{screen}");
+    sign_in_as_alice(&harness).await;
+    harness.press("enter");
+    harness.wait_for("✓ 6 Exchange the code for tokens").await;
+    harness.press("enter");
+    harness.wait_for("✓ 7 Verify the tokens").await;
+    // initialize is refused for want of mcp:tools: the flow steps up, with its reason.
+    harness.press("enter");
+    let screen = harness
+        .wait_for("Initialize with the token: refused, the token needs more scope")
+        .await;
+    assert!(screen.contains("✓ 9 Step up the authorization"), "{screen}");
+    assert!(
+        screen.contains("▶ 10 Send the user to the authorization endpoint"),
+        "{screen}"
+    );
+    harness.press("k");
+    let screen = harness.wait_for("step-up 1 of 2").await;
+    assert!(
+        screen.contains("step-up 1 of 2: the server needs scope \"mcp:tools\""),
+        "{screen}"
+    );
+    harness.press("j");
+    let screen = harness
+        .wait_for("scope                  openid mcp:tools")
+        .await;
+    assert!(screen.contains("resource "), "{screen}");
+    sign_in_as_alice(&harness).await;
+    send_until_complete(
+        &harness,
+        &[
+            "11 Exchange the code for tokens",
+            "12 Verify the tokens",
+            "13 Initialize with the token",
+            "14 List the tools",
+        ],
+    )
+    .await;
+    let screen = harness.screen();
+    assert!(screen.contains("tools whoami"), "{screen}");
+    harness.finish().await;
+    mock.shutdown().await;
+}
+
+#[test]
+fn v_chooses_the_mcp_revision_of_the_selected_mcp_server_newest_first() {
+    let mut app = app_with_an_mcp_server();
+    let screen = draw(&mut app, 120, 35);
+    assert!(
+        screen.contains("MCP revision         2026-07-28"),
+        "{screen}"
+    );
+    for expected in ["2025-06-18", "2025-11-25", "2026-07-28"] {
+        app.update(Action::Run(Command::NextMcpRevision));
+        let screen = draw(&mut app, 120, 35);
+        assert!(
+            screen.contains(&format!("MCP revision         {expected}")),
+            "{screen}"
+        );
+    }
 }

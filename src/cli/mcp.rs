@@ -20,6 +20,7 @@ use crate::oauth::error::EngineError;
 use crate::oauth::exchange::Exchange;
 use crate::oauth::flow::FlowKind;
 use crate::oauth::flow::mcp::{self, ClientOffer, McpTarget, Registration, RegistrationMode, Spec};
+use crate::oauth::flow::mcp_prelude;
 use crate::oauth::jwt::{Check, Verdict};
 use crate::oauth::mcp_discovery;
 use crate::oauth::protected_resource;
@@ -126,13 +127,8 @@ async fn authorize_and_call(
     let found = match protected_resource::discover(http, server_url, spec).await {
         Ok(found) => found,
         Err(err) => {
-            // The MCP calls are POSTs; the metadata is fetched with GET.
             let sent = http.log().snapshot();
-            let stage = if sent.iter().any(|e| e.method == "GET") {
-                StepKind::ResourceMetadata
-            } else {
-                StepKind::McpUnauthenticated
-            };
+            let stage = mcp_prelude::failed_discovery_stage(&sent);
             shown.fail(stage, sent.last().cloned(), &err.to_string());
             return Err(err.to_string());
         }

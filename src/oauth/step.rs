@@ -7,6 +7,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::exchange::Exchange;
+use super::jwt::Check;
 use super::secret::{is_secret_name, mask, mask_credential};
 
 /// Where a step stands.
@@ -194,6 +195,14 @@ pub struct Step {
     /// Things the step noticed that do not fail it (an unknown token_type...), in words.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The rules the step applied to what it received, each with its verdict (the MCP
+    /// flow's MUSTs on the metadata it reads).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<Check>,
+    /// What the step learnt on the way, in words: each URL it tried and why, the challenge
+    /// it read, the registration it chose and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Step {
@@ -206,6 +215,8 @@ impl Step {
             status: StepStatus::Pending,
             exchange: None,
             warnings: Vec::new(),
+            checks: Vec::new(),
+            notes: Vec::new(),
         }
     }
 }

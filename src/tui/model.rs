@@ -8,6 +8,7 @@ use std::time::SystemTime;
 use ratatui_textarea::{CursorMove, TextArea};
 
 use crate::oauth::discovery::MetadataSource;
+use crate::oauth::flow::mcp::Spec;
 use crate::oauth::flow::refresh::Rotation;
 use crate::oauth::flow::tokens::{ClaimChange, DecodedToken};
 use crate::oauth::flow::{Flow, FlowKind};
@@ -86,6 +87,8 @@ pub struct ServerEntry {
     pub mcp_checks: Vec<Check>,
     /// The scope its challenge or metadata asks for, when it was added this run.
     pub mcp_scope: Option<String>,
+    /// The MCP revision whose authorization rules its flow follows (newest by default).
+    pub mcp_spec: Spec,
 }
 
 impl ServerEntry {
@@ -104,6 +107,7 @@ impl ServerEntry {
             mcp_url: profile.mcp_url.clone(),
             mcp_checks: Vec::new(),
             mcp_scope: None,
+            mcp_spec: Spec::default(),
         }
     }
 
@@ -511,6 +515,7 @@ pub enum FormPurpose {
     ClientByHand,
     RegisterClient,
     UpdateClient,
+    CallTool,
 }
 
 /// A small form: named, typed single-line fields (or one multi-line editor). No `Debug`:

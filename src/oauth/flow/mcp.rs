@@ -380,19 +380,24 @@ pub fn authorization_flow(mut config: FlowConfig, server_url: &str) -> Result<Fl
     Ok(flow)
 }
 
-/// The code flow for the MCP server, then initialize and tools/list with its token as
-/// steps of the same flow, for a face that walks the steps one by one.
+/// The code flow for the MCP server's `resource` (the server's URL, or the origin its
+/// metadata names), then initialize and tools/list at `server_url` with its token as steps
+/// of the same flow, for a face that walks the steps one by one.
 pub fn authorization_flow_then_tools(
     mut config: FlowConfig,
+    resource: &str,
     server_url: &str,
     spec: Spec,
 ) -> Result<Flow, EngineError> {
     config.require_iss = config.require_iss.or(spec.iss_required());
-    let mut flow = authorization_flow(config, server_url)?;
+    let mut flow = authorization_flow(config, resource)?;
     flow.then_call(McpServer {
         server_url: server_url.to_string(),
+        resource: resource.to_string(),
         spec,
         protocol_version: None,
+        call: None,
+        step_ups: 0,
     });
     Ok(flow)
 }
@@ -401,8 +406,22 @@ pub fn authorization_flow_then_tools(
 #[derive(Debug, Clone)]
 pub struct McpServer {
     pub server_url: String,
+    /// The resource the tokens are asked for (RFC 8707), again in a step-up.
+    pub resource: String,
     pub spec: Spec,
     pub protocol_version: Option<String>,
+    /// The `tools/call` params of the call asked for last (name and arguments).
+    pub call: Option<Value>,
+    /// How many step-up authorizations the flow made, against [`MAX_STEP_UPS`].
+    pub step_ups: usize,
+}
+
+/// What a `tools/call` answered: the tool, its text, and whether it reported an error.
+#[derive(Debug, Clone, Serialize)]
+pub struct ToolAnswer {
+    pub tool: String,
+    pub text: String,
+    pub is_error: bool,
 }
 
 impl McpServer {
@@ -731,7 +750,7 @@ mod tests {
         config.metadata.token_endpoint = Some("https://as.example/token".into());
         config.redirect_uri = Some("http://127.0.0.1:1/callback".into());
         let url = "https://mcp.example/mcp";
-        let flow = authorization_flow_then_tools(config, url, Spec::default()).unwrap();
+        let flow = authorization_flow_then_tools(config, url, url, Spec::default()).unwrap();
         let kinds: Vec<_> = flow.steps().iter().map(|s| s.kind).collect();
         use crate::oauth::StepKind;
         let expected = [

@@ -106,6 +106,7 @@ impl App {
             FormPurpose::ClientByHand => self.client_by_hand(&form),
             FormPurpose::RegisterClient => self.register_client(&form),
             FormPurpose::UpdateClient => self.update_client(&form),
+            FormPurpose::CallTool => self.call_tool(&form),
         };
         if let Err(message) = result {
             // Keep the form open with what the user typed, and say what is wrong.

@@ -33,6 +33,8 @@ impl App {
             Command::Edit => self.open_server_editor(),
             Command::Delete => self.remove_server(),
             Command::MarkDefault => self.toggle_default_server(),
+            Command::AddDemoMcp => self.add_demo_mcp(),
+            Command::NextMcpRevision => self.next_mcp_revision(),
             other => self.not_here(other),
         }
     }
@@ -42,7 +44,7 @@ impl App {
         self.discover_at(self.server_cursor.index);
     }
 
-    fn discover_at(&mut self, index: usize) {
+    pub(super) fn discover_at(&mut self, index: usize) {
         let Some(http) = self.http() else {
             return;
         };
