@@ -553,3 +553,67 @@ fn v_chooses_the_mcp_revision_of_the_selected_mcp_server_newest_first() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_mcp_flows_discovery_steps_and_diagram_at_80x24_and_120x35() {
+    let mock = mock().await;
+    for (width, height) in [(80, 24), (120, 35)] {
+        let harness = started(Harness::start(settings(&mock), width, height)).await;
+        demo_mcp_added(&harness).await;
+        let screen = mcp_flow_prepared(&harness).await;
+        // The client registered on the way is the one the header names now.
+        let header = screen.lines().next().unwrap_or_default();
+        let client_id = header
+            .rsplit(" · ")
+            .next()
+            .and_then(|rest| rest.split_whitespace().next())
+            .expect("the header names the client")
+            .to_string();
+        // The protected resource metadata's step: its checks and the URL it tried.
+        for _ in 0..3 {
+            harness.press("k");
+        }
+        let screen_of_step = harness.wait_for("✓ authorization_servers").await;
+        insta::assert_snapshot!(
+            format!("mcp_resource_metadata_step_{width}x{height}"),
+            steady(&screen_of_step, &mock, &client_id)
+        );
+        harness.press("d");
+        let diagram = harness.wait_for("POST /mcp initialize").await;
+        insta::assert_snapshot!(
+            format!("mcp_discovery_diagram_{width}x{height}"),
+            steady(&diagram, &mock, &client_id)
+        );
+        harness.finish().await;
+    }
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_mcp_flow_on_a_server_without_pkce_stops_at_its_check_in_view() {
+    let mock = mock().await;
+    let base = serve_mcp_on_a_server_without_pkce().await;
+    let harness = started(Harness::start(settings(&mock), 140, 40)).await;
+    add_server(&harness, "No PKCE", &format!("{base}/mcp")).await;
+    harness.wait_for("✗ code_challenge_methods_supported").await;
+    pick_flow(&harness, 0);
+    let screen = harness.wait_for("the MCP flow stopped").await;
+    assert!(
+        screen.contains("✓ 2 Fetch the protected resource metadata"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("✗ 3 Fetch the authorization server metadata"),
+        "{screen}"
+    );
+    assert!(!screen.contains("4 Register the client"), "{screen}");
+    assert!(
+        screen.contains("✗ code_challenge_methods_supported"),
+        "{screen}"
+    );
+    // Nothing to send: enter says so, and the steps stay as they are.
+    harness.press("enter");
+    harness.wait_for("this flow failed; n starts another").await;
+    harness.finish().await;
+    mock.shutdown().await;
+}

@@ -49,7 +49,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
         }
         FlowView::Running(run) if run.diagram.is_some() => {
             let title = Line::from(vec![
-                Span::styled(format!(" 3 {} ", flow_title(run.flow.kind())), theme.hint()),
+                Span::styled(format!(" 3 {} ", run_title(run)), theme.hint()),
                 Span::styled("┬ Diagram ", theme.title()),
             ]);
             let block = widgets::block(title, focused, &theme);
@@ -60,14 +60,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
             frame.render_stateful_widget(SequenceDiagram::new(&diagram, &theme), inner, &mut state);
         }
         FlowView::Running(run) => {
-            let mcp = run.flow.mcp_server().is_some()
-                || run.steps().iter().any(|s| s.kind.runs_before_the_flow());
-            let title = if mcp {
-                MCP_TITLE
-            } else {
-                flow_title(run.flow.kind())
-            };
-            let block = widgets::block(format!(" 3 {title} "), focused, &theme);
+            let block = widgets::block(format!(" 3 {} ", run_title(run)), focused, &theme);
             let inner = block.inner(area);
             frame.render_widget(block, area);
             let steps_height = u16::try_from(run.steps().len())
@@ -374,6 +367,17 @@ fn verdict_lines<'a>(run: &FlowRun, step: &Step, now: SystemTime, theme: &Theme)
 const MCP_TITLE: &str = "MCP authorization";
 const MCP_SUMMARY: &str =
     "code + PKCE with resource (RFC 8707), then initialize and tools/list with the token";
+
+/// The running flow's name: an MCP server's flow by its steps, else the flow's own.
+fn run_title(run: &FlowRun) -> &'static str {
+    let mcp = run.flow.mcp_server().is_some()
+        || run.steps().iter().any(|s| s.kind.runs_before_the_flow());
+    if mcp {
+        MCP_TITLE
+    } else {
+        flow_title(run.flow.kind())
+    }
+}
 
 /// The tools an MCP server listed, on the step that listed them.
 fn tool_lines<'a>(run: &FlowRun, step: &Step, theme: &Theme) -> Vec<Line<'a>> {
