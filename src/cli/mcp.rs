@@ -581,26 +581,11 @@ impl Session<'_> {
                 shown.fail(StepKind::McpStepUp, None, &why);
                 return Err(why);
             }
-            let wider = mcp::step_up_scope(self.scope.as_deref(), &needed);
-            let why = if Some(wider.as_str()) == self.scope.as_deref() {
-                format!(
-                    "the server needs scope {needed:?}, which was asked for already; \
-                     authorizing once more in case less was granted"
-                )
-            } else {
-                format!("the server needs scope {needed:?}: authorizing again with {wider:?}")
-            };
+            let (wider, decision) =
+                mcp::step_up_decision(self.scope.as_deref(), &needed, self.step_ups.len() + 1);
             self.step_ups
                 .push(json!({ "method": method, "needed": needed, "scope": wider }));
             doc["step_ups"] = json!(self.step_ups);
-            let decision = Check::pass(
-                "insufficient_scope",
-                format!(
-                    "step-up {} of {}: {why}",
-                    self.step_ups.len(),
-                    mcp::MAX_STEP_UPS
-                ),
-            );
             shown.show(StepKind::McpStepUp, None, &[decision]);
             self.scope = Some(wider);
             let front = if paste {

@@ -579,6 +579,25 @@ pub fn step_up_scope(asked: Option<&str>, needed: &str) -> String {
     scopes.join(" ")
 }
 
+/// A step-up's decision (MCP 2025-11-25 Scope Challenge Handling): the scope to ask for
+/// now, and the check that says why, as step-up `count` of [`MAX_STEP_UPS`].
+pub fn step_up_decision(asked: Option<&str>, needed: &str, count: usize) -> (String, Check) {
+    let wider = step_up_scope(asked, needed);
+    let why = if Some(wider.as_str()) == asked {
+        format!(
+            "the server needs scope {needed:?}, which was asked for already; authorizing once \
+             more in case less was granted"
+        )
+    } else {
+        format!("the server needs scope {needed:?}: authorizing again with {wider:?}")
+    };
+    let check = Check::pass(
+        "insufficient_scope",
+        format!("step-up {count} of {MAX_STEP_UPS}: {why}"),
+    );
+    (wider, check)
+}
+
 /// The text of a `tools/call` result, and whether the tool reported an error (MCP "Tools":
 /// `content` items of type `text`, `isError`).
 pub fn tool_result_text(result: &Value) -> (String, bool) {

@@ -300,3 +300,112 @@ pub async fn prepare(http: &RecordingClient, start: McpStart) -> McpPrepared {
     flow.prepend(steps.0);
     McpPrepared { flow, registered }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::ServerMetadata;
+
+    const SERVER: &str = "https://mcp.example/mcp";
+
+    /// The code flow for the MCP server, with the discovery steps before it done.
+    fn flow_after_discovery() -> Flow {
+        let metadata = ServerMetadata {
+            issuer: "https://as.example".into(),
+            authorization_endpoint: Some("https://as.example/authorize".into()),
+            token_endpoint: Some("https://as.example/token".into()),
+            code_challenge_methods_supported: vec!["S256".into()],
+            ..Default::default()
+        };
+        let mut config = FlowConfig::new(metadata, ClientCredentials::public("c"));
+        config.redirect_uri = Some("http://127.0.0.1:1/callback".into());
+        config.scope = Some("openid".into());
+        let mut flow =
+            mcp::authorization_flow_then_tools(config, SERVER, SERVER, Spec::default()).unwrap();
+        let mut steps = Steps::default();
+        steps.show(StepKind::McpUnauthenticated, None, Vec::new(), Vec::new());
+        steps.show(StepKind::Register, None, Vec::new(), vec!["why".into()]);
+        flow.prepend(steps.0);
+        flow
+    }
+
+    #[test]
+    fn the_steps_run_before_the_flow_come_first_and_are_not_sent_again() {
+        let mut flow = flow_after_discovery();
+        let kinds: Vec<_> = flow.steps().iter().map(|s| s.kind).collect();
+        assert_eq!(
+            kinds[..3],
+            [
+                StepKind::McpUnauthenticated,
+                StepKind::Register,
+                StepKind::Authorize
+            ]
+        );
+        assert_eq!(flow.current(), Some(2));
+        assert!(
+            !flow.retry_at(0),
+            "a discovery step has no request to send again"
+        );
+        assert_eq!(flow.current(), Some(2));
+    }
+
+    #[test]
+    fn a_failed_discovery_stops_the_flow_at_its_step() {
+        let mut steps = Steps::default();
+        steps.show(StepKind::McpUnauthenticated, None, Vec::new(), Vec::new());
+        steps.fail(StepKind::ResourceMetadata, None, "no metadata", Vec::new());
+        let flow = steps.stopped().flow;
+        assert!(flow.is_failed());
+        assert_eq!(flow.current(), None);
+        assert_eq!(flow.failure(), Some("no metadata"));
+    }
+
+    #[test]
+    fn a_step_up_authorizes_again_with_the_wider_scope_then_repeats_the_call() {
+        let mut flow = flow_after_discovery();
+        let state = flow.secrets().state.clone();
+        let call = flow.steps().len() - 2; // initialize
+        let advance = flow.step_up(call, "mcp:tools").unwrap();
+        assert_eq!(advance, super::super::Advance::Next);
+        let kinds: Vec<_> = flow.steps()[call..].iter().map(|s| s.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                StepKind::McpInitialize,
+                StepKind::McpStepUp,
+                StepKind::Authorize,
+                StepKind::ExchangeCode,
+                StepKind::McpInitialize,
+                StepKind::McpListTools,
+            ]
+        );
+        assert!(flow.steps()[call].title.contains("refused"));
+        assert!(
+            flow.steps()[call + 1].checks[0]
+                .detail
+                .contains("step-up 1 of 2")
+        );
+        assert_eq!(flow.current(), Some(call + 2));
+        let draft = flow.steps()[call + 2].request.as_ref().unwrap();
+        assert_eq!(draft.param("scope"), Some("openid mcp:tools"));
+        assert_eq!(draft.param("resource"), Some(SERVER));
+        // A new authorization: a new state.
+        assert_ne!(
+            draft.param("state").map(str::to_string),
+            state.map(|s| s.secret().to_string())
+        );
+    }
+
+    #[test]
+    fn the_step_ups_are_bounded() {
+        let mut flow = flow_after_discovery();
+        for _ in 0..mcp::MAX_STEP_UPS {
+            let call = flow.steps().len() - 2;
+            flow.step_up(call, "mcp:tools").unwrap();
+        }
+        let call = flow.steps().len() - 2;
+        let err = flow.step_up(call, "mcp:tools").unwrap_err();
+        assert!(err.to_string().contains("after 2 step-up"), "{err}");
+        assert!(flow.is_failed());
+    }
+}

@@ -44,7 +44,6 @@ use crate::oauth::error::EngineError;
 use crate::oauth::exchange::Exchange;
 use crate::oauth::http::RecordingClient;
 use crate::oauth::jwks::KeyStore;
-use crate::oauth::jwt::Check;
 use crate::oauth::pkce::{Pkce, PkceMethod, random_token};
 use crate::oauth::redirect::{
     AuthorizationResponse, ExpectedResponse, ISS_ADVERTISED, check_authorization_response,
@@ -1367,7 +1366,8 @@ impl Flow {
             let err = EngineError::protocol(
                 "MCP 2025-11-25 Scope Challenge Handling",
                 format!(
-                    "403 insufficient_scope: the server still needs scope {needed:?} after {}                      step-up authorizations, and the client stops there",
+                    "403 insufficient_scope: the server still needs scope {needed:?} after {} \
+                     step-up authorizations, and the client stops there",
                     mcp::MAX_STEP_UPS
                 ),
             );
@@ -1375,14 +1375,7 @@ impl Flow {
         }
         server.step_ups += 1;
         let count = server.step_ups;
-        let wider = mcp::step_up_scope(asked.as_deref(), needed);
-        let why = if Some(wider.as_str()) == asked.as_deref() {
-            format!(
-                "the server needs scope {needed:?}, which was asked for already; authorizing                  once more in case less was granted"
-            )
-        } else {
-            format!("the server needs scope {needed:?}: authorizing again with {wider:?}")
-        };
+        let (wider, decision_check) = mcp::step_up_decision(asked.as_deref(), needed, count);
         let stage = self.stages[i];
         let refused = &mut self.steps[i];
         refused.title = format!("{}: refused, the token needs more scope", refused.title);
@@ -1391,10 +1384,7 @@ impl Flow {
         ));
         refused.status = StepStatus::Done;
         let mut decision = Stage::McpStepUp.step();
-        decision.checks.push(Check::pass(
-            "insufficient_scope",
-            format!("step-up {count} of {}: {why}", mcp::MAX_STEP_UPS),
-        ));
+        decision.checks.push(decision_check);
         decision.status = StepStatus::Done;
         self.config.scope = Some(wider);
         // A new authorization: a new state, nonce and PKCE verifier (RFC 6749 §10.12,
