@@ -339,6 +339,24 @@ pub fn dynamic_client_metadata(redirect_uri: &str, scope: Option<&str>) -> Value
     metadata
 }
 
+/// Where to register dynamically and what: the server's registration endpoint, and the
+/// metadata of a client for the scope asked for and every scope the resource lists, so that
+/// a step-up to one of them stays within what the client may ask for (RFC 7591 §2 `scope`).
+pub fn dynamic_registration(
+    server: &ServerMetadata,
+    redirect_uri: &str,
+    scope: Option<&str>,
+    resource_scopes: &[String],
+) -> (String, Value) {
+    let endpoint = server.registration_endpoint.clone().unwrap_or_default();
+    let registered_scope = step_up_scope(scope, &resource_scopes.join(" "));
+    let metadata = dynamic_client_metadata(
+        redirect_uri,
+        Some(registered_scope.as_str()).filter(|s| !s.is_empty()),
+    );
+    (endpoint, metadata)
+}
+
 /// The client to use after a dynamic registration: public unless the server gave a secret,
 /// then authenticating the way the registration says (RFC 7591 §3.2.1 echoes
 /// `token_endpoint_auth_method`), else the way the server supports (RFC 8414 §2: Basic

@@ -241,18 +241,11 @@ pub async fn prepare(http: &RecordingClient, start: McpStart) -> McpPrepared {
             ClientCredentials::public(url)
         }
         _ => {
-            let endpoint = discovery
-                .metadata
-                .registration_endpoint
-                .clone()
-                .unwrap_or_default();
-            // Registered for every scope the resource lists too, so that a step-up to one of
-            // them stays within what the client may ask for (RFC 7591 §2 `scope`).
-            let registered_scope =
-                mcp::step_up_scope(scope.as_deref(), &found.metadata.scopes_supported.join(" "));
-            let metadata = mcp::dynamic_client_metadata(
+            let (endpoint, metadata) = mcp::dynamic_registration(
+                &discovery.metadata,
                 &start.redirect_uri,
-                Some(registered_scope.as_str()).filter(|s| !s.is_empty()),
+                scope.as_deref(),
+                &found.metadata.scopes_supported,
             );
             let (exchange, result) = Registrar::new(http, &issuer, &start.cross_host)
                 .register_shown(&endpoint, &metadata)

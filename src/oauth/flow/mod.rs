@@ -589,22 +589,8 @@ impl Flow {
         stages: Vec<Stage>,
         secrets: FlowSecrets,
     ) -> Result<Self, EngineError> {
-        let mut flow = Flow {
-            kind,
-            steps: stages.iter().map(|s| s.step()).collect(),
-            stages,
-            config,
-            cursor: 0,
-            secrets,
-            outcome: FlowOutcome::default(),
-            polling: Polling {
-                interval: device::DEFAULT_INTERVAL,
-                deadline: None,
-                count: 0,
-            },
-            previous: None,
-            mcp: None,
-        };
+        let steps = stages.iter().map(|s| s.step()).collect();
+        let mut flow = Flow::assemble(kind, config, stages, steps, secrets);
         flow.prepare_current()?;
         Ok(flow)
     }
@@ -1285,17 +1271,31 @@ impl Flow {
     /// ended before its code flow could begin.
     pub(crate) fn stopped(kind: FlowKind, steps: Vec<Step>) -> Flow {
         let config = FlowConfig::new(ServerMetadata::default(), ClientCredentials::public(""));
-        let cursor = steps
+        let stages = steps.iter().map(|s| s.kind).collect();
+        let mut flow = Flow::assemble(kind, config, stages, steps, FlowSecrets::default());
+        flow.cursor = flow
+            .steps
             .iter()
             .position(|s| matches!(s.status, StepStatus::Failed(_)))
-            .unwrap_or(steps.len());
+            .unwrap_or(flow.steps.len());
+        flow
+    }
+
+    /// A flow of these steps at its first, nothing learnt yet.
+    fn assemble(
+        kind: FlowKind,
+        config: FlowConfig,
+        stages: Vec<Stage>,
+        steps: Vec<Step>,
+        secrets: FlowSecrets,
+    ) -> Flow {
         Flow {
             kind,
-            stages: steps.iter().map(|s| s.kind).collect(),
+            stages,
             steps,
             config,
-            cursor,
-            secrets: FlowSecrets::default(),
+            cursor: 0,
+            secrets,
             outcome: FlowOutcome::default(),
             polling: Polling {
                 interval: device::DEFAULT_INTERVAL,
