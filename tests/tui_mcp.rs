@@ -617,3 +617,74 @@ async fn an_mcp_flow_on_a_server_without_pkce_stops_at_its_check_in_view() {
     harness.finish().await;
     mock.shutdown().await;
 }
+
+/// A Client ID Metadata Document served on 127.0.0.1; returns its URL, the client id.
+async fn serve_client_metadata() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/client.json", listener.local_addr().unwrap());
+    let document = json!({
+        "client_id": url,
+        "client_name": "oauthscope by its metadata document",
+        "redirect_uris": ["http://127.0.0.1/callback"],
+        "grant_types": ["authorization_code"],
+        "response_types": ["code"],
+        "token_endpoint_auth_method": "none",
+    });
+    let router = Router::new().route(
+        "/client.json",
+        get(move || {
+            let document = document.clone();
+            async move { axum::Json(document) }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    url
+}
+
+#[tokio::test]
+async fn a_client_id_that_is_a_url_is_offered_as_its_metadata_document() {
+    let mock = oauthscope::mock::MockServer::start(oauthscope::mock::MockConfig {
+        allow_loopback_cimd: true,
+        ..oauthscope::mock::MockConfig::demo()
+    })
+    .await
+    .unwrap();
+    let client_id = serve_client_metadata().await;
+    let settings = Settings {
+        profile: Profile {
+            theme: None,
+            servers: vec![ServerProfile {
+                name: "CIMD MCP".into(),
+                issuer: mock.issuer().into(),
+                mcp_url: Some(format!("{}/mcp", mock.issuer())),
+                clients: vec![ClientProfile {
+                    client_id: client_id.clone(),
+                    auth_method: "none".into(),
+                    ..ClientProfile::default()
+                }],
+                ..ServerProfile::default()
+            }],
+        },
+        ..settings(&mock)
+    };
+    let harness = started(Harness::start(settings, 140, 45)).await;
+    harness.press("1");
+    harness.press("j");
+    harness.press("enter");
+    harness.wait_for("✓ CIMD MCP (MCP)").await;
+    mcp_flow_prepared(&harness).await;
+    harness.press("k");
+    let screen = harness.wait_for("✓ client_id_metadata_url").await;
+    assert!(
+        screen.contains("advertises client_id_metadata_document_supported"),
+        "{screen}"
+    );
+    // Nothing registered: the document's URL is the client id.
+    assert!(!screen.contains("Sent     POST"), "{screen}");
+    harness.press("j");
+    signed_in_to_tools_list(&harness).await;
+    let screen = harness.screen();
+    assert!(screen.contains("tools whoami"), "{screen}");
+    harness.finish().await;
+    mock.shutdown().await;
+}

@@ -683,6 +683,10 @@ impl App {
             Some(StepKind::Authorize) => self.info(
                 "the browser step is not sent again: n starts a new flow with a new state".into(),
             ),
+            Some(kind) if kind.runs_before_the_flow() => self.info(
+                "the MCP flow's discovery and registration run once: n and enter run them again"
+                    .into(),
+            ),
             Some(_) if ready_now => self.send_step(),
             Some(_) if run.flow.retry_at(i) => self.send_step(),
             _ => self.info("R sends a done or failed step again; this one has not gone".into()),

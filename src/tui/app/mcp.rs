@@ -36,12 +36,21 @@ impl App {
             return;
         };
         let client = server.active_client();
-        let credentials = match client.map(credentials_of).transpose() {
-            Ok(credentials) => credentials,
-            Err(message) => return self.error(message),
+        // A client id that is a URL is the client's metadata document (Client ID Metadata
+        // Documents §3): offered as such, for the server to take if it fetches them.
+        let metadata_url = client
+            .map(|c| c.client_id.clone())
+            .filter(|id| is_metadata_url(id));
+        let credentials = match client.filter(|_| metadata_url.is_none()) {
+            Some(client) => match credentials_of(client) {
+                Ok(credentials) => Some(credentials),
+                Err(message) => return self.error(message),
+            },
+            None => None,
         };
         // A client registered for a loopback redirect comes back where it was registered to.
         let listen_at = client
+            .filter(|_| metadata_url.is_none())
             .and_then(|c| c.redirect_uris.iter().find(|u| is_loopback_redirect(u)))
             .cloned();
         let start = McpStart {
@@ -50,7 +59,7 @@ impl App {
             endpoints: server.endpoints.clone(),
             reused: listen_at.is_some(),
             client: credentials,
-            metadata_url: None,
+            metadata_url,
             // The scope the chosen client is set to ask for, over the challenge's.
             scope: client.and_then(|c| c.scope.clone()),
             redirect_uri: String::new(),
@@ -222,4 +231,10 @@ impl App {
         ));
         Ok(())
     }
+}
+
+/// True for a client id that names a metadata document: an http(s) URL with a path.
+fn is_metadata_url(client_id: &str) -> bool {
+    url::Url::parse(client_id)
+        .is_ok_and(|u| matches!(u.scheme(), "https" | "http") && u.path() != "/")
 }
