@@ -230,7 +230,7 @@ pub fn choose_registration(
             Registration::Cimd,
             format!(
                 "no client id given, the server advertises \
-                 client_id_metadata_document_supported and --client-metadata-url was given: \
+                 client_id_metadata_document_supported and a client metadata URL was given: \
                  the metadata document's URL is the client_id ({APPROACHES}, \
                  draft-ietf-oauth-client-id-metadata-document §3)"
             ),
@@ -244,7 +244,8 @@ pub fn choose_registration(
         (false, _, _) => "MCP 2025-06-18 knows no Client ID Metadata Documents",
         (true, false, _) => "the server does not advertise client_id_metadata_document_supported",
         (true, true, _) => {
-            "the server takes Client ID Metadata Documents, but no --client-metadata-url was given"
+            "the server takes Client ID Metadata Documents, but no client metadata URL was given \
+             (--client-metadata-url, or a URL as the client id in the terminal app)"
         }
     };
     if !dynamic_ok {
@@ -252,9 +253,10 @@ pub fn choose_registration(
             APPROACHES,
             format!(
                 "no client id was given, {not_cimd}, and the server offers no \
-                 registration_endpoint: give --client-id of a client registered there{}",
+                 registration_endpoint: give the id of a client registered there (--client-id, or \
+                 a client in the terminal app){}",
                 if advertised && offer.metadata_url.is_none() {
-                    ", or --client-metadata-url of the client's metadata document"
+                    ", or the URL of the client's metadata document (--client-metadata-url)"
                 } else {
                     ""
                 }
@@ -750,7 +752,7 @@ mod tests {
         let why = choose_registration(auto, ClientOffer::default(), &m, Spec::default())
             .unwrap()
             .why;
-        assert!(why.contains("no --client-metadata-url"), "{why}");
+        assert!(why.contains("no client metadata URL"), "{why}");
         // Asked for by name: needs the URL, and takes it even when not advertised.
         let cimd = RegistrationMode::Cimd;
         assert!(choose_registration(cimd, ClientOffer::default(), &m, Spec::default()).is_err());
