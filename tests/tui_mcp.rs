@@ -364,13 +364,14 @@ async fn signed_in_to_tools_list(harness: &Harness) {
     .await;
 }
 
-/// The client id the registration step names, from its note.
-fn registered_id(screen: &str) -> String {
-    screen
-        .split("client_id ")
-        .nth(1)
+/// The client the flows run as, which the header names after the server's URL.
+fn header_client(screen: &str) -> String {
+    let header = screen.lines().next().unwrap_or_default();
+    header
+        .rsplit(" · ")
+        .next()
         .and_then(|rest| rest.split_whitespace().next())
-        .expect("the registration names its client id")
+        .expect("the header names the client")
         .to_string()
 }
 
@@ -401,7 +402,11 @@ async fn m_runs_the_mocks_mcp_flow_with_its_discovery_as_steps_then_registers_an
         screen.contains("kept in the profile for the next run"),
         "{screen}"
     );
-    let first_id = registered_id(&screen);
+    let first_id = header_client(&screen);
+    assert!(
+        screen.contains(&first_id),
+        "the note names {first_id}: {screen}"
+    );
     harness.press("k");
     let screen = harness.wait_for("✓ code_challenge_methods_supported").await;
     assert!(screen.contains("· tried "), "{screen}");
@@ -449,7 +454,11 @@ async fn m_runs_the_mocks_mcp_flow_with_its_discovery_as_steps_then_registers_an
     harness.press("j");
     harness.press("j");
     let screen = harness.wait_for("on an earlier run is reused").await;
-    assert_eq!(registered_id(&screen), first_id, "{screen}");
+    assert_eq!(header_client(&screen), first_id, "{screen}");
+    assert!(
+        screen.contains(&first_id),
+        "the note names {first_id}: {screen}"
+    );
     assert!(!screen.contains("Sent     POST"), "{screen}");
     harness.finish().await;
     mock.shutdown().await;
@@ -562,21 +571,21 @@ async fn the_mcp_flows_discovery_steps_and_diagram_at_80x24_and_120x35() {
         demo_mcp_added(&harness).await;
         let screen = mcp_flow_prepared(&harness).await;
         // The client registered on the way is the one the header names now.
-        let header = screen.lines().next().unwrap_or_default();
-        let client_id = header
-            .rsplit(" · ")
-            .next()
-            .and_then(|rest| rest.split_whitespace().next())
-            .expect("the header names the client")
-            .to_string();
+        let client_id = header_client(&screen);
         // The protected resource metadata's step: its checks and the URL it tried.
         for _ in 0..3 {
             harness.press("k");
         }
         let screen_of_step = harness.wait_for("✓ authorization_servers").await;
+        // The response's duration takes as many columns as it has digits: its line goes.
+        let shown: Vec<String> = steady(&screen_of_step, &mock, &client_id)
+            .lines()
+            .filter(|line| !line.contains("Response "))
+            .map(str::to_string)
+            .collect();
         insta::assert_snapshot!(
             format!("mcp_resource_metadata_step_{width}x{height}"),
-            steady(&screen_of_step, &mock, &client_id)
+            shown.join("\n")
         );
         harness.press("d");
         let diagram = harness.wait_for("POST /mcp initialize").await;
