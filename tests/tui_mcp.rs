@@ -697,3 +697,39 @@ async fn a_client_id_that_is_a_url_is_offered_as_its_metadata_document() {
     harness.finish().await;
     mock.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_revision_chosen_is_kept_in_the_profile() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("profile.toml");
+    let harness = started(Harness::start(
+        Settings {
+            profile_path: Some(path.clone()),
+            profile: Profile {
+                theme: None,
+                servers: vec![ServerProfile {
+                    name: "Demo MCP".into(),
+                    issuer: mock.issuer().into(),
+                    mcp_url: Some(format!("{}/mcp", mock.issuer())),
+                    ..ServerProfile::default()
+                }],
+            },
+            ..settings(&mock)
+        },
+        120,
+        35,
+    ))
+    .await;
+    harness.press("1");
+    harness.press("j");
+    harness.press("V");
+    harness
+        .wait_for("the MCP flow follows the 2025-06-18 revision")
+        .await;
+    harness.finish().await;
+    let saved = Profile::load(&path).unwrap();
+    let spec = saved.servers[0].mcp_spec.map(|s| s.as_str());
+    assert_eq!(spec, Some("2025-06-18"));
+    mock.shutdown().await;
+}

@@ -107,7 +107,7 @@ impl ServerEntry {
             mcp_url: profile.mcp_url.clone(),
             mcp_checks: Vec::new(),
             mcp_scope: None,
-            mcp_spec: Spec::default(),
+            mcp_spec: profile.mcp_spec.unwrap_or_default(),
         }
     }
 
@@ -119,6 +119,7 @@ impl ServerEntry {
             endpoints: self.endpoints.clone(),
             clients: self.clients.clone(),
             mcp_url: self.mcp_url.clone(),
+            mcp_spec: Some(self.mcp_spec).filter(|spec| *spec != Spec::default()),
         }
     }
 

@@ -90,8 +90,12 @@ pub async fn identify(http: RecordingClient, url: String) -> Outcome {
 /// URLs in the order the revision lists (MCP 2025-11-25 Authorization Server Metadata
 /// Discovery), and a server without PKCE S256 advertised flagged, since MCP clients refuse
 /// it (Authorization Code Protection).
-pub async fn discover_for_mcp(http: RecordingClient, issuer: String, given: Endpoints) -> Outcome {
-    let spec = Spec::default();
+pub async fn discover_for_mcp(
+    http: RecordingClient,
+    issuer: String,
+    given: Endpoints,
+    spec: Spec,
+) -> Outcome {
     let result = match mcp_discovery::discover(&http, &issuer, spec, &given).await {
         Ok(found) => {
             let mut discovery = found.discovery;

@@ -5,7 +5,7 @@
 //! so its redirect checks (`state`, `iss` per RFC 9207) and the repetition of `resource` in
 //! the token request (RFC 8707 §2.2) are the same as everywhere.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{Flow, FlowConfig};
@@ -71,7 +71,7 @@ pub fn authorization_server_checks(metadata: &ServerMetadata, spec: Spec) -> Vec
 }
 
 /// The MCP revision whose authorization rules the client follows (`--spec`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
 pub enum Spec {
     #[serde(rename = "2025-06-18")]
     V2025_06_18,

@@ -177,6 +177,7 @@ impl App {
             .unwrap_or(0);
         server.mcp_spec = Spec::ALL[(at + 1) % Spec::ALL.len()];
         let (name, spec) = (server.name.clone(), server.mcp_spec);
+        self.save_profile();
         self.info(format!(
             "{name}: the MCP flow follows the {} revision's rules",
             spec.as_str()

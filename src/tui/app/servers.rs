@@ -56,8 +56,9 @@ impl App {
         let given = server.endpoints.clone();
         let what = format!("discovering {issuer}");
         if server.mcp_url.is_some() {
+            let spec = server.mcp_spec;
             self.tasks
-                .spawn(what, work::discover_for_mcp(http, issuer, given));
+                .spawn(what, work::discover_for_mcp(http, issuer, given, spec));
         } else {
             self.tasks.spawn(what, work::discover(http, issuer, given));
         }
