@@ -16,11 +16,11 @@ use crate::tui::model::{Field, FlowRun, FlowView, Form, FormPurpose, ServerEntry
 use crate::tui::work;
 
 use super::App;
+use super::flows::{credentials_of, follow_flow};
 
 /// Where the built-in mock serves its demo MCP server, under its issuer: the app knows the
 /// mock only by its URLs, as it would any server.
 const MOCK_MCP_PATH: &str = "/mcp";
-use super::flows::{credentials_of, follow_flow};
 
 impl App {
     /// Starts the MCP flow of the selected entry: with the client chosen in Clients when
@@ -62,6 +62,7 @@ impl App {
             metadata_url,
             // The scope the chosen client is set to ask for, over the challenge's.
             scope: client.and_then(|c| c.scope.clone()),
+            // The listener the background work binds decides it.
             redirect_uri: String::new(),
             cross_host: self
                 .cross_host
