@@ -278,16 +278,12 @@ async fn the_mcp_flow_runs_to_tools_list_in_the_flow_pane() {
     let screen = harness.screen();
     assert!(screen.contains("3 MCP authorization"), "{screen}");
     assert!(screen.contains("tools whoami"), "{screen}");
-    // The token was asked for this server (RFC 8707), with the scope the client registered
-    // for it (its usual scopes and the one the challenge named).
+    // The token was asked for this server (RFC 8707), with the scope its challenge named.
     assert!(
         screen.contains(&format!("aud        \"{}/mcp\"", mock.issuer())),
         "{screen}"
     );
-    assert!(
-        screen.contains("scope      \"openid profile email mcp:tools\""),
-        "{screen}"
-    );
+    assert!(screen.contains("scope      \"mcp:tools\""), "{screen}");
     // The authorization request carried the resource: select its step and read it.
     for _ in 0..4 {
         harness.press("k");
@@ -464,9 +460,8 @@ async fn m_runs_the_mocks_mcp_flow_with_its_discovery_as_steps_then_registers_an
     mock.shutdown().await;
 }
 
-/// The app with the mock's demo MCP server saved, as demo-public asking for `openid` only
-/// (the server needs `mcp:tools`), selected in Servers.
-fn settings_with_a_narrow_client(mock: &RunningMock) -> Settings {
+/// The app with the mock's demo MCP server saved, with demo-public as its client.
+fn settings_with_demo_public(mock: &RunningMock) -> Settings {
     Settings {
         profile: Profile {
             theme: None,
@@ -477,7 +472,6 @@ fn settings_with_a_narrow_client(mock: &RunningMock) -> Settings {
                 clients: vec![ClientProfile {
                     client_id: "demo-public".into(),
                     auth_method: "none".into(),
-                    scope: Some("openid".into()),
                     ..ClientProfile::default()
                 }],
                 ..ServerProfile::default()
@@ -490,17 +484,23 @@ fn settings_with_a_narrow_client(mock: &RunningMock) -> Settings {
 #[tokio::test]
 async fn a_403_insufficient_scope_steps_up_visibly_and_the_call_goes_again() {
     let mock = mock().await;
-    let harness = started(Harness::start(
-        settings_with_a_narrow_client(&mock),
-        140,
-        45,
-    ))
-    .await;
+    let harness = started(Harness::start(settings_with_demo_public(&mock), 140, 45)).await;
     harness.press("1");
     harness.press("j");
     harness.press("enter");
     harness.wait_for("✓ Narrow MCP (MCP)").await;
     let screen = mcp_flow_prepared(&harness).await;
+    assert!(
+        screen.contains("scope                  mcp:tools"),
+        "{screen}"
+    );
+    // Asking for less than the challenge names: the server refuses the calls.
+    harness.press("e");
+    harness.wait_for("Edit the request").await;
+    harness.press("enter");
+    harness.type_text("scope = openid");
+    harness.press("ctrl-s");
+    let screen = harness.wait_for("request changed").await;
     assert!(screen.contains("scope                  openid"), "{screen}");
     sign_in_as_alice(&harness).await;
     harness.press("enter");

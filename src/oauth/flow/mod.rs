@@ -1358,7 +1358,15 @@ impl Flow {
     /// scope asked before and the scope needed, then repeats the call with the new token,
     /// each as a step after the refused call.
     fn step_up(&mut self, i: usize, needed: &str) -> Result<Advance, EngineError> {
-        let asked = self.config.scope.clone();
+        // What the last authorization asked for, as sent (the user may have edited it).
+        let asked = self.steps[..i]
+            .iter()
+            .rev()
+            .find(|s| s.kind == Stage::Authorize)
+            .and_then(|s| s.request.as_ref())
+            .and_then(|r| r.param("scope"))
+            .map(str::to_string)
+            .or_else(|| self.config.scope.clone());
         let Some(server) = self.mcp.as_mut() else {
             return Err(self.fail(i, EngineError::config("this flow calls no MCP server")));
         };

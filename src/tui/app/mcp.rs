@@ -60,8 +60,8 @@ impl App {
             reused: listen_at.is_some(),
             client: credentials,
             metadata_url,
-            // The scope the chosen client is set to ask for, over the challenge's.
-            scope: client.and_then(|c| c.scope.clone()),
+            // The challenge's, else the resource's (MCP Scope Selection Strategy).
+            scope: None,
             // The listener the background work binds decides it.
             redirect_uri: String::new(),
             cross_host: self
