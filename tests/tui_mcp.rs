@@ -19,6 +19,14 @@ use tui_support::Harness;
 use tui_support::on_mock::{mock, pick_flow, register_client, settings, sign_in_as_alice, started};
 use tui_support::screens::{draw, fixed_now};
 
+/// A GET route answering with `document` as JSON.
+fn serves_json(document: serde_json::Value) -> axum::routing::MethodRouter {
+    get(move || {
+        let document = document.clone();
+        async move { axum::Json(document) }
+    })
+}
+
 /// An MCP server at `/mcp` whose authorization server (the same origin) advertises no PKCE
 /// methods: its challenge names the metadata, and the metadata names the origin.
 async fn serve_mcp_on_a_server_without_pkce() -> String {
@@ -42,17 +50,11 @@ async fn serve_mcp_on_a_server_without_pkce() -> String {
         )
         .route(
             "/.well-known/oauth-protected-resource/mcp",
-            get(move || {
-                let resource = resource.clone();
-                async move { axum::Json(resource) }
-            }),
+            serves_json(resource),
         )
         .route(
             "/.well-known/oauth-authorization-server",
-            get(move || {
-                let server = server.clone();
-                async move { axum::Json(server) }
-            }),
+            serves_json(server),
         );
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     base
@@ -145,13 +147,20 @@ async fn a_url_that_is_neither_an_issuer_nor_an_mcp_server_is_refused_in_words()
     mock.shutdown().await;
 }
 
+/// The app with an MCP server added whose authorization server advertises no PKCE, once
+/// its failed check is in view; and that screen.
+async fn no_pkce_server_added(mock: &RunningMock) -> (Harness, String) {
+    let base = serve_mcp_on_a_server_without_pkce().await;
+    let harness = started(Harness::start(settings(mock), 140, 40)).await;
+    add_server(&harness, "No PKCE", &format!("{base}/mcp")).await;
+    let screen = harness.wait_for("✗ code_challenge_methods_supported").await;
+    (harness, screen)
+}
+
 #[tokio::test]
 async fn an_authorization_server_without_pkce_fails_the_mcp_check_in_view() {
     let mock = mock().await;
-    let base = serve_mcp_on_a_server_without_pkce().await;
-    let harness = started(Harness::start(settings(&mock), 140, 40)).await;
-    add_server(&harness, "No PKCE", &format!("{base}/mcp")).await;
-    let screen = harness.wait_for("✗ code_challenge_methods_supported").await;
+    let (harness, screen) = no_pkce_server_added(&mock).await;
     assert!(screen.contains("No PKCE (MCP)"), "{screen}");
     assert!(screen.contains("MCP clients must refuse it"), "{screen}");
     harness.finish().await;
@@ -601,10 +610,7 @@ async fn the_mcp_flows_discovery_steps_and_diagram_at_80x24_and_120x35() {
 #[tokio::test]
 async fn an_mcp_flow_on_a_server_without_pkce_stops_at_its_check_in_view() {
     let mock = mock().await;
-    let base = serve_mcp_on_a_server_without_pkce().await;
-    let harness = started(Harness::start(settings(&mock), 140, 40)).await;
-    add_server(&harness, "No PKCE", &format!("{base}/mcp")).await;
-    harness.wait_for("✗ code_challenge_methods_supported").await;
+    let (harness, _) = no_pkce_server_added(&mock).await;
     pick_flow(&harness, 0);
     let screen = harness.wait_for("the MCP flow stopped").await;
     assert!(
@@ -639,13 +645,7 @@ async fn serve_client_metadata() -> String {
         "response_types": ["code"],
         "token_endpoint_auth_method": "none",
     });
-    let router = Router::new().route(
-        "/client.json",
-        get(move || {
-            let document = document.clone();
-            async move { axum::Json(document) }
-        }),
-    );
+    let router = Router::new().route("/client.json", serves_json(document));
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     url
 }
