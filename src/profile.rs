@@ -28,6 +28,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use crate::oauth::discovery::Endpoints;
+use crate::oauth::flow::mcp::Spec;
 use crate::oauth::registration::RegisteredClient;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -55,6 +56,9 @@ pub struct ServerProfile {
     /// protected resource metadata names (RFC 9728 §2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mcp_url: Option<String>,
+    /// The MCP revision the terminal app's MCP flow follows for it, when not the newest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mcp_spec: Option<Spec>,
 }
 
 fn is_false(value: &bool) -> bool {
@@ -303,6 +307,7 @@ mod tests {
                 default: true,
                 endpoints: Endpoints::default(),
                 mcp_url: None,
+                mcp_spec: None,
                 clients: vec![ClientProfile {
                     client_id: "cli".into(),
                     client_secret: Some("s3cret".into()),

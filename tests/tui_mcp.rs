@@ -10,7 +10,7 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use oauthscope::mock::RunningMock;
-use oauthscope::profile::{Profile, ServerProfile};
+use oauthscope::profile::{ClientProfile, Profile, ServerProfile};
 use oauthscope::tui::action::{Action, Command};
 use oauthscope::tui::app::{App, Settings};
 use serde_json::json;
@@ -18,6 +18,14 @@ use tokio::net::TcpListener;
 use tui_support::Harness;
 use tui_support::on_mock::{mock, pick_flow, register_client, settings, sign_in_as_alice, started};
 use tui_support::screens::{draw, fixed_now};
+
+/// A GET route answering with `document` as JSON.
+fn serves_json(document: serde_json::Value) -> axum::routing::MethodRouter {
+    get(move || {
+        let document = document.clone();
+        async move { axum::Json(document) }
+    })
+}
 
 /// An MCP server at `/mcp` whose authorization server (the same origin) advertises no PKCE
 /// methods: its challenge names the metadata, and the metadata names the origin.
@@ -42,17 +50,11 @@ async fn serve_mcp_on_a_server_without_pkce() -> String {
         )
         .route(
             "/.well-known/oauth-protected-resource/mcp",
-            get(move || {
-                let resource = resource.clone();
-                async move { axum::Json(resource) }
-            }),
+            serves_json(resource),
         )
         .route(
             "/.well-known/oauth-authorization-server",
-            get(move || {
-                let server = server.clone();
-                async move { axum::Json(server) }
-            }),
+            serves_json(server),
         );
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     base
@@ -145,13 +147,20 @@ async fn a_url_that_is_neither_an_issuer_nor_an_mcp_server_is_refused_in_words()
     mock.shutdown().await;
 }
 
+/// The app with an MCP server added whose authorization server advertises no PKCE, once
+/// its failed check is in view; and that screen.
+async fn no_pkce_server_added(mock: &RunningMock) -> (Harness, String) {
+    let base = serve_mcp_on_a_server_without_pkce().await;
+    let harness = started(Harness::start(settings(mock), 140, 40)).await;
+    add_server(&harness, "No PKCE", &format!("{base}/mcp")).await;
+    let screen = harness.wait_for("✗ code_challenge_methods_supported").await;
+    (harness, screen)
+}
+
 #[tokio::test]
 async fn an_authorization_server_without_pkce_fails_the_mcp_check_in_view() {
     let mock = mock().await;
-    let base = serve_mcp_on_a_server_without_pkce().await;
-    let harness = started(Harness::start(settings(&mock), 140, 40)).await;
-    add_server(&harness, "No PKCE", &format!("{base}/mcp")).await;
-    let screen = harness.wait_for("✗ code_challenge_methods_supported").await;
+    let (harness, screen) = no_pkce_server_added(&mock).await;
     assert!(screen.contains("No PKCE (MCP)"), "{screen}");
     assert!(screen.contains("MCP clients must refuse it"), "{screen}");
     harness.finish().await;
@@ -187,10 +196,10 @@ async fn finished_mcp_flow(mock: &RunningMock, width: u16, height: u16) -> (Harn
     send_until_complete(
         &harness,
         &[
-            "2 Exchange the code for tokens",
-            "3 Verify the tokens",
-            "4 Initialize with the token",
-            "5 List the tools",
+            "6 Exchange the code for tokens",
+            "7 Verify the tokens",
+            "8 Initialize with the token",
+            "9 List the tools",
         ],
     )
     .await;
@@ -205,7 +214,27 @@ fn steady(screen: &str, mock: &RunningMock, client_id: &str) -> String {
     let mut text = screen
         .replace(client_id, &"c".repeat(client_id.len()))
         .replace(port, &"p".repeat(port.len()));
-    for (marker, end) in [("jti        \"", '"'), ("code=", '…')] {
+    // The random claims, each a name, its column's spaces and a quoted value.
+    let quoted = |line: &str, name: &str| {
+        let rest = line.split_once(&format!(" {name} "))?.1;
+        rest.trim_start().strip_prefix('"').map(|_| ())
+    };
+    text = text
+        .lines()
+        .map(|line| {
+            if ["jti", "at_hash", "nonce"]
+                .iter()
+                .any(|n| quoted(line, n).is_some())
+            {
+                let (head, value) = line.split_once('"').unwrap_or((line, ""));
+                let (value, tail) = value.split_once('"').unwrap_or((value, ""));
+                format!("{head}\"{}\"{tail}\n", "r".repeat(value.chars().count()))
+            } else {
+                format!("{line}\n")
+            }
+        })
+        .collect();
+    for (marker, end) in [("code=", '…')] {
         let mut out = String::new();
         let mut rest = text.as_str();
         while let Some(at) = rest.find(marker) {
@@ -254,7 +283,7 @@ async fn the_finished_mcp_flow_at_80x24_and_120x35() {
 #[tokio::test]
 async fn the_mcp_flow_runs_to_tools_list_in_the_flow_pane() {
     let mock = mock().await;
-    let (harness, _) = finished_mcp_flow(&mock, 140, 45).await;
+    let (harness, _) = finished_mcp_flow(&mock, 140, 75).await;
     let screen = harness.screen();
     assert!(screen.contains("3 MCP authorization"), "{screen}");
     assert!(screen.contains("tools whoami"), "{screen}");
@@ -307,4 +336,400 @@ fn an_mcp_server_entry_at_80x24() {
 #[test]
 fn an_mcp_server_entry_at_120x35() {
     insta::assert_snapshot!(draw(&mut app_with_an_mcp_server(), 120, 35));
+}
+
+/// `M` in Servers adds the built-in mock's demo MCP server and selects it, discovered.
+async fn demo_mcp_added(harness: &Harness) {
+    harness.press("1");
+    harness.press("M");
+    harness.wait_for("✓ Mock MCP server (MCP)").await;
+}
+
+/// Picks MCP authorization and waits for its discovery and registration to come back.
+async fn mcp_flow_prepared(harness: &Harness) -> String {
+    pick_flow(harness, 0);
+    harness
+        .wait_for("found and registered: read the request")
+        .await
+}
+
+/// From the browser step of a prepared MCP flow: signs in as alice and sends each step
+/// after it up to tools/list.
+async fn signed_in_to_tools_list(harness: &Harness) {
+    sign_in_as_alice(harness).await;
+    send_until_complete(
+        harness,
+        &[
+            "6 Exchange the code for tokens",
+            "7 Verify the tokens",
+            "8 Initialize with the token",
+            "9 List the tools",
+        ],
+    )
+    .await;
+}
+
+/// The client the flows run as, which the header names after the server's URL.
+fn header_client(screen: &str) -> String {
+    let header = screen.lines().next().unwrap_or_default();
+    header
+        .rsplit(" · ")
+        .next()
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the header names the client")
+        .to_string()
+}
+
+#[tokio::test]
+async fn m_runs_the_mocks_mcp_flow_with_its_discovery_as_steps_then_registers_and_reuses() {
+    let mock = mock().await;
+    let harness = started(Harness::start(settings(&mock), 140, 45)).await;
+    demo_mcp_added(&harness).await;
+    // No client on the new entry: the server's dynamic registration is chosen, visibly.
+    let screen = mcp_flow_prepared(&harness).await;
+    for step in [
+        "✓ 1 Call the MCP server without a token",
+        "✓ 2 Fetch the protected resource metadata",
+        "✓ 3 Fetch the authorization server metadata",
+        "✓ 4 Register the client",
+        "▶ 5 Send the user to the authorization endpoint",
+    ] {
+        assert!(screen.contains(step), "{step} in {screen}");
+    }
+    // Each step before the code flow with what it found and checked.
+    harness.press("k");
+    let screen = harness.wait_for("RFC 7591").await;
+    assert!(
+        screen.contains(&format!("Sent     POST {}/register", mock.issuer())),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("kept in the profile for the next run"),
+        "{screen}"
+    );
+    let first_id = header_client(&screen);
+    assert!(
+        screen.contains(&first_id),
+        "the note names {first_id}: {screen}"
+    );
+    harness.press("k");
+    let screen = harness.wait_for("✓ code_challenge_methods_supported").await;
+    assert!(screen.contains("· tried "), "{screen}");
+    harness.press("k");
+    let screen = harness.wait_for("✓ authorization_servers").await;
+    assert!(screen.contains("✓ resource "), "{screen}");
+    assert!(
+        screen.contains("/.well-known/oauth-protected-resource/mcp"),
+        "{screen}"
+    );
+    harness.press("k");
+    let screen = harness.wait_for("challenge resource_metadata=").await;
+    assert!(screen.contains("challenge scope=mcp:tools"), "{screen}");
+    assert!(screen.contains("401"), "{screen}");
+    // The flow goes on to tools/list as the client it registered.
+    for _ in 0..4 {
+        harness.press("j");
+    }
+    signed_in_to_tools_list(&harness).await;
+
+    // T calls a listed tool; its answer (the token's claims) shows on the call's step.
+    harness.press("T");
+    harness.wait_for("Call an MCP tool").await;
+    harness.press("enter");
+    harness.press("enter");
+    let screen = harness
+        .wait_for("tools/call whoami: read the request")
+        .await;
+    assert!(screen.contains("▶ 10 Call the tool"), "{screen}");
+    harness.press("enter");
+    let screen = harness.wait_for("whoami answered").await;
+    assert!(screen.contains("✓ 10 Call the tool"), "{screen}");
+    assert!(
+        screen.contains(&format!("{}/mcp", mock.issuer())),
+        "{screen}"
+    );
+
+    // The next run reuses the client registered: nothing is sent to register another.
+    let screen = mcp_flow_prepared(&harness).await;
+    assert!(screen.contains("✓ 4 Register the client"), "{screen}");
+    for _ in 0..4 {
+        harness.press("k");
+    }
+    harness.press("j");
+    harness.press("j");
+    harness.press("j");
+    let screen = harness.wait_for("on an earlier run is reused").await;
+    assert_eq!(header_client(&screen), first_id, "{screen}");
+    assert!(
+        screen.contains(&first_id),
+        "the note names {first_id}: {screen}"
+    );
+    assert!(!screen.contains("Sent     POST"), "{screen}");
+    harness.finish().await;
+    mock.shutdown().await;
+}
+
+/// The app with the mock's demo MCP server saved, with demo-public as its client.
+fn settings_with_demo_public(mock: &RunningMock) -> Settings {
+    Settings {
+        profile: Profile {
+            theme: None,
+            servers: vec![ServerProfile {
+                name: "Narrow MCP".into(),
+                issuer: mock.issuer().into(),
+                mcp_url: Some(format!("{}/mcp", mock.issuer())),
+                clients: vec![ClientProfile {
+                    client_id: "demo-public".into(),
+                    auth_method: "none".into(),
+                    ..ClientProfile::default()
+                }],
+                ..ServerProfile::default()
+            }],
+        },
+        ..settings(mock)
+    }
+}
+
+#[tokio::test]
+async fn a_403_insufficient_scope_steps_up_visibly_and_the_call_goes_again() {
+    let mock = mock().await;
+    let harness = started(Harness::start(settings_with_demo_public(&mock), 140, 45)).await;
+    harness.press("1");
+    harness.press("j");
+    harness.press("enter");
+    harness.wait_for("✓ Narrow MCP (MCP)").await;
+    let screen = mcp_flow_prepared(&harness).await;
+    assert!(
+        screen.contains("scope                  mcp:tools"),
+        "{screen}"
+    );
+    // Asking for less than the challenge names: the server refuses the calls.
+    harness.press("e");
+    harness.wait_for("Edit the request").await;
+    harness.press("enter");
+    harness.type_text("scope = openid");
+    harness.press("ctrl-s");
+    let screen = harness.wait_for("request changed").await;
+    assert!(screen.contains("scope                  openid"), "{screen}");
+    sign_in_as_alice(&harness).await;
+    harness.press("enter");
+    harness.wait_for("✓ 6 Exchange the code for tokens").await;
+    harness.press("enter");
+    harness.wait_for("✓ 7 Verify the tokens").await;
+    // initialize is refused for want of mcp:tools: the flow steps up, with its reason.
+    harness.press("enter");
+    let screen = harness
+        .wait_for("Initialize with the token: refused, the token needs more scope")
+        .await;
+    assert!(screen.contains("✓ 9 Step up the authorization"), "{screen}");
+    assert!(
+        screen.contains("▶ 10 Send the user to the authorization endpoint"),
+        "{screen}"
+    );
+    harness.press("k");
+    let screen = harness.wait_for("step-up 1 of 2").await;
+    assert!(
+        screen.contains("step-up 1 of 2: the server needs scope \"mcp:tools\""),
+        "{screen}"
+    );
+    harness.press("j");
+    let screen = harness
+        .wait_for("scope                  openid mcp:tools")
+        .await;
+    assert!(screen.contains("resource "), "{screen}");
+    sign_in_as_alice(&harness).await;
+    send_until_complete(
+        &harness,
+        &[
+            "11 Exchange the code for tokens",
+            "12 Verify the tokens",
+            "13 Initialize with the token",
+            "14 List the tools",
+        ],
+    )
+    .await;
+    let screen = harness.screen();
+    assert!(screen.contains("tools whoami"), "{screen}");
+    harness.finish().await;
+    mock.shutdown().await;
+}
+
+#[test]
+fn v_chooses_the_mcp_revision_of_the_selected_mcp_server_newest_first() {
+    let mut app = app_with_an_mcp_server();
+    let screen = draw(&mut app, 120, 35);
+    assert!(
+        screen.contains("MCP revision         2026-07-28"),
+        "{screen}"
+    );
+    for expected in ["2025-06-18", "2025-11-25", "2026-07-28"] {
+        app.update(Action::Run(Command::NextMcpRevision));
+        let screen = draw(&mut app, 120, 35);
+        assert!(
+            screen.contains(&format!("MCP revision         {expected}")),
+            "{screen}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_mcp_flows_discovery_steps_and_diagram_at_80x24_and_120x35() {
+    let mock = mock().await;
+    for (width, height) in [(80, 24), (120, 35)] {
+        let harness = started(Harness::start(settings(&mock), width, height)).await;
+        demo_mcp_added(&harness).await;
+        let screen = mcp_flow_prepared(&harness).await;
+        // The client registered on the way is the one the header names now.
+        let client_id = header_client(&screen);
+        // The protected resource metadata's step: its checks and the URL it tried.
+        for _ in 0..3 {
+            harness.press("k");
+        }
+        let screen_of_step = harness.wait_for("✓ authorization_servers").await;
+        // The response's duration takes as many columns as it has digits: its line goes.
+        let shown: Vec<String> = steady(&screen_of_step, &mock, &client_id)
+            .lines()
+            .filter(|line| !line.contains("Response "))
+            .map(str::to_string)
+            .collect();
+        insta::assert_snapshot!(
+            format!("mcp_resource_metadata_step_{width}x{height}"),
+            shown.join("\n")
+        );
+        harness.press("d");
+        let diagram = harness.wait_for("POST /mcp initialize").await;
+        insta::assert_snapshot!(
+            format!("mcp_discovery_diagram_{width}x{height}"),
+            steady(&diagram, &mock, &client_id)
+        );
+        harness.finish().await;
+    }
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_mcp_flow_on_a_server_without_pkce_stops_at_its_check_in_view() {
+    let mock = mock().await;
+    let (harness, _) = no_pkce_server_added(&mock).await;
+    pick_flow(&harness, 0);
+    let screen = harness.wait_for("the MCP flow stopped").await;
+    assert!(
+        screen.contains("✓ 2 Fetch the protected resource metadata"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("✗ 3 Fetch the authorization server metadata"),
+        "{screen}"
+    );
+    assert!(!screen.contains("4 Register the client"), "{screen}");
+    assert!(
+        screen.contains("✗ code_challenge_methods_supported"),
+        "{screen}"
+    );
+    // Nothing to send: enter says so, and the steps stay as they are.
+    harness.press("enter");
+    harness.wait_for("this flow failed; n starts another").await;
+    harness.finish().await;
+    mock.shutdown().await;
+}
+
+/// A Client ID Metadata Document served on 127.0.0.1; returns its URL, the client id.
+async fn serve_client_metadata() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/client.json", listener.local_addr().unwrap());
+    let document = json!({
+        "client_id": url,
+        "client_name": "oauthscope by its metadata document",
+        "redirect_uris": ["http://127.0.0.1/callback"],
+        "grant_types": ["authorization_code"],
+        "response_types": ["code"],
+        "token_endpoint_auth_method": "none",
+    });
+    let router = Router::new().route("/client.json", serves_json(document));
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    url
+}
+
+#[tokio::test]
+async fn a_client_id_that_is_a_url_is_offered_as_its_metadata_document() {
+    let mock = oauthscope::mock::MockServer::start(oauthscope::mock::MockConfig {
+        allow_loopback_cimd: true,
+        ..oauthscope::mock::MockConfig::demo()
+    })
+    .await
+    .unwrap();
+    let client_id = serve_client_metadata().await;
+    let settings = Settings {
+        profile: Profile {
+            theme: None,
+            servers: vec![ServerProfile {
+                name: "CIMD MCP".into(),
+                issuer: mock.issuer().into(),
+                mcp_url: Some(format!("{}/mcp", mock.issuer())),
+                clients: vec![ClientProfile {
+                    client_id: client_id.clone(),
+                    auth_method: "none".into(),
+                    ..ClientProfile::default()
+                }],
+                ..ServerProfile::default()
+            }],
+        },
+        ..settings(&mock)
+    };
+    let harness = started(Harness::start(settings, 140, 45)).await;
+    harness.press("1");
+    harness.press("j");
+    harness.press("enter");
+    harness.wait_for("✓ CIMD MCP (MCP)").await;
+    mcp_flow_prepared(&harness).await;
+    harness.press("k");
+    let screen = harness.wait_for("✓ client_id_metadata_url").await;
+    assert!(
+        screen.contains("advertises client_id_metadata_document_supported"),
+        "{screen}"
+    );
+    // Nothing registered: the document's URL is the client id.
+    assert!(!screen.contains("Sent     POST"), "{screen}");
+    harness.press("j");
+    signed_in_to_tools_list(&harness).await;
+    let screen = harness.screen();
+    assert!(screen.contains("tools whoami"), "{screen}");
+    harness.finish().await;
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_revision_chosen_is_kept_in_the_profile() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("profile.toml");
+    let harness = started(Harness::start(
+        Settings {
+            profile_path: Some(path.clone()),
+            profile: Profile {
+                theme: None,
+                servers: vec![ServerProfile {
+                    name: "Demo MCP".into(),
+                    issuer: mock.issuer().into(),
+                    mcp_url: Some(format!("{}/mcp", mock.issuer())),
+                    ..ServerProfile::default()
+                }],
+            },
+            ..settings(&mock)
+        },
+        120,
+        35,
+    ))
+    .await;
+    harness.press("1");
+    harness.press("j");
+    harness.press("V");
+    harness
+        .wait_for("the MCP flow follows the 2025-06-18 revision")
+        .await;
+    harness.finish().await;
+    let saved = Profile::load(&path).unwrap();
+    let spec = saved.servers[0].mcp_spec.map(|s| s.as_str());
+    assert_eq!(spec, Some("2025-06-18"));
+    mock.shutdown().await;
 }

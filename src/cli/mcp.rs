@@ -20,6 +20,7 @@ use crate::oauth::error::EngineError;
 use crate::oauth::exchange::Exchange;
 use crate::oauth::flow::FlowKind;
 use crate::oauth::flow::mcp::{self, ClientOffer, McpTarget, Registration, RegistrationMode, Spec};
+use crate::oauth::flow::mcp_prelude;
 use crate::oauth::jwt::{Check, Verdict};
 use crate::oauth::mcp_discovery;
 use crate::oauth::protected_resource;
@@ -126,13 +127,8 @@ async fn authorize_and_call(
     let found = match protected_resource::discover(http, server_url, spec).await {
         Ok(found) => found,
         Err(err) => {
-            // The MCP calls are POSTs; the metadata is fetched with GET.
             let sent = http.log().snapshot();
-            let stage = if sent.iter().any(|e| e.method == "GET") {
-                StepKind::ResourceMetadata
-            } else {
-                StepKind::McpUnauthenticated
-            };
+            let stage = mcp_prelude::failed_discovery_stage(&sent);
             shown.fail(stage, sent.last().cloned(), &err.to_string());
             return Err(err.to_string());
         }
@@ -264,18 +260,11 @@ async fn authorize_and_call(
             mcp::registered_credentials(&stored.as_registered(), &discovery.metadata)
         }
         _ => {
-            let endpoint = discovery
-                .metadata
-                .registration_endpoint
-                .clone()
-                .unwrap_or_default();
-            // Registered for every scope the resource lists too, so that a step-up to one
-            // of them stays within what the client may ask for (RFC 7591 §2 `scope`).
-            let registered_scope =
-                mcp::step_up_scope(scope.as_deref(), &found.metadata.scopes_supported.join(" "));
-            let metadata = mcp::dynamic_client_metadata(
+            let (endpoint, metadata) = mcp::dynamic_registration(
+                &discovery.metadata,
                 &redirect_uri,
-                Some(registered_scope.as_str()).filter(|s| !s.is_empty()),
+                scope.as_deref(),
+                &found.metadata.scopes_supported,
             );
             let consent = args.client.cross_host();
             let registered = Registrar::new(http, &issuer, &consent)
@@ -585,26 +574,11 @@ impl Session<'_> {
                 shown.fail(StepKind::McpStepUp, None, &why);
                 return Err(why);
             }
-            let wider = mcp::step_up_scope(self.scope.as_deref(), &needed);
-            let why = if Some(wider.as_str()) == self.scope.as_deref() {
-                format!(
-                    "the server needs scope {needed:?}, which was asked for already; \
-                     authorizing once more in case less was granted"
-                )
-            } else {
-                format!("the server needs scope {needed:?}: authorizing again with {wider:?}")
-            };
+            let (wider, decision) =
+                mcp::step_up_decision(self.scope.as_deref(), &needed, self.step_ups.len() + 1);
             self.step_ups
                 .push(json!({ "method": method, "needed": needed, "scope": wider }));
             doc["step_ups"] = json!(self.step_ups);
-            let decision = Check::pass(
-                "insufficient_scope",
-                format!(
-                    "step-up {} of {}: {why}",
-                    self.step_ups.len(),
-                    mcp::MAX_STEP_UPS
-                ),
-            );
             shown.show(StepKind::McpStepUp, None, &[decision]);
             self.scope = Some(wider);
             let front = if paste {

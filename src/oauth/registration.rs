@@ -355,11 +355,24 @@ impl<'a> Registrar<'a> {
         registration_endpoint: &str,
         metadata: &Value,
     ) -> Result<RegisteredClient, EngineError> {
+        self.register_shown(registration_endpoint, metadata).await.1
+    }
+
+    /// Registers a client, and gives the exchange too (none when the send policy refused
+    /// the request), for a step that shows it.
+    pub async fn register_shown(
+        &self,
+        registration_endpoint: &str,
+        metadata: &Value,
+    ) -> (Option<Exchange>, Result<RegisteredClient, EngineError>) {
         let draft = create_request(registration_endpoint, metadata, None);
-        process_client(
-            &self.send(REGISTRATION_ENDPOINT, &draft).await?,
-            &[201, 200],
-        )
+        match self.send(REGISTRATION_ENDPOINT, &draft).await {
+            Ok(exchange) => {
+                let result = process_client(&exchange, &[201, 200]);
+                (Some(exchange), result)
+            }
+            Err(refused) => (None, Err(refused)),
+        }
     }
 
     pub async fn read(&self, handle: &ClientManagement) -> Result<RegisteredClient, EngineError> {

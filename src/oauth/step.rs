@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::exchange::Exchange;
 use super::flow::tokens::DecodedToken;
+use super::jwt::Check;
 use super::secret::{is_secret_name, mask, mask_credential};
 
 /// Where a step stands.
@@ -235,6 +236,14 @@ pub struct Step {
     /// The DPoP proof the step's request carried, decoded (RFC 9449 §4.2).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dpop_proof: Option<DecodedToken>,
+    /// The rules the step applied to what it received, each with its verdict (the MCP
+    /// flow's MUSTs on the metadata it reads).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<Check>,
+    /// What the step learnt on the way, in words: each URL it tried and why, the challenge
+    /// it read, the registration it chose and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Step {
@@ -248,6 +257,8 @@ impl Step {
             exchange: None,
             warnings: Vec::new(),
             dpop_proof: None,
+            checks: Vec::new(),
+            notes: Vec::new(),
         }
     }
 }

@@ -45,6 +45,12 @@ pub enum Command {
     ToggleRaw,
     /// Mark the selected saved server as the one the MCP tools use when no issuer is given.
     MarkDefault,
+    /// Add the built-in mock's demo MCP server (its `/mcp`), to run the MCP flow offline.
+    AddDemoMcp,
+    /// The next MCP revision for the selected MCP server's flow.
+    NextMcpRevision,
+    /// After tools/list: pick a listed tool and call it with arguments.
+    CallTool,
     Refresh,
     Introspect,
     Revoke,

@@ -8,6 +8,7 @@ use std::time::SystemTime;
 use ratatui_textarea::{CursorMove, TextArea};
 
 use crate::oauth::discovery::MetadataSource;
+use crate::oauth::flow::mcp::Spec;
 use crate::oauth::flow::refresh::Rotation;
 use crate::oauth::flow::tokens::{ClaimChange, DecodedToken};
 use crate::oauth::flow::{Flow, FlowKind};
@@ -86,6 +87,8 @@ pub struct ServerEntry {
     pub mcp_checks: Vec<Check>,
     /// The scope its challenge or metadata asks for, when it was added this run.
     pub mcp_scope: Option<String>,
+    /// The MCP revision whose authorization rules its flow follows (newest by default).
+    pub mcp_spec: Spec,
 }
 
 impl ServerEntry {
@@ -104,6 +107,7 @@ impl ServerEntry {
             mcp_url: profile.mcp_url.clone(),
             mcp_checks: Vec::new(),
             mcp_scope: None,
+            mcp_spec: profile.mcp_spec.unwrap_or_default(),
         }
     }
 
@@ -115,6 +119,7 @@ impl ServerEntry {
             endpoints: self.endpoints.clone(),
             clients: self.clients.clone(),
             mcp_url: self.mcp_url.clone(),
+            mcp_spec: Some(self.mcp_spec).filter(|spec| *spec != Spec::default()),
         }
     }
 
@@ -518,6 +523,7 @@ pub enum FormPurpose {
     UpdateClient,
     /// One of the Mock panel's actions.
     Mock(MockForm),
+    CallTool,
 }
 
 /// The Mock panel's forms.

@@ -42,6 +42,15 @@ pub enum Outcome {
         generation: u64,
         result: Result<(Box<Flow>, Option<LoopbackListener>), String>,
     },
+    /// The MCP flow ran its discovery and registration and is ready at its browser step, or
+    /// stopped at the step that failed; with the client it registered on the way, to keep.
+    McpFlowReady {
+        generation: u64,
+        server_url: String,
+        flow: Box<Flow>,
+        listener: Option<LoopbackListener>,
+        registered: Option<Box<RegisteredClient>>,
+    },
     /// A step was sent; the flow comes back with its new state.
     Advanced {
         generation: u64,

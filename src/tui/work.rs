@@ -8,6 +8,7 @@ use crate::oauth::discovery::Warning;
 use crate::oauth::discovery::{self, Endpoints};
 use crate::oauth::error::EngineError;
 use crate::oauth::flow::mcp::{self, Spec};
+use crate::oauth::flow::mcp_prelude::{self, McpStart};
 use crate::oauth::flow::tokens::DecodedToken;
 use crate::oauth::flow::{Flow, FlowConfig, FlowKind, token_exchange};
 use crate::oauth::http::RecordingClient;
@@ -89,8 +90,12 @@ pub async fn identify(http: RecordingClient, url: String) -> Outcome {
 /// URLs in the order the revision lists (MCP 2025-11-25 Authorization Server Metadata
 /// Discovery), and a server without PKCE S256 advertised flagged, since MCP clients refuse
 /// it (Authorization Code Protection).
-pub async fn discover_for_mcp(http: RecordingClient, issuer: String, given: Endpoints) -> Outcome {
-    let spec = Spec::default();
+pub async fn discover_for_mcp(
+    http: RecordingClient,
+    issuer: String,
+    given: Endpoints,
+    spec: Spec,
+) -> Outcome {
     let result = match mcp_discovery::discover(&http, &issuer, spec, &given).await {
         Ok(found) => {
             let mut discovery = found.discovery;
@@ -130,9 +135,6 @@ pub struct FlowStart {
     pub previous: Option<TokenResponse>,
     /// The `token_type` the subject token was issued with, when known.
     pub token_type: Option<String>,
-    /// The MCP server the code flow's token is for: asked for with `resource`, then called
-    /// with initialize and tools/list.
-    pub mcp_url: Option<String>,
 }
 
 /// Builds the flow. The code flows first bind the loopback listener, because the redirect
@@ -149,7 +151,6 @@ async fn build_flow(start: FlowStart) -> Result<(Box<Flow>, Option<LoopbackListe
         subject,
         previous,
         token_type,
-        mcp_url,
     } = start;
     let subject = || {
         subject
@@ -164,9 +165,8 @@ async fn build_flow(start: FlowStart) -> Result<(Box<Flow>, Option<LoopbackListe
                 .map_err(|e| e.to_string())?;
             config.redirect_uri = Some(bound.redirect_uri().to_string());
             listener = Some(bound);
-            match (kind, mcp_url) {
-                (FlowKind::Par, _) => Flow::par(config),
-                (_, Some(url)) => mcp::authorization_flow_then_tools(config, &url, Spec::default()),
+            match kind {
+                FlowKind::Par => Flow::par(config),
                 _ => Flow::authorization_code(config),
             }
         }
@@ -196,6 +196,43 @@ async fn build_flow(start: FlowStart) -> Result<(Box<Flow>, Option<LoopbackListe
     Ok((Box::new(flow), listener))
 }
 
+/// The MCP flow from the server's URL: binds the loopback listener (where a client
+/// registered on an earlier run was registered to come back, when it is free), then runs
+/// the discovery and registration steps and builds the code flow after them.
+pub async fn prepare_mcp_flow(
+    http: RecordingClient,
+    mut start: McpStart,
+    listen_at: Option<String>,
+    generation: u64,
+) -> Outcome {
+    let listener = match LoopbackListener::bind(listen_at.as_deref()).await {
+        Ok(listener) => Ok(listener),
+        // Another port, which servers accept for loopback URIs (RFC 8252 §7.3).
+        Err(_) if listen_at.is_some() => LoopbackListener::bind(None).await,
+        Err(err) => Err(err),
+    };
+    let listener = match listener {
+        Ok(listener) => listener,
+        Err(err) => {
+            return Outcome::FlowReady {
+                generation,
+                result: Err(err.to_string()),
+            };
+        }
+    };
+    start.redirect_uri = listener.redirect_uri().to_string();
+    let server_url = start.server_url.clone();
+    let prepared = mcp_prelude::prepare(&http, start).await;
+    let ready = !prepared.flow.is_failed();
+    Outcome::McpFlowReady {
+        generation,
+        server_url,
+        flow: Box::new(prepared.flow),
+        listener: ready.then_some(listener),
+        registered: prepared.registered.map(|(_, client)| Box::new(client)),
+    }
+}
+
 /// Sends the flow's current step.
 pub async fn advance(http: RecordingClient, mut flow: Flow, generation: u64) -> Outcome {
     let result = flow.advance(&http).await.map_err(|e| e.to_string());
@@ -215,6 +252,19 @@ pub async fn wait_for_redirect(listener: LoopbackListener, generation: u64) -> O
         )),
     };
     Outcome::Redirected { generation, result }
+}
+
+/// Listens again on `redirect_uri` (a step-up's second authorization) and waits there.
+pub async fn listen_and_wait_for_redirect(redirect_uri: String, generation: u64) -> Outcome {
+    match LoopbackListener::bind(Some(&redirect_uri)).await {
+        Ok(listener) => wait_for_redirect(listener, generation).await,
+        Err(err) => Outcome::Redirected {
+            generation,
+            result: Err(format!(
+                "{err}; press p to paste the URL the browser shows, or s to sign in here"
+            )),
+        },
+    }
 }
 
 pub async fn poll_after(wait: Duration, generation: u64) -> Outcome {

@@ -5,7 +5,7 @@
 //! so its redirect checks (`state`, `iss` per RFC 9207) and the repetition of `resource` in
 //! the token request (RFC 8707 §2.2) are the same as everywhere.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{Flow, FlowConfig};
@@ -71,7 +71,7 @@ pub fn authorization_server_checks(metadata: &ServerMetadata, spec: Spec) -> Vec
 }
 
 /// The MCP revision whose authorization rules the client follows (`--spec`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
 pub enum Spec {
     #[serde(rename = "2025-06-18")]
     V2025_06_18,
@@ -230,7 +230,7 @@ pub fn choose_registration(
             Registration::Cimd,
             format!(
                 "no client id given, the server advertises \
-                 client_id_metadata_document_supported and --client-metadata-url was given: \
+                 client_id_metadata_document_supported and a client metadata URL was given: \
                  the metadata document's URL is the client_id ({APPROACHES}, \
                  draft-ietf-oauth-client-id-metadata-document §3)"
             ),
@@ -244,7 +244,8 @@ pub fn choose_registration(
         (false, _, _) => "MCP 2025-06-18 knows no Client ID Metadata Documents",
         (true, false, _) => "the server does not advertise client_id_metadata_document_supported",
         (true, true, _) => {
-            "the server takes Client ID Metadata Documents, but no --client-metadata-url was given"
+            "the server takes Client ID Metadata Documents, but no client metadata URL was given \
+             (--client-metadata-url, or a URL as the client id in the terminal app)"
         }
     };
     if !dynamic_ok {
@@ -252,9 +253,10 @@ pub fn choose_registration(
             APPROACHES,
             format!(
                 "no client id was given, {not_cimd}, and the server offers no \
-                 registration_endpoint: give --client-id of a client registered there{}",
+                 registration_endpoint: give the id of a client registered there (--client-id, or \
+                 a client in the terminal app){}",
                 if advertised && offer.metadata_url.is_none() {
-                    ", or --client-metadata-url of the client's metadata document"
+                    ", or the URL of the client's metadata document (--client-metadata-url)"
                 } else {
                     ""
                 }
@@ -339,6 +341,24 @@ pub fn dynamic_client_metadata(redirect_uri: &str, scope: Option<&str>) -> Value
     metadata
 }
 
+/// Where to register dynamically and what: the server's registration endpoint, and the
+/// metadata of a client for the scope asked for and every scope the resource lists, so that
+/// a step-up to one of them stays within what the client may ask for (RFC 7591 §2 `scope`).
+pub fn dynamic_registration(
+    server: &ServerMetadata,
+    redirect_uri: &str,
+    scope: Option<&str>,
+    resource_scopes: &[String],
+) -> (String, Value) {
+    let endpoint = server.registration_endpoint.clone().unwrap_or_default();
+    let registered_scope = step_up_scope(scope, &resource_scopes.join(" "));
+    let metadata = dynamic_client_metadata(
+        redirect_uri,
+        Some(registered_scope.as_str()).filter(|s| !s.is_empty()),
+    );
+    (endpoint, metadata)
+}
+
 /// The client to use after a dynamic registration: public unless the server gave a secret,
 /// then authenticating the way the registration says (RFC 7591 §3.2.1 echoes
 /// `token_endpoint_auth_method`), else the way the server supports (RFC 8414 §2: Basic
@@ -380,19 +400,24 @@ pub fn authorization_flow(mut config: FlowConfig, server_url: &str) -> Result<Fl
     Ok(flow)
 }
 
-/// The code flow for the MCP server, then initialize and tools/list with its token as
-/// steps of the same flow, for a face that walks the steps one by one.
+/// The code flow for the MCP server's `resource` (the server's URL, or the origin its
+/// metadata names), then initialize and tools/list at `server_url` with its token as steps
+/// of the same flow, for a face that walks the steps one by one.
 pub fn authorization_flow_then_tools(
     mut config: FlowConfig,
+    resource: &str,
     server_url: &str,
     spec: Spec,
 ) -> Result<Flow, EngineError> {
     config.require_iss = config.require_iss.or(spec.iss_required());
-    let mut flow = authorization_flow(config, server_url)?;
+    let mut flow = authorization_flow(config, resource)?;
     flow.then_call(McpServer {
         server_url: server_url.to_string(),
+        resource: resource.to_string(),
         spec,
         protocol_version: None,
+        call: None,
+        step_ups: 0,
     });
     Ok(flow)
 }
@@ -401,8 +426,22 @@ pub fn authorization_flow_then_tools(
 #[derive(Debug, Clone)]
 pub struct McpServer {
     pub server_url: String,
+    /// The resource the tokens are asked for (RFC 8707), again in a step-up.
+    pub resource: String,
     pub spec: Spec,
     pub protocol_version: Option<String>,
+    /// The `tools/call` params of the call asked for last (name and arguments).
+    pub call: Option<Value>,
+    /// How many step-up authorizations the flow made, against [`MAX_STEP_UPS`].
+    pub step_ups: usize,
+}
+
+/// What a `tools/call` answered: the tool, its text, and whether it reported an error.
+#[derive(Debug, Clone, Serialize)]
+pub struct ToolAnswer {
+    pub tool: String,
+    pub text: String,
+    pub is_error: bool,
 }
 
 impl McpServer {
@@ -560,6 +599,25 @@ pub fn step_up_scope(asked: Option<&str>, needed: &str) -> String {
     scopes.join(" ")
 }
 
+/// A step-up's decision (MCP 2025-11-25 Scope Challenge Handling): the scope to ask for
+/// now, and the check that says why, as step-up `count` of [`MAX_STEP_UPS`].
+pub fn step_up_decision(asked: Option<&str>, needed: &str, count: usize) -> (String, Check) {
+    let wider = step_up_scope(asked, needed);
+    let why = if Some(wider.as_str()) == asked {
+        format!(
+            "the server needs scope {needed:?}, which was asked for already; authorizing once \
+             more in case less was granted"
+        )
+    } else {
+        format!("the server needs scope {needed:?}: authorizing again with {wider:?}")
+    };
+    let check = Check::pass(
+        "insufficient_scope",
+        format!("step-up {count} of {MAX_STEP_UPS}: {why}"),
+    );
+    (wider, check)
+}
+
 /// The text of a `tools/call` result, and whether the tool reported an error (MCP "Tools":
 /// `content` items of type `text`, `isError`).
 pub fn tool_result_text(result: &Value) -> (String, bool) {
@@ -694,7 +752,7 @@ mod tests {
         let why = choose_registration(auto, ClientOffer::default(), &m, Spec::default())
             .unwrap()
             .why;
-        assert!(why.contains("no --client-metadata-url"), "{why}");
+        assert!(why.contains("no client metadata URL"), "{why}");
         // Asked for by name: needs the URL, and takes it even when not advertised.
         let cimd = RegistrationMode::Cimd;
         assert!(choose_registration(cimd, ClientOffer::default(), &m, Spec::default()).is_err());
@@ -731,7 +789,7 @@ mod tests {
         config.metadata.token_endpoint = Some("https://as.example/token".into());
         config.redirect_uri = Some("http://127.0.0.1:1/callback".into());
         let url = "https://mcp.example/mcp";
-        let flow = authorization_flow_then_tools(config, url, Spec::default()).unwrap();
+        let flow = authorization_flow_then_tools(config, url, url, Spec::default()).unwrap();
         let kinds: Vec<_> = flow.steps().iter().map(|s| s.kind).collect();
         use crate::oauth::StepKind;
         let expected = [

@@ -29,6 +29,7 @@ pub mod device;
 pub mod introspect;
 pub mod jwt_bearer;
 pub mod mcp;
+pub mod mcp_prelude;
 pub mod par;
 pub mod refresh;
 pub mod revoke;
@@ -233,6 +234,9 @@ pub struct FlowOutcome {
     /// The rich authorization the server granted, from the token response (RFC 9396 §7).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authorization_details: Option<serde_json::Value>,
+    /// What the last `tools/call` answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mcp_call: Option<mcp::ToolAnswer>,
 }
 
 /// What the caller does next.
@@ -413,6 +417,18 @@ impl Stage {
     /// Whether the stage presents an access token to a resource (its proof carries `ath`).
     fn presents_token(self) -> bool {
         self == Stage::Userinfo
+    }
+
+    /// The MCP flow's discovery and registration, which its caller runs ([`mcp_prelude`])
+    /// before the code flow, and which are shown among its steps.
+    pub fn runs_before_the_flow(self) -> bool {
+        matches!(
+            self,
+            Stage::McpUnauthenticated
+                | Stage::ResourceMetadata
+                | Stage::ServerMetadata
+                | Stage::Register
+        )
     }
 
     /// The endpoint the stage's request goes to, in words, for the send policy's refusal.
@@ -674,23 +690,8 @@ impl Flow {
         stages: Vec<Stage>,
         secrets: FlowSecrets,
     ) -> Result<Self, EngineError> {
-        let mut flow = Flow {
-            kind,
-            steps: stages.iter().map(|s| s.step()).collect(),
-            stages,
-            config,
-            cursor: 0,
-            secrets,
-            outcome: FlowOutcome::default(),
-            polling: Polling {
-                interval: device::DEFAULT_INTERVAL,
-                deadline: None,
-                count: 0,
-            },
-            previous: None,
-            mcp: None,
-            dpop_nonce: None,
-        };
+        let steps = stages.iter().map(|s| s.step()).collect();
+        let mut flow = Flow::assemble(kind, config, stages, steps, secrets);
         flow.prepare_current()?;
         Ok(flow)
     }
@@ -779,7 +780,8 @@ impl Flow {
             s.kind != Stage::DpopNonce
                 && matches!(s.status, StepStatus::Done | StepStatus::Failed(_))
         });
-        if !resendable {
+        // What ran before the flow began is no request of the flow's to send again.
+        if !resendable || self.stages[i].runs_before_the_flow() {
             return false;
         }
         let mut j = i + 1;
@@ -833,10 +835,10 @@ impl Flow {
                             .push(format!("the initialized notification: {err}"));
                     }
                 }
-                match self.send(http, i, &draft).await {
-                    Ok(exchange) => self.process(Stage::McpListTools, &draft, &exchange),
-                    Err(refused) => Err(refused),
-                }
+                return self.call_mcp(http, i, &draft).await;
+            }
+            Stage::McpInitialize | Stage::McpCallTool => {
+                return self.call_mcp(http, i, &draft).await;
             }
             stage => match self.send(http, i, &draft).await {
                 Ok(exchange) => self.process(stage, &draft, &exchange),
@@ -851,6 +853,28 @@ impl Flow {
                 let err = self.with_hint(err);
                 Err(self.fail(i, err))
             }
+        }
+    }
+
+    /// Sends MCP call step `i`. A `403 insufficient_scope` is answered by a step-up (MCP
+    /// 2025-11-25 Scope Challenge Handling), not taken as the call's failure.
+    async fn call_mcp(
+        &mut self,
+        http: &RecordingClient,
+        i: usize,
+        draft: &RequestDraft,
+    ) -> Result<Advance, EngineError> {
+        let stage = self.stages[i];
+        let result = match self.send(http, i, draft).await {
+            Ok(exchange) => match mcp::insufficient_scope(&exchange) {
+                Some(needed) => return self.step_up(i, &needed),
+                None => self.process(stage, draft, &exchange),
+            },
+            Err(refused) => Err(refused),
+        };
+        match result {
+            Ok(()) => self.finish_step(i),
+            Err(err) => Err(self.fail(i, err)),
         }
     }
 
@@ -1184,13 +1208,30 @@ impl Flow {
                 let result = mcp::process_call(exchange)?;
                 self.outcome.mcp_tools = Some(mcp::tool_names(&result));
             }
-            // The discovery and registration before the code flow, and the step-up after a
-            // refusal, are driven by `flow::mcp`'s callers, never stages of a Flow.
+            Stage::McpCallTool => {
+                let result = mcp::process_call(exchange)?;
+                let (text, is_error) = mcp::tool_result_text(&result);
+                let tool = draft.json_body.as_ref().map_or(String::new(), |b| {
+                    b["params"]["name"].as_str().unwrap_or_default().to_string()
+                });
+                self.outcome.mcp_call = Some(mcp::ToolAnswer {
+                    tool: tool.clone(),
+                    text,
+                    is_error,
+                });
+                if is_error {
+                    return Err(EngineError::protocol(
+                        "MCP 2025-11-25 Tools",
+                        format!("the tool {tool} reported an error (isError)"),
+                    ));
+                }
+            }
+            // The discovery and registration run before the flow ([`mcp_prelude`]); a
+            // step-up is the flow's decision, made when the call is refused.
             Stage::McpUnauthenticated
             | Stage::ResourceMetadata
             | Stage::ServerMetadata
             | Stage::Register
-            | Stage::McpCallTool
             | Stage::McpStepUp => {}
             // Only ever a record of a refused attempt, inserted by `send`.
             Stage::DpopNonce => {}
@@ -1338,7 +1379,14 @@ impl Flow {
             }
             Stage::Authorize => match &s.request_uri {
                 Some(request_uri) => par::authorize_with_request_uri(c, request_uri),
-                None => authorization_code::authorization_request(c, s),
+                None => {
+                    let mut draft = authorization_code::authorization_request(c, s)?;
+                    // A step-up asks for the MCP server's resource again (RFC 8707 §2.1).
+                    if let Some(server) = &self.mcp {
+                        draft.set_param("resource", &server.resource);
+                    }
+                    Ok(draft)
+                }
             },
             Stage::ExchangeCode => {
                 let code = s
@@ -1392,11 +1440,28 @@ impl Flow {
                     serde_json::json!({}),
                 ))
             }
+            Stage::McpCallTool => {
+                let server = self
+                    .mcp
+                    .as_ref()
+                    .ok_or_else(|| EngineError::config("this flow calls no MCP server"))?;
+                let params = server
+                    .call
+                    .clone()
+                    .ok_or_else(|| EngineError::config("no tool chosen to call"))?;
+                let token = self.access_token()?;
+                Ok(mcp::call_request(
+                    &server.target(),
+                    &token,
+                    3,
+                    "tools/call",
+                    params,
+                ))
+            }
             Stage::McpUnauthenticated
             | Stage::ResourceMetadata
             | Stage::ServerMetadata
             | Stage::Register
-            | Stage::McpCallTool
             | Stage::McpStepUp => Err(EngineError::config(
                 "an MCP step is built by the MCP flow, not by a grant's flow",
             )),
@@ -1415,6 +1480,56 @@ impl Flow {
             .ok_or_else(|| EngineError::config("no access token yet"))
     }
 
+    /// Puts steps the caller ran before this flow began (the MCP flow's discovery and
+    /// registration, [`mcp_prelude`]) in front of the flow's own, done.
+    pub(crate) fn prepend(&mut self, done: Vec<Step>) {
+        let count = done.len();
+        self.stages.splice(0..0, done.iter().map(|s| s.kind));
+        self.steps.splice(0..0, done);
+        self.cursor += count;
+    }
+
+    /// A flow of steps the caller ran, stopped at the one that failed: where an MCP flow
+    /// ended before its code flow could begin.
+    pub(crate) fn stopped(kind: FlowKind, steps: Vec<Step>) -> Flow {
+        let config = FlowConfig::new(ServerMetadata::default(), ClientCredentials::public(""));
+        let stages = steps.iter().map(|s| s.kind).collect();
+        let mut flow = Flow::assemble(kind, config, stages, steps, FlowSecrets::default());
+        flow.cursor = flow
+            .steps
+            .iter()
+            .position(|s| matches!(s.status, StepStatus::Failed(_)))
+            .unwrap_or(flow.steps.len());
+        flow
+    }
+
+    /// A flow of these steps at its first, nothing learnt yet.
+    fn assemble(
+        kind: FlowKind,
+        config: FlowConfig,
+        stages: Vec<Stage>,
+        steps: Vec<Step>,
+        secrets: FlowSecrets,
+    ) -> Flow {
+        Flow {
+            kind,
+            stages,
+            steps,
+            config,
+            cursor: 0,
+            secrets,
+            outcome: FlowOutcome::default(),
+            polling: Polling {
+                interval: device::DEFAULT_INTERVAL,
+                deadline: None,
+                count: 0,
+            },
+            previous: None,
+            mcp: None,
+            dpop_nonce: None,
+        }
+    }
+
     /// Goes on after the code flow to call `server` with the token: initialize, then
     /// tools/list (MCP "Lifecycle", "Tools").
     pub(crate) fn then_call(&mut self, server: mcp::McpServer) {
@@ -1423,6 +1538,102 @@ impl Flow {
             self.steps.push(stage.step());
         }
         self.mcp = Some(server);
+    }
+
+    /// Calls the MCP tool `name` with `arguments` after tools/list, as a new step at the
+    /// end of the flow; a failed call before it is replaced by this one.
+    pub fn call_tool(
+        &mut self,
+        name: &str,
+        arguments: serde_json::Value,
+    ) -> Result<(), EngineError> {
+        if self.outcome.mcp_tools.is_none() {
+            return Err(EngineError::config(
+                "list the tools first: tools/call comes after tools/list with the token",
+            ));
+        }
+        let last_failed_call = self.steps.last().is_some_and(|s| {
+            s.kind == Stage::McpCallTool && matches!(s.status, StepStatus::Failed(_))
+        });
+        if !last_failed_call && (self.is_failed() || !self.is_finished()) {
+            return Err(EngineError::config(
+                "the flow is not at its end: finish its steps before calling a tool",
+            ));
+        }
+        let server = self
+            .mcp
+            .as_mut()
+            .ok_or_else(|| EngineError::config("this flow calls no MCP server"))?;
+        server.call = Some(serde_json::json!({ "name": name, "arguments": arguments }));
+        if last_failed_call {
+            self.steps.pop();
+            self.stages.pop();
+        }
+        self.stages.push(Stage::McpCallTool);
+        self.steps.push(Stage::McpCallTool.step());
+        self.cursor = self.steps.len() - 1;
+        self.outcome.mcp_call = None;
+        self.prepare_current()
+    }
+
+    /// Answers `403 insufficient_scope` on MCP call step `i` (MCP 2025-11-25 Scope
+    /// Challenge Handling): at most [`mcp::MAX_STEP_UPS`] times, authorizes again with the
+    /// scope asked before and the scope needed, then repeats the call with the new token,
+    /// each as a step after the refused call.
+    fn step_up(&mut self, i: usize, needed: &str) -> Result<Advance, EngineError> {
+        // What the last authorization asked for, as sent (the user may have edited it).
+        let asked = self.steps[..i]
+            .iter()
+            .rev()
+            .find(|s| s.kind == Stage::Authorize)
+            .and_then(|s| s.request.as_ref())
+            .and_then(|r| r.param("scope"))
+            .map(str::to_string)
+            .or_else(|| self.config.scope.clone());
+        let Some(server) = self.mcp.as_mut() else {
+            return Err(self.fail(i, EngineError::config("this flow calls no MCP server")));
+        };
+        if server.step_ups >= mcp::MAX_STEP_UPS {
+            let err = EngineError::protocol(
+                "MCP 2025-11-25 Scope Challenge Handling",
+                format!(
+                    "403 insufficient_scope: the server still needs scope {needed:?} after {} \
+                     step-up authorizations, and the client stops there",
+                    mcp::MAX_STEP_UPS
+                ),
+            );
+            return Err(self.fail(i, err));
+        }
+        server.step_ups += 1;
+        let count = server.step_ups;
+        let (wider, decision_check) = mcp::step_up_decision(asked.as_deref(), needed, count);
+        let stage = self.stages[i];
+        let refused = &mut self.steps[i];
+        refused.title = format!("{}: refused, the token needs more scope", refused.title);
+        refused.warnings.push(format!(
+            "403 insufficient_scope: the server needs scope {needed:?} (RFC 6750 §3.1)"
+        ));
+        refused.status = StepStatus::Done;
+        let mut decision = Stage::McpStepUp.step();
+        decision.checks.push(decision_check);
+        decision.status = StepStatus::Done;
+        self.config.scope = Some(wider);
+        // A new authorization: a new state, nonce and PKCE verifier (RFC 6749 §10.12,
+        // RFC 7636 §4.1).
+        self.secrets = match Self::front_channel_secrets(&self.config) {
+            Ok(secrets) => secrets,
+            Err(err) => return Err(self.fail(i, err)),
+        };
+        let again = [Stage::Authorize, Stage::ExchangeCode, stage];
+        self.stages
+            .splice(i + 1..i + 1, std::iter::once(Stage::McpStepUp).chain(again));
+        self.steps.splice(
+            i + 1..i + 1,
+            std::iter::once(decision).chain(again.iter().map(|s| s.step())),
+        );
+        self.cursor = i + 2;
+        self.prepare_current()?;
+        Ok(Advance::Next)
     }
 
     fn fail(&mut self, i: usize, err: EngineError) -> EngineError {

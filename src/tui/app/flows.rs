@@ -64,6 +64,7 @@ impl App {
             Command::Resend => self.resend_step(),
             Command::ToggleDiagram => self.toggle_diagram(),
             Command::ToggleDpop => self.toggle_dpop(),
+            Command::CallTool => self.pick_tool(),
             other => self.not_here(other),
         }
     }
@@ -80,38 +81,16 @@ impl App {
         let client = server
             .active_client()
             .ok_or("choose or add a client first (2)")?;
-        let auth_method: AuthMethod = client.auth_method.parse().map_err(|e| format!("{e}"))?;
-        let credentials = match (&client.client_secret, auth_method) {
-            (_, AuthMethod::PrivateKeyJwt) => {
-                let path = client.private_key.as_ref().ok_or(
-                    "private_key_jwt signs with the client's key: set private_key = \"FILE\" \
-                     for this client in the profile (make one with oauthscope keygen)",
-                )?;
-                let key = ClientKey::load(path, None, None).map_err(|e| e.to_string())?;
-                ClientCredentials::with_private_key(&client.client_id, key)
-            }
-            (_, AuthMethod::None) | (None, _) => ClientCredentials::public(&client.client_id),
-            (Some(secret), method) => {
-                ClientCredentials::confidential(&client.client_id, secret, method)
-            }
-        };
-        // Client credentials has no user: scopes about a user make no sense there.
-        // An MCP server's token asks for the scope its challenge names, over the client's
-        // usual one (MCP 2025-11-25 Scope Selection Strategy).
-        let mcp_scope = match kind {
-            FlowKind::AuthorizationCode if server.mcp_url.is_some() => server.mcp_scope.clone(),
-            _ => None,
-        };
+        let credentials = credentials_of(client)?;
         let scope = match kind {
             // The subject token's scope, kept as it is unless the user narrows it in the
             // request (RFC 8693 §2.1).
             FlowKind::TokenExchange => None,
-            _ => mcp_scope
-                .or_else(|| client.scope.clone())
-                .or_else(|| match kind {
-                    FlowKind::ClientCredentials => None,
-                    _ => default_scope(&metadata),
-                }),
+            // Client credentials has no user: scopes about a user make no sense there.
+            _ => client.scope.clone().or_else(|| match kind {
+                FlowKind::ClientCredentials => None,
+                _ => default_scope(&metadata),
+            }),
         };
         let mut config = FlowConfig::new(metadata, credentials);
         config.scope = scope;
@@ -154,6 +133,11 @@ impl App {
         previous: Option<crate::wire::TokenResponse>,
     ) {
         self.focus(Pane::Flow);
+        if kind == FlowKind::AuthorizationCode
+            && self.selected_server().is_some_and(|s| s.mcp_url.is_some())
+        {
+            return self.start_mcp_flow();
+        }
         let config = match self.flow_config(kind) {
             Ok(config) => config,
             Err(message) => return self.error(message),
@@ -177,17 +161,12 @@ impl App {
         let token_type = subject
             .as_ref()
             .and_then(|(token, _)| self.token_type_of(token));
-        let mcp_url = match kind {
-            FlowKind::AuthorizationCode => self.selected_server().and_then(|s| s.mcp_url.clone()),
-            _ => None,
-        };
         let start = FlowStart {
             kind,
             config,
             subject,
             previous,
             token_type,
-            mcp_url,
         };
         self.tasks.spawn(
             format!("preparing {}", flow_title(kind)),
@@ -466,8 +445,17 @@ impl App {
         let message = match result {
             Ok(Advance::Next) => Ok("done; the next request is ready: enter sends it".to_string()),
             Ok(Advance::Browser { .. }) => {
-                if let Some(listener) = run.listener.take() {
-                    let port = url::Url::parse(listener.redirect_uri())
+                // The first authorization has its listener bound; a step-up's listens again
+                // on the redirect URI the flow sends.
+                let listen = match run.listener.take() {
+                    Some(listener) => Some(Listen::Bound(listener)),
+                    None if run.flow.mcp_server().is_some() => {
+                        run.flow.config().redirect_uri.clone().map(Listen::Again)
+                    }
+                    None => None,
+                };
+                if let Some(listen) = listen {
+                    let port = url::Url::parse(listen.redirect_uri())
                         .ok()
                         .and_then(|u| u.port());
                     run.waiting = Some(Waiting::Redirect {
@@ -475,7 +463,7 @@ impl App {
                         deadline: now + work::REDIRECT_WAIT,
                         task: None,
                     });
-                    wait_task = Some(listener);
+                    wait_task = Some(listen);
                 }
                 Ok(
                     "sign in: s here (built-in mock), b in the browser, or p to paste the URL"
@@ -494,11 +482,17 @@ impl App {
             Ok(Advance::Finished) => Ok("flow complete".to_string()),
             Err(message) => Err(message),
         };
-        if let Some(listener) = wait_task {
-            let id = self.tasks.spawn(
-                "waiting for the browser",
-                work::wait_for_redirect(listener, generation),
-            );
+        if let Some(listen) = wait_task {
+            let id = match listen {
+                Listen::Bound(listener) => self.tasks.spawn(
+                    "waiting for the browser",
+                    work::wait_for_redirect(listener, generation),
+                ),
+                Listen::Again(uri) => self.tasks.spawn(
+                    "waiting for the browser",
+                    work::listen_and_wait_for_redirect(uri, generation),
+                ),
+            };
             if let Some(Waiting::Redirect { task, .. }) =
                 self.running().and_then(|run| run.waiting.as_mut())
             {
@@ -728,6 +722,10 @@ impl App {
         match kind {
             Some(StepKind::Authorize) => self.info(
                 "the browser step is not sent again: n starts a new flow with a new state".into(),
+            ),
+            Some(kind) if kind.runs_before_the_flow() => self.info(
+                "the MCP flow's discovery and registration run once: n and enter run them again"
+                    .into(),
             ),
             Some(_) if ready_now => self.send_step(),
             Some(_) if run.flow.retry_at(i) => self.send_step(),
@@ -996,6 +994,41 @@ impl App {
     }
 }
 
+/// Where the browser step waits for the redirect: the listener bound when the flow was
+/// built, or its redirect URI to listen on again.
+enum Listen {
+    Bound(LoopbackListener),
+    Again(String),
+}
+
+impl Listen {
+    fn redirect_uri(&self) -> &str {
+        match self {
+            Listen::Bound(listener) => listener.redirect_uri(),
+            Listen::Again(uri) => uri,
+        }
+    }
+}
+
+/// How a saved client authenticates, as the engine takes it.
+pub(super) fn credentials_of(client: &ClientProfile) -> Result<ClientCredentials, String> {
+    let auth_method: AuthMethod = client.auth_method.parse().map_err(|e| format!("{e}"))?;
+    Ok(match (&client.client_secret, auth_method) {
+        (_, AuthMethod::PrivateKeyJwt) => {
+            let path = client.private_key.as_ref().ok_or(
+                "private_key_jwt signs with the client's key: set private_key = \"FILE\" \
+                 for this client in the profile (make one with oauthscope keygen)",
+            )?;
+            let key = ClientKey::load(path, None, None).map_err(|e| e.to_string())?;
+            ClientCredentials::with_private_key(&client.client_id, key)
+        }
+        (_, AuthMethod::None) | (None, _) => ClientCredentials::public(&client.client_id),
+        (Some(secret), method) => {
+            ClientCredentials::confidential(&client.client_id, secret, method)
+        }
+    })
+}
+
 /// A client that can do what the failed step's client could not, offered by name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientFix {
@@ -1031,7 +1064,7 @@ fn capitalised(text: &str) -> String {
 
 /// Puts the cursor where the flow is: the current step, the step that failed (its error is
 /// what the user needs to read, not the empty step after it), or the last one.
-fn follow_flow(run: &mut FlowRun) {
+pub(super) fn follow_flow(run: &mut FlowRun) {
     let steps = run.flow.steps();
     run.cursor.index = run
         .flow

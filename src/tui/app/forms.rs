@@ -107,6 +107,7 @@ impl App {
             FormPurpose::RegisterClient => self.register_client(&form),
             FormPurpose::UpdateClient => self.update_client(&form),
             FormPurpose::Mock(which) => self.mock_form_submitted(which, &form),
+            FormPurpose::CallTool => self.call_tool(&form),
         };
         if let Err(message) = result {
             // Keep the form open with what the user typed, and say what is wrong.

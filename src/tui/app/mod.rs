@@ -12,6 +12,7 @@ mod doctor;
 mod explain;
 mod flows;
 mod forms;
+mod mcp;
 mod mock;
 mod search;
 mod servers;
@@ -204,6 +205,7 @@ impl App {
                 mcp_url: None,
                 mcp_checks: Vec::new(),
                 mcp_scope: None,
+                mcp_spec: Default::default(),
             });
         }
         servers.extend(
@@ -826,6 +828,19 @@ impl App {
             Outcome::Discovered { issuer, result } => self.discovered(&issuer, result),
             Outcome::McpFound { server_url, result } => self.mcp_found(&server_url, result),
             Outcome::FlowReady { generation, result } => self.flow_ready(generation, result),
+            Outcome::McpFlowReady {
+                generation,
+                server_url,
+                flow,
+                listener,
+                registered,
+            } => self.mcp_flow_ready(
+                generation,
+                &server_url,
+                *flow,
+                listener,
+                registered.map(|c| *c),
+            ),
             Outcome::Advanced {
                 generation,
                 flow,

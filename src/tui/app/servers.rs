@@ -34,6 +34,8 @@ impl App {
             Command::Delete => self.remove_server(),
             Command::MarkDefault => self.toggle_default_server(),
             Command::MockPanel => self.open_mock_panel(),
+            Command::AddDemoMcp => self.add_demo_mcp(),
+            Command::NextMcpRevision => self.next_mcp_revision(),
             other => self.not_here(other),
         }
     }
@@ -43,7 +45,7 @@ impl App {
         self.discover_at(self.server_cursor.index);
     }
 
-    fn discover_at(&mut self, index: usize) {
+    pub(super) fn discover_at(&mut self, index: usize) {
         let Some(http) = self.http() else {
             return;
         };
@@ -55,8 +57,9 @@ impl App {
         let given = server.endpoints.clone();
         let what = format!("discovering {issuer}");
         if server.mcp_url.is_some() {
+            let spec = server.mcp_spec;
             self.tasks
-                .spawn(what, work::discover_for_mcp(http, issuer, given));
+                .spawn(what, work::discover_for_mcp(http, issuer, given, spec));
         } else {
             self.tasks.spawn(what, work::discover(http, issuer, given));
         }

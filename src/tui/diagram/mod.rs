@@ -595,7 +595,8 @@ fn server_of(kind: StepKind) -> Actor {
         | StepKind::McpUnauthenticated
         | StepKind::ResourceMetadata
         | StepKind::McpInitialize
-        | StepKind::McpListTools => Actor::ResourceServer,
+        | StepKind::McpListTools
+        | StepKind::McpCallTool => Actor::ResourceServer,
         _ => Actor::AuthorizationServer,
     }
 }

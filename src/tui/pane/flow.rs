@@ -13,7 +13,7 @@ use crate::oauth::flow::FlowKind;
 use crate::oauth::flow::tokens::DecodedToken;
 use crate::oauth::secret::{Secret, is_secret_name};
 use crate::oauth::{Exchange, RequestDraft, Step, StepKind, StepStatus};
-use crate::terminal_text::one_line;
+use crate::terminal_text::{block, one_line};
 use crate::tui::action::Command;
 use crate::tui::app::App;
 use crate::tui::diagram::SequenceDiagram;
@@ -56,7 +56,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
         }
         FlowView::Running(run) if run.diagram.is_some() => {
             let title = Line::from(vec![
-                Span::styled(format!(" 3 {} ", flow_title(run.flow.kind())), theme.hint()),
+                Span::styled(format!(" 3 {} ", run_title(run)), theme.hint()),
                 Span::styled("┬ Diagram ", theme.title()),
             ]);
             let block = widgets::block(title, focused, &theme);
@@ -67,11 +67,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
             frame.render_stateful_widget(SequenceDiagram::new(&diagram, &theme), inner, &mut state);
         }
         FlowView::Running(run) => {
-            let title = match run.flow.mcp_server() {
-                Some(_) => MCP_TITLE,
-                None => flow_title(run.flow.kind()),
-            };
-            let block = widgets::block(format!(" 3 {title} "), focused, &theme);
+            let block = widgets::block(format!(" 3 {} ", run_title(run)), focused, &theme);
             let inner = block.inner(area);
             frame.render_widget(block, area);
             let steps_height = u16::try_from(run.steps().len())
@@ -113,11 +109,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
             if let Some(step) = run.selected_step() {
                 let mut lines = waiting_lines(app, run, &theme, detail_area);
                 lines.extend(redirect_lines(run, step, app.ui.reveal, &theme));
+                // What the MCP server answered first: the tools, a tool's answer.
+                lines.extend(tool_lines(run, step, &theme));
                 lines.extend(claim_lines(run, app.now(), &theme));
                 lines.extend(verdict_lines(run, step, app.now(), &theme));
                 lines.extend(warning_lines(step, &theme));
                 lines.extend(dpop_lines(run, step, app.now(), &theme));
-                lines.extend(tool_lines(run, step, &theme));
+                lines.extend(learnt_lines(step, &theme));
                 lines.extend(step_detail(
                     step,
                     fix_line(app, &theme),
@@ -371,12 +369,21 @@ fn verdict_lines<'a>(run: &FlowRun, step: &Step, now: SystemTime, theme: &Theme)
     lines
 }
 
-/// What the engine warned about on this step (an unknown token type, an implausible
-/// lifetime...): kept on the step that received it, so it stays where it happened.
 /// The code flow of an MCP server's entry: with `resource`, then the calls with the token.
 const MCP_TITLE: &str = "MCP authorization";
 const MCP_SUMMARY: &str =
     "code + PKCE with resource (RFC 8707), then initialize and tools/list with the token";
+
+/// The running flow's name: an MCP server's flow by its steps, else the flow's own.
+fn run_title(run: &FlowRun) -> &'static str {
+    let mcp = run.flow.mcp_server().is_some()
+        || run.steps().iter().any(|s| s.kind.runs_before_the_flow());
+    if mcp {
+        MCP_TITLE
+    } else {
+        flow_title(run.flow.kind())
+    }
+}
 
 /// The tools an MCP server listed, on the step that listed them.
 fn tool_lines<'a>(run: &FlowRun, step: &Step, theme: &Theme) -> Vec<Line<'a>> {
@@ -388,7 +395,7 @@ fn tool_lines<'a>(run: &FlowRun, step: &Step, theme: &Theme) -> Vec<Line<'a>> {
             ]),
             Line::raw(""),
         ],
-        _ => Vec::new(),
+        _ => answer_lines(run, step, theme),
     }
 }
 
@@ -421,6 +428,64 @@ fn dpop_lines<'a>(run: &FlowRun, step: &Step, now: SystemTime, theme: &Theme) ->
     lines
 }
 
+/// What the called tool answered, on the call's step: its text, escaped for the terminal.
+fn answer_lines<'a>(run: &FlowRun, step: &Step, theme: &Theme) -> Vec<Line<'a>> {
+    let answer = match &run.flow.outcome().mcp_call {
+        Some(answer) if step.kind == StepKind::McpCallTool && step.exchange.is_some() => answer,
+        _ => return Vec::new(),
+    };
+    let style = if answer.is_error {
+        theme.failure()
+    } else {
+        theme.success()
+    };
+    let mut lines = vec![Line::from(vec![
+        Span::styled(
+            format!("{} answered", one_line(&answer.tool)),
+            theme.title(),
+        ),
+        Span::styled(
+            if answer.is_error { " (isError)" } else { "" },
+            theme.failure(),
+        ),
+    ])];
+    lines.extend(
+        block(&answer.text)
+            .lines()
+            .map(|line| Line::styled(line.to_string(), style)),
+    );
+    lines.push(Line::raw(""));
+    lines
+}
+
+/// The checks the step made, each with its verdict, then what it learnt on the way (each
+/// URL tried and why, the challenge, the registration chosen and why).
+fn learnt_lines<'a>(step: &Step, theme: &Theme) -> Vec<Line<'a>> {
+    let width = step
+        .checks
+        .iter()
+        .map(|c| c.check.chars().count())
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let mut lines: Vec<Line<'a>> = step
+        .checks
+        .iter()
+        .map(|check| widgets::check_line(check, width, theme))
+        .collect();
+    lines.extend(
+        step.notes
+            .iter()
+            .map(|note| Line::styled(format!("· {note}"), theme.hint())),
+    );
+    if !lines.is_empty() {
+        lines.push(Line::raw(""));
+    }
+    lines
+}
+
+/// What the engine warned about on this step (an unknown token type, an implausible
+/// lifetime...): kept on the step that received it, so it stays where it happened.
 fn warning_lines<'a>(step: &Step, theme: &Theme) -> Vec<Line<'a>> {
     step.warnings
         .iter()
@@ -512,8 +577,17 @@ fn step_detail<'a>(
         }
         lines.extend(fix);
     }
-    if let Some(request) = &step.request {
-        lines.extend(request_lines(request, reveal, theme));
+    match (&step.request, &step.exchange) {
+        (Some(request), _) => lines.extend(request_lines(request, reveal, theme)),
+        // A step run before the flow keeps only what it sent (the Exchanges pane has all).
+        (None, Some(exchange)) => lines.push(Line::from(vec![
+            Span::styled("Sent     ", theme.title()),
+            Span::styled(
+                format!("{} {}", exchange.method, one_line(&exchange.url)),
+                theme.accent(),
+            ),
+        ])),
+        (None, None) => {}
     }
     if let Some(exchange) = &step.exchange {
         lines.push(Line::raw(""));

@@ -10,7 +10,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use crate::oauth::discovery::{Capabilities, MetadataSource};
-use crate::oauth::flow::mcp::{self, Spec};
+use crate::oauth::flow::mcp;
 use crate::tui::app::App;
 use crate::tui::model::{ServerEntry, ServerState};
 use crate::tui::theme::Theme;
@@ -94,10 +94,15 @@ fn mcp_lines<'a>(server: &ServerEntry, theme: &Theme) -> Vec<Line<'a>> {
             Span::styled(server.issuer.clone(), theme.text()),
             Span::styled(" (its RFC 9728 metadata)", theme.hint()),
         ]),
+        Line::from(vec![
+            Span::styled("MCP revision         ", theme.hint()),
+            Span::styled(server.mcp_spec.as_str(), theme.text()),
+            Span::styled(" (V changes it)", theme.hint()),
+        ]),
     ];
     // The MUSTs of MCP authorization: the resource metadata's (when added this run), then
     // the authorization server's once it is discovered.
-    let spec = Spec::default();
+    let spec = server.mcp_spec;
     let server_checks = server
         .metadata()
         .map(|m| mcp::authorization_server_checks(m, spec))
