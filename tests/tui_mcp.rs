@@ -521,7 +521,10 @@ async fn a_403_insufficient_scope_steps_up_visibly_and_the_call_goes_again() {
     let screen = harness
         .wait_for("Initialize with the token: refused, the token needs more scope")
         .await;
-    assert!(screen.contains("✓ 9 Step up the authorization"), "{screen}");
+    assert!(
+        screen.contains("✓ 9  Step up the authorization"),
+        "{screen}"
+    );
     assert!(
         screen.contains("▶ 10 Send the user to the authorization endpoint"),
         "{screen}"

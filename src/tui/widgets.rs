@@ -142,8 +142,14 @@ pub fn verdict(verdict: Verdict, theme: &Theme) -> (&'static str, Style) {
 /// One check as a line: its verdict, its name in a column of `width`, what it found.
 pub fn check_line<'a>(check: &Check, width: usize, theme: &Theme) -> Line<'a> {
     let (glyph, style) = verdict(check.verdict, theme);
+    // A name as long as the column still gets a space before its detail.
+    let name = if check.check.chars().count() >= width {
+        format!("{} ", check.check)
+    } else {
+        format!("{:<width$}", check.check)
+    };
     Line::from(vec![
-        Span::styled(format!("{glyph} {:<width$}", check.check), style),
+        Span::styled(format!("{glyph} {name}"), style),
         Span::styled(check.detail.clone(), theme.text()),
     ])
 }
@@ -326,6 +332,22 @@ mod tests {
             assert_eq!(span.style.fg, Some(Color::Black), "{span:?}");
             assert_eq!(span.style.bg, Some(Color::Cyan), "{span:?}");
         }
+    }
+
+    #[test]
+    fn a_check_name_longer_than_its_column_keeps_a_space_before_the_detail() {
+        let theme = Theme::built_in("dark").unwrap();
+        let text = |check: &Check, width| -> String {
+            check_line(check, width, &theme)
+                .spans
+                .iter()
+                .map(|s| s.content.as_ref())
+                .collect()
+        };
+        let long = Check::pass("code_challenge_methods_supported", "S256");
+        assert_eq!(text(&long, 20), "✓ code_challenge_methods_supported S256");
+        let short = Check::pass("iss", "matches");
+        assert_eq!(text(&short, 6), "✓ iss   matches");
     }
 
     #[test]

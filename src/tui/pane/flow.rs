@@ -83,13 +83,16 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
                 .max()
                 .unwrap_or(0)
                 + 2;
+            // Step numbers take the width of the last one, so the titles stay in a column
+            // past step 9 (an MCP flow with a tool call has ten).
+            let number_width = run.steps().len().to_string().len();
             let rows = run
                 .steps()
                 .iter()
                 .enumerate()
                 .map(|(i, step)| {
                     step_row(
-                        i,
+                        (i, number_width),
                         i == run.cursor.index,
                         step,
                         title_width,
@@ -504,7 +507,7 @@ fn status_style(status: &StepStatus, theme: &Theme) -> Style {
 }
 
 fn step_row<'a>(
-    index: usize,
+    (index, number_width): (usize, usize),
     selected: bool,
     step: &Step,
     title_width: usize,
@@ -528,7 +531,7 @@ fn step_row<'a>(
     Line::from(vec![
         Span::raw(marker),
         Span::styled(
-            format!("{glyph} {} ", index + 1),
+            format!("{glyph} {:<number_width$} ", index + 1),
             status_style(&step.status, theme),
         ),
         Span::styled(format!("{:<title_width$}", step.title), theme.text()),
