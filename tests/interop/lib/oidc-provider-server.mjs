@@ -90,16 +90,12 @@ export async function startOidcProvider({ mountPath = '', resourceServer, dpopNo
   const { client_secret: _unused, ...keyClientBase } = clientMetadata({ id: KEY_CLIENT.id }, 'private_key_jwt');
   const keyClient = { ...keyClientBase, jwks: { keys: [keyPair.publicJwk] }, request_object_signing_alg: 'ES256' };
   const provider = new Provider(issuer, {
-    clients: [clientMetadata(BASIC_CLIENT, 'client_secret_basic'), clientMetadata(POST_CLIENT, 'client_secret_post')].map((c) =>
-      rar ? { ...c, authorization_details_types: Object.keys(grantedAsAsked.types) } : c,
-    ),
-
     clients: [
       clientMetadata(BASIC_CLIENT, 'client_secret_basic'),
       clientMetadata(POST_CLIENT, 'client_secret_post'),
       keyClient,
       clientMetadata(HS_CLIENT, 'client_secret_jwt'),
-    ],
+    ].map((c) => (rar ? { ...c, authorization_details_types: Object.keys(grantedAsAsked.types) } : c)),
     jwks: { keys: await signingKeys() },
     cookies: { keys: ['interop-cookie-signing-key'] },
     scopes: ['openid', 'offline_access', 'api:read', ...(resourceServer ? resourceServer.scope.split(' ') : [])],
