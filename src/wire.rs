@@ -8,6 +8,67 @@ use serde::{Deserialize, Serialize};
 
 use crate::oauth::secret::Secret;
 
+/// How a client proves who it is at the token, introspection, revocation and PAR endpoints
+/// (RFC 8414 / RFC 7591 `token_endpoint_auth_method` values): one list that the client and
+/// the mock both read, so a method added on one side is known to the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMethod {
+    /// HTTP Basic with the id and secret form-urlencoded first (RFC 6749 §2.3.1).
+    #[default]
+    ClientSecretBasic,
+    /// `client_id` and `client_secret` in the form body (RFC 6749 §2.3.1, discouraged).
+    ClientSecretPost,
+    /// A public client: only `client_id` is sent (RFC 6749 §2.1; PKCE then protects the code).
+    None,
+    /// A JWT signed with HS256 over the client secret (OIDC Core §9, RFC 7523 §2.2).
+    ClientSecretJwt,
+    /// A JWT signed with the client's private key (OIDC Core §9, RFC 7523 §2.2).
+    PrivateKeyJwt,
+}
+
+impl AuthMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMethod::ClientSecretBasic => "client_secret_basic",
+            AuthMethod::ClientSecretPost => "client_secret_post",
+            AuthMethod::None => "none",
+            AuthMethod::ClientSecretJwt => "client_secret_jwt",
+            AuthMethod::PrivateKeyJwt => "private_key_jwt",
+        }
+    }
+
+    /// Every method, in the order a command line lists them.
+    pub const ALL: [AuthMethod; 5] = [
+        AuthMethod::ClientSecretBasic,
+        AuthMethod::ClientSecretPost,
+        AuthMethod::ClientSecretJwt,
+        AuthMethod::PrivateKeyJwt,
+        AuthMethod::None,
+    ];
+
+    /// The method a registered name stands for, if it is one of ours.
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == value)
+    }
+
+    /// Whether the method proves the client with its shared secret.
+    pub fn uses_secret(self) -> bool {
+        matches!(
+            self,
+            AuthMethod::ClientSecretBasic
+                | AuthMethod::ClientSecretPost
+                | AuthMethod::ClientSecretJwt
+        )
+    }
+}
+
+impl std::fmt::Display for AuthMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// RFC 8414 authorization server metadata (and the OIDC Discovery superset we use).
 /// Unknown fields are kept in `extra` so the raw document can be shown whole.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

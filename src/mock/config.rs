@@ -18,6 +18,7 @@ use super::errors::MockError;
 use super::limits::Limits;
 use super::redirect;
 use crate::oauth::jwks::JwkSet;
+pub use crate::wire::AuthMethod;
 
 /// Grant types the mock implements (RFC 6749 §4.1, §4.4, §6; RFC 8628 §3.4).
 pub const GRANT_AUTHORIZATION_CODE: &str = "authorization_code";
@@ -70,53 +71,6 @@ impl SigningAlg {
             SigningAlg::ES256 => "ES256",
         }
     }
-}
-
-/// How a client proves who it is at the token endpoint (RFC 7591 §2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AuthMethod {
-    None,
-    ClientSecretBasic,
-    ClientSecretPost,
-    /// A JWT signed with HS256 over the client secret (RFC 7523 §2.2, OIDC Core §9).
-    ClientSecretJwt,
-    /// A JWT signed with one of the client's registered keys (RFC 7523 §2.2, OIDC Core §9).
-    PrivateKeyJwt,
-}
-
-impl AuthMethod {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuthMethod::None => "none",
-            AuthMethod::ClientSecretBasic => "client_secret_basic",
-            AuthMethod::ClientSecretPost => "client_secret_post",
-            AuthMethod::ClientSecretJwt => "client_secret_jwt",
-            AuthMethod::PrivateKeyJwt => "private_key_jwt",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|m| m.as_str() == value)
-    }
-
-    /// Whether the method proves the client with its shared secret.
-    pub fn uses_secret(self) -> bool {
-        matches!(
-            self,
-            AuthMethod::ClientSecretBasic
-                | AuthMethod::ClientSecretPost
-                | AuthMethod::ClientSecretJwt
-        )
-    }
-
-    pub const ALL: [AuthMethod; 5] = [
-        AuthMethod::ClientSecretBasic,
-        AuthMethod::ClientSecretPost,
-        AuthMethod::ClientSecretJwt,
-        AuthMethod::PrivateKeyJwt,
-        AuthMethod::None,
-    ];
 }
 
 /// The algorithms a client assertion may be signed with, per method (RFC 8414 §2

@@ -14,70 +14,24 @@ use super::keys::{ClientKey, sign_hs256};
 use super::pkce::random_token;
 use super::secret::Secret;
 use super::step::RequestDraft;
+pub use crate::wire::AuthMethod;
 use crate::wire::CLIENT_ASSERTION_TYPE;
 
 /// How long a client assertion is valid: long enough to cross a slow network, short enough
 /// that a captured one is soon useless (RFC 7523 §3 asks servers to refuse old ones).
 pub const ASSERTION_LIFETIME_SECS: u64 = 60;
 
-/// How the client proves who it is (RFC 8414 `token_endpoint_auth_method` values).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum AuthMethod {
-    /// HTTP Basic with the id and secret form-urlencoded first (RFC 6749 §2.3.1).
-    #[default]
-    ClientSecretBasic,
-    /// `client_id` and `client_secret` in the form body (RFC 6749 §2.3.1, discouraged).
-    ClientSecretPost,
-    /// A public client: only `client_id` is sent (RFC 6749 §2.1; PKCE then protects the code).
-    None,
-    /// A JWT signed with HS256 over the client secret (OIDC Core §9, RFC 7523 §2.2).
-    ClientSecretJwt,
-    /// A JWT signed with the client's private key (OIDC Core §9, RFC 7523 §2.2).
-    PrivateKeyJwt,
-}
-
-impl AuthMethod {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuthMethod::ClientSecretBasic => "client_secret_basic",
-            AuthMethod::ClientSecretPost => "client_secret_post",
-            AuthMethod::None => "none",
-            AuthMethod::ClientSecretJwt => "client_secret_jwt",
-            AuthMethod::PrivateKeyJwt => "private_key_jwt",
-        }
-    }
-
-    /// Every method, in the order a command line lists them.
-    pub const ALL: [AuthMethod; 5] = [
-        AuthMethod::ClientSecretBasic,
-        AuthMethod::ClientSecretPost,
-        AuthMethod::ClientSecretJwt,
-        AuthMethod::PrivateKeyJwt,
-        AuthMethod::None,
-    ];
-}
-
 impl FromStr for AuthMethod {
     type Err = EngineError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        AuthMethod::ALL
-            .into_iter()
-            .find(|m| m.as_str() == s)
-            .ok_or_else(|| {
-                let names: Vec<&str> = AuthMethod::ALL.iter().map(|m| m.as_str()).collect();
-                EngineError::config(format!(
-                    "unknown client authentication method {s:?} (use {})",
-                    names.join(", ")
-                ))
-            })
-    }
-}
-
-impl std::fmt::Display for AuthMethod {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        AuthMethod::parse(s).ok_or_else(|| {
+            let names: Vec<&str> = AuthMethod::ALL.iter().map(|m| m.as_str()).collect();
+            EngineError::config(format!(
+                "unknown client authentication method {s:?} (use {})",
+                names.join(", ")
+            ))
+        })
     }
 }
 
