@@ -261,6 +261,7 @@ async fn device_authorization_needs_a_client_allowed_the_grant() {
             application_type: None,
             introspection: Default::default(),
             jwks: None,
+            jwks_uri: None,
         });
     })
     .await;

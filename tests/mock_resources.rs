@@ -21,6 +21,7 @@ async fn with_second_client() -> Mock {
             application_type: None,
             introspection: Default::default(),
             jwks: None,
+            jwks_uri: None,
         });
     })
     .await

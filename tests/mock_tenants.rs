@@ -128,6 +128,7 @@ async fn clients_users_and_the_control_api_are_per_tenant() {
             application_type: None,
             introspection: Default::default(),
             jwks: None,
+            jwks_uri: None,
         });
         config.tenants = vec![only_a, TenantConfig::named("b")];
     })

@@ -311,6 +311,7 @@ async fn basic_credentials_are_form_urldecoded() {
             application_type: None,
             introspection: Default::default(),
             jwks: None,
+            jwks_uri: None,
         });
     })
     .await;
@@ -469,6 +470,7 @@ async fn a_client_without_a_grant_is_unauthorized_for_it() {
             application_type: None,
             introspection: Default::default(),
             jwks: None,
+            jwks_uri: None,
         });
     })
     .await;

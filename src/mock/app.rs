@@ -9,10 +9,12 @@ use axum::middleware;
 use axum::routing::{get, post};
 
 use super::cimd::Cimd;
+use super::client_keys::KeySets;
 use super::clock::Clock;
 use super::config::{Lifetimes, MockConfig, User, client_jwks};
 use super::control::{self, Lab};
 use super::dpop::Dpop;
+use super::fetch::Fetcher;
 use super::form::BODY_LIMIT;
 use super::keys::Keys;
 use super::limits::Limits;
@@ -57,8 +59,12 @@ pub struct App {
     pub keys: Keys,
     /// Protected resources besides the demo MCP server (`MockConfig::resources`).
     pub resources: Vec<String>,
-    /// Client ID Metadata Documents: the fetcher and what it fetched.
+    /// Fetches what clients name by URL: metadata documents and key sets.
+    pub fetcher: Fetcher,
+    /// Client ID Metadata Documents: what has been fetched.
     pub cimd: Cimd,
+    /// The key sets fetched from clients' `jwks_uri`s.
+    pub client_keys: KeySets,
     /// What the control API changes: faults, the clock, claims, the request log.
     pub lab: Lab,
     /// DPoP proof checks: the nonce and the `jti`s seen (RFC 9449).
@@ -97,7 +103,9 @@ impl App {
             store: SharedStore::new(Store::new(clients, config.limits)),
             keys,
             resources: config.resources.clone(),
-            cimd: Cimd::new(config.allow_loopback_cimd),
+            fetcher: Fetcher::new(config.allow_loopback_cimd),
+            cimd: Cimd::default(),
+            client_keys: KeySets::default(),
             lab,
             dpop: Dpop::new(config.dpop_nonce),
             authorization_details_types: config.authorization_details_types.clone(),

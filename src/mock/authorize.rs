@@ -75,7 +75,7 @@ pub async fn authorize(State(app): State<AppState>, RawQuery(query): RawQuery) -
         };
         return error_response(&app, error);
     }
-    let (client, request) = match resolve(&app, &params) {
+    let (client, request) = match resolve(&app, &params).await {
         Ok(found) => found,
         Err(err) => return error_response(&app, err),
     };
@@ -103,13 +103,13 @@ pub async fn authorize(State(app): State<AppState>, RawQuery(query): RawQuery) -
 }
 
 /// The client and the request, from the query or from a pushed request (RFC 9126 §4).
-fn resolve(
+async fn resolve(
     app: &AppState,
     params: &Params,
 ) -> Result<(Arc<Client>, AuthorizationRequest), AuthorizeError> {
     let client = find_client(app, params)?;
     let Some(request_uri) = params.get("request_uri") else {
-        let params = request_object::effective_params(app, params, &client)?;
+        let params = request_object::effective_params(app, params, &client).await?;
         let request = validate(app, &params, &client)?;
         return Ok((client, request));
     };

@@ -4,28 +4,25 @@
 //! or any endpoint that authenticates clients), checks it as the draft says, and keeps the
 //! client in the store like a registered one.
 //!
-//! Fetching someone else's URL is done carefully: https only (plain http on loopback only
-//! under `--allow-loopback-cimd`), no redirects followed, a few seconds at most and a few
-//! kilobytes at most. A document is trusted for its `Cache-Control: max-age`, clamped to
+//! Fetching someone else's URL is done carefully (`fetch.rs`): https only (plain http on
+//! loopback only under `--allow-loopback-cimd`), no redirects followed, a few seconds at most
+//! and a few kilobytes at most. A document is trusted for its `Cache-Control: max-age`, clamped to
 //! [`MIN_FRESH_SECS`, `MAX_FRESH_SECS`], then fetched again on the next request. At most
 //! [`MAX_DOCUMENTS`] clients are known this way; past that, the one going stale first is
 //! dropped (its tokens with it).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
-use reqwest::header::CACHE_CONTROL;
 use serde_json::{Map, Value};
 
 use super::app::App;
 use super::config::{AuthMethod, GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN};
+use super::fetch::{self, Fetcher};
 use super::state::{Client, allowed_scopes};
 
 /// The draft recommends a limit of 5 kilobytes for a document.
 pub const MAX_DOCUMENT_BYTES: usize = 5 * 1024;
-/// How long one fetch may take, connection included.
-pub const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 /// Freshness bounds, whatever `Cache-Control` says; without `max-age`, the default.
 pub const MIN_FRESH_SECS: u64 = 30;
 pub const DEFAULT_FRESH_SECS: u64 = 300;
@@ -44,32 +41,13 @@ fn rule(section: &str, text: String) -> CimdError {
     CimdError(format!("{text} ({DRAFT}, \"{section}\")"))
 }
 
-/// The fetcher and what it has fetched.
+/// What has been fetched: client_id to the moment its document goes stale.
+#[derive(Default)]
 pub struct Cimd {
-    allow_loopback: bool,
-    http: Option<reqwest::Client>,
-    /// client_id to the moment its document goes stale.
     fresh_until: Mutex<HashMap<String, u64>>,
 }
 
 impl Cimd {
-    pub fn new(allow_loopback: bool) -> Self {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(FETCH_TIMEOUT)
-            .connect_timeout(FETCH_TIMEOUT)
-            .user_agent(concat!("oauthscope-mock/", env!("CARGO_PKG_VERSION")))
-            .build();
-        if let Err(err) = &http {
-            tracing::error!("Client ID Metadata Documents are off: no HTTP client ({err})");
-        }
-        Cimd {
-            allow_loopback,
-            http: http.ok(),
-            fresh_until: Mutex::new(HashMap::new()),
-        }
-    }
-
     /// Whether a `client_id` names a metadata document (an http(s) URL).
     pub fn names_document(client_id: &str) -> bool {
         client_id.starts_with("https://") || client_id.starts_with("http://")
@@ -89,11 +67,19 @@ impl Cimd {
             None if app.store.lock().client(client_id).is_some() => return Ok(()),
             _ => {}
         }
-        let (document, max_age) = self.fetch(client_id).await?;
-        let client = client_from(client_id, &document)?;
-        let fresh = max_age
-            .unwrap_or(DEFAULT_FRESH_SECS)
-            .clamp(MIN_FRESH_SECS, MAX_FRESH_SECS);
+        let url = check_url(&app.fetcher, client_id)?;
+        let fetched = app
+            .fetcher
+            .json_object(url, "the client metadata document", MAX_DOCUMENT_BYTES)
+            .await
+            .map_err(|text| rule("Client Metadata", text))?;
+        let client = client_from(client_id, &fetched.document)?;
+        let fresh = fetch::freshness(
+            fetched.max_age,
+            DEFAULT_FRESH_SECS,
+            MIN_FRESH_SECS,
+            MAX_FRESH_SECS,
+        );
         let mut fresh_until = self.lock();
         let mut store = app.store.lock();
         if !fresh_until.contains_key(client_id) && fresh_until.len() >= MAX_DOCUMENTS {
@@ -120,137 +106,37 @@ impl Cimd {
         // A poisoned lock means a panic elsewhere mid-insert; the map itself is still sound.
         self.fresh_until.lock().unwrap_or_else(|e| e.into_inner())
     }
-
-    /// The document and its `max-age`, if any.
-    async fn fetch(&self, client_id: &str) -> Result<(Map<String, Value>, Option<u64>), CimdError> {
-        let url = self.check_url(client_id)?;
-        let http = self
-            .http
-            .as_ref()
-            .ok_or_else(|| CimdError("this server has no HTTP client to fetch with".into()))?;
-        let mut response = http
-            .get(url)
-            .header(reqwest::header::ACCEPT, "application/json")
-            .send()
-            .await
-            .map_err(|err| {
-                rule(
-                    "Client Metadata",
-                    format!(
-                        "the client metadata document at {client_id} could not be fetched: {err}"
-                    ),
-                )
-            })?;
-        let status = response.status();
-        if status.is_redirection() {
-            return Err(rule(
-                "Client Metadata",
-                format!(
-                    "{client_id} answered with a redirect ({status}); the document must be \
-                     served at the client_id URL itself, and redirects are not followed"
-                ),
-            ));
-        }
-        if status != reqwest::StatusCode::OK {
-            return Err(rule(
-                "Client Metadata",
-                format!("{client_id} answered {status}, not 200 with the client metadata document"),
-            ));
-        }
-        let max_age = response
-            .headers()
-            .get(CACHE_CONTROL)
-            .and_then(|v| v.to_str().ok())
-            .and_then(max_age);
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|err| {
-            rule(
-                "Client Metadata",
-                format!("reading the document at {client_id} failed: {err}"),
-            )
-        })? {
-            if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
-                return Err(rule(
-                    "Client Metadata",
-                    format!(
-                        "the document at {client_id} is larger than {MAX_DOCUMENT_BYTES} bytes, \
-                         the limit this server applies"
-                    ),
-                ));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        match serde_json::from_slice::<Value>(&body) {
-            Ok(Value::Object(document)) => Ok((document, max_age)),
-            _ => Err(rule(
-                "Client Metadata",
-                format!("the document at {client_id} is not a JSON object"),
-            )),
-        }
-    }
-
-    /// The client_id URL rules: https with a path, no fragment, no credentials, no dot
-    /// segments; plain http only on loopback and only when allowed.
-    fn check_url(&self, client_id: &str) -> Result<url::Url, CimdError> {
-        let bad = |why: &str| {
-            rule(
-                "Client Identifier",
-                format!("client_id `{client_id}` {why}"),
-            )
-        };
-        let url = url::Url::parse(client_id).map_err(|_| bad("is not a URL"))?;
-        let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
-        match url.scheme() {
-            "https" => {}
-            "http" if loopback && self.allow_loopback => {}
-            "http" if loopback => {
-                return Err(bad(
-                    "uses http; a metadata document URL must be https (this mock accepts http on \
-                     loopback only when started with --allow-loopback-cimd)",
-                ));
-            }
-            _ => return Err(bad("must use the https scheme")),
-        }
-        if url.fragment().is_some() {
-            return Err(bad("must not contain a fragment"));
-        }
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err(bad("must not contain a username or password"));
-        }
-        // Url::parse has already resolved dot segments away: compare with the text sent.
-        let raw_path = client_id
-            .split_once("://")
-            .map(|(_, rest)| rest)
-            .and_then(|rest| rest.find('/').map(|at| &rest[at..]))
-            .unwrap_or("");
-        let raw_path = raw_path.split(['?', '#']).next().unwrap_or("");
-        if raw_path
-            .split('/')
-            .any(|segment| segment == "." || segment == "..")
-        {
-            return Err(bad(
-                "must not contain single-dot or double-dot path segments",
-            ));
-        }
-        if url.path() == "/" || url.path().is_empty() {
-            return Err(bad("must contain a path component"));
-        }
-        Ok(url)
-    }
 }
 
-/// `max-age=N` from a Cache-Control value; `no-store` / `no-cache` count as zero (then the
-/// minimum freshness applies).
-fn max_age(value: &str) -> Option<u64> {
-    value.split(',').map(str::trim).find_map(|directive| {
-        let lower = directive.to_ascii_lowercase();
-        if lower == "no-store" || lower == "no-cache" {
-            return Some(0);
-        }
-        lower
-            .strip_prefix("max-age=")
-            .and_then(|n| n.trim_matches('"').parse::<u64>().ok())
-    })
+/// The client_id URL rules: those of every fetched URL (`fetch.rs`), then a path, and no
+/// dot segments.
+fn check_url(fetcher: &Fetcher, client_id: &str) -> Result<url::Url, CimdError> {
+    let bad = |why: &str| {
+        rule(
+            "Client Identifier",
+            format!("client_id `{client_id}` {why}"),
+        )
+    };
+    let url = fetcher.check_url(client_id).map_err(|why| bad(&why))?;
+    // Url::parse has already resolved dot segments away: compare with the text sent.
+    let raw_path = client_id
+        .split_once("://")
+        .map(|(_, rest)| rest)
+        .and_then(|rest| rest.find('/').map(|at| &rest[at..]))
+        .unwrap_or("");
+    let raw_path = raw_path.split(['?', '#']).next().unwrap_or("");
+    if raw_path
+        .split('/')
+        .any(|segment| segment == "." || segment == "..")
+    {
+        return Err(bad(
+            "must not contain single-dot or double-dot path segments",
+        ));
+    }
+    if url.path() == "/" || url.path().is_empty() {
+        return Err(bad("must contain a path component"));
+    }
+    Ok(url)
 }
 
 /// A client from its document: every rule checked, in the order the draft gives them.
@@ -341,7 +227,7 @@ fn client_from(client_id: &str, document: &Map<String, Value>) -> Result<Client,
         scopes,
         client_name,
         introspection: Default::default(),
-        jwks: None,
+        keys: None,
         registration: None,
     })
 }
@@ -423,9 +309,9 @@ mod tests {
 
     #[test]
     fn client_id_urls_are_checked_before_any_fetch() {
-        let strict = Cimd::new(false);
-        let loose = Cimd::new(true);
-        assert!(strict.check_url(URL).is_ok());
+        let strict = Fetcher::new(false);
+        let loose = Fetcher::new(true);
+        assert!(check_url(&strict, URL).is_ok());
         for (url, expected) in [
             ("http://app.example/c.json", "https scheme"),
             ("http://127.0.0.1:9/c.json", "--allow-loopback-cimd"),
@@ -434,18 +320,10 @@ mod tests {
             ("https://app.example/a/../c.json", "dot path segments"),
             ("https://app.example/", "path component"),
         ] {
-            let err = strict.check_url(url).unwrap_err();
+            let err = check_url(&strict, url).unwrap_err();
             assert!(err.0.contains(expected), "{url}: {err}");
         }
-        assert!(loose.check_url("http://127.0.0.1:9/c.json").is_ok());
-        assert!(loose.check_url("http://app.example/c.json").is_err());
-    }
-
-    #[test]
-    fn max_age_is_read_from_cache_control() {
-        assert_eq!(max_age("public, max-age=600"), Some(600));
-        assert_eq!(max_age("no-store"), Some(0));
-        assert_eq!(max_age("public"), None);
-        assert_eq!(max_age("max-age=abc"), None);
+        assert!(check_url(&loose, "http://127.0.0.1:9/c.json").is_ok());
+        assert!(check_url(&loose, "http://app.example/c.json").is_err());
     }
 }

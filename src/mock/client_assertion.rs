@@ -1,6 +1,7 @@
 //! Client authentication with a JWT (RFC 7523 §2.2 and §3, OIDC Core §9): `client_secret_jwt`
 //! (HS256 over the client's secret) and `private_key_jwt` (signed with a key from the
-//! client's registered `jwks`). Every refusal is `invalid_client` naming the rule.
+//! client's registered `jwks`, or the set at its `jwks_uri`, see `client_keys.rs`). Every
+//! refusal is `invalid_client` naming the rule.
 
 use std::sync::Arc;
 
@@ -31,7 +32,7 @@ fn refused(description: impl Into<String>) -> OAuthError {
 }
 
 /// The client a `client_assertion` proves, sent to `endpoint` (this server's path).
-pub fn authenticate(
+pub async fn authenticate(
     app: &App,
     headers: &HeaderMap,
     params: &Params,
@@ -94,13 +95,22 @@ pub fn authenticate(
             registered.join(", ")
         )));
     }
-    let verifier = match (method, &client.client_secret, &client.jwks) {
+    let keys = match (method, &client.keys) {
+        (AuthMethod::PrivateKeyJwt, Some(keys)) => Some(
+            app.client_keys
+                .for_jwt(app, keys, &jwt)
+                .await
+                .map_err(refused)?,
+        ),
+        _ => None,
+    };
+    let verifier = match (method, &client.client_secret, &keys) {
         (AuthMethod::ClientSecretJwt, Some(secret), _) => Verifier::Secret(secret),
-        (AuthMethod::PrivateKeyJwt, _, Some(jwks)) => Verifier::Keys(jwks),
+        (AuthMethod::PrivateKeyJwt, _, Some(keys)) => Verifier::Keys(keys),
         _ => {
             return Err(refused(format!(
                 "client `{client_id}` has no {} to check its assertion with",
-                if hmac { "secret" } else { "jwks" }
+                if hmac { "secret" } else { "jwks or jwks_uri" }
             )));
         }
     };

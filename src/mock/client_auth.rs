@@ -62,7 +62,7 @@ impl<P: ReadBeforeAuthentication + Send> FromRequest<AppState> for Authenticated
             .await
             .map_err(|err| OAuthError::invalid_client(err.0, false))?;
         let client = if client_assertion::is_assertion(&params) {
-            client_assertion::authenticate(app, &headers, &params, &path)?
+            client_assertion::authenticate(app, &headers, &params, &path).await?
         } else {
             authenticate(&app.store, &headers, &params)?
         };

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::client_keys::check_jwks_uri;
 use super::clock::{Clock, SystemClock};
 use super::errors::MockError;
 use super::limits::Limits;
@@ -186,6 +187,10 @@ pub struct ClientConfig {
     /// assertions and signed request objects are checked against.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jwks: Option<serde_json::Value>,
+    /// Or the URL where the client serves that JWK Set (RFC 7591 §2 `jwks_uri`), fetched when
+    /// an assertion or request object is checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwks_uri: Option<String>,
 }
 
 /// An issuer whose JWTs the JWT bearer grant accepts (RFC 7523 §3 item 1:
@@ -230,11 +235,12 @@ impl ClientConfig {
             return Err(MockError::Config("a client has an empty client_id".into()));
         }
         let methods = &mut self.token_endpoint_auth_methods;
+        let has_keys = self.jwks.is_some() || self.jwks_uri.is_some();
         if methods.is_empty() {
-            *methods = match (&self.client_secret, &self.jwks) {
+            *methods = match (&self.client_secret, has_keys) {
                 (Some(_), _) => vec![AuthMethod::ClientSecretBasic, AuthMethod::ClientSecretPost],
-                (None, Some(_)) => vec![AuthMethod::PrivateKeyJwt],
-                (None, None) => vec![AuthMethod::None],
+                (None, true) => vec![AuthMethod::PrivateKeyJwt],
+                (None, false) => vec![AuthMethod::None],
             };
         }
         let public = methods.contains(&AuthMethod::None);
@@ -249,12 +255,24 @@ impl ClientConfig {
                  with them"
             )));
         }
+        if self.jwks.is_some() && self.jwks_uri.is_some() {
+            return Err(MockError::Config(format!(
+                "client {id}: jwks and jwks_uri must not both be present; give the keys by \
+                 value or by reference (RFC 7591 section 2)"
+            )));
+        }
         if let Some(jwks) = &self.jwks {
             client_jwks(jwks).map_err(|why| MockError::Config(format!("client {id}: {why}")))?;
-        } else if methods.contains(&AuthMethod::PrivateKeyJwt) {
+        }
+        if let Some(uri) = &self.jwks_uri {
+            // The loopback rule depends on a command-line flag, so it waits for the fetch.
+            check_jwks_uri(uri, true)
+                .map_err(|why| MockError::Config(format!("client {id}: {why}")))?;
+        }
+        if !has_keys && methods.contains(&AuthMethod::PrivateKeyJwt) {
             return Err(MockError::Config(format!(
-                "client {id}: private_key_jwt needs the client's public keys in `jwks` \
-                 (RFC 7591 section 2)"
+                "client {id}: private_key_jwt needs the client's public keys in `jwks` or at \
+                 `jwks_uri` (RFC 7591 section 2)"
             )));
         }
         if self.grant_types.is_empty() {
@@ -661,6 +679,7 @@ fn demo_clients() -> Vec<ClientConfig> {
             application_type: None,
             introspection: IntrospectionAccess::Own,
             jwks: None,
+            jwks_uri: None,
         },
         ClientConfig {
             client_id: DEMO_CONFIDENTIAL_CLIENT.into(),
@@ -677,6 +696,7 @@ fn demo_clients() -> Vec<ClientConfig> {
             // The demo's resource server: it may introspect every token.
             introspection: IntrospectionAccess::Any,
             jwks: None,
+            jwks_uri: None,
         },
     ]
 }
@@ -778,11 +798,16 @@ mod tests {
             client_id = "spa"
             redirect_uris = ["http://localhost:5173/callback", "http://127.0.0.1/callback"]
             client_name = "My single-page app"
+
+            [[clients]]
+            client_id = "rotating-service"
+            grant_types = ["client_credentials"]
+            jwks_uri = "https://service.example/jwks.json"
             "#,
         )
         .unwrap();
         assert_eq!(config.users.len(), 3);
-        assert_eq!(config.clients.len(), 4);
+        assert_eq!(config.clients.len(), 5);
         assert_eq!(config.limits.authorization_codes, 4096);
         assert_eq!(config.initial_access_token.as_deref(), Some("reg-t0ken"));
         let carol = config.users.iter().find(|u| u.username == "carol").unwrap();
@@ -805,6 +830,45 @@ mod tests {
                 .iter()
                 .any(|g| g == GRANT_CLIENT_CREDENTIALS)
         );
+    }
+
+    #[test]
+    fn a_client_may_name_its_jwks_uri_but_not_beside_jwks() {
+        let config = MockConfig::from_toml_str(
+            r#"
+            [[clients]]
+            client_id = "remote-keys"
+            grant_types = ["client_credentials"]
+            jwks_uri = "https://app.example/jwks.json"
+            "#,
+        )
+        .unwrap();
+        let client = config
+            .clients
+            .iter()
+            .find(|c| c.client_id == "remote-keys")
+            .unwrap();
+        assert_eq!(
+            client.token_endpoint_auth_methods,
+            vec![AuthMethod::PrivateKeyJwt]
+        );
+        let both = r#"
+            [[clients]]
+            client_id = "x"
+            jwks_uri = "https://app.example/jwks.json"
+            jwks = { keys = [{ kty = "EC", crv = "P-256", x = "AA", y = "AA" }] }
+        "#;
+        let err = MockConfig::from_toml_str(both).unwrap_err().to_string();
+        assert!(err.contains("must not both be present"), "{err}");
+        let not_https = r#"
+            [[clients]]
+            client_id = "x"
+            jwks_uri = "http://app.example/jwks.json"
+        "#;
+        let err = MockConfig::from_toml_str(not_https)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("https"), "{err}");
     }
 
     #[test]

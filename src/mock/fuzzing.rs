@@ -21,7 +21,7 @@ pub fn parse_form(raw: &[u8]) -> Result<usize, String> {
 /// as `POST /register` does: `Ok` with the accepted redirect URIs, or the error code.
 pub fn parse_registration(body: &[u8]) -> Result<Vec<String>, &'static str> {
     match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(metadata)) => register::accept(&metadata)
+        Ok(Value::Object(metadata)) => register::accept(&metadata, false)
             .map(|accepted| accepted.redirect_uris().to_vec())
             .map_err(|err| err.error),
         _ => Err("invalid_client_metadata"),

@@ -26,6 +26,7 @@ mod authorize;
 mod cimd;
 mod client_assertion;
 mod client_auth;
+mod client_keys;
 mod clock;
 mod config;
 mod control;
@@ -38,6 +39,7 @@ mod dpop;
 mod errors;
 mod faults;
 mod faults_shape;
+mod fetch;
 mod form;
 pub mod fuzzing;
 mod http;
@@ -113,7 +115,8 @@ pub struct MockArgs {
     /// Also issue tokens for this protected resource (RFC 8707 `resource`); repeatable.
     #[arg(long, value_name = "URL")]
     pub resource: Vec<String>,
-    /// Accept Client ID Metadata Documents served over http from 127.0.0.1/localhost/[::1].
+    /// Accept Client ID Metadata Documents and client key sets (`jwks_uri`) served over http
+    /// from 127.0.0.1/localhost/[::1].
     #[arg(long)]
     pub allow_loopback_cimd: bool,
     /// Require a server nonce in every DPoP proof (RFC 9449 §8): proofs without it are
@@ -375,10 +378,12 @@ fn banner(config: &MockConfig) -> String {
         ));
     }
     for client in &config.clients {
-        let auth = match client.client_secret.as_deref() {
-            None => "public, PKCE required".to_owned(),
-            Some(DEMO_SECRET) => format!("client_secret {DEMO_SECRET}"),
-            Some(_) => "client_secret from the config file".to_owned(),
+        let auth = match (client.client_secret.as_deref(), &client.jwks_uri) {
+            (Some(DEMO_SECRET), _) => format!("client_secret {DEMO_SECRET}"),
+            (Some(_), _) => "client_secret from the config file".to_owned(),
+            (None, Some(uri)) => format!("private_key_jwt, keys from jwks_uri {uri}"),
+            (None, None) if client.jwks.is_some() => "private_key_jwt, keys in jwks".to_owned(),
+            (None, None) => "public, PKCE required".to_owned(),
         };
         lines.push(format!("  client     {}  ({auth})", client.client_id));
     }
@@ -399,6 +404,30 @@ fn banner(config: &MockConfig) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_banner_says_how_each_client_authenticates() {
+        let config = MockConfig::from_toml_str(
+            r#"
+            [[clients]]
+            client_id = "remote-keys"
+            grant_types = ["client_credentials"]
+            jwks_uri = "https://app.example/jwks.json"
+            "#,
+        )
+        .unwrap();
+        let banner = banner(&config);
+        assert!(
+            banner.contains(
+                "remote-keys  (private_key_jwt, keys from jwks_uri https://app.example/jwks.json)"
+            ),
+            "{banner}"
+        );
+        assert!(
+            banner.contains("demo-public  (public, PKCE required)"),
+            "{banner}"
+        );
+    }
 
     #[test]
     fn issuer_override_is_checked_and_trimmed() {

@@ -17,7 +17,7 @@ use super::state::ParRecord;
 use crate::wire::{PAR_REQUEST_URI_PREFIX, PushedAuthorizationResponse};
 
 pub async fn push(State(app): State<AppState>, form: AuthenticatedForm) -> Response {
-    let result = (|| {
+    let result = async {
         let AuthenticatedForm { client, params, .. } = &form;
         if params.contains("request_uri") {
             return Err(OAuthError::invalid_request(
@@ -26,6 +26,7 @@ pub async fn push(State(app): State<AppState>, form: AuthenticatedForm) -> Respo
             ));
         }
         let params = request_object::effective_params(&app, params, client)
+            .await
             .map_err(authorize::AuthorizeError::into_oauth_error)?;
         let request = authorize::validate(&app, &params, client)
             .map_err(authorize::AuthorizeError::into_oauth_error)?;
@@ -44,6 +45,7 @@ pub async fn push(State(app): State<AppState>, form: AuthenticatedForm) -> Respo
             request_uri,
             expires_in,
         })
-    })();
+    }
+    .await;
     form.respond(result.map(|body| no_store_json(StatusCode::CREATED, &body)))
 }

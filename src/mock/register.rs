@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
 use super::app::{AppState, REGISTER_PATH};
+use super::client_keys::{ClientKeys, check_jwks_uri};
 use super::config::{
     ALL_GRANTS, ApplicationType, AuthMethod, GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS,
     IntrospectionAccess, SCOPES_SUPPORTED, client_jwks,
@@ -20,7 +21,6 @@ use super::limits::StoreKind;
 use super::redirect;
 use super::secrets::{random_id, random_token, secrets_equal};
 use super::state::{Client, Registration};
-use crate::oauth::jwks::JwkSet;
 
 /// Fields the server sets; a client may not send them in an update (RFC 7592 §2.2).
 const SERVER_MANAGED: [&str; 4] = [
@@ -56,7 +56,7 @@ pub async fn create(
         }
         let JsonObject(metadata) = body?;
         let client_id = random_id();
-        let accepted = accept(&metadata)?;
+        let accepted = accept(&metadata, app.fetcher.allows_loopback())?;
         let secret = accepted.needs_secret().then(random_token);
         let client = accepted.into_client(client_id.clone(), secret, random_token(), app.now());
         let body = registration_response(&app, &client);
@@ -121,7 +121,7 @@ pub async fn update(
                 ));
             }
         }
-        let accepted = accept(&metadata)?;
+        let accepted = accept(&metadata, app.fetcher.allows_loopback())?;
         // Keep the secret when the client stays confidential; make one if it becomes so.
         let secret = accepted
             .needs_secret()
@@ -218,8 +218,8 @@ pub(super) struct Accepted {
     grant_types: Vec<String>,
     scopes: Vec<String>,
     client_name: Option<String>,
-    /// The client's public keys (RFC 7591 §2 `jwks`), for `private_key_jwt`.
-    jwks: Option<JwkSet>,
+    /// The client's public keys (RFC 7591 §2 `jwks` or `jwks_uri`), for `private_key_jwt`.
+    keys: Option<ClientKeys>,
     /// What is echoed back: the validated fields with defaults filled in, plus any other
     /// metadata the client sent (client_uri, logo_uri, contacts, ...).
     echo: Map<String, Value>,
@@ -250,7 +250,7 @@ impl Accepted {
             scopes: self.scopes,
             client_name: self.client_name,
             introspection: IntrospectionAccess::Own,
-            jwks: self.jwks,
+            keys: self.keys,
             registration: Some(Registration {
                 access_token,
                 issued_at,
@@ -322,8 +322,36 @@ fn check_size(metadata: &Map<String, Value>) -> Result<(), OAuthError> {
     Ok(())
 }
 
-/// Validates client metadata (RFC 7591 §2) and fills in the defaults.
-pub(super) fn accept(metadata: &Map<String, Value>) -> Result<Accepted, OAuthError> {
+/// The client's public keys, by value (`jwks`) or by reference (`jwks_uri`, fetched when a
+/// JWT of the client is checked), never both (RFC 7591 §2).
+fn client_keys(
+    metadata: &Map<String, Value>,
+    allow_loopback: bool,
+) -> Result<Option<ClientKeys>, OAuthError> {
+    let jwks_uri = optional_string(metadata, "jwks_uri")?;
+    match (metadata.get("jwks"), jwks_uri) {
+        (Some(_), Some(_)) => Err(OAuthError::invalid_client_metadata(
+            "jwks and jwks_uri must not both be present: send the public keys by value or by \
+             reference (RFC 7591 section 2)",
+        )),
+        (Some(jwks), None) => client_jwks(jwks)
+            .map(|set| Some(ClientKeys::Set(Arc::new(set))))
+            .map_err(|why| {
+                OAuthError::invalid_client_metadata(format!("{why} (RFC 7591 section 2)"))
+            }),
+        (None, Some(uri)) => check_jwks_uri(&uri, allow_loopback)
+            .map(|()| Some(ClientKeys::Uri(uri)))
+            .map_err(OAuthError::invalid_client_metadata),
+        (None, None) => Ok(None),
+    }
+}
+
+/// Validates client metadata (RFC 7591 §2) and fills in the defaults. `allow_loopback`: a
+/// `jwks_uri` may be plain http on loopback (`--allow-loopback-cimd`).
+pub(super) fn accept(
+    metadata: &Map<String, Value>,
+    allow_loopback: bool,
+) -> Result<Accepted, OAuthError> {
     check_size(metadata)?;
     let application_type = match optional_string(metadata, "application_type")? {
         None => ApplicationType::Web,
@@ -417,23 +445,11 @@ pub(super) fn accept(metadata: &Map<String, Value>) -> Result<Accepted, OAuthErr
         }
     };
     let client_name = optional_string(metadata, "client_name")?;
-    if metadata.contains_key("jwks_uri") {
-        return Err(OAuthError::invalid_client_metadata(
-            "jwks_uri is not supported by this server: send the public keys by value in \
-             `jwks` (RFC 7591 section 2)",
-        ));
-    }
-    let jwks = metadata
-        .get("jwks")
-        .map(client_jwks)
-        .transpose()
-        .map_err(|why| {
-            OAuthError::invalid_client_metadata(format!("{why} (RFC 7591 section 2)"))
-        })?;
-    if auth_method == AuthMethod::PrivateKeyJwt && jwks.is_none() {
+    let keys = client_keys(metadata, allow_loopback)?;
+    if auth_method == AuthMethod::PrivateKeyJwt && keys.is_none() {
         return Err(OAuthError::invalid_client_metadata(
             "token_endpoint_auth_method private_key_jwt needs the client's public keys in \
-             `jwks` (RFC 7591 section 2)",
+             `jwks` or at `jwks_uri` (RFC 7591 section 2)",
         ));
     }
 
@@ -457,7 +473,7 @@ pub(super) fn accept(metadata: &Map<String, Value>) -> Result<Accepted, OAuthErr
         grant_types,
         scopes,
         client_name,
-        jwks,
+        keys,
         echo,
     })
 }
@@ -466,6 +482,10 @@ pub(super) fn accept(metadata: &Map<String, Value>) -> Result<Accepted, OAuthErr
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn accept_strict(metadata: &Map<String, Value>) -> Result<Accepted, OAuthError> {
+        accept(metadata, false)
+    }
 
     fn metadata(value: Value) -> Map<String, Value> {
         match value {
@@ -476,7 +496,7 @@ mod tests {
 
     #[test]
     fn defaults_are_filled_in() {
-        let accepted = accept(&metadata(json!({
+        let accepted = accept_strict(&metadata(json!({
             "redirect_uris": ["https://app.example/cb"],
             "client_name": "App",
             "logo_uri": "https://app.example/logo.png"
@@ -491,16 +511,16 @@ mod tests {
     #[test]
     fn oversized_metadata_is_rejected_by_field_and_in_total() {
         let long = "a".repeat(MAX_METADATA_STRING + 1);
-        let err = accept(&metadata(json!({"grant_types": ["client_credentials"],
+        let err = accept_strict(&metadata(json!({"grant_types": ["client_credentials"],
             "logo_uri": long})))
         .unwrap_err();
         assert!(err.description.contains("`logo_uri`"), "{err:?}");
         let nested = json!({"grant_types": ["client_credentials"], "contacts": [[long]]});
-        assert!(accept(&metadata(nested)).is_err());
+        assert!(accept_strict(&metadata(nested)).is_err());
         let many: Vec<String> = (0..20)
             .map(|i| format!("{i}{}", "b".repeat(1000)))
             .collect();
-        let err = accept(&metadata(json!({"grant_types": ["client_credentials"],
+        let err = accept_strict(&metadata(json!({"grant_types": ["client_credentials"],
             "contacts": many})))
         .unwrap_err();
         assert!(err.description.contains("bytes of JSON"), "{err:?}");
@@ -511,18 +531,46 @@ mod tests {
         let native_https = json!({"application_type": "native",
             "redirect_uris": ["https://app.example/cb"]});
         assert_eq!(
-            accept(&metadata(native_https)).unwrap_err().error,
+            accept_strict(&metadata(native_https)).unwrap_err().error,
             "invalid_redirect_uri"
         );
         let native_ok = json!({"application_type": "native", "token_endpoint_auth_method": "none",
             "redirect_uris": ["com.example.app:/cb", "http://127.0.0.1/cb"]});
-        assert!(accept(&metadata(native_ok)).is_ok());
+        assert!(accept_strict(&metadata(native_ok)).is_ok());
         let web_loopback = json!({"redirect_uris": ["http://localhost:8080/cb"]});
-        assert!(accept(&metadata(web_loopback)).is_ok());
+        assert!(accept_strict(&metadata(web_loopback)).is_ok());
         let unknown = json!({"application_type": "desktop"});
         assert_eq!(
-            accept(&metadata(unknown)).unwrap_err().error,
+            accept_strict(&metadata(unknown)).unwrap_err().error,
             "invalid_client_metadata"
+        );
+    }
+
+    #[test]
+    fn keys_come_by_value_or_by_reference_never_both() {
+        let by_reference = json!({"grant_types": ["client_credentials"],
+            "token_endpoint_auth_method": "private_key_jwt",
+            "jwks_uri": "https://app.example/jwks"});
+        let accepted = accept_strict(&metadata(by_reference)).unwrap();
+        assert_eq!(
+            accepted.keys,
+            Some(ClientKeys::Uri("https://app.example/jwks".into()))
+        );
+        assert_eq!(accepted.echo["jwks_uri"], "https://app.example/jwks");
+        let loopback = json!({"grant_types": ["client_credentials"],
+            "jwks_uri": "http://127.0.0.1:9/jwks"});
+        let err = accept_strict(&metadata(loopback.clone())).unwrap_err();
+        assert!(err.description.contains("--allow-loopback-cimd"), "{err:?}");
+        assert!(accept(&metadata(loopback), true).is_ok());
+        let both = json!({"grant_types": ["client_credentials"],
+            "jwks_uri": "https://app.example/jwks",
+            "jwks": {"keys": [{"kty": "EC", "crv": "P-256", "x": "AA", "y": "AA"}]}});
+        let err = accept_strict(&metadata(both)).unwrap_err();
+        assert_eq!(err.error, "invalid_client_metadata");
+        assert!(
+            err.description.contains("must not both be present")
+                && err.description.contains("RFC 7591 section 2"),
+            "{err:?}"
         );
     }
 
@@ -537,12 +585,14 @@ mod tests {
             json!({"token_endpoint_auth_method": "private_key_jwt"}),
             json!({"token_endpoint_auth_method": "private_key_jwt", "jwks": {"keys": []}}),
             json!({"jwks": {"keys": [{"kty": "EC", "crv": "P-256", "x": "AA", "y": "AA", "d": "AA"}]}}),
-            json!({"jwks_uri": "https://app.example/jwks"}),
+            json!({"jwks_uri": "https://app.example/jwks", "jwks": {"keys": []}}),
+            json!({"token_endpoint_auth_method": "private_key_jwt", "jwks_uri": "http://app.example/jwks"}),
+            json!({"jwks_uri": 7}),
             json!({"token_endpoint_auth_method": "none", "grant_types": ["client_credentials"]}),
             json!({"redirect_uris": "https://app.example/cb"}),
         ];
         for case in cases {
-            let err = accept(&metadata(case.clone())).unwrap_err();
+            let err = accept_strict(&metadata(case.clone())).unwrap_err();
             assert!(
                 err.error == "invalid_client_metadata" || err.error == "invalid_redirect_uri",
                 "{case}: {err:?}"

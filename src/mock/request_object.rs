@@ -1,6 +1,7 @@
 //! Request objects (RFC 9101, JAR): an authorization request sent as a JWT in `request`, at
-//! /authorize or pushed to /par. Verified with the client's registered keys (or unsigned,
-//! `alg: none`, unless the server requires signing), and then its claims are the request:
+//! /authorize or pushed to /par. Verified with the client's keys (its `jwks` or the set at
+//! its `jwks_uri`), or unsigned (`alg: none`) unless the server requires signing; then its
+//! claims are the request:
 //! RFC 9101 §5 says the server uses only the parameters inside, so a query parameter the
 //! object also carries is overridden, and one it does not carry is ignored.
 
@@ -34,7 +35,7 @@ fn invalid(description: impl Into<String>) -> AuthorizeError {
 
 /// The parameters the request means (see the module docs), for `client`, which the
 /// `client_id` outside the object named (RFC 9101 §5 requires it there).
-pub fn effective_params(
+pub async fn effective_params(
     app: &App,
     params: &Params,
     client: &Client,
@@ -58,7 +59,7 @@ pub fn effective_params(
                 .into(),
         });
     }
-    let claims = verified_claims(app, object, client)?;
+    let claims = verified_claims(app, object, client).await?;
     if let Some(inner) = claims.get("client_id")
         && inner.as_str() != Some(client.client_id.as_str())
     {
@@ -76,7 +77,7 @@ pub fn effective_params(
     Ok(as_params(&claims, &client.client_id))
 }
 
-fn verified_claims(
+async fn verified_claims(
     app: &App,
     object: &str,
     client: &Client,
@@ -109,14 +110,19 @@ fn verified_claims(
         }
         return Ok(jwt.unverified_claims().clone());
     }
-    let jwks = client.jwks.as_ref().ok_or_else(|| {
+    let keys = client.keys.as_ref().ok_or_else(|| {
         invalid(format!(
-            "client `{}` has no registered jwks to check its signed request object with \
-             (RFC 9101 section 6.3)",
+            "client `{}` has no registered jwks or jwks_uri to check its signed request \
+             object with (RFC 9101 section 6.3)",
             client.client_id
         ))
     })?;
-    let claims = signed_jwt::verify(object, Verifier::Keys(jwks), &rules).map_err(invalid)?;
+    let jwks = app
+        .client_keys
+        .for_jwt(app, keys, &jwt)
+        .await
+        .map_err(invalid)?;
+    let claims = signed_jwt::verify(object, Verifier::Keys(&jwks), &rules).map_err(invalid)?;
     // RFC 9101 §4: a signed request object names its client as issuer.
     signed_jwt::require_claim(&claims, "iss", &client.client_id, &rules).map_err(invalid)?;
     Ok(claims)

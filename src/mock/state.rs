@@ -20,13 +20,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::{Map, Value};
 
+use super::client_keys::ClientKeys;
 use super::config::{
     AuthMethod, ClientConfig, GRANT_REFRESH_TOKEN, IntrospectionAccess, SCOPES_SUPPORTED, User,
-    client_jwks,
 };
 use super::limits::{Limits, StoreFull, StoreKind};
 use super::secrets::sha256;
-use crate::oauth::jwks::JwkSet;
 
 /// How long an expired device code is kept, to answer its late polls with `expired_token`.
 pub const EXPIRED_DEVICE_CODE_KEPT_SECS: u64 = 300;
@@ -44,7 +43,7 @@ pub struct Client {
     /// Whose tokens this client may introspect (RFC 7662 §4).
     pub introspection: IntrospectionAccess,
     /// The public keys `private_key_jwt` assertions and request objects are checked with.
-    pub jwks: Option<JwkSet>,
+    pub keys: Option<ClientKeys>,
     /// Present for clients created through /register (RFC 7591), absent for configured ones.
     pub registration: Option<Registration>,
 }
@@ -81,8 +80,7 @@ impl Client {
             scopes: allowed_scopes(config.scope.as_deref()),
             client_name: config.client_name.clone(),
             introspection: config.introspection,
-            // Checked when the config was read; a set that fails now is treated as none.
-            jwks: config.jwks.as_ref().and_then(|j| client_jwks(j).ok()),
+            keys: ClientKeys::from_metadata(config.jwks.as_ref(), config.jwks_uri.as_deref()),
             registration: None,
         }
     }
@@ -584,6 +582,7 @@ mod tests {
             application_type: None,
             introspection: IntrospectionAccess::Own,
             jwks: None,
+            jwks_uri: None,
         };
         Store::new([Client::from_config(&config)], Limits::default())
     }
