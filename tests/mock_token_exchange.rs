@@ -4,7 +4,7 @@
 
 mod mock_support;
 
-use mock_support::{Mock, PUBLIC, start};
+use mock_support::{CONFIDENTIAL, Mock, PUBLIC, start, start_with};
 use serde_json::{Value, json};
 
 const GRANT: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
@@ -135,6 +135,54 @@ async fn audiences_follow_the_clients_rules_and_scope_only_narrows() {
         .await
         .expect_error(400, "invalid_scope");
     assert!(why.contains("never widen"), "{why}");
+}
+
+#[tokio::test]
+async fn several_audiences_are_all_in_aud_and_each_must_be_allowed() {
+    const REPORTS: &str = "https://reports.example.com";
+    let mock = start_with(|config| {
+        config.auto_approve = Some("alice".into());
+        config
+            .token_exchange_audiences
+            .get_mut(CONFIDENTIAL)
+            .unwrap()
+            .push(REPORTS.into());
+    })
+    .await;
+    let subject = alice(&mock, "openid api:read").await;
+    let base = [
+        ("subject_token", subject.as_str()),
+        ("subject_token_type", ACCESS),
+    ];
+    // RFC 8693 §2.1: audience may be repeated; a repeat of the same one counts once.
+    let mut both = base.to_vec();
+    both.extend([
+        ("audience", "https://api.example.com"),
+        ("audience", REPORTS),
+        ("audience", REPORTS),
+    ]);
+    let claims = claims(&mock, &exchange(&mock, &both).await).await;
+    assert_eq!(claims["aud"], json!(["https://api.example.com", REPORTS]));
+
+    let mut one_refused = base.to_vec();
+    one_refused.extend([
+        ("audience", REPORTS),
+        ("audience", "https://elsewhere.example"),
+    ]);
+    let why = exchange(&mock, &one_refused)
+        .await
+        .expect_error(400, "invalid_target");
+    assert!(
+        why.contains("audience `https://elsewhere.example`"),
+        "names the one refused: {why}"
+    );
+    // Other parameters still appear at most once (RFC 6749 section 3.1).
+    let mut repeated = base.to_vec();
+    repeated.extend([("scope", "openid"), ("scope", "api:read")]);
+    let why = exchange(&mock, &repeated)
+        .await
+        .expect_error(400, "invalid_request");
+    assert!(why.contains("`scope` is repeated"), "{why}");
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! Request parameters: form bodies and query strings, strict about what RFC 6749 §3.1 forbids
 //! (repeated parameters) and about content types, with a body size limit (413 beyond it).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
@@ -13,12 +13,17 @@ use super::errors::OAuthError;
 /// Largest request body accepted, in bytes. Generous for OAuth forms and client metadata.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-/// Parameters of one request, each present at most once, except `resource`, which RFC 8707
-/// §2 lets a client repeat to name several resources.
+/// The parameters a client may repeat: `resource`, to name several resources (RFC 8707
+/// §2), and `audience`, to name several audiences (RFC 8693 §2.1). Every other one appears
+/// at most once (RFC 6749 §3.1).
+const REPEATABLE: [&str; 2] = ["resource", "audience"];
+
+/// Parameters of one request, each present at most once, except the [`REPEATABLE`] ones.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Params {
     single: HashMap<String, String>,
-    resources: Vec<String>,
+    /// The values of each repeatable parameter sent, in order.
+    repeated: HashMap<&'static str, Vec<String>>,
 }
 
 impl Params {
@@ -26,8 +31,12 @@ impl Params {
     pub fn parse(raw: &[u8]) -> Result<Self, OAuthError> {
         let mut params = Params::default();
         for (name, value) in url::form_urlencoded::parse(raw) {
-            if name == "resource" {
-                params.resources.push(value.into_owned());
+            if let Some(repeatable) = REPEATABLE.iter().find(|r| **r == name.as_ref()) {
+                params
+                    .repeated
+                    .entry(*repeatable)
+                    .or_default()
+                    .push(value.into_owned());
                 continue;
             }
             if params.single.contains_key(name.as_ref()) {
@@ -44,7 +53,12 @@ impl Params {
     /// Parameters given one by one (a request object's claims, RFC 9101 §5), `resource`
     /// values apart.
     pub fn from_pairs(single: HashMap<String, String>, resources: Vec<String>) -> Self {
-        Params { single, resources }
+        let repeated = if resources.is_empty() {
+            HashMap::new()
+        } else {
+            HashMap::from([("resource", resources)])
+        };
+        Params { single, repeated }
     }
 
     /// A parameter's value. Empty values count as absent (RFC 6749 §3.1).
@@ -58,7 +72,20 @@ impl Params {
     /// Every `resource` parameter, in order (RFC 8707 §2), empty values included so that
     /// validation can name them.
     pub fn resources(&self) -> &[String] {
-        &self.resources
+        self.repeated.get("resource").map_or(&[], Vec::as_slice)
+    }
+
+    /// Every `audience` parameter, in order and without repeats (RFC 8693 §2.1); empty
+    /// values count as absent (RFC 6749 §3.1).
+    pub fn audiences(&self) -> Vec<&str> {
+        let mut seen = HashSet::new();
+        self.repeated
+            .get("audience")
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .filter(|audience| !audience.is_empty() && seen.insert(*audience))
+            .collect()
     }
 
     /// A parameter the request cannot do without; `rule` says where the requirement comes from.
@@ -70,7 +97,7 @@ impl Params {
 
     /// How many distinct parameters there are.
     pub fn count(&self) -> usize {
-        self.single.len() + usize::from(!self.resources.is_empty())
+        self.single.len() + self.repeated.len()
     }
 
     pub fn contains(&self, name: &str) -> bool {
@@ -172,6 +199,18 @@ mod tests {
         let err = Params::parse(b"scope=a&client_id=x&scope=b").unwrap_err();
         assert_eq!(err.error, "invalid_request");
         assert!(err.description.contains("`scope` is repeated"));
+    }
+
+    #[test]
+    fn resource_and_audience_may_repeat() {
+        let params =
+            Params::parse(b"resource=r1&audience=a1&resource=r2&audience=&audience=a2&audience=a1")
+                .unwrap();
+        assert_eq!(params.resources(), ["r1", "r2"]);
+        assert_eq!(params.audiences(), ["a1", "a2"]);
+        assert_eq!(params.count(), 2);
+        assert!(Params::parse(b"audience=a&scope=x&scope=y").is_err());
+        assert!(Params::default().audiences().is_empty());
     }
 
     #[test]

@@ -135,21 +135,26 @@ fn subject_of(token: &ActiveAccessToken) -> String {
         .map_or_else(|| token.client_id.clone(), |u| u.sub.clone())
 }
 
-/// The new token's `aud`: the `audience` asked for, which the client must be allowed
-/// (RFC 8693 §2.2.2 `invalid_target`), else the `resource`s (RFC 8707), else this issuer.
+/// The new token's `aud`: the `audience`s asked for (RFC 8693 §2.1 lets a client repeat
+/// it), each of which the client must be allowed (§2.2.2 `invalid_target`), then the
+/// `resource`s (RFC 8707); the issuer itself when neither is named.
 fn audience(app: &App, client: &Client, params: &Params) -> Result<Value, OAuthError> {
     let resources = resource_indicators::requested(app, params)?;
-    let Some(audience) = params.get("audience") else {
+    let audiences = params.audiences();
+    if audiences.is_empty() {
         return Ok(resource_indicators::audience(app, &resources));
-    };
+    }
     let allowed = app
         .token_exchange_audiences
         .get(&client.client_id)
         .map(Vec::as_slice)
         .unwrap_or_default();
-    if !allowed.iter().any(|a| a == audience) {
+    if let Some(refused) = audiences
+        .iter()
+        .find(|a| !allowed.iter().any(|x| x.as_str() == **a))
+    {
         return Err(OAuthError::invalid_target(format!(
-            "client `{}` may not exchange tokens for audience `{audience}`; it may ask for: {} \
+            "client `{}` may not exchange tokens for audience `{refused}`; it may ask for: {} \
              (RFC 8693 section 2.2.2)",
             client.client_id,
             if allowed.is_empty() {
@@ -159,13 +164,11 @@ fn audience(app: &App, client: &Client, params: &Params) -> Result<Value, OAuthE
             }
         )));
     }
-    Ok(match resources.as_slice() {
-        [] => Value::from(audience),
-        _ => Value::from(
-            std::iter::once(audience.to_owned())
-                .chain(resources)
-                .collect::<Vec<_>>(),
-        ),
+    let mut aud: Vec<String> = audiences.into_iter().map(str::to_owned).collect();
+    aud.extend(resources);
+    Ok(match aud.as_slice() {
+        [one] => Value::from(one.clone()),
+        _ => Value::from(aud),
     })
 }
 
