@@ -3,14 +3,12 @@
 //! caught by a bounded cache, and server nonces when the mock was started with
 //! `--dpop-nonce` (§8, §9).
 
-use std::collections::{HashSet, VecDeque};
-use std::sync::{Mutex, MutexGuard, PoisonError};
-
 use axum::http::HeaderMap;
 use serde_json::Value;
 
 use super::errors::OAuthError;
 use super::secrets::random_token;
+use super::signed_jwt::{Refusal, ReplayCache};
 use crate::oauth::dpop::{self as rules, HEADER, PROOF_TYPE, jwk_thumbprint};
 use crate::oauth::jwks::Jwk;
 use crate::oauth::jwt::{self, Algorithm, Jwt};
@@ -45,14 +43,7 @@ pub struct Target<'a> {
 /// The mock's DPoP state: the nonce (when required) and the `jti`s seen.
 pub struct Dpop {
     nonce: Option<String>,
-    seen: Mutex<Seen>,
-}
-
-#[derive(Default)]
-struct Seen {
-    /// `(jti, iat)` in arrival order, so the oldest go first.
-    order: VecDeque<(String, u64)>,
-    jtis: HashSet<String>,
+    seen: ReplayCache,
 }
 
 impl Dpop {
@@ -60,7 +51,7 @@ impl Dpop {
     pub fn new(require_nonce: bool) -> Self {
         Dpop {
             nonce: require_nonce.then(random_token),
-            seen: Mutex::new(Seen::default()),
+            seen: ReplayCache::new(REPLAY_CACHE_SIZE),
         }
     }
 
@@ -168,28 +159,21 @@ impl Dpop {
         Ok(Some(Proof { jkt }))
     }
 
-    fn seen(&self) -> MutexGuard<'_, Seen> {
-        // The cache holds no invariant a panicking holder could break halfway.
-        self.seen.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Records `jti`, refusing one already seen within the window (RFC 9449 §11.1).
+    /// Records `jti`, refusing one already seen within the window (RFC 9449 §11.1): a
+    /// proof is remembered for as long as its `iat` lets it be accepted.
     fn remember(&self, jti: &str, iat: u64, now: u64) -> Result<(), OAuthError> {
-        let mut seen = self.seen();
-        while let Some((old, at)) = seen.order.front().cloned() {
-            if at.saturating_add(MAX_AGE_SECS) >= now && seen.order.len() < REPLAY_CACHE_SIZE {
-                break;
-            }
-            seen.order.pop_front();
-            seen.jtis.remove(&old);
-        }
-        if !seen.jtis.insert(jti.to_owned()) {
-            return Err(refuse(format!(
-                "jti {jti:?} was already used: a proof is good for one request only"
-            )));
-        }
-        seen.order.push_back((jti.to_owned(), iat));
-        Ok(())
+        let until = iat.saturating_add(MAX_AGE_SECS).saturating_add(1);
+        self.seen
+            .remember(jti.to_owned(), until, now)
+            .map_err(|refusal| match refusal {
+                Refusal::Replayed => refuse(format!(
+                    "jti {jti:?} was already used: a proof is good for one request only"
+                )),
+                Refusal::Full(capacity) => refuse(format!(
+                    "this server remembers at most {capacity} proofs still within their \
+                     {MAX_AGE_SECS} s window and is full; try again shortly"
+                )),
+            })
     }
 }
 
@@ -398,9 +382,15 @@ mod tests {
     fn the_replay_cache_stays_bounded() {
         let dpop = Dpop::new(false);
         let t = now();
-        for n in 0..(REPLAY_CACHE_SIZE + 10) {
+        for n in 0..REPLAY_CACHE_SIZE {
             dpop.remember(&format!("j{n}"), t, t).unwrap();
         }
-        assert!(dpop.seen().order.len() <= REPLAY_CACHE_SIZE);
+        // Full of proofs that could still be replayed: refused rather than forgotten.
+        let err = dpop.remember("one-more", t, t).unwrap_err();
+        assert!(err.description.contains("at most"), "{err:?}");
+        // Past the window, the old ones make room.
+        let later = t + MAX_AGE_SECS + 1;
+        dpop.remember("one-more", later, later).unwrap();
+        assert!(dpop.remember("j0", later, later).is_ok(), "j0 is forgotten");
     }
 }

@@ -203,27 +203,44 @@ impl ReplayCache {
             .and_then(Value::as_u64)
             .unwrap_or(rules.now.saturating_add(rules.max_lifetime))
             .saturating_add(rules.skew);
-        let key = format!("{scope}\u{0}{jti}");
+        self.remember(format!("{scope}\u{0}{jti}"), expires, rules.now)
+            .map_err(|refusal| match refusal {
+                Refusal::Replayed => rules.refuse(format!(
+                    "jti {jti:?} was already used; each JWT is single use"
+                )),
+                Refusal::Full(capacity) => rules.refuse(format!(
+                    "this server remembers at most {capacity} unexpired jti values and is \
+                     full; try again when some expire"
+                )),
+            })
+    }
+
+    /// Records `key` as used until `until` (exclusive), unless it is already used and
+    /// still remembered, or the cache is full of entries that are.
+    pub fn remember(&self, key: String, until: u64, now: u64) -> Result<(), Refusal> {
         // A poisoned lock means a panic elsewhere mid-insert; the map itself is still sound.
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        if seen.get(&key).is_some_and(|until| *until > rules.now) {
-            return Err(rules.refuse(format!(
-                "jti {jti:?} was already used; each JWT is single use"
-            )));
+        if seen.get(&key).is_some_and(|remembered| *remembered > now) {
+            return Err(Refusal::Replayed);
         }
         if seen.len() >= self.capacity {
-            seen.retain(|_, until| *until > rules.now);
+            seen.retain(|_, remembered| *remembered > now);
         }
         if seen.len() >= self.capacity {
-            return Err(rules.refuse(format!(
-                "this server remembers at most {} unexpired jti values and is full; \
-                 try again when some expire",
-                self.capacity
-            )));
+            return Err(Refusal::Full(self.capacity));
         }
-        seen.insert(key, expires);
+        seen.insert(key, until);
         Ok(())
     }
+}
+
+/// Why [`ReplayCache::remember`] refused a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// It was used before, and is still remembered.
+    Replayed,
+    /// The cache holds this many live entries, its capacity.
+    Full(usize),
 }
 
 #[cfg(test)]
