@@ -11,6 +11,7 @@ use super::resource_indicators;
 use super::scopes::{self, Subject};
 use super::signed_jwt::{self, Rules, SKEW_SECS, Verifier};
 use super::state::{Client, SignedIn};
+use super::token::access_token_only;
 use super::tokens::{Issue, issue};
 use crate::oauth::jwt::Jwt;
 use crate::wire::TokenResponse;
@@ -81,21 +82,9 @@ pub async fn grant(
         auth_time: app.now(),
     };
     // RFC 7523 §4: no refresh token; the client presents a fresh assertion instead.
-    issue(
-        app,
-        Issue {
-            client,
-            signed_in: Some(&signed_in),
-            scopes: &scopes,
-            nonce: None,
-            grant: None,
-            refresh_scopes: None,
-            resources: &resources,
-            refresh_resources: &[],
-            // A DPoP proof at the token request binds this token too (RFC 9449 §5).
-            jkt,
-            authorization_details: None,
-        },
-    )
-    .await
+    let request = Issue {
+        signed_in: Some(&signed_in),
+        ..access_token_only(client, &scopes, &resources, jkt)
+    };
+    issue(app, request).await
 }

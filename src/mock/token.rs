@@ -354,22 +354,35 @@ async fn client_credentials(
     // RFC 9396 §6: with no authorization request, the token request asks for the details.
     let details = authorization_details::requested(params, &app.authorization_details_types)?;
     // RFC 6749 §4.4.3: no refresh token; the client can simply ask again.
-    issue(
-        app,
-        Issue {
-            client,
-            signed_in: None,
-            scopes: &scopes,
-            nonce: None,
-            grant: None,
-            refresh_scopes: None,
-            resources: &resources,
-            refresh_resources: &[],
-            jkt,
-            authorization_details: details.as_ref(),
-        },
-    )
-    .await
+    let request = Issue {
+        authorization_details: details.as_ref(),
+        ..access_token_only(client, &scopes, &resources, jkt)
+    };
+    issue(app, request).await
+}
+
+/// An access token and nothing more: no user, no refresh token, no grant behind it to
+/// revoke. Grants that issue a token this way (client credentials, the JWT bearer grant)
+/// set what they add (the user, the authorization details). A DPoP proof at the token
+/// request binds the token too (RFC 9449 §5).
+pub(super) fn access_token_only<'a>(
+    client: &'a Client,
+    scopes: &'a [String],
+    resources: &'a [String],
+    jkt: Option<&'a str>,
+) -> Issue<'a> {
+    Issue {
+        client,
+        signed_in: None,
+        scopes,
+        nonce: None,
+        grant: None,
+        refresh_scopes: None,
+        resources,
+        refresh_resources: &[],
+        jkt,
+        authorization_details: None,
+    }
 }
 
 async fn device_code(
