@@ -11,15 +11,14 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import * as client from 'openid-client';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
-import { assertBinaryExists, describeRun, findValues, runCli, startMock } from './lib/oauthscope.mjs';
+import { assertBinaryExists, describeRun, findValues, runCli } from './lib/oauthscope.mjs';
+import { insecure, useDemoMock } from './lib/demo-mock.mjs';
 import { actAsUser } from './lib/browser.mjs';
-import { JwtChecker } from './lib/jwt-checks.mjs';
 import { BASIC_CLIENT, USER, startOidcProvider } from './lib/oidc-provider-server.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BROWSER_AGENT = join(here, 'browser-agent.mjs');
 const REDIRECT_URI = 'http://127.0.0.1/callback';
-const insecure = { execute: [client.allowInsecureRequests] };
 
 async function dpopKey() {
   const keyPair = await generateKeyPair('ES256', { extractable: true });
@@ -28,21 +27,11 @@ async function dpopKey() {
 }
 
 describe('openid-client DPoP against oauthscope mock --dpop-nonce', () => {
-  let mock;
   let publicClient;
   let basicClient;
   let jwt;
 
-  before(async () => {
-    mock = await startMock({ autoApprove: 'alice', extraArgs: ['--dpop-nonce'] });
-    publicClient = await client.discovery(new URL(mock.issuer), 'demo-public', undefined, client.None(), insecure);
-    basicClient = await client.discovery(new URL(mock.issuer), 'demo-confidential', undefined, client.ClientSecretBasic('demo-secret'), insecure);
-    jwt = new JwtChecker(publicClient.serverMetadata());
-  });
-
-  after(async () => {
-    await mock?.stop();
-  });
+  useDemoMock({ autoApprove: 'alice', extraArgs: ['--dpop-nonce'] }, (demo) => ({ publicClient, basicClient, jwt } = demo));
 
   test('the metadata advertises DPoP with ES256', () => {
     assert.ok(publicClient.serverMetadata().dpop_signing_alg_values_supported.includes('ES256'));

@@ -3,13 +3,12 @@
 // against the mock's JWKS, and the CLI's `oauthscope mock claims` does the same.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import * as client from 'openid-client';
-import { startMock, runCli, describeRun } from './lib/oauthscope.mjs';
+import { runCli, describeRun } from './lib/oauthscope.mjs';
 import { actAsUser } from './lib/browser.mjs';
-import { JwtChecker } from './lib/jwt-checks.mjs';
+import { useDemoMock } from './lib/demo-mock.mjs';
 
-const insecure = { execute: [client.allowInsecureRequests] };
 const REDIRECT_URI = 'http://127.0.0.1/callback';
 
 async function control(mock, method, path, body) {
@@ -29,16 +28,7 @@ describe('claim overrides verified by jose', () => {
   let publicClient;
   let service;
 
-  before(async () => {
-    mock = await startMock({ autoApprove: 'alice' });
-    publicClient = await client.discovery(new URL(mock.issuer), 'demo-public', undefined, client.None(), insecure);
-    service = await client.discovery(new URL(mock.issuer), 'demo-confidential', undefined, client.ClientSecretBasic('demo-secret'), insecure);
-    jwt = new JwtChecker(publicClient.serverMetadata());
-  });
-
-  after(async () => {
-    await mock?.stop();
-  });
+  useDemoMock({ autoApprove: 'alice' }, (demo) => ({ mock, jwt, publicClient, basicClient: service } = demo));
 
   async function signIn() {
     const codeVerifier = client.randomPKCECodeVerifier();

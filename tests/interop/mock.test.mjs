@@ -11,14 +11,11 @@ import { after, before, describe, test } from 'node:test';
 import * as client from 'openid-client';
 import { SignJWT, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose';
 import { startMock } from './lib/oauthscope.mjs';
+import { CONFIDENTIAL_CLIENT, CONFIDENTIAL_SECRET, PUBLIC_CLIENT, insecure, useDemoMock } from './lib/demo-mock.mjs';
 import { actAsUser } from './lib/browser.mjs';
 import { JwtChecker } from './lib/jwt-checks.mjs';
 
-const PUBLIC_CLIENT = 'demo-public';
-const CONFIDENTIAL_CLIENT = 'demo-confidential';
-const CONFIDENTIAL_SECRET = 'demo-secret';
 const REDIRECT_URI = 'http://127.0.0.1/callback';
-const insecure = { execute: [client.allowInsecureRequests] };
 
 /**
  * Expect `promise` to reject with an OAuth error response whose `error` is `code`. A 401 with
@@ -117,20 +114,11 @@ describe('oauthscope mock with openid-client and jose', () => {
   let postClient;
   let scope;
 
-  before(async () => {
-    mock = await startMock({ autoApprove: 'alice' });
-    publicClient = await client.discovery(new URL(mock.issuer), PUBLIC_CLIENT, undefined, client.None(), insecure);
-    basicClient = await client.discovery(new URL(mock.issuer), CONFIDENTIAL_CLIENT, undefined, client.ClientSecretBasic(CONFIDENTIAL_SECRET), insecure);
-    postClient = await client.discovery(new URL(mock.issuer), CONFIDENTIAL_CLIENT, undefined, client.ClientSecretPost(CONFIDENTIAL_SECRET), insecure);
-    metadata = publicClient.serverMetadata();
-    jwt = new JwtChecker(metadata);
+  useDemoMock({ autoApprove: 'alice' }, (demo) => {
+    ({ mock, metadata, jwt, publicClient, basicClient, postClient } = demo);
     // The mock issues refresh tokens without offline_access; ask for it only where it exists.
     const offline = (metadata.scopes_supported ?? []).includes('offline_access') ? ' offline_access' : '';
     scope = `openid profile email${offline}`;
-  });
-
-  after(async () => {
-    await mock?.stop();
   });
 
   /** The code flow with this suite's default scope (see codeFlowWith). */
