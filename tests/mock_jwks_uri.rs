@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode as AxumStatus, header};
+use axum::http::{StatusCode as AxumStatus, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use mock_support::{CHALLENGE, Mock, REDIRECT, Reply, start_with};
@@ -27,32 +27,20 @@ const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-be
 /// What the key server answers with, and how often it was asked.
 #[derive(Clone)]
 struct KeyServer {
-    answer: Arc<Mutex<(AxumStatus, Vec<(header::HeaderName, &'static str)>, String)>>,
+    answer: Arc<Mutex<(AxumStatus, String)>>,
     hits: Arc<AtomicUsize>,
 }
 
 async fn serve_keys(State(server): State<KeyServer>) -> Response {
     server.hits.fetch_add(1, Ordering::SeqCst);
-    let (status, extra, body) = server.answer.lock().unwrap().clone();
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/jwk-set+json"),
-    );
-    for (name, value) in extra {
-        headers.insert(name, HeaderValue::from_static(value));
-    }
-    (status, headers, body).into_response()
+    let (status, body) = server.answer.lock().unwrap().clone();
+    let content_type = [(header::CONTENT_TYPE, "application/jwk-set+json")];
+    (status, content_type, body).into_response()
 }
 
 impl KeyServer {
-    fn serve(
-        &self,
-        status: AxumStatus,
-        headers: Vec<(header::HeaderName, &'static str)>,
-        body: String,
-    ) {
-        *self.answer.lock().unwrap() = (status, headers, body);
+    fn serve(&self, status: AxumStatus, body: String) {
+        *self.answer.lock().unwrap() = (status, body);
     }
 
     fn serve_keys(&self, keys: &[&ClientKey]) {
@@ -60,11 +48,7 @@ impl KeyServer {
             .iter()
             .map(|k| k.public_jwks()["keys"][0].clone())
             .collect();
-        self.serve(
-            AxumStatus::OK,
-            Vec::new(),
-            json!({ "keys": keys }).to_string(),
-        );
+        self.serve(AxumStatus::OK, json!({ "keys": keys }).to_string());
     }
 
     fn hits(&self) -> usize {
@@ -84,7 +68,7 @@ async fn setup(key: &ClientKey, allow_loopback: bool) -> Setup {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let jwks_uri = format!("http://{}/jwks.json", listener.local_addr().unwrap());
     let keys = KeyServer {
-        answer: Arc::new(Mutex::new((AxumStatus::OK, Vec::new(), String::new()))),
+        answer: Arc::new(Mutex::new((AxumStatus::OK, String::new()))),
         hits: Arc::new(AtomicUsize::new(0)),
     };
     keys.serve_keys(&[key]);
@@ -213,7 +197,7 @@ async fn a_failed_fetch_is_invalid_client_naming_the_rule() {
         ),
     ];
     for (status, body, expected) in cases {
-        setup.keys.serve(status, Vec::new(), body.to_owned());
+        setup.keys.serve(status, body.to_owned());
         // Stale each time, so every case is a fresh fetch.
         setup.mock.advance(3601);
         let description = token(&setup.mock, &key, CLIENT)
@@ -231,12 +215,7 @@ async fn a_failed_fetch_is_invalid_client_naming_the_rule() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         format!("http://{}/jwks.json", listener.local_addr().unwrap())
     };
-    let registered = register(
-        &setup.mock,
-        json!({"grant_types": ["client_credentials"],
-               "token_endpoint_auth_method": "private_key_jwt", "jwks_uri": gone}),
-    )
-    .await;
+    let registered = register_key_client(&setup.mock, &gone).await;
     assert_eq!(
         registered.status,
         StatusCode::CREATED,
@@ -268,12 +247,7 @@ async fn redirects_are_not_followed_and_loopback_http_needs_the_flag() {
 
     let loose = setup(&key, true).await;
     let moved = loose.jwks_uri.replace("/jwks.json", "/moved");
-    let registered = register(
-        &loose.mock,
-        json!({"grant_types": ["client_credentials"],
-               "token_endpoint_auth_method": "private_key_jwt", "jwks_uri": moved}),
-    )
-    .await;
+    let registered = register_key_client(&loose.mock, &moved).await;
     let client_id = registered.json()["client_id"].as_str().unwrap().to_owned();
     let description = token(&loose.mock, &key, &client_id)
         .await
@@ -285,27 +259,18 @@ async fn redirects_are_not_followed_and_loopback_http_needs_the_flag() {
     assert_eq!(loose.keys.hits(), 0);
 }
 
-async fn register(mock: &Mock, metadata: Value) -> Reply {
-    let response = mock
-        .http
-        .post(mock.url("/register"))
-        .json(&metadata)
-        .send()
-        .await
-        .unwrap();
-    Mock::reply(response).await
+/// Registers a `private_key_jwt` client for client credentials with its keys at `jwks_uri`.
+async fn register_key_client(mock: &Mock, jwks_uri: &str) -> Reply {
+    let metadata = json!({"grant_types": ["client_credentials"],
+        "token_endpoint_auth_method": "private_key_jwt", "jwks_uri": jwks_uri});
+    mock.register(&metadata).await
 }
 
 #[tokio::test]
 async fn registration_takes_jwks_uri_shows_it_and_refuses_it_beside_jwks() {
     let key = es256();
     let setup = setup(&key, true).await;
-    let registered = register(
-        &setup.mock,
-        json!({"grant_types": ["client_credentials"],
-               "token_endpoint_auth_method": "private_key_jwt", "jwks_uri": setup.jwks_uri}),
-    )
-    .await;
+    let registered = register_key_client(&setup.mock, &setup.jwks_uri).await;
     assert_eq!(
         registered.status,
         StatusCode::CREATED,
@@ -330,24 +295,18 @@ async fn registration_takes_jwks_uri_shows_it_and_refuses_it_beside_jwks() {
     let reply = token(&setup.mock, &key, client_id).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
 
-    let both = register(
-        &setup.mock,
-        json!({"grant_types": ["client_credentials"],
-               "token_endpoint_auth_method": "private_key_jwt",
-               "jwks_uri": setup.jwks_uri, "jwks": key.public_jwks()}),
-    )
-    .await;
+    let both = json!({"grant_types": ["client_credentials"],
+        "token_endpoint_auth_method": "private_key_jwt",
+        "jwks_uri": setup.jwks_uri, "jwks": key.public_jwks()});
+    let both = setup.mock.register(&both).await;
     let description = both.expect_error(400, "invalid_client_metadata");
     assert!(
         description.contains("must not both be present"),
         "{description}"
     );
-    let plain = register(
-        &setup.mock,
-        json!({"grant_types": ["client_credentials"],
-               "jwks_uri": "http://app.example/jwks.json"}),
-    )
-    .await;
+    let plain = json!({"grant_types": ["client_credentials"],
+        "jwks_uri": "http://app.example/jwks.json"});
+    let plain = setup.mock.register(&plain).await;
     let description = plain.expect_error(400, "invalid_client_metadata");
     assert!(description.contains("https"), "{description}");
 }

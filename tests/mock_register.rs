@@ -7,14 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 async fn register(mock: &Mock, metadata: Value) -> Reply {
-    let response = mock
-        .http
-        .post(mock.url("/register"))
-        .json(&metadata)
-        .send()
-        .await
-        .unwrap();
-    Mock::reply(response).await
+    mock.register(&metadata).await
 }
 
 async fn manage(

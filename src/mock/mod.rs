@@ -407,15 +407,13 @@ mod tests {
 
     #[test]
     fn the_banner_says_how_each_client_authenticates() {
-        let config = MockConfig::from_toml_str(
-            r#"
-            [[clients]]
-            client_id = "remote-keys"
-            grant_types = ["client_credentials"]
-            jwks_uri = "https://app.example/jwks.json"
-            "#,
-        )
-        .unwrap();
+        let mut config = MockConfig::demo();
+        config.clients.push(ClientConfig {
+            client_id: "remote-keys".into(),
+            jwks_uri: Some("https://app.example/jwks.json".into()),
+            ..ClientConfig::default()
+        });
+        let config = config.validate().unwrap();
         let banner = banner(&config);
         assert!(
             banner.contains(

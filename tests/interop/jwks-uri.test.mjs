@@ -9,11 +9,9 @@ import { after, before, describe, test } from 'node:test';
 import * as client from 'openid-client';
 import { exportJWK, generateKeyPair } from 'jose';
 import { startMock } from './lib/oauthscope.mjs';
-import { actAsUser } from './lib/browser.mjs';
+import { REDIRECT_URI, codeFlowWith, insecure } from './lib/demo-mock.mjs';
 import { JwtChecker } from './lib/jwt-checks.mjs';
 
-const REDIRECT_URI = 'http://127.0.0.1/callback';
-const insecure = { execute: [client.allowInsecureRequests] };
 
 /** A node http server on 127.0.0.1 serving `body()` at /jwks.json, counting requests. */
 async function startKeyServer(body) {
@@ -83,29 +81,7 @@ describe('a client with jwks_uri at oauthscope mock, registered and used by open
   });
 
   test('a request object (JAR) signed with that key is verified with the set', async () => {
-    const codeVerifier = client.randomPKCECodeVerifier();
-    const state = client.randomState();
-    const nonce = client.randomNonce();
-    const url = await client.buildAuthorizationUrlWithJAR(
-      registered,
-      {
-        redirect_uri: REDIRECT_URI,
-        scope: 'openid',
-        code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
-        code_challenge_method: 'S256',
-        state,
-        nonce,
-      },
-      { key: key.pair.privateKey, kid: key.kid },
-    );
-    const { redirect } = await actAsUser(url, { stopPrefix: REDIRECT_URI });
-    assert.ok(redirect, `/authorize ended on ${REDIRECT_URI}`);
-    const tokens = await client.authorizationCodeGrant(registered, redirect, {
-      pkceCodeVerifier: codeVerifier,
-      expectedState: state,
-      expectedNonce: nonce,
-      idTokenExpected: true,
-    });
+    const { tokens, nonce } = await codeFlowWith(registered, { scope: 'openid', jar: { key: key.pair.privateKey, kid: key.kid } });
     const { client_id: clientId } = registered.clientMetadata();
     await jwt.idToken(tokens.id_token, { clientId, nonce, accessToken: tokens.access_token });
   });

@@ -11,11 +11,10 @@ import { after, before, describe, test } from 'node:test';
 import * as client from 'openid-client';
 import { SignJWT, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose';
 import { startMock } from './lib/oauthscope.mjs';
-import { CONFIDENTIAL_CLIENT, CONFIDENTIAL_SECRET, PUBLIC_CLIENT, insecure, useDemoMock } from './lib/demo-mock.mjs';
+import { CONFIDENTIAL_CLIENT, CONFIDENTIAL_SECRET, PUBLIC_CLIENT, REDIRECT_URI, codeFlowWith, insecure, useDemoMock } from './lib/demo-mock.mjs';
 import { actAsUser } from './lib/browser.mjs';
 import { JwtChecker } from './lib/jwt-checks.mjs';
 
-const REDIRECT_URI = 'http://127.0.0.1/callback';
 
 /**
  * Expect `promise` to reject with an OAuth error response whose `error` is `code`. A 401 with
@@ -56,38 +55,6 @@ async function postForm(url, params, { basic } = {}) {
   return fetch(url, { method: 'POST', headers, body: new URLSearchParams(params), redirect: 'manual' });
 }
 
-/**
- * Authorization code + PKCE with openid-client: build the URL (or push it, for PAR), let the
- * user agent follow /authorize to the redirect, then authorizationCodeGrant with its state,
- * nonce, PKCE and iss checks. Returns everything a later step needs.
- */
-async function codeFlowWith(config, { scope, redirectUri = REDIRECT_URI, par = false, jar }) {
-  const codeVerifier = client.randomPKCECodeVerifier();
-  const state = client.randomState();
-  const nonce = client.randomNonce();
-  const params = {
-    redirect_uri: redirectUri,
-    scope,
-    code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
-    code_challenge_method: 'S256',
-    state,
-    nonce,
-  };
-  const url = jar
-    ? await client.buildAuthorizationUrlWithJAR(config, params, jar)
-    : par
-      ? await client.buildAuthorizationUrlWithPAR(config, params)
-      : client.buildAuthorizationUrl(config, params);
-  const { redirect } = await actAsUser(url, { stopPrefix: redirectUri });
-  assert.ok(redirect, `/authorize ended on ${redirectUri}`);
-  const tokens = await client.authorizationCodeGrant(config, redirect, {
-    pkceCodeVerifier: codeVerifier,
-    expectedState: state,
-    expectedNonce: nonce,
-    idTokenExpected: true,
-  });
-  return { tokens, redirect, codeVerifier, state, nonce, url };
-}
 
 /** Only the front channel: /authorize to the redirect carrying the code; the verifier for later. */
 async function authorizeOnly(config, { scope = 'openid', redirectUri = REDIRECT_URI } = {}) {

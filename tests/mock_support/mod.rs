@@ -136,6 +136,12 @@ impl Mock {
         Self::reply(response.unwrap()).await
     }
 
+    /// POST /register with this client metadata (RFC 7591 section 3.1).
+    pub async fn register(&self, metadata: &Value) -> Reply {
+        let response = self.http.post(self.url("/register")).json(metadata).send();
+        Self::reply(response.await.unwrap()).await
+    }
+
     /// A form POST, optionally with HTTP Basic client credentials.
     pub async fn post_form(
         &self,

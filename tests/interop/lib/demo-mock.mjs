@@ -2,14 +2,18 @@
 // before the block's tests, the demo clients discovered through openid-client, and stopped
 // after the block.
 
+import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 import * as client from 'openid-client';
 import { startMock } from './oauthscope.mjs';
 import { JwtChecker } from './jwt-checks.mjs';
+import { actAsUser } from './browser.mjs';
 
 export const PUBLIC_CLIENT = 'demo-public';
 export const CONFIDENTIAL_CLIENT = 'demo-confidential';
 export const CONFIDENTIAL_SECRET = 'demo-secret';
+/** A redirect URI the demo clients have (any port on loopback, RFC 8252 §7.3). */
+export const REDIRECT_URI = 'http://127.0.0.1/callback';
 /** The mock speaks plain http on loopback; openid-client refuses that unless told. */
 export const insecure = { execute: [client.allowInsecureRequests] };
 
@@ -34,4 +38,37 @@ export function useDemoMock(options, ready) {
   after(async () => {
     await mock?.stop();
   });
+}
+
+/**
+ * Authorization code + PKCE with openid-client: build the URL (or push it, for PAR), let the
+ * user agent follow /authorize to the redirect, then authorizationCodeGrant with its state,
+ * nonce, PKCE and iss checks. Returns everything a later step needs.
+ */
+export async function codeFlowWith(config, { scope, redirectUri = REDIRECT_URI, par = false, jar }) {
+  const codeVerifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const nonce = client.randomNonce();
+  const params = {
+    redirect_uri: redirectUri,
+    scope,
+    code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+    code_challenge_method: 'S256',
+    state,
+    nonce,
+  };
+  const url = jar
+    ? await client.buildAuthorizationUrlWithJAR(config, params, jar)
+    : par
+      ? await client.buildAuthorizationUrlWithPAR(config, params)
+      : client.buildAuthorizationUrl(config, params);
+  const { redirect } = await actAsUser(url, { stopPrefix: redirectUri });
+  assert.ok(redirect, `/authorize ended on ${redirectUri}`);
+  const tokens = await client.authorizationCodeGrant(config, redirect, {
+    pkceCodeVerifier: codeVerifier,
+    expectedState: state,
+    expectedNonce: nonce,
+    idTokenExpected: true,
+  });
+  return { tokens, redirect, codeVerifier, state, nonce, url };
 }
