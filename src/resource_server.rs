@@ -1,8 +1,9 @@
 //! The resource-server side of a Bearer token, shared by every protected resource oauthscope
 //! serves (the mock's demo MCP server and `oauthscope mcp --http`): reading the token from
 //! `Authorization` (RFC 6750 §2.1), where the RFC 9728 metadata lives, and the refusal with
-//! its `WWW-Authenticate` challenge (RFC 6750 §3, RFC 9728 §5.1). What a token must be to get
-//! in is each server's own business: the mock looks in its store, `mcp --http` verifies the
+//! its `WWW-Authenticate` challenge (RFC 6750 §3, RFC 9728 §5.1), in the `DPoP` scheme for a
+//! request that presented a DPoP-bound token (RFC 9449 §7.1). What a token must be to get in
+//! is each server's own business: the mock looks in its store, `mcp --http` verifies the
 //! signature against the issuer's keys.
 
 use axum::Json;
@@ -111,9 +112,15 @@ impl Refusal {
     /// The `WWW-Authenticate` value. It names the metadata and the scope in every case, so a
     /// client can start (or step up) the authorization from any refusal (RFC 9728 §5.1, MCP
     /// "Authorization": the scope needed for the request).
-    pub fn challenge(&self, metadata_url: &str, scope: &str) -> String {
-        let mut challenge =
-            format!(r#"Bearer resource_metadata="{metadata_url}", scope="{scope}""#);
+    pub fn challenge(&self, scheme: &Scheme, metadata_url: &str, scope: &str) -> String {
+        let mut challenge = match scheme {
+            Scheme::Bearer => {
+                format!(r#"Bearer resource_metadata="{metadata_url}", scope="{scope}""#)
+            }
+            Scheme::Dpop { algs, .. } => format!(
+                r#"DPoP resource_metadata="{metadata_url}", scope="{scope}", algs="{algs}""#
+            ),
+        };
         if let Some((error, description)) = self.error() {
             // RFC 6750 §3: error_description may not hold `"` or `\`.
             let quoted: String = description
@@ -127,9 +134,14 @@ impl Refusal {
         challenge
     }
 
-    /// The response: the status, the challenge, and the error as JSON when there is one.
+    /// The response: the status, the Bearer challenge, and the error as JSON when there is one.
     pub fn into_response(self, metadata_url: &str, scope: &str) -> Response {
-        let challenge = self.challenge(metadata_url, scope);
+        self.into_response_as(&Scheme::Bearer, metadata_url, scope)
+    }
+
+    /// The response with the challenge in `scheme`, and a DPoP nonce when it carries one.
+    pub fn into_response_as(self, scheme: &Scheme, metadata_url: &str, scope: &str) -> Response {
+        let challenge = self.challenge(scheme, metadata_url, scope);
         let mut response = match self.error() {
             Some((error, description)) => (
                 self.status(),
@@ -143,9 +155,29 @@ impl Refusal {
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, value);
         }
+        if let Scheme::Dpop {
+            nonce: Some(nonce), ..
+        } = scheme
+            && let Ok(value) = HeaderValue::from_str(nonce)
+        {
+            response
+                .headers_mut()
+                .insert(crate::oauth::dpop::NONCE_HEADER, value);
+        }
         forbid_caching(response.headers_mut());
         response
     }
+}
+
+/// The scheme a refusal challenges with (RFC 9110 §11.6.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scheme {
+    /// RFC 6750 §3.
+    Bearer,
+    /// RFC 9449 §7.1: for a request that presented a DPoP-bound token or a proof. `algs`
+    /// names the proof algorithms accepted (space-separated); `nonce`, when the server wants
+    /// one in the next proof, goes in `DPoP-Nonce` (§9).
+    Dpop { algs: String, nonce: Option<String> },
 }
 
 /// `Cache-Control: no-store` and `Pragma: no-cache`: a response about a token is for this
@@ -178,6 +210,7 @@ mod tests {
         assert_eq!(refusal.status(), StatusCode::FORBIDDEN);
         assert_eq!(
             refusal.challenge(
+                &Scheme::Bearer,
                 "http://h/.well-known/oauth-protected-resource/mcp",
                 "mcp:tools"
             ),
@@ -186,9 +219,27 @@ mod tests {
              error_description=\"needs 'mcp:tools'\""
         );
         assert_eq!(
-            Refusal::NoToken.challenge("http://h/m", "s"),
+            Refusal::NoToken.challenge(&Scheme::Bearer, "http://h/m", "s"),
             r#"Bearer resource_metadata="http://h/m", scope="s""#
         );
+    }
+
+    #[test]
+    fn a_dpop_refusal_challenges_with_dpop_and_hands_out_the_nonce() {
+        let scheme = Scheme::Dpop {
+            algs: "ES256 EdDSA".into(),
+            nonce: Some("n-1".into()),
+        };
+        let refusal = Refusal::invalid_token("bound to a key");
+        assert_eq!(
+            refusal.challenge(&scheme, "http://h/m", "s"),
+            r#"DPoP resource_metadata="http://h/m", scope="s", algs="ES256 EdDSA", error="invalid_token", error_description="bound to a key""#
+        );
+        let response = refusal.into_response_as(&scheme, "http://h/m", "s");
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(response.headers()["dpop-nonce"], "n-1");
+        let bearer = Refusal::NoToken.into_response("http://h/m", "s");
+        assert!(bearer.headers().get("dpop-nonce").is_none());
     }
 
     #[test]

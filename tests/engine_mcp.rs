@@ -1,7 +1,8 @@
 //! MCP authorization in the engine: from an MCP server URL to its authorization server (401
 //! challenge, RFC 9728 metadata and its checks), against the built-in mock's demo MCP server
 //! and against small servers that answer differently; then the code flow with `resource`
-//! gets a token the MCP server accepts for initialize and tools/list.
+//! gets a token the MCP server accepts for initialize and tools/list; with a DPoP key, the
+//! token is bound to it and each MCP call proves it.
 
 #[path = "support/mcp_session.rs"]
 mod mcp_session;
@@ -12,10 +13,13 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use oauthscope::mock::{DEMO_PUBLIC_CLIENT, MockConfig, MockServer, RunningMock};
 use oauthscope::oauth::RecordingClient;
+use oauthscope::oauth::StepKind;
 use oauthscope::oauth::client_auth::ClientCredentials;
 use oauthscope::oauth::discovery;
-use oauthscope::oauth::flow::mcp::{self, Spec};
-use oauthscope::oauth::flow::{Advance, FlowConfig};
+use oauthscope::oauth::dpop::{self, DpopKey};
+use oauthscope::oauth::flow::mcp::{self, RegistrationMode, Spec};
+use oauthscope::oauth::flow::mcp_prelude::{self, McpStart};
+use oauthscope::oauth::flow::{Advance, Flow, FlowConfig};
 use oauthscope::oauth::jwt::Verdict;
 use oauthscope::oauth::mcp_discovery;
 use oauthscope::oauth::protected_resource;
@@ -221,6 +225,24 @@ async fn metadata_for_another_resource_fails_its_check() {
     assert!(check.detail.contains("RFC 9728 §3.3"), "{}", check.detail);
 }
 
+/// Walks a flow ready at its browser step to its end: the auto-approving mock redirects
+/// the browser (a plain GET here) to `listener`. The authorization URL back.
+async fn signed_in_to_the_end(
+    flow: &mut Flow,
+    http: &RecordingClient,
+    listener: LoopbackListener,
+) -> String {
+    let Advance::Browser { url } = flow.advance(http).await.unwrap() else {
+        panic!("expected the browser step");
+    };
+    let waiting = tokio::spawn(listener.wait());
+    reqwest::get(&url).await.unwrap();
+    flow.complete_redirect(&waiting.await.unwrap().unwrap())
+        .unwrap();
+    while !matches!(flow.advance(http).await.unwrap(), Advance::Finished) {}
+    url
+}
+
 /// The whole flow in the engine: discovery, the authorization server's checks, the code
 /// flow with `resource` and the challenge's scope, then initialize and tools/list.
 #[tokio::test]
@@ -245,16 +267,9 @@ async fn a_token_asked_for_the_resource_lists_the_tools() {
     config.scope = found.scope();
     config.redirect_uri = Some(listener.redirect_uri().to_string());
     let mut flow = mcp::authorization_flow(config, &server_url).unwrap();
-    let Advance::Browser { url } = flow.advance(&http).await.unwrap() else {
-        panic!("expected the browser step");
-    };
+    let url = signed_in_to_the_end(&mut flow, &http, listener).await;
     assert!(url.contains("resource=http"), "{url}");
     assert!(url.contains("code_challenge_method=S256"), "{url}");
-    let waiting = tokio::spawn(listener.wait());
-    reqwest::get(&url).await.unwrap();
-    flow.complete_redirect(&waiting.await.unwrap().unwrap())
-        .unwrap();
-    while !matches!(flow.advance(&http).await.unwrap(), Advance::Finished) {}
     let token_draft = flow.steps()[1].request.as_ref().unwrap();
     assert_eq!(token_draft.param("resource"), Some(server_url.as_str()));
     let token = flow.outcome().tokens.as_ref().unwrap().access_token.clone();
@@ -283,6 +298,7 @@ async fn a_token_asked_for_the_resource_lists_the_tools() {
         server_url: &server_url,
         spec: Spec::V2025_11_25,
         protocol_version: session.agreed.as_deref(),
+        dpop: false,
     };
     let wrong = http
         .send(&mcp::call_request(
@@ -295,4 +311,97 @@ async fn a_token_asked_for_the_resource_lists_the_tools() {
         .await;
     assert_eq!(wrong.status, Some(401));
     assert!(mcp::process_call(&wrong).is_err());
+}
+
+/// The engine's one MCP flow ([`mcp_prelude::prepare`]) with a DPoP key, walked to its end
+/// against the mock (nonces on): the token is bound to the key, and initialize and
+/// tools/list each present it with the DPoP scheme and a proof of their own, for this POST
+/// to the MCP server's URL, hashing the token, carrying the server's nonce.
+#[tokio::test]
+async fn with_a_dpop_key_every_mcp_call_proves_the_key_the_token_is_bound_to() {
+    let mut config = MockConfig::demo();
+    config.auto_approve = Some("alice".into());
+    config.dpop_nonce = true;
+    let mock = MockServer::start(config).await.unwrap();
+    let http = RecordingClient::new().unwrap();
+    let server_url = format!("{}/mcp", mock.issuer());
+    let key = DpopKey::generate().unwrap();
+    let listener = LoopbackListener::bind(None).await.unwrap();
+    let start = McpStart {
+        server_url: server_url.clone(),
+        spec: Spec::default(),
+        endpoints: Default::default(),
+        mode: RegistrationMode::Auto,
+        client: Some(ClientCredentials::public(DEMO_PUBLIC_CLIENT)),
+        reused: false,
+        saved: Vec::new(),
+        kept_in: "the test".into(),
+        renew: "nothing to renew".into(),
+        metadata_url: None,
+        scope: None,
+        redirect_uri: listener.redirect_uri().to_string(),
+        cross_host: Default::default(),
+        skew: std::time::Duration::from_secs(60),
+        dpop: Some(key.clone()),
+    };
+    let mut flow = mcp_prelude::prepare(&http, start).await.flow;
+    assert_eq!(flow.failure(), None);
+    signed_in_to_the_end(&mut flow, &http, listener).await;
+
+    let binding = flow.outcome().dpop.as_ref().unwrap();
+    assert!(
+        binding.checks.iter().all(|c| c.verdict == Verdict::Pass),
+        "{binding:?}"
+    );
+    assert_eq!(
+        flow.outcome().mcp_tools.as_deref(),
+        Some(&["whoami".to_string()][..])
+    );
+    let token = flow.outcome().tokens.as_ref().unwrap().access_token.clone();
+    let kinds: Vec<StepKind> = flow.steps().iter().map(|s| s.kind).collect();
+    // The token endpoint asked for its nonce once; the MCP server had it already.
+    assert_eq!(
+        kinds.iter().filter(|k| **k == StepKind::DpopNonce).count(),
+        1,
+        "{kinds:?}"
+    );
+    for kind in [StepKind::McpInitialize, StepKind::McpListTools] {
+        let step = flow.steps().iter().find(|s| s.kind == kind).unwrap();
+        let proof = step.dpop_proof.as_ref().expect("a proof on the call");
+        assert_eq!(proof.claims["htm"], "POST");
+        assert_eq!(proof.claims["htu"], server_url.as_str());
+        assert_eq!(proof.claims["ath"], dpop::ath(token.secret()).as_str());
+        assert!(proof.claims["nonce"].is_string(), "{:?}", proof.claims);
+        let exchange = step.exchange.as_ref().unwrap();
+        assert_eq!(exchange.status, Some(200));
+        let authorization = exchange.request_header("authorization").unwrap();
+        assert!(authorization.starts_with("DPoP "), "{authorization}");
+    }
+    // Each proof is fresh: the initialized notification's too (the server refuses replays).
+    let jtis: std::collections::HashSet<String> = http
+        .log()
+        .snapshot()
+        .iter()
+        .filter_map(|e| e.request_header("dpop"))
+        .map(str::to_string)
+        .collect();
+    let sent = http
+        .log()
+        .snapshot()
+        .iter()
+        .filter(|e| e.request_header("dpop").is_some())
+        .count();
+    assert_eq!(jtis.len(), sent);
+    let notification = http
+        .log()
+        .snapshot()
+        .into_iter()
+        .find(|e| {
+            e.request_body
+                .as_deref()
+                .is_some_and(|b| b.contains("notifications/initialized"))
+        })
+        .unwrap();
+    assert_eq!(notification.status, Some(202));
+    assert!(notification.request_header("dpop").is_some());
 }

@@ -60,6 +60,18 @@ async fn serve_mcp_on_a_server_without_pkce() -> String {
     base
 }
 
+/// `settings` that save the profile to a file of the test's own, in a directory that lives
+/// as long as the test holds it.
+fn saving_to_a_file(settings: Settings) -> (tempfile::TempDir, std::path::PathBuf, Settings) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("profile.toml");
+    let settings = Settings {
+        profile_path: Some(path.clone()),
+        ..settings
+    };
+    (dir, path, settings)
+}
+
 /// Opens the add-server form and submits `url` under `name`.
 async fn add_server(harness: &Harness, name: &str, url: &str) {
     harness.press("1");
@@ -79,17 +91,8 @@ async fn add_server(harness: &Harness, name: &str, url: &str) {
 #[tokio::test]
 async fn n_adds_an_mcp_server_by_its_url_on_the_authorization_server_it_names() {
     let mock = mock().await;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("profile.toml");
-    let harness = started(Harness::start(
-        Settings {
-            profile_path: Some(path.clone()),
-            ..settings(&mock)
-        },
-        140,
-        40,
-    ))
-    .await;
+    let (_dir, path, settings) = saving_to_a_file(settings(&mock));
+    let harness = started(Harness::start(settings, 140, 40)).await;
     let server_url = format!("{}/mcp", mock.issuer());
     add_server(&harness, "Demo MCP", &server_url).await;
     harness.wait_for("Demo MCP (MCP)").await;
@@ -469,6 +472,40 @@ async fn m_runs_the_mocks_mcp_flow_with_its_discovery_as_steps_then_registers_an
     mock.shutdown().await;
 }
 
+#[tokio::test]
+async fn with_dpop_on_the_mcp_flow_binds_its_token_and_proves_the_key_on_each_call() {
+    let mock = mock().await;
+    let harness = started(Harness::start(settings(&mock), 160, 60)).await;
+    demo_mcp_added(&harness).await;
+    harness.press("3");
+    harness.press("D");
+    harness.wait_for("DPoP on").await;
+    mcp_flow_prepared(&harness).await;
+    signed_in_to_tools_list(&harness).await;
+    // The token step: bound to the key, the binding checked.
+    for _ in 0..3 {
+        harness.press("k");
+    }
+    let screen = harness.wait_for("DPoP binding (key").await;
+    assert!(screen.contains("✓ token_type"), "{screen}");
+    assert!(screen.contains("✓ cnf.jkt"), "{screen}");
+    // tools/list: the token with the DPoP scheme, and the call's own proof, hashing it.
+    for _ in 0..3 {
+        harness.press("j");
+    }
+    let screen = harness.wait_for("ath").await;
+    for shown in [
+        "DPoP proof",
+        "dpop+jwt",
+        "htu",
+        format!("{}/mcp", mock.issuer()).as_str(),
+    ] {
+        assert!(screen.contains(shown), "{shown} missing:\n{screen}");
+    }
+    harness.finish().await;
+    mock.shutdown().await;
+}
+
 /// The app with the mock's demo MCP server saved, with demo-public as its client.
 fn settings_with_demo_public(mock: &RunningMock) -> Settings {
     Settings {
@@ -704,26 +741,19 @@ async fn a_client_id_that_is_a_url_is_offered_as_its_metadata_document() {
 #[tokio::test]
 async fn the_revision_chosen_is_kept_in_the_profile() {
     let mock = mock().await;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("profile.toml");
-    let harness = started(Harness::start(
-        Settings {
-            profile_path: Some(path.clone()),
-            profile: Profile {
-                theme: None,
-                servers: vec![ServerProfile {
-                    name: "Demo MCP".into(),
-                    issuer: mock.issuer().into(),
-                    mcp_url: Some(format!("{}/mcp", mock.issuer())),
-                    ..ServerProfile::default()
-                }],
-            },
-            ..settings(&mock)
+    let (_dir, path, settings) = saving_to_a_file(Settings {
+        profile: Profile {
+            theme: None,
+            servers: vec![ServerProfile {
+                name: "Demo MCP".into(),
+                issuer: mock.issuer().into(),
+                mcp_url: Some(format!("{}/mcp", mock.issuer())),
+                ..ServerProfile::default()
+            }],
         },
-        120,
-        35,
-    ))
-    .await;
+        ..settings(&mock)
+    });
+    let harness = started(Harness::start(settings, 120, 35)).await;
     harness.press("1");
     harness.press("j");
     harness.press("V");

@@ -252,10 +252,6 @@ pub struct DpopArgs {
 }
 
 impl DpopArgs {
-    fn wanted(&self) -> bool {
-        self.dpop || self.dpop_key.is_some()
-    }
-
     /// The key to sign proofs with, if DPoP was asked for.
     fn key(&self) -> Result<Option<DpopKey>, String> {
         match (&self.dpop_key, self.dpop) {

@@ -143,7 +143,7 @@ impl Out {
     /// A step as JSON: title, explanation, status, the request (secret params masked) and the
     /// exchange.
     pub fn step_json(&self, step: &Step) -> Value {
-        json!({
+        let mut json = json!({
             "kind": step.kind,
             "title": step.title,
             "explanation": step.explanation,
@@ -152,7 +152,15 @@ impl Out {
             "exchange": step.exchange.as_ref().map(|e| self.exchange_json(e)),
             "warnings": step.warnings,
             "dpop_proof": step.dpop_proof,
-        })
+        });
+        // The rules applied and what was learnt on the way, where the step has any.
+        if !step.checks.is_empty() {
+            json["checks"] = json!(step.checks);
+        }
+        if !step.notes.is_empty() {
+            json["notes"] = json!(step.notes);
+        }
+        json
     }
 
     fn draft_json(&self, draft: &RequestDraft) -> Value {

@@ -30,6 +30,8 @@ pub enum FrontChannel {
 pub struct Driver<'a> {
     pub out: &'a Out,
     pub http: &'a RecordingClient,
+    /// How the first browser leg comes back; a later one (an MCP step-up) comes back the
+    /// same way, to the redirect URI its authorization request names.
     pub front: Option<FrontChannel>,
     pub wait: Duration,
     pub open_browser: bool,
@@ -42,9 +44,7 @@ pub async fn run(args: RunArgs) -> ExitCode {
         Err(e) => return out.finish("run", json!({}), Err(e)),
     };
     let mut doc = json!({ "flow": flow_kind(args.flow), "issuer": args.issuer });
-    let result = if args.flow == FlowName::Mcp && args.client.dpop.wanted() {
-        Err("run mcp sends no DPoP proofs to the MCP server yet: drop --dpop/--dpop-key".into())
-    } else if args.flow == FlowName::Mcp {
+    let result = if args.flow == FlowName::Mcp {
         doc["flow"] = json!("mcp");
         super::mcp::run(&args, &out, &http, &mut doc).await
     } else {
@@ -169,23 +169,43 @@ pub async fn drive_and_report(
     flow: &mut Flow,
     doc: &mut serde_json::Value,
 ) -> Result<(), String> {
+    drive_on_and_report(driver, flow, doc, &mut 0).await
+}
+
+/// [`drive_and_report`] for a flow whose first `printed` steps were printed already (a
+/// flow driven again after a step was added to it).
+pub async fn drive_on_and_report(
+    driver: Driver<'_>,
+    flow: &mut Flow,
+    doc: &mut serde_json::Value,
+    printed: &mut usize,
+) -> Result<(), String> {
     let out = driver.out;
-    let result = drive(driver, flow).await;
-    doc["steps"] = flow.steps().iter().map(|s| out.step_json(s)).collect();
-    doc["outcome"] = serde_json::to_value(flow.outcome()).unwrap_or_default();
+    let result = drive(driver, flow, printed).await;
+    record(out, flow, doc);
     if result.is_ok() {
         print_outcome(out, flow.outcome());
     }
     result
 }
 
-/// Advances `flow` to its end, printing each step as it finishes.
-async fn drive(mut driver: Driver<'_>, flow: &mut Flow) -> Result<(), String> {
-    let mut printed = 0;
+/// Keeps the flow's steps and outcome in the JSON document.
+pub fn record(out: &Out, flow: &Flow, doc: &mut serde_json::Value) {
+    doc["steps"] = flow.steps().iter().map(|s| out.step_json(s)).collect();
+    doc["outcome"] = serde_json::to_value(flow.outcome()).unwrap_or_default();
+}
+
+/// Advances `flow` to its end, printing each step after the first `printed` as it finishes.
+pub async fn drive(
+    mut driver: Driver<'_>,
+    flow: &mut Flow,
+    printed: &mut usize,
+) -> Result<(), String> {
     let mut device_shown = false;
+    let mut pasted = false;
     loop {
         let advanced = flow.advance(driver.http).await;
-        print_new_steps(driver.out, flow, &mut printed);
+        print_new_steps(driver.out, flow, printed);
         match advanced.map_err(|e| e.to_string())? {
             Advance::Finished => return Ok(()),
             Advance::Next => {
@@ -203,9 +223,9 @@ async fn drive(mut driver: Driver<'_>, flow: &mut Flow) -> Result<(), String> {
                 tokio::time::sleep(wait).await;
             }
             Advance::Browser { url } => {
-                let redirect = browser_leg(&mut driver, &url).await?;
+                let redirect = browser_leg(&mut driver, &mut pasted, &url).await?;
                 let completed = flow.complete_redirect(&redirect);
-                print_new_steps(driver.out, flow, &mut printed);
+                print_new_steps(driver.out, flow, printed);
                 completed.map_err(|e| e.to_string())?;
             }
         }
@@ -213,7 +233,11 @@ async fn drive(mut driver: Driver<'_>, flow: &mut Flow) -> Result<(), String> {
 }
 
 /// Shows the URL, opens the browser, and gets the redirect back.
-async fn browser_leg(driver: &mut Driver<'_>, url: &str) -> Result<String, String> {
+async fn browser_leg(
+    driver: &mut Driver<'_>,
+    pasted: &mut bool,
+    url: &str,
+) -> Result<String, String> {
     note!("Open this URL to sign in and consent:\n\n  {url}\n");
     if driver.open_browser {
         match browser::open(url) {
@@ -221,7 +245,11 @@ async fn browser_leg(driver: &mut Driver<'_>, url: &str) -> Result<String, Strin
             Err(e) => note!("{e}"),
         }
     }
-    match driver.front.take() {
+    let front = match driver.front.take() {
+        Some(front) => Some(front),
+        None => again(*pasted, url).await?,
+    };
+    match front {
         Some(FrontChannel::Listener(listener)) => {
             note!("Waiting for the redirect to {} …", listener.redirect_uri());
             tokio::time::timeout(driver.wait, listener.wait())
@@ -234,8 +262,31 @@ async fn browser_leg(driver: &mut Driver<'_>, url: &str) -> Result<String, Strin
                 })?
                 .map_err(|e| e.to_string())
         }
-        Some(FrontChannel::Paste) => prompt_paste().await,
+        Some(FrontChannel::Paste) => {
+            *pasted = true;
+            prompt_paste().await
+        }
         None => Err("this flow has no way to receive the browser's redirect".into()),
+    }
+}
+
+/// The front channel of another authorization in the same run: pasted again, or a listener
+/// on the loopback redirect URI the authorization URL names.
+async fn again(pasted: bool, url: &str) -> Result<Option<FrontChannel>, String> {
+    if pasted {
+        return Ok(Some(FrontChannel::Paste));
+    }
+    let redirect_uri = url::Url::parse(url).ok().and_then(|u| {
+        u.query_pairs()
+            .find(|(name, _)| name == "redirect_uri")
+            .map(|(_, value)| value.into_owned())
+    });
+    match redirect_uri.filter(|uri| is_loopback_redirect(uri)) {
+        Some(uri) => LoopbackListener::bind(Some(&uri))
+            .await
+            .map(|listener| Some(FrontChannel::Listener(listener)))
+            .map_err(|e| e.to_string()),
+        None => Ok(None),
     }
 }
 
@@ -292,6 +343,12 @@ pub fn print_new_steps(out: &Out, flow: &Flow, printed: &mut usize) {
         }
         *printed += 1;
         out.print_step(*printed, step);
+        for check in &step.checks {
+            out.line(format!("   {}", check_line(check)));
+        }
+        for note in &step.notes {
+            out.line(format!("   {}", one_line(note)));
+        }
         if let Some(proof) = &step.dpop_proof {
             let claims: Vec<String> = proof
                 .claims

@@ -55,6 +55,11 @@ impl Dpop {
         }
     }
 
+    /// The nonce every proof must carry, when this server requires one (RFC 9449 §8, §9).
+    pub fn nonce(&self) -> Option<&str> {
+        self.nonce.as_deref()
+    }
+
     /// The proof in `headers`, checked against `target`; `None` when the request has none.
     pub fn check(
         &self,

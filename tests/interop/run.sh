@@ -14,7 +14,7 @@ if [ ! -d node_modules ]; then
   npm ci --no-audit --no-fund
 fi
 
-suites=(mock.test.mjs jwt.test.mjs oidc-provider.test.mjs mcp-sdk.test.mjs mock-control.test.mjs dpop.test.mjs token-exchange.test.mjs rar.test.mjs jwks-uri.test.mjs)
+suites=(mock.test.mjs jwt.test.mjs oidc-provider.test.mjs mcp-sdk.test.mjs mock-control.test.mjs dpop.test.mjs mcp-dpop.test.mjs token-exchange.test.mjs rar.test.mjs jwks-uri.test.mjs)
 if [ "$#" -gt 0 ]; then
   suites=("$@")
 fi

@@ -31,6 +31,7 @@ pub async fn initialize_and_list(
         server_url,
         spec,
         protocol_version: None,
+        dpop: false,
     };
     let initialize = http
         .send(&mcp::call_request(

@@ -417,7 +417,7 @@ pub fn authorization_flow_then_tools(
         spec,
         protocol_version: None,
         call: None,
-        step_ups: 0,
+        step_ups: Vec::new(),
     });
     Ok(flow)
 }
@@ -432,30 +432,43 @@ pub struct McpServer {
     pub protocol_version: Option<String>,
     /// The `tools/call` params of the call asked for last (name and arguments).
     pub call: Option<Value>,
-    /// How many step-up authorizations the flow made, against [`MAX_STEP_UPS`].
-    pub step_ups: usize,
+    /// The step-up authorizations the flow made, at most [`MAX_STEP_UPS`].
+    pub step_ups: Vec<StepUp>,
 }
 
-/// What a `tools/call` answered: the tool, its text, and whether it reported an error.
+/// One step-up authorization: the call refused, the scope it needed, the scope asked for.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepUp {
+    pub method: &'static str,
+    pub needed: String,
+    pub scope: String,
+}
+
+/// What a `tools/call` answered: the tool, its text, whether it reported an error, and the
+/// whole result.
 #[derive(Debug, Clone, Serialize)]
 pub struct ToolAnswer {
     pub tool: String,
     pub text: String,
     pub is_error: bool,
+    pub result: Value,
 }
 
 impl McpServer {
-    pub fn target(&self) -> McpTarget<'_> {
+    /// Where the calls go; `dpop` when the flow holds a DPoP key its token is bound to.
+    pub fn target(&self, dpop: bool) -> McpTarget<'_> {
         McpTarget {
             server_url: &self.server_url,
             spec: self.spec,
             protocol_version: self.protocol_version.as_deref(),
+            dpop,
         }
     }
 }
 
 /// Where the calls with the token go, and what each carries: `Authorization: Bearer` (MCP
-/// 2025-11-25 "Token Requirements") and, once initialize agreed on one, the
+/// 2025-11-25 "Token Requirements"), or `Authorization: DPoP` for a DPoP-bound token (RFC
+/// 9449 §7.1; the flow adds the proof as it sends), and, once initialize agreed on one, the
 /// `MCP-Protocol-Version` header (MCP "Transports", since 2025-06-18).
 #[derive(Debug, Clone)]
 pub struct McpTarget<'a> {
@@ -464,6 +477,8 @@ pub struct McpTarget<'a> {
     pub spec: Spec,
     /// The revision the server answered initialize with.
     pub protocol_version: Option<&'a str>,
+    /// The token is presented with the DPoP scheme.
+    pub dpop: bool,
 }
 
 /// A JSON-RPC request to the MCP server with the access token.
@@ -487,9 +502,15 @@ pub fn call_request(
             .headers
             .push(("MCP-Protocol-Version".into(), version.to_string()));
     }
-    draft
-        .headers
-        .push(("Authorization".into(), format!("Bearer {}", token.secret())));
+    let scheme = if target.dpop {
+        crate::oauth::dpop::HEADER
+    } else {
+        "Bearer"
+    };
+    draft.headers.push((
+        "Authorization".into(),
+        format!("{scheme} {}", token.secret()),
+    ));
     draft.secret_names.push("Authorization".into());
     draft
 }
@@ -566,17 +587,23 @@ pub fn process_notification(exchange: &Exchange) -> Result<(), EngineError> {
 pub const MAX_STEP_UPS: usize = 2;
 
 /// The scope a `403` with `error="insufficient_scope"` asks for (RFC 6750 §3.1, MCP
-/// 2025-11-25 "Scope Challenge Handling"); `None` for any other answer, or one that names no
-/// scope, since a step-up would then not know what to ask for.
+/// 2025-11-25 "Scope Challenge Handling"), in a Bearer or a DPoP challenge (RFC 9449 §7.1);
+/// `None` for any other answer, or one that names no scope, since a step-up would then not
+/// know what to ask for.
 pub fn insufficient_scope(exchange: &Exchange) -> Option<String> {
     if exchange.status != Some(403) {
         return None;
     }
-    let bearer = challenge::bearer_of(exchange).ok()??;
-    if bearer.param("error") != Some("insufficient_scope") {
-        return None;
-    }
-    bearer
+    let challenges = exchange
+        .response_headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("www-authenticate"))
+        .filter_map(|(_, value)| challenge::parse(value).ok())
+        .flatten();
+    let refusal = challenges
+        .filter(|c| c.is_bearer() || c.scheme.eq_ignore_ascii_case(crate::oauth::dpop::HEADER))
+        .find(|c| c.param("error") == Some("insufficient_scope"))?;
+    refusal
         .param("scope")
         .map(str::trim)
         .filter(|s| !s.is_empty())
@@ -864,6 +891,11 @@ mod tests {
             None
         );
         assert_eq!(insufficient_scope(&refused(403, "Bearer error=\"")), None);
+        let dpop = r#"DPoP algs="ES256", error="insufficient_scope", scope="mcp:tools""#;
+        assert_eq!(
+            insufficient_scope(&refused(403, dpop)).as_deref(),
+            Some("mcp:tools")
+        );
     }
 
     #[test]

@@ -9,10 +9,14 @@
 
 use std::time::Duration;
 
+use serde::Serialize;
+use serde_json::{Value, json};
+
 use super::mcp::{self, ClientOffer, Registration, RegistrationMode, Spec};
 use super::{Flow, FlowConfig, FlowKind};
 use crate::oauth::client_auth::ClientCredentials;
 use crate::oauth::discovery::Endpoints;
+use crate::oauth::dpop::DpopKey;
 use crate::oauth::exchange::Exchange;
 use crate::oauth::http::RecordingClient;
 use crate::oauth::jwt::{Check, Verdict};
@@ -30,10 +34,18 @@ pub struct McpStart {
     pub spec: Spec,
     /// Endpoints given by hand for the authorization server, over its metadata.
     pub endpoints: Endpoints,
+    /// The registration asked for (`--registration`; the app lets the server decide).
+    pub mode: RegistrationMode,
     /// The client to use, when one is chosen: pre-registered, or registered on an earlier
     /// run (`reused`).
     pub client: Option<ClientCredentials>,
     pub reused: bool,
+    /// Clients registered on earlier runs, by issuer, reused when the choice would be
+    /// dynamic registration anyway.
+    pub saved: Vec<SavedClient>,
+    /// Where the face keeps the clients it registers, and how to get a new one, in words.
+    pub kept_in: String,
+    pub renew: String,
     /// The URL of the client's metadata document, for a server that takes one.
     pub metadata_url: Option<String>,
     /// The scope asked for over the challenge's.
@@ -42,6 +54,17 @@ pub struct McpStart {
     pub redirect_uri: String,
     pub cross_host: CrossHostConsent,
     pub skew: Duration,
+    /// The DPoP key the token is bound to and the MCP calls prove (RFC 9449).
+    pub dpop: Option<DpopKey>,
+}
+
+/// A client registered at `issuer` on an earlier run, with the loopback redirect URI it
+/// was registered for.
+#[derive(Debug, Clone)]
+pub struct SavedClient {
+    pub issuer: String,
+    pub client: RegisteredClient,
+    pub redirect_uri: String,
 }
 
 /// The flow, and the client it registered on the way, for the caller to keep for the next
@@ -51,11 +74,37 @@ pub struct McpPrepared {
     /// The flow, ready at its authorization step; or stopped at the step that failed.
     pub flow: Flow,
     pub registered: Option<(String, RegisteredClient)>,
+    /// What discovery and registration found, for a face's report (`--json`).
+    pub found: McpFound,
 }
 
-/// The steps before the code flow, shown as they run.
+/// What the steps before the code flow found, as data.
+#[derive(Debug, Default, Serialize)]
+pub struct McpFound {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// Each protected resource metadata URL tried, and the document.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_metadata: Option<Value>,
+    /// Each authorization server metadata URL tried.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_metadata: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registration: Option<RegistrationReport>,
+}
+
+/// The registration chosen, why, and the client it gave.
+#[derive(Debug, Clone, Serialize)]
+pub struct RegistrationReport {
+    pub method: Registration,
+    pub why: String,
+    pub client_id: String,
+    pub reused: bool,
+}
+
+/// The steps before the code flow, shown as they run, and what they found.
 #[derive(Default)]
-struct Steps(Vec<Step>);
+struct Steps(Vec<Step>, McpFound);
 
 impl Steps {
     /// Keeps a step of `kind` done, or failed on its first failed check.
@@ -98,6 +147,7 @@ impl Steps {
         McpPrepared {
             flow: Flow::stopped(FlowKind::AuthorizationCode, self.0),
             registered: None,
+            found: self.1,
         }
     }
 }
@@ -163,6 +213,7 @@ pub async fn prepare(http: &RecordingClient, start: McpStart) -> McpPrepared {
         Vec::new(),
         notes,
     );
+    steps.1.resource_metadata = Some(json!({ "tried": found.tried, "document": found.metadata }));
     let passed = steps.show(
         StepKind::ResourceMetadata,
         found.exchanges.last().cloned(),
@@ -176,10 +227,12 @@ pub async fn prepare(http: &RecordingClient, start: McpStart) -> McpPrepared {
         // The checks refuse a document without authorization servers; this is their word.
         return steps.stopped();
     };
+    steps.1.issuer = Some(issuer.clone());
 
     // 3. The authorization server, and its PKCE MUST.
     let discovery = match mcp_discovery::discover(http, &issuer, spec, &start.endpoints).await {
         Ok(found) => {
+            steps.1.server_metadata = Some(json!({ "tried": found.tried }));
             let checks = mcp::authorization_server_checks(&found.discovery.metadata, spec);
             let notes = tried_notes(found.tried.iter().map(|c| (c.url.as_str(), c.why)));
             if !steps.show(
@@ -193,6 +246,7 @@ pub async fn prepare(http: &RecordingClient, start: McpStart) -> McpPrepared {
             found.discovery
         }
         Err(lost) => {
+            steps.1.server_metadata = Some(json!({ "tried": lost.tried }));
             let notes = tried_notes(lost.tried.iter().map(|c| (c.url.as_str(), c.why)));
             steps.fail(
                 StepKind::ServerMetadata,
@@ -204,46 +258,69 @@ pub async fn prepare(http: &RecordingClient, start: McpStart) -> McpPrepared {
         }
     };
 
-    // 4. Registration: the client chosen, else a metadata document, else dynamic.
+    // 4. Registration: the client chosen, else a metadata document, else dynamic (or a
+    // client registered dynamically on an earlier run).
     let scope = start.scope.clone().or_else(|| found.scope());
     let offer = ClientOffer {
         client_id: start.client.is_some(),
         metadata_url: start.metadata_url.as_deref(),
     };
-    let choice =
-        match mcp::choose_registration(RegistrationMode::Auto, offer, &discovery.metadata, spec) {
-            Ok(choice) => choice,
-            Err(err) => {
-                steps.fail(StepKind::Register, None, &err.to_string(), Vec::new());
-                return steps.stopped();
-            }
-        };
+    let choice = match mcp::choose_registration(start.mode, offer, &discovery.metadata, spec) {
+        Ok(choice) => choice,
+        Err(err) => {
+            steps.fail(StepKind::Register, None, &err.to_string(), Vec::new());
+            return steps.stopped();
+        }
+    };
+    let reused_why = format!(
+        "the client registered at this issuer on an earlier run is reused (kept in {}; {})",
+        start.kept_in, start.renew
+    );
+    let saved = match (start.mode, choice.method) {
+        (RegistrationMode::Auto, Registration::Dynamic) => {
+            start.saved.iter().find(|c| c.issuer == issuer)
+        }
+        _ => None,
+    };
+    let mut redirect_uri = start.redirect_uri.clone();
     let mut registered = None;
-    let client = match (choice.method, start.client.clone(), &start.metadata_url) {
-        (Registration::Pre, Some(client), _) => {
+    let chosen = (
+        choice.method,
+        start.client.clone(),
+        &start.metadata_url,
+        saved,
+    );
+    let (client, why, reused) = match chosen {
+        (Registration::Pre, Some(client), _, _) => {
             let why = if start.reused {
-                "the client registered at this issuer on an earlier run is reused (kept in \
-                 the profile; delete it in Clients to register a new one)"
-                    .to_string()
+                reused_why
             } else {
                 choice.why.clone()
             };
             let note = format!("{why}: client_id {}", one_line(&client.client_id));
             steps.show(StepKind::Register, None, choice.checks, vec![note]);
-            client
+            (client, why, start.reused)
         }
-        (Registration::Cimd, _, Some(url)) => {
+        (Registration::Cimd, _, Some(url), _) => {
             let note = format!("{}: client_id {}", choice.why, one_line(url));
             if !steps.show(StepKind::Register, None, choice.checks, vec![note]) {
                 return steps.stopped();
             }
             // The metadata document says how the client authenticates; this one is public.
-            ClientCredentials::public(url)
+            (ClientCredentials::public(url), choice.why.clone(), false)
+        }
+        (_, _, _, Some(saved)) => {
+            let why = format!("{}; {reused_why}", choice.why);
+            let note = format!("{why}: client_id {}", one_line(&saved.client.client_id));
+            steps.show(StepKind::Register, None, choice.checks, vec![note]);
+            redirect_uri = saved.redirect_uri.clone();
+            let credentials = mcp::registered_credentials(&saved.client, &discovery.metadata);
+            (credentials, why, true)
         }
         _ => {
             let (endpoint, metadata) = mcp::dynamic_registration(
                 &discovery.metadata,
-                &start.redirect_uri,
+                &redirect_uri,
                 scope.as_deref(),
                 &found.metadata.scopes_supported,
             );
@@ -253,14 +330,15 @@ pub async fn prepare(http: &RecordingClient, start: McpStart) -> McpPrepared {
             match result {
                 Ok(client) => {
                     let note = format!(
-                        "{}; kept in the profile for the next run: client_id {}",
+                        "{}; kept in {} for the next run: client_id {}",
                         choice.why,
+                        start.kept_in,
                         one_line(&client.client_id)
                     );
                     steps.show(StepKind::Register, exchange, choice.checks, vec![note]);
                     let credentials = mcp::registered_credentials(&client, &discovery.metadata);
                     registered = Some((issuer.clone(), client));
-                    credentials
+                    (credentials, choice.why.clone(), false)
                 }
                 Err(err) => {
                     steps.fail(
@@ -274,13 +352,20 @@ pub async fn prepare(http: &RecordingClient, start: McpStart) -> McpPrepared {
             }
         }
     };
+    steps.1.registration = Some(RegistrationReport {
+        method: choice.method,
+        why,
+        client_id: client.client_id.clone(),
+        reused,
+    });
 
     // 5–8. The code flow with PKCE S256 and resource, then initialize and tools/list.
     let mut config = FlowConfig::new(discovery.metadata.clone(), client);
     config.scope = scope;
-    config.redirect_uri = Some(start.redirect_uri.clone());
+    config.redirect_uri = Some(redirect_uri);
     config.cross_host = start.cross_host.clone();
     config.skew = start.skew;
+    config.dpop = start.dpop.clone();
     let mut flow =
         match mcp::authorization_flow_then_tools(config, found.resource(), &start.server_url, spec)
         {
@@ -291,7 +376,11 @@ pub async fn prepare(http: &RecordingClient, start: McpStart) -> McpPrepared {
             }
         };
     flow.prepend(steps.0);
-    McpPrepared { flow, registered }
+    McpPrepared {
+        flow,
+        registered,
+        found: steps.1,
+    }
 }
 
 #[cfg(test)]

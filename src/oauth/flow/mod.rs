@@ -37,6 +37,7 @@ pub mod token_exchange;
 pub mod tokens;
 pub mod userinfo;
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -410,13 +411,15 @@ impl Stage {
                 | Stage::RefreshToken
                 | Stage::ClientCredentials
                 | Stage::TokenExchange
-                | Stage::Userinfo
-        )
+        ) || self.presents_token()
     }
 
     /// Whether the stage presents an access token to a resource (its proof carries `ath`).
     fn presents_token(self) -> bool {
-        self == Stage::Userinfo
+        matches!(
+            self,
+            Stage::Userinfo | Stage::McpInitialize | Stage::McpListTools | Stage::McpCallTool
+        )
     }
 
     /// The MCP flow's discovery and registration, which its caller runs ([`mcp_prelude`])
@@ -460,6 +463,18 @@ impl Stage {
     }
 }
 
+/// A request as it went out with its proof, and the attempt a nonce demand refused.
+struct Sent {
+    exchange: Exchange,
+    proof: Option<DecodedToken>,
+    refused: Option<Step>,
+}
+
+/// The origin a DPoP nonce belongs to (RFC 9449 §8, §9: each server hands out its own).
+fn origin_of(url: &str) -> String {
+    url::Url::parse(url).map_or_else(|_| url.to_string(), |u| u.origin().ascii_serialization())
+}
+
 #[derive(Debug, Clone)]
 struct Polling {
     interval: Duration,
@@ -481,8 +496,9 @@ pub struct Flow {
     previous: Option<TokenResponse>,
     /// The MCP server the token is for, when the flow goes on to call it.
     mcp: Option<mcp::McpServer>,
-    /// The last nonce a server gave for DPoP proofs (RFC 9449 §8, §9).
-    dpop_nonce: Option<String>,
+    /// The last nonce each server (by origin) gave for DPoP proofs: an authorization server's
+    /// and a resource server's are their own (RFC 9449 §8, §9).
+    dpop_nonces: BTreeMap<String, String>,
 }
 
 impl Flow {
@@ -824,12 +840,23 @@ impl Flow {
             Stage::VerifyTokens => self.verify(http, i, &draft).await,
             Stage::McpListTools => {
                 // The handshake ends with the initialized notification (MCP "Lifecycle").
+                let mut i = i;
                 if let Some(server) = &self.mcp {
                     let token = self.access_token()?;
-                    let note = http
-                        .send(&mcp::initialized_notification(&server.target(), &token))
-                        .await;
-                    if let Err(err) = mcp::process_notification(&note) {
+                    let note =
+                        mcp::initialized_notification(&server.target(self.dpop_bound()), &token);
+                    // The notification presents the token too: with a proof of its own.
+                    let sent = self.send_with_proof(http, Stage::McpListTools, &note).await;
+                    let answered = sent.and_then(|sent| {
+                        if let Some(refused) = sent.refused {
+                            self.stages.insert(i, Stage::DpopNonce);
+                            self.steps.insert(i, refused);
+                            i += 1;
+                            self.cursor = i;
+                        }
+                        mcp::process_notification(&sent.exchange)
+                    });
+                    if let Err(err) = answered {
                         self.steps[i]
                             .warnings
                             .push(format!("the initialized notification: {err}"));
@@ -865,7 +892,10 @@ impl Flow {
         draft: &RequestDraft,
     ) -> Result<Advance, EngineError> {
         let stage = self.stages[i];
-        let result = match self.send(http, i, draft).await {
+        let sent = self.send(http, i, draft).await;
+        // A DPoP nonce step may have come in before step `i`: the cursor is where it went.
+        let i = self.cursor;
+        let result = match sent {
             Ok(exchange) => match mcp::insufficient_scope(&exchange) {
                 Some(needed) => return self.step_up(i, &needed),
                 None => self.process(stage, draft, &exchange),
@@ -892,29 +922,56 @@ impl Flow {
     ) -> Result<Exchange, EngineError> {
         let stage = self.stages[i];
         self.check_send(stage, draft)?;
-        let (mut sent, mut proof) = self.with_proof(stage, draft)?;
-        let mut exchange = http.send(&sent).await;
+        let sent = self.send_with_proof(http, stage, draft).await?;
         let mut i = i;
-        if proof.is_some()
-            && let Some(nonce) = dpop::nonce_demanded(&exchange)
-        {
-            let mut refused = Stage::DpopNonce.step();
-            refused.request = Some(sent);
-            refused.exchange = Some(exchange);
-            refused.dpop_proof = proof;
-            refused.status = StepStatus::Done;
+        if let Some(refused) = sent.refused {
             self.stages.insert(i, Stage::DpopNonce);
             self.steps.insert(i, refused);
             i += 1;
             self.cursor = i;
-            self.dpop_nonce = Some(nonce);
-            (sent, proof) = self.with_proof(stage, draft)?;
-            exchange = http.send(&sent).await;
+        }
+        self.steps[i].dpop_proof = sent.proof;
+        self.steps[i].exchange = Some(sent.exchange.clone());
+        Ok(sent.exchange)
+    }
+
+    /// Sends `draft` for `stage`, with a fresh proof when it proves possession; a
+    /// `use_dpop_nonce` refusal is answered once with the nonce it gave, and kept as a
+    /// [`Stage::DpopNonce`] step for the caller to show.
+    async fn send_with_proof(
+        &mut self,
+        http: &RecordingClient,
+        stage: Stage,
+        draft: &RequestDraft,
+    ) -> Result<Sent, EngineError> {
+        let (mut request, mut proof) = self.with_proof(stage, draft)?;
+        let mut exchange = http.send(&request).await;
+        let mut refused = None;
+        if proof.is_some()
+            && let Some(nonce) = dpop::nonce_demanded(&exchange)
+        {
+            let mut step = Stage::DpopNonce.step();
+            step.status = StepStatus::Done;
+            step.dpop_proof = proof;
+            step.exchange = Some(exchange);
+            step.request = Some(request);
+            refused = Some(step);
+            self.dpop_nonces.insert(origin_of(&draft.url), nonce);
+            (request, proof) = self.with_proof(stage, draft)?;
+            exchange = http.send(&request).await;
         }
         self.learn_nonce(&exchange);
-        self.steps[i].dpop_proof = proof;
-        self.steps[i].exchange = Some(exchange.clone());
-        Ok(exchange)
+        Ok(Sent {
+            exchange,
+            proof,
+            refused,
+        })
+    }
+
+    /// Whether the flow presents its token with the DPoP scheme: it holds a key, so its
+    /// tokens were asked for bound to it (RFC 9449 §7.1).
+    fn dpop_bound(&self) -> bool {
+        self.config.dpop.is_some()
     }
 
     /// `draft` with a fresh DPoP proof for it, when the flow has a key and `stage` proves
@@ -947,7 +1004,9 @@ impl Flow {
         let proof = key.proof(
             &draft.method,
             &draft.url,
-            self.dpop_nonce.as_deref(),
+            self.dpop_nonces
+                .get(&origin_of(&draft.url))
+                .map(String::as_str),
             presented.as_deref(),
         )?;
         let mut sent = draft.clone();
@@ -966,7 +1025,8 @@ impl Flow {
             .response_header(dpop::NONCE_HEADER)
             .filter(|n| !n.is_empty() && n.len() <= dpop::NONCE_MAX_LEN)
         {
-            self.dpop_nonce = Some(nonce.to_string());
+            self.dpop_nonces
+                .insert(origin_of(&exchange.url), nonce.to_string());
         }
     }
 
@@ -1218,6 +1278,7 @@ impl Flow {
                     tool: tool.clone(),
                     text,
                     is_error,
+                    result,
                 });
                 if is_error {
                     return Err(EngineError::protocol(
@@ -1433,7 +1494,7 @@ impl Flow {
                 };
                 let token = self.access_token()?;
                 Ok(mcp::call_request(
-                    &server.target(),
+                    &server.target(self.dpop_bound()),
                     &token,
                     id,
                     method,
@@ -1451,7 +1512,7 @@ impl Flow {
                     .ok_or_else(|| EngineError::config("no tool chosen to call"))?;
                 let token = self.access_token()?;
                 Ok(mcp::call_request(
-                    &server.target(),
+                    &server.target(self.dpop_bound()),
                     &token,
                     3,
                     "tools/call",
@@ -1526,7 +1587,7 @@ impl Flow {
             },
             previous: None,
             mcp: None,
-            dpop_nonce: None,
+            dpop_nonces: BTreeMap::new(),
         }
     }
 
@@ -1593,7 +1654,7 @@ impl Flow {
         let Some(server) = self.mcp.as_mut() else {
             return Err(self.fail(i, EngineError::config("this flow calls no MCP server")));
         };
-        if server.step_ups >= mcp::MAX_STEP_UPS {
+        if server.step_ups.len() >= mcp::MAX_STEP_UPS {
             let err = EngineError::protocol(
                 "MCP 2025-11-25 Scope Challenge Handling",
                 format!(
@@ -1604,10 +1665,18 @@ impl Flow {
             );
             return Err(self.fail(i, err));
         }
-        server.step_ups += 1;
-        let count = server.step_ups;
-        let (wider, decision_check) = mcp::step_up_decision(asked.as_deref(), needed, count);
         let stage = self.stages[i];
+        let count = server.step_ups.len() + 1;
+        let (wider, decision_check) = mcp::step_up_decision(asked.as_deref(), needed, count);
+        server.step_ups.push(mcp::StepUp {
+            method: match stage {
+                Stage::McpInitialize => "initialize",
+                Stage::McpListTools => "tools/list",
+                _ => "tools/call",
+            },
+            needed: needed.to_string(),
+            scope: wider.clone(),
+        });
         let refused = &mut self.steps[i];
         refused.title = format!("{}: refused, the token needs more scope", refused.title);
         refused.warnings.push(format!(

@@ -2,11 +2,13 @@
 //! ([`crate::oauth::flow::mcp_prelude`]) runs its discovery and registration in the
 //! background and comes back as visible steps, ready at the browser step; a client it
 //! registered is kept on the entry (and so in the profile, per issuer) for the next run.
+//! With DPoP on (`D` in Flow), the token is bound to the app's key and every MCP call
+//! carries a proof of it (RFC 9449).
 
 use std::time::Duration;
 
 use crate::oauth::flow::Flow;
-use crate::oauth::flow::mcp::Spec;
+use crate::oauth::flow::mcp::{RegistrationMode, Spec};
 use crate::oauth::flow::mcp_prelude::McpStart;
 use crate::oauth::redirect::{LoopbackListener, is_loopback_redirect};
 use crate::oauth::registration::RegisteredClient;
@@ -57,8 +59,13 @@ impl App {
             server_url: server_url.clone(),
             spec: server.mcp_spec,
             endpoints: server.endpoints.clone(),
+            mode: RegistrationMode::Auto,
             reused: listen_at.is_some(),
             client: credentials,
+            // The entry's clients are offered as its active client, chosen in Clients.
+            saved: Vec::new(),
+            kept_in: "the profile".into(),
+            renew: "delete it in Clients to register a new one".into(),
             metadata_url,
             // The challenge's, else the resource's (MCP Scope Selection Strategy).
             scope: None,
@@ -70,6 +77,8 @@ impl App {
                 .cloned()
                 .unwrap_or_default(),
             skew: Duration::from_secs(60),
+            // `D` in Flow: the token bound to the key, every MCP call with a proof.
+            dpop: self.dpop_key(),
         };
         self.flow_cancelled();
         self.flow_generation += 1;
