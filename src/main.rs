@@ -96,7 +96,7 @@ async fn run_tui(args: oauthscope::tui::TuiArgs) -> ExitCode {
     if args.issuer.is_some() {
         return oauthscope::tui::run(args, Ok(None)).await;
     }
-    match embedded::start(None).await {
+    match embedded::start_for_app().await {
         Ok(embedded) => {
             let built_in = (embedded.mock.issuer().to_string(), embedded.clients);
             let code = oauthscope::tui::run(args, Ok(Some(built_in))).await;

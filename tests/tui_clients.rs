@@ -5,7 +5,9 @@ mod tui_support;
 
 use crossterm::event::{Event, KeyModifiers, MouseEvent, MouseEventKind};
 use tui_support::Harness;
-use tui_support::on_mock::{app_on_demo_mock, mock, pick_flow, register_client};
+use tui_support::on_mock::{
+    OnDemoMock, client_by_hand, delete_at_the_server, pick_flow, register_client,
+};
 
 /// The line of the screen that shows the request's `client_id` parameter.
 fn client_id_line(screen: &str) -> &str {
@@ -26,8 +28,7 @@ fn wheel_down(harness: &Harness, column: u16, row: u16) {
 
 #[tokio::test]
 async fn moving_the_cursor_in_clients_does_not_change_who_the_flows_run_as() {
-    let mock = mock().await;
-    let harness = app_on_demo_mock(&mock).await;
+    let harness = OnDemoMock::start().await;
     harness.press("2");
     harness.wait_for("● the flows run as this client").await;
     // Down to demo-confidential by key, and the wheel over the list tries to go further.
@@ -63,13 +64,11 @@ async fn moving_the_cursor_in_clients_does_not_change_who_the_flows_run_as() {
         "{screen}"
     );
     harness.finish().await;
-    mock.shutdown().await;
 }
 
 #[tokio::test]
 async fn d_asks_before_deleting_at_the_server_and_n_keeps_the_client() {
-    let mock = mock().await;
-    let harness = app_on_demo_mock(&mock).await;
+    let harness = OnDemoMock::start().await;
     let id = register_client(&harness, "").await;
     harness.press("d");
     let screen = harness
@@ -89,28 +88,14 @@ async fn d_asks_before_deleting_at_the_server_and_n_keeps_the_client() {
     harness.press("esc");
     harness.wait_for(&format!("kept {id}")).await;
 
-    harness.press("d");
-    harness.wait_for("Delete the client at the server?").await;
-    harness.press("y");
-    harness
-        .wait_for(&format!("deleted {id} at the server"))
-        .await;
-    harness.press("4");
-    harness.wait_for("DELETE").await;
+    delete_at_the_server(&harness, &id).await;
     harness.finish().await;
-    mock.shutdown().await;
 }
 
 #[tokio::test]
 async fn a_client_entered_by_hand_is_forgotten_only_here_after_a_yes() {
-    let mock = mock().await;
-    let harness = app_on_demo_mock(&mock).await;
-    harness.press("2");
-    harness.press("a");
-    harness.wait_for("Enter a client by hand").await;
-    harness.type_text("hand-client");
-    harness.press("tab");
-    harness.type_text("hand-secret");
+    let harness = OnDemoMock::start().await;
+    client_by_hand(&harness, "hand-client", Some("hand-secret")).await;
     harness.press("enter");
     harness.wait_for("hand-client").await;
     harness.press("d");
@@ -123,13 +108,11 @@ async fn a_client_entered_by_hand_is_forgotten_only_here_after_a_yes() {
         .await;
     assert!(!screen.contains("▸   hand-client"), "{screen}");
     harness.finish().await;
-    mock.shutdown().await;
 }
 
 #[tokio::test]
 async fn the_demo_clients_cannot_be_deleted_nor_forgotten() {
-    let mock = mock().await;
-    let harness = app_on_demo_mock(&mock).await;
+    let harness = OnDemoMock::start().await;
     harness.press("2");
     for id in ["demo-public", "demo-confidential"] {
         harness.press("d");
@@ -144,5 +127,4 @@ async fn the_demo_clients_cannot_be_deleted_nor_forgotten() {
     assert!(screen.contains("demo-public"), "{screen}");
     assert!(screen.contains("demo-confidential"), "{screen}");
     harness.finish().await;
-    mock.shutdown().await;
 }

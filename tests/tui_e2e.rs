@@ -125,3 +125,31 @@ fn code_flow_then_revoke_then_introspect_at_80x24() {
 
     tmux.quit_and_check_restored();
 }
+
+/// The built-in mock's demo key client, for a newcomer at 80x24: made the active client, it
+/// signs an assertion in the JWT bearer form that the mock (trusting it as an issuer) trades
+/// for a token.
+#[test]
+#[ignore = "needs tmux; .ci/run runs it with --ignored"]
+fn the_jwt_bearer_grant_gets_a_token_from_the_built_in_mock_at_80x24() {
+    let home = tempfile::tempdir().unwrap();
+    let tmux = Tmux::start("jwt-bearer", home.path(), &[], 80, 24);
+    tmux.wait_for("discovered Built-in mock");
+    tmux.keys(&["2"]);
+    tmux.wait_for("demo-private-key");
+    tmux.keys(&["G", "Enter"]);
+    tmux.wait_for("flows now use client demo-private-key");
+    tmux.keys(&["3", "G", "Enter"]);
+    let form = tmux.wait_for("JWT bearer grant (RFC 7523");
+    assert!(form.contains("demo-private-key"), "iss prefilled: {form}");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Trade the assertion for a token");
+    tmux.keys(&["Enter"]);
+    tmux.wait_until("the token", |s| {
+        s.contains("the next request is ready") || s.contains("flow complete")
+    });
+    tmux.keys(&["5"]);
+    let tokens = tmux.wait_for("JWT bearer grant");
+    assert!(tokens.contains("access"), "{tokens}");
+    tmux.quit_and_check_restored();
+}

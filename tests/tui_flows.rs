@@ -4,14 +4,14 @@
 mod tui_support;
 
 use tui_support::on_mock::{
-    app_on_demo_mock, client_credentials_token, code_flow_with_in_terminal_login, mock, pick_flow,
-    refresh_from_the_selected_token, register_client, token_flow, use_confidential_client,
+    OnDemoMock, client_credentials_token, code_flow_with_in_terminal_login, delete_at_the_server,
+    pick_flow, refresh_from_the_selected_token, register_client, send_through_verification,
+    token_flow, use_confidential_client,
 };
 
 #[tokio::test]
 async fn code_flow_with_pkce_and_the_in_terminal_login() {
-    let mock = mock().await;
-    let harness = app_on_demo_mock(&mock).await;
+    let harness = OnDemoMock::start().await;
     code_flow_with_in_terminal_login(&harness, 0).await;
 
     harness.press("5");
@@ -29,13 +29,11 @@ async fn code_flow_with_pkce_and_the_in_terminal_login() {
     assert!(screen.contains("/login"), "{screen}");
     assert!(screen.contains("/token"), "{screen}");
     harness.finish().await;
-    mock.shutdown().await;
 }
 
 #[tokio::test]
 async fn par_then_code_then_refresh_introspect_and_revoke() {
-    let mock = mock().await;
-    let harness = app_on_demo_mock(&mock).await;
+    let harness = OnDemoMock::start().await;
     // Introspection and revocation need client authentication (RFC 7662 §2.1).
     use_confidential_client(&harness);
     code_flow_with_in_terminal_login(&harness, 1).await;
@@ -66,13 +64,11 @@ async fn par_then_code_then_refresh_introspect_and_revoke() {
     harness.press("5");
     token_flow(&harness, "i", "Introspect the token", "\"active\": false").await;
     harness.finish().await;
-    mock.shutdown().await;
 }
 
 #[tokio::test]
 async fn device_flow_approved_in_the_terminal() {
-    let mock = mock().await;
-    let harness = app_on_demo_mock(&mock).await;
+    let harness = OnDemoMock::start().await;
     pick_flow(&harness, 2);
     harness.wait_for("Ask for a device code").await;
     harness.press("enter");
@@ -85,24 +81,15 @@ async fn device_flow_approved_in_the_terminal() {
     harness.wait_for("a approve").await;
     harness.press("a");
     harness.wait_for("enter starts polling").await;
-    harness.press("enter");
-    harness
-        .wait_until("tokens", |s| {
-            s.contains("flow complete") || s.contains("the next request is ready")
-        })
-        .await;
-    harness.press("enter");
-    harness.wait_for("flow complete").await;
+    send_through_verification(&harness).await;
     harness.press("5");
     harness.wait_for("✓ valid").await;
     harness.finish().await;
-    mock.shutdown().await;
 }
 
 #[tokio::test]
 async fn client_credentials_with_the_confidential_client() {
-    let mock = mock().await;
-    let harness = app_on_demo_mock(&mock).await;
+    let harness = OnDemoMock::start().await;
     use_confidential_client(&harness);
     harness
         .wait_for("flows now use client demo-confidential")
@@ -118,24 +105,15 @@ async fn client_credentials_with_the_confidential_client() {
     harness.press("ctrl-s");
     harness.wait_for("request changed").await;
     harness.wait_for("api:read").await;
-    harness.press("enter");
-    harness
-        .wait_until("token", |s| {
-            s.contains("flow complete") || s.contains("the next request is ready")
-        })
-        .await;
-    harness.press("enter");
-    harness.wait_for("flow complete").await;
+    send_through_verification(&harness).await;
     harness.press("5");
     harness.wait_for("\"api:read\"").await;
     harness.finish().await;
-    mock.shutdown().await;
 }
 
 #[tokio::test]
 async fn a_client_is_registered_read_updated_and_deleted() {
-    let mock = mock().await;
-    let harness = app_on_demo_mock(&mock).await;
+    let harness = OnDemoMock::start().await;
     let id = register_client(&harness, "").await;
     harness.press("R");
     harness.wait_for(&format!("{id}: the server's copy")).await;
@@ -149,26 +127,14 @@ async fn a_client_is_registered_read_updated_and_deleted() {
             s.matches(&format!("{id}: the server's copy")).count() > 0 && s.contains("PUT")
         })
         .await;
-    harness.press("d");
-    harness
-        .wait_for(&format!("delete {id} at the server (RFC 7592 §2.3)?"))
-        .await;
-    harness.press("y");
-    harness
-        .wait_for(&format!("deleted {id} at the server"))
-        .await;
-    harness.press("4");
-    harness.wait_for("DELETE").await;
+    delete_at_the_server(&harness, &id).await;
     harness.finish().await;
-    mock.shutdown().await;
 }
 
 #[tokio::test]
 async fn a_pasted_jwt_is_verified_against_the_servers_keys() {
-    let mock = mock().await;
-    let token = client_credentials_token(&mock).await;
-
-    let harness = app_on_demo_mock(&mock).await;
+    let harness = OnDemoMock::start().await;
+    let token = client_credentials_token(&harness.mock).await;
     harness.press("5");
     harness.press("p");
     harness.wait_for("Paste a JWT").await;
@@ -192,5 +158,4 @@ async fn a_pasted_jwt_is_verified_against_the_servers_keys() {
     harness.wait_for("the pasted token does not verify").await;
     harness.wait_for("✗ not valid").await;
     harness.finish().await;
-    mock.shutdown().await;
 }

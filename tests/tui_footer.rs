@@ -7,6 +7,7 @@ mod tui_support;
 
 use oauthscope::mock::{MockConfig, MockServer, RunningMock};
 use oauthscope::profile::ClientProfile;
+use oauthscope::tui::action::{Action, Command};
 use oauthscope::tui::app::{App, Settings};
 use oauthscope::tui::model::{Status, StatusKind};
 use oauthscope::tui::view;
@@ -129,4 +130,69 @@ fn a_message_longer_than_its_rows_ends_at_a_whole_word() {
         long[kept.len()..].starts_with(' '),
         "cut between words: {shown}"
     );
+}
+
+/// The flow keys that are there but were hidden: `D` in every flow, `T` once an MCP flow has
+/// listed the tools, each at 80 columns.
+#[tokio::test]
+async fn at_80_columns_the_flow_footer_names_dpop_and_the_tool_call_when_they_apply() {
+    let mock = MockServer::start(MockConfig::demo()).await.unwrap();
+    let harness = Harness::start(on_mock(&mock), 80, 24);
+    harness.wait_for("discovered Built-in mock").await;
+    harness.press("3");
+    let picker = harness.wait_for("3 Flow").await;
+    assert!(footer(&picker).contains("D DPoP"), "{picker}");
+    assert!(footer(&picker).contains("enter choose"), "{picker}");
+    harness.press("enter");
+    let running = harness.wait_for("enter sends it").await;
+    assert!(footer(&running).contains("D DPoP"), "{running}");
+    assert!(footer(&running).contains("enter send"), "{running}");
+    assert!(!footer(&running).contains("T call a tool"), "{running}");
+    // The MCP demo, through tools/list, drawn large to follow it, then at 80 columns again.
+    harness.resize(160, 60);
+    harness.press("1");
+    harness.press("M");
+    harness.wait_for("✓ Mock MCP server (MCP)").await;
+    tui_support::on_mock::pick_flow(&harness, 0);
+    harness
+        .wait_for("found and registered: read the request")
+        .await;
+    tui_support::on_mock::sign_in_as_alice(&harness).await;
+    for step in [
+        "6 Exchange the code",
+        "7 Verify the tokens",
+        "8 Initialize",
+        "9 List the tools",
+    ] {
+        harness.press("enter");
+        harness.wait_for(&format!("✓ {step}")).await;
+    }
+    harness.resize(80, 24);
+    let listed = harness
+        .wait_until("the footer at 80 columns", |s| {
+            s.lines().count() == 24 && footer(s).contains("T call a tool")
+        })
+        .await;
+    assert!(footer(&listed).contains("? help"), "{listed}");
+    assert!(footer(&listed).chars().count() <= 80, "{listed}");
+    harness.finish().await;
+    mock.shutdown().await;
+}
+
+/// A one-line form is submitted with enter, as the form itself says; an editor with ctrl-s.
+#[test]
+fn the_footer_of_a_form_names_the_key_the_form_names() {
+    let mut app = tui_support::screens::app_with_the_confidential_client();
+    app.update(Action::Run(Command::FocusServers));
+    app.update(Action::Run(Command::MockPanel));
+    app.update(Action::Run(Command::MockFault));
+    let screen = tui_support::screens::draw(&mut app, 80, 24);
+    assert!(screen.contains("enter submit · tab next field"), "{screen}");
+    assert!(footer(&screen).contains("enter submit"), "{screen}");
+    assert!(!footer(&screen).contains("ctrl-s"), "{screen}");
+    app.update(Action::Run(Command::Cancel));
+    app.update(Action::Run(Command::FocusFlow));
+    app.update(Action::Run(Command::RichAuthorization));
+    let screen = tui_support::screens::draw(&mut app, 80, 24);
+    assert!(footer(&screen).contains("ctrl-s submit"), "{screen}");
 }

@@ -4,7 +4,7 @@
 
 mod tui_support;
 
-use tui_support::on_mock::{app_on_demo_mock, mock, register_client};
+use tui_support::on_mock::{OnDemoMock, client_by_hand, register_client};
 
 fn field_line<'a>(screen: &'a str, label: &str) -> &'a str {
     let lines: Vec<&str> = screen.lines().collect();
@@ -19,14 +19,8 @@ fn field_line<'a>(screen: &'a str, label: &str) -> &'a str {
 
 #[tokio::test]
 async fn the_secret_is_masked_and_the_auth_method_is_a_picker() {
-    let mock = mock().await;
-    let harness = app_on_demo_mock(&mock).await;
-    harness.press("2");
-    harness.press("a");
-    harness.wait_for("Enter a client by hand").await;
-    harness.type_text("hand-client");
-    harness.press("tab");
-    harness.type_text("hand-secret");
+    let harness = OnDemoMock::start().await;
+    client_by_hand(&harness, "hand-client", Some("hand-secret")).await;
     harness.press("tab");
     let screen = harness
         .wait_until("both typed", |s| {
@@ -64,17 +58,12 @@ async fn the_secret_is_masked_and_the_auth_method_is_a_picker() {
         "{screen}"
     );
     harness.finish().await;
-    mock.shutdown().await;
 }
 
 #[tokio::test]
 async fn a_missing_secret_keeps_the_form_and_its_input() {
-    let mock = mock().await;
-    let harness = app_on_demo_mock(&mock).await;
-    harness.press("2");
-    harness.press("a");
-    harness.wait_for("Enter a client by hand").await;
-    harness.type_text("no-secret-client");
+    let harness = OnDemoMock::start().await;
+    client_by_hand(&harness, "no-secret-client", None).await;
     harness.press("enter");
     let screen = harness
         .wait_for("✗ client_secret_basic needs a client_secret")
@@ -84,13 +73,11 @@ async fn a_missing_secret_keeps_the_form_and_its_input() {
         "{screen}"
     );
     harness.finish().await;
-    mock.shutdown().await;
 }
 
 #[tokio::test]
 async fn a_registration_the_server_refuses_opens_again_as_typed() {
-    let mock = mock().await;
-    let harness = app_on_demo_mock(&mock).await;
+    let harness = OnDemoMock::start().await;
     harness.press("2");
     harness.press("n");
     harness.wait_for("Register a client (RFC 7591)").await;
@@ -107,13 +94,11 @@ async fn a_registration_the_server_refuses_opens_again_as_typed() {
     );
     assert!(screen.contains("✗ "), "{screen}");
     harness.finish().await;
-    mock.shutdown().await;
 }
 
 #[tokio::test]
 async fn registered_clients_show_by_name_and_update_starts_from_their_values() {
-    let mock = mock().await;
-    let harness = app_on_demo_mock(&mock).await;
+    let harness = OnDemoMock::start().await;
     let id = register_client(&harness, "-lists").await;
     // Listed by its name; the id is in the detail.
     let screen = harness.wait_for("▸   oauthscope-lists").await;
@@ -143,5 +128,4 @@ async fn registered_clients_show_by_name_and_update_starts_from_their_values() {
     let screen = harness.wait_for("▸   oauthscope-lists-2").await;
     assert!(screen.contains("client_secret_post"), "{screen}");
     harness.finish().await;
-    mock.shutdown().await;
 }

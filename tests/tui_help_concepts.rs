@@ -11,7 +11,7 @@ async fn help_open(width: u16, height: u16) -> Harness {
     let harness = Harness::start(Settings::in_memory(), width, height);
     harness.wait_for("oauthscope").await;
     harness.press("?");
-    harness.wait_for("Help 1/11").await;
+    harness.wait_for("Help 1/13").await;
     harness
 }
 
@@ -19,25 +19,28 @@ async fn help_open(width: u16, height: u16) -> Harness {
 async fn right_and_tab_turn_to_the_flow_pages_and_left_comes_back() {
     let harness = help_open(120, 35).await;
     harness.press("right");
-    let code = harness.wait_for("Help 2/11").await;
+    let code = harness.wait_for("Help 2/13").await;
     assert!(code.contains("Authorization code + PKCE"), "{code}");
     assert!(code.contains("Security rules"), "{code}");
     assert!(code.contains("RFC 9700 §2.1.1"), "{code}");
     insta::assert_snapshot!("concept_code_120x35", code);
     harness.press("tab");
-    let par = harness.wait_for("Help 3/11").await;
+    let par = harness.wait_for("Help 3/13").await;
     assert!(par.contains("Pushed authorization requests (PAR)"), "{par}");
     harness.press("left");
-    harness.wait_for("Help 2/11").await;
+    harness.wait_for("Help 2/13").await;
     harness.press("shift-tab");
-    let keys = harness.wait_for("Help 1/11").await;
+    let keys = harness.wait_for("Help 1/13").await;
     assert!(keys.contains("Everywhere"), "{keys}");
     // Back past the keys page is the last page: the pages go round.
     harness.press("left");
-    let mcp = harness.wait_for("Help 11/11").await;
-    assert!(mcp.contains("MCP authorization"), "{mcp}");
+    let last = harness.wait_for("Help 13/13").await;
+    assert!(
+        last.contains("Rich authorization and request objects"),
+        "{last}"
+    );
     harness.press("right");
-    harness.wait_for("Help 1/11").await;
+    harness.wait_for("Help 1/13").await;
     harness.finish().await;
 }
 
@@ -47,21 +50,21 @@ async fn at_80x24_a_concept_page_scrolls_and_any_other_key_closes_it() {
     for _ in 0..3 {
         harness.press("right");
     }
-    let device = harness.wait_for("Help 4/11").await;
+    let device = harness.wait_for("Help 4/13").await;
     assert!(device.contains("Device authorization"), "{device}");
     assert!(device.contains("slow_down"), "{device}");
     insta::assert_snapshot!("concept_device_80x24", device);
     // The code flow's page is longer than 80x24 holds: j scrolls it, and it says where.
     harness.press("shift-tab");
     harness.press("shift-tab");
-    let code = harness.wait_for("Help 2/11").await;
+    let code = harness.wait_for("Help 2/13").await;
     assert!(code.contains(" rows 1-"), "{code}");
     harness.press("G");
     let end = harness.wait_for("Read: RFC 6749 §4.1").await;
     assert!(!end.contains(" rows 1-"), "{end}");
     harness.press("x");
     let closed = harness
-        .wait_until("the help closed", |s| !s.contains("Help 2/11"))
+        .wait_until("the help closed", |s| !s.contains("Help 2/13"))
         .await;
     assert!(!closed.contains("Security rules"), "{closed}");
     harness.finish().await;
@@ -72,18 +75,18 @@ async fn on_the_keys_page_an_unbound_key_still_closes_the_help() {
     let harness = help_open(80, 24).await;
     harness.press("x");
     harness
-        .wait_until("the help closed", |s| !s.contains("Help 1/11"))
+        .wait_until("the help closed", |s| !s.contains("Help 1/13"))
         .await;
     // It opens on the keys page again, whatever page it closed on.
     harness.press("?");
-    harness.wait_for("Help 1/11").await;
+    harness.wait_for("Help 1/13").await;
     harness.press("right");
-    harness.wait_for("Help 2/11").await;
+    harness.wait_for("Help 2/13").await;
     harness.press("esc");
     harness
-        .wait_until("the help closed", |s| !s.contains("Help 2/11"))
+        .wait_until("the help closed", |s| !s.contains("Help 2/13"))
         .await;
     harness.press("?");
-    harness.wait_for("Help 1/11").await;
+    harness.wait_for("Help 1/13").await;
     harness.finish().await;
 }

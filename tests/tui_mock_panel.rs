@@ -7,7 +7,7 @@ mod tui_support;
 use oauthscope::mock::{MockConfig, MockServer};
 use serde_json::Value;
 use tui_support::Harness;
-use tui_support::on_mock::{app_on_mock, mock, public};
+use tui_support::on_mock::{app_on_mock, confidential, mock, pick_flow, public};
 
 /// The mock's control API, read directly.
 async fn control(issuer: &str, path: &str) -> Value {
@@ -300,4 +300,26 @@ async fn the_mock_panel_at_120x35() {
     let (_, screen) = panel_screen(120, 35).await;
     assert!(screen.contains("fault 1 pending"), "{screen}");
     insta::assert_snapshot!(screen);
+}
+
+/// A fault the next request used up does not stay listed as pending: the panel lists the
+/// faults again after each request the app makes to the mock.
+#[tokio::test]
+async fn a_used_up_fault_leaves_the_panel_without_l() {
+    let mock = mock().await;
+    let harness = app_on_mock(&mock, vec![confidential()], 140, 50).await;
+    open_panel(&harness).await;
+    fault_with_count(&harness, "1").await;
+    harness.wait_for("fault 1 pending").await;
+    pick_flow(&harness, 3);
+    harness.wait_for("Get a token as the client").await;
+    harness.press("enter");
+    harness.wait_for("invalid_grant").await;
+    harness.press("1");
+    let screen = harness.wait_for("✓ no faults pending").await;
+    assert!(!screen.contains("fault 1 pending"), "{screen}");
+    let faults = control(mock.issuer(), "/_mock/faults").await;
+    assert_eq!(faults["faults"], serde_json::json!([]), "{faults}");
+    harness.finish().await;
+    mock.shutdown().await;
 }

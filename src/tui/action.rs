@@ -73,6 +73,11 @@ pub enum Command {
     ToggleDiagram,
     /// Bind the tokens of the flows started from now on to a DPoP key (RFC 9449), or stop.
     ToggleDpop,
+    /// Send the code and PAR flows' authorization parameters as a request object (RFC
+    /// 9101), or as plain parameters again.
+    ToggleRequestObject,
+    /// The `authorization_details` (RFC 9396) the code and PAR flows ask for.
+    RichAuthorization,
     /// Write the session's exchanges as a HAR file and a Markdown transcript.
     WriteTranscript,
     /// The doctor's findings (for the selected token and the session) in place of the

@@ -129,6 +129,8 @@ mod tests {
                 "UserInfo",
                 "Dynamic client registration",
                 "MCP authorization",
+                "JWT bearer grant",
+                "Rich authorization and request objects",
             ]
         );
         for page in pages().unwrap() {

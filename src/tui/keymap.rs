@@ -39,8 +39,17 @@ pub struct Binding {
     pub label: String,
     pub command: Command,
     pub desc: String,
+    /// What the footer says, when `desc` is too long for it.
+    pub short: Option<String>,
     pub context: Context,
     pub hint: bool,
+}
+
+impl Binding {
+    /// The words the footer shows for it.
+    pub fn footer_desc(&self) -> &str {
+        self.short.as_deref().unwrap_or(&self.desc)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +71,8 @@ struct BindingFile {
     on: Vec<String>,
     run: Command,
     desc: String,
+    #[serde(default)]
+    short: Option<String>,
     #[serde(rename = "in")]
     context: Context,
     #[serde(default)]
@@ -95,6 +106,7 @@ impl Keymap {
                     label: b.on.join("/"),
                     command: b.run,
                     desc: b.desc,
+                    short: b.short,
                     context: b.context,
                     hint: b.hint,
                 })
@@ -125,14 +137,14 @@ impl Keymap {
             .bindings
             .iter()
             .filter(|b| b.hint && b.context == context)
-            .map(|b| (b.label.as_str(), b.desc.as_str()))
+            .map(|b| (b.label.as_str(), b.footer_desc()))
             .collect();
         if context != Context::Form {
             own.extend(
                 self.bindings
                     .iter()
                     .filter(|b| b.hint && b.context == Context::Global)
-                    .map(|b| (b.label.as_str(), b.desc.as_str())),
+                    .map(|b| (b.label.as_str(), b.footer_desc())),
             );
         }
         own

@@ -145,7 +145,7 @@ impl ServerEntry {
 }
 
 /// The flows a user can pick, in the order the picker lists them.
-pub const FLOWS: [FlowKind; 9] = [
+pub const FLOWS: [FlowKind; 10] = [
     FlowKind::AuthorizationCode,
     FlowKind::Par,
     FlowKind::Device,
@@ -155,6 +155,7 @@ pub const FLOWS: [FlowKind; 9] = [
     FlowKind::Revoke,
     FlowKind::Userinfo,
     FlowKind::TokenExchange,
+    FlowKind::JwtBearer,
 ];
 
 pub fn flow_title(kind: FlowKind) -> &'static str {
@@ -524,6 +525,10 @@ pub enum FormPurpose {
     /// One of the Mock panel's actions.
     Mock(MockForm),
     CallTool,
+    /// The `authorization_details` of the code and PAR flows (RFC 9396).
+    RichAuthorization,
+    /// The assertion of the JWT bearer grant, given or built (RFC 7523 §2.1).
+    JwtBearer,
 }
 
 /// The Mock panel's forms.

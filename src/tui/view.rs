@@ -247,9 +247,14 @@ fn footer(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     // On the diagram, enter opens the selected arrow's exchange and d goes back to the steps.
     let diagram = context == Context::Flow
         && matches!(&app.flow, FlowView::Running(run) if run.diagram.is_some());
+    let picking = matches!(&app.flow, FlowView::Picking(_));
+    // A form says how it is submitted: enter in a one-line form, ctrl-s in an editor.
+    let multiline = matches!(&app.ui.overlay, Some(Overlay::Form(form)) if form.multiline);
     let items: Vec<(&str, &str, bool)> = contexts
         .into_iter()
         .flat_map(|c| app.keymap.bindings_in(c).filter(|b| b.hint))
+        // In the flow pane only the keys that do something now: there are more than fit.
+        .filter(|b| b.context != Context::Flow || app.flow_key_applies(b.command))
         .map(|b| {
             // "j/down" shows as "j"; the key "/" itself stays "/".
             let key = b
@@ -259,11 +264,23 @@ fn footer(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
                 .unwrap_or(&b.label);
             let kept = b.command == Command::Help
                 || (context == Context::Flow
-                    && matches!(b.command, Command::New | Command::ToggleDiagram));
-            let desc = match (diagram, b.command) {
-                (true, Command::Activate) => "open the exchange",
-                (true, Command::ToggleDiagram) => "steps",
-                _ => b.desc.as_str(),
+                    && matches!(
+                        b.command,
+                        Command::New
+                            | Command::ToggleDiagram
+                            | Command::ToggleDpop
+                            | Command::CallTool
+                    ));
+            let key = match (b.context, b.command) {
+                (Context::Form, Command::Activate) if !multiline => "enter",
+                _ => key,
+            };
+            let desc = match (b.context, diagram, b.command) {
+                (Context::Flow, true, Command::Activate) => "open the exchange",
+                (Context::Flow, true, Command::ToggleDiagram) => "steps",
+                (Context::Flow, false, Command::Activate) if picking => "choose",
+                (Context::Flow, false, Command::Activate) => "send",
+                _ => b.footer_desc(),
             };
             (key, desc, kept)
         })
@@ -326,7 +343,17 @@ fn form_popup(form: &Form, frame: &mut Frame, area: Rect, theme: &Theme) {
         3
     };
     let fields = u16::try_from(form.fields.len()).unwrap_or(1);
-    let height = fields * field_height + 3 + u16::from(form.error.is_some());
+    // The error wraps between words inside the popup's borders: it says what to do, whole.
+    let inner_width = usize::from(area.width.min(90).saturating_sub(2));
+    let error_rows: Vec<String> = form
+        .error
+        .as_deref()
+        .map(|error| layout::wrap_indented(error, "✗ ", "  ", inner_width))
+        .unwrap_or_default();
+    let error_height = u16::try_from(error_rows.len()).unwrap_or(u16::MAX);
+    let height = (fields * field_height)
+        .saturating_add(3)
+        .saturating_add(error_height);
     let popup = widgets::centered(area, 90, height);
     frame.render_widget(Clear, popup);
     let block = widgets::block(format!(" {} ", form.title), true, theme).style(theme.base());
@@ -353,10 +380,10 @@ fn form_popup(form: &Form, frame: &mut Frame, area: Rect, theme: &Theme) {
         }
         y += field_height;
     }
-    let mut lines = Vec::new();
-    if let Some(error) = &form.error {
-        lines.push(Line::styled(format!("✗ {error}"), theme.failure()));
-    }
+    let mut lines: Vec<Line> = error_rows
+        .into_iter()
+        .map(|row| Line::styled(row, theme.failure()))
+        .collect();
     let submit = if form.multiline {
         "ctrl-s submit"
     } else {

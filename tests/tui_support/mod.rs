@@ -139,6 +139,8 @@ impl Harness {
             "left" => (KeyCode::Left, KeyModifiers::NONE),
             "right" => (KeyCode::Right, KeyModifiers::NONE),
             "backspace" => (KeyCode::Backspace, KeyModifiers::NONE),
+            "home" => (KeyCode::Home, KeyModifiers::NONE),
+            "end" => (KeyCode::End, KeyModifiers::NONE),
             other => match other.strip_prefix("ctrl-") {
                 Some(c) => (
                     KeyCode::Char(c.chars().next().expect("a key")),
@@ -151,6 +153,13 @@ impl Harness {
             },
         };
         self.send(Event::Key(KeyEvent::new(code, modifiers)));
+    }
+
+    /// The terminal resized to `width` x `height`: the screen the loop draws next has that
+    /// size.
+    pub fn resize(&self, width: u16, height: u16) {
+        self.backend.with(|b| b.resize(width, height));
+        self.send(Event::Resize(width, height));
     }
 
     /// Types text as single key presses.

@@ -3,11 +3,86 @@
 //! the whole-flow tests share (the code flow signed in as alice in the terminal, a refresh,
 //! a registration, a token fetched as any client would).
 
-use oauthscope::mock::{MockConfig, MockServer, RunningMock};
+use std::ops::Deref;
+
+use oauthscope::mock::{
+    AuthMethod, ClientConfig, DEMO_REDIRECT_URIS, MockConfig, MockServer, RunningMock,
+    TrustedIssuer,
+};
+use oauthscope::oauth::jwt::Algorithm;
+use oauthscope::oauth::keys::ClientKey;
 use oauthscope::profile::ClientProfile;
 use oauthscope::tui::app::Settings;
 
 use super::Harness;
+
+/// The app on a fresh demo mock with both demo clients at 140x50, discovered: what most
+/// whole-flow tests start from. It is the harness it holds; `finish` ends the app, then the
+/// mock.
+pub struct OnDemoMock {
+    pub mock: RunningMock,
+    pub harness: Harness,
+}
+
+impl OnDemoMock {
+    pub async fn start() -> OnDemoMock {
+        let mock = mock().await;
+        let harness = app_on_demo_mock(&mock).await;
+        OnDemoMock { mock, harness }
+    }
+
+    pub async fn finish(self) {
+        self.harness.finish().await;
+        self.mock.shutdown().await;
+    }
+}
+
+impl Deref for OnDemoMock {
+    type Target = Harness;
+
+    fn deref(&self) -> &Harness {
+        &self.harness
+    }
+}
+
+/// The client id of the demo client with a private key, as the app's built-in mock has it.
+pub const KEY_CLIENT: &str = "demo-private-key";
+
+/// A client with a private key of its own (its file in a directory removed on drop).
+pub struct KeyClient {
+    pub profile: ClientProfile,
+    _dir: tempfile::TempDir,
+}
+
+/// The demo mock with the key client the app's built-in mock has (src/embedded.rs): it
+/// authenticates with private_key_jwt, signs request objects, and is the issuer the JWT
+/// bearer grant trusts.
+pub async fn mock_with_key_client() -> (RunningMock, KeyClient) {
+    let (key, pem) = ClientKey::generate(Algorithm::ES256).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("key.pem");
+    std::fs::write(&path, pem.secret()).unwrap();
+    let mut config = MockConfig::demo();
+    config.clients.push(ClientConfig {
+        client_id: KEY_CLIENT.into(),
+        token_endpoint_auth_methods: vec![AuthMethod::PrivateKeyJwt],
+        redirect_uris: DEMO_REDIRECT_URIS.map(str::to_owned).to_vec(),
+        jwks: Some(key.public_jwks()),
+        ..ClientConfig::default()
+    });
+    config.trusted_issuers.push(TrustedIssuer {
+        issuer: KEY_CLIENT.into(),
+        jwks: key.public_jwks(),
+    });
+    let mock = MockServer::start(config).await.expect("the mock starts");
+    let profile = ClientProfile {
+        client_id: KEY_CLIENT.into(),
+        auth_method: "private_key_jwt".into(),
+        private_key: Some(path),
+        ..ClientProfile::default()
+    };
+    (mock, KeyClient { profile, _dir: dir })
+}
 
 pub async fn mock() -> RunningMock {
     MockServer::start(MockConfig::demo())
@@ -122,18 +197,52 @@ pub async fn code_flow_with_in_terminal_login(harness: &Harness, flow_index: usi
     harness.wait_for("flow complete").await;
 }
 
-/// Sends the refresh flow started on the selected refresh token (`f` in Tokens) to its end.
-pub async fn refresh_from_the_selected_token(harness: &Harness) {
-    harness.press("f");
-    harness.wait_for("Refresh the tokens").await;
+/// Sends the step that gets the tokens and then, when it is there, the verification step
+/// after it, up to the end of the flow.
+pub async fn send_through_verification(harness: &Harness) {
     harness.press("enter");
     harness
-        .wait_until("refresh done", |s| {
+        .wait_until("the tokens", |s| {
             s.contains("flow complete") || s.contains("the next request is ready")
         })
         .await;
     harness.press("enter");
     harness.wait_for("flow complete").await;
+}
+
+/// Sends the refresh flow started on the selected refresh token (`f` in Tokens) to its end.
+pub async fn refresh_from_the_selected_token(harness: &Harness) {
+    harness.press("f");
+    harness.wait_for("Refresh the tokens").await;
+    send_through_verification(harness).await;
+}
+
+/// Opens "Enter a client by hand" in Clients and types `client_id`, then `secret` in the
+/// next field (when given), leaving the form open.
+pub async fn client_by_hand(harness: &Harness, client_id: &str, secret: Option<&str>) {
+    harness.press("2");
+    harness.press("a");
+    harness.wait_for("Enter a client by hand").await;
+    harness.type_text(client_id);
+    if let Some(secret) = secret {
+        harness.press("tab");
+        harness.type_text(secret);
+    }
+}
+
+/// `d` on the selected registered client, answered yes: it is deleted at the server, and
+/// the DELETE is in the exchange log.
+pub async fn delete_at_the_server(harness: &Harness, id: &str) {
+    harness.press("d");
+    harness
+        .wait_for(&format!("delete {id} at the server (RFC 7592 §2.3)?"))
+        .await;
+    harness.press("y");
+    harness
+        .wait_for(&format!("deleted {id} at the server"))
+        .await;
+    harness.press("4");
+    harness.wait_for("DELETE").await;
 }
 
 /// Registers a client (RFC 7591) with the form as it opens, `suffix` typed after its

@@ -10,7 +10,7 @@ use crate::profile::ClientProfile;
 use crate::tui::action::Command;
 use crate::tui::model::{
     AfterConsent, ConfirmPrompt, Confirmed, Field, Form, FormPurpose, ManageClient as Manage,
-    Overlay,
+    Overlay, ServerState,
 };
 use crate::tui::work;
 
@@ -126,6 +126,13 @@ impl App {
 
     pub(super) fn register_client(&mut self, form: &Form) -> Result<(), String> {
         let server = self.selected_server().ok_or("choose a server first")?;
+        if matches!(server.discovery, ServerState::Running) {
+            return Err(format!(
+                "{} is being discovered: its registration_endpoint comes with the metadata; \
+                 submit again when the status line says discovered",
+                server.name
+            ));
+        }
         let endpoint = server
             .metadata()
             .and_then(|m| m.registration_endpoint.clone())

@@ -23,12 +23,13 @@ use crate::tui::layout::Pane;
 use crate::tui::model::Field;
 use crate::tui::model::{
     AfterConsent, CrossHostPrompt, Cursor, FLOWS, FlowRun, FlowView, Form, FormPurpose, Overlay,
-    Resent, ServerEntry, SignIn, SignInStage, TokenKind, Waiting, flow_title,
+    Resent, ServerEntry, ServerState, SignIn, SignInStage, TokenKind, Waiting, flow_title,
 };
 use crate::tui::outcome::SignInEnd;
 use crate::tui::request_text;
 use crate::tui::sign_in::Page;
 use crate::tui::work::{self, FlowStart};
+use crate::wire::AUTHORIZATION_DETAILS;
 
 use super::App;
 
@@ -41,6 +42,10 @@ impl App {
             Command::Activate => match &self.flow {
                 FlowView::Picking(cursor) => {
                     let kind = FLOWS[cursor.index.min(FLOWS.len() - 1)];
+                    // The grant's assertion is given or built in a form first.
+                    if kind == FlowKind::JwtBearer {
+                        return self.open_jwt_bearer_form();
+                    }
                     let subject = self.subject_for(kind);
                     self.start_flow(kind, subject, None);
                 }
@@ -64,6 +69,8 @@ impl App {
             Command::Resend => self.resend_step(),
             Command::ToggleDiagram => self.toggle_diagram(),
             Command::ToggleDpop => self.toggle_dpop(),
+            Command::ToggleRequestObject => self.toggle_request_object(),
+            Command::RichAuthorization => self.open_rich_authorization(),
             Command::CallTool => self.pick_tool(),
             other => self.not_here(other),
         }
@@ -72,16 +79,23 @@ impl App {
     /// The flow's settings from the selected server and client.
     fn flow_config(&self, kind: FlowKind) -> Result<FlowConfig, String> {
         let server = self.selected_server().ok_or("choose a server first (1)")?;
-        let metadata = server.metadata().cloned().ok_or_else(|| {
-            format!(
-                "{} is not discovered yet: select it in Servers (1) and press enter",
-                server.name
-            )
-        })?;
+        let metadata = server
+            .metadata()
+            .cloned()
+            .ok_or_else(|| match server.discovery {
+                ServerState::Running => format!(
+                    "{} is being discovered: enter again when the status line says discovered",
+                    server.name
+                ),
+                _ => format!(
+                    "{} is not discovered yet: select it in Servers (1) and press enter",
+                    server.name
+                ),
+            })?;
         let client = server
             .active_client()
             .ok_or("choose or add a client first (2)")?;
-        let credentials = credentials_of(client)?;
+        let mut credentials = credentials_of(client)?;
         let scope = match kind {
             // The subject token's scope, kept as it is unless the user narrows it in the
             // request (RFC 8693 §2.1).
@@ -92,9 +106,17 @@ impl App {
                 _ => default_scope(&metadata),
             }),
         };
+        // The authorization leg's options (RFC 9101, RFC 9396) for the flows that have one.
+        if kind.has_authorization_leg() && self.request_options.request_object {
+            credentials.signing_key = signing_key_of(client)?;
+        }
         let mut config = FlowConfig::new(metadata, credentials);
         config.scope = scope;
         config.dpop = self.dpop_key();
+        if kind.has_authorization_leg() {
+            config.request_object = self.request_options.request_object;
+            config.authorization_details = self.request_options.authorization_details.clone();
+        }
         if let Some(consent) = self.cross_host.get(&config.metadata.issuer) {
             config.cross_host = consent.clone();
         }
@@ -199,9 +221,13 @@ impl App {
                 if self.send_when_ready.take() == Some(generation) {
                     return self.send_step();
                 }
-                self.info(format!(
-                    "{title}: read the request, e edits it, enter sends it"
-                ));
+                let note = self.ready_note.take().filter(|(g, _)| *g == generation);
+                match note {
+                    Some((_, note)) => self.info(format!("{note} · enter sends it")),
+                    None => self.info(format!(
+                        "{title}: read the request, e edits it, enter sends it"
+                    )),
+                }
             }
             Err(message) => self.error(message),
         }
@@ -782,7 +808,11 @@ impl App {
             .and_then(|s| s.request.clone())
             .ok_or("no request to edit at this step")?;
         // Checked before the step changes state, so a bad edit leaves the flow as it was.
-        let edited = request_text::apply(&original, text).map_err(|e| e.to_string())?;
+        let mut edited = request_text::apply(&original, text).map_err(|e| e.to_string())?;
+        if let Some(details) = edited.param(AUTHORIZATION_DETAILS).map(str::to_string) {
+            let checked = super::check_authorization_details(&details)?;
+            edited.set_param(AUTHORIZATION_DETAILS, &checked);
+        }
         if run.flow.current() != Some(selected) {
             run.flow.retry_at(selected);
         }
@@ -1015,11 +1045,10 @@ pub(super) fn credentials_of(client: &ClientProfile) -> Result<ClientCredentials
     let auth_method: AuthMethod = client.auth_method.parse().map_err(|e| format!("{e}"))?;
     Ok(match (&client.client_secret, auth_method) {
         (_, AuthMethod::PrivateKeyJwt) => {
-            let path = client.private_key.as_ref().ok_or(
+            let key = signing_key_of(client)?.ok_or(
                 "private_key_jwt signs with the client's key: set private_key = \"FILE\" \
                  for this client in the profile (make one with oauthscope keygen)",
             )?;
-            let key = ClientKey::load(path, None, None).map_err(|e| e.to_string())?;
             ClientCredentials::with_private_key(&client.client_id, key)
         }
         (_, AuthMethod::None) | (None, _) => ClientCredentials::public(&client.client_id),
@@ -1027,6 +1056,16 @@ pub(super) fn credentials_of(client: &ClientProfile) -> Result<ClientCredentials
             ClientCredentials::confidential(&client.client_id, secret, method)
         }
     })
+}
+
+/// The client's private key (`private_key` in its profile), when it has one: what
+/// `private_key_jwt`, request objects and built grant assertions are signed with.
+pub(super) fn signing_key_of(client: &ClientProfile) -> Result<Option<ClientKey>, String> {
+    client
+        .private_key
+        .as_ref()
+        .map(|path| ClientKey::load(path, None, None).map_err(|e| e.to_string()))
+        .transpose()
 }
 
 /// A client that can do what the failed step's client could not, offered by name.

@@ -108,6 +108,10 @@ impl App {
             FormPurpose::UpdateClient => self.update_client(&form),
             FormPurpose::Mock(which) => self.mock_form_submitted(which, &form),
             FormPurpose::CallTool => self.call_tool(&form),
+            FormPurpose::RichAuthorization => {
+                self.rich_authorization_submitted(&form.value(Form::EDITOR))
+            }
+            FormPurpose::JwtBearer => self.jwt_bearer_submitted(&form),
         };
         if let Err(message) = result {
             // Keep the form open with what the user typed, and say what is wrong.

@@ -15,6 +15,9 @@ use crate::tui::outcome::Outcome;
 
 use super::App;
 
+/// Where the mock's control API is, below its issuer.
+const CONTROL_PATH: &str = "/_mock/";
+
 /// How many of the mock's last requests `v` shows.
 pub const REQUESTS_SHOWN: usize = 10;
 
@@ -187,6 +190,27 @@ impl App {
         self.send_control(request);
         self.submitted_form = Some(form.clone());
         Ok(())
+    }
+
+    /// After a request to the panel's mock outside its control API, the faults it lists
+    /// again: the request may have used one up, and a used-up fault must not show as
+    /// pending.
+    pub(super) fn refresh_faults_after(&mut self, exchange: &crate::oauth::Exchange) {
+        let Some(panel) = &self.mock else {
+            return;
+        };
+        let listed = panel
+            .faults
+            .as_ref()
+            .is_some_and(|faults| !faults.is_empty());
+        let base = panel.issuer.trim_end_matches('/');
+        let to_the_mock = exchange
+            .url
+            .strip_prefix(base)
+            .is_some_and(|path| path.starts_with('/') && !path.starts_with(CONTROL_PATH));
+        if listed && to_the_mock {
+            self.send_control(ControlRequest::ListFaults);
+        }
     }
 
     fn send_control(&mut self, request: ControlRequest) {

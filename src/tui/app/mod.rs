@@ -12,8 +12,10 @@ mod doctor;
 mod explain;
 mod flows;
 mod forms;
+mod jwt_bearer;
 mod mcp;
 mod mock;
+mod request_options;
 mod search;
 mod servers;
 mod tokens;
@@ -21,6 +23,7 @@ mod transcript;
 
 pub(crate) use flows::path_of;
 pub use mock::{MockPanel, REQUESTS_SHOWN};
+pub use request_options::{RequestOptions, check_authorization_details};
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -166,6 +169,11 @@ pub struct App {
     /// for the session, so a token bound by one flow can be used and refreshed by the next.
     dpop: Option<DpopKey>,
     dpop_on: bool,
+    /// What the code and PAR flows add to their authorization request (JAR, RAR).
+    pub request_options: RequestOptions,
+    /// What to say when the flow of this generation shows (it was built again because an
+    /// option changed), in place of the usual words.
+    ready_note: Option<(u64, String)>,
 }
 
 /// Redraw rate while a spinner turns: 8 frames a second.
@@ -285,6 +293,8 @@ impl App {
             cross_host: HashMap::new(),
             dpop: None,
             dpop_on: false,
+            request_options: RequestOptions::default(),
+            ready_note: None,
             submitted_form: None,
             last_search: None,
             transcript_dir: settings.transcript_dir,
@@ -557,6 +567,7 @@ impl App {
 
     /// Adds an exchange to the session log and selects it.
     pub fn record(&mut self, exchange: Exchange) {
+        self.refresh_faults_after(&exchange);
         self.exchanges.push(exchange);
     }
 

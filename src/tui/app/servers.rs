@@ -14,7 +14,7 @@ use super::App;
 impl App {
     pub(super) fn servers_command(&mut self, command: Command) {
         match command {
-            Command::Activate => self.discover_selected(),
+            Command::Activate => self.select_and_discover(),
             Command::New => self.open_form(Form::new(
                 FormPurpose::AddServer,
                 "Add a server by issuer URL or MCP server URL (endpoints only for servers without discovery)",
@@ -37,6 +37,20 @@ impl App {
             Command::AddDemoMcp => self.add_demo_mcp(),
             Command::NextMcpRevision => self.next_mcp_revision(),
             other => self.not_here(other),
+        }
+    }
+
+    /// Enter on a server: discovers it, unless its discovery is under way already (the app
+    /// starts one for the server it opens on): that one is waited for, not run twice.
+    fn select_and_discover(&mut self) {
+        match self.selected_server() {
+            Some(server) if matches!(server.discovery, ServerState::Running) => {
+                let name = server.name.clone();
+                self.info(format!(
+                    "discovering {name} already: its metadata shows here when it comes"
+                ));
+            }
+            _ => self.discover_selected(),
         }
     }
 
@@ -358,5 +372,45 @@ mod tests {
                 .unwrap_err()
                 .contains("issuer")
         );
+    }
+
+    /// Enter right after start waits on the discovery the app started instead of running
+    /// a second one, and a registration meanwhile says the discovery is under way.
+    #[test]
+    fn enter_during_the_first_discovery_reuses_it_and_registering_waits_for_it() {
+        use crate::tui::action::Action;
+        use crate::tui::app::Settings;
+        use crate::tui::effect::Effect;
+        use crate::tui::model::Overlay;
+
+        let (mut app, _) = App::new(Settings {
+            built_in: Some(("http://127.0.0.1:9".into(), Vec::new())),
+            ..Settings::in_memory()
+        });
+        let spawns = |effects: &[Effect]| {
+            effects
+                .iter()
+                .filter(|e| matches!(e, Effect::Spawn { .. }))
+                .count()
+        };
+        assert_eq!(spawns(&app.start()), 1, "the discovery at start");
+        app.update(Action::Run(Command::FocusServers));
+        let effects = app.update(Action::Run(Command::Activate));
+        assert_eq!(spawns(&effects), 0, "no second discovery");
+        let status = app.ui.status.clone().unwrap().text;
+        assert!(
+            status.contains("discovering Built-in mock already"),
+            "{status}"
+        );
+        assert!(matches!(app.servers[0].discovery, ServerState::Running));
+
+        app.update(Action::Run(Command::FocusClients));
+        app.update(Action::Run(Command::New));
+        app.update(Action::Run(Command::Activate));
+        let Some(Overlay::Form(form)) = &app.ui.overlay else {
+            panic!("the registration form stays open");
+        };
+        let error = form.error.clone().unwrap_or_default();
+        assert!(error.contains("is being discovered"), "{error}");
     }
 }

@@ -15,6 +15,7 @@ use crate::tui::model::{
     Field, FlowView, Form, FormPurpose, Learnt, TokenEntry, TokenKind, TokenState, flow_title,
 };
 use crate::tui::work;
+use crate::wire::AUTHORIZATION_DETAILS;
 
 use super::App;
 
@@ -104,6 +105,23 @@ impl App {
             server: None,
         });
         self.token_cursor.bottom(self.tokens.len());
+    }
+
+    /// The rich authorization an access token was granted (RFC 9396 §7): what its token
+    /// response said, else the token's own `authorization_details` claim.
+    pub fn granted_details(&self, token: &TokenEntry) -> Option<serde_json::Value> {
+        if token.kind != TokenKind::Access {
+            return None;
+        }
+        let from_response = token
+            .response
+            .and_then(|i| self.token_responses.get(i))
+            .and_then(|r| r.extra.0.get(AUTHORIZATION_DETAILS));
+        let from_claims = token
+            .decoded
+            .as_ref()
+            .and_then(|d| d.claims.get(AUTHORIZATION_DETAILS));
+        from_response.or(from_claims).cloned()
     }
 
     pub(super) fn paste_token(&mut self, value: String) -> Result<(), String> {

@@ -22,6 +22,7 @@ use crate::tui::model::{FLOWS, FlowRun, FlowView, Waiting, flow_summary, flow_ti
 use crate::tui::pane::tokens;
 use crate::tui::theme::Theme;
 use crate::tui::widgets;
+use crate::wire::AUTHORIZATION_DETAILS;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
     let theme = app.theme();
@@ -44,13 +45,18 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
                     ])
                 })
                 .collect();
-            let title = match app.dpop_key() {
-                Some(key) => format!(
-                    " 3 Flow · choose one (enter) · DPoP on, key {} (D) ",
-                    key.thumbprint()
-                ),
-                None => " 3 Flow · choose one (enter) ".to_string(),
-            };
+            // What the next flows carry, each with the key that turns it off.
+            let mut title = " 3 Flow · choose one (enter)".to_string();
+            if let Some(key) = app.dpop_key() {
+                title.push_str(&format!(" · DPoP on, key {} (D)", key.thumbprint()));
+            }
+            if app.request_options.request_object {
+                title.push_str(" · JAR on (J)");
+            }
+            if app.request_options.authorization_details.is_some() {
+                title.push_str(" · RAR on (A)");
+            }
+            title.push(' ');
             let block = widgets::block(title, focused, &theme);
             widgets::list(frame, area, block, rows, Some(cursor.index), &theme);
         }
@@ -117,6 +123,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
                 lines.extend(claim_lines(run, app.now(), &theme));
                 lines.extend(verdict_lines(run, step, app.now(), &theme));
                 lines.extend(warning_lines(step, &theme));
+                lines.extend(offer_lines(app, run, step, &theme));
+                lines.extend(granted_lines(run, step, &theme));
                 lines.extend(dpop_lines(run, step, app.now(), &theme));
                 lines.extend(learnt_lines(step, &theme));
                 lines.extend(step_detail(
@@ -427,6 +435,79 @@ fn dpop_lines<'a>(run: &FlowRun, step: &Step, now: SystemTime, theme: &Theme) ->
             ]));
         }
     }
+    lines.push(Line::raw(""));
+    lines
+}
+
+/// On the first step of a code or PAR flow not sent yet: what else the server takes in the
+/// authorization request (rich authorization, request objects), with the key for each.
+fn offer_lines<'a>(app: &App, run: &FlowRun, step: &Step, theme: &Theme) -> Vec<Line<'a>> {
+    let first = run.steps().first().is_some_and(|s| std::ptr::eq(s, step));
+    if !first || !app.flow_key_applies(Command::RichAuthorization) {
+        return Vec::new();
+    }
+    let offers = app.authorization_offers();
+    if offers.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![Line::styled("Also possible here", theme.title())];
+    for offer in offers {
+        let (key, words) = offer.split_once(' ').unwrap_or(("", &offer));
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {key} "), theme.accent()),
+            Span::styled(one_line(words).into_owned(), theme.hint()),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines
+}
+
+/// On the step that got the tokens: the rich authorization the server granted (RFC 9396
+/// §7), from the token response, and whether the access token carries it too.
+fn granted_lines<'a>(run: &FlowRun, step: &Step, theme: &Theme) -> Vec<Line<'a>> {
+    let outcome = run.flow.outcome();
+    let token_step = matches!(
+        step.kind,
+        StepKind::ExchangeCode
+            | StepKind::PollDevice
+            | StepKind::RefreshToken
+            | StepKind::ClientCredentials
+            | StepKind::TokenExchange
+            | StepKind::JwtBearer
+    );
+    let got_tokens = token_step && step.exchange.as_ref().is_some_and(|e| e.is_success());
+    let Some(granted) = outcome
+        .authorization_details
+        .as_ref()
+        .filter(|_| got_tokens)
+    else {
+        return Vec::new();
+    };
+    let mut lines = vec![Line::styled(
+        "Granted authorization_details (RFC 9396 §7)",
+        theme.title(),
+    )];
+    let pretty = serde_json::to_string_pretty(granted).unwrap_or_default();
+    // The server's words, escaped for the terminal.
+    lines.extend(widgets::styled_lines(&block(&pretty), theme.text()));
+    let in_token = outcome
+        .access_token
+        .as_ref()
+        .and_then(|t| t.claims.get(AUTHORIZATION_DETAILS));
+    lines.push(match in_token {
+        Some(claim) if claim == granted => Line::styled(
+            "  ✓ the access token carries the same authorization_details claim",
+            theme.success(),
+        ),
+        Some(_) => Line::styled(
+            "  ! the access token's authorization_details claim differs from the response",
+            theme.waiting(),
+        ),
+        None => Line::styled(
+            "  · the access token carries no authorization_details claim (opaque, or not put in)",
+            theme.hint(),
+        ),
+    });
     lines.push(Line::raw(""));
     lines
 }

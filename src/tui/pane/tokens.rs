@@ -144,6 +144,19 @@ pub fn render_detail(app: &App, frame: &mut Frame, area: Rect) {
             &theme,
         ),
     ]);
+    if let Some(granted) = app.granted_details(token) {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            "granted authorization_details (RFC 9396 §7)",
+            theme.title(),
+        ));
+        let pretty = serde_json::to_string_pretty(&granted).unwrap_or_default();
+        // The server's words, escaped for the terminal.
+        lines.extend(widgets::styled_lines(
+            &crate::terminal_text::block(&pretty),
+            theme.text(),
+        ));
+    }
     if let Some(decoded) = &token.decoded {
         lines.extend(checks_lines(decoded, Some((now, standing)), &theme));
         lines.push(Line::raw(""));
