@@ -305,7 +305,6 @@ impl RequestLog {
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
-    use serde_json::json;
 
     fn record(uri: &str, headers: &[(&str, &str)], body: &[u8]) -> RecordedRequest {
         let mut map = HeaderMap::new();
