@@ -35,7 +35,7 @@ use super::config::MockConfig;
 use super::control_claims::ClaimOverrides;
 use super::control_clock::{self, ControlClock};
 use super::control_keys::{self, RotationLog};
-use super::control_requests::{self, LoggedRequest, RequestLog};
+use super::control_requests::{RecordedRequest, RequestLog};
 use super::errors::OAuthError;
 use super::faults::{self, Endpoint, FaultKind, FaultRequest, Faults};
 use super::faults_shape;
@@ -366,7 +366,7 @@ async fn requests(State(app): State<AppState>, RawQuery(query): RawQuery) -> Res
             Err(_) => return bad_request(format!("limit `{text}` is not a whole number")),
         },
     };
-    ok(json!({ "requests": app.lab.requests.last(limit) }))
+    ok(json!({ "requests": app.lab.requests.last(limit, &app.issuer_path) }))
 }
 
 async fn clear_requests(State(app): State<AppState>) -> Response {
@@ -393,6 +393,8 @@ async fn observe(State(app): State<AppState>, request: Request, next: Next) -> R
         return OAuthError::payload_too_large(BODY_LIMIT).into_response();
     };
     let endpoint = Endpoint::of_path(parts.uri.path());
+    let mut recorded =
+        RecordedRequest::new(app.now(), &parts.method, &parts.uri, &parts.headers, &body);
     let query = parts.uri.query().unwrap_or("").as_bytes().to_vec();
     let is_form = parts
         .headers
@@ -405,21 +407,6 @@ async fn observe(State(app): State<AppState>, request: Request, next: Next) -> R
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.len() > 6 && v[..6].eq_ignore_ascii_case("basic "));
-    let (form, json_body) = control_requests::body_parts(&parts.headers, &body);
-    // Inside the issuer's path the router sees the path without it; the log shows it whole.
-    let path = format!("{}{}", app.issuer_path, parts.uri.path());
-    let mut logged = LoggedRequest {
-        at: app.now(),
-        method: parts.method.to_string(),
-        path,
-        query: control_requests::masked_pairs(&query),
-        headers: control_requests::masked_headers(&parts.headers),
-        form,
-        json: json_body,
-        body_bytes: body.len(),
-        status: 0,
-        fault: None,
-    };
     let request = Request::from_parts(parts, body.into());
     let fault = endpoint.and_then(|e| app.lab.faults.find(e, client_id.as_deref()));
     let response = match fault {
@@ -435,13 +422,13 @@ async fn observe(State(app): State<AppState>, request: Request, next: Next) -> R
             };
             if applied && app.lab.faults.use_once(fault.id) {
                 faults::mark(&mut response, &fault, client_id.as_deref());
-                logged.fault = Some(fault.kind.label());
+                recorded.fault = Some(fault.kind.label());
             }
             response
         }
     };
-    logged.status = response.status().as_u16();
-    app.lab.requests.push(logged);
+    recorded.status = response.status().as_u16();
+    app.lab.requests.push(recorded);
     response
 }
 

@@ -26,18 +26,19 @@ pub fn for_client(mut response: Response, client_id: &str) -> Response {
 
 /// A handler's outcome, tagged with its client when authentication got that far.
 pub fn finish(client_id: Option<String>, result: Result<Response, OAuthError>) -> Response {
-    let response = result.unwrap_or_else(IntoResponse::into_response);
-    match client_id {
-        Some(id) => for_client(response, &id),
-        None => response,
+    let mut response = result.unwrap_or_else(IntoResponse::into_response);
+    if let Some(id) = client_id {
+        response.extensions_mut().insert(LoggedClient(id));
     }
+    response
 }
 
 /// One log line per request: method, path, status, client_id, duration. Never the query
 /// string or body, which carry codes, tokens and secrets.
 pub async fn log_request(request: Request, next: Next) -> Response {
     let method = request.method().clone();
-    let path = request.uri().path().to_owned();
+    // A clone of the URI shares its text rather than copying it.
+    let uri = request.uri().clone();
     let started = Instant::now();
     let response = next.run(request).await;
     let client_id = response
@@ -46,7 +47,7 @@ pub async fn log_request(request: Request, next: Next) -> Response {
         .map_or("-", |c| c.0.as_str());
     tracing::info!(
         %method,
-        path,
+        path = uri.path(),
         status = response.status().as_u16(),
         client_id,
         elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),

@@ -96,16 +96,35 @@ impl SigningKey {
 
     /// Signs `claims` as a compact JWS (RFC 7515 §7.1) with the given `typ` header.
     pub fn sign_jwt(&self, typ: &str, claims: &impl Serialize) -> Result<String, MockError> {
-        let header = json!({"alg": self.alg.as_str(), "kid": self.kid, "typ": typ});
-        let payload =
-            serde_json::to_vec(claims).map_err(|err| MockError::Signing(err.to_string()))?;
-        let mut jws = URL_SAFE_NO_PAD.encode(header.to_string());
+        let unserializable = |err: serde_json::Error| MockError::Signing(err.to_string());
+        let header = serde_json::to_vec(&JwsHeader {
+            alg: self.alg.as_str(),
+            kid: &self.kid,
+            typ,
+        })
+        .map_err(unserializable)?;
+        let payload = serde_json::to_vec(claims).map_err(unserializable)?;
+        // One allocation for the whole token: base64url makes 4 characters of every 3 bytes.
+        let encoded = |bytes: usize| bytes.div_ceil(3) * 4;
+        let mut jws = String::with_capacity(
+            encoded(header.len()) + encoded(payload.len()) + encoded(self.signature_len()) + 2,
+        );
+        URL_SAFE_NO_PAD.encode_string(header, &mut jws);
         jws.push('.');
-        jws.push_str(&URL_SAFE_NO_PAD.encode(payload));
+        URL_SAFE_NO_PAD.encode_string(payload, &mut jws);
         let signature = self.sign(jws.as_bytes())?;
         jws.push('.');
-        jws.push_str(&URL_SAFE_NO_PAD.encode(signature));
+        URL_SAFE_NO_PAD.encode_string(signature, &mut jws);
         Ok(jws)
+    }
+
+    /// The length of this key's signatures, in bytes.
+    fn signature_len(&self) -> usize {
+        match &self.material {
+            KeyMaterial::Rsa(pair) => pair.public_modulus_len(),
+            // RFC 7518 §3.4: R and S, 32 bytes each.
+            KeyMaterial::Ec(_) => 64,
+        }
     }
 
     /// Whether `signature` over `message` was made by this key.
@@ -129,7 +148,7 @@ impl SigningKey {
         let failed = || MockError::Signing(format!("{} signature failed", self.alg.as_str()));
         match &self.material {
             KeyMaterial::Rsa(pair) => {
-                let mut signature = vec![0; pair.public_modulus_len()];
+                let mut signature = vec![0; self.signature_len()];
                 pair.sign(&RSA_PKCS1_SHA256, &rng, message, &mut signature)
                     .map_err(|_| failed())?;
                 Ok(signature)
@@ -140,6 +159,15 @@ impl SigningKey {
                 .map_err(|_| failed()),
         }
     }
+}
+
+/// The protected header of the tokens the mock signs (RFC 7515 §4.1), members in
+/// lexicographic order like every JSON object the mock writes.
+#[derive(Serialize)]
+struct JwsHeader<'a> {
+    alg: &'a str,
+    kid: &'a str,
+    typ: &'a str,
 }
 
 /// A key still published (and still verifying) after rotation, until the tokens it signed
@@ -277,6 +305,10 @@ impl Keys {
 
     /// The key ring, waiting for generation to finish if needed.
     pub async fn ring(&self) -> Result<Arc<KeyRing>, MockError> {
+        // Once the keys exist (every request but the first few), no receiver is needed.
+        if let KeyState::Ready(ring) = &*self.state.borrow() {
+            return Ok(Arc::clone(ring));
+        }
         let mut receiver = self.state.subscribe();
         let state = receiver
             .wait_for(|s| !matches!(s, KeyState::Generating))

@@ -3,7 +3,8 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::{Map, Value};
 
 use super::app::App;
 use super::authorization_details;
@@ -38,6 +39,33 @@ pub struct Issue<'a> {
     pub authorization_details: Option<&'a Value>,
 }
 
+/// The claims of an access token (RFC 9068 §2.2). Members in lexicographic order, the order
+/// serde_json writes a map in, so a token reads the same whether its claims come from here
+/// or from a map with overrides merged in.
+#[derive(Debug, Serialize)]
+struct AccessClaims<'a> {
+    aud: &'a Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    auth_time: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    authorization_details: Option<&'a Value>,
+    client_id: &'a str,
+    /// RFC 9449 §6: the DPoP key the token is bound to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cnf: Option<Confirmation<'a>>,
+    exp: u64,
+    iat: u64,
+    iss: &'a str,
+    jti: &'a str,
+    scope: &'a str,
+    sub: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+struct Confirmation<'a> {
+    jkt: &'a str,
+}
+
 /// Signs the tokens, records them, and builds the token response (RFC 6749 §5.1).
 pub async fn issue(app: &App, request: Issue<'_>) -> Result<TokenResponse, OAuthError> {
     let ring = app.keys.ring().await?;
@@ -50,33 +78,34 @@ pub async fn issue(app: &App, request: Issue<'_>) -> Result<TokenResponse, OAuth
     let jti = random_id();
     let user = request.signed_in.map(|s| &s.user);
 
-    let mut access_claims = json!({
-        "iss": app.issuer,
-        "sub": user.map_or(client_id, |u| u.sub.as_str()),
-        "aud": resource_indicators::audience(app, request.resources),
-        "exp": access_expires,
-        "iat": now,
-        "jti": jti,
-        "client_id": client_id,
-        "scope": scope,
-    });
-    if let (Some(signed_in), Value::Object(claims)) = (request.signed_in, &mut access_claims) {
-        claims.insert("auth_time".into(), signed_in.auth_time.into());
-    }
-    if let (Some(jkt), Value::Object(claims)) = (request.jkt, &mut access_claims) {
-        claims.insert("cnf".into(), json!({ "jkt": jkt }));
-    }
-    if let (Some(details), Value::Object(claims)) =
-        (request.authorization_details, &mut access_claims)
-    {
-        claims.insert(authorization_details::PARAM.into(), details.clone());
-    }
-    // Claims set in the config file or through the control API win over the standard ones.
+    let audience = resource_indicators::audience(app, request.resources);
+    let access_claims = AccessClaims {
+        aud: &audience,
+        auth_time: request.signed_in.map(|s| s.auth_time),
+        authorization_details: request.authorization_details,
+        client_id,
+        cnf: request.jkt.map(|jkt| Confirmation { jkt }),
+        exp: access_expires,
+        iat: now,
+        iss: &app.issuer,
+        jti: &jti,
+        scope: &scope,
+        sub: user.map_or(client_id, |u| u.sub.as_str()),
+    };
+    // Claims set in the config file or through the control API win over the standard ones;
+    // without any, the claims are written straight from the struct.
     let overrides = app.lab.claims.for_token(user);
-    if let Value::Object(claims) = &mut access_claims {
+    let access_token = if overrides.is_empty() {
+        signer.sign_jwt("at+jwt", &access_claims)?
+    } else {
+        let Ok(Value::Object(mut claims)) = serde_json::to_value(&access_claims) else {
+            return Err(OAuthError::server_error(
+                "the access token's claims did not serialize to a JSON object",
+            ));
+        };
         claims.extend(overrides.clone());
-    }
-    let access_token = signer.sign_jwt("at+jwt", &access_claims)?;
+        signer.sign_jwt("at+jwt", &claims)?
+    };
 
     let id_token = match request.signed_in {
         Some(signed_in) if scopes::has(request.scopes, "openid") => {
@@ -129,7 +158,7 @@ pub async fn issue(app: &App, request: Issue<'_>) -> Result<TokenResponse, OAuth
             client_id: client_id.to_owned(),
             user: signed_in.user.clone(),
             scopes: request.scopes.to_vec(),
-            audience: access_claims["aud"].clone(),
+            audience,
             jti,
             issued_at: now,
             expires_at: access_expires,
@@ -275,6 +304,7 @@ fn at_hash(access_token: &str) -> String {
 mod tests {
     use super::*;
     use crate::mock::config::MockConfig;
+    use serde_json::json;
 
     #[test]
     fn claims_follow_scopes() {
@@ -285,6 +315,37 @@ mod tests {
         assert_eq!(all["email"], "alice@example.com");
         assert_eq!(all["given_name"], "Alice");
         assert_eq!(all["email_verified"], true);
+    }
+
+    /// Tokens without overrides are signed from the struct, tokens with them from a map: both
+    /// must read the same, member for member and byte for byte.
+    #[test]
+    fn access_claims_read_as_their_map() {
+        let aud = json!(["https://a.example", "https://b.example"]);
+        let details = json!([{"type": "payment"}]);
+        let all = AccessClaims {
+            aud: &aud,
+            auth_time: Some(1),
+            authorization_details: Some(&details),
+            client_id: "c",
+            cnf: Some(Confirmation { jkt: "k" }),
+            exp: 3,
+            iat: 2,
+            iss: "http://127.0.0.1:9000",
+            jti: "j\"q",
+            scope: "openid api",
+            sub: "s",
+        };
+        let fewest = AccessClaims {
+            auth_time: None,
+            authorization_details: None,
+            cnf: None,
+            ..all
+        };
+        for claims in [all, fewest] {
+            let direct = serde_json::to_string(&claims).unwrap();
+            assert_eq!(direct, json!(claims).to_string());
+        }
     }
 
     #[test]
