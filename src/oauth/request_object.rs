@@ -37,6 +37,12 @@ pub fn into_request_object(
     for (name, value) in params {
         if name == "resource" {
             resources.push(Value::String(value.clone()));
+        } else if name == "authorization_details" {
+            // RFC 9396 §3: inside a request object the details are the JSON array itself,
+            // not its text. Text that is not JSON goes as it is, for the server to refuse.
+            let details =
+                serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.clone()));
+            members.insert(name.clone(), details);
         } else {
             members.insert(name.clone(), Value::String(value.clone()));
         }
@@ -66,7 +72,7 @@ pub fn into_request_object(
         None => {
             return Err(EngineError::config(
                 "a request object is signed with the client's private key: give --private-key \
-                 FILE (the server does not list `none` in \
+                 FILE, or `private_key` in the client's profile (the server does not list `none` in \
                  request_object_signing_alg_values_supported, RFC 9101 section 10.1)",
             ));
         }
@@ -157,6 +163,10 @@ mod tests {
             ("state", "s1"),
             ("resource", "https://api.example/a"),
             ("resource", "https://api.example/b"),
+            (
+                "authorization_details",
+                r#"[{"type":"payment_initiation"}]"#,
+            ),
         ]
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -180,8 +190,16 @@ mod tests {
             jwt.unverified_claims()["resource"],
             json!(["https://api.example/a", "https://api.example/b"])
         );
+        assert_eq!(
+            jwt.unverified_claims()["authorization_details"],
+            json!([{"type": "payment_initiation"}])
+        );
         let sent = as_sent(&draft);
         assert_eq!(sent.param("state"), Some("s1"));
+        assert_eq!(
+            sent.param("authorization_details"),
+            Some(r#"[{"type":"payment_initiation"}]"#)
+        );
         let resources: Vec<&str> = sent
             .params
             .iter()
