@@ -3,13 +3,18 @@
 // jose for the details granted), and npm openid-client sending details to `oauthscope mock`.
 
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import * as client from 'openid-client';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { assertBinaryExists, describeRun, runCli, startMock } from './lib/oauthscope.mjs';
-import { BASIC_CLIENT, startOidcProvider } from './lib/oidc-provider-server.mjs';
+import { BASIC_CLIENT, KEY_CLIENT, startOidcProvider } from './lib/oidc-provider-server.mjs';
 import { JwtChecker } from './lib/jwt-checks.mjs';
 
+const BROWSER_AGENT = join(dirname(fileURLToPath(import.meta.url)), 'browser-agent.mjs');
 const PAYMENT = [{ type: 'payment_initiation', instructedAmount: { currency: 'EUR', amount: '123.50' } }];
 const insecure = { execute: [client.allowInsecureRequests] };
 
@@ -26,6 +31,29 @@ describe('the oauthscope CLI with --authorization-details against oidc-provider'
 
   after(async () => {
     await op?.stop();
+  });
+
+  test('run code --request-object: the details go inside the signed object as a JSON array and are granted', async () => {
+    const work = await mkdtemp(join(tmpdir(), 'oauthscope-rar-jar-'));
+    try {
+      const keyFile = join(work, 'client-key.json');
+      await writeFile(keyFile, JSON.stringify(op.clientPrivateJwk), { mode: 0o600 });
+      const logFile = join(work, 'agent.log');
+      const run = await runCli(
+        ['run', 'code', '--issuer', op.issuer, '--client-id', KEY_CLIENT.id, '--private-key', keyFile, '--request-object',
+          '--scope', 'openid api:read', '--resource', 'https://payments.example/', '--authorization-details', JSON.stringify(PAYMENT), '--json'],
+        { env: { BROWSER: BROWSER_AGENT, BROWSER_AGENT_LOG: logFile } },
+      );
+      const agentLog = await readFile(logFile, 'utf8').catch(() => '(the browser agent was never started)');
+      assert.equal(run.code, 0, `${describeRun(run)}\n--- browser agent ---\n${agentLog}`);
+      const opened = new URL(agentLog.match(/^open (\S+)/m)[1]);
+      assert.equal(opened.searchParams.get('authorization_details'), null, 'the details are inside the object, not beside it');
+      const object = JSON.parse(Buffer.from(opened.searchParams.get('request').split('.')[1], 'base64url'));
+      assert.deepEqual(object.authorization_details, PAYMENT, 'a JSON array in the request object (RFC 9396 §3)');
+      assert.deepEqual(run.json.outcome.authorization_details, PAYMENT, describeRun(run));
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
   });
 
   test('client credentials: the details are sent at /token and granted', async () => {
